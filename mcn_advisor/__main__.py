@@ -1,0 +1,3 @@
+from mcn_advisor.cli import main
+
+main()

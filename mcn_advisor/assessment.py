@@ -1,0 +1,237 @@
+"""The assessment: everything a report shows, computed by the engine, never by a renderer.
+
+These classes are the JSON output contract (``ASSESSMENT_SCHEMA_VERSION``). They are
+plain dataclasses, cheap to build in a batch of thousands, and read-only by
+convention; ``ASSESSMENT`` (a pydantic TypeAdapter) dumps, loads and describes them.
+Texts are ``Text`` objects holding every language; dumping with
+``context={"lang": "zh"}`` writes each as a plain string in that language.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import TypeAdapter
+
+from mcn_advisor.policy import Text
+
+ASSESSMENT_SCHEMA_VERSION = 1
+Band = Literal["low", "moderate", "high", "critical"]
+RiskLevel = Literal["low", "medium", "high", "critical"]
+
+
+out = dataclass(slots=True, kw_only=True)
+
+
+@out
+class PolicyRef:
+    id: str
+    version: str
+    title: Text
+
+
+@out
+class FactorResult:
+    id: str
+    label: Text
+    explain: Text
+    formula: str
+    raw: float  # the formula's value
+    saturation: float  # the raw value that scores in full
+    value: float  # raw / saturation, capped to 0..1
+    weight: float
+    contribution: float  # value x weight, points of the 0..100 score
+
+
+@out
+class Exposure:
+    score: float
+    band: Band
+    bands: dict[str, float]  # upper bounds: a score below "low" is low, ...
+    factors: list[FactorResult]
+
+
+@out
+class Input:
+    field: str
+    value: Any
+    assumed: bool  # the profile left it out and the documented value was used
+
+
+@out
+class Figure:
+    id: str
+    label: Text
+    unit: Literal["cny", "share", "count", "index"]
+    value: float | None  # None: an input is unknown and has no assumed value
+    formula: str
+    inputs: list[Input]
+
+
+@out
+class Impact:
+    gmv_at_risk_cny_monthly: float
+    revenue_at_risk_cny_monthly: float
+    figures: list[Figure]
+
+
+@out
+class Check:
+    test: str  # the condition as written, e.g. "clients.taobao_linked_share >= 0.2"
+    field: str
+    actual: Any
+    held: bool | None  # None: the field is unknown
+
+
+@out
+class EventRef:
+    id: str
+    date: dt.date
+    days_from_as_of: int  # negative: already passed
+
+
+@out
+class SourceRef:
+    id: str
+    title: str
+    publisher: str
+    date: dt.date | None
+
+
+@out
+class Finding:
+    rule_id: str
+    kind: Literal["risk", "positive", "opportunity"]
+    severity: Literal["info", "low", "medium", "high", "critical"]
+    category: str
+    title: Text
+    rationale: Text
+    event: EventRef | None
+    evidence: list[Input]
+    conditions: list[Check]
+    actions: list[str]
+    sources: list[SourceRef]
+
+
+@out
+class Undetermined:
+    rule_id: str
+    severity: str
+    title: Text
+    unknown_fields: list[str]  # fill these in to decide the rule
+    conditions: list[Check]
+
+
+@out
+class Risk:
+    rule_id: str
+    title: Text
+    likelihood: int
+    impact: int
+    rating: int  # likelihood x impact
+    level: RiskLevel
+    treatment: str
+    actions: list[str]
+
+
+@out
+class RiskMatrix:
+    """Rating bands: up to ``low`` is low, up to ``medium`` medium, up to ``high`` high."""
+
+    low: int
+    medium: int
+    high: int
+    critical: int = 25
+
+
+@out
+class PlannedAction:
+    id: str
+    strategy: str
+    title: Text
+    owner: str
+    owner_title: Text
+    effort: str
+    effort_days: int
+    depends_on: list[str]
+    start: dt.date
+    due: dt.date
+    late_by_days: int  # days past the phase deadline; 0 when it fits
+    carried_over: bool  # its phase's deadline has passed: do it now
+    kpi: Text
+    triggered_by: list[str]
+
+
+@out
+class PlanPhase:
+    id: str
+    title: Text
+    deadline: dt.date | None
+    days_left: int | None  # negative: the deadline has passed
+    status: Literal["open", "closed"]
+    actions: list[PlannedAction]
+
+
+@out
+class DroppedAction:
+    id: str
+    title: Text
+    expired_with: str  # event id
+    expired_on: dt.date
+
+
+@out
+class Plan:
+    mode: Literal["migration", "remediation"]
+    phases: list[PlanPhase]
+    dropped: list[DroppedAction]
+
+
+@out
+class Assumption:
+    field: str
+    assumed_value: Any  # None: no fair guess; figures that need it are left out
+    rationale: Text
+
+
+@out
+class Confidence:
+    level: Literal["high", "medium", "low"]
+    score: float  # 1.0 when nothing was assumed
+    assumed_fields: int
+    undetermined_rules: int
+
+
+@out
+class TimelineEvent:
+    id: str
+    date: dt.date
+    precision: Literal["day", "month"]
+    title: Text
+    step: bool
+    days_from_as_of: int
+    sources: list[str]
+
+
+@out
+class Assessment:
+    schema_version: int = ASSESSMENT_SCHEMA_VERSION
+    agency: str
+    as_of: dt.date
+    policy: PolicyRef
+    exposure: Exposure
+    impact: Impact
+    findings: list[Finding]
+    undetermined: list[Undetermined]
+    risks: list[Risk]
+    risk_matrix: RiskMatrix
+    plan: Plan
+    opportunities: list[Finding]
+    assumptions: list[Assumption]
+    confidence: Confidence
+    timeline: list[TimelineEvent]
+
+
+ASSESSMENT: TypeAdapter[Assessment] = TypeAdapter(Assessment)

@@ -1,0 +1,226 @@
+"""Rule conditions: a validated tree of ``all``/``any``/``not`` nodes over field tests.
+
+    when = { all = [
+        { field = "platform_mix.douyin_live", op = ">", value = 0 },
+        { any = [ { field = "supply_chain.partners", op = "empty" },
+                  { not = { field = "douyin.operates_own_store", op = "==", value = true } } ] },
+    ] }
+
+A tree is checked against the profile's fields (and the pack's metrics) when the pack
+loads, compiled once to closures, and evaluated in three-valued logic: a test on a
+field the profile left out is *unknown*, never silently false, and every test is
+recorded with the value it saw, so a finding can show why it holds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import operator
+from collections.abc import Callable, Mapping
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationInfo,
+    model_validator,
+)
+
+from mcn_advisor.validation import did_you_mean, show_value
+
+Op = Literal["==", "!=", "<", "<=", ">", ">=", "in", "not_in", "contains", "empty", "not_empty"]
+OPERATORS: dict[str, str] = {
+    "==": "equal to the value (number, true/false, text or date)",
+    "!=": "not equal to the value",
+    "<": "less than the value (numbers and dates)",
+    "<=": "at most the value (numbers and dates)",
+    ">": "more than the value (numbers and dates)",
+    ">=": "at least the value (numbers and dates)",
+    "in": "one of a list of values (numbers or text)",
+    "not_in": "none of a list of values (numbers or text)",
+    "contains": "a list field holds the text value (case-insensitive)",
+    "empty": "a list field is empty (no value)",
+    "not_empty": "a list field is not empty (no value)",
+}
+_OPS_BY_KIND: dict[str, tuple[str, ...]] = {
+    "number": ("==", "!=", "<", "<=", ">", ">=", "in", "not_in"),
+    "date": ("==", "!=", "<", "<=", ">", ">="),
+    "bool": ("==", "!="),
+    "str": ("==", "!=", "in", "not_in"),
+    "list": ("contains", "empty", "not_empty"),
+}
+_PYTHON_TYPE = {"number": (int, float), "date": (dt.date,), "bool": (bool,), "str": (str,)}
+
+Known = Mapping[str, str]  # field name -> kind ("number", "bool", "str", "list", "date")
+
+
+class _Node(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class Test(_Node):
+    """A leaf: ``field op value``."""
+
+    field: str
+    op: Op
+    value: Any = None
+
+    @model_validator(mode="after")
+    def _check_against_fields(self, info: ValidationInfo) -> Test:
+        known: Known | None = (info.context or {}).get("fields")
+        if known is None:
+            return self
+        kind = known.get(self.field)
+        if kind is None:
+            raise ValueError(f"unknown field '{self.field}'{did_you_mean(self.field, known)}")
+        allowed = _OPS_BY_KIND[kind]
+        if self.op not in allowed:
+            raise ValueError(
+                f"operator '{self.op}' does not apply to {kind} field '{self.field}'; "
+                f"use one of {', '.join(allowed)}"
+            )
+        _check_value(self, kind)
+        return self
+
+    def text(self) -> str:
+        if self.op in ("empty", "not_empty"):
+            return f"{self.field} {self.op.replace('_', ' ')}"
+        return f"{self.field} {self.op.replace('_', ' ')} {show_value(self.value)}"
+
+
+def _check_value(test: Test, kind: str) -> None:
+    value, op = test.value, test.op
+    if op in ("empty", "not_empty"):
+        if value is not None:
+            raise ValueError(f"operator '{op}' takes no value")
+        return
+    if op == "contains":
+        if not isinstance(value, str):
+            raise ValueError(f"'contains' needs a text value (got {show_value(value)})")
+        return
+    types = _PYTHON_TYPE[kind]
+    if op in ("in", "not_in"):
+        if not isinstance(value, list) or not value:
+            raise ValueError(f"'{op}' needs a non-empty list of values (got {show_value(value)})")
+        items = value
+    else:
+        items = [value]
+    for item in items:
+        ok = isinstance(item, types) and not (kind == "number" and isinstance(item, bool))
+        if not ok:
+            raise ValueError(
+                f"value {show_value(item)} does not fit {kind} field '{test.field}'"
+            )
+
+
+class All(_Node):
+    all: Annotated[list[Condition], Field(min_length=1)]
+
+
+class AnyOf(_Node):
+    any: Annotated[list[Condition], Field(min_length=1)]
+
+
+class Not(_Node):
+    not_: Condition = Field(alias="not")
+
+
+def _node_kind(data: Any) -> str:
+    if isinstance(data, dict):
+        for key in ("all", "any", "not"):
+            if key in data:
+                return key
+        return "test"
+    return {All: "all", AnyOf: "any", Not: "not"}.get(type(data), "test")
+
+
+Condition = Annotated[
+    Union[
+        Annotated[All, Tag("all")],
+        Annotated[AnyOf, Tag("any")],
+        Annotated[Not, Tag("not")],
+        Annotated[Test, Tag("test")],
+    ],
+    Discriminator(_node_kind),
+]
+All.model_rebuild()
+AnyOf.model_rebuild()
+Not.model_rebuild()
+
+
+def tests_in(node: Any) -> list[Test]:
+    """Every leaf test of a condition tree, in reading order."""
+    if isinstance(node, Test):
+        return [node]
+    if isinstance(node, Not):
+        return tests_in(node.not_)
+    children = node.all if isinstance(node, All) else node.any
+    return [t for child in children for t in tests_in(child)]
+
+
+# --- compiling ---------------------------------------------------------------------
+
+Trace = list[tuple[Test, Any, "bool | None"]]
+Evaluator = Callable[[Mapping[str, Any], "frozenset[str] | set[str]", Trace], "bool | None"]
+
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "in": lambda actual, options: actual in options,
+    "not_in": lambda actual, options: actual not in options,
+    "contains": lambda actual, item: item.casefold() in (x.casefold() for x in actual),
+    "empty": lambda actual, _: len(actual) == 0,
+    "not_empty": lambda actual, _: len(actual) > 0,
+}
+
+
+def compile_condition(node: Any) -> Evaluator:
+    """Compile a validated tree to a function ``(values, unknown, trace) -> True/False/None``.
+
+    Every test runs (no short-circuit) so the trace is complete; ``None`` is unknown.
+    """
+    if isinstance(node, Test):
+        return _compile_test(node)
+    if isinstance(node, Not):
+        inner = compile_condition(node.not_)
+
+        def negate(values: Mapping[str, Any], unknown: Any, trace: Trace) -> bool | None:
+            r = inner(values, unknown, trace)
+            return None if r is None else not r
+
+        return negate
+    is_all = isinstance(node, All)
+    children = [compile_condition(c) for c in (node.all if is_all else node.any)]
+    decisive = False if is_all else True
+
+    def combine(values: Mapping[str, Any], unknown: Any, trace: Trace) -> bool | None:
+        results = [child(values, unknown, trace) for child in children]
+        if decisive in results:
+            return decisive
+        if None in results:
+            return None
+        return not decisive
+
+    return combine
+
+
+def _compile_test(test: Test) -> Evaluator:
+    compare, field, expected = _COMPARE[test.op], test.field, test.value
+
+    def run(values: Mapping[str, Any], unknown: Any, trace: Trace) -> bool | None:
+        if field in unknown:
+            trace.append((test, None, None))
+            return None
+        actual = values[field]
+        held = bool(compare(actual, expected))
+        trace.append((test, actual, held))
+        return held
+
+    return run

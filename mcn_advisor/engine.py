@@ -1,0 +1,364 @@
+"""The rules engine: ``assess(profile, pack, as_of) -> Assessment``, a pure function.
+
+No I/O, no clock, no printing. Every number a report shows is computed here, in two
+steps: ``evaluate`` computes the pack's metrics, the weighted exposure score and each
+rule's outcome with its condition trace; ``explain`` turns that into the assessment:
+figures with their inputs, findings with evidence, the risk register, assumptions and
+confidence, and (through ``planner``) the dated plan.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+from mcn_advisor.assessment import (
+    Assessment,
+    Assumption,
+    Check,
+    Confidence,
+    EventRef,
+    Exposure,
+    FactorResult,
+    Figure,
+    Finding,
+    Impact,
+    Input,
+    PolicyRef,
+    Risk,
+    RiskMatrix,
+    SourceRef,
+    TimelineEvent,
+    Undetermined,
+)
+from mcn_advisor.conditions import Trace
+from mcn_advisor.planner import build_plan
+from mcn_advisor.policy import SEVERITY_RANK, CompiledRule, Factor, Pack, Text
+from mcn_advisor.profile import FIELDS, Profile, flatten
+
+CONFIDENCE_LEVELS = (("high", 0.85), ("medium", 0.6), ("low", 0.0))
+UNDETERMINED_PENALTY = 0.05  # confidence lost per rule of severity high or above left undecided
+NO_GUESS = Text(
+    en="not given, and no fair guess exists: figures that need it are left out",
+    zh="未提供且无法合理估计:依赖它的数字不予计算",
+)
+
+
+@dataclass(slots=True)
+class Evaluation:
+    """The numbers and rule outcomes of one profile: what every output is built from.
+
+    Cheap enough to run over a whole industry; ``explain`` turns it into the full
+    ``Assessment`` a report shows, and a batch summary reads it directly.
+    """
+
+    agency: str
+    as_of: dt.date
+    values: dict[str, Any]  # profile fields (assumed where left out) and metric.<id>
+    missing: frozenset[str]  # profile fields left out
+    unknown: set[str]  # names a condition cannot decide: left out, or metrics resting on them
+    factors: list[tuple[Factor, float, float]]  # (factor, raw, value 0..1)
+    score: float
+    band: str
+    outcomes: list[tuple[CompiledRule, bool | None, Trace]]  # rules in force at as_of
+
+    def held(self) -> list[CompiledRule]:
+        """Rules that hold (findings and opportunities), most severe first, then by id."""
+        return sorted(
+            (c for c, held, _ in self.outcomes if held),
+            key=lambda c: (-SEVERITY_RANK[c.rule.severity], c.rule.id),
+        )
+
+
+def evaluate(profile: Profile, pack: Pack, as_of: dt.date) -> Evaluation:
+    """Compute the metrics, the exposure score and every rule's outcome, with traces."""
+    values, missing = flatten(profile)
+    unknown: set[str] = set(missing)
+    for metric, formula in pack.metrics:
+        name = f"metric.{metric.id}"
+        value = values[name] = formula.evaluate(values)
+        if value is None or not pack.metric_inputs[metric.id].isdisjoint(missing):
+            unknown.add(name)
+    factors: list[tuple[Factor, float, float]] = []
+    score = 0.0
+    for factor, formula in pack.factors:
+        raw = formula.evaluate(values) or 0.0
+        value = min(1.0, max(0.0, raw / factor.saturation))
+        factors.append((factor, raw, value))
+        score += value * factor.weight
+    score = round(score, 1)
+    s = pack.model.scoring
+    band = (
+        "low" if score < s.low else "moderate" if score < s.moderate
+        else "high" if score < s.high else "critical"
+    )
+    outcomes: list[tuple[CompiledRule, bool | None, Trace]] = []
+    for compiled in pack.rules:
+        until = compiled.rule.until
+        if until and as_of >= pack.events[until].date:
+            continue  # the step it warns of has been overtaken by a later one
+        trace: Trace = []
+        outcomes.append((compiled, compiled.evaluate(values, unknown, trace), trace))
+    return Evaluation(
+        agency=profile.agency.name,
+        as_of=as_of,
+        values=values,
+        missing=missing,
+        unknown=unknown,
+        factors=factors,
+        score=score,
+        band=band,
+        outcomes=outcomes,
+    )
+
+
+def assess(profile: Profile, pack: Pack, as_of: dt.date) -> Assessment:
+    """Assess one profile against one policy pack at a date."""
+    return explain(evaluate(profile, pack, as_of), pack)
+
+
+def explain(ev: Evaluation, pack: Pack) -> Assessment:
+    """The full assessment of an evaluation: figures, findings, risks, plan, assumptions."""
+    values, as_of = ev.values, ev.as_of
+    findings, opportunities, undetermined = _findings(ev, pack)
+    exposure = _exposure(ev, pack)
+    risks = _risks(pack, findings, {f.id: f.value for f in exposure.factors})
+    triggered: dict[str, list[str]] = {}
+    for finding in (*findings, *opportunities):
+        for action_id in finding.actions:
+            triggered.setdefault(action_id, []).append(finding.rule_id)
+    assumptions = _assumptions(pack, ev.missing)
+    m = pack.model
+    return Assessment(
+        agency=ev.agency,
+        as_of=as_of,
+        policy=PolicyRef(id=m.pack.id, version=m.pack.version, title=m.pack.title),
+        exposure=exposure,
+        impact=Impact(
+            gmv_at_risk_cny_monthly=_money(values["metric.gmv_at_risk_cny_monthly"]),
+            revenue_at_risk_cny_monthly=_money(values["metric.revenue_at_risk_cny_monthly"]),
+            figures=_figures(ev, pack),
+        ),
+        findings=findings,
+        undetermined=undetermined,
+        risks=risks,
+        risk_matrix=RiskMatrix(
+            low=m.risk_matrix.low, medium=m.risk_matrix.medium, high=m.risk_matrix.high
+        ),
+        plan=build_plan(pack, as_of, triggered),
+        opportunities=opportunities,
+        assumptions=assumptions,
+        confidence=_confidence(pack, ev.missing, undetermined, len(assumptions)),
+        timeline=[
+            TimelineEvent(
+                id=e.id,
+                date=e.date,
+                precision=e.precision,
+                title=e.title,
+                step=e.step,
+                days_from_as_of=(e.date - as_of).days,
+                sources=e.sources,
+            )
+            for e in m.events
+        ],
+    )
+
+
+def _money(value: float | None) -> float:
+    return float(round(value or 0.0))
+
+
+def _rounded(value: float | None, unit: str) -> float | None:
+    if value is None:
+        return None
+    return float(round(value)) if unit in ("cny", "count") else round(value, 4)
+
+
+def _figures(ev: Evaluation, pack: Pack) -> list[Figure]:
+    return [
+        Figure(
+            id=metric.id,
+            label=metric.label,
+            unit=metric.unit,
+            value=_rounded(ev.values[f"metric.{metric.id}"], metric.unit),
+            formula=metric.formula,
+            inputs=[_input(n, ev.values, ev.unknown) for n in formula.names],
+        )
+        for metric, formula in pack.metrics
+        if metric.impact
+    ]
+
+
+def _input(name: str, values: dict[str, Any], unknown: set[str]) -> Input:
+    return Input(field=name, value=_plain(values[name]), assumed=name in unknown)
+
+
+def _exposure(ev: Evaluation, pack: Pack) -> Exposure:
+    s = pack.model.scoring
+    return Exposure(
+        score=ev.score,
+        band=ev.band,  # type: ignore[arg-type]
+        bands={"low": s.low, "moderate": s.moderate, "high": s.high},
+        factors=[
+            FactorResult(
+                id=factor.id,
+                label=factor.label,
+                explain=factor.explain,
+                formula=factor.formula,
+                raw=round(raw, 4),
+                saturation=factor.saturation,
+                value=round(value, 4),
+                weight=factor.weight,
+                contribution=round(value * factor.weight, 2),
+            )
+            for factor, raw, value in ev.factors
+        ],
+    )
+
+
+def _findings(ev: Evaluation, pack: Pack) -> tuple[list[Finding], list[Finding], list[Undetermined]]:
+    findings: list[Finding] = []
+    opportunities: list[Finding] = []
+    undetermined: list[Undetermined] = []
+    values, unknown, as_of = ev.values, ev.unknown, ev.as_of
+    for compiled, held, trace in ev.outcomes:
+        if held is False:
+            continue
+        rule = compiled.rule
+        checks = [
+            Check(test=text, field=test.field, actual=_plain(actual), held=ok)
+            for text, (test, actual, ok) in zip(compiled.texts, trace)
+        ]
+        if held is None:
+            undetermined.append(
+                Undetermined(
+                    rule_id=rule.id,
+                    severity=rule.severity,
+                    title=rule.title,
+                    unknown_fields=_unknown_fields(pack, trace),
+                    conditions=checks,
+                )
+            )
+            continue
+        event = pack.events.get(rule.event) if rule.event else None
+        finding = Finding(
+            rule_id=rule.id,
+            kind=rule.kind,
+            severity=rule.severity,
+            category=rule.category,
+            title=rule.title,
+            rationale=rule.rationale,
+            event=EventRef(id=event.id, date=event.date, days_from_as_of=(event.date - as_of).days)
+            if event
+            else None,
+            evidence=[_input(name, values, unknown) for name in rule.evidence],
+            conditions=checks,
+            actions=list(rule.actions),
+            sources=_sources(pack)[rule.id],
+        )
+        (opportunities if rule.kind == "opportunity" else findings).append(finding)
+    findings.sort(key=lambda f: (-SEVERITY_RANK[f.severity], f.rule_id))
+    return findings, opportunities, undetermined
+
+
+@functools.lru_cache(maxsize=16)
+def _sources(pack: Pack) -> dict[str, list[SourceRef]]:
+    """Each rule's source references, built once per pack."""
+    known = pack.model.sources
+    return {
+        r.rule.id: [
+            SourceRef(id=s, title=known[s].title, publisher=known[s].publisher, date=known[s].date)
+            for s in r.rule.sources
+        ]
+        for r in pack.rules
+    }
+
+
+def _plain(value: Any) -> Any:
+    """Metric values rounded, so reports show 0.27, not 0.27000000000000002."""
+    return round(value, 6) if type(value) is float else value
+
+
+def _unknown_fields(pack: Pack, trace: Trace) -> list[str]:
+    """The left-out profile fields behind the unknown tests of a rule."""
+    out: list[str] = []
+    for test, _, held in trace:
+        if held is not None:
+            continue
+        name = test.field
+        fields = pack.metric_inputs[name[7:]] if name.startswith("metric.") else {name}
+        out.extend(sorted(fields))
+    return list(dict.fromkeys(out))
+
+
+def _risks(pack: Pack, findings: list[Finding], factors: dict[str, float]) -> list[Risk]:
+    bands = pack.model.risk_matrix
+    rules = {r.rule.id: r.rule for r in pack.rules}
+    risks: list[Risk] = []
+    for finding in findings:
+        rule = rules[finding.rule_id]
+        if rule.kind != "risk":
+            continue
+        impact = rule.impact if isinstance(rule.impact, int) else 1 + min(
+            4, int(factors[rule.impact] * 5)
+        )
+        rating = rule.likelihood * impact
+        level = (
+            "low" if rating <= bands.low else "medium" if rating <= bands.medium
+            else "high" if rating <= bands.high else "critical"
+        )
+        risks.append(
+            Risk(
+                rule_id=rule.id,
+                title=rule.title,
+                likelihood=rule.likelihood,
+                impact=impact,
+                rating=rating,
+                level=level,
+                treatment=rule.treatment,
+                actions=list(rule.actions),
+            )
+        )
+    risks.sort(key=lambda r: (-r.rating, r.rule_id))
+    return risks
+
+
+def _assumptions(pack: Pack, missing: frozenset[str]) -> list[Assumption]:
+    """One entry per left-out field (or whole table) that the pack reads."""
+    out: dict[str, Assumption] = {}
+    for path in sorted(missing & pack.fields_read):
+        spec = FIELDS[path]
+        key = spec.declared_at
+        if key in out:
+            continue
+        if spec.assumed is None:
+            value, why = None, NO_GUESS
+        else:
+            value = _declared_value(key, path, spec.assumed)
+            why = Text(en=spec.why_en, zh=spec.why_zh)
+        out[key] = Assumption(field=key, assumed_value=value, rationale=why)
+    return list(out.values())
+
+
+def _declared_value(key: str, path: str, leaf_value: Any) -> Any:
+    if key == path:
+        return leaf_value
+    # A whole table was left out: show every value assumed for it.
+    return {p.rsplit(".", 1)[1]: s.assumed for p, s in FIELDS.items() if s.declared_at == key}
+
+
+def _confidence(
+    pack: Pack, missing: frozenset[str], undetermined: list[Undetermined], assumed: int
+) -> Confidence:
+    lost: dict[str, float] = {}
+    for path in missing & pack.fields_read:
+        spec = FIELDS[path]
+        lost[spec.declared_at] = spec.importance
+    severe = sum(1 for u in undetermined if SEVERITY_RANK[u.severity] >= SEVERITY_RANK["high"])
+    score = max(0.0, round(1.0 - sum(lost.values()) - UNDETERMINED_PENALTY * severe, 2))
+    level = next(name for name, floor in CONFIDENCE_LEVELS if score >= floor)
+    return Confidence(
+        level=level, score=score, assumed_fields=assumed, undetermined_rules=len(undetermined)
+    )

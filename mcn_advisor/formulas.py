@@ -1,0 +1,178 @@
+"""A small arithmetic language for the figures a policy pack defines; parsed, never eval'd.
+
+    formula := term (("+" | "-") term)*
+    term    := unary (("*" | "/") unary)*
+    unary   := "-" unary | atom
+    atom    := NUMBER | NAME | FUNC "(" formula ("," formula)* ")" | "(" formula ")"
+
+NAME is a profile field (``clients.taobao_linked_share``) or a metric defined earlier
+in the pack (``metric.third_party_live_share``); FUNC is ``min`` or ``max``. In a
+formula ``true``/``false`` fields count as 1/0 and list fields as their length;
+dividing by zero gives 0. A name whose value is unknown (left out, with no assumed
+value) makes the whole formula unknown (``None``).
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+Value = float | None
+Compiled = Callable[[Mapping[str, Any]], Value]
+
+_TOKEN = re.compile(
+    r"\s*(?:(?P<num>\d+(?:_\d+)*(?:\.\d+)?(?:[eE][-+]?\d+)?)"
+    r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)"
+    r"|(?P<op>[-+*/(),]))"
+)
+FUNCTIONS: dict[str, Callable[..., float]] = {"min": min, "max": max}
+
+
+class FormulaError(ValueError):
+    """A formula that does not parse, or names something that does not exist."""
+
+
+@dataclass(frozen=True)
+class Formula:
+    text: str
+    names: tuple[str, ...]  # every name read, in order of first use
+    evaluate: Compiled
+
+
+def compile_formula(text: str, known: Callable[[str], str | None]) -> Formula:
+    """Parse and compile ``text``; ``known(name)`` returns an error message or None."""
+    tokens = _tokenize(text)
+    parser = _Parser(tokens, known)
+    fn = parser.formula()
+    if parser.pos != len(tokens):
+        raise FormulaError(f"unexpected '{tokens[parser.pos][1]}' in formula {text!r}")
+    return Formula(text=text, names=tuple(dict.fromkeys(parser.names)), evaluate=fn)
+
+
+def _tokenize(text: str) -> list[tuple[str, str]]:
+    tokens: list[tuple[str, str]] = []
+    pos = 0
+    text = text.rstrip()
+    while pos < len(text):
+        m = _TOKEN.match(text, pos)
+        if not m or m.end() == pos:
+            bad = text[pos:].strip()[:1]
+            raise FormulaError(f"unexpected character '{bad}' in formula {text!r}")
+        kind = m.lastgroup or ""
+        tokens.append((kind, m.group(kind)))
+        pos = m.end()
+    if not tokens:
+        raise FormulaError("formula is empty")
+    return tokens
+
+
+def _number(value: Any) -> Value:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return 1.0 if value else 0.0
+    if isinstance(value, (list, tuple)):
+        return float(len(value))
+    return float(value)
+
+
+class _Parser:
+    def __init__(self, tokens: list[tuple[str, str]], known: Callable[[str], str | None]):
+        self.tokens = tokens
+        self.pos = 0
+        self.known = known
+        self.names: list[str] = []
+
+    def _peek(self) -> str | None:
+        return self.tokens[self.pos][1] if self.pos < len(self.tokens) else None
+
+    def _take(self, expected: str | None = None) -> tuple[str, str]:
+        if self.pos >= len(self.tokens):
+            raise FormulaError("formula ends too early" + (f"; expected '{expected}'" if expected else ""))
+        tok = self.tokens[self.pos]
+        if expected is not None and tok[1] != expected:
+            raise FormulaError(f"expected '{expected}', found '{tok[1]}'")
+        self.pos += 1
+        return tok
+
+    def formula(self) -> Compiled:
+        left = self.term()
+        while self._peek() in ("+", "-"):
+            op = self._take()[1]
+            left = _binary(op, left, self.term())
+        return left
+
+    def term(self) -> Compiled:
+        left = self.unary()
+        while self._peek() in ("*", "/"):
+            op = self._take()[1]
+            left = _binary(op, left, self.unary())
+        return left
+
+    def unary(self) -> Compiled:
+        if self._peek() == "-":
+            self._take()
+            inner = self.unary()
+
+            def neg(v: Mapping[str, Any]) -> Value:
+                x = inner(v)
+                return None if x is None else -x
+
+            return neg
+        return self.atom()
+
+    def atom(self) -> Compiled:
+        kind, tok = self._take()
+        if kind == "num":
+            const = float(tok.replace("_", ""))
+            return lambda v: const
+        if tok == "(":
+            inner = self.formula()
+            self._take(")")
+            return inner
+        if kind == "name" and self._peek() == "(":
+            if tok not in FUNCTIONS:
+                raise FormulaError(f"unknown function '{tok}'; known: {', '.join(FUNCTIONS)}")
+            self._take("(")
+            args = [self.formula()]
+            while self._peek() == ",":
+                self._take()
+                args.append(self.formula())
+            self._take(")")
+            return _call(FUNCTIONS[tok], args)
+        if kind == "name":
+            problem = self.known(tok)
+            if problem:
+                raise FormulaError(problem)
+            self.names.append(tok)
+            return lambda v: _number(v[tok])
+        raise FormulaError(f"unexpected '{tok}'")
+
+
+_OPERATORS: dict[str, Callable[[float, float], float]] = {
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+    "/": lambda x, y: x / y if y else 0.0,
+}
+
+
+def _binary(op: str, a: Compiled, b: Compiled) -> Compiled:
+    fn = _OPERATORS[op]
+
+    def run(v: Mapping[str, Any]) -> Value:
+        x, y = a(v), b(v)
+        return None if x is None or y is None else fn(x, y)
+
+    return run
+
+
+def _call(fn: Callable[..., float], args: list[Compiled]) -> Compiled:
+    def run(v: Mapping[str, Any]) -> Value:
+        values = [a(v) for a in args]
+        return None if any(x is None for x in values) else fn(values)
+
+    return run

@@ -1,0 +1,51 @@
+"""Loading profiles from TOML files (or already-parsed data) with precise errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from mcn_advisor.errors import ProfileError
+from mcn_advisor.profile import FIELDS, SCHEMA_VERSION, Profile
+from mcn_advisor.tomlfile import key_lines, line_of, parse_toml, read_text
+from mcn_advisor.validation import describe, show_value
+
+# A key put in the wrong table ("[agency] taobao_linked_share") is pointed at its home.
+_HOME = {path.rsplit(".", 1)[1]: path for path in FIELDS}
+
+
+def load_profile(path: Path | str) -> Profile:
+    """Read, parse and validate one profile file; raise ``ProfileError`` listing every problem."""
+    path = Path(path)
+    text = read_text(path, ProfileError)
+    data = parse_toml(text, path, ProfileError)
+    return profile_from_data(data, path, lambda: key_lines(text))
+
+
+def profile_from_data(data: dict[str, Any], source: Path | str, lines: Any = dict) -> Profile:
+    """Validate parsed profile data; ``lines()`` gives key lines, computed only on error."""
+    try:
+        _check_version(data, source, lines)
+        return Profile.model_validate(data)
+    except ValidationError as exc:
+        raise ProfileError(describe(exc, Profile, source, lines(), elsewhere=_HOME)) from None
+
+
+def _check_version(data: dict[str, Any], source: Path | str, lines: Any) -> None:
+    # Another version's fields would only produce noise: say that one thing and stop.
+    version = data.get("schema_version")
+    if "schema_version" not in data:
+        raise ProfileError(
+            f"{source}: schema_version: is required; add 'schema_version = {SCHEMA_VERSION}' "
+            "as the first line"
+        )
+    if type(version) is not int or version != SCHEMA_VERSION:
+        line = line_of(lines(), ("schema_version",))
+        where = f"{source}:{line}" if line else str(source)
+        raise ProfileError(
+            f"{where}: schema_version: unsupported version {show_value(version)}; "
+            f"this mcn-advisor reads profiles of schema_version {SCHEMA_VERSION}"
+        )
+

@@ -1,0 +1,494 @@
+"""Policy packs: a platform policy as data (events, metrics, factors, rules, actions).
+
+A pack is a TOML file. ``load_pack`` validates it completely when it loads (every
+field a condition or formula names, every reference between rules, actions, events
+and sources, dependency cycles, weights, dates, both languages of every text) and
+compiles its conditions and formulas once; the engine then only runs closures.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializationInfo,
+    SerializerFunctionWrapHandler,
+    StringConstraints,
+    ValidationError,
+    model_serializer,
+)
+
+from mcn_advisor.conditions import Condition, Evaluator, Test, compile_condition, tests_in
+from mcn_advisor.errors import PackError
+from mcn_advisor.formulas import Formula, FormulaError, compile_formula
+from mcn_advisor.profile import FIELDS, SCHEMA_VERSION
+from mcn_advisor.tomlfile import Loc, key_lines, parse_toml, read_text
+from mcn_advisor.validation import describe, did_you_mean, format_problems
+
+LANGS = ("en", "zh")
+SEVERITIES = ("info", "low", "medium", "high", "critical")
+SEVERITY_RANK = {name: i for i, name in enumerate(SEVERITIES)}
+Severity = Literal["info", "low", "medium", "high", "critical"]
+STRATEGIES = (
+    "open_douyin_store",
+    "short_video_shift",
+    "star_map_routing",
+    "supply_partner",
+    "supply_chain_build",
+    "platform_diversify",
+    "client_retention",
+    "service_provider",
+    "own_store",
+    "capital_plan",
+    "contract_review",
+)
+Strategy = Literal[
+    "open_douyin_store",
+    "short_video_shift",
+    "star_map_routing",
+    "supply_partner",
+    "supply_chain_build",
+    "platform_diversify",
+    "client_retention",
+    "service_provider",
+    "own_store",
+    "capital_plan",
+    "contract_review",
+]
+Category = Literal[
+    "gmv", "revenue", "cost", "operations", "clients", "supply", "platform", "contract"
+]
+REQUIRED_METRICS = ("gmv_at_risk_cny_monthly", "revenue_at_risk_cny_monthly")
+WEIGHT_TOTAL = 100.0
+
+Id = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
+RuleId = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$")]
+NonEmpty = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
+
+
+class _Data(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Text(_Data):
+    """A text in every language a report can be written in.
+
+    Dumped with ``context={"lang": "zh"}`` it becomes the plain string in that language.
+    """
+
+    en: NonEmpty
+    zh: NonEmpty
+
+    def __getitem__(self, lang: str) -> str:
+        return getattr(self, lang)
+
+    @model_serializer(mode="wrap")
+    def _in_language(
+        self, handler: SerializerFunctionWrapHandler, info: SerializationInfo
+    ) -> Any:
+        lang = (info.context or {}).get("lang")
+        return getattr(self, lang) if lang else handler(self)
+
+
+class PackInfo(_Data):
+    id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$")]
+    version: NonEmpty
+    platform: Id
+    title: Text
+    summary: Text
+    profile_schema: Literal[1] = SCHEMA_VERSION
+
+
+class Scoring(_Data):
+    """Exposure bands: a score below ``low`` is low, below ``moderate`` moderate, ..."""
+
+    low: Annotated[float, Field(gt=0, lt=100)] = 25
+    moderate: Annotated[float, Field(gt=0, lt=100)] = 50
+    high: Annotated[float, Field(gt=0, lt=100)] = 75
+
+
+class RiskMatrix(_Data):
+    """Risk rating bands: likelihood x impact up to ``low`` is low, up to ``medium`` ..."""
+
+    low: Annotated[int, Field(ge=1, le=25)] = 4
+    medium: Annotated[int, Field(ge=1, le=25)] = 9
+    high: Annotated[int, Field(ge=1, le=25)] = 16
+
+
+class Source(_Data):
+    title: NonEmpty
+    publisher: NonEmpty
+    date: dt.date | None = None
+    url: str | None = None
+
+
+class Event(_Data):
+    id: Id
+    date: dt.date
+    precision: Literal["day", "month"] = "day"  # "month": only the month is known
+    title: Text
+    sources: list[str] = []
+    step: bool = False  # a step of the policy itself (shown in plans), not just context
+
+
+class Metric(_Data):
+    id: Id
+    unit: Literal["cny", "share", "count", "index"]
+    label: Text
+    formula: NonEmpty
+    impact: bool = False  # shown among the money/client figures of every report
+
+
+class Factor(_Data):
+    id: Id
+    weight: Annotated[float, Field(gt=0, le=100)]
+    label: Text
+    explain: Text
+    formula: NonEmpty
+    saturation: Annotated[float, Field(gt=0)] = 1.0  # the raw value that scores in full
+
+
+class Phase(_Data):
+    id: Id
+    title: Text
+    deadline: Id | None = None  # an event id; None for the last, open-ended phase
+
+
+class Rule(_Data):
+    id: RuleId
+    kind: Literal["risk", "positive", "opportunity"] = "risk"
+    severity: Severity
+    category: Category
+    title: Text
+    rationale: Text
+    when: Condition
+    evidence: list[str] = []
+    actions: list[str] = []
+    sources: Annotated[list[str], Field(min_length=1)]
+    event: Id | None = None  # the policy step this rule is about
+    until: Id | None = None  # after this event the rule no longer applies
+    likelihood: Annotated[int, Field(ge=1, le=5)] = 3
+    impact: Annotated[int, Field(ge=1, le=5)] | Id = 3  # fixed, or a factor id to scale with
+    treatment: Literal["mitigate", "avoid", "transfer", "accept"] = "mitigate"
+
+
+class Action(_Data):
+    id: RuleId
+    strategy: Strategy
+    phase: Id
+    owner: Id  # a role id
+    effort: str
+    title: Text
+    kpi: Text
+    depends_on: list[str] = []
+    until: Id | None = None  # pointless once this event has passed
+    sources: list[str] = []
+
+
+class PackModel(_Data):
+    schema_version: Literal[1]
+    pack: PackInfo
+    scoring: Scoring = Scoring()
+    risk_matrix: RiskMatrix = RiskMatrix()
+    effort: dict[str, Annotated[int, Field(ge=1, le=365)]]
+    roles: dict[Id, Text]
+    sources: dict[str, Source]
+    events: Annotated[list[Event], Field(min_length=1)]
+    metrics: list[Metric]
+    factors: Annotated[list[Factor], Field(min_length=1)]
+    phases: Annotated[list[Phase], Field(min_length=1)]
+    rules: Annotated[list[Rule], Field(min_length=1)]
+    actions: list[Action]
+
+
+# --- the compiled pack the engine runs -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    rule: Rule
+    evaluate: Evaluator
+    tests: tuple[Test, ...]
+    texts: tuple[str, ...]  # each test as written, in the order the trace records them
+
+
+@dataclass(frozen=True, eq=False)  # hashed by identity: engines cache per pack
+class Pack:
+    """A validated, compiled policy pack."""
+
+    model: PackModel
+    source: str
+    metrics: tuple[tuple[Metric, Formula], ...]
+    factors: tuple[tuple[Factor, Formula], ...]
+    rules: tuple[CompiledRule, ...]
+    events: dict[str, Event]
+    actions: dict[str, Action]  # in plan order: phase, then dependencies first, then id
+    phase_index: dict[str, int]
+    fields_read: frozenset[str]  # profile fields any formula, condition or evidence reads
+    metric_inputs: dict[str, frozenset[str]]  # metric id -> the profile fields behind it
+
+    @property
+    def id(self) -> str:
+        return self.model.pack.id
+
+
+def condition_fields(metric_ids: list[str] | tuple[str, ...]) -> dict[str, str]:
+    """The names a condition may test: profile fields and ``metric.<id>``, with their kind."""
+    known = {path: spec.kind for path, spec in FIELDS.items()}
+    known.update({f"metric.{m}": "number" for m in metric_ids})
+    return known
+
+
+def load_pack(path: Path | str) -> Pack:
+    """Read, validate and compile a pack file; raise ``PackError`` listing every problem."""
+    path = Path(path)
+    text = read_text(path, PackError)
+    return pack_from_text(text, str(path))
+
+
+@functools.lru_cache(maxsize=4)
+def builtin_pack(name: str = "douyin_2020") -> Pack:
+    """A pack shipped inside the package (loaded once per process)."""
+    text = resources.files("mcn_advisor").joinpath("packs", f"{name}.toml").read_text("utf-8")
+    return pack_from_text(text, f"<built-in {name}.toml>")
+
+
+def pack_from_text(text: str, source: str) -> Pack:
+    data = parse_toml(text, source, PackError)
+    metric_ids = [m.get("id") for m in data.get("metrics", []) if isinstance(m, dict)]
+    context = {"fields": condition_fields([m for m in metric_ids if isinstance(m, str)])}
+    try:
+        model = PackModel.model_validate(data, context=context)
+    except ValidationError as exc:
+        raise PackError(describe(exc, PackModel, source, key_lines(text))) from None
+    problems = list(_cross_check(model))
+    metrics, factors, metric_inputs = _compile_formulas(model, problems)
+    if problems:
+        raise PackError(format_problems(source, key_lines(text), problems))
+    return _build(model, source, metrics, factors, metric_inputs)
+
+
+def _duplicates(items: list[Any], name: str) -> Iterator[tuple[Loc, str]]:
+    seen: dict[str, int] = {}
+    for i, item in enumerate(items):
+        if item.id in seen:
+            yield (name, i, "id"), f"duplicate id '{item.id}' (first at {name}[{seen[item.id]}])"
+        seen.setdefault(item.id, i)
+
+
+def _ref(
+    loc: Loc, value: str | None, known: Any, what: str
+) -> Iterator[tuple[Loc, str]]:
+    if value is not None and value not in known:
+        yield loc, f"unknown {what} '{value}'{did_you_mean(value, known)}"
+
+
+def _cross_check(m: PackModel) -> Iterator[tuple[Loc, str]]:
+    for name in ("events", "metrics", "factors", "phases", "rules", "actions"):
+        yield from _duplicates(getattr(m, name), name)
+    events = {e.id: e for e in m.events}
+    actions = {a.id: a for a in m.actions}
+    factors = {f.id for f in m.factors}
+    phases = [p.id for p in m.phases]
+    metric_names = condition_fields([x.id for x in m.metrics])
+
+    if not m.scoring.low < m.scoring.moderate < m.scoring.high:
+        yield ("scoring",), "bands must rise: low < moderate < high"
+    if not m.risk_matrix.low < m.risk_matrix.medium < m.risk_matrix.high:
+        yield ("risk_matrix",), "bands must rise: low < medium < high"
+    total = sum(f.weight for f in m.factors)
+    if abs(total - WEIGHT_TOTAL) > 1e-6:
+        yield ("factors",), f"weights sum to {total:g}, must sum to {WEIGHT_TOTAL:g}"
+    for required in REQUIRED_METRICS:
+        if required not in {x.id for x in m.metrics}:
+            yield ("metrics",), f"the pack must define metric '{required}' (every report shows it)"
+
+    for i in range(1, len(m.events)):
+        if m.events[i].date < m.events[i - 1].date:
+            yield ("events", i, "date"), (
+                f"events must be listed in date order: {m.events[i].date} comes after "
+                f"{m.events[i - 1].date}"
+            )
+    for i, e in enumerate(m.events):
+        for j, s in enumerate(e.sources):
+            yield from _ref(("events", i, "sources", j), s, m.sources, "source")
+
+    last_deadline: dt.date | None = None
+    for i, p in enumerate(m.phases):
+        yield from _ref(("phases", i, "deadline"), p.deadline, events, "event")
+        if p.deadline in events:
+            date = events[p.deadline].date
+            if last_deadline and date <= last_deadline:
+                yield ("phases", i, "deadline"), "phase deadlines must come in date order"
+            last_deadline = date
+        elif p.deadline is None and i != len(m.phases) - 1:
+            yield ("phases", i, "deadline"), "only the last phase may have no deadline"
+
+    for i, r in enumerate(m.rules):
+        loc: Loc = ("rules", i)
+        yield from _ref((*loc, "event"), r.event, events, "event")
+        yield from _ref((*loc, "until"), r.until, events, "event")
+        for j, a in enumerate(r.actions):
+            yield from _ref((*loc, "actions", j), a, actions, "action")
+        for j, s in enumerate(r.sources):
+            yield from _ref((*loc, "sources", j), s, m.sources, "source")
+        for j, ev in enumerate(r.evidence):
+            yield from _ref((*loc, "evidence", j), ev, metric_names, "field")
+        if isinstance(r.impact, str):
+            yield from _ref((*loc, "impact"), r.impact, factors, "factor")
+        if r.kind == "positive" and r.severity != "info":
+            yield (*loc, "severity"), "a positive finding must have severity 'info'"
+
+    for i, a in enumerate(m.actions):
+        loc = ("actions", i)
+        yield from _ref((*loc, "phase"), a.phase, phases, "phase")
+        yield from _ref((*loc, "owner"), a.owner, m.roles, "role")
+        yield from _ref((*loc, "effort"), a.effort, m.effort, "effort size")
+        yield from _ref((*loc, "until"), a.until, events, "event")
+        for j, s in enumerate(a.sources):
+            yield from _ref((*loc, "sources", j), s, m.sources, "source")
+        for j, dep in enumerate(a.depends_on):
+            yield from _ref((*loc, "depends_on", j), dep, actions, "action")
+            if dep in actions and a.phase in phases and actions[dep].phase in phases:
+                if phases.index(actions[dep].phase) > phases.index(a.phase):
+                    yield (*loc, "depends_on", j), (
+                        f"'{dep}' is in a later phase ('{actions[dep].phase}') than "
+                        f"'{a.id}' ('{a.phase}')"
+                    )
+    cycle = _find_cycle({a.id: [d for d in a.depends_on if d in actions] for a in m.actions})
+    if cycle:
+        first = next(i for i, a in enumerate(m.actions) if a.id == cycle[0])
+        yield ("actions", first, "depends_on"), "dependency cycle: " + " -> ".join(cycle)
+
+
+def _find_cycle(graph: dict[str, list[str]]) -> list[str] | None:
+    state: dict[str, int] = {}  # 1 visiting, 2 done
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in graph.get(node, []):
+            if state.get(nxt) == 1:
+                return stack[stack.index(nxt) :] + [nxt]
+            if nxt not in state:
+                found = visit(nxt)
+                if found:
+                    return found
+        stack.pop()
+        state[node] = 2
+        return None
+
+    for node in sorted(graph):
+        if node not in state:
+            found = visit(node)
+            if found:
+                return found
+    return None
+
+
+def _plan_order(m: PackModel) -> list[str]:
+    """Actions by phase, each after everything it depends on, ties broken by id."""
+    phase_of = {p.id: i for i, p in enumerate(m.phases)}
+    deps = {a.id: set(a.depends_on) for a in m.actions}
+    key = {a.id: (phase_of[a.phase], a.id) for a in m.actions}
+    done: list[str] = []
+    placed: set[str] = set()
+    while len(done) < len(deps):
+        ready = [a for a in deps if a not in placed and deps[a] <= placed]
+        nxt = min(ready, key=key.__getitem__)
+        done.append(nxt)
+        placed.add(nxt)
+    return done
+
+
+def _compile_formulas(
+    m: PackModel, problems: list[tuple[Loc, str]]
+) -> tuple[list[tuple[Metric, Formula]], list[tuple[Factor, Formula]], dict[str, frozenset[str]]]:
+    """Compile metric and factor formulas, appending what does not compile to ``problems``."""
+    numeric = {p for p, spec in FIELDS.items() if spec.kind in ("number", "bool", "list")}
+    metric_inputs: dict[str, frozenset[str]] = {}  # metric id -> profile fields it reads
+
+    def known(name: str) -> str | None:
+        if name.startswith("metric."):
+            if name[7:] in metric_inputs:
+                return None
+            ids = [f"metric.{x}" for x in metric_inputs]
+            hint = did_you_mean(name, ids) or " (a metric may only use metrics defined above it)"
+            return f"unknown metric '{name}'{hint}"
+        if name in numeric:
+            return None
+        if name in FIELDS:
+            return f"field '{name}' is {FIELDS[name].kind}, not a number"
+        return f"unknown field '{name}'{did_you_mean(name, numeric)}"
+
+    metrics: list[tuple[Metric, Formula]] = []
+    for i, metric in enumerate(m.metrics):
+        try:
+            formula = compile_formula(metric.formula, known)
+        except FormulaError as exc:
+            problems.append((("metrics", i, "formula"), str(exc)))
+            continue
+        metrics.append((metric, formula))
+        metric_inputs[metric.id] = _profile_fields(formula.names, metric_inputs)
+    factors: list[tuple[Factor, Formula]] = []
+    for i, factor in enumerate(m.factors):
+        try:
+            factors.append((factor, compile_formula(factor.formula, known)))
+        except FormulaError as exc:
+            problems.append((("factors", i, "formula"), str(exc)))
+    return metrics, factors, metric_inputs
+
+
+def _profile_fields(names: Any, metric_inputs: dict[str, frozenset[str]]) -> frozenset[str]:
+    """The profile fields behind names, looking through metrics to what they read."""
+    out: set[str] = set()
+    for name in names:
+        out |= metric_inputs.get(name[7:], set()) if name.startswith("metric.") else {name}
+    return frozenset(out)
+
+
+def _build(
+    m: PackModel,
+    source: str,
+    metrics: list[tuple[Metric, Formula]],
+    factors: list[tuple[Factor, Formula]],
+    metric_inputs: dict[str, frozenset[str]],
+) -> Pack:
+    rules = tuple(
+        CompiledRule(
+            rule=r,
+            evaluate=compile_condition(r.when),
+            tests=tuple(tests_in(r.when)),
+            texts=tuple(t.text() for t in tests_in(r.when)),
+        )
+        for r in m.rules
+    )
+    read: set[str] = set()
+    for _, formula in (*metrics, *factors):
+        read.update(formula.names)
+    for r in rules:
+        read.update(t.field for t in r.tests)
+        read.update(r.rule.evidence)
+    by_id = {a.id: a for a in m.actions}
+    return Pack(
+        model=m,
+        source=source,
+        metrics=tuple(metrics),
+        factors=tuple(factors),
+        rules=rules,
+        events={e.id: e for e in m.events},
+        actions={a: by_id[a] for a in _plan_order(m)},
+        phase_index={p.id: i for i, p in enumerate(m.phases)},
+        fields_read=_profile_fields(read, metric_inputs),
+        metric_inputs=metric_inputs,
+    )

@@ -1,0 +1,316 @@
+"""The MCN profile, schema version 1: what an agency tells us about itself.
+
+Strict on purpose: unknown keys are errors, shares lie within 0..1, mixes sum to 1.
+A field a user may not know is optional; when it is left out, the assessment uses
+the documented value declared here with ``assumed(...)`` and says so in its
+``assumptions``, and rule conditions treat the field as unknown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+SCHEMA_VERSION = 1
+MIX_TOLERANCE = 0.01
+
+
+def _share(value: float) -> float:
+    if not 0.0 <= value <= 1.0:
+        raise ValueError("must be within 0..1")
+    return value
+
+
+Share = Annotated[float, AfterValidator(_share)]
+Money = Annotated[float, Field(ge=0)]
+Count = Annotated[int, Field(ge=0)]
+
+
+def assumed(value: Any, importance: float, en: str, zh: str, description: str) -> Any:
+    """An optional field: when left out, ``value`` is assumed for the money and score.
+
+    ``importance`` (0..1) is how much leaving it out lowers the confidence rating;
+    ``en``/``zh`` say why that value is a fair guess.
+    """
+    extra = {"assumed": value, "importance": importance, "why_en": en, "why_zh": zh}
+    return Field(default=None, description=description, json_schema_extra=extra)
+
+
+def unassumed(description: str) -> Any:
+    """An optional field with no fair guess: figures that need it are left out."""
+    return Field(default=None, description=description, json_schema_extra={"importance": 0.0})
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False, frozen=True)
+
+
+class Agency(_Section):
+    name: Annotated[str, Field(min_length=1, max_length=200)] = Field(
+        description="The agency's name, as it should appear in reports."
+    )
+    monthly_gmv_cny: Money = Field(
+        description="GMV its creators drive per month, all platforms, in CNY."
+    )
+    creators: Count | None = unassumed("Signed creators / anchors.")
+    commission_rate: Share | None = assumed(
+        0.20, 0.10,
+        "a typical MCN take (commission plus slot fees) on GMV sold",
+        "MCN 常见的综合抽成(佣金加坑位费)",
+        "Average take on GMV sold (commission + slot fees), 0..1.",
+    )
+    divert_contract_share: Share | None = assumed(
+        0.10, 0.03,
+        "some creators were bound by contract to send traffic to Taobao or JD",
+        "部分达人签有为淘宝或京东导流的合约",
+        "Of signed creators, the share whose contracts oblige them to send traffic to "
+        "Taobao/JD, 0..1.",
+    )
+
+
+class RevenueMix(_Section):
+    """Share of agency revenue by line; sums to 1. Lines left out are 0."""
+
+    live_commerce: Share = 0.0
+    advertising: Share = 0.0
+    supply_chain: Share = 0.0
+    services: Share = 0.0
+
+
+class PlatformMix(_Section):
+    """Share of GMV by platform and format; sums to 1. Platforms left out are 0."""
+
+    douyin_live: Share = 0.0
+    douyin_short_video: Share = 0.0
+    kuaishou: Share = 0.0
+    taobao_live: Share = 0.0
+    other: Share = 0.0
+
+
+class Douyin(_Section):
+    third_party_link_share: Share | None = assumed(
+        0.50, 0.25,
+        "in 2020 many MCNs sold much of their Douyin live GMV through Taobao links; "
+        "half is a cautious midpoint",
+        "2020 年不少 MCN 的抖音直播 GMV 大量经由淘宝外链成交,取一半作为审慎估计",
+        "Of Douyin live GMV, the share sold through third-party (Taobao, JD...) links, 0..1.",
+    )
+    star_map_share: Share | None = assumed(
+        0.30, 0.05,
+        "a minority of live tasks went through Star Map before it became mandatory",
+        "星图强制撮合之前,只有少数直播任务经由巨量星图下单",
+        "Of live-commerce tasks, the share contracted through Star Map, 0..1.",
+    )
+    operates_own_store: bool | None = assumed(
+        False, 0.05,
+        "assume no own Douyin store unless stated",
+        "未说明时视为没有自营抖音小店",
+        "Whether the agency runs its own Douyin store.",
+    )
+
+
+class SupplyChain(_Section):
+    product_selection_team: bool | None = assumed(
+        True, 0.02,
+        "nearly every live-commerce MCN has a product-selection team",
+        "几乎所有带货 MCN 都有选品团队",
+        "Has a product-selection team.",
+    )
+    warehousing: bool | None = assumed(
+        False, 0.04, "assume none unless stated", "未说明时视为没有", "Has warehousing."
+    )
+    logistics: bool | None = assumed(
+        False, 0.04, "assume none unless stated", "未说明时视为没有", "Has logistics."
+    )
+    own_brands: bool | None = assumed(
+        False, 0.03, "assume none unless stated", "未说明时视为没有", "Owns product brands."
+    )
+    inventory_capital_cny: Money | None = assumed(
+        0.0, 0.03,
+        "assume no capital set aside to hold stock unless stated",
+        "未说明时视为没有备货资金",
+        "Capital available to hold stock, CNY.",
+    )
+    partners: list[Annotated[str, Field(min_length=1, max_length=100)]] | None = assumed(
+        [], 0.03,
+        "assume no in-platform supply partner unless stated",
+        "未说明时视为没有平台内供应链伙伴",
+        "In-platform supply partners (e.g. suning inside Douyin, jd inside Kuaishou).",
+    )
+
+
+class Clients(_Section):
+    brand_clients: Count | None = unassumed("Brand clients served.")
+    taobao_linked_share: Share | None = assumed(
+        0.40, 0.15,
+        "a mid-size MCN interviewed in August 2020 reported about 40% (source 000)",
+        "2020 年 8 月受访的一家中型 MCN 称约 40%(来源 000)",
+        "Clients whose Douyin live sales land on Taobao/Tmall, 0..1.",
+    )
+    jd_linked_share: Share | None = assumed(
+        0.0, 0.03,
+        "assume no JD-linked clients unless stated",
+        "未说明时视为没有京东外链客户",
+        "Clients whose Douyin live sales land on JD, 0..1.",
+    )
+    douyin_store_share: Share | None = assumed(
+        0.20, 0.05,
+        "top brands had Douyin stores, most smaller merchants did not (source 000)",
+        "头部品牌多已开设抖音小店,中小商家多数没有(来源 000)",
+        "Clients already selling through their own Douyin store, 0..1.",
+    )
+    premium_brand_share: Share | None = assumed(
+        0.10, 0.03,
+        "a minority of clients are mid/high-end brands",
+        "中高端品牌通常只占少数客户",
+        "Mid/high-end brands that resist Douyin stores, 0..1.",
+    )
+    willing_to_open_store_share: Share | None = assumed(
+        0.50, 0.05,
+        "opening a store was quick and cheap, yet many merchants lacked the motivation "
+        "(source 000)",
+        "开店门槛低、速度快,但不少商家缺乏动力(来源 000)",
+        "Of third-party-linked clients, the share willing to open a Douyin store, 0..1.",
+    )
+
+    @model_validator(mode="after")
+    def _linked_shares_fit(self) -> Clients:
+        linked = (self.taobao_linked_share or 0.0) + (self.jd_linked_share or 0.0)
+        if linked > 1.0 + MIX_TOLERANCE:
+            raise ValueError(
+                f"taobao_linked_share + jd_linked_share = {linked:g}, must not exceed 1"
+            )
+        return self
+
+
+def _check_mix(mix: BaseModel, name: str) -> None:
+    values = mix.model_dump()
+    total = sum(values.values())
+    if abs(total - 1.0) > MIX_TOLERANCE:
+        listed = ", ".join(f"{k} {v:g}" for k, v in values.items() if v)
+        raise ValueError(
+            f"{name} shares sum to {total:.4g}, must sum to 1 (±{MIX_TOLERANCE:g})"
+            + (f": {listed}" if listed else "")
+        )
+
+
+class Profile(_Section):
+    """An MCN profile, ``schema_version = 1``."""
+
+    schema_version: Literal[1] = Field(description="Profile format version; this is 1.")
+    as_of: dt.date | None = Field(
+        default=None, description="Date to assess at, unless --as-of is given (YYYY-MM-DD)."
+    )
+    agency: Agency
+    revenue_mix: RevenueMix | None = assumed(
+        {"live_commerce": 0.6, "advertising": 0.2, "supply_chain": 0.1, "services": 0.1},
+        0.10,
+        "a typical live-commerce MCN earns mostly from commissions, then ads",
+        "典型带货 MCN 的收入以带货佣金为主,其次是广告",
+        "Share of agency revenue by line; sums to 1.",
+    )
+    platform_mix: PlatformMix
+    douyin: Douyin = Douyin()
+    supply_chain: SupplyChain = SupplyChain()
+    clients: Clients = Clients()
+
+    @model_validator(mode="after")
+    def _mixes_sum_to_one(self) -> Profile:
+        if self.revenue_mix is not None:
+            _check_mix(self.revenue_mix, "revenue_mix")
+        _check_mix(self.platform_mix, "platform_mix")
+        return self
+
+
+# --- the flat view the engine reads --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One readable leaf of the profile, as rule conditions and formulas name it."""
+
+    path: str
+    kind: Literal["number", "bool", "str", "list", "date"]
+    description: str
+    assumed: Any = None  # the value used when the field is left out (None: no fair guess)
+    importance: float = 0.0
+    why_en: str = ""
+    why_zh: str = ""
+    declared_at: str = ""  # the path whose ``assumed`` applies (a section, or the field)
+
+
+def _kind(annotation: Any) -> str:
+    """The condition/formula kind of a field's type, looking through Optional and Annotated."""
+    base = annotation
+    while get_origin(base) in (Annotated, Union, UnionType):
+        base = next(a for a in get_args(base) if a is not type(None))
+    if get_origin(base) is list:
+        return "list"
+    return {bool: "bool", str: "str", dt.date: "date"}.get(base, "number")
+
+
+def _extra(info: Any) -> dict[str, Any]:
+    return info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+
+
+def _build_fields() -> dict[str, FieldSpec]:
+    specs: dict[str, FieldSpec] = {}
+    for section, sinfo in Profile.model_fields.items():
+        model = _section_model(sinfo.annotation)
+        if model is None:
+            continue
+        sextra = _extra(sinfo)
+        for name, info in model.model_fields.items():
+            path = f"{section}.{name}"
+            extra = _extra(info)
+            if "assumed" in extra:
+                value, declared, src = extra["assumed"], path, extra
+            elif "assumed" in sextra:
+                value, declared, src = sextra["assumed"].get(name, 0.0), section, sextra
+            else:
+                value, declared, src = None, path, extra
+            specs[path] = FieldSpec(
+                path=path,
+                kind=_kind(info.annotation),  # type: ignore[arg-type]
+                description=info.description or (model.__doc__ or "").strip(),
+                assumed=value,
+                importance=float(src.get("importance", 0.0)),
+                why_en=src.get("why_en", ""),
+                why_zh=src.get("why_zh", ""),
+                declared_at=declared,
+            )
+    return specs
+
+
+def _section_model(annotation: Any) -> type[BaseModel] | None:
+    for candidate in (annotation, *getattr(annotation, "__args__", ())):
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            return candidate
+    return None
+
+
+FIELDS: dict[str, FieldSpec] = _build_fields()
+_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = tuple(
+    (section, tuple(p.split(".", 1)[1] for p in FIELDS if p.startswith(section + ".")))
+    for section in dict.fromkeys(p.split(".", 1)[0] for p in FIELDS)
+)
+
+
+def flatten(profile: Profile) -> tuple[dict[str, Any], frozenset[str]]:
+    """Every leaf's value (assumed where left out) and the set of leaves left out."""
+    values: dict[str, Any] = {}
+    missing: list[str] = []
+    for section, names in _SECTIONS:
+        obj = getattr(profile, section)
+        for name in names:
+            path = f"{section}.{name}"
+            value = None if obj is None else getattr(obj, name)
+            if value is None:
+                missing.append(path)
+                value = FIELDS[path].assumed
+            values[path] = value
+    return values, frozenset(missing)

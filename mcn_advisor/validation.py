@@ -1,0 +1,159 @@
+"""Turning pydantic's validation errors into one line each that a user can act on.
+
+Shared by the profile loader and the policy-pack loader: every line names the file,
+the line when it is known, the field path, what is wrong, and the value found.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from mcn_advisor.tomlfile import Loc, line_of
+
+_MESSAGES = {
+    "float_type": "must be a number",
+    "float_parsing": "must be a number",
+    "int_type": "must be a whole number",
+    "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "bool_type": "must be true or false",
+    "string_type": "must be text in quotes",
+    "list_type": "must be a list [...]",
+    "tuple_type": "must be a list [...]",
+    "model_type": "must be a table",
+    "model_attributes_type": "must be a table",
+    "dict_type": "must be a table",
+    "date_type": "must be a date (YYYY-MM-DD)",
+    "date_from_datetime_inexact": "must be a date without a time (YYYY-MM-DD)",
+    "finite_number": "must be a finite number (not nan or inf)",
+    "missing": "is required",
+    "string_too_short": "must not be empty",
+    "too_short": "must not be empty",
+}
+
+
+def suggest(word: str, candidates: Iterable[str]) -> str | None:
+    """The closest candidate to a misspelt ``word``, if any is close enough."""
+    found = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    match = suggest(word, candidates)
+    return f"; did you mean '{match}'?" if match else ""
+
+
+def show_value(value: Any) -> str:
+    """A value as the user wrote it in TOML, shortened when long."""
+    if isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, str):
+        text = '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    elif isinstance(value, float):
+        text = repr(value)
+    elif isinstance(value, dict):
+        text = "{" + ", ".join(f"{k} = {show_value(v)}" for k, v in value.items()) + "}"
+    elif isinstance(value, list):
+        text = "[" + ", ".join(show_value(v) for v in value) + "]"
+    else:
+        text = str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def model_at(model: type[BaseModel], loc: Loc) -> type[BaseModel] | None:
+    """The pydantic model that holds the last key of ``loc``."""
+    current: Any = model
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return None
+        info = current.model_fields.get(str(part))
+        if info is None:
+            return None
+        current = _unwrap_model(info.annotation)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _unwrap_model(annotation: Any) -> Any:
+    stack = [annotation]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, type) and issubclass(item, BaseModel):
+            return item
+        stack.extend(getattr(item, "__args__", ()))
+    return None
+
+
+def describe(
+    exc: ValidationError,
+    model: type[BaseModel],
+    source: Path | str,
+    lines: dict[Loc, int],
+    *,
+    elsewhere: dict[str, str] | None = None,
+) -> list[str]:
+    """One line per validation error, sorted by line then field.
+
+    ``elsewhere`` maps a leaf name to its full path, so that a key put in the wrong
+    table gets "it belongs in 'clients.taobao_linked_share'".
+    """
+    problems: list[tuple[Loc, str]] = []
+    for err in exc.errors(include_url=False):
+        loc: Loc = tuple(err["loc"])
+        message = _message(err, model, loc, elsewhere or {})
+        if err["type"] not in ("missing", "value_error", "assertion_error") and not isinstance(
+            err.get("input"), (dict, list)
+        ):
+            message += f" (got {show_value(err.get('input'))})"
+        problems.append((loc, message))
+    return format_problems(source, lines, problems)
+
+
+def format_problems(
+    source: Path | str, lines: dict[Loc, int], problems: Iterable[tuple[Loc, str]]
+) -> list[str]:
+    """``source:line: field.path: message`` for each problem, sorted by line then field."""
+    out: list[tuple[int, str, str]] = []
+    for loc, message in problems:
+        path = ".".join(str(p) for p in loc) or "(top level)"
+        line = line_of(lines, loc)
+        where = f"{source}:{line}" if line else f"{source}"
+        out.append((line or 0, path, f"{where}: {path}: {message}"))
+    return [text for _, _, text in sorted(dict.fromkeys(out))]
+
+
+def _message(err: Any, model: type[BaseModel], loc: Loc, elsewhere: dict[str, str]) -> str:
+    kind = err["type"]
+    ctx = err.get("ctx") or {}
+    if kind == "extra_forbidden":
+        key = str(loc[-1])
+        holder = model_at(model, loc)
+        hint = did_you_mean(key, holder.model_fields) if holder else ""
+        if not hint and key in elsewhere:
+            hint = f"; it belongs in '{elsewhere[key]}'"
+        return f"unknown field '{key}'{hint}"
+    if kind in ("value_error", "assertion_error"):
+        msg = str(err["msg"])
+        for prefix in ("Value error, ", "Assertion failed, "):
+            msg = msg.removeprefix(prefix)
+        return msg
+    if kind == "greater_than_equal":
+        return f"must be at least {ctx.get('ge')}"
+    if kind == "less_than_equal":
+        return f"must be at most {ctx.get('le')}"
+    if kind == "greater_than":
+        return f"must be more than {ctx.get('gt')}"
+    if kind == "string_too_long":
+        return f"must be at most {ctx.get('max_length')} characters"
+    if kind in ("literal_error", "enum"):
+        expected = str(ctx.get("expected", ""))
+        hint = did_you_mean(str(err.get("input")), re.findall(r"'([^']*)'", expected))
+        return f"must be one of {expected}{hint}"
+    return _MESSAGES.get(kind, str(err["msg"]))
