@@ -2,7 +2,7 @@
 
 These classes are the JSON output contract (``ASSESSMENT_SCHEMA_VERSION``). They are
 plain dataclasses, cheap to build in a batch of thousands, and read-only by
-convention; ``ASSESSMENT`` (a pydantic TypeAdapter) dumps, loads and describes them.
+convention; ``adapter()`` (a pydantic TypeAdapter) dumps, loads and describes them.
 Texts are ``Text`` objects holding every language; dumping with
 ``context={"lang": "zh"}`` writes each as a plain string in that language.
 """
@@ -10,6 +10,7 @@ Texts are ``Text`` objects holding every language; dumping with
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -234,4 +235,7 @@ class Assessment:
     timeline: list[TimelineEvent]
 
 
-ASSESSMENT: TypeAdapter[Assessment] = TypeAdapter(Assessment)
+@functools.cache
+def adapter() -> TypeAdapter[Assessment]:
+    """Dumps, loads and describes assessments as JSON (built on first use: it is costly)."""
+    return TypeAdapter(Assessment)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import operator
 from collections.abc import Callable, Mapping
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -29,7 +29,7 @@ from pydantic import (
     model_validator,
 )
 
-from mcn_advisor.validation import did_you_mean, show_value
+from mcn_advisor.validation import TAG_PREFIX, did_you_mean, show_value
 
 Op = Literal["==", "!=", "<", "<=", ">", ">=", "in", "not_in", "contains", "empty", "not_empty"]
 OPERATORS: dict[str, str] = {
@@ -111,9 +111,7 @@ def _check_value(test: Test, kind: str) -> None:
     for item in items:
         ok = isinstance(item, types) and not (kind == "number" and isinstance(item, bool))
         if not ok:
-            raise ValueError(
-                f"value {show_value(item)} does not fit {kind} field '{test.field}'"
-            )
+            raise ValueError(f"value {show_value(item)} does not fit {kind} field '{test.field}'")
 
 
 class All(_Node):
@@ -132,18 +130,18 @@ def _node_kind(data: Any) -> str:
     if isinstance(data, dict):
         for key in ("all", "any", "not"):
             if key in data:
-                return key
-        return "test"
-    return {All: "all", AnyOf: "any", Not: "not"}.get(type(data), "test")
+                return TAG_PREFIX + key
+        return TAG_PREFIX + "test"
+    kind = {All: "all", AnyOf: "any", Not: "not"}.get(type(data), "test")
+    return TAG_PREFIX + kind
 
 
+# Pydantic puts the tag in an error's location; validation.describe drops such parts.
 Condition = Annotated[
-    Union[
-        Annotated[All, Tag("all")],
-        Annotated[AnyOf, Tag("any")],
-        Annotated[Not, Tag("not")],
-        Annotated[Test, Tag("test")],
-    ],
+    Annotated[All, Tag(TAG_PREFIX + "all")]
+    | Annotated[AnyOf, Tag(TAG_PREFIX + "any")]
+    | Annotated[Not, Tag(TAG_PREFIX + "not")]
+    | Annotated[Test, Tag(TAG_PREFIX + "test")],
     Discriminator(_node_kind),
 ]
 All.model_rebuild()
@@ -198,7 +196,7 @@ def compile_condition(node: Any) -> Evaluator:
         return negate
     is_all = isinstance(node, All)
     children = [compile_condition(c) for c in (node.all if is_all else node.any)]
-    decisive = False if is_all else True
+    decisive = not is_all  # the result that settles the node: False for ALL, True for ANY
 
     def combine(values: Mapping[str, Any], unknown: Any, trace: Trace) -> bool | None:
         results = [child(values, unknown, trace) for child in children]

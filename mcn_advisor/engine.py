@@ -35,7 +35,7 @@ from mcn_advisor.assessment import (
 )
 from mcn_advisor.conditions import Trace
 from mcn_advisor.planner import build_plan
-from mcn_advisor.policy import SEVERITY_RANK, CompiledRule, Factor, Pack, Text
+from mcn_advisor.policy import SEVERITY_RANK, CompiledRule, Factor, Pack, Scoring, Text
 from mcn_advisor.profile import FIELDS, Profile, flatten
 
 CONFIDENCE_LEVELS = (("high", 0.85), ("medium", 0.6), ("low", 0.0))
@@ -89,11 +89,7 @@ def evaluate(profile: Profile, pack: Pack, as_of: dt.date) -> Evaluation:
         factors.append((factor, raw, value))
         score += value * factor.weight
     score = round(score, 1)
-    s = pack.model.scoring
-    band = (
-        "low" if score < s.low else "moderate" if score < s.moderate
-        else "high" if score < s.high else "critical"
-    )
+    band = _band(score, pack.model.scoring)
     outcomes: list[tuple[CompiledRule, bool | None, Trace]] = []
     for compiled in pack.rules:
         until = compiled.rule.until
@@ -111,6 +107,18 @@ def evaluate(profile: Profile, pack: Pack, as_of: dt.date) -> Evaluation:
         score=score,
         band=band,
         outcomes=outcomes,
+    )
+
+
+def _band(score: float, s: Scoring) -> str:
+    return (
+        "low"
+        if score < s.low
+        else "moderate"
+        if score < s.moderate
+        else "high"
+        if score < s.high
+        else "critical"
     )
 
 
@@ -144,9 +152,7 @@ def explain(ev: Evaluation, pack: Pack) -> Assessment:
         findings=findings,
         undetermined=undetermined,
         risks=risks,
-        risk_matrix=RiskMatrix(
-            low=m.risk_matrix.low, medium=m.risk_matrix.medium, high=m.risk_matrix.high
-        ),
+        risk_matrix=RiskMatrix(low=m.risk_matrix.low, medium=m.risk_matrix.medium, high=m.risk_matrix.high),
         plan=build_plan(pack, as_of, triggered),
         opportunities=opportunities,
         assumptions=assumptions,
@@ -229,7 +235,7 @@ def _findings(ev: Evaluation, pack: Pack) -> tuple[list[Finding], list[Finding],
         rule = compiled.rule
         checks = [
             Check(test=text, field=test.field, actual=_plain(actual), held=ok)
-            for text, (test, actual, ok) in zip(compiled.texts, trace)
+            for text, (test, actual, ok) in zip(compiled.texts, trace, strict=True)
         ]
         if held is None:
             undetermined.append(
@@ -237,7 +243,7 @@ def _findings(ev: Evaluation, pack: Pack) -> tuple[list[Finding], list[Finding],
                     rule_id=rule.id,
                     severity=rule.severity,
                     title=rule.title,
-                    unknown_fields=_unknown_fields(pack, trace),
+                    unknown_fields=_unknown_fields(pack, trace, ev.missing),
                     conditions=checks,
                 )
             )
@@ -281,7 +287,7 @@ def _plain(value: Any) -> Any:
     return round(value, 6) if type(value) is float else value
 
 
-def _unknown_fields(pack: Pack, trace: Trace) -> list[str]:
+def _unknown_fields(pack: Pack, trace: Trace, missing: frozenset[str]) -> list[str]:
     """The left-out profile fields behind the unknown tests of a rule."""
     out: list[str] = []
     for test, _, held in trace:
@@ -289,7 +295,7 @@ def _unknown_fields(pack: Pack, trace: Trace) -> list[str]:
             continue
         name = test.field
         fields = pack.metric_inputs[name[7:]] if name.startswith("metric.") else {name}
-        out.extend(sorted(fields))
+        out.extend(sorted(fields & missing))
     return list(dict.fromkeys(out))
 
 
@@ -301,13 +307,16 @@ def _risks(pack: Pack, findings: list[Finding], factors: dict[str, float]) -> li
         rule = rules[finding.rule_id]
         if rule.kind != "risk":
             continue
-        impact = rule.impact if isinstance(rule.impact, int) else 1 + min(
-            4, int(factors[rule.impact] * 5)
-        )
+        impact = rule.impact if isinstance(rule.impact, int) else 1 + min(4, int(factors[rule.impact] * 5))
         rating = rule.likelihood * impact
         level = (
-            "low" if rating <= bands.low else "medium" if rating <= bands.medium
-            else "high" if rating <= bands.high else "critical"
+            "low"
+            if rating <= bands.low
+            else "medium"
+            if rating <= bands.medium
+            else "high"
+            if rating <= bands.high
+            else "critical"
         )
         risks.append(
             Risk(
@@ -359,6 +368,4 @@ def _confidence(
     severe = sum(1 for u in undetermined if SEVERITY_RANK[u.severity] >= SEVERITY_RANK["high"])
     score = max(0.0, round(1.0 - sum(lost.values()) - UNDETERMINED_PENALTY * severe, 2))
     level = next(name for name, floor in CONFIDENCE_LEVELS if score >= floor)
-    return Confidence(
-        level=level, score=score, assumed_fields=assumed, undetermined_rules=len(undetermined)
-    )
+    return Confidence(level=level, score=score, assumed_fields=assumed, undetermined_rules=len(undetermined))

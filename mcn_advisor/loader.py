@@ -48,4 +48,3 @@ def _check_version(data: dict[str, Any], source: Path | str, lines: Any) -> None
             f"{where}: schema_version: unsupported version {show_value(version)}; "
             f"this mcn-advisor reads profiles of schema_version {SCHEMA_VERSION}"
         )
-

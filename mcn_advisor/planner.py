@@ -32,8 +32,7 @@ def build_plan(pack: Pack, as_of: dt.date, triggered: dict[str, list[str]]) -> P
         if action.until and as_of >= pack.events[action.until].date:
             event = pack.events[action.until]
             dropped.append(
-                DroppedAction(id=action_id, title=action.title, expired_with=event.id,
-                              expired_on=event.date)
+                DroppedAction(id=action_id, title=action.title, expired_with=event.id, expired_on=event.date)
             )
             continue
         days = effort_days[action.effort]

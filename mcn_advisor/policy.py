@@ -64,9 +64,7 @@ Strategy = Literal[
     "capital_plan",
     "contract_review",
 ]
-Category = Literal[
-    "gmv", "revenue", "cost", "operations", "clients", "supply", "platform", "contract"
-]
+Category = Literal["gmv", "revenue", "cost", "operations", "clients", "supply", "platform", "contract"]
 REQUIRED_METRICS = ("gmv_at_risk_cny_monthly", "revenue_at_risk_cny_monthly")
 WEIGHT_TOTAL = 100.0
 
@@ -92,9 +90,7 @@ class Text(_Data):
         return getattr(self, lang)
 
     @model_serializer(mode="wrap")
-    def _in_language(
-        self, handler: SerializerFunctionWrapHandler, info: SerializationInfo
-    ) -> Any:
+    def _in_language(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> Any:
         lang = (info.context or {}).get("lang")
         return getattr(self, lang) if lang else handler(self)
 
@@ -285,9 +281,7 @@ def _duplicates(items: list[Any], name: str) -> Iterator[tuple[Loc, str]]:
         seen.setdefault(item.id, i)
 
 
-def _ref(
-    loc: Loc, value: str | None, known: Any, what: str
-) -> Iterator[tuple[Loc, str]]:
+def _ref(loc: Loc, value: str | None, known: Any, what: str) -> Iterator[tuple[Loc, str]]:
     if value is not None and value not in known:
         yield loc, f"unknown {what} '{value}'{did_you_mean(value, known)}"
 
@@ -314,9 +308,12 @@ def _cross_check(m: PackModel) -> Iterator[tuple[Loc, str]]:
 
     for i in range(1, len(m.events)):
         if m.events[i].date < m.events[i - 1].date:
-            yield ("events", i, "date"), (
-                f"events must be listed in date order: {m.events[i].date} comes after "
-                f"{m.events[i - 1].date}"
+            yield (
+                ("events", i, "date"),
+                (
+                    f"events must be listed in date order: {m.events[i].date} comes after "
+                    f"{m.events[i - 1].date}"
+                ),
             )
     for i, e in enumerate(m.events):
         for j, s in enumerate(e.sources):
@@ -358,12 +355,16 @@ def _cross_check(m: PackModel) -> Iterator[tuple[Loc, str]]:
             yield from _ref((*loc, "sources", j), s, m.sources, "source")
         for j, dep in enumerate(a.depends_on):
             yield from _ref((*loc, "depends_on", j), dep, actions, "action")
-            if dep in actions and a.phase in phases and actions[dep].phase in phases:
-                if phases.index(actions[dep].phase) > phases.index(a.phase):
-                    yield (*loc, "depends_on", j), (
-                        f"'{dep}' is in a later phase ('{actions[dep].phase}') than "
-                        f"'{a.id}' ('{a.phase}')"
-                    )
+            if (
+                dep in actions
+                and a.phase in phases
+                and actions[dep].phase in phases
+                and phases.index(actions[dep].phase) > phases.index(a.phase)
+            ):
+                yield (
+                    (*loc, "depends_on", j),
+                    (f"'{dep}' is in a later phase ('{actions[dep].phase}') than '{a.id}' ('{a.phase}')"),
+                )
     cycle = _find_cycle({a.id: [d for d in a.depends_on if d in actions] for a in m.actions})
     if cycle:
         first = next(i for i, a in enumerate(m.actions) if a.id == cycle[0])
@@ -437,6 +438,7 @@ def _compile_formulas(
             formula = compile_formula(metric.formula, known)
         except FormulaError as exc:
             problems.append((("metrics", i, "formula"), str(exc)))
+            metric_inputs[metric.id] = frozenset()  # known, so later uses do not cascade
             continue
         metrics.append((metric, formula))
         metric_inputs[metric.id] = _profile_fields(formula.names, metric_inputs)

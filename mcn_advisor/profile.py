@@ -53,26 +53,41 @@ class Agency(_Section):
     name: Annotated[str, Field(min_length=1, max_length=200)] = Field(
         description="The agency's name, as it should appear in reports."
     )
-    monthly_gmv_cny: Money = Field(
-        description="GMV its creators drive per month, all platforms, in CNY."
-    )
+    monthly_gmv_cny: Money = Field(description="GMV its creators drive per month, all platforms, in CNY.")
     creators: Count | None = unassumed("Signed creators / anchors.")
     commission_rate: Share | None = assumed(
-        0.20, 0.10,
+        0.20,
+        0.10,
         "a typical MCN take (commission plus slot fees) on GMV sold",
         "MCN 常见的综合抽成(佣金加坑位费)",
         "Average take on GMV sold (commission + slot fees), 0..1.",
     )
     divert_contract_share: Share | None = assumed(
-        0.10, 0.03,
+        0.10,
+        0.03,
         "some creators were bound by contract to send traffic to Taobao or JD",
         "部分达人签有为淘宝或京东导流的合约",
-        "Of signed creators, the share whose contracts oblige them to send traffic to "
-        "Taobao/JD, 0..1.",
+        "Of signed creators, the share whose contracts oblige them to send traffic to Taobao/JD, 0..1.",
     )
 
 
-class RevenueMix(_Section):
+class _Mix(_Section):
+    """Shares that must sum to 1 (within ``MIX_TOLERANCE``); keys left out are 0."""
+
+    @model_validator(mode="after")
+    def _sums_to_one(self) -> _Mix:
+        values = self.model_dump()
+        total = sum(values.values())
+        if abs(total - 1.0) > MIX_TOLERANCE:
+            listed = ", ".join(f"{k} {v:g}" for k, v in values.items() if v)
+            raise ValueError(
+                f"shares sum to {total:.4g}, must sum to 1 (±{MIX_TOLERANCE:g})"
+                + (f": {listed}" if listed else "")
+            )
+        return self
+
+
+class RevenueMix(_Mix):
     """Share of agency revenue by line; sums to 1. Lines left out are 0."""
 
     live_commerce: Share = 0.0
@@ -81,7 +96,7 @@ class RevenueMix(_Section):
     services: Share = 0.0
 
 
-class PlatformMix(_Section):
+class PlatformMix(_Mix):
     """Share of GMV by platform and format; sums to 1. Platforms left out are 0."""
 
     douyin_live: Share = 0.0
@@ -93,20 +108,23 @@ class PlatformMix(_Section):
 
 class Douyin(_Section):
     third_party_link_share: Share | None = assumed(
-        0.50, 0.25,
+        0.50,
+        0.25,
         "in 2020 many MCNs sold much of their Douyin live GMV through Taobao links; "
         "half is a cautious midpoint",
         "2020 年不少 MCN 的抖音直播 GMV 大量经由淘宝外链成交,取一半作为审慎估计",
         "Of Douyin live GMV, the share sold through third-party (Taobao, JD...) links, 0..1.",
     )
     star_map_share: Share | None = assumed(
-        0.30, 0.05,
+        0.30,
+        0.05,
         "a minority of live tasks went through Star Map before it became mandatory",
         "星图强制撮合之前,只有少数直播任务经由巨量星图下单",
         "Of live-commerce tasks, the share contracted through Star Map, 0..1.",
     )
     operates_own_store: bool | None = assumed(
-        False, 0.05,
+        False,
+        0.05,
         "assume no own Douyin store unless stated",
         "未说明时视为没有自营抖音小店",
         "Whether the agency runs its own Douyin store.",
@@ -115,7 +133,8 @@ class Douyin(_Section):
 
 class SupplyChain(_Section):
     product_selection_team: bool | None = assumed(
-        True, 0.02,
+        True,
+        0.02,
         "nearly every live-commerce MCN has a product-selection team",
         "几乎所有带货 MCN 都有选品团队",
         "Has a product-selection team.",
@@ -130,13 +149,15 @@ class SupplyChain(_Section):
         False, 0.03, "assume none unless stated", "未说明时视为没有", "Owns product brands."
     )
     inventory_capital_cny: Money | None = assumed(
-        0.0, 0.03,
+        0.0,
+        0.03,
         "assume no capital set aside to hold stock unless stated",
         "未说明时视为没有备货资金",
         "Capital available to hold stock, CNY.",
     )
     partners: list[Annotated[str, Field(min_length=1, max_length=100)]] | None = assumed(
-        [], 0.03,
+        [],
+        0.03,
         "assume no in-platform supply partner unless stated",
         "未说明时视为没有平台内供应链伙伴",
         "In-platform supply partners (e.g. suning inside Douyin, jd inside Kuaishou).",
@@ -146,33 +167,37 @@ class SupplyChain(_Section):
 class Clients(_Section):
     brand_clients: Count | None = unassumed("Brand clients served.")
     taobao_linked_share: Share | None = assumed(
-        0.40, 0.15,
+        0.40,
+        0.15,
         "a mid-size MCN interviewed in August 2020 reported about 40% (source 000)",
         "2020 年 8 月受访的一家中型 MCN 称约 40%(来源 000)",
         "Clients whose Douyin live sales land on Taobao/Tmall, 0..1.",
     )
     jd_linked_share: Share | None = assumed(
-        0.0, 0.03,
+        0.0,
+        0.03,
         "assume no JD-linked clients unless stated",
         "未说明时视为没有京东外链客户",
         "Clients whose Douyin live sales land on JD, 0..1.",
     )
     douyin_store_share: Share | None = assumed(
-        0.20, 0.05,
+        0.20,
+        0.05,
         "top brands had Douyin stores, most smaller merchants did not (source 000)",
         "头部品牌多已开设抖音小店,中小商家多数没有(来源 000)",
         "Clients already selling through their own Douyin store, 0..1.",
     )
     premium_brand_share: Share | None = assumed(
-        0.10, 0.03,
+        0.10,
+        0.03,
         "a minority of clients are mid/high-end brands",
         "中高端品牌通常只占少数客户",
         "Mid/high-end brands that resist Douyin stores, 0..1.",
     )
     willing_to_open_store_share: Share | None = assumed(
-        0.50, 0.05,
-        "opening a store was quick and cheap, yet many merchants lacked the motivation "
-        "(source 000)",
+        0.50,
+        0.05,
+        "opening a store was quick and cheap, yet many merchants lacked the motivation (source 000)",
         "开店门槛低、速度快,但不少商家缺乏动力(来源 000)",
         "Of third-party-linked clients, the share willing to open a Douyin store, 0..1.",
     )
@@ -181,21 +206,8 @@ class Clients(_Section):
     def _linked_shares_fit(self) -> Clients:
         linked = (self.taobao_linked_share or 0.0) + (self.jd_linked_share or 0.0)
         if linked > 1.0 + MIX_TOLERANCE:
-            raise ValueError(
-                f"taobao_linked_share + jd_linked_share = {linked:g}, must not exceed 1"
-            )
+            raise ValueError(f"taobao_linked_share + jd_linked_share = {linked:g}, must not exceed 1")
         return self
-
-
-def _check_mix(mix: BaseModel, name: str) -> None:
-    values = mix.model_dump()
-    total = sum(values.values())
-    if abs(total - 1.0) > MIX_TOLERANCE:
-        listed = ", ".join(f"{k} {v:g}" for k, v in values.items() if v)
-        raise ValueError(
-            f"{name} shares sum to {total:.4g}, must sum to 1 (±{MIX_TOLERANCE:g})"
-            + (f": {listed}" if listed else "")
-        )
 
 
 class Profile(_Section):
@@ -217,13 +229,6 @@ class Profile(_Section):
     douyin: Douyin = Douyin()
     supply_chain: SupplyChain = SupplyChain()
     clients: Clients = Clients()
-
-    @model_validator(mode="after")
-    def _mixes_sum_to_one(self) -> Profile:
-        if self.revenue_mix is not None:
-            _check_mix(self.revenue_mix, "revenue_mix")
-        _check_mix(self.platform_mix, "platform_mix")
-        return self
 
 
 # --- the flat view the engine reads --------------------------------------------------

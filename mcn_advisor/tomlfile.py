@@ -7,6 +7,7 @@ the text (only ever run on text tomllib accepted), so that a schema error about
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sys
 from pathlib import Path
@@ -60,9 +61,7 @@ def parse_toml(text: str, path: Path | str, error: type[InputError] = InputError
         message = str(exc.args[0] if exc.args else exc).splitlines()[0]
         m = _TOML_POS.match(message)
         if m:
-            raise error(
-                f"{path}:{m['line']}:{m['col']}: TOML syntax error: {_lower(m['msg'])}"
-            ) from None
+            raise error(f"{path}:{m['line']}:{m['col']}: TOML syntax error: {_lower(m['msg'])}") from None
         m = _TOML_EOF.match(message)
         if m:
             line = text.count("\n") + 1
@@ -86,10 +85,8 @@ def line_of(lines: dict[Loc, int], loc: Loc) -> int | None:
 def key_lines(text: str) -> dict[Loc, int]:
     """Map each key path (as pydantic writes ``loc``) to the 1-based line that sets it."""
     scanner = _Scanner(text)
-    try:
+    with contextlib.suppress(IndexError, ValueError):  # only valid TOML reaches here
         scanner.document()
-    except (IndexError, ValueError):  # pragma: no cover - only valid TOML reaches here
-        pass
     return scanner.lines
 
 

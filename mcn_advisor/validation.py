@@ -16,6 +16,9 @@ from pydantic import BaseModel, ValidationError
 
 from mcn_advisor.tomlfile import Loc, line_of
 
+# Tagged unions name the chosen member in an error's location; such parts are dropped.
+TAG_PREFIX = "node:"
+
 _MESSAGES = {
     "float_type": "must be a number",
     "float_parsing": "must be a number",
@@ -106,7 +109,7 @@ def describe(
     """
     problems: list[tuple[Loc, str]] = []
     for err in exc.errors(include_url=False):
-        loc: Loc = tuple(err["loc"])
+        loc: Loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith(TAG_PREFIX)))
         message = _message(err, model, loc, elsewhere or {})
         if err["type"] not in ("missing", "value_error", "assertion_error") and not isinstance(
             err.get("input"), (dict, list)

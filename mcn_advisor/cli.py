@@ -1,0 +1,286 @@
+"""The command line: parse arguments, call the core once, render, write, map errors to exit codes.
+
+Exit codes: 0 done, 1 a finding at or above --fail-on, 2 bad input or usage.
+This is the only module that reads the clock (the default --as-of) or the terminal.
+Heavy modules (pydantic, the engine, rich renderers) are imported inside commands so
+that ``--help`` and ``--version`` start fast.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import os
+import shutil
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
+
+import typer
+
+from mcn_advisor import __version__
+from mcn_advisor.errors import InputError
+
+if TYPE_CHECKING:
+    from mcn_advisor.assessment import Assessment
+    from mcn_advisor.policy import Pack
+
+Lang = Literal["en", "zh"]
+Severity = Literal["info", "low", "medium", "high", "critical"]
+F = TypeVar("F", bound=Callable[..., Any])
+
+app = typer.Typer(
+    help="Assess an MCN's exposure to a platform's closed loop and plan its migration.",
+    add_completion=False,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+rules_app = typer.Typer(help="The rules of the policy pack.", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+
+
+def user_errors(fn: F) -> F:
+    """Turn bad input into one line per problem on stderr and exit code 2."""
+
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except InputError as exc:
+            for line in exc.problems:
+                typer.echo(f"error: {line}", err=True)
+            raise typer.Exit(2) from None
+
+    return run  # type: ignore[return-value]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"mcn-advisor {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """Assess an MCN's exposure to a platform's closed loop and plan its migration."""
+
+
+def _parse_date(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"'{value}' is not a date; use YYYY-MM-DD") from None
+
+
+def _pack() -> Pack:
+    from mcn_advisor.policy import builtin_pack
+
+    return builtin_pack()
+
+
+def _color(stream: Any) -> bool:
+    return stream.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+
+
+def _emit(text: str, output: Path | None, protect: tuple[Path, ...] = ()) -> None:
+    """The report to ``output`` (atomically) or to stdout."""
+    if output is None or str(output) == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    from mcn_advisor.files import write_atomic
+
+    write_atomic(output, text, protect=protect)
+
+
+def _fails(a: Assessment, fail_on: str | None) -> bool:
+    if fail_on is None:
+        return False
+    from mcn_advisor.policy import SEVERITY_RANK
+
+    floor = SEVERITY_RANK[fail_on]
+    return any(f.kind == "risk" and SEVERITY_RANK[f.severity] >= floor for f in a.findings)
+
+
+AsOf = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        metavar="YYYY-MM-DD",
+        help="Assess as of this date [default: the profile's as_of, else today].",
+    ),
+]
+LangOpt = Annotated[Lang, typer.Option("--lang", help="Language of the report's text.")]
+
+
+@app.command()
+@user_errors
+def assess(
+    profile: Annotated[Path, typer.Argument(help="The MCN profile (TOML).", show_default=False)],
+    as_of: AsOf = None,
+    fmt: Annotated[
+        Literal["terminal", "json"], typer.Option("--format", "-f", help="Report format.")
+    ] = "terminal",
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write the report to this file instead of stdout."),
+    ] = None,
+    fail_on: Annotated[
+        Severity | None,
+        typer.Option(
+            "--fail-on",
+            help="Exit 1 when a risk finding has this severity or higher.",
+            show_default=False,
+        ),
+    ] = None,
+    lang: LangOpt = "en",
+) -> None:
+    """Assess one profile: exposure score, money at risk, findings, risks and a dated plan."""
+    from mcn_advisor.engine import assess as run_assessment
+    from mcn_advisor.loader import load_profile
+
+    date = _parse_date(as_of)
+    prof = load_profile(profile)
+    when = date or prof.as_of or dt.date.today()
+    result = run_assessment(prof, _pack(), when)
+    if fmt == "json":
+        from mcn_advisor.render import json as json_report
+
+        text = json_report.render(result, lang)
+    else:
+        from mcn_advisor.render import terminal
+
+        to_tty = output is None and sys.stdout.isatty()
+        width = shutil.get_terminal_size((100, 24)).columns if to_tty else 100
+        text = terminal.render(result, lang, width=width, color=to_tty and _color(sys.stdout))
+    _emit(text, output, protect=(profile,))
+    if output is not None:
+        typer.echo(
+            f"{output}: {result.agency}: score {result.exposure.score:g} ({result.exposure.band}), "
+            f"{len(result.findings)} findings, {len(_actions(result))} actions",
+            err=True,
+        )
+    if _fails(result, fail_on):
+        raise typer.Exit(1)
+
+
+def _actions(a: Assessment) -> list[str]:
+    return [act.id for phase in a.plan.phases for act in phase.actions]
+
+
+@app.command()
+@user_errors
+def validate(
+    profiles: Annotated[list[Path], typer.Argument(help="Profiles to check.", show_default=False)],
+) -> None:
+    """Check profiles without assessing them; every problem is listed, one per line."""
+    from mcn_advisor.loader import load_profile
+
+    problems: list[str] = []
+    for path in profiles:
+        try:
+            prof = load_profile(path)
+        except InputError as exc:
+            problems.extend(exc.problems)
+            continue
+        typer.echo(f"{path}: ok ({prof.agency.name})")
+    if problems:
+        raise InputError(problems)
+
+
+@app.command()
+@user_errors
+def schema(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the schema to this file.")
+    ] = None,
+) -> None:
+    """Print the JSON Schema of the profile format, for editors that check TOML."""
+    import json
+
+    from mcn_advisor.profile import Profile
+
+    doc = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "mcn-advisor profile, schema_version 1",
+        **Profile.model_json_schema(),
+    }
+    _emit(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", output)
+
+
+@app.command()
+@user_errors
+def init(
+    path: Annotated[Path, typer.Argument(help="Where to write the starter profile ('-' for stdout).")] = Path(
+        "mcn-profile.toml"
+    ),
+) -> None:
+    """Write a commented starter profile to fill in; never overwrites an existing file."""
+    from importlib import resources
+
+    text = resources.files("mcn_advisor").joinpath("templates", "starter.toml").read_text("utf-8")
+    if str(path) == "-":
+        sys.stdout.write(text)
+        return
+    if path.exists():
+        raise InputError(f"{path}: already exists; choose another name or remove it first")
+    _emit(text, path)
+    typer.echo(f"{path}: written; fill it in, then run: mcn-advisor assess {path}", err=True)
+
+
+@rules_app.command("list")
+@user_errors
+def rules_list(
+    fmt: Annotated[Literal["table", "json"], typer.Option("--format", "-f")] = "table",
+    lang: LangOpt = "en",
+) -> None:
+    """List every rule: id, severity, category, kind and title."""
+    from mcn_advisor.render import catalogue
+
+    pack = _pack()
+    text = catalogue.rules_json(pack, lang) if fmt == "json" else catalogue.rules_table(pack, lang)
+    sys.stdout.write(text)
+
+
+@rules_app.command("show")
+@user_errors
+def rules_show(
+    rule_id: Annotated[str, typer.Argument(help="A rule id, e.g. DY-LIVE-001.", show_default=False)],
+    lang: LangOpt = "en",
+) -> None:
+    """Explain one rule: what it checks, why, the fields it reads, the actions it triggers."""
+    from mcn_advisor.render import catalogue
+
+    sys.stdout.write(catalogue.rule_detail(_pack(), rule_id.upper(), lang))
+
+
+@app.command()
+@user_errors
+def policy(lang: LangOpt = "en") -> None:
+    """Show the policy's dated timeline, with sources."""
+    from mcn_advisor.render import catalogue
+
+    sys.stdout.write(catalogue.timeline(_pack(), lang))
+
+
+def main() -> None:
+    """Console entry point."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        sys.exit(130)
+    except BrokenPipeError:
+        # The reader went away (e.g. `| head`): stop quietly.
+        sys.stderr.close()
+        sys.exit(0)

@@ -1,0 +1,45 @@
+"""Writing reports safely: whole or not at all, never over a file the user gave as input."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from mcn_advisor.errors import InputError
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_atomic(path: Path, text: str, *, protect: tuple[Path, ...] = ()) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename.
+
+    A reader sees the old file or the new one, never half of either. ``protect``
+    lists the inputs of the run: writing over one of them is refused.
+    """
+    target = path.resolve()
+    if any(target == p.resolve() for p in protect):
+        raise InputError(f"{path}: is an input of this run; refusing to overwrite it")
+    if target.is_dir():
+        raise InputError(f"{path}: is a folder; give a file name")
+    if not target.parent.is_dir():
+        raise InputError(f"{path}: folder {path.parent} does not exist")
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        mode = target.stat().st_mode & 0o777 if target.exists() else 0o666 & ~_umask()
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise InputError(f"{path}: cannot write ({exc.strerror or exc})") from None
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

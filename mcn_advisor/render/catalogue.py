@@ -1,0 +1,116 @@
+"""What a policy pack holds, as text: the rule list, one rule in detail, the timeline."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rich.console import RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from mcn_advisor.conditions import All, AnyOf, Not, Test
+from mcn_advisor.errors import InputError
+from mcn_advisor.i18n import t
+from mcn_advisor.policy import Pack
+from mcn_advisor.render.terminal import SEVERITY_STYLE, to_text
+from mcn_advisor.validation import did_you_mean
+
+
+def rules_table(pack: Pack, lang: str) -> str:
+    table = Table(box=None, pad_edge=False, show_edge=False)
+    for key in ("rule", "severity", "category", "kind", "title"):
+        col = t(lang, key)
+        table.add_column(col)
+    for c in pack.rules:
+        r = c.rule
+        table.add_row(
+            Text(r.id),
+            Text(t(lang, f"sev_{r.severity}"), style=SEVERITY_STYLE[r.severity]),
+            r.category,
+            r.kind,
+            Text(r.title[lang]),
+        )
+    return to_text([table])
+
+
+def rules_json(pack: Pack, lang: str) -> str:
+    rows = [
+        {
+            "id": c.rule.id,
+            "severity": c.rule.severity,
+            "category": c.rule.category,
+            "kind": c.rule.kind,
+            "title": c.rule.title[lang],
+            "fields": sorted({t.field for t in c.tests}),
+            "actions": c.rule.actions,
+        }
+        for c in pack.rules
+    ]
+    return json.dumps({"policy": pack.id, "rules": rows}, indent=2, ensure_ascii=False) + "\n"
+
+
+def _tree(node: Any, indent: int = 0) -> list[str]:
+    pad = "  " * indent
+    if isinstance(node, Test):
+        return [f"{pad}- {node.text()}"]
+    if isinstance(node, Not):
+        return [f"{pad}- NOT:", *_tree(node.not_, indent + 1)]
+    word, children = ("ALL of", node.all) if isinstance(node, All) else ("ANY of", node.any)
+    assert isinstance(node, (All, AnyOf))
+    return [f"{pad}- {word}:", *(line for c in children for line in _tree(c, indent + 1))]
+
+
+def rule_detail(pack: Pack, rule_id: str, lang: str) -> str:
+    rules = {c.rule.id: c for c in pack.rules}
+    if rule_id not in rules:
+        raise InputError(
+            f"unknown rule '{rule_id}' (see: mcn-advisor rules list){did_you_mean(rule_id, rules)}"
+        )
+    c = rules[rule_id]
+    r = c.rule
+    parts: list[RenderableType] = [
+        Text.assemble((f"{r.id}  ", "bold"), (r.title[lang], "bold")),
+        Text(f"severity {r.severity} · category {r.category} · kind {r.kind} · policy {pack.id}"),
+    ]
+    if r.event:
+        e = pack.events[r.event]
+        parts.append(Text(f"{t(lang, 'when')}: {e.date.isoformat()} {e.title[lang]}"))
+    if r.until:
+        e = pack.events[r.until]
+        parts.append(Text(f"until: {e.date.isoformat()} {e.title[lang]}"))
+    parts += [Text("\nWhy", style="bold underline"), Text(r.rationale[lang])]
+    parts += [Text("\nWhat it checks", style="bold underline"), Text("\n".join(_tree(r.when)))]
+    fields = list(dict.fromkeys([*(x.field for x in c.tests), *r.evidence]))
+    formulas = {f"metric.{m.id}": m.formula for m, _ in pack.metrics}
+    lines = [f"{name} = {formulas[name]}" if name in formulas else name for name in fields]
+    parts += [Text("\nFields it reads", style="bold underline"), Text("\n".join(lines))]
+    parts.append(Text("\nActions it triggers", style="bold underline"))
+    for aid in r.actions:
+        a = pack.actions[aid]
+        parts.append(
+            Text(f"{aid} ({a.phase}, {pack.model.roles[a.owner][lang]}, {a.effort}): {a.title[lang]}")
+        )
+    if not r.actions:
+        parts.append(Text(t(lang, "none")))
+    parts.append(Text("\n" + t(lang, "sources"), style="bold underline"))
+    for sid in r.sources:
+        s = pack.model.sources[sid]
+        date = f", {s.date.isoformat()}" if s.date else ""
+        parts.append(Text(f"[{sid}] {s.publisher}: {s.title}{date}"))
+    return to_text(parts)
+
+
+def timeline(pack: Pack, lang: str) -> str:
+    table = Table(box=None, pad_edge=False, show_edge=False, show_header=False)
+    table.add_column(no_wrap=True)
+    table.add_column()
+    table.add_column()
+    for e in pack.model.events:
+        date = e.date.isoformat()[:7] if e.precision == "month" else e.date.isoformat()
+        style = "bold" if e.step else ""
+        table.add_row(
+            Text(date, style=style), Text(e.title[lang], style=style), Text(", ".join(e.sources), style="dim")
+        )
+    head = Text(f"{pack.model.pack.title[lang]} ({pack.id} {pack.model.pack.version})", style="bold")
+    return to_text([head, Text(pack.model.pack.summary[lang] + "\n"), table])

@@ -1,0 +1,92 @@
+"""Formatting shared by the renderers: numbers, money, dates and formulas as text.
+
+Formatting only: every value here was computed by the engine.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from mcn_advisor.assessment import Input
+from mcn_advisor.i18n import t
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+|\bmin\b|\bmax\b")
+
+
+def number(value: Any) -> str:
+    """A number as a person reads it: 30,000,000 or 0.45 or 1.5."""
+    if value is None:
+        return "?"
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer() and abs(value) >= 1):
+        return f"{int(value):,}"
+    return f"{value:.4f}".rstrip("0").rstrip(".") if isinstance(value, float) else str(value)
+
+
+def money(value: float | None, lang: str) -> str:
+    """CNY, written the way each language's readers count it (zh: 万 and 亿)."""
+    if value is None:
+        return t(lang, "unknown")
+    if lang == "zh":
+        for unit, size in (("亿元", 1e8), ("万元", 1e4)):
+            if abs(value) >= size:
+                return f"{value / size:,.2f}".rstrip("0").rstrip(".") + " " + unit
+        return f"{value:,.0f} 元"
+    return f"CNY {value:,.0f}"
+
+
+def share(value: float | None) -> str:
+    if value is None:
+        return "?"
+    return f"{value * 100:.1f}".rstrip("0").rstrip(".") + "%"
+
+
+def figure(value: float | None, unit: str, lang: str) -> str:
+    if value is None:
+        return t(lang, "unknown")
+    if unit == "cny":
+        return money(value, lang)
+    if unit == "share":
+        return share(value)
+    return number(value)
+
+
+def plain(value: Any, lang: str) -> str:
+    """A field's value in a sentence: yes/no, a list, a number, a text."""
+    if value is None:
+        return t(lang, "unknown")
+    if isinstance(value, bool):
+        return t(lang, "yes" if value else "no")
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) if value else t(lang, "none")
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {plain(v, lang)}" for k, v in value.items())
+    if isinstance(value, (int, float)):
+        return number(value)
+    return str(value)
+
+
+def days(n: int, lang: str) -> str:
+    """Days from the assessment date: "in 43 days", "12 days ago", "today"."""
+    if n in (-1, 0, 1):
+        return t(lang, {-1: "yesterday", 0: "today", 1: "tomorrow"}[n])
+    return t(lang, "days_left" if n > 0 else "days_ago", days=abs(n))
+
+
+ASSUMED_MARK = "*"
+
+
+def substituted(formula: str, inputs: list[Input]) -> str:
+    """The formula with each name replaced by the value the engine used (assumed: marked)."""
+    values = {i.field: i for i in inputs}
+
+    def repl(m: re.Match[str]) -> str:
+        name = m.group()
+        if name not in values:
+            return name
+        item = values[name]
+        return number(item.value) + (ASSUMED_MARK if item.assumed else "")
+
+    return _NAME.sub(repl, formula).replace("*", "×").replace(" - ", " − ")

@@ -1,0 +1,186 @@
+"""The command line as a user meets it: exit codes, stdout vs stderr, files written safely."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from mcn_advisor import __version__
+from mcn_advisor.cli import app
+from tests.conftest import GOOD, PROFILES
+
+runner = CliRunner()
+SMALL = str(PROFILES / "small_pure_promotion.toml")
+NATIVE = str(PROFILES / "douyin_native_supply.toml")
+
+
+def run(*args: str):
+    return runner.invoke(app, list(args), env={"NO_COLOR": "1", "COLUMNS": "80"})
+
+
+def test_assess_prints_the_report():
+    r = run("assess", SMALL)
+    assert r.exit_code == 0, r.stderr
+    assert "Spark Live Studio (example)" in r.stdout
+    assert "93.2 / 100, critical" in r.stdout
+    assert "DY-LIVE-001" in r.stdout and "MIGRATION PLAN" in r.stdout
+    assert r.stderr == ""
+
+
+def test_assess_json_follows_the_contract():
+    r = run("assess", SMALL, "--format", "json")
+    assert r.exit_code == 0
+    a = json.loads(r.stdout)
+    assert a["schema_version"] == 1
+    assert a["policy"]["id"] == "douyin-2020-closed-loop"
+    assert a["as_of"] == "2020-08-27"
+    assert 0 <= a["exposure"]["score"] <= 100 and a["exposure"]["band"] == "critical"
+    assert {"id", "value", "weight", "contribution"} <= set(a["exposure"]["factors"][0])
+    assert a["impact"]["gmv_at_risk_cny_monthly"] == 2_720_000
+    assert {"rule_id", "severity", "title", "evidence", "sources"} <= set(a["findings"][0])
+    assert {"likelihood", "impact", "rating", "level", "treatment"} <= set(a["risks"][0])
+    action = a["plan"]["phases"][0]["actions"][0]
+    assert {"id", "strategy", "owner", "effort", "depends_on", "due", "kpi"} <= set(action)
+    for key in ("opportunities", "assumptions", "confidence", "undetermined", "risk_matrix"):
+        assert key in a
+
+
+def test_as_of_option_overrides_the_profile():
+    r = run("assess", SMALL, "-f", "json", "--as-of", "2020-10-20")
+    a = json.loads(r.stdout)
+    assert a["as_of"] == "2020-10-20" and a["plan"]["mode"] == "remediation"
+
+
+def test_bad_as_of_is_a_usage_error():
+    r = run("assess", SMALL, "--as-of", "2020-13-01")
+    assert r.exit_code == 2
+    assert "'2020-13-01' is not a date; use YYYY-MM-DD" in r.stderr
+
+
+@pytest.mark.parametrize(
+    ("profile", "fail_on", "code"),
+    [
+        (SMALL, "critical", 1),
+        (SMALL, "high", 1),
+        (NATIVE, "critical", 1),
+        (NATIVE, "high", 1),
+        (NATIVE, "medium", 1),
+        (str(PROFILES / "short_video_seeding.toml"), "high", 1),
+    ],
+)
+def test_fail_on(profile, fail_on, code):
+    assert run("assess", profile, "--fail-on", fail_on).exit_code == code
+
+
+def test_fail_on_ignores_positive_findings(write):
+    path = write(GOOD.replace("douyin_live = 0.5", "douyin_short_video = 0.5"))
+    r = run("assess", str(path), "--as-of", "2020-08-27", "--fail-on", "info", "-f", "json")
+    assert r.exit_code == 0
+    assert [f["rule_id"] for f in json.loads(r.stdout)["findings"]] == ["DY-SV-001"]
+
+
+def test_no_fail_on_means_exit_zero():
+    assert run("assess", SMALL).exit_code == 0
+
+
+def test_bad_profile_is_one_line_per_problem_and_exit_2(write):
+    path = write(GOOD.replace("commission_rate = 0.20", "commission_rate = 1.5\ncreator = 3"))
+    r = run("assess", str(path))
+    assert r.exit_code == 2
+    assert r.stdout == ""
+    assert r.stderr.splitlines() == [
+        f"error: {path}:6: agency.commission_rate: must be within 0..1",
+        f"error: {path}:7: agency.creator: unknown field 'creator'; did you mean 'creators'? (got 3)",
+    ]
+    assert "Traceback" not in r.stderr
+
+
+def test_missing_profile(tmp_path):
+    r = run("assess", str(tmp_path / "none.toml"))
+    assert r.exit_code == 2
+    assert r.stderr == f"error: {tmp_path / 'none.toml'}: no such file\n"
+
+
+def test_output_is_written_whole_and_summarised_on_stderr(tmp_path):
+    out = tmp_path / "report.json"
+    out.write_text("old")
+    r = run("assess", SMALL, "-f", "json", "-o", str(out))
+    assert r.exit_code == 0 and r.stdout == ""
+    assert json.loads(out.read_text())["agency"] == "Spark Live Studio (example)"
+    assert "score 93.2 (critical)" in r.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["report.json"]  # no temp file left
+
+
+def test_output_never_overwrites_the_profile(write):
+    path = write(GOOD)
+    before = path.read_text()
+    r = run("assess", str(path), "-o", str(path))
+    assert r.exit_code == 2
+    assert "is an input of this run; refusing to overwrite it" in r.stderr
+    assert path.read_text() == before
+
+
+def test_output_into_a_missing_folder(tmp_path):
+    r = run("assess", SMALL, "-o", str(tmp_path / "no" / "r.txt"))
+    assert r.exit_code == 2 and "does not exist" in r.stderr
+
+
+def test_validate_many(write, tmp_path):
+    good = write(GOOD, "good.toml")
+    bad = write(GOOD.replace("kuaishou = 0.5", "kuaishou = 0.2"), "bad.toml")
+    r = run("validate", str(good), str(bad), str(tmp_path / "gone.toml"))
+    assert r.exit_code == 2
+    assert r.stdout == f"{good}: ok (Test MCN)\n"
+    assert len(r.stderr.splitlines()) == 2
+    assert run("validate", str(good)).exit_code == 0
+
+
+def test_schema_is_json_schema_of_the_profile():
+    r = run("schema")
+    doc = json.loads(r.stdout)
+    assert doc["$schema"].startswith("https://json-schema.org/")
+    assert "agency" in doc["properties"] and "agency" in doc["required"]
+    assert doc["additionalProperties"] is False
+
+
+def test_init_writes_a_valid_starter_and_never_overwrites(tmp_path):
+    path = tmp_path / "mine.toml"
+    assert run("init", str(path)).exit_code == 0
+    assert run("validate", str(path)).exit_code == 0
+    path.write_text("# mine\n")
+    r = run("init", str(path))
+    assert r.exit_code == 2 and "already exists" in r.stderr
+    assert path.read_text() == "# mine\n"
+
+
+def test_rules_list_and_show():
+    r = run("rules", "list", "-f", "json")
+    rules = {x["id"]: x for x in json.loads(r.stdout)["rules"]}
+    assert rules["DY-LIVE-001"]["severity"] == "critical"
+    r = run("rules", "show", "dy-client-001")
+    assert r.exit_code == 0
+    for part in ("Why", "What it checks", "clients.taobao_linked_share", "ACT-TRIAGE", "[000]"):
+        assert part in r.stdout
+    r = run("rules", "show", "DY-LIVE-01")
+    assert r.exit_code == 2 and "did you mean 'DY-LIVE-001'?" in r.stderr
+
+
+def test_policy_timeline():
+    r = run("policy")
+    assert r.exit_code == 0
+    assert "2020-09-06" in r.stdout and "2020-10-09" in r.stdout and "2018-03 " in r.stdout
+
+
+def test_version_and_usage_errors():
+    assert run("--version").stdout == f"mcn-advisor {__version__}\n"
+    r = run("assess", SMALL, "--format", "pdf")
+    assert r.exit_code == 2
+    assert run("frobnicate").exit_code == 2
+
+
+def test_chinese_text_fields_in_json():
+    a = json.loads(run("assess", SMALL, "-f", "json", "--lang", "zh").stdout)
+    assert a["findings"][0]["title"] == "第三方链接直播 GMV 将于 2020-10-09 被切断"
+    assert "exposure" in a  # keys stay English

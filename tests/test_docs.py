@@ -1,0 +1,56 @@
+"""The README stays true: its commands, its profile table, its exit codes."""
+
+from __future__ import annotations
+
+import re
+
+from typer.main import get_command
+
+from mcn_advisor.cli import app
+from mcn_advisor.profile import FIELDS
+from tests.conftest import PROFILES, ROOT
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def shell_blocks() -> list[str]:
+    return re.findall(r"```sh\n(.*?)```", README, flags=re.S)
+
+
+def test_quick_start_has_exactly_two_commands_and_ci_runs_the_second():
+    quick = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    commands = [b.strip() for b in re.findall(r"```sh\n(.*?)```", quick, flags=re.S)][:2]
+    assert "mcn-advisor assess profiles/" in commands[0]
+    assert commands[1].endswith("pytest")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert commands[1] in ci.splitlines()
+    profile = re.search(r"assess (profiles/\S+)", commands[0]).group(1)
+    assert (ROOT / profile).exists()
+
+
+def test_every_command_is_documented():
+    def names(cmd, prefix=""):
+        for name, sub in getattr(cmd, "commands", {}).items():
+            yield from (
+                names(sub, f"{prefix}{name} ") if getattr(sub, "commands", None) else [f"{prefix}{name}"]
+            )
+
+    for name in names(get_command(app)):
+        assert f"`mcn-advisor {name}" in README, name
+
+
+def test_every_profile_field_is_documented():
+    for path in FIELDS:
+        section, leaf = path.split(".")
+        assert f"`{path}`" in README or (f"`{section}." in README and f".{leaf}`" in README), path
+
+
+def test_every_example_profile_is_listed():
+    for path in PROFILES.glob("*.toml"):
+        assert f"`{path.name}`" in README
+
+
+def test_exit_codes_are_documented():
+    section = README.split("### Exit codes", 1)[1].split("\n## ", 1)[0]
+    for code in ("| 0 |", "| 1 |", "| 2 |"):
+        assert code in section

@@ -1,0 +1,166 @@
+"""The engine's arithmetic: money at risk, the score and its factors, findings, confidence."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from mcn_advisor.engine import assess
+from mcn_advisor.loader import load_profile
+from mcn_advisor.profile import Profile
+from tests.conftest import AS_OF, GOOD, example
+
+
+def test_money_at_risk_is_the_documented_arithmetic(pack):
+    p = example("midsize_mcn_supply_services")  # 30M GMV, 60% Douyin live, 45% 3rd-party, 20%
+    a = assess(p, pack, AS_OF)
+    assert a.impact.gmv_at_risk_cny_monthly == 30_000_000 * 0.60 * 0.45 == 8_100_000
+    assert a.impact.revenue_at_risk_cny_monthly == 8_100_000 * 0.20 == 1_620_000
+    figures = {f.id: f for f in a.impact.figures}
+    # Star Map drag: third-party task value (revenue at risk x Star Map share) x (20% - 5%)
+    assert figures["star_map_fee_drag_cny_monthly"].value == round(1_620_000 * 0.30 * 0.15)
+    assert figures["star_map_fee_drag_matched_cny_monthly"].value == round(1_620_000 * 0.15)
+    assert figures["clients_at_risk"].value == round(120 * (0.40 + 0.05) * 0.5)
+    inputs = {i.field: i.value for i in figures["gmv_at_risk_cny_monthly"].inputs}
+    assert inputs == {
+        "agency.monthly_gmv_cny": 30_000_000,
+        "platform_mix.douyin_live": 0.6,
+        "douyin.third_party_link_share": 0.45,
+    }
+
+
+def test_short_video_and_store_gmv_are_not_at_risk(pack):
+    p = example("midsize_mcn_supply_services")
+    all_short_video = p.model_copy(
+        update={
+            "platform_mix": p.platform_mix.model_copy(update={"douyin_live": 0.0, "douyin_short_video": 0.70})
+        }
+    )
+    assert assess(all_short_video, pack, AS_OF).impact.gmv_at_risk_cny_monthly == 0
+    store_only = p.model_copy(update={"douyin": p.douyin.model_copy(update={"third_party_link_share": 0.0})})
+    assert assess(store_only, pack, AS_OF).impact.gmv_at_risk_cny_monthly == 0
+
+
+def test_score_is_the_sum_of_weighted_factors(pack):
+    a = assess(example("small_pure_promotion"), pack, AS_OF)
+    f = a.exposure.factors
+    assert sum(x.weight for x in f) == 100
+    assert a.exposure.score == pytest.approx(sum(x.value * x.weight for x in f), abs=0.05)
+    for x in f:
+        assert x.value == pytest.approx(min(1.0, x.raw / x.saturation), abs=1e-4)
+        assert x.contribution == pytest.approx(x.value * x.weight, abs=0.01)
+    live = next(x for x in f if x.id == "live_cart_cutoff")
+    assert live.raw == pytest.approx(0.85 * 0.80)
+    assert live.value == 1.0  # past the saturation of 0.5
+
+
+@pytest.mark.parametrize(
+    ("score", "band"),
+    [
+        (0, "low"),
+        (24.9, "low"),
+        (25, "moderate"),
+        (49.9, "moderate"),
+        (50, "high"),
+        (74.9, "high"),
+        (75, "critical"),
+        (100, "critical"),
+    ],
+)
+def test_band_thresholds(pack, score, band):
+    from mcn_advisor.engine import _band
+
+    assert _band(score, pack.model.scoring) == band
+
+
+def test_findings_carry_evidence_trace_and_sources(pack):
+    a = assess(example("small_pure_promotion"), pack, AS_OF)
+    live = next(f for f in a.findings if f.rule_id == "DY-LIVE-001")
+    assert live.severity == "critical"
+    assert live.event and live.event.date == dt.date(2020, 10, 9)
+    assert live.event.days_from_as_of == 43
+    assert [(c.test, c.actual, c.held) for c in live.conditions] == [
+        ("platform_mix.douyin_live > 0", 0.85, True),
+        ("douyin.third_party_link_share > 0", 0.8, True),
+    ]
+    evidence = {e.field: e.value for e in live.evidence}
+    assert evidence["metric.gmv_at_risk_cny_monthly"] == pytest.approx(4_000_000 * 0.85 * 0.8)
+    assert [s.id for s in live.sources] == ["001", "002"]
+    assert a.findings == sorted(a.findings, key=lambda f: f.severity == "info")  # info last
+
+
+def test_risk_register_rates_likelihood_times_impact(pack):
+    a = assess(example("small_pure_promotion"), pack, AS_OF)
+    for r in a.risks:
+        assert 1 <= r.likelihood <= 5 and 1 <= r.impact <= 5
+        assert r.rating == r.likelihood * r.impact
+        m = a.risk_matrix
+        expected = (
+            "low"
+            if r.rating <= m.low
+            else "medium"
+            if r.rating <= m.medium
+            else "high"
+            if r.rating <= m.high
+            else "critical"
+        )
+        assert r.level == expected
+    live = next(r for r in a.risks if r.rule_id == "DY-LIVE-001")
+    assert (live.likelihood, live.impact, live.level) == (5, 5, "critical")
+    assert [r.rating for r in a.risks] == sorted((r.rating for r in a.risks), reverse=True)
+
+
+def test_left_out_fields_become_assumptions_and_lower_confidence(pack):
+    full = assess(example("midsize_mcn_supply_services"), pack, AS_OF)
+    assert full.assumptions == [] and full.confidence.level == "high"
+    a = assess(example("minimal"), pack, AS_OF)
+    assumed = {x.field: x.assumed_value for x in a.assumptions}
+    assert assumed["douyin.third_party_link_share"] == 0.5
+    assert assumed["agency.commission_rate"] == 0.2
+    assert assumed["revenue_mix"] == {
+        "live_commerce": 0.6,
+        "advertising": 0.2,
+        "supply_chain": 0.1,
+        "services": 0.1,
+    }
+    assert assumed["clients.brand_clients"] is None  # no fair guess
+    assert a.confidence.level == "low"
+    # The money still uses the assumed share, and says so.
+    assert a.impact.gmv_at_risk_cny_monthly == 10_000_000 * 0.8 * 0.5
+    gmv = next(f for f in a.impact.figures if f.id == "gmv_at_risk_cny_monthly")
+    assert [i.assumed for i in gmv.inputs] == [False, False, True]
+    clients = next(f for f in a.impact.figures if f.id == "clients_at_risk")
+    assert clients.value is None
+
+
+def test_rules_on_left_out_fields_are_undetermined_not_false(pack):
+    a = assess(example("minimal"), pack, AS_OF)
+    undecided = {u.rule_id: u.unknown_fields for u in a.undetermined}
+    assert undecided["DY-LIVE-001"] == ["douyin.third_party_link_share"]
+    assert "DY-LIVE-001" not in {f.rule_id for f in a.findings}
+    assert "clients.taobao_linked_share" in undecided["DY-CLIENT-001"]
+
+
+def test_rules_overtaken_by_a_later_step_stop_applying(pack):
+    p = example("small_pure_promotion")
+    before = {f.rule_id for f in assess(p, pack, dt.date(2020, 9, 1)).findings}
+    after = {f.rule_id for f in assess(p, pack, dt.date(2020, 10, 9)).findings}
+    assert {"DY-FEE-001", "DY-MATCH-001"} <= before
+    assert not {"DY-FEE-001", "DY-MATCH-001"} & after
+    assert "DY-LIVE-001" in after
+
+
+def test_a_profile_with_no_douyin_exposure(pack, write):
+    p = load_profile(write(GOOD.replace("douyin_live = 0.5", "taobao_live = 0.5")))
+    a = assess(p, pack, AS_OF)
+    assert a.exposure.band == "low"
+    assert a.impact.gmv_at_risk_cny_monthly == 0
+    assert not [f for f in a.findings if f.kind == "risk"]
+
+
+def test_assess_is_pure(pack):
+    p = example("premium_brands")
+    copy = Profile.model_validate(p.model_dump())
+    assess(p, pack, AS_OF)
+    assert p == copy

@@ -1,0 +1,51 @@
+"""Golden outputs for the example profiles.
+
+Regenerate after an intended change with:
+    UPDATE_GOLDEN=1 pytest tests/test_golden.py
+and review the diff like code.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from mcn_advisor.engine import assess
+from mcn_advisor.render import json as json_report
+from mcn_advisor.render import terminal
+from tests.conftest import GOLDEN, PROFILES, example
+
+UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
+NAMES = sorted(p.stem for p in PROFILES.glob("*.toml"))
+
+
+def check(path: Path, text: str) -> None:
+    if UPDATE:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    assert path.exists(), f"{path} missing: run UPDATE_GOLDEN=1 pytest tests/test_golden.py"
+    assert text == path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_json(pack, name):
+    p = example(name)
+    check(GOLDEN / f"{name}.json", json_report.render(assess(p, pack, p.as_of), "en"))
+
+
+@pytest.mark.parametrize("name", ["small_pure_promotion", "minimal"])
+def test_terminal_at_80_columns(pack, name):
+    p = example(name)
+    text = terminal.render(assess(p, pack, p.as_of), "en", width=80, color=False)
+    assert max(len(line) for line in text.splitlines()) <= 80
+    assert "\x1b[" not in text
+    check(GOLDEN / f"{name}.txt", text)
+
+
+def test_same_input_gives_byte_identical_output(pack):
+    p = example("premium_brands")
+    assert json_report.render(assess(p, pack, p.as_of)) == json_report.render(
+        assess(example("premium_brands"), pack, p.as_of)
+    )
