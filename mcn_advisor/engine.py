@@ -48,7 +48,7 @@ UNDETERMINED_PENALTY = 0.05  # confidence lost per rule of severity high or abov
 PRIORITIES = 3  # actions the executive summary names as the first to do
 NO_GUESS = Text(
     en="not given, and no fair guess exists: figures that need it are left out",
-    zh="未提供且无法合理估计:依赖它的数字不予计算",
+    zh="未提供且无法合理估计：依赖它的数字不予计算",
 )
 
 
