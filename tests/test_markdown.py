@@ -3,6 +3,7 @@ well-formed mermaid, and nothing a profile supplies can break it or inject marku
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 
@@ -13,12 +14,14 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from typer.testing import CliRunner
 
+from mcn_advisor.assessment import DroppedAction
 from mcn_advisor.cli import app
 from mcn_advisor.engine import assess
+from mcn_advisor.i18n import t as say
 from mcn_advisor.profile import Profile
 from mcn_advisor.render import markdown
 from mcn_advisor.render.markdown import esc, mermaid_text
-from tests.conftest import PROFILES, example
+from tests.conftest import PROFILES, ROOT, example
 
 NAMES = sorted(p.stem for p in PROFILES.glob("*.toml"))
 HOSTILE = [
@@ -267,3 +270,49 @@ def test_cli_markdown_to_stdout_and_bad_output(tmp_path):
     assert r.exit_code == 2 and "does not exist" in r.stderr
     r = run("assess", profile, "-f", "markdown", "-o", profile)
     assert r.exit_code == 2 and "refusing to overwrite" in r.stderr
+
+
+def test_readme_excerpts_are_from_the_real_reports():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Markdown reports", 1)[1].split("\n## Commands", 1)[0]
+    parts = section.split("````markdown\n")
+    excerpts = [
+        (re.findall(r"`(tests/golden/[\w.]+\.md)`", before)[-1], block.split("````", 1)[0])
+        for before, block in zip(parts, parts[1:], strict=False)
+    ]
+    assert [path for path, _ in excerpts] == [
+        "tests/golden/midsize_mcn_supply_services.en.md",
+        "tests/golden/midsize_mcn_supply_services.zh.md",
+    ]
+    for path, excerpt in excerpts:
+        report = (ROOT / path).read_text(encoding="utf-8").splitlines()
+        for line in excerpt.splitlines():
+            assert line == "..." or line in report, (path, line)
+
+
+def test_dropped_actions_and_empty_sections_still_make_a_clean_report(pack):
+    p = example("short_video_seeding")
+    a = assess(p, pack, p.as_of)
+    phases = [dataclasses.replace(ph, actions=[]) for ph in a.plan.phases]
+    dropped = [
+        DroppedAction(
+            id="ACT-STARMAP-ROUTE",
+            title=a.summary.priorities[0].title,
+            expired_with="live_cart_ban",
+            expired_on=dt.date(2020, 10, 9),
+        )
+    ]
+    bare = dataclasses.replace(
+        a,
+        plan=dataclasses.replace(a.plan, phases=phases, dropped=dropped),
+        findings=[],
+        risks=[],
+        opportunities=[],
+        summary=dataclasses.replace(a.summary, priorities=[]),
+    )
+    for lang in ("en", "zh"):
+        md = markdown.render(bare, lang)
+        check_structure(md)
+        assert say(lang, "no_findings") in md and say(lang, "md_nothing_first") in md
+        assert say(lang, "no_opportunities") in md and say(lang, "no_actions") in md
+    assert "- `ACT-STARMAP-ROUTE` Sort every third-party-linked client" in markdown.render(bare, "en")

@@ -10,6 +10,7 @@ goes through ``mermaid_text`` instead, which has its own rules.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 
@@ -26,6 +27,7 @@ _BLOCK_START = re.compile(r"^(?:([-+=:])|(\d{1,9})([.)])(?=\s|$))")
 _BREAKS = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
 
 
+@functools.lru_cache(maxsize=4096)  # the pack's texts recur in every report of a batch
 def esc(text: str) -> str:
     """Text as literal Markdown, on one line: safe in a paragraph, a heading or a table cell."""
     text = _BREAKS.sub(" ", str(text)).strip()
