@@ -120,7 +120,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "amount": "数值",
         "computed_as": "计算方式",
         "unknown": "未知",
-        "assumed_note": "{mark} 为假设值：档案未填写该字段（见“假设”）",
+        "assumed_note": "{mark} 为假设值：档案未填写该字段（见“假设”部分）",
         "findings": "评估发现",
         "no_findings": "未发现问题。",
         "severity": "严重程度",
