@@ -62,6 +62,7 @@ def main() -> None:
         "import typer + rich + pydantic (the floor)": floor,
         "mcn-advisor --version": [*_cli(), "--version"],
         "mcn-advisor assess PROFILE -f json": [*_cli(), "assess", str(PROFILE), "-f", "json"],
+        "mcn-advisor assess PROFILE -f markdown": [*_cli(), "assess", str(PROFILE), "-f", "markdown"],
         "mcn-advisor assess PROFILE (terminal)": [*_cli(), "assess", str(PROFILE)],
     }
     print(f"{'command':48} {'best s':>7} {'median s':>9} {'max RSS MiB':>12}")

@@ -145,6 +145,8 @@ class RiskMatrix:
     medium: int
     high: int
     critical: int = 25
+    # The level of every cell: levels[likelihood - 1][impact - 1], both 1..5.
+    levels: list[list[RiskLevel]]
 
 
 @out
@@ -217,6 +219,37 @@ class TimelineEvent:
 
 
 @out
+class Priority:
+    """One of the first things to do: the plan's earliest phase first, the most severe first."""
+
+    action_id: str
+    title: Text
+    owner_title: Text
+    due: dt.date
+    severity: Literal["info", "low", "medium", "high", "critical"]  # most severe finding it serves
+    rule_ids: list[str]  # the findings that call for it directly
+    unlocks: list[str]  # planned actions that wait for it
+
+
+@out
+class Summary:
+    """The executive summary: the headline figures and the first things to do."""
+
+    monthly_gmv_cny: float
+    gmv_at_risk_share: float  # of all monthly GMV
+    risk_findings: dict[str, int]  # risk findings by severity, most severe first
+    next_step: TimelineEvent | None  # the next step of the policy on or after as_of
+    priorities: list[Priority]
+
+
+@out
+class PlatformShare:
+    platform: str  # a platform_mix key of the profile
+    share: float  # of monthly GMV
+    gmv_cny_monthly: float
+
+
+@out
 class Assessment:
     schema_version: int = ASSESSMENT_SCHEMA_VERSION
     agency: str
@@ -233,6 +266,9 @@ class Assessment:
     assumptions: list[Assumption]
     confidence: Confidence
     timeline: list[TimelineEvent]
+    summary: Summary
+    platform_mix: list[PlatformShare]
+    sources: list[SourceRef]  # every source cited above, by id
 
 
 @functools.cache

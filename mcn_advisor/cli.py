@@ -129,7 +129,7 @@ def assess(
     profile: Annotated[Path, typer.Argument(help="The MCN profile (TOML).", show_default=False)],
     as_of: AsOf = None,
     fmt: Annotated[
-        Literal["terminal", "json"], typer.Option("--format", "-f", help="Report format.")
+        Literal["terminal", "json", "markdown"], typer.Option("--format", "-f", help="Report format.")
     ] = "terminal",
     output: Annotated[
         Path | None,
@@ -157,6 +157,10 @@ def assess(
         from mcn_advisor.render import json as json_report
 
         text = json_report.render(result, lang)
+    elif fmt == "markdown":
+        from mcn_advisor.render import markdown
+
+        text = markdown.render(result, lang)
     else:
         from mcn_advisor.render import terminal
 

@@ -26,23 +26,29 @@ from mcn_advisor.assessment import (
     Finding,
     Impact,
     Input,
+    Plan,
+    PlatformShare,
     PolicyRef,
+    Priority,
     Risk,
     RiskMatrix,
     SourceRef,
+    Summary,
     TimelineEvent,
     Undetermined,
 )
 from mcn_advisor.conditions import Trace
 from mcn_advisor.planner import build_plan
-from mcn_advisor.policy import SEVERITY_RANK, CompiledRule, Factor, Pack, Scoring, Text
+from mcn_advisor.policy import SEVERITIES, SEVERITY_RANK, CompiledRule, Factor, Pack, Scoring, Text
+from mcn_advisor.policy import RiskMatrix as RiskBands
 from mcn_advisor.profile import FIELDS, Profile, flatten
 
 CONFIDENCE_LEVELS = (("high", 0.85), ("medium", 0.6), ("low", 0.0))
 UNDETERMINED_PENALTY = 0.05  # confidence lost per rule of severity high or above left undecided
+PRIORITIES = 3  # actions the executive summary names as the first to do
 NO_GUESS = Text(
     en="not given, and no fair guess exists: figures that need it are left out",
-    zh="未提供且无法合理估计:依赖它的数字不予计算",
+    zh="未提供且无法合理估计：依赖它的数字不予计算",
 )
 
 
@@ -138,6 +144,20 @@ def explain(ev: Evaluation, pack: Pack) -> Assessment:
         for action_id in finding.actions:
             triggered.setdefault(action_id, []).append(finding.rule_id)
     assumptions = _assumptions(pack, ev.missing)
+    plan = build_plan(pack, as_of, triggered)
+    timeline = [
+        TimelineEvent(
+            id=e.id,
+            date=e.date,
+            precision=e.precision,
+            title=e.title,
+            step=e.step,
+            days_from_as_of=(e.date - as_of).days,
+            sources=e.sources,
+        )
+        for e in pack.model.events
+    ]
+    gmv_at_risk = _money(values["metric.gmv_at_risk_cny_monthly"])
     m = pack.model
     return Assessment(
         agency=ev.agency,
@@ -145,31 +165,118 @@ def explain(ev: Evaluation, pack: Pack) -> Assessment:
         policy=PolicyRef(id=m.pack.id, version=m.pack.version, title=m.pack.title),
         exposure=exposure,
         impact=Impact(
-            gmv_at_risk_cny_monthly=_money(values["metric.gmv_at_risk_cny_monthly"]),
+            gmv_at_risk_cny_monthly=gmv_at_risk,
             revenue_at_risk_cny_monthly=_money(values["metric.revenue_at_risk_cny_monthly"]),
             figures=_figures(ev, pack),
         ),
         findings=findings,
         undetermined=undetermined,
         risks=risks,
-        risk_matrix=RiskMatrix(low=m.risk_matrix.low, medium=m.risk_matrix.medium, high=m.risk_matrix.high),
-        plan=build_plan(pack, as_of, triggered),
+        risk_matrix=RiskMatrix(
+            low=m.risk_matrix.low,
+            medium=m.risk_matrix.medium,
+            high=m.risk_matrix.high,
+            levels=[[_risk_level(lk * im, m.risk_matrix) for im in range(1, 6)] for lk in range(1, 6)],
+        ),
+        plan=plan,
         opportunities=opportunities,
         assumptions=assumptions,
         confidence=_confidence(pack, ev.missing, undetermined, len(assumptions)),
-        timeline=[
-            TimelineEvent(
-                id=e.id,
-                date=e.date,
-                precision=e.precision,
-                title=e.title,
-                step=e.step,
-                days_from_as_of=(e.date - as_of).days,
-                sources=e.sources,
-            )
-            for e in m.events
-        ],
+        timeline=timeline,
+        summary=_summary(values, gmv_at_risk, findings, opportunities, risks, plan, timeline),
+        platform_mix=_platform_mix(values),
+        sources=_cited(pack, findings, opportunities, timeline),
     )
+
+
+def _summary(
+    values: dict[str, Any],
+    gmv_at_risk: float,
+    findings: list[Finding],
+    opportunities: list[Finding],
+    risks: list[Risk],
+    plan: Plan,
+    timeline: list[TimelineEvent],
+) -> Summary:
+    gmv = float(values["agency.monthly_gmv_cny"])
+    counts = {s: 0 for s in reversed(SEVERITIES)}
+    for f in findings:
+        if f.kind == "risk":
+            counts[f.severity] += 1
+    return Summary(
+        monthly_gmv_cny=gmv,
+        gmv_at_risk_share=round(gmv_at_risk / gmv, 4) if gmv else 0.0,
+        risk_findings=counts,
+        next_step=next((e for e in timeline if e.step and e.days_from_as_of >= 0), None),
+        priorities=_priorities(plan, [*findings, *opportunities], risks),
+    )
+
+
+def _priorities(plan: Plan, findings: list[Finding], risks: list[Risk]) -> list[Priority]:
+    """The first actions to take: plan order by phase, then the most severe finding served.
+
+    An action serves the findings that call for it and, through the actions that wait
+    for it, theirs too: sorting clients unlocks onboarding them to Douyin stores.
+    """
+    severity = {f.rule_id: f.severity for f in findings}
+    rating = {r.rule_id: r.rating for r in risks}
+    acts = [(n, act) for n, phase in enumerate(plan.phases) for act in phase.actions]
+    dependents: dict[str, list[str]] = {}
+    for _, act in acts:
+        for dep in act.depends_on:
+            dependents.setdefault(dep, []).append(act.id)
+    by_id = {act.id: act for _, act in acts}
+
+    def served(action_id: str) -> set[str]:
+        rules = set(by_id[action_id].triggered_by)
+        for later in dependents.get(action_id, []):
+            rules |= served(later)
+        return rules
+
+    ranked = []
+    for n, act in acts:
+        rules = served(act.id)
+        worst = max(rules, key=lambda r: SEVERITY_RANK[severity[r]], default=None)
+        top = severity[worst] if worst else "info"
+        key = (n, -SEVERITY_RANK[top], -max((rating.get(r, 0) for r in rules), default=0), act.due, act.id)
+        ranked.append((key, act, top))
+    ranked.sort(key=lambda item: item[0])
+    return [
+        Priority(
+            action_id=act.id,
+            title=act.title,
+            owner_title=act.owner_title,
+            due=act.due,
+            severity=top,  # type: ignore[arg-type]
+            rule_ids=sorted(act.triggered_by, key=lambda r: (-SEVERITY_RANK[severity[r]], r)),
+            unlocks=dependents.get(act.id, []),
+        )
+        for _, act, top in ranked[:PRIORITIES]
+    ]
+
+
+def _platform_mix(values: dict[str, Any]) -> list[PlatformShare]:
+    gmv = float(values["agency.monthly_gmv_cny"])
+    return [
+        PlatformShare(
+            platform=path.split(".", 1)[1], share=values[path], gmv_cny_monthly=_money(gmv * values[path])
+        )
+        for path in FIELDS
+        if path.startswith("platform_mix.")
+    ]
+
+
+def _cited(
+    pack: Pack, findings: list[Finding], opportunities: list[Finding], timeline: list[TimelineEvent]
+) -> list[SourceRef]:
+    """Every source the assessment cites, in id order."""
+    ids = {s.id for f in (*findings, *opportunities) for s in f.sources}
+    ids.update(s for e in timeline for s in e.sources)
+    known = pack.model.sources
+    return [
+        SourceRef(id=s, title=known[s].title, publisher=known[s].publisher, date=known[s].date)
+        for s in sorted(ids)
+    ]
 
 
 def _money(value: float | None) -> float:
@@ -309,15 +416,7 @@ def _risks(pack: Pack, findings: list[Finding], factors: dict[str, float]) -> li
             continue
         impact = rule.impact if isinstance(rule.impact, int) else 1 + min(4, int(factors[rule.impact] * 5))
         rating = rule.likelihood * impact
-        level = (
-            "low"
-            if rating <= bands.low
-            else "medium"
-            if rating <= bands.medium
-            else "high"
-            if rating <= bands.high
-            else "critical"
-        )
+        level = _risk_level(rating, bands)
         risks.append(
             Risk(
                 rule_id=rule.id,
@@ -332,6 +431,14 @@ def _risks(pack: Pack, findings: list[Finding], factors: dict[str, float]) -> li
         )
     risks.sort(key=lambda r: (-r.rating, r.rule_id))
     return risks
+
+
+def _risk_level(rating: int, bands: RiskBands) -> str:
+    if rating <= bands.low:
+        return "low"
+    if rating <= bands.medium:
+        return "medium"
+    return "high" if rating <= bands.high else "critical"
 
 
 def _assumptions(pack: Pack, missing: frozenset[str]) -> list[Assumption]:

@@ -59,7 +59,7 @@ class Agency(_Section):
         0.20,
         0.10,
         "a typical MCN take (commission plus slot fees) on GMV sold",
-        "MCN 常见的综合抽成(佣金加坑位费)",
+        "MCN 常见的综合抽成（佣金加坑位费）",
         "Average take on GMV sold (commission + slot fees), 0..1.",
     )
     divert_contract_share: Share | None = assumed(
@@ -112,14 +112,14 @@ class Douyin(_Section):
         0.25,
         "in 2020 many MCNs sold much of their Douyin live GMV through Taobao links; "
         "half is a cautious midpoint",
-        "2020 年不少 MCN 的抖音直播 GMV 大量经由淘宝外链成交,取一半作为审慎估计",
+        "2020 年不少 MCN 的抖音直播 GMV 大量经由淘宝外链成交，取一半作为审慎估计",
         "Of Douyin live GMV, the share sold through third-party (Taobao, JD...) links, 0..1.",
     )
     star_map_share: Share | None = assumed(
         0.30,
         0.05,
         "a minority of live tasks went through Star Map before it became mandatory",
-        "星图强制撮合之前,只有少数直播任务经由巨量星图下单",
+        "星图强制撮合之前，只有少数直播任务经由巨量星图下单",
         "Of live-commerce tasks, the share contracted through Star Map, 0..1.",
     )
     operates_own_store: bool | None = assumed(
@@ -170,7 +170,7 @@ class Clients(_Section):
         0.40,
         0.15,
         "a mid-size MCN interviewed in August 2020 reported about 40% (source 000)",
-        "2020 年 8 月受访的一家中型 MCN 称约 40%(来源 000)",
+        "2020 年 8 月受访的一家中型 MCN 称约 40%（来源 000）",
         "Clients whose Douyin live sales land on Taobao/Tmall, 0..1.",
     )
     jd_linked_share: Share | None = assumed(
@@ -184,7 +184,7 @@ class Clients(_Section):
         0.20,
         0.05,
         "top brands had Douyin stores, most smaller merchants did not (source 000)",
-        "头部品牌多已开设抖音小店,中小商家多数没有(来源 000)",
+        "头部品牌多已开设抖音小店，中小商家多数没有（来源 000）",
         "Clients already selling through their own Douyin store, 0..1.",
     )
     premium_brand_share: Share | None = assumed(
@@ -198,7 +198,7 @@ class Clients(_Section):
         0.50,
         0.05,
         "opening a store was quick and cheap, yet many merchants lacked the motivation (source 000)",
-        "开店门槛低、速度快,但不少商家缺乏动力(来源 000)",
+        "开店门槛低、速度快，但不少商家缺乏动力（来源 000）",
         "Of third-party-linked clients, the share willing to open a Douyin store, 0..1.",
     )
 
@@ -222,7 +222,7 @@ class Profile(_Section):
         {"live_commerce": 0.6, "advertising": 0.2, "supply_chain": 0.1, "services": 0.1},
         0.10,
         "a typical live-commerce MCN earns mostly from commissions, then ads",
-        "典型带货 MCN 的收入以带货佣金为主,其次是广告",
+        "典型带货 MCN 的收入以带货佣金为主，其次是广告",
         "Share of agency revenue by line; sums to 1.",
     )
     platform_mix: PlatformMix

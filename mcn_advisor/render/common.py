@@ -89,4 +89,5 @@ def substituted(formula: str, inputs: list[Input]) -> str:
         item = values[name]
         return number(item.value) + (ASSUMED_MARK if item.assumed else "")
 
-    return _NAME.sub(repl, formula).replace("*", "×").replace(" - ", " − ")
+    # Operators first, so the assumed mark is not taken for a multiplication sign.
+    return _NAME.sub(repl, formula.replace("*", "×").replace(" - ", " − "))

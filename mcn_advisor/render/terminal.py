@@ -95,7 +95,8 @@ def _table(*columns: str, **kw: object) -> Table:
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, **kw)  # type: ignore[arg-type]
     for col in columns:
         justify = "right" if col.startswith(">") else "left"
-        table.add_column(col.lstrip(">"), justify=justify)  # type: ignore[arg-type]
+        # fold, not ellipsis: a run of CJK text has no spaces to wrap at, and nothing may be cut
+        table.add_column(col.lstrip(">"), justify=justify, overflow="fold")  # type: ignore[arg-type]
     return table
 
 
@@ -136,9 +137,11 @@ def _money(a: Assessment, lang: str) -> list[RenderableType]:
 def _evidence(f: Finding, lang: str) -> Text:
     parts = []
     for e in f.evidence:
-        mark = f" ({t(lang, 'assumed_mark')})" if e.assumed else ""
-        parts.append(f"{e.field} = {plain(e.value, lang)}{mark}")
-    return Text("; ".join(parts), style="dim")
+        value = plain(e.value, lang)
+        if e.assumed:
+            value = t(lang, "paren", text=value, note=t(lang, "assumed_mark"))
+        parts.append(f"{e.field} = {value}")
+    return Text("\n".join(parts), style="dim")  # one per line: field names are long words
 
 
 def _finding_rows(findings: list[Finding], lang: str) -> Table:
@@ -148,7 +151,8 @@ def _finding_rows(findings: list[Finding], lang: str) -> Table:
         if f.event:
             when = Text(f"{f.event.date.isoformat()}\n{days(f.event.days_from_as_of, lang)}")
         body = Text(f.title[lang], style="bold") + Text("\n") + _evidence(f, lang)
-        body += Text("\n" + t(lang, "sources") + ": " + ", ".join(s.id for s in f.sources), style="dim")
+        sources = t(lang, "list_sep").join(s.id for s in f.sources)
+        body += Text("\n" + t(lang, "labelled", label=t(lang, "sources"), value=sources), style="dim")
         table.add_row(
             Text(t(lang, f"sev_{f.severity}"), style=SEVERITY_STYLE[f.severity]),
             Text(f.rule_id),
@@ -159,7 +163,7 @@ def _finding_rows(findings: list[Finding], lang: str) -> Table:
 
 
 def _findings(a: Assessment, lang: str) -> list[RenderableType]:
-    out: list[RenderableType] = [_heading(f"{t(lang, 'findings')} ({len(a.findings)})")]
+    out: list[RenderableType] = [_heading(t(lang, "counted", title=t(lang, "findings"), n=len(a.findings)))]
     out.append(_finding_rows(a.findings, lang) if a.findings else Text(t(lang, "no_findings")))
     if a.undetermined:
         out.append(_heading(t(lang, "undetermined")))
@@ -168,7 +172,10 @@ def _findings(a: Assessment, lang: str) -> list[RenderableType]:
                 Text.assemble(
                     (f"{u.rule_id} ", "bold"),
                     u.title[lang],
-                    (f"  {t(lang, 'needs')}: {', '.join(u.unknown_fields)}", "dim"),
+                    (
+                        "  " + t(lang, "labelled", label=t(lang, "needs"), value=", ".join(u.unknown_fields)),
+                        "dim",
+                    ),
                 )
             )
     return out
@@ -219,21 +226,22 @@ def _plan(a: Assessment, lang: str) -> list[RenderableType]:
             continue
         grid = Table.grid(padding=(0, 1))
         grid.add_column(no_wrap=True)
-        grid.add_column()
+        grid.add_column(overflow="fold")
         for act in phase.actions:
+            effort = t(lang, "effort_value", size=act.effort, days=act.effort_days)
             meta = [
-                f"{t(lang, 'owner')}: {act.owner_title[lang]}",
-                f"{t(lang, 'effort')}: {act.effort} ({act.effort_days}d)",
-                f"{t(lang, 'due')}: {act.due.isoformat()}",
+                t(lang, "labelled", label=t(lang, "owner"), value=act.owner_title[lang]),
+                t(lang, "labelled", label=t(lang, "effort"), value=effort),
+                t(lang, "labelled", label=t(lang, "due"), value=act.due.isoformat()),
             ]
             if act.depends_on:
-                meta.append(f"{t(lang, 'after')}: {', '.join(act.depends_on)}")
+                meta.append(t(lang, "labelled", label=t(lang, "after"), value=", ".join(act.depends_on)))
             if act.late_by_days:
                 meta.append(t(lang, "late", days=act.late_by_days))
             if act.carried_over:
                 meta.append(t(lang, "carried_over"))
             body = Text(act.title[lang], style="bold") + Text("\n" + " · ".join(meta), style="dim")
-            body += Text(f"\n{t(lang, 'kpi')}: {act.kpi[lang]}", style="dim")
+            body += Text("\n" + t(lang, "labelled", label=t(lang, "kpi"), value=act.kpi[lang]), style="dim")
             grid.add_row(Text(f"[ ] {act.id}"), body)
         out.append(Padding(grid, (0, 0, 0, 3)))
     if a.plan.dropped:

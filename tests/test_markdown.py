@@ -1,0 +1,318 @@
+"""The Markdown report: it parses cleanly, its tables hold together, its diagrams are
+well-formed mermaid, and nothing a profile supplies can break it or inject markup."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from typer.testing import CliRunner
+
+from mcn_advisor.assessment import DroppedAction
+from mcn_advisor.cli import app
+from mcn_advisor.engine import assess
+from mcn_advisor.i18n import t as say
+from mcn_advisor.profile import Profile
+from mcn_advisor.render import markdown
+from mcn_advisor.render.markdown import esc, mermaid_text
+from tests.conftest import PROFILES, ROOT, example
+
+NAMES = sorted(p.stem for p in PROFILES.glob("*.toml"))
+HOSTILE = [
+    "Evil | MCN <script>alert(1)</script> \n```js\nx``` `code`",
+    "| a | b |\n|---|---|\n| c | d |",
+    "# heading {#id} [link](javascript:alert(1)) ![img](x.png) <b>bold</b>",
+    "**bold** _it_ ~~gone~~ $x^2$ @cite \\ &amp; &lt;",
+    "- list\n1. item\n> quote\n===",
+    '%%{init: {"theme": "dark"}}%% ; # : " section title',
+    "```mermaid\ngraph TD; A-->B\n```",
+    "  leading and trailing  ",
+    "李华鹿文化 | 测试（样例）",
+]
+runner = CliRunner()
+
+
+def parser() -> MarkdownIt:
+    # html on, as in GitHub and pandoc: any markup that slips through shows up as an html token
+    return MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+
+
+def cells(line: str) -> int:
+    """Cells of a pipe-table row, the way GFM splits them (a backslash escapes a pipe)."""
+    body = line.strip()
+    body = body[1:] if body.startswith("|") else body
+    body = body[:-1] if body.endswith("|") and not body.endswith("\\|") else body
+    return len(re.split(r"(?<!\\)\|", body))
+
+
+def inline_text(token: Token) -> str:
+    return "".join(c.content for c in token.children or [] if c.type in ("text", "code_inline"))
+
+
+def check_structure(md: str, literal: str = "") -> list[Token]:
+    """Everything a well-formed report must satisfy; returns the tokens for further checks.
+
+    ``literal`` is text the report shows as given (a name), which may hold ``**`` itself.
+    """
+    assert md.endswith("\n") and not md.endswith("\n\n")
+    tokens = parser().parse(md)
+    lines = md.split("\n")
+    assert not [t for t in tokens if t.type in ("html_block", "html_inline")]
+    for t in tokens:
+        for child in t.children or []:
+            assert child.type not in ("html_inline", "image", "link_open"), child
+
+    # headings: one h1 first, no level skipped, never empty, every '#' line is a heading
+    heads = [(int(t.tag[1]), tokens[i + 1]) for i, t in enumerate(tokens) if t.type == "heading_open"]
+    assert tokens[0].type == "heading_open" and tokens[0].tag == "h1"
+    assert [level for level, _ in heads].count(1) == 1
+    for (before, _), (after, _) in zip(heads, heads[1:], strict=False):
+        assert after <= before + 1
+    assert all(inline_text(inline).strip() for _, inline in heads)
+    assert len(heads) == sum(1 for line in lines if line.startswith("#"))
+
+    # tables: every row has as many cells as its header; every '|' line is in a table
+    in_table: set[int] = set()
+    for t in tokens:
+        if t.type == "table_open":
+            start, end = t.map
+            in_table.update(range(start, end))
+            rows = lines[start:end]
+            width = cells(rows[0])
+            assert all(cells(row) == width for row in rows), rows
+    assert {i for i, line in enumerate(lines) if line.startswith("|")} <= in_table
+
+    # bold always parses (CJK punctuation next to ** can defeat it)
+    for t in tokens:
+        if t.type == "inline":
+            assert "**" not in inline_text(t).replace(literal, ""), t.content
+
+    # fences: only mermaid, each well-formed
+    fences = [t for t in tokens if t.type == "fence"]
+    assert [f.info for f in fences] == ["mermaid", "mermaid"]
+    for f in fences:
+        check_mermaid(f.content)
+    return tokens
+
+
+GANTT_KEYWORDS = (
+    "title",
+    "section",
+    "dateformat",
+    "axisformat",
+    "todaymarker",
+    "excludes",
+    "includes",
+    "click",
+)
+
+
+def check_mermaid(block: str) -> None:
+    """The diagram against mermaid's own lexer rules for gantt and pie."""
+    lines = block.rstrip("\n").split("\n")
+    assert "%%" not in block and "`" not in block and "<" not in block
+    kind = lines[0]
+    if kind == "gantt":
+        for line in lines[1:]:
+            body = line.strip()
+            if body.startswith("title "):
+                assert re.fullmatch(r"title [^#\n;]+", body)
+            elif body.startswith("section "):
+                assert re.fullmatch(r"section [^#:\n;]+", body)
+            elif body in ("dateFormat YYYY-MM-DD", "axisFormat %m-%d", "todayMarker off"):
+                continue
+            else:
+                m = re.fullmatch(
+                    r"([^#:\n;]+) :(crit, )?(milestone, )?(\d{4}-\d\d-\d\d), (\d{4}-\d\d-\d\d|0d)", body
+                )
+                assert m, body
+                assert not m.group(1).lower().startswith(GANTT_KEYWORDS), body
+    else:
+        assert kind == "pie showData"
+        assert re.fullmatch(r"title [^#\n;]+", lines[1].strip())
+        for line in lines[2:]:
+            assert re.fullmatch(r'"[^"\n]+" : \d+(\.\d+)?', line.strip()), line
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("as_of", [None, dt.date(2020, 9, 20), dt.date(2020, 11, 1)])
+@pytest.mark.parametrize("name", NAMES)
+def test_every_example_parses_cleanly(pack, name, as_of, lang):
+    p = example(name)
+    md = markdown.render(assess(p, pack, as_of or p.as_of), lang)
+    check_structure(md)
+
+
+def with_name(p: Profile, name: str, partners: list[str] | None = None) -> Profile:
+    agency = p.agency.model_copy(update={"name": name})
+    supply = p.supply_chain.model_copy(update={"partners": partners or []})
+    return p.model_copy(update={"agency": agency, "supply_chain": supply})
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("name", HOSTILE)
+def test_a_hostile_name_cannot_break_the_report(pack, name, lang):
+    p = with_name(example("premium_brands"), name, partners=[name])
+    md = markdown.render(assess(p, pack, p.as_of), lang)
+    shown = " ".join(name.split("\n")).strip()
+    tokens = check_structure(md, literal=shown)
+    # The title shows the name as plain text, exactly as given (line breaks become spaces).
+    assert inline_text(tokens[1]).startswith(shown)
+    assert "<script>" not in md and "<b>" not in md
+    assert "&lt;script&gt;" in md or "<script>" not in name
+
+
+@given(st.text(min_size=1, max_size=200).filter(lambda s: s.strip()))
+def test_any_name_survives(pack, name):
+    p = with_name(example("midsize_mcn_supply_services"), name)
+    check_structure(markdown.render(assess(p, pack, p.as_of), "en"), literal=normalised(name).strip())
+
+
+def normalised(text: str) -> str:
+    return re.sub(r"[\x00-\x1f\x7f\x85\u2028\u2029]+", " ", text).strip(" \t")
+
+
+@given(st.text(max_size=80))
+def test_escaped_text_renders_as_itself(text):
+    # As a paragraph, in a table cell and in a heading, esc(text) reads back as the text.
+    expected = normalised(text).strip()
+    escaped = esc(text)
+    if not expected:
+        return
+    para = parser().parse(escaped + "\n")
+    assert [t.type for t in para] == ["paragraph_open", "inline", "paragraph_close"]
+    assert inline_text(para[1]).strip() == expected.strip()
+    table = parser().parse(f"| a | b |\n| --- | --- |\n| {escaped} | x |\n")
+    tds = [table[i + 1] for i, t in enumerate(table) if t.type == "td_open"]
+    assert [inline_text(td).strip() for td in tds] == [expected.strip(), "x"]
+    head = parser().parse(f"# {escaped}\n")
+    assert head[0].tag == "h1" and inline_text(head[1]).strip() == expected.strip()
+
+
+@given(st.text(max_size=80))
+def test_mermaid_text_is_one_line_without_syntax(text):
+    out = mermaid_text(text)
+    assert out and "\n" not in out and "%%" not in out
+    assert not set(out) & set(':;#"`<>&{}\\')
+
+
+def test_same_input_gives_byte_identical_markdown(pack):
+    p = example("midsize_mcn_supply_services")
+    first = markdown.render(assess(p, pack, p.as_of), "zh")
+    again = markdown.render(assess(example("midsize_mcn_supply_services"), pack, p.as_of), "zh")
+    assert first == again
+    assert str(dt.date.today()) not in first
+
+
+def test_report_names_the_agency_the_date_and_the_money(pack):
+    p = example("midsize_mcn_supply_services")
+    en = markdown.render(assess(p, pack, p.as_of), "en")
+    zh = markdown.render(assess(p, pack, p.as_of), "zh")
+    assert en.startswith("# Lihua Deer Culture (example): risk report and migration plan, as of 2020-08-27\n")
+    assert "CNY 8,100,000, 27% of the monthly GMV of CNY 30,000,000" in en
+    assert "| GMV cut off by the live-cart ban, per month | CNY 8,100,000 | 30,000,000 × 0.6 × 0.45 |" in en
+    assert "810 万元，占月 GMV（3,000 万元）的 27%" in zh and "162 万元" in zh
+    # The plan as task checklists, with owner, due date and KPI; dependencies named.
+    assert "- [ ] **Sort every third-party-linked client" in en
+    assert "(Account director, due 2020-09-03, KPI: 100% of Taobao/JD-linked clients sorted" in en
+    assert "`ACT-STORE-ONBOARD` · effort M (14 days), starting 2020-09-03 · after ACT-TRIAGE" in en
+    assert "（客户总监，2020-09-03 前完成，KPI：" in zh
+
+
+def test_minimal_profile_flags_assumed_money_and_undecided_rules(pack):
+    p = example("minimal")
+    md = markdown.render(assess(p, pack, p.as_of), "en")
+    summary = md.split("## Policy timeline")[0]
+    assert "CNY 4,000,000\\*" in summary and "**Rules left undecided:** 13" in summary
+    assert "| `douyin.third_party_link_share` | 0.5 |" in md
+    assert "### Rules left undecided (fill in these fields)" in md
+
+
+def test_after_the_ban_the_plan_is_a_remediation_plan(pack):
+    p = example("premium_brands")
+    md = markdown.render(assess(p, pack, dt.date(2020, 11, 1)), "en")
+    assert "## Remediation plan" in md and "closed 56 days ago: do now" in md
+    assert "**Next policy step:** none" in md
+    assert ":crit, 2020-11-01, 2020-11-08" in md  # carried-over actions stand out in the chart
+
+
+def run(*args: str):
+    return runner.invoke(app, list(args), env={"NO_COLOR": "1"})
+
+
+def test_cli_writes_markdown_whole_to_a_file(tmp_path):
+    out = tmp_path / "report.md"
+    out.write_text("old report\n", encoding="utf-8")
+    profile = str(PROFILES / "midsize_mcn_supply_services.toml")
+    r = run("assess", profile, "--format", "markdown", "--output", str(out), "--lang", "zh")
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout == ""
+    assert f"{out}: Lihua Deer Culture (example): score 46.6 (moderate)" in r.stderr
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("# Lihua Deer Culture (example)：风险评估与迁移方案（评估日期 2020-08-27）\n")
+    assert [p.name for p in tmp_path.iterdir()] == ["report.md"]  # no temporary file left
+    again = tmp_path / "again.md"
+    run("assess", profile, "-f", "markdown", "-o", str(again), "--lang", "zh")
+    assert again.read_bytes() == out.read_bytes()
+
+
+def test_cli_markdown_to_stdout_and_bad_output(tmp_path):
+    profile = str(PROFILES / "small_pure_promotion.toml")
+    r = run("assess", profile, "-f", "markdown")
+    assert r.exit_code == 0 and r.stdout.startswith("# Spark Live Studio (example): ")
+    r = run("assess", profile, "-f", "markdown", "-o", str(tmp_path / "missing" / "r.md"))
+    assert r.exit_code == 2 and "does not exist" in r.stderr
+    r = run("assess", profile, "-f", "markdown", "-o", profile)
+    assert r.exit_code == 2 and "refusing to overwrite" in r.stderr
+
+
+def test_readme_excerpts_are_from_the_real_reports():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Markdown reports", 1)[1].split("\n## Commands", 1)[0]
+    parts = section.split("````markdown\n")
+    excerpts = [
+        (re.findall(r"`(tests/golden/[\w.]+\.md)`", before)[-1], block.split("````", 1)[0])
+        for before, block in zip(parts, parts[1:], strict=False)
+    ]
+    assert [path for path, _ in excerpts] == [
+        "tests/golden/midsize_mcn_supply_services.en.md",
+        "tests/golden/midsize_mcn_supply_services.zh.md",
+    ]
+    for path, excerpt in excerpts:
+        report = (ROOT / path).read_text(encoding="utf-8").splitlines()
+        for line in excerpt.splitlines():
+            assert line == "..." or line in report, (path, line)
+
+
+def test_dropped_actions_and_empty_sections_still_make_a_clean_report(pack):
+    p = example("short_video_seeding")
+    a = assess(p, pack, p.as_of)
+    phases = [dataclasses.replace(ph, actions=[]) for ph in a.plan.phases]
+    dropped = [
+        DroppedAction(
+            id="ACT-STARMAP-ROUTE",
+            title=a.summary.priorities[0].title,
+            expired_with="live_cart_ban",
+            expired_on=dt.date(2020, 10, 9),
+        )
+    ]
+    bare = dataclasses.replace(
+        a,
+        plan=dataclasses.replace(a.plan, phases=phases, dropped=dropped),
+        findings=[],
+        risks=[],
+        opportunities=[],
+        summary=dataclasses.replace(a.summary, priorities=[]),
+    )
+    for lang in ("en", "zh"):
+        md = markdown.render(bare, lang)
+        check_structure(md)
+        assert say(lang, "no_findings") in md and say(lang, "md_nothing_first") in md
+        assert say(lang, "no_opportunities") in md and say(lang, "no_actions") in md
+    assert "- `ACT-STARMAP-ROUTE` Sort every third-party-linked client" in markdown.render(bare, "en")
