@@ -27,6 +27,7 @@ from mcn_advisor.assessment import (
     Impact,
     Input,
     PolicyRef,
+    PolicyResult,
     Risk,
     RiskMatrix,
     SourceRef,
@@ -137,7 +138,7 @@ def explain(ev: Evaluation, pack: Pack) -> Assessment:
     for finding in (*findings, *opportunities):
         for action_id in finding.actions:
             triggered.setdefault(action_id, []).append(finding.rule_id)
-    assumptions = _assumptions(pack, ev.missing)
+    assumptions = assumptions_for(pack.fields_read, ev.missing)
     m = pack.model
     return Assessment(
         agency=ev.agency,
@@ -156,7 +157,7 @@ def explain(ev: Evaluation, pack: Pack) -> Assessment:
         plan=build_plan(pack, as_of, triggered),
         opportunities=opportunities,
         assumptions=assumptions,
-        confidence=_confidence(pack, ev.missing, undetermined, len(assumptions)),
+        confidence=confidence_for(pack.fields_read, ev.missing, undetermined, len(assumptions)),
         timeline=[
             TimelineEvent(
                 id=e.id,
@@ -166,8 +167,21 @@ def explain(ev: Evaluation, pack: Pack) -> Assessment:
                 step=e.step,
                 days_from_as_of=(e.date - as_of).days,
                 sources=e.sources,
+                policy=pack.id,
             )
             for e in m.events
+        ],
+        policies=[
+            PolicyResult(
+                id=m.pack.id,
+                version=m.pack.version,
+                title=m.pack.title,
+                score=exposure.score,
+                band=exposure.band,
+                gmv_at_risk_cny_monthly=_money(values["metric.gmv_at_risk_cny_monthly"]),
+                revenue_at_risk_cny_monthly=_money(values["metric.revenue_at_risk_cny_monthly"]),
+                headline=True,
+            )
         ],
     )
 
@@ -191,6 +205,7 @@ def _figures(ev: Evaluation, pack: Pack) -> list[Figure]:
             value=_rounded(ev.values[f"metric.{metric.id}"], metric.unit),
             formula=metric.formula,
             inputs=[_input(n, ev.values, ev.unknown) for n in formula.names],
+            policy=pack.id,
         )
         for metric, formula in pack.metrics
         if metric.impact
@@ -218,6 +233,7 @@ def _exposure(ev: Evaluation, pack: Pack) -> Exposure:
                 value=round(value, 4),
                 weight=factor.weight,
                 contribution=round(value * factor.weight, 2),
+                policy=pack.id,
             )
             for factor, raw, value in ev.factors
         ],
@@ -243,8 +259,9 @@ def _findings(ev: Evaluation, pack: Pack) -> tuple[list[Finding], list[Finding],
                     rule_id=rule.id,
                     severity=rule.severity,
                     title=rule.title,
-                    unknown_fields=_unknown_fields(pack, trace, ev.missing),
+                    unknown_fields=unknown_fields(pack, trace, ev.missing),
                     conditions=checks,
+                    policy=pack.id,
                 )
             )
             continue
@@ -263,6 +280,7 @@ def _findings(ev: Evaluation, pack: Pack) -> tuple[list[Finding], list[Finding],
             conditions=checks,
             actions=list(rule.actions),
             sources=_sources(pack)[rule.id],
+            policy=pack.id,
         )
         (opportunities if rule.kind == "opportunity" else findings).append(finding)
     findings.sort(key=lambda f: (-SEVERITY_RANK[f.severity], f.rule_id))
@@ -287,7 +305,7 @@ def _plain(value: Any) -> Any:
     return round(value, 6) if type(value) is float else value
 
 
-def _unknown_fields(pack: Pack, trace: Trace, missing: frozenset[str]) -> list[str]:
+def unknown_fields(pack: Pack, trace: Trace, missing: frozenset[str]) -> list[str]:
     """The left-out profile fields behind the unknown tests of a rule."""
     out: list[str] = []
     for test, _, held in trace:
@@ -328,16 +346,17 @@ def _risks(pack: Pack, findings: list[Finding], factors: dict[str, float]) -> li
                 level=level,
                 treatment=rule.treatment,
                 actions=list(rule.actions),
+                policy=pack.id,
             )
         )
     risks.sort(key=lambda r: (-r.rating, r.rule_id))
     return risks
 
 
-def _assumptions(pack: Pack, missing: frozenset[str]) -> list[Assumption]:
-    """One entry per left-out field (or whole table) that the pack reads."""
+def assumptions_for(fields_read: frozenset[str], missing: frozenset[str]) -> list[Assumption]:
+    """One entry per left-out field (or whole table) that the pack(s) read."""
     out: dict[str, Assumption] = {}
-    for path in sorted(missing & pack.fields_read):
+    for path in sorted(missing & fields_read):
         spec = FIELDS[path]
         key = spec.declared_at
         if key in out:
@@ -358,11 +377,11 @@ def _declared_value(key: str, path: str, leaf_value: Any) -> Any:
     return {p.rsplit(".", 1)[1]: s.assumed for p, s in FIELDS.items() if s.declared_at == key}
 
 
-def _confidence(
-    pack: Pack, missing: frozenset[str], undetermined: list[Undetermined], assumed: int
+def confidence_for(
+    fields_read: frozenset[str], missing: frozenset[str], undetermined: list[Undetermined], assumed: int
 ) -> Confidence:
     lost: dict[str, float] = {}
-    for path in missing & pack.fields_read:
+    for path in missing & fields_read:
         spec = FIELDS[path]
         lost[spec.declared_at] = spec.importance
     severe = sum(1 for u in undetermined if SEVERITY_RANK[u.severity] >= SEVERITY_RANK["high"])
