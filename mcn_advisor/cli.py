@@ -225,8 +225,8 @@ def schema(
     model, what = (PackModel, "policy pack") if pack else (Profile, "profile")
     doc = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": f"mcn-advisor {what}, schema_version 1",
         **model.model_json_schema(),
+        "title": f"mcn-advisor {what}, schema_version 1",  # after the model's own title ("PackModel")
     }
     _emit(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", output)
 

@@ -111,9 +111,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "headline": "(headline)",
         "band": "Band",
         "score": "Score",
-        "gmv_at_risk": "GMV at risk / month",
-        "revenue_at_risk": "Revenue at risk / month",
-        "headline_rule": "The headline exposure is the highest pack's; money at risk is the largest pack's, not a sum (packs may cover the same GMV).",
+        "gmv_at_risk": "GMV at risk",
+        "revenue_at_risk": "Revenue at risk",
+        "headline_rule": "Money at risk is per month. The headline exposure is the highest pack's; money at risk is the largest pack's, not a sum (packs may cover the same GMV).",
     },
     "zh": {
         "report_title": "{agency}:{policy} 影响评估",

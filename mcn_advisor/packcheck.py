@@ -21,7 +21,7 @@ from mcn_advisor.conditions import Trace
 from mcn_advisor.engine import evaluate, unknown_fields
 from mcn_advisor.policy import Fixture, Pack
 from mcn_advisor.tomlfile import Loc
-from mcn_advisor.validation import show_value
+from mcn_advisor.validation import format_problems, show_value
 
 MAX_TESTS_SHOWN = 4
 
@@ -112,4 +112,4 @@ def loose_ends(pack: Pack) -> list[str]:
         out.append(
             (("pack",), "no fixtures: add [[fixtures]] so that `mcn-advisor policy test` can check the rules")
         )
-    return [f"{pack.where(loc)}: {'.'.join(str(p) for p in loc)}: {msg}" for loc, msg in out]
+    return format_problems(pack.source, pack.lines, out)  # sorted by line

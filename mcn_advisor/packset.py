@@ -22,6 +22,7 @@ from mcn_advisor.policy import Pack, builtin_pack, load_pack
 from mcn_advisor.validation import did_you_mean
 
 DEFAULT = "douyin-2020"
+BUILTIN_SOURCE = "<built-in "  # how policy.builtin_pack names its source
 
 
 def builtin_names() -> list[str]:
@@ -67,7 +68,11 @@ def load_packs(specs: Iterable[str] | None) -> tuple[Pack, ...]:
 
 
 def clashes(packs: list[Pack]) -> list[str]:
-    """Why ``packs`` cannot be assessed together, one line each naming both places."""
+    """Why ``packs`` cannot be assessed together, one line each naming both places.
+
+    Each line starts at the place to fix: in the later pack, or in the user's own file
+    when the other side is a built-in pack.
+    """
     problems: list[str] = []
     first_pack: dict[str, Pack] = {}
     owner: dict[tuple[str, str], tuple[Pack, int]] = {}  # (section, id) -> first pack, index
@@ -81,24 +86,30 @@ def clashes(packs: list[Pack]) -> list[str]:
         first_pack[pack.id] = pack
         for section in ("rules", "actions"):
             for i, item in enumerate(getattr(pack.model, section)):
-                key = (section, item.id)
-                if key in owner:
-                    other, j = owner[key]
-                    problems.append(
-                        f"{pack.where((section, i, 'id'))}: {section}.{i}.id: '{item.id}' is also defined "
-                        f"by pack '{other.id}' ({other.where((section, j, 'id'))}); rule and action ids "
-                        "must be unique across the packs assessed together"
-                    )
-                else:
-                    owner[key] = (pack, i)
-        first = packs[0]
-        if pack.model.risk_matrix != first.model.risk_matrix:
+                if (section, item.id) not in owner:
+                    owner[(section, item.id)] = (pack, i)
+                    continue
+                (here, at), (there, other_at) = _to_fix((pack, i), owner[(section, item.id)])
+                problems.append(
+                    f"{here.where((section, at, 'id'))}: {section}.{at}.id: '{item.id}' is also defined "
+                    f"by pack '{there.id}' ({there.where((section, other_at, 'id'))}); rule and action ids "
+                    "must be unique across the packs assessed together"
+                )
+        if pack.model.risk_matrix != packs[0].model.risk_matrix:
+            (here, _), (there, _) = _to_fix((pack, 0), (packs[0], 0))
             problems.append(
-                f"{pack.where(('risk_matrix',))}: risk_matrix: {_matrix(pack)} differs from pack "
-                f"'{first.id}' ({_matrix(first)}); packs assessed together must share one risk "
+                f"{here.where(('risk_matrix',))}: risk_matrix: {_matrix(here)} differs from pack "
+                f"'{there.id}' ({_matrix(there)}); packs assessed together must share one risk "
                 "matrix, as a report states one set of thresholds"
             )
     return problems
+
+
+def _to_fix(later: tuple[Pack, int], earlier: tuple[Pack, int]) -> tuple[tuple[Pack, int], tuple[Pack, int]]:
+    """(the side to fix, the other): the later pack, unless it is built-in and the other is not."""
+    if later[0].source.startswith(BUILTIN_SOURCE) and not earlier[0].source.startswith(BUILTIN_SOURCE):
+        return earlier, later
+    return later, earlier
 
 
 def _matrix(pack: Pack) -> str:

@@ -264,9 +264,13 @@ def load_pack(path: Path | str) -> Pack:
     return pack_from_text(text, str(path))
 
 
-@functools.lru_cache(maxsize=4)
 def builtin_pack(name: str = "douyin_2020") -> Pack:
     """A pack shipped inside the package (loaded once per process)."""
+    return _builtin_pack(name)
+
+
+@functools.lru_cache(maxsize=8)  # keyed by name, so builtin_pack() and builtin_pack("douyin_2020") agree
+def _builtin_pack(name: str) -> Pack:
     text = resources.files("mcn_advisor").joinpath("packs", f"{name}.toml").read_text("utf-8")
     return pack_from_text(text, f"<built-in {name}.toml>")
 
@@ -324,8 +328,8 @@ def _cross_check(m: PackModel) -> Iterator[tuple[Loc, str]]:
             yield (
                 ("events", i, "date"),
                 (
-                    f"events must be listed in date order: {m.events[i].date} comes after "
-                    f"{m.events[i - 1].date}"
+                    f"events must be listed in date order: {m.events[i].date} is listed after "
+                    f"'{m.events[i - 1].id}' ({m.events[i - 1].date})"
                 ),
             )
     for i, e in enumerate(m.events):
@@ -378,7 +382,8 @@ def _cross_check(m: PackModel) -> Iterator[tuple[Loc, str]]:
                     (*loc, "depends_on", j),
                     (f"'{dep}' is in a later phase ('{actions[dep].phase}') than '{a.id}' ('{a.phase}')"),
                 )
-    cycle = _find_cycle({a.id: [d for d in a.depends_on if d in actions] for a in m.actions})
+    first_of = {a.id: a for a in reversed(m.actions)}  # a duplicate id is reported above, not as a cycle
+    cycle = _find_cycle({i: [d for d in a.depends_on if d in actions] for i, a in first_of.items()})
     if cycle:
         first = next(i for i, a in enumerate(m.actions) if a.id == cycle[0])
         yield ("actions", first, "depends_on"), "dependency cycle: " + " -> ".join(cycle)

@@ -24,7 +24,7 @@ def rules_table(packs: Sequence[Pack], lang: str) -> str:
     keys = ("rule", "severity", "category", "kind", "title") + (("pack",) if len(packs) > 1 else ())
     for key in keys:
         col = t(lang, key)
-        table.add_column(col)
+        table.add_column(col, no_wrap=key == "pack")
     for pack in packs:
         for c in pack.rules:
             r = c.rule

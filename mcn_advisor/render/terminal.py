@@ -321,7 +321,8 @@ def _policies(a: Assessment, lang: str) -> list[RenderableType]:
         caption=t(lang, "headline_rule"),
         caption_justify="left",
     )
-    table.columns[0].no_wrap = True
+    for column in table.columns[1:]:  # numbers never wrap; the pack name may
+        column.no_wrap = True
     for p in a.policies:
         mark = Text(" " + t(lang, "headline"), style="bold") if p.headline else Text("")
         table.add_row(
