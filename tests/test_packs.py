@@ -302,8 +302,8 @@ def test_a_rule_that_fires_when_it_must_not_shows_the_tests_that_held():
         (  # an undecided rule names the fields to fill in
             "taobao_link_share = 0.30\njd_link_share = 0.30\n",
             "",
-            "fixtures.0.expect.fire.0: expected KS22-LINK-001 to fire; it is undecided: the profile leaves out "
-            "kuaishou.jd_link_share, kuaishou.taobao_link_share",
+            "fixtures.0.expect.fire.0: expected KS22-LINK-001 to fire; it is undecided: "
+            "the profile leaves out kuaishou.jd_link_share, kuaishou.taobao_link_share",
         ),
     ],
 )
