@@ -304,7 +304,7 @@ def _packs(specs: list[str] | None) -> tuple[Pack, ...]:
 
 PackArgs = Annotated[
     list[str],
-    typer.Argument(help="Pack files, or built-in pack names.", metavar="PACK...", show_default=False),
+    typer.Argument(help="Pack files, or built-in pack names.", metavar="PACK", show_default=False),
 ]
 policy_app = typer.Typer(help="The policy pack: its timeline; list, validate and test packs.")
 app.add_typer(policy_app, name="policy")

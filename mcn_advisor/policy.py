@@ -277,6 +277,8 @@ def _builtin_pack(name: str) -> Pack:
 
 def pack_from_text(text: str, source: str) -> Pack:
     data = parse_toml(text, source, PackError)
+    if "pack" not in data and "agency" in data:  # a profile given where a pack belongs: say that, once
+        raise PackError(f"{source}: this is a profile, not a policy pack (it has [agency] and no [pack])")
     metric_ids = [m.get("id") for m in data.get("metrics", []) if isinstance(m, dict)]
     context = {"fields": condition_fields([m for m in metric_ids if isinstance(m, str)])}
     try:

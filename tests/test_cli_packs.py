@@ -145,3 +145,19 @@ def test_assess_never_writes_over_a_pack(write):
     pack = write(EXAMPLE, "p.toml")
     r = run("assess", KS_PROFILE, "--policy", str(pack), "-o", str(pack))
     assert r.exit_code == 2 and pack.read_text(encoding="utf-8") == EXAMPLE
+
+
+def test_a_profile_and_a_pack_given_the_wrong_way_round_say_so_once():
+    example = str(ROOT / "docs" / "examples" / "kuaishou_2022.toml")
+    r = run("assess", KS_PROFILE, "--policy", KS_PROFILE)
+    assert r.exit_code == 2
+    assert (
+        r.stderr
+        == f"error: {KS_PROFILE}: this is a profile, not a policy pack (it has [agency] and no [pack])\n"
+    )
+    r = run("assess", example, "--policy", "kuaishou-2019")
+    assert r.exit_code == 2
+    assert (
+        r.stderr
+        == f"error: {example}: this is a policy pack, not a profile; pass it with --policy {example}\n"
+    )
