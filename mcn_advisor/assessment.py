@@ -44,6 +44,7 @@ class FactorResult:
     value: float  # raw / saturation, capped to 0..1
     weight: float
     contribution: float  # value x weight, points of the 0..100 score
+    policy: str  # the id of the pack it comes from
 
 
 @out
@@ -69,6 +70,7 @@ class Figure:
     value: float | None  # None: an input is unknown and has no assumed value
     formula: str
     inputs: list[Input]
+    policy: str  # the id of the pack it comes from
 
 
 @out
@@ -114,6 +116,7 @@ class Finding:
     conditions: list[Check]
     actions: list[str]
     sources: list[SourceRef]
+    policy: str  # the id of the pack it comes from
 
 
 @out
@@ -123,6 +126,7 @@ class Undetermined:
     title: Text
     unknown_fields: list[str]  # fill these in to decide the rule
     conditions: list[Check]
+    policy: str  # the id of the pack it comes from
 
 
 @out
@@ -135,6 +139,7 @@ class Risk:
     level: RiskLevel
     treatment: str
     actions: list[str]
+    policy: str  # the id of the pack it comes from
 
 
 @out
@@ -165,6 +170,7 @@ class PlannedAction:
     carried_over: bool  # its phase's deadline has passed: do it now
     kpi: Text
     triggered_by: list[str]
+    policy: str  # the id of the pack it comes from
 
 
 @out
@@ -175,6 +181,7 @@ class PlanPhase:
     days_left: int | None  # negative: the deadline has passed
     status: Literal["open", "closed"]
     actions: list[PlannedAction]
+    policy: str  # the id of the pack it comes from
 
 
 @out
@@ -183,6 +190,7 @@ class DroppedAction:
     title: Text
     expired_with: str  # event id
     expired_on: dt.date
+    policy: str  # the id of the pack it comes from
 
 
 @out
@@ -216,6 +224,7 @@ class TimelineEvent:
     step: bool
     days_from_as_of: int
     sources: list[str]
+    policy: str  # the id of the pack it comes from
 
 
 @out
@@ -269,6 +278,24 @@ class Assessment:
     summary: Summary
     platform_mix: list[PlatformShare]
     sources: list[SourceRef]  # every source cited above, by id
+    policies: list[PolicyResult]  # every pack assessed, in the order given (see combine.py)
+
+
+# --- several packs at once (combine.py) -------------------------------------------------
+
+
+@out
+class PolicyResult:
+    """One pack's own verdict; ``policy`` and ``exposure`` hold the headline one's."""
+
+    id: str
+    version: str
+    title: Text
+    score: float
+    band: Band
+    gmv_at_risk_cny_monthly: float
+    revenue_at_risk_cny_monthly: float
+    headline: bool  # the highest score (the first pack given on a tie)
 
 
 @functools.cache

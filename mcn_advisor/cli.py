@@ -13,7 +13,7 @@ import functools
 import os
 import shutil
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 Lang = Literal["en", "zh"]
 Severity = Literal["info", "low", "medium", "high", "critical"]
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
+R = TypeVar("R")
 
 app = typer.Typer(
     help="Assess an MCN's exposure to a platform's closed loop and plan its migration.",
@@ -144,15 +146,17 @@ def assess(
         ),
     ] = None,
     lang: LangOpt = "en",
+    packs: PolicyOpt = None,
 ) -> None:
     """Assess one profile: exposure score, money at risk, findings, risks and a dated plan."""
-    from mcn_advisor.engine import assess as run_assessment
+    from mcn_advisor.combine import assess_all
     from mcn_advisor.loader import load_profile
 
     date = _parse_date(as_of)
+    chosen = _packs(packs)
     prof = load_profile(profile)
     when = date or prof.as_of or dt.date.today()
-    result = run_assessment(prof, _pack(), when)
+    result = assess_all(prof, chosen, when)
     if fmt == "json":
         from mcn_advisor.render import json as json_report
 
@@ -167,7 +171,7 @@ def assess(
         to_tty = output is None and sys.stdout.isatty()
         width = shutil.get_terminal_size((100, 24)).columns if to_tty else 100
         text = terminal.render(result, lang, width=width, color=to_tty and _color(sys.stdout))
-    _emit(text, output, protect=(profile,))
+    _emit(text, output, protect=(profile, *(Path(p.source) for p in chosen)))
     if output is not None:
         typer.echo(
             f"{output}: {result.agency}: score {result.exposure.score:g} ({result.exposure.band}), "
@@ -191,15 +195,19 @@ def validate(
     from mcn_advisor.loader import load_profile
 
     problems: list[str] = []
-    for path in profiles:
-        try:
-            prof = load_profile(path)
-        except InputError as exc:
-            problems.extend(exc.problems)
-            continue
+    for path, prof in _each_loaded(profiles, load_profile, problems):
         typer.echo(f"{path}: ok ({prof.agency.name})")
     if problems:
         raise InputError(problems)
+
+
+def _each_loaded(items: list[T], load: Callable[[T], R], problems: list[str]) -> Iterator[tuple[T, R]]:
+    """``(item, load(item))`` for each item that loads; the problems of the others go to ``problems``."""
+    for item in items:
+        try:
+            yield item, load(item)
+        except InputError as exc:
+            problems.extend(exc.problems)
 
 
 @app.command()
@@ -208,16 +216,21 @@ def schema(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the schema to this file.")
     ] = None,
+    pack: Annotated[
+        bool, typer.Option("--pack", help="The schema of policy pack files instead of profiles.")
+    ] = False,
 ) -> None:
-    """Print the JSON Schema of the profile format, for editors that check TOML."""
+    """Print the JSON Schema of the profile format (or with --pack, of policy packs), for editors."""
     import json
 
+    from mcn_advisor.policy import PackModel
     from mcn_advisor.profile import Profile
 
+    model, what = (PackModel, "policy pack") if pack else (Profile, "profile")
     doc = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": "mcn-advisor profile, schema_version 1",
-        **Profile.model_json_schema(),
+        **model.model_json_schema(),
+        "title": f"mcn-advisor {what}, schema_version 1",  # after the model's own title ("PackModel")
     }
     _emit(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", output)
 
@@ -247,12 +260,13 @@ def init(
 def rules_list(
     fmt: Annotated[Literal["table", "json"], typer.Option("--format", "-f")] = "table",
     lang: LangOpt = "en",
+    packs: PolicyOpt = None,
 ) -> None:
     """List every rule: id, severity, category, kind and title."""
     from mcn_advisor.render import catalogue
 
-    pack = _pack()
-    text = catalogue.rules_json(pack, lang) if fmt == "json" else catalogue.rules_table(pack, lang)
+    chosen = _packs(packs)
+    text = catalogue.rules_json(chosen, lang) if fmt == "json" else catalogue.rules_table(chosen, lang)
     sys.stdout.write(text)
 
 
@@ -261,20 +275,105 @@ def rules_list(
 def rules_show(
     rule_id: Annotated[str, typer.Argument(help="A rule id, e.g. DY-LIVE-001.", show_default=False)],
     lang: LangOpt = "en",
+    packs: PolicyOpt = None,
 ) -> None:
     """Explain one rule: what it checks, why, the fields it reads, the actions it triggers."""
     from mcn_advisor.render import catalogue
 
-    sys.stdout.write(catalogue.rule_detail(_pack(), rule_id.upper(), lang))
+    sys.stdout.write(catalogue.rule_detail(_packs(packs), rule_id.upper(), lang))
 
 
-@app.command()
+# --- policy packs: choosing them (--policy), and the `policy` group -------------------
+# Every command that assesses or shows the pack takes `packs: PolicyOpt = None` and
+# calls `_packs(packs)` once: the built-in default when none is given, else every pack
+# named, checked to fit together (unique rule/action ids, one risk matrix).
+
+PolicyOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--policy",
+        metavar="PACK",
+        help="A policy pack: a built-in name (see 'mcn-advisor policy list') or a pack file; "
+        "repeat to assess several together [default: douyin-2020].",
+        show_default=False,
+    ),
+]
+
+
+def _packs(specs: list[str] | None) -> tuple[Pack, ...]:
+    from mcn_advisor.packset import load_packs
+
+    return load_packs(specs)
+
+
+PackArgs = Annotated[
+    list[str],
+    typer.Argument(help="Pack files, or built-in pack names.", metavar="PACK", show_default=False),
+]
+policy_app = typer.Typer(help="The policy pack: its timeline; list, validate and test packs.")
+app.add_typer(policy_app, name="policy")
+
+
+@policy_app.callback(invoke_without_command=True)
 @user_errors
-def policy(lang: LangOpt = "en") -> None:
-    """Show the policy's dated timeline, with sources."""
+def policy_timeline(ctx: typer.Context, lang: LangOpt = "en", packs: PolicyOpt = None) -> None:
+    """Show the policy's dated timeline, with sources; or list, validate or test packs."""
+    if ctx.invoked_subcommand is not None:
+        return
     from mcn_advisor.render import catalogue
 
-    sys.stdout.write(catalogue.timeline(_pack(), lang))
+    sys.stdout.write(catalogue.timeline(_packs(packs), lang))
+
+
+@policy_app.command("list")
+@user_errors
+def policy_list(lang: LangOpt = "en") -> None:
+    """List the built-in policy packs, by the short name --policy takes."""
+    from mcn_advisor.packset import DEFAULT, builtin_names, resolve
+    from mcn_advisor.render import catalogue
+
+    named = [(name, resolve(name)) for name in builtin_names()]
+    sys.stdout.write(catalogue.builtin_packs(named, DEFAULT, lang))
+
+
+@policy_app.command("validate")
+@user_errors
+def policy_validate(packs: PackArgs) -> None:
+    """Check pack files: every error with its line; warnings for loose ends (exit 0)."""
+    from mcn_advisor.packcheck import loose_ends
+    from mcn_advisor.packset import resolve
+
+    problems: list[str] = []
+    for _, pack in _each_loaded(packs, resolve, problems):
+        m = pack.model
+        typer.echo(
+            f"{pack.source}: ok ({pack.id} {m.pack.version}: {len(m.rules)} rules, "
+            f"{len(m.actions)} actions, {len(m.fixtures)} fixtures)"
+        )
+        for warning in loose_ends(pack):
+            typer.echo(f"warning: {warning}", err=True)
+    if problems:
+        raise InputError(problems)
+
+
+@policy_app.command("test")
+@user_errors
+def policy_test(packs: PackArgs) -> None:
+    """Run each pack's fixtures: exit 1 when one fails (or a pack has none), 2 for a broken pack."""
+    from mcn_advisor.packcheck import run_fixtures
+    from mcn_advisor.packset import resolve
+    from mcn_advisor.render import packcheck
+
+    problems: list[str] = []
+    failed = False
+    for _, pack in _each_loaded(packs, resolve, problems):
+        results = run_fixtures(pack)
+        sys.stdout.write(packcheck.fixture_report(pack, results, color=_color(sys.stdout)))
+        failed = failed or not results or not all(r.passed for r in results)
+    if problems:
+        raise InputError(problems)
+    if failed:
+        raise typer.Exit(1)
 
 
 def main() -> None:

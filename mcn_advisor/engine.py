@@ -29,6 +29,7 @@ from mcn_advisor.assessment import (
     Plan,
     PlatformShare,
     PolicyRef,
+    PolicyResult,
     Priority,
     Risk,
     RiskMatrix,
@@ -143,7 +144,7 @@ def explain(ev: Evaluation, pack: Pack) -> Assessment:
     for finding in (*findings, *opportunities):
         for action_id in finding.actions:
             triggered.setdefault(action_id, []).append(finding.rule_id)
-    assumptions = _assumptions(pack, ev.missing)
+    assumptions = assumptions_for(pack.fields_read, ev.missing)
     plan = build_plan(pack, as_of, triggered)
     timeline = [
         TimelineEvent(
@@ -154,6 +155,7 @@ def explain(ev: Evaluation, pack: Pack) -> Assessment:
             step=e.step,
             days_from_as_of=(e.date - as_of).days,
             sources=e.sources,
+            policy=pack.id,
         )
         for e in pack.model.events
     ]
@@ -181,16 +183,36 @@ def explain(ev: Evaluation, pack: Pack) -> Assessment:
         plan=plan,
         opportunities=opportunities,
         assumptions=assumptions,
-        confidence=_confidence(pack, ev.missing, undetermined, len(assumptions)),
+        confidence=confidence_for(pack.fields_read, ev.missing, undetermined, len(assumptions)),
         timeline=timeline,
-        summary=_summary(values, gmv_at_risk, findings, opportunities, risks, plan, timeline),
+        summary=summary_of(
+            float(values["agency.monthly_gmv_cny"]),
+            gmv_at_risk,
+            findings,
+            opportunities,
+            risks,
+            plan,
+            timeline,
+        ),
         platform_mix=_platform_mix(values),
         sources=_cited(pack, findings, opportunities, timeline),
+        policies=[
+            PolicyResult(
+                id=m.pack.id,
+                version=m.pack.version,
+                title=m.pack.title,
+                score=exposure.score,
+                band=exposure.band,
+                gmv_at_risk_cny_monthly=_money(values["metric.gmv_at_risk_cny_monthly"]),
+                revenue_at_risk_cny_monthly=_money(values["metric.revenue_at_risk_cny_monthly"]),
+                headline=True,
+            )
+        ],
     )
 
 
-def _summary(
-    values: dict[str, Any],
+def summary_of(
+    gmv: float,
     gmv_at_risk: float,
     findings: list[Finding],
     opportunities: list[Finding],
@@ -198,7 +220,7 @@ def _summary(
     plan: Plan,
     timeline: list[TimelineEvent],
 ) -> Summary:
-    gmv = float(values["agency.monthly_gmv_cny"])
+    """The headline figures and the first things to do (also for several packs at once)."""
     counts = {s: 0 for s in reversed(SEVERITIES)}
     for f in findings:
         if f.kind == "risk":
@@ -298,6 +320,7 @@ def _figures(ev: Evaluation, pack: Pack) -> list[Figure]:
             value=_rounded(ev.values[f"metric.{metric.id}"], metric.unit),
             formula=metric.formula,
             inputs=[_input(n, ev.values, ev.unknown) for n in formula.names],
+            policy=pack.id,
         )
         for metric, formula in pack.metrics
         if metric.impact
@@ -325,6 +348,7 @@ def _exposure(ev: Evaluation, pack: Pack) -> Exposure:
                 value=round(value, 4),
                 weight=factor.weight,
                 contribution=round(value * factor.weight, 2),
+                policy=pack.id,
             )
             for factor, raw, value in ev.factors
         ],
@@ -350,8 +374,9 @@ def _findings(ev: Evaluation, pack: Pack) -> tuple[list[Finding], list[Finding],
                     rule_id=rule.id,
                     severity=rule.severity,
                     title=rule.title,
-                    unknown_fields=_unknown_fields(pack, trace, ev.missing),
+                    unknown_fields=unknown_fields(pack, trace, ev.missing),
                     conditions=checks,
+                    policy=pack.id,
                 )
             )
             continue
@@ -370,6 +395,7 @@ def _findings(ev: Evaluation, pack: Pack) -> tuple[list[Finding], list[Finding],
             conditions=checks,
             actions=list(rule.actions),
             sources=_sources(pack)[rule.id],
+            policy=pack.id,
         )
         (opportunities if rule.kind == "opportunity" else findings).append(finding)
     findings.sort(key=lambda f: (-SEVERITY_RANK[f.severity], f.rule_id))
@@ -394,7 +420,7 @@ def _plain(value: Any) -> Any:
     return round(value, 6) if type(value) is float else value
 
 
-def _unknown_fields(pack: Pack, trace: Trace, missing: frozenset[str]) -> list[str]:
+def unknown_fields(pack: Pack, trace: Trace, missing: frozenset[str]) -> list[str]:
     """The left-out profile fields behind the unknown tests of a rule."""
     out: list[str] = []
     for test, _, held in trace:
@@ -427,6 +453,7 @@ def _risks(pack: Pack, findings: list[Finding], factors: dict[str, float]) -> li
                 level=level,
                 treatment=rule.treatment,
                 actions=list(rule.actions),
+                policy=pack.id,
             )
         )
     risks.sort(key=lambda r: (-r.rating, r.rule_id))
@@ -441,10 +468,10 @@ def _risk_level(rating: int, bands: RiskBands) -> str:
     return "high" if rating <= bands.high else "critical"
 
 
-def _assumptions(pack: Pack, missing: frozenset[str]) -> list[Assumption]:
-    """One entry per left-out field (or whole table) that the pack reads."""
+def assumptions_for(fields_read: frozenset[str], missing: frozenset[str]) -> list[Assumption]:
+    """One entry per left-out field (or whole table) that the pack(s) read."""
     out: dict[str, Assumption] = {}
-    for path in sorted(missing & pack.fields_read):
+    for path in sorted(missing & fields_read):
         spec = FIELDS[path]
         key = spec.declared_at
         if key in out:
@@ -465,11 +492,11 @@ def _declared_value(key: str, path: str, leaf_value: Any) -> Any:
     return {p.rsplit(".", 1)[1]: s.assumed for p, s in FIELDS.items() if s.declared_at == key}
 
 
-def _confidence(
-    pack: Pack, missing: frozenset[str], undetermined: list[Undetermined], assumed: int
+def confidence_for(
+    fields_read: frozenset[str], missing: frozenset[str], undetermined: list[Undetermined], assumed: int
 ) -> Confidence:
     lost: dict[str, float] = {}
-    for path in missing & pack.fields_read:
+    for path in missing & fields_read:
         spec = FIELDS[path]
         lost[spec.declared_at] = spec.importance
     severe = sum(1 for u in undetermined if SEVERITY_RANK[u.severity] >= SEVERITY_RANK["high"])

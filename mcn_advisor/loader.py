@@ -21,6 +21,8 @@ def load_profile(path: Path | str) -> Profile:
     path = Path(path)
     text = read_text(path, ProfileError)
     data = parse_toml(text, path, ProfileError)
+    if "agency" not in data and "pack" in data:  # a policy pack given where a profile belongs
+        raise ProfileError(f"{path}: this is a policy pack, not a profile; pass it with --policy {path}")
     return profile_from_data(data, path, lambda: key_lines(text))
 
 

@@ -1,8 +1,9 @@
 """The migration plan: the actions findings call for, in phases keyed to the policy's dates.
 
 Each phase ends at a policy step (an event of the pack); the last is open-ended.
-Actions start on ``as_of`` or when what they depend on is due, whichever is later,
-and take their effort in calendar days, so nothing is ever due before ``as_of``.
+Actions start on ``as_of`` or when what they depend on is due, whichever is later
+(and never before their ``not_before`` event), and take their effort in calendar
+days, so nothing is ever due before ``as_of``.
 A phase whose deadline has passed keeps its actions, marked carried over (do now);
 an action that only made sense before a step that has happened is dropped, and said so.
 Once every deadline has passed the plan is a remediation plan.
@@ -32,11 +33,19 @@ def build_plan(pack: Pack, as_of: dt.date, triggered: dict[str, list[str]]) -> P
         if action.until and as_of >= pack.events[action.until].date:
             event = pack.events[action.until]
             dropped.append(
-                DroppedAction(id=action_id, title=action.title, expired_with=event.id, expired_on=event.date)
+                DroppedAction(
+                    id=action_id,
+                    title=action.title,
+                    expired_with=event.id,
+                    expired_on=event.date,
+                    policy=pack.id,
+                )
             )
             continue
         days = effort_days[action.effort]
         start = max([as_of, *(due[d] for d in action.depends_on if d in due)])
+        if action.not_before:  # e.g. a supply deal that only exists from a given date
+            start = max(start, pack.events[action.not_before].date)
         finish = start + dt.timedelta(days=days)
         due[action_id] = finish
         deadline = deadlines[action.phase]
@@ -58,6 +67,7 @@ def build_plan(pack: Pack, as_of: dt.date, triggered: dict[str, list[str]]) -> P
                 carried_over=closed,
                 kpi=action.kpi,
                 triggered_by=sorted(triggered.get(action_id, [])),
+                policy=pack.id,
             )
         )
     phases = [
@@ -68,6 +78,7 @@ def build_plan(pack: Pack, as_of: dt.date, triggered: dict[str, list[str]]) -> P
             days_left=(deadlines[p.id] - as_of).days if deadlines[p.id] else None,
             status="closed" if deadlines[p.id] and as_of >= deadlines[p.id] else "open",
             actions=by_phase[p.id],
+            policy=pack.id,
         )
         for p in m.phases
     ]

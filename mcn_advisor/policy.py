@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -30,8 +30,8 @@ from pydantic import (
 from mcn_advisor.conditions import Condition, Evaluator, Test, compile_condition, tests_in
 from mcn_advisor.errors import PackError
 from mcn_advisor.formulas import Formula, FormulaError, compile_formula
-from mcn_advisor.profile import FIELDS, SCHEMA_VERSION
-from mcn_advisor.tomlfile import Loc, key_lines, parse_toml, read_text
+from mcn_advisor.profile import FIELDS, SCHEMA_VERSION, Profile
+from mcn_advisor.tomlfile import Loc, key_lines, line_of, parse_toml, read_text
 from mcn_advisor.validation import describe, did_you_mean, format_problems
 
 LANGS = ("en", "zh")
@@ -188,6 +188,7 @@ class Action(_Data):
     depends_on: list[str] = []
     until: Id | None = None  # pointless once this event has passed
     sources: list[str] = []
+    not_before: Id | None = None  # an event id: the action cannot start before that date
 
 
 class PackModel(_Data):
@@ -204,6 +205,7 @@ class PackModel(_Data):
     phases: Annotated[list[Phase], Field(min_length=1)]
     rules: Annotated[list[Rule], Field(min_length=1)]
     actions: list[Action]
+    fixtures: list[Fixture] = []  # the pack's own tests, run by `mcn-advisor policy test`
 
 
 # --- the compiled pack the engine runs -----------------------------------------------
@@ -231,10 +233,21 @@ class Pack:
     phase_index: dict[str, int]
     fields_read: frozenset[str]  # profile fields any formula, condition or evidence reads
     metric_inputs: dict[str, frozenset[str]]  # metric id -> the profile fields behind it
+    text: str = field(default="", repr=False)  # the TOML it came from, to point messages at lines
 
     @property
     def id(self) -> str:
         return self.model.pack.id
+
+    @functools.cached_property
+    def lines(self) -> dict[Loc, int]:
+        """Key path -> line in ``text`` (computed on first use: only messages need it)."""
+        return key_lines(self.text)
+
+    def where(self, loc: Loc) -> str:
+        """``source:line`` of a key path (or just ``source`` when the line is unknown)."""
+        line = line_of(self.lines, loc)
+        return f"{self.source}:{line}" if line else self.source
 
 
 def condition_fields(metric_ids: list[str] | tuple[str, ...]) -> dict[str, str]:
@@ -251,15 +264,21 @@ def load_pack(path: Path | str) -> Pack:
     return pack_from_text(text, str(path))
 
 
-@functools.lru_cache(maxsize=4)
 def builtin_pack(name: str = "douyin_2020") -> Pack:
     """A pack shipped inside the package (loaded once per process)."""
+    return _builtin_pack(name)
+
+
+@functools.lru_cache(maxsize=8)  # keyed by name, so builtin_pack() and builtin_pack("douyin_2020") agree
+def _builtin_pack(name: str) -> Pack:
     text = resources.files("mcn_advisor").joinpath("packs", f"{name}.toml").read_text("utf-8")
     return pack_from_text(text, f"<built-in {name}.toml>")
 
 
 def pack_from_text(text: str, source: str) -> Pack:
     data = parse_toml(text, source, PackError)
+    if "pack" not in data and "agency" in data:  # a profile given where a pack belongs: say that, once
+        raise PackError(f"{source}: this is a profile, not a policy pack (it has [agency] and no [pack])")
     metric_ids = [m.get("id") for m in data.get("metrics", []) if isinstance(m, dict)]
     context = {"fields": condition_fields([m for m in metric_ids if isinstance(m, str)])}
     try:
@@ -270,7 +289,7 @@ def pack_from_text(text: str, source: str) -> Pack:
     metrics, factors, metric_inputs = _compile_formulas(model, problems)
     if problems:
         raise PackError(format_problems(source, key_lines(text), problems))
-    return _build(model, source, metrics, factors, metric_inputs)
+    return _build(model, source, metrics, factors, metric_inputs, text)
 
 
 def _duplicates(items: list[Any], name: str) -> Iterator[tuple[Loc, str]]:
@@ -311,8 +330,8 @@ def _cross_check(m: PackModel) -> Iterator[tuple[Loc, str]]:
             yield (
                 ("events", i, "date"),
                 (
-                    f"events must be listed in date order: {m.events[i].date} comes after "
-                    f"{m.events[i - 1].date}"
+                    f"events must be listed in date order: {m.events[i].date} is listed after "
+                    f"'{m.events[i - 1].id}' ({m.events[i - 1].date})"
                 ),
             )
     for i, e in enumerate(m.events):
@@ -365,10 +384,13 @@ def _cross_check(m: PackModel) -> Iterator[tuple[Loc, str]]:
                     (*loc, "depends_on", j),
                     (f"'{dep}' is in a later phase ('{actions[dep].phase}') than '{a.id}' ('{a.phase}')"),
                 )
-    cycle = _find_cycle({a.id: [d for d in a.depends_on if d in actions] for a in m.actions})
+    first_of = {a.id: a for a in reversed(m.actions)}  # a duplicate id is reported above, not as a cycle
+    cycle = _find_cycle({i: [d for d in a.depends_on if d in actions] for i, a in first_of.items()})
     if cycle:
         first = next(i for i, a in enumerate(m.actions) if a.id == cycle[0])
         yield ("actions", first, "depends_on"), "dependency cycle: " + " -> ".join(cycle)
+    yield from _check_dates(m, events)
+    yield from _check_fixtures(m, events)
 
 
 def _find_cycle(graph: dict[str, list[str]]) -> list[str] | None:
@@ -465,6 +487,7 @@ def _build(
     metrics: list[tuple[Metric, Formula]],
     factors: list[tuple[Factor, Formula]],
     metric_inputs: dict[str, frozenset[str]],
+    text: str = "",
 ) -> Pack:
     rules = tuple(
         CompiledRule(
@@ -493,4 +516,100 @@ def _build(
         phase_index={p.id: i for i, p in enumerate(m.phases)},
         fields_read=_profile_fields(read, metric_inputs),
         metric_inputs=metric_inputs,
+        text=text,
     )
+
+
+# --- fixtures and date checks (policy validate / policy test) --------------------------
+# A pack carries its own tests: small profiles with the findings and band they must
+# give. They are validated with the pack (a fixture naming no rule is a pack error)
+# and run by ``packcheck.run_fixtures``.
+
+
+class FixtureProfile(Profile):
+    """A fixture's profile: a profile whose ``schema_version`` may be left out."""
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+
+
+class Expect(_Data):
+    band: Literal["low", "moderate", "high", "critical"] | None = None
+    fire: list[str] = []  # rules that must hold (findings, positives, opportunities)
+    silent: list[str] = []  # rules that must not hold
+    undecided: list[str] = []  # rules that must stay undecided (a field they test is left out)
+
+
+class Fixture(_Data):
+    id: Id
+    about: NonEmpty  # what the fixture stands for, one line
+    as_of: dt.date  # the date it is assessed at
+    profile: FixtureProfile
+    expect: Expect
+
+
+PackModel.model_rebuild()
+
+
+def _check_dates(m: PackModel, events: dict[str, Event]) -> Iterator[tuple[Loc, str]]:
+    """Dates that contradict each other: a rule ending before its own step, an action
+    that may not start before its phase's deadline or that expires before it may start."""
+    on = {e.id: e.date for e in m.events}
+    for i, r in enumerate(m.rules):
+        if r.event in on and r.until in on and on[r.until] <= on[r.event]:
+            yield (
+                ("rules", i, "until"),
+                f"'{r.until}' ({on[r.until]}) must come after the rule's event '{r.event}' ({on[r.event]})",
+            )
+    deadlines = {p.id: p.deadline for p in m.phases}
+    for i, a in enumerate(m.actions):
+        yield from _ref(("actions", i, "not_before"), a.not_before, events, "event")
+        if a.not_before not in on:
+            continue
+        start, deadline = on[a.not_before], deadlines.get(a.phase)
+        if deadline in on and start >= on[deadline]:
+            yield (
+                ("actions", i, "not_before"),
+                f"'{a.not_before}' ({start}) is not before the deadline of phase '{a.phase}' "
+                f"({on[deadline]}); move the action to a later phase",
+            )
+        if a.until in on and on[a.until] <= start:
+            yield (
+                ("actions", i, "until"),
+                f"'{a.until}' ({on[a.until]}) must come after not_before '{a.not_before}' ({start})",
+            )
+
+
+def _check_fixtures(m: PackModel, events: dict[str, Event]) -> Iterator[tuple[Loc, str]]:
+    yield from _duplicates(m.fixtures, "fixtures")
+    rules = {r.id: r for r in m.rules}
+    for i, f in enumerate(m.fixtures):
+        loc: Loc = ("fixtures", i)
+        if f.profile.as_of is not None:
+            yield (
+                (*loc, "profile", "as_of"),
+                "a fixture's date is its own as_of (next to id), not the profile's",
+            )
+        e = f.expect
+        if e.band is None and not (e.fire or e.silent or e.undecided):
+            yield (*loc, "expect"), "expects nothing; give a band, or rules to fire, stay silent or undecided"
+        seen: dict[str, str] = {}
+        for key in ("fire", "silent", "undecided"):
+            for j, rule_id in enumerate(getattr(e, key)):
+                where: Loc = (*loc, "expect", key, j)
+                if rule_id not in rules:
+                    yield where, f"unknown rule '{rule_id}'{did_you_mean(rule_id, rules)}"
+                    continue
+                if rule_id in seen:
+                    yield where, f"'{rule_id}' is already expected to {_VERB[seen[rule_id]]}"
+                    continue
+                seen[rule_id] = key
+                until = rules[rule_id].until
+                if key != "silent" and until in events and f.as_of >= events[until].date:
+                    yield (
+                        where,
+                        f"'{rule_id}' no longer applies on {f.as_of} (it ends with '{until}', "
+                        f"{events[until].date}); expect it silent or move the fixture's as_of",
+                    )
+
+
+_VERB = {"fire": "fire", "silent": "stay silent", "undecided": "stay undecided"}

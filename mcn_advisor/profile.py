@@ -210,6 +210,42 @@ class Clients(_Section):
         return self
 
 
+# --- [kuaishou]: added for the Kuaishou packs, still schema_version 1 ------------------
+# Optional and assumed when left out, so every profile written before reads the same;
+# only packs that read these fields (kuaishou-2019) list the assumption.
+
+
+class Kuaishou(_Section):
+    """How the agency's Kuaishou GMV is sold: the links Kuaishou's closures cut."""
+
+    taobao_link_share: Share | None = assumed(
+        0.30,
+        0.25,
+        "Kuaishou live sold through its own shop and JD, Youzan and Mockuai links as well as "
+        "Taobao ones; about a third through Taobao is a middle guess",
+        "快手直播既经由快手小店，也经由京东、有赞、魔筷和淘宝链接成交；取约三分之一经由淘宝作为折中估计",
+        "Of Kuaishou GMV, the share sold through Taobao/Tmall links, 0..1.",
+    )
+    jd_link_share: Share | None = assumed(
+        0.10,
+        0.05,
+        "JD goods reached Kuaishou through JD links and, from 2019, JD self-operated goods "
+        "settled in Kuaishou (source 003); a small share unless stated",
+        "京东商品经由京东链接进入快手，2019 年起京东自营商品也入驻快手（来源 003）；未说明时视为少量",
+        "Of Kuaishou GMV, the share sold through JD links, 0..1.",
+    )
+
+    @model_validator(mode="after")
+    def _link_shares_fit(self) -> Kuaishou:
+        linked = (self.taobao_link_share or 0.0) + (self.jd_link_share or 0.0)
+        if linked > 1.0 + MIX_TOLERANCE:
+            raise ValueError(f"taobao_link_share + jd_link_share = {linked:g}, must not exceed 1")
+        return self
+
+
+# --- end of [kuaishou] ----------------------------------------------------------------
+
+
 class Profile(_Section):
     """An MCN profile, ``schema_version = 1``."""
 
@@ -229,6 +265,7 @@ class Profile(_Section):
     douyin: Douyin = Douyin()
     supply_chain: SupplyChain = SupplyChain()
     clients: Clients = Clients()
+    kuaishou: Kuaishou = Kuaishou()
 
 
 # --- the flat view the engine reads --------------------------------------------------

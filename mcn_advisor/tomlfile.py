@@ -114,7 +114,7 @@ class _Scanner:
                 return
             if self.s.startswith("[[", self.i):
                 self.i += 2
-                path = self._key()
+                path = self._in_arrays(self._key())
                 self.i = self.s.index("]]", self.i) + 2
                 n = self._aot_count.get(path, 0)
                 self._aot_count[path] = n + 1
@@ -123,12 +123,21 @@ class _Scanner:
                 self.lines[prefix] = self.line
             elif self.s[self.i] == "[":
                 self.i += 1
-                path = self._key()
+                path = self._in_arrays(self._key())
                 self.i = self.s.index("]", self.i) + 1
                 prefix = path
                 self.lines[prefix] = self.line
             else:
                 self._keyval(prefix)
+
+    def _in_arrays(self, path: Loc) -> Loc:
+        # [fixtures.profile] after [[fixtures]] means the last fixture's profile.
+        out: Loc = ()
+        for i, part in enumerate(path):
+            out = (*out, part)
+            if out in self._aot_count and i < len(path) - 1:
+                out = (*out, self._aot_count[out] - 1)
+        return out
 
     def _keyval(self, prefix: Loc) -> None:
         start_line = self.line

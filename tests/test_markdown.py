@@ -300,6 +300,7 @@ def test_dropped_actions_and_empty_sections_still_make_a_clean_report(pack):
             title=a.summary.priorities[0].title,
             expired_with="live_cart_ban",
             expired_on=dt.date(2020, 10, 9),
+            policy=a.policy.id,
         )
     ]
     bare = dataclasses.replace(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from rich.console import RenderableType
@@ -17,24 +18,30 @@ from mcn_advisor.render.terminal import SEVERITY_STYLE, to_text
 from mcn_advisor.validation import did_you_mean
 
 
-def rules_table(pack: Pack, lang: str) -> str:
+def rules_table(packs: Sequence[Pack], lang: str) -> str:
+    """Every rule of the packs; with several packs, a column names each rule's pack."""
     table = Table(box=None, pad_edge=False, show_edge=False)
-    for key in ("rule", "severity", "category", "kind", "title"):
+    keys = ("rule", "severity", "category", "kind", "title") + (("pack",) if len(packs) > 1 else ())
+    for key in keys:
         col = t(lang, key)
-        table.add_column(col)
-    for c in pack.rules:
-        r = c.rule
-        table.add_row(
-            Text(r.id),
-            Text(t(lang, f"sev_{r.severity}"), style=SEVERITY_STYLE[r.severity]),
-            r.category,
-            r.kind,
-            Text(r.title[lang]),
-        )
+        table.add_column(col, no_wrap=key == "pack")
+    for pack in packs:
+        for c in pack.rules:
+            r = c.rule
+            table.add_row(
+                Text(r.id),
+                Text(t(lang, f"sev_{r.severity}"), style=SEVERITY_STYLE[r.severity]),
+                r.category,
+                r.kind,
+                Text(r.title[lang]),
+                *([Text(pack.id, style="dim")] if len(packs) > 1 else []),
+            )
     return to_text([table])
 
 
-def rules_json(pack: Pack, lang: str) -> str:
+def rules_json(packs: Sequence[Pack], lang: str) -> str:
+    """``policy`` is the first pack's id (kept for scripts written for one pack);
+    ``policies`` lists them all and each rule names its ``policy``."""
     rows = [
         {
             "id": c.rule.id,
@@ -44,10 +51,13 @@ def rules_json(pack: Pack, lang: str) -> str:
             "title": c.rule.title[lang],
             "fields": sorted({t.field for t in c.tests}),
             "actions": c.rule.actions,
+            "policy": pack.id,
         }
+        for pack in packs
         for c in pack.rules
     ]
-    return json.dumps({"policy": pack.id, "rules": rows}, indent=2, ensure_ascii=False) + "\n"
+    doc = {"policy": packs[0].id, "policies": [p.id for p in packs], "rules": rows}
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
 def _tree(node: Any, indent: int = 0) -> list[str]:
@@ -61,13 +71,13 @@ def _tree(node: Any, indent: int = 0) -> list[str]:
     return [f"{pad}- {word}:", *(line for c in children for line in _tree(c, indent + 1))]
 
 
-def rule_detail(pack: Pack, rule_id: str, lang: str) -> str:
-    rules = {c.rule.id: c for c in pack.rules}
+def rule_detail(packs: Sequence[Pack], rule_id: str, lang: str) -> str:
+    rules = {c.rule.id: (c, pack) for pack in packs for c in pack.rules}
     if rule_id not in rules:
         raise InputError(
             f"unknown rule '{rule_id}' (see: mcn-advisor rules list){did_you_mean(rule_id, rules)}"
         )
-    c = rules[rule_id]
+    c, pack = rules[rule_id]
     r = c.rule
     parts: list[RenderableType] = [
         Text.assemble((f"{r.id}  ", "bold"), (r.title[lang], "bold")),
@@ -101,7 +111,12 @@ def rule_detail(pack: Pack, rule_id: str, lang: str) -> str:
     return to_text(parts)
 
 
-def timeline(pack: Pack, lang: str) -> str:
+def timeline(packs: Sequence[Pack], lang: str) -> str:
+    """Each pack's timeline, one after the other."""
+    return "\n".join(_timeline(pack, lang) for pack in packs)
+
+
+def _timeline(pack: Pack, lang: str) -> str:
     table = Table(box=None, pad_edge=False, show_edge=False, show_header=False)
     table.add_column(no_wrap=True)
     table.add_column()
@@ -114,3 +129,16 @@ def timeline(pack: Pack, lang: str) -> str:
         )
     head = Text(f"{pack.model.pack.title[lang]} ({pack.id} {pack.model.pack.version})", style="bold")
     return to_text([head, Text(pack.model.pack.summary[lang] + "\n"), table])
+
+
+def builtin_packs(named: Sequence[tuple[str, Pack]], default: str, lang: str) -> str:
+    """The packs shipped inside the package, by the short name ``--policy`` takes."""
+    table = Table(box=None, pad_edge=False, show_edge=False)
+    for key in ("pack_name", "pack_id", "pack_version", "title"):
+        table.add_column(t(lang, key))
+    for name, pack in named:
+        mark = " " + t(lang, "default") if name == default else ""
+        table.add_row(
+            Text(name + mark, style="bold"), pack.id, pack.model.pack.version, pack.model.pack.title[lang]
+        )
+    return to_text([table])

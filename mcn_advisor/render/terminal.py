@@ -13,7 +13,7 @@ from rich.text import Text
 
 from mcn_advisor.assessment import Assessment, Finding
 from mcn_advisor.i18n import t
-from mcn_advisor.render.common import ASSUMED_MARK, days, figure, plain, substituted
+from mcn_advisor.render.common import ASSUMED_MARK, days, figure, money, plain, substituted
 
 SEVERITY_STYLE = {
     "critical": "bold white on red",
@@ -57,6 +57,7 @@ def _heading(text: str) -> Text:
 def _parts(a: Assessment, lang: str) -> list[RenderableType]:
     return [
         _header(a, lang),
+        *_policies(a, lang),
         *_exposure(a, lang),
         *_money(a, lang),
         *_findings(a, lang),
@@ -101,37 +102,53 @@ def _table(*columns: str, **kw: object) -> Table:
 
 
 def _exposure(a: Assessment, lang: str) -> list[RenderableType]:
-    table = _table(
-        t(lang, "factor"),
-        ">" + t(lang, "value"),
-        ">" + t(lang, "weight"),
-        "",
-        ">" + t(lang, "contribution"),
-    )
-    for f in a.exposure.factors:
-        filled = round(f.value * BAR_WIDTH)
-        bar = Text("█" * filled, style="magenta") + Text("░" * (BAR_WIDTH - filled), style="dim")
-        table.add_row(Text(f.label[lang]), f"{f.value:.2f}", f"{f.weight:g}", bar, f"{f.contribution:.1f}")
-    table.add_row("", "", "", Text("=", justify="right"), Text(f"{a.exposure.score:.1f}", style="bold"))
-    return [_heading(t(lang, "factors")), table]
+    out: list[RenderableType] = [_heading(t(lang, "factors"))]
+    for result in a.policies:  # one table per pack, each adding up to its own score
+        table = _table(
+            t(lang, "factor"),
+            ">" + t(lang, "value"),
+            ">" + t(lang, "weight"),
+            "",
+            ">" + t(lang, "contribution"),
+        )
+        for f in a.exposure.factors:
+            if f.policy != result.id:
+                continue
+            filled = round(f.value * BAR_WIDTH)
+            bar = Text("█" * filled, style="magenta") + Text("░" * (BAR_WIDTH - filled), style="dim")
+            table.add_row(
+                Text(f.label[lang]), f"{f.value:.2f}", f"{f.weight:g}", bar, f"{f.contribution:.1f}"
+            )
+        table.add_row("", "", "", Text("=", justify="right"), Text(f"{result.score:.1f}", style="bold"))
+        if len(a.policies) > 1:
+            out.append(Text(f"\n{result.title[lang]} ({result.id})", style="bold"))
+        out.append(table)
+    return out
 
 
 def _money(a: Assessment, lang: str) -> list[RenderableType]:
     assumed = any(i.assumed for fig in a.impact.figures for i in fig.inputs)
-    table = _table(
-        t(lang, "figure"),
-        ">" + t(lang, "amount"),
-        t(lang, "computed_as"),
-        caption=t(lang, "assumed_note", mark=ASSUMED_MARK) if assumed else None,
-        caption_justify="left",
-    )
-    for fig in a.impact.figures:
-        table.add_row(
-            Text(fig.label[lang]),
-            Text(figure(fig.value, fig.unit, lang), style="bold"),
-            Text(substituted(fig.formula, fig.inputs), style="dim"),
+    out: list[RenderableType] = [_heading(t(lang, "money"))]
+    for n, result in enumerate(a.policies, 1):  # one table per pack
+        table = _table(
+            t(lang, "figure"),
+            ">" + t(lang, "amount"),
+            t(lang, "computed_as"),
+            caption=t(lang, "assumed_note", mark=ASSUMED_MARK) if assumed and n == len(a.policies) else None,
+            caption_justify="left",
         )
-    return [_heading(t(lang, "money")), table]
+        for fig in a.impact.figures:
+            if fig.policy != result.id:
+                continue
+            table.add_row(
+                Text(fig.label[lang]),
+                Text(figure(fig.value, fig.unit, lang), style="bold"),
+                Text(substituted(fig.formula, fig.inputs), style="dim"),
+            )
+        if len(a.policies) > 1:
+            out.append(Text(f"\n{result.title[lang]} ({result.id})", style="bold"))
+        out.append(table)
+    return out
 
 
 def _evidence(f: Finding, lang: str) -> Text:
@@ -220,7 +237,8 @@ def _plan(a: Assessment, lang: str) -> list[RenderableType]:
                 date=phase.deadline.isoformat(),
                 days=t(lang, "days_left_short", days=phase.days_left),
             )
-        out.append(Text.assemble((f"\n{n}. {phase.title[lang]}", "bold"), f"  {when}"))
+        pack = f"  [{phase.policy}]" if len(a.policies) > 1 else ""
+        out.append(Text.assemble((f"\n{n}. {phase.title[lang]}", "bold"), f"  {when}", (pack, "dim")))
         if not phase.actions:
             out.append(Padding(Text(t(lang, "no_actions"), style="dim"), (0, 0, 0, 3)))
             continue
@@ -293,3 +311,33 @@ def _timeline(a: Assessment, lang: str) -> list[RenderableType]:
         )
     table.show_header = False
     return [_heading(t(lang, "timeline")), table]
+
+
+# --- several policy packs in one report (combine.py) -----------------------------------
+
+
+def _policies(a: Assessment, lang: str) -> list[RenderableType]:
+    """Each pack's own score, band and money, the headline one marked (several packs only)."""
+    if len(a.policies) < 2:
+        return []
+    table = _table(
+        t(lang, "pack"),
+        ">" + t(lang, "score"),
+        t(lang, "band"),
+        ">" + t(lang, "gmv_at_risk"),
+        ">" + t(lang, "revenue_at_risk"),
+        caption=t(lang, "headline_rule"),
+        caption_justify="left",
+    )
+    for column in table.columns[1:]:  # numbers never wrap; the pack name may
+        column.no_wrap = True
+    for p in a.policies:
+        mark = Text(" " + t(lang, "headline"), style="bold") if p.headline else Text("")
+        table.add_row(
+            Text(p.id) + mark,
+            Text(f"{p.score:.1f}", style="bold"),
+            Text(t(lang, f"band_{p.band}"), style=BAND_STYLE[p.band]),
+            money(p.gmv_at_risk_cny_monthly, lang),
+            money(p.revenue_at_risk_cny_monthly, lang),
+        )
+    return [_heading(t(lang, "policies")), table]

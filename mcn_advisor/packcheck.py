@@ -1,0 +1,115 @@
+"""Checking a policy pack beyond loading it: its own fixtures, and its loose ends.
+
+``run_fixtures`` is ``mcn-advisor policy test``: each ``[[fixtures]]`` entry of a pack
+is a small profile assessed at its ``as_of``, with the band it must get and the rules
+that must fire (hold: a finding, a positive finding or an opportunity), stay silent
+(must not hold) or stay undecided (a field they test is left out). Every failure is
+one line naming the pack file, the line of the expectation that failed, and why,
+with the condition tests that decided it and the values they saw.
+
+``loose_ends`` lists what a valid pack probably did not mean: actions nothing ever
+plans, sources nothing cites, rules no fixture shows firing. ``policy validate``
+prints them as warnings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from mcn_advisor.conditions import Trace
+from mcn_advisor.engine import evaluate, unknown_fields
+from mcn_advisor.policy import Fixture, Pack
+from mcn_advisor.tomlfile import Loc
+from mcn_advisor.validation import format_problems, show_value
+
+MAX_TESTS_SHOWN = 4
+
+
+@dataclass(frozen=True)
+class FixtureResult:
+    fixture: Fixture
+    score: float
+    band: str
+    fired: tuple[str, ...]  # rules that held, in pack order
+    failures: tuple[str, ...] = field(default=())
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+
+def run_fixtures(pack: Pack) -> list[FixtureResult]:
+    """Assess every fixture of ``pack`` and compare with what it expects."""
+    return [_run(pack, i, fixture) for i, fixture in enumerate(pack.model.fixtures)]
+
+
+def _run(pack: Pack, index: int, fixture: Fixture) -> FixtureResult:
+    ev = evaluate(fixture.profile, pack, fixture.as_of)
+    outcome = {c.rule.id: (held, trace) for c, held, trace in ev.outcomes}
+    loc: Loc = ("fixtures", index, "expect")
+    failures: list[str] = []
+
+    def fail(where: Loc, message: str) -> None:
+        path = ".".join(str(p) for p in where)
+        failures.append(f"{pack.where(where)}: {path}: {message}")
+
+    e = fixture.expect
+    if e.band is not None and e.band != ev.band:
+        fail((*loc, "band"), f"expected band {e.band}, got {ev.band} (score {ev.score:g})")
+    for key, wanted in (("fire", True), ("silent", False), ("undecided", None)):
+        for j, rule_id in enumerate(getattr(e, key)):
+            held, trace = outcome.get(rule_id, (False, []))  # not in force: it cannot hold
+            if held is not wanted:
+                fail((*loc, key, j), _why(pack, rule_id, wanted, held, trace, ev.missing))
+    fired = tuple(rule_id for rule_id, (held, _) in outcome.items() if held)
+    return FixtureResult(fixture, ev.score, ev.band, fired, tuple(failures))
+
+
+_STATE = {True: "fired", False: "stayed silent", None: "is undecided"}
+_WANT = {True: "fire", False: "stay silent", None: "stay undecided"}
+
+
+def _why(
+    pack: Pack, rule_id: str, wanted: bool | None, held: bool | None, trace: Trace, missing: frozenset[str]
+) -> str:
+    head = f"expected {rule_id} to {_WANT[wanted]}; it {_STATE[held]}"
+    if not trace:
+        return head + " (the rule no longer applies at the fixture's as_of)"
+    if held is None:
+        return f"{head}: the profile leaves out {', '.join(unknown_fields(pack, trace, missing))}"
+    # The tests that went the way the rule went explain it: failed ones when it stayed
+    # silent, passed ones when it fired.
+    shown = [f"{t.text()} (saw {_show(actual)})" for t, actual, ok in trace if ok is held]
+    more = len(shown) - MAX_TESTS_SHOWN
+    text = "; ".join(shown[:MAX_TESTS_SHOWN]) + (f"; and {more} more" if more > 0 else "")
+    return f"{head}: {'held' if held else 'failed'}: {text}" if shown else head
+
+
+def _show(value: Any) -> str:
+    return show_value(round(value, 6) if type(value) is float else value)
+
+
+def loose_ends(pack: Pack) -> list[str]:
+    """Warnings about a valid pack: unplanned actions, uncited sources, untested rules."""
+    m = pack.model
+    out: list[tuple[Loc, str]] = []
+    called = {a for r in m.rules for a in r.actions}
+    needed = {d for a in m.actions for d in a.depends_on}
+    for i, a in enumerate(m.actions):
+        if a.id not in called | needed:
+            out.append((("actions", i, "id"), f"'{a.id}' is never planned: no rule calls for it"))
+    cited = {s for part in (m.events, m.rules, m.actions) for item in part for s in item.sources}
+    for sid in m.sources:
+        if sid not in cited:
+            out.append((("sources", sid), f"source '{sid}' is never cited"))
+    if m.fixtures:
+        fire = {rule_id for f in m.fixtures for rule_id in f.expect.fire}
+        for i, r in enumerate(m.rules):
+            if r.id not in fire:
+                out.append((("rules", i, "id"), f"'{r.id}' fires in no fixture; add one that expects it"))
+    else:
+        out.append(
+            (("pack",), "no fixtures: add [[fixtures]] so that `mcn-advisor policy test` can check the rules")
+        )
+    return format_problems(pack.source, pack.lines, out)  # sorted by line

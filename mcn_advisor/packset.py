@@ -1,0 +1,117 @@
+"""Choosing the policy packs of a run: built-in names or pack files, several at once.
+
+``--policy`` takes a built-in pack's short name (``douyin-2020``, ``kuaishou-2019``:
+the file names in ``mcn_advisor/packs/`` with ``-`` for ``_``) or a path to a TOML
+pack file. A value that ends in ``.toml`` or contains a path separator is always a
+path; any other value is a built-in name, else a file of that name if one exists.
+
+Packs given together are assessed together (``combine.py``), so they must not
+clash: a pack given twice, a rule or action id defined in two packs, or two
+different risk matrices (one report states one set of thresholds) is an error that
+names both places.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from importlib import resources
+from pathlib import Path
+
+from mcn_advisor.errors import PackError
+from mcn_advisor.policy import Pack, builtin_pack, load_pack
+from mcn_advisor.validation import did_you_mean
+
+DEFAULT = "douyin-2020"
+BUILTIN_SOURCE = "<built-in "  # how policy.builtin_pack names its source
+
+
+def builtin_names() -> list[str]:
+    """The short names of the packs shipped inside the package."""
+    folder = resources.files("mcn_advisor").joinpath("packs")
+    return sorted(
+        entry.name[: -len(".toml")].replace("_", "-")
+        for entry in folder.iterdir()
+        if entry.name.endswith(".toml")
+    )
+
+
+def resolve(spec: str) -> Pack:
+    """One pack: a built-in short name, or a path to a pack file."""
+    looks_like_path = spec.endswith(".toml") or "/" in spec or "\\" in spec
+    names = builtin_names()
+    if not looks_like_path and spec in names:
+        return builtin_pack(spec.replace("-", "_"))
+    if looks_like_path or Path(spec).exists():
+        return load_pack(spec)
+    raise PackError(
+        f"{spec}: no such policy pack: not a file, nor a built-in pack "
+        f"({', '.join(names)}){did_you_mean(spec, names)}"
+    )
+
+
+def load_packs(specs: Iterable[str] | None) -> tuple[Pack, ...]:
+    """The packs named by ``specs`` (the built-in default when none), checked to fit together.
+
+    Every pack is read and checked before failing, so one run lists every problem.
+    """
+    problems: list[str] = []
+    packs: list[Pack] = []
+    for spec in list(specs or []) or [DEFAULT]:
+        try:
+            packs.append(resolve(spec))
+        except PackError as exc:
+            problems.extend(exc.problems)
+    problems.extend(clashes(packs))
+    if problems:
+        raise PackError(problems)
+    return tuple(packs)
+
+
+def clashes(packs: list[Pack]) -> list[str]:
+    """Why ``packs`` cannot be assessed together, one line each naming both places.
+
+    Each line starts at the place to fix: in the later pack, or in the user's own file
+    when the other side is a built-in pack.
+    """
+    problems: list[str] = []
+    first_pack: dict[str, Pack] = {}
+    owner: dict[tuple[str, str], tuple[Pack, int]] = {}  # (section, id) -> first pack, index
+    for pack in packs:
+        if pack.id in first_pack:
+            problems.append(
+                f"{pack.where(('pack', 'id'))}: pack.id: pack '{pack.id}' is given twice "
+                f"(also {first_pack[pack.id].source})"
+            )
+            continue
+        first_pack[pack.id] = pack
+        for section in ("rules", "actions"):
+            for i, item in enumerate(getattr(pack.model, section)):
+                if (section, item.id) not in owner:
+                    owner[(section, item.id)] = (pack, i)
+                    continue
+                (here, at), (there, other_at) = _to_fix((pack, i), owner[(section, item.id)])
+                problems.append(
+                    f"{here.where((section, at, 'id'))}: {section}.{at}.id: '{item.id}' is also defined "
+                    f"by pack '{there.id}' ({there.where((section, other_at, 'id'))}); rule and action ids "
+                    "must be unique across the packs assessed together"
+                )
+        if pack.model.risk_matrix != packs[0].model.risk_matrix:
+            (here, _), (there, _) = _to_fix((pack, 0), (packs[0], 0))
+            problems.append(
+                f"{here.where(('risk_matrix',))}: risk_matrix: {_matrix(here)} differs from pack "
+                f"'{there.id}' ({_matrix(there)}); packs assessed together must share one risk "
+                "matrix, as a report states one set of thresholds"
+            )
+    return problems
+
+
+def _to_fix(later: tuple[Pack, int], earlier: tuple[Pack, int]) -> tuple[tuple[Pack, int], tuple[Pack, int]]:
+    """(the side to fix, the other): the later pack, unless it is built-in and the other is not."""
+    if later[0].source.startswith(BUILTIN_SOURCE) and not earlier[0].source.startswith(BUILTIN_SOURCE):
+        return earlier, later
+    return later, earlier
+
+
+def _matrix(pack: Pack) -> str:
+    m = pack.model.risk_matrix
+    return f"low {m.low}, medium {m.medium}, high {m.high}"

@@ -1,0 +1,163 @@
+"""The policy-pack commands as a user meets them: --policy, policy list/validate/test, schema --pack."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from mcn_advisor.cli import app
+from tests.conftest import ROOT
+from tests.test_packs import EXAMPLE, line_of
+
+runner = CliRunner()
+KS_PROFILE = str(ROOT / "profiles" / "kuaishou_taobao_2019.toml")
+
+
+def run(*args: str):
+    return runner.invoke(app, list(args), env={"NO_COLOR": "1", "COLUMNS": "80"})
+
+
+def test_policy_alone_still_shows_the_timeline_and_takes_policy():
+    r = run("policy")
+    assert r.exit_code == 0 and "2020-10-09" in r.stdout and "2018-03 " in r.stdout
+    r = run("policy", "--policy", "kuaishou-2019", "--lang", "zh")
+    assert r.exit_code == 0
+    assert "快手停止为淘宝商品导流" in r.stdout and "2020-10-09" not in r.stdout
+
+
+def test_policy_list_names_the_builtin_packs():
+    r = run("policy", "list")
+    assert r.exit_code == 0
+    assert "douyin-2020 (default)" in r.stdout and "kuaishou-2019" in r.stdout
+
+
+def test_policy_validate_good_bad_and_warnings(write):
+    good = write(EXAMPLE, "good.toml")
+    bad = write(EXAMPLE.replace("weight = 70", "weight = 60"), "bad.toml")
+    r = run("policy", "validate", str(good), "kuaishou-2019")
+    assert r.exit_code == 0 and r.stderr == ""
+    assert r.stdout.splitlines() == [
+        f"{good}: ok (kuaishou-2022-live-links 2022.1: 2 rules, 3 actions, 2 fixtures)",
+        "<built-in kuaishou_2019.toml>: ok "
+        "(kuaishou-2019-taobao-links 2019.1: 9 rules, 10 actions, 4 fixtures)",
+    ]
+    r = run("policy", "validate", str(good), str(bad))
+    assert r.exit_code == 2
+    assert (
+        r.stderr
+        == f"error: {bad}:{line_of(EXAMPLE, '[[factors]]')}: factors: weights sum to 90, must sum to 100\n"
+    )
+    loose = write(EXAMPLE.split("# --- fixtures")[0], "loose.toml")
+    r = run("policy", "validate", str(loose))
+    assert r.exit_code == 0 and r.stderr.startswith(f"warning: {loose}:11: pack: no fixtures")
+
+
+def test_policy_test_exit_codes(write):
+    good = write(EXAMPLE, "good.toml")
+    r = run("policy", "test", str(good), "douyin-2020", "kuaishou-2019")
+    assert r.exit_code == 0, r.stdout
+    assert "PASS  linked_kuaishou_mcn" in r.stdout
+    assert r.stdout.count("every rule fires in a fixture") == 3
+    failing = write(EXAMPLE.replace('band = "critical"', 'band = "high"'), "failing.toml")
+    r = run("policy", "test", str(failing))
+    assert r.exit_code == 1
+    assert "FAIL  linked_kuaishou_mcn" in r.stdout and "1 passed, 1 failed" in r.stdout
+    assert (
+        f"{failing}:{line_of(EXAMPLE, 'band = ' + chr(34) + 'critical')}: fixtures.0.expect.band" in r.stdout
+    )
+    none = write(EXAMPLE.split("# --- fixtures")[0], "none.toml")
+    r = run("policy", "test", str(none))
+    assert r.exit_code == 1 and "no fixtures to run" in r.stdout
+    broken = write(EXAMPLE.replace('op = ">="', 'op = "=>"'), "broken.toml")
+    r = run("policy", "test", str(good), str(broken))
+    assert r.exit_code == 2 and "rules.1.when.op" in r.stderr and "PASS" in r.stdout
+
+
+def test_schema_pack_is_the_json_schema_of_pack_files():
+    r = run("schema", "--pack")
+    doc = json.loads(r.stdout)
+    assert doc["title"] == "mcn-advisor policy pack, schema_version 1"
+    assert doc["$schema"].startswith("https://json-schema.org/")
+    assert doc["additionalProperties"] is False
+    assert set(doc["properties"]) == {
+        "schema_version", "pack", "scoring", "risk_matrix", "effort", "roles", "sources",
+        "events", "metrics", "factors", "phases", "rules", "actions", "fixtures",
+    }  # fmt: skip
+    defs = doc["$defs"]
+    assert set(defs["Test"]["properties"]["op"]["enum"]) == {
+        "==", "!=", "<", "<=", ">", ">=", "in", "not_in", "contains", "empty", "not_empty",
+    }  # fmt: skip
+    assert defs["Text"]["required"] == ["en", "zh"]
+    assert "profile" in defs["Fixture"]["properties"]
+    assert run("schema").stdout != r.stdout  # the profile schema stays the default
+
+
+def test_the_example_schema_file_is_current():
+    committed = (ROOT / "docs" / "examples" / "pack.schema.json").read_text(encoding="utf-8")
+    assert committed == run("schema", "--pack").stdout, (
+        "regenerate: mcn-advisor schema --pack -o docs/examples/pack.schema.json"
+    )
+
+
+def test_rules_list_and_show_take_policy():
+    r = run("rules", "list", "-f", "json", "--policy", "douyin-2020", "--policy", "kuaishou-2019")
+    doc = json.loads(r.stdout)
+    assert doc["policy"] == "douyin-2020-closed-loop"
+    assert doc["policies"] == ["douyin-2020-closed-loop", "kuaishou-2019-taobao-links"]
+    by_id = {x["id"]: x["policy"] for x in doc["rules"]}
+    assert by_id["DY-LIVE-001"] == "douyin-2020-closed-loop" and by_id["KS-TB-001"] == doc["policies"][1]
+    r = run("rules", "show", "ks-tb-001", "--policy", "kuaishou-2019")
+    assert (
+        r.exit_code == 0 and "kuaishou.taobao_link_share" in r.stdout and "[technode-2019-12-30]" in r.stdout
+    )
+    assert run("rules", "show", "KS-TB-001").exit_code == 2  # not in the default pack
+
+
+def test_assess_with_a_pack_and_with_two():
+    r = run("assess", KS_PROFILE, "-f", "json", "--policy", "kuaishou-2019")
+    a = json.loads(r.stdout)
+    assert a["policy"]["id"] == "kuaishou-2019-taobao-links" and a["exposure"]["band"] == "critical"
+    assert [p["id"] for p in a["policies"]] == ["kuaishou-2019-taobao-links"]
+    r = run("assess", KS_PROFILE, "-f", "json", "--policy", "douyin-2020", "--policy", "kuaishou-2019")
+    a = json.loads(r.stdout)
+    assert [(p["id"], p["headline"]) for p in a["policies"]] == [
+        ("douyin-2020-closed-loop", False),
+        ("kuaishou-2019-taobao-links", True),
+    ]
+    assert {f["policy"] for f in a["findings"]} == {"douyin-2020-closed-loop", "kuaishou-2019-taobao-links"}
+    r = run("assess", KS_PROFILE, "--policy", "kuaishou-2019", "--fail-on", "critical")
+    assert r.exit_code == 1 and "POLICY PACKS" not in r.stdout
+
+
+def test_assess_with_a_bad_pack_is_exit_2_on_its_line(write):
+    bad = write(
+        EXAMPLE.replace('"platform_mix.kuaishou", op = ">="', '"platform_mix.kuaishuo", op = ">="'), "p.toml"
+    )
+    r = run("assess", KS_PROFILE, "--policy", str(bad))
+    assert r.exit_code == 2 and r.stdout == ""
+    assert r.stderr.startswith(f"error: {bad}:{line_of(EXAMPLE, 'op = ' + chr(34) + '>=')}: rules.1.when:")
+    r = run("assess", KS_PROFILE, "--policy", "douyin")
+    assert r.exit_code == 2 and "did you mean 'douyin-2020'?" in r.stderr
+
+
+def test_assess_never_writes_over_a_pack(write):
+    pack = write(EXAMPLE, "p.toml")
+    r = run("assess", KS_PROFILE, "--policy", str(pack), "-o", str(pack))
+    assert r.exit_code == 2 and pack.read_text(encoding="utf-8") == EXAMPLE
+
+
+def test_a_profile_and_a_pack_given_the_wrong_way_round_say_so_once():
+    example = str(ROOT / "docs" / "examples" / "kuaishou_2022.toml")
+    r = run("assess", KS_PROFILE, "--policy", KS_PROFILE)
+    assert r.exit_code == 2
+    assert (
+        r.stderr
+        == f"error: {KS_PROFILE}: this is a profile, not a policy pack (it has [agency] and no [pack])\n"
+    )
+    r = run("assess", example, "--policy", "kuaishou-2019")
+    assert r.exit_code == 2
+    assert (
+        r.stderr
+        == f"error: {example}: this is a policy pack, not a profile; pass it with --policy {example}\n"
+    )
