@@ -317,3 +317,21 @@ def test_dropped_actions_and_empty_sections_still_make_a_clean_report(pack):
         assert say(lang, "no_findings") in md and say(lang, "md_nothing_first") in md
         assert say(lang, "no_opportunities") in md and say(lang, "no_actions") in md
     assert "- `ACT-STARMAP-ROUTE` Sort every third-party-linked client" in markdown.render(bare, "en")
+
+
+def test_several_packs_get_a_table_each_adding_up_to_its_own_score():
+    from mcn_advisor.combine import assess_all
+    from mcn_advisor.packset import load_packs
+
+    p = example("kuaishou_first_jd")
+    a = assess_all(p, load_packs(["douyin-2020", "kuaishou-2019"]), p.as_of)
+    for lang in ("en", "zh"):
+        report = markdown.render(a, lang)
+        check_structure(report)
+        totals = re.findall(
+            r"^\| \*\*" + re.escape(say(lang, "total")) + r"\*\* \|.*\*\*([0-9.]+)\*\* \|$",
+            report,
+            flags=re.M,
+        )
+        assert totals == [f"{r.score:.1f}" for r in a.policies]
+        assert "## " + say(lang, "policies") in report

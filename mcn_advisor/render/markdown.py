@@ -14,9 +14,9 @@ import functools
 import re
 from collections.abc import Iterable
 
-from mcn_advisor.assessment import Assessment, Figure, Finding, PlanPhase
+from mcn_advisor.assessment import Assessment, Figure, Finding, PlanPhase, PolicyResult
 from mcn_advisor.i18n import t
-from mcn_advisor.render.common import ASSUMED_MARK, days, figure, number, plain, share, substituted
+from mcn_advisor.render.common import ASSUMED_MARK, days, figure, money, number, plain, share, substituted
 
 Blocks = list[str]
 
@@ -73,6 +73,7 @@ def render(a: Assessment, lang: str = "en") -> str:
     sections = (
         _title,
         _summary,
+        _policies,
         _timeline,
         _exposure,
         _money,
@@ -247,20 +248,6 @@ def _timeline(a: Assessment, lang: str) -> Blocks:
 
 
 def _exposure(a: Assessment, lang: str) -> Blocks:
-    e = a.exposure
-    rows = [
-        (
-            esc(f.label[lang]),
-            esc(f.explain[lang]),
-            number(f.raw),
-            number(f.saturation),
-            f"{f.value:.2f}",
-            number(f.weight),
-            f"{f.contribution:.1f}",
-        )
-        for f in e.factors
-    ]
-    rows.append((f"**{t(lang, 'total')}**", "", "", "", "", "", f"**{e.score:.1f}**"))
     header = (
         t(lang, "factor"),
         t(lang, "measures"),
@@ -270,27 +257,79 @@ def _exposure(a: Assessment, lang: str) -> Blocks:
         t(lang, "weight"),
         t(lang, "contribution"),
     )
-    intro = t(lang, "md_exposure_intro", score=e.score, band=t(lang, f"band_{e.band}"))
-    return [_h(2, t(lang, "md_exposure")), intro, _table(header, rows, "llrrrrr")]
+    e = a.exposure
+    out = [
+        _h(2, t(lang, "md_exposure")),
+        t(lang, "md_exposure_intro", score=e.score, band=t(lang, f"band_{e.band}")),
+    ]
+    for result in a.policies:  # one table per pack, each adding up to its own score
+        rows = [
+            (
+                esc(f.label[lang]),
+                esc(f.explain[lang]),
+                number(f.raw),
+                number(f.saturation),
+                f"{f.value:.2f}",
+                number(f.weight),
+                f"{f.contribution:.1f}",
+            )
+            for f in e.factors
+            if f.policy == result.id
+        ]
+        rows.append((f"**{t(lang, 'total')}**", "", "", "", "", "", f"**{result.score:.1f}**"))
+        if len(a.policies) > 1:
+            out.append(_h(3, _pack_heading(result, lang)))
+        out.append(_table(header, rows, "llrrrrr"))
+    return out
+
+
+def _pack_heading(result: PolicyResult, lang: str) -> str:
+    return t(lang, "paren", text=esc(result.title[lang]), note=code(result.id))
 
 
 def _money(a: Assessment, lang: str) -> Blocks:
     figures = a.impact.figures
-    rows = [
-        (esc(f.label[lang]), figure(f.value, f.unit, lang), esc(substituted(f.formula, f.inputs)))
-        for f in figures
-    ]
-    out = [
-        _h(2, t(lang, "money")),
-        t(lang, "md_money_intro"),
-        _table((t(lang, "figure"), t(lang, "amount"), t(lang, "computed_as")), rows, "lrl"),
-    ]
+    header = (t(lang, "figure"), t(lang, "amount"), t(lang, "computed_as"))
+    out = [_h(2, t(lang, "money")), t(lang, "md_money_intro")]
+    for result in a.policies:  # one table per pack
+        rows = [
+            (esc(f.label[lang]), figure(f.value, f.unit, lang), esc(substituted(f.formula, f.inputs)))
+            for f in figures
+            if f.policy == result.id
+        ]
+        if len(a.policies) > 1:
+            out.append(_h(3, _pack_heading(result, lang)))
+        out.append(_table(header, rows, "lrl"))
     if any(i.assumed for f in figures for i in f.inputs):
         out.append(t(lang, "assumed_note", mark=esc(ASSUMED_MARK)))
     formulas = "\n".join(
         "- " + t(lang, "labelled", label=esc(f.label[lang]), value=code(f.formula)) for f in figures
     )
     return [*out, _h(3, t(lang, "md_formulas")), formulas]
+
+
+def _policies(a: Assessment, lang: str) -> Blocks:
+    """Each pack's own score, band and money, the headline one marked (several packs only)."""
+    if len(a.policies) < 2:
+        return []
+    header = (
+        t(lang, "pack"),
+        t(lang, "score"),
+        t(lang, "band"),
+        t(lang, "gmv_at_risk"),
+        t(lang, "revenue_at_risk"),
+    )
+    rows = [
+        (
+            _pack_heading(p, lang) + (f" **{t(lang, 'headline')}**" if p.headline else ""),
+            f"{p.score:.1f}",
+            t(lang, f"band_{p.band}"),
+            money(p.gmv_at_risk_cny_monthly, lang),
+            money(p.revenue_at_risk_cny_monthly, lang),
+        )
+        for p in a.policies
+    ]
+    return [_h(2, t(lang, "policies")), t(lang, "headline_rule"), _table(header, rows, "lrlrr")]
 
 
 def _evidence(f: Finding, lang: str) -> str:
@@ -405,9 +444,10 @@ def _plan(a: Assessment, lang: str) -> Blocks:
         t(lang, "md_plan_intro", date=a.as_of.isoformat()) if migration else t(lang, "md_remediation_intro"),
     ]
     for n, phase in enumerate(plan.phases, 1):
-        out.append(
-            _h(3, t(lang, "md_phase", n=n, title=esc(phase.title[lang]), when=_phase_when(phase, lang)))
-        )
+        title = esc(phase.title[lang])
+        if len(a.policies) > 1:
+            title = t(lang, "paren", text=title, note=code(phase.policy))
+        out.append(_h(3, t(lang, "md_phase", n=n, title=title, when=_phase_when(phase, lang))))
         if not phase.actions:
             out.append(t(lang, "no_actions"))
             continue
