@@ -42,8 +42,16 @@ _MESSAGES = {
 
 
 def suggest(word: str, candidates: Iterable[str]) -> str | None:
-    """The closest candidate to a misspelt ``word``, if any is close enough."""
-    found = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    """The closest candidate to a misspelt ``word``, if any is close enough.
+
+    The same letters in another order win outright (``=>`` is ``>=``, ``warehosuing``
+    is ``warehousing``), then the closest by difflib's ratio.
+    """
+    options = list(candidates)
+    for option in options:
+        if sorted(option) == sorted(word) and option != word:
+            return option
+    found = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
     return found[0] if found else None
 
 

@@ -109,3 +109,11 @@ def test_errors_deep_in_a_tree_are_located():
     assert describe(info.value, type(None), "pack.toml", {}) == [  # type: ignore[arg-type]
         "pack.toml: all.1.any.1: unknown field 'nope.x'"
     ]
+
+
+def test_a_swapped_operator_is_suggested_the_right_way_round():
+    from mcn_advisor.validation import suggest
+
+    assert suggest("=>", ["==", "!=", "<", "<=", ">", ">="]) == ">="
+    assert suggest("=<", ["==", "!=", "<", "<=", ">", ">="]) == "<="
+    assert suggest("warehosuing", ["warehousing", "logistics"]) == "warehousing"
