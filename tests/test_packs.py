@@ -345,7 +345,7 @@ def test_loose_ends_are_warnings_on_their_lines():
             'op = "=>", value = 0.6',
             'op = "=>"',
             "rules.1.when.op: must be one of '==', '!=', '<', '<=', '>', '>=', 'in', 'not_in', 'contains', "
-            "'empty' or 'not_empty'; did you mean '>'? (got \"=>\")",
+            "'empty' or 'not_empty'; did you mean '>='? (got \"=>\")",
         ),
         (
             'id = "ACT-KS22-SHOP"',
