@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from mcn_advisor import acceptance
 from mcn_advisor.assessment import (
+    Acceptance,
     Assessment,
     Assumption,
     Check,
@@ -36,7 +38,7 @@ from mcn_advisor.assessment import (
 from mcn_advisor.conditions import Trace
 from mcn_advisor.planner import build_plan
 from mcn_advisor.policy import SEVERITY_RANK, CompiledRule, Factor, Pack, Scoring, Text
-from mcn_advisor.profile import FIELDS, Profile, flatten
+from mcn_advisor.profile import FIELDS, AcceptedRisk, Profile, flatten
 
 CONFIDENCE_LEVELS = (("high", 0.85), ("medium", 0.6), ("low", 0.0))
 UNDETERMINED_PENALTY = 0.05  # confidence lost per rule of severity high or above left undecided
@@ -63,6 +65,11 @@ class Evaluation:
     score: float
     band: str
     outcomes: list[tuple[CompiledRule, bool | None, Trace]]  # rules in force at as_of
+    accepted: dict[str, AcceptedRisk] = field(default_factory=dict)  # the profile's, by rule id
+
+    def accepted_now(self) -> set[str]:
+        """Rule ids whose acceptance holds at ``as_of``: their findings do not count toward --fail-on."""
+        return {rule for rule, entry in self.accepted.items() if not acceptance.expired(entry, self.as_of)}
 
     def held(self) -> list[CompiledRule]:
         """Rules that hold (findings and opportunities), most severe first, then by id."""
@@ -74,6 +81,7 @@ class Evaluation:
 
 def evaluate(profile: Profile, pack: Pack, as_of: dt.date) -> Evaluation:
     """Compute the metrics, the exposure score and every rule's outcome, with traces."""
+    acceptance.check(profile, pack)  # loaders check with file and line; this guards other callers
     values, missing = flatten(profile)
     unknown: set[str] = set(missing)
     for metric, formula in pack.metrics:
@@ -107,6 +115,7 @@ def evaluate(profile: Profile, pack: Pack, as_of: dt.date) -> Evaluation:
         score=score,
         band=band,
         outcomes=outcomes,
+        accepted=acceptance.by_rule(profile),
     )
 
 
@@ -135,6 +144,8 @@ def explain(ev: Evaluation, pack: Pack) -> Assessment:
     risks = _risks(pack, findings, {f.id: f.value for f in exposure.factors})
     triggered: dict[str, list[str]] = {}
     for finding in (*findings, *opportunities):
+        if finding.accepted:
+            continue  # an accepted risk is carried, not treated: it calls for no action
         for action_id in finding.actions:
             triggered.setdefault(action_id, []).append(finding.rule_id)
     assumptions = _assumptions(pack, ev.missing)
@@ -153,7 +164,7 @@ def explain(ev: Evaluation, pack: Pack) -> Assessment:
         undetermined=undetermined,
         risks=risks,
         risk_matrix=RiskMatrix(low=m.risk_matrix.low, medium=m.risk_matrix.medium, high=m.risk_matrix.high),
-        plan=build_plan(pack, as_of, triggered),
+        plan=build_plan(pack, as_of, triggered, _in_place(ev, pack)),
         opportunities=opportunities,
         assumptions=assumptions,
         confidence=_confidence(pack, ev.missing, undetermined, len(assumptions)),
@@ -170,6 +181,11 @@ def explain(ev: Evaluation, pack: Pack) -> Assessment:
             for e in m.events
         ],
     )
+
+
+def _in_place(ev: Evaluation, pack: Pack) -> frozenset[str]:
+    """Actions whose ``done_when`` holds for the profile (unknown fields never count as done)."""
+    return frozenset(a for a, check in pack.done_when.items() if check(ev.values, ev.unknown, []) is True)
 
 
 def _money(value: float | None) -> float:
@@ -264,6 +280,11 @@ def _findings(ev: Evaluation, pack: Pack) -> tuple[list[Finding], list[Finding],
             actions=list(rule.actions),
             sources=_sources(pack)[rule.id],
         )
+        entry = ev.accepted.get(rule.id) if rule.kind == "risk" else None
+        if entry is not None:
+            gone = acceptance.expired(entry, as_of)
+            finding.acceptance = Acceptance(reason=entry.reason, until=entry.until, expired=gone)
+            finding.accepted = not gone
         (opportunities if rule.kind == "opportunity" else findings).append(finding)
     findings.sort(key=lambda f: (-SEVERITY_RANK[f.severity], f.rule_id))
     return findings, opportunities, undetermined
@@ -309,6 +330,7 @@ def _risks(pack: Pack, findings: list[Finding], factors: dict[str, float]) -> li
             continue
         impact = rule.impact if isinstance(rule.impact, int) else 1 + min(4, int(factors[rule.impact] * 5))
         rating = rule.likelihood * impact
+        accepted = finding.accepted
         level = (
             "low"
             if rating <= bands.low
@@ -326,8 +348,8 @@ def _risks(pack: Pack, findings: list[Finding], factors: dict[str, float]) -> li
                 impact=impact,
                 rating=rating,
                 level=level,
-                treatment=rule.treatment,
-                actions=list(rule.actions),
+                treatment="accept" if accepted else rule.treatment,
+                actions=[] if accepted else list(rule.actions),
             )
         )
     risks.sort(key=lambda r: (-r.rating, r.rule_id))
