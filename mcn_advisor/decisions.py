@@ -70,9 +70,9 @@ def parse_assignment(text: str) -> Assignment:
         value = tomllib.loads(f"v = {raw}")["v"]
     except tomllib.TOMLDecodeError:
         if FIELDS[path].kind != "str":
-            raise InputError(
-                f"--set {text}: '{raw}' is not a value; write true/false, a number, \"text\" or a [list]"
-            ) from None
+            hint = ' (quote each text in a list: ["suning"])' if raw.startswith("[") else ""
+            kinds = 'true/false, a number, "text" or a [list]'
+            raise InputError(f"--set {text}: '{raw}' is not a value; write {kinds}{hint}") from None
         value = raw  # a text field may be written without quotes
     if isinstance(value, dict):
         raise InputError(f"--set {text}: '{path}' takes a single value, not a table")

@@ -208,7 +208,7 @@ class LeverChange(_Data):
     add: NonEmpty | None = None
     formula: NonEmpty | None = None
     move_to: str | None = None
-    fraction: Annotated[float, Field(ge=0, le=1)] | NonEmpty | None = None
+    fraction: Any = None  # a number in 0..1, or a formula (checked with the change, one message)
 
 
 class Lever(_Data):
@@ -673,12 +673,16 @@ def _lever_step(
             )
             problems.append(((*loc, "move_to"), why))
             return None
-        if ch.fraction is None:
-            problems.append(((*loc, "fraction"), "'move_to' needs a fraction (0..1, or a formula)"))
+        fraction = ch.fraction
+        number = isinstance(fraction, (int, float)) and not isinstance(fraction, bool)
+        if not (number and 0 <= fraction <= 1) and not (isinstance(fraction, str) and fraction.strip()):
+            got = "" if fraction is None else f" (got {show_value(fraction)})"
+            why = f"'move_to' needs a fraction: a number in 0..1, or a formula{got}"
+            problems.append(((*loc, "fraction"), why))
             return None
-        if isinstance(ch.fraction, str):
+        if isinstance(fraction, str):
             return LeverStep(op="move", field=path, to=to, formula=_lever_formula(ch.fraction, metric_ids))
-        return LeverStep(op="move", field=path, to=to, fraction=ch.fraction)
+        return LeverStep(op="move", field=path, to=to, fraction=float(fraction))
     except FormulaError as exc:
         key = "fraction" if op == "move_to" else "formula"
         problems.append(((*loc, key), str(exc)))

@@ -85,33 +85,29 @@ def levers(r: LeverRanking, lang: str = "en", *, width: int = 100, color: bool =
     for lever in r.levers:
         band = t(lang, f"band_{lever.band_after}")
         meta = [
+            lever.id,
             t(lang, "effort") + f": {lever.effort} ({lever.effort_days}d)",
-            t(
-                lang,
-                "lever_exposure",
-                before=r.score,
-                after=lever.score_after,
-                band=band,
-                cut=lever.score_cut,
-            ),
-            t(
-                lang,
-                "lever_revenue",
-                money=figure(lever.revenue_recovered_cny_monthly, "cny", lang),
-                share=figure(lever.revenue_recovered_share, "share", lang),
-            ),
+            t(lang, "lever_action", action=lever.action),
         ]
-        body = _txt(lever.title[lang], style="bold") + _txt("\n" + " · ".join(meta))
+        after, cut = lever.score_after, lever.score_cut
+        effect = [t(lang, "lever_exposure", before=r.score, after=after, band=band, cut=cut)]
+        if lever.revenue_recovered_cny_monthly:
+            money = figure(lever.revenue_recovered_cny_monthly, "cny", lang)
+            share = figure(lever.revenue_recovered_share, "share", lang)
+            effect.append(t(lang, "lever_revenue", money=money, share=share))
+        body = _txt(lever.title[lang], style="bold") + _txt("\n" + " · ".join(meta), style="dim")
+        body += _txt("\n" + " · ".join(effect))
         body += _txt("\n" + lever.step[lang], style="dim")
         body += _txt("\n" + "; ".join(_change(c, lang) for c in lever.changes), style="dim")
-        tail = [t(lang, "lever_action", action=lever.action, id=lever.id)]
+        tail = []
         if lever.resolves:
             tail.append(t(lang, "lever_resolves", rules=", ".join(lever.resolves)))
         if lever.raises:
             tail.append(t(lang, "lever_raises", rules=", ".join(lever.raises)))
         if lever.assumed_fields:
             tail.append(t(lang, "lever_assumed", fields=", ".join(lever.assumed_fields)))
-        body += _txt("\n" + " · ".join(tail), style="dim")
+        if tail:
+            body += _txt("\n" + " · ".join(tail), style="dim")
         table.add_row(_txt(str(lever.rank)), body, _txt(f"{lever.value_per_week:.2f}", style="bold"))
     if r.levers:
         parts.append(table)
