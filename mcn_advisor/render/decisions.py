@@ -216,17 +216,22 @@ def _comparison(c: Comparison, lang: str, columns: tuple[str, str], mode: str) -
                 _txt(change_text(f.change, "points", lang), style=_trend(f.change)),
             )
         parts += [_heading(t(lang, "score_moved")), factors]
-    parts += _finding_changes(c.findings, lang, t(lang, "findings"))
+    parts += _finding_changes(c.findings, lang, t(lang, "findings"), mode)
     if any(o.status != "open" for o in c.opportunities):
-        parts += _finding_changes(c.opportunities, lang, t(lang, "opportunities"))
+        parts += _finding_changes(c.opportunities, lang, t(lang, "opportunities"), mode)
     parts += _action_changes(c.actions, lang, mode)
     return parts
 
 
-def _finding_changes(changes: list[FindingChange], lang: str, title: str) -> list[RenderableType]:
+def _finding_changes(changes: list[FindingChange], lang: str, title: str, mode: str) -> list[RenderableType]:
     parts: list[RenderableType] = [_heading(title)]
     for status in ("resolved", "new", "open"):
         group = [f for f in changes if f.status == status]
+        if status == "open" and mode == "what-if":  # unchanged by the what-if: their ids suffice
+            label = t(lang, "group_count", label=t(lang, "finding_open"), n=len(group))
+            ids = ", ".join(f.rule_id for f in group) or t(lang, "none")
+            parts.append(_txt(f"\n{label}: ", style="bold") + _txt(ids, style="dim"))
+            continue
         parts.append(
             _txt(
                 "\n" + t(lang, "group_count", label=t(lang, f"finding_{status}"), n=len(group)), style="bold"
