@@ -65,6 +65,8 @@ def parse_assignment(text: str) -> Assignment:
         raise InputError(f"--set '{text}': expected FIELD=VALUE, e.g. --set clients.taobao_linked_share=0.3")
     if path not in FIELDS:
         hint = did_you_mean(path, FIELDS) or " (see the profile format in the README, or: mcn-advisor schema)"
+        if path == "as_of":
+            hint = "; the date is an option: --as-of YYYY-MM-DD"
         raise InputError(f"--set {text}: unknown field '{path}'{hint}")
     try:
         value = tomllib.loads(f"v = {raw}")["v"]

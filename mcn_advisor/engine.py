@@ -67,10 +67,6 @@ class Evaluation:
     outcomes: list[tuple[CompiledRule, bool | None, Trace]]  # rules in force at as_of
     accepted: dict[str, AcceptedRisk] = field(default_factory=dict)  # the profile's, by rule id
 
-    def accepted_now(self) -> set[str]:
-        """Rule ids whose acceptance holds at ``as_of``: their findings do not count toward --fail-on."""
-        return {rule for rule, entry in self.accepted.items() if not acceptance.expired(entry, self.as_of)}
-
     def held(self) -> list[CompiledRule]:
         """Rules that hold (findings and opportunities), most severe first, then by id."""
         return sorted(

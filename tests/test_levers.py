@@ -226,6 +226,13 @@ def test_bad_levers_are_refused_at_load(old, new, message):
     assert all(line.startswith("pack.toml:") for line in lines)
 
 
+def test_done_when_is_checked_like_any_condition():
+    old = 'done_when = { field = "douyin.operates_own_store", op = "==", value = true }'
+    [line], bad = lever_errors(old, old.replace("operates_own_store", "own_store"))
+    assert line.startswith(f"pack.toml:{line_of(bad, 'douyin.own_store')}: actions.")
+    assert "unknown field 'douyin.own_store'" in line
+
+
 def test_the_builtin_levers_cover_the_moves_the_issue_names(pack):
     actions = {c.lever.action for c in pack.levers}
     assert {"ACT-STORE-ONBOARD", "ACT-SV-SHIFT", "ACT-SUPPLY-PARTNER", "ACT-SUPPLY-BUILD"} <= actions

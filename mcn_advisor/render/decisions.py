@@ -155,7 +155,7 @@ def _trend(change: float | None) -> str:
 
 
 def _change(c: FieldChange, lang: str) -> str:
-    mark = ASSUMED_MARK if c.assumed_before else ""
+    mark = ASSUMED_MARK if c.assumed_before else ""  # explained by the ranking's "rests on assumed values"
     return f"{c.field} {plain(c.before, lang)}{mark} → {plain(c.after, lang)}"
 
 
@@ -166,7 +166,7 @@ def _changes(changes: list[FieldChange], lang: str) -> list[RenderableType]:
         ">" + t(lang, "as_is"),
         ">" + t(lang, "what_if"),
         t(lang, "changed_by"),
-        caption=t(lang, "assumed_note", mark=ASSUMED_MARK) if assumed else None,
+        caption=t(lang, "changed_assumed_note", mark=ASSUMED_MARK) if assumed else None,
         caption_justify="left",
     )
     for c in changes:
