@@ -66,6 +66,7 @@ def test_values_are_read_as_toml(text, field, value):
             ["douyin.star_map_share=0.5", "douyin.star_map_share=0.6"],
             "'douyin.star_map_share' is already set",
         ),
+        (["as_of=2020-10-01"], "unknown field 'as_of'; the date is an option: --as-of YYYY-MM-DD"),
     ],
 )
 def test_bad_changes_are_one_clear_line(sets, message):
