@@ -9,6 +9,7 @@ Texts are ``Text`` objects holding every language; dumping with
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 from dataclasses import dataclass
@@ -104,6 +105,15 @@ class SourceRef:
 
 
 @out
+class Acceptance:
+    """The profile's ``[[accepted_risks]]`` entry for a finding's rule."""
+
+    reason: str
+    until: dt.date | None
+    expired: bool  # ``until`` has passed: the finding counts again
+
+
+@out
 class Finding:
     rule_id: str
     kind: Literal["risk", "positive", "opportunity"]
@@ -117,6 +127,8 @@ class Finding:
     actions: list[str]
     sources: list[SourceRef]
     policy: str  # the id of the pack it comes from
+    accepted: bool = False  # accepted and not expired: shown, but not counted toward --fail-on
+    acceptance: Acceptance | None = None
 
 
 @out
@@ -194,10 +206,17 @@ class DroppedAction:
 
 
 @out
+class InPlaceAction:
+    id: str
+    title: Text
+
+
+@out
 class Plan:
     mode: Literal["migration", "remediation"]
     phases: list[PlanPhase]
     dropped: list[DroppedAction]
+    in_place: list[InPlaceAction] = dataclasses.field(default_factory=list)  # called for, already done
 
 
 @out

@@ -84,12 +84,6 @@ def _parse_date(value: str | None) -> dt.date | None:
         raise typer.BadParameter(f"'{value}' is not a date; use YYYY-MM-DD") from None
 
 
-def _pack() -> Pack:
-    from mcn_advisor.policy import builtin_pack
-
-    return builtin_pack()
-
-
 def _color(stream: Any) -> bool:
     return stream.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
 
@@ -111,7 +105,7 @@ def _fails(a: Assessment, fail_on: str | None) -> bool:
     from mcn_advisor.policy import SEVERITY_RANK
 
     floor = SEVERITY_RANK[fail_on]
-    return any(f.kind == "risk" and SEVERITY_RANK[f.severity] >= floor for f in a.findings)
+    return any(f.kind == "risk" and not f.accepted and SEVERITY_RANK[f.severity] >= floor for f in a.findings)
 
 
 AsOf = Annotated[
@@ -154,7 +148,7 @@ def assess(
 
     date = _parse_date(as_of)
     chosen = _packs(packs)
-    prof = load_profile(profile)
+    prof = load_profile(profile, chosen)
     when = date or prof.as_of or dt.date.today()
     result = assess_all(prof, chosen, when)
     if fmt == "json":
@@ -190,12 +184,17 @@ def _actions(a: Assessment) -> list[str]:
 @user_errors
 def validate(
     profiles: Annotated[list[Path], typer.Argument(help="Profiles to check.", show_default=False)],
+    packs: PolicyOpt = None,
 ) -> None:
-    """Check profiles without assessing them; every problem is listed, one per line."""
+    """Check profiles without assessing them; every problem is listed, one per line.
+
+    Accepted risks must name rules of the policy packs (the built-in one by default).
+    """
     from mcn_advisor.loader import load_profile
 
     problems: list[str] = []
-    for path, prof in _each_loaded(profiles, load_profile, problems):
+    chosen = _packs(packs)
+    for path, prof in _each_loaded(profiles, lambda p: load_profile(p, chosen), problems):
         typer.echo(f"{path}: ok ({prof.agency.name})")
     if problems:
         raise InputError(problems)
@@ -306,6 +305,14 @@ def _packs(specs: list[str] | None) -> tuple[Pack, ...]:
     return load_packs(specs)
 
 
+def _one_pack(specs: list[str] | None, command: str) -> Pack:
+    """The one pack a decision command works with (levers and plans belong to one pack)."""
+    packs = _packs(specs)
+    if len(packs) > 1:
+        raise InputError(f"{command} works with one policy pack at a time; give --policy once")
+    return packs[0]
+
+
 PackArgs = Annotated[
     list[str],
     typer.Argument(help="Pack files, or built-in pack names.", metavar="PACK", show_default=False),
@@ -374,6 +381,125 @@ def policy_test(packs: PackArgs) -> None:
         raise InputError(problems)
     if failed:
         raise typer.Exit(1)
+
+
+# --- decision support: what-if, levers, diff ---------------------------------------------
+
+Format = Annotated[Literal["terminal", "json"], typer.Option("--format", "-f", help="Output format.")]
+Output = Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")]
+ProfileArg = Annotated[Path, typer.Argument(help="The MCN profile (TOML).", show_default=False)]
+
+
+def _show(result: Any, kind: str, fmt: str, lang: str, output: Path | None, inputs: tuple[Path, ...]) -> None:
+    """Render a what-if, levers or diff result and write it (the report formats live in render/)."""
+    if fmt == "json":
+        from mcn_advisor.render import json as json_report
+
+        text = json_report.result(result, lang)
+    else:
+        from mcn_advisor.render import decisions
+
+        to_tty = output is None and sys.stdout.isatty()
+        width = shutil.get_terminal_size((100, 24)).columns if to_tty else 100
+        render = {"what-if": decisions.what_if, "levers": decisions.levers, "diff": decisions.diff}[kind]
+        text = render(result, lang, width=width, color=to_tty and _color(sys.stdout))
+    _emit(text, output, protect=inputs)
+    if output is not None:
+        typer.echo(f"{output}: {kind} written", err=True)
+
+
+def _profile_and_date(profile: Path, as_of: str | None, pack: Pack) -> tuple[Any, dt.date]:
+    from mcn_advisor.loader import load_profile
+
+    date = _parse_date(as_of)
+    prof = load_profile(profile, [pack])
+    return prof, date or prof.as_of or dt.date.today()
+
+
+@app.command("what-if")
+@user_errors
+def what_if_command(
+    profile: ProfileArg,
+    assignments: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            metavar="FIELD=VALUE",
+            help="Change a field (repeatable), e.g. clients.taobao_linked_share=0.3; the value is "
+            'read as TOML: true, 0.3, ["suning"].',
+            show_default=False,
+        ),
+    ] = None,
+    levers: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--lever",
+            metavar="LEVER",
+            help="Apply a lever of the policy pack first (repeatable).",
+            show_default=False,
+        ),
+    ] = None,
+    rebalance: Annotated[
+        bool,
+        typer.Option(
+            "--rebalance", help="When a --set share breaks its mix, scale the shares not set in proportion."
+        ),
+    ] = False,
+    as_of: AsOf = None,
+    fmt: Format = "terminal",
+    output: Output = None,
+    lang: LangOpt = "en",
+    packs: PolicyOpt = None,
+) -> None:
+    """Assess a profile as is and with changes, side by side: score, money, findings, plan."""
+    from mcn_advisor.decisions import parse_assignment, what_if
+
+    if not assignments and not levers:
+        raise InputError("what-if needs at least one --set FIELD=VALUE or --lever LEVER")
+    parsed = [parse_assignment(text) for text in assignments or []]
+    pack = _one_pack(packs, "what-if")
+    prof, when = _profile_and_date(profile, as_of, pack)
+    result = what_if(prof, pack, when, parsed, levers or [], rebalance=rebalance)
+    _show(result, "what-if", fmt, lang, output, (profile,))
+
+
+@app.command("levers")
+@user_errors
+def levers_command(
+    profile: ProfileArg,
+    top: Annotated[
+        int | None, typer.Option("--top", min=1, help="Show only the N best levers.", show_default=False)
+    ] = None,
+    as_of: AsOf = None,
+    fmt: Format = "terminal",
+    output: Output = None,
+    lang: LangOpt = "en",
+    packs: PolicyOpt = None,
+) -> None:
+    """Try each lever of the policy pack on a profile and rank them by value per week of effort."""
+    from mcn_advisor.decisions import rank_levers
+
+    pack = _one_pack(packs, "levers")
+    prof, when = _profile_and_date(profile, as_of, pack)
+    _show(rank_levers(prof, pack, when, top), "levers", fmt, lang, output, (profile,))
+
+
+@app.command("diff")
+@user_errors
+def diff_command(
+    old: Annotated[Path, typer.Argument(help="The older saved JSON assessment.", show_default=False)],
+    new: Annotated[Path, typer.Argument(help="The newer saved JSON assessment.", show_default=False)],
+    fmt: Format = "terminal",
+    output: Output = None,
+    lang: LangOpt = "en",
+    packs: PolicyOpt = None,
+) -> None:
+    """Compare two saved JSON assessments of the same MCN: progress, what is done, what is overdue."""
+    from mcn_advisor.diff import diff, load_assessment
+
+    pack = _one_pack(packs, "diff")
+    result = diff(load_assessment(old), load_assessment(new), pack, (str(old), str(new)))
+    _show(result, "diff", fmt, lang, output, (old, new))
 
 
 def main() -> None:

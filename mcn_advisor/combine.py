@@ -30,7 +30,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any
 
+from mcn_advisor import acceptance
 from mcn_advisor.assessment import Assessment, Exposure, Impact, Plan
 from mcn_advisor.engine import assess, assumptions_for, confidence_for, evaluate, explain, summary_of
 from mcn_advisor.policy import SEVERITY_RANK, Pack
@@ -43,13 +45,16 @@ def assess_all(profile: Profile, packs: Sequence[Pack], as_of: dt.date) -> Asses
     """Assess ``profile`` against every pack (checked by ``packset.load_packs``) as one report."""
     if len(packs) == 1:
         return assess(profile, packs[0], as_of)
+    acceptance.check(profile, packs)
     evaluations = [evaluate(profile, pack, as_of) for pack in packs]
     parts = [explain(ev, pack) for ev, pack in zip(evaluations, packs, strict=True)]
     fields_read = frozenset().union(*(p.fields_read for p in packs))
-    return merge(parts, fields_read, evaluations[0].missing)
+    return merge(parts, fields_read, evaluations[0].missing, evaluations[0].values)
 
 
-def merge(parts: Sequence[Assessment], fields_read: frozenset[str], missing: frozenset[str]) -> Assessment:
+def merge(
+    parts: Sequence[Assessment], fields_read: frozenset[str], missing: frozenset[str], values: dict[str, Any]
+) -> Assessment:
     """One assessment from the single-pack assessments of the same profile and date."""
     head = max(range(len(parts)), key=lambda i: (parts[i].exposure.score, -i))
     top = parts[head]
@@ -57,7 +62,7 @@ def merge(parts: Sequence[Assessment], fields_read: frozenset[str], missing: fro
         (f for a in parts for f in a.findings), key=lambda f: (-SEVERITY_RANK[f.severity], f.rule_id)
     )
     undetermined = [u for a in parts for u in a.undetermined]
-    assumptions = assumptions_for(fields_read, missing)
+    assumptions = assumptions_for(fields_read, missing, values)
     order = {a.policy.id: i for i, a in enumerate(parts)}
     phases = sorted(
         (p for a in parts for p in a.plan.phases),

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from mcn_advisor import acceptance
 from mcn_advisor.assessment import (
+    Acceptance,
     Assessment,
     Assumption,
     Check,
@@ -42,7 +44,7 @@ from mcn_advisor.conditions import Trace
 from mcn_advisor.planner import build_plan
 from mcn_advisor.policy import SEVERITIES, SEVERITY_RANK, CompiledRule, Factor, Pack, Scoring, Text
 from mcn_advisor.policy import RiskMatrix as RiskBands
-from mcn_advisor.profile import FIELDS, Profile, flatten
+from mcn_advisor.profile import FIELDS, AcceptedRisk, Profile, flatten
 
 CONFIDENCE_LEVELS = (("high", 0.85), ("medium", 0.6), ("low", 0.0))
 UNDETERMINED_PENALTY = 0.05  # confidence lost per rule of severity high or above left undecided
@@ -70,6 +72,7 @@ class Evaluation:
     score: float
     band: str
     outcomes: list[tuple[CompiledRule, bool | None, Trace]]  # rules in force at as_of
+    accepted: dict[str, AcceptedRisk] = field(default_factory=dict)  # the profile's, by rule id
 
     def held(self) -> list[CompiledRule]:
         """Rules that hold (findings and opportunities), most severe first, then by id."""
@@ -80,7 +83,11 @@ class Evaluation:
 
 
 def evaluate(profile: Profile, pack: Pack, as_of: dt.date) -> Evaluation:
-    """Compute the metrics, the exposure score and every rule's outcome, with traces."""
+    """Compute the metrics, the exposure score and every rule's outcome, with traces.
+
+    The profile's accepted risks are taken as they are: ``assess`` (or the loader, with
+    file and line) checks that they name rules of the pack.
+    """
     values, missing = flatten(profile)
     unknown: set[str] = set(missing)
     for metric, formula in pack.metrics:
@@ -114,6 +121,7 @@ def evaluate(profile: Profile, pack: Pack, as_of: dt.date) -> Evaluation:
         score=score,
         band=band,
         outcomes=outcomes,
+        accepted=acceptance.by_rule(profile),
     )
 
 
@@ -131,6 +139,7 @@ def _band(score: float, s: Scoring) -> str:
 
 def assess(profile: Profile, pack: Pack, as_of: dt.date) -> Assessment:
     """Assess one profile against one policy pack at a date."""
+    acceptance.check(profile, [pack])  # loaders check with file and line; this guards other callers
     return explain(evaluate(profile, pack, as_of), pack)
 
 
@@ -142,10 +151,12 @@ def explain(ev: Evaluation, pack: Pack) -> Assessment:
     risks = _risks(pack, findings, {f.id: f.value for f in exposure.factors})
     triggered: dict[str, list[str]] = {}
     for finding in (*findings, *opportunities):
+        if finding.accepted:
+            continue  # an accepted risk is carried, not treated: it calls for no action
         for action_id in finding.actions:
             triggered.setdefault(action_id, []).append(finding.rule_id)
-    assumptions = assumptions_for(pack.fields_read, ev.missing)
-    plan = build_plan(pack, as_of, triggered)
+    assumptions = assumptions_for(pack.fields_read, ev.missing, ev.values)
+    plan = build_plan(pack, as_of, triggered, _in_place(ev, pack))
     timeline = [
         TimelineEvent(
             id=e.id,
@@ -301,6 +312,11 @@ def _cited(
     ]
 
 
+def _in_place(ev: Evaluation, pack: Pack) -> frozenset[str]:
+    """Actions whose ``done_when`` holds for the profile (unknown fields never count as done)."""
+    return frozenset(a for a, check in pack.done_when.items() if check(ev.values, ev.unknown, []) is True)
+
+
 def _money(value: float | None) -> float:
     return float(round(value or 0.0))
 
@@ -397,6 +413,11 @@ def _findings(ev: Evaluation, pack: Pack) -> tuple[list[Finding], list[Finding],
             sources=_sources(pack)[rule.id],
             policy=pack.id,
         )
+        entry = ev.accepted.get(rule.id) if rule.kind == "risk" else None
+        if entry is not None:
+            gone = acceptance.expired(entry, as_of)
+            finding.acceptance = Acceptance(reason=entry.reason, until=entry.until, expired=gone)
+            finding.accepted = not gone
         (opportunities if rule.kind == "opportunity" else findings).append(finding)
     findings.sort(key=lambda f: (-SEVERITY_RANK[f.severity], f.rule_id))
     return findings, opportunities, undetermined
@@ -442,6 +463,7 @@ def _risks(pack: Pack, findings: list[Finding], factors: dict[str, float]) -> li
             continue
         impact = rule.impact if isinstance(rule.impact, int) else 1 + min(4, int(factors[rule.impact] * 5))
         rating = rule.likelihood * impact
+        accepted = finding.accepted
         level = _risk_level(rating, bands)
         risks.append(
             Risk(
@@ -451,8 +473,8 @@ def _risks(pack: Pack, findings: list[Finding], factors: dict[str, float]) -> li
                 impact=impact,
                 rating=rating,
                 level=level,
-                treatment=rule.treatment,
-                actions=list(rule.actions),
+                treatment="accept" if accepted else rule.treatment,
+                actions=[] if accepted else list(rule.actions),
                 policy=pack.id,
             )
         )
@@ -468,8 +490,10 @@ def _risk_level(rating: int, bands: RiskBands) -> str:
     return "high" if rating <= bands.high else "critical"
 
 
-def assumptions_for(fields_read: frozenset[str], missing: frozenset[str]) -> list[Assumption]:
-    """One entry per left-out field (or whole table) that the pack(s) read."""
+def assumptions_for(
+    fields_read: frozenset[str], missing: frozenset[str], values: dict[str, Any]
+) -> list[Assumption]:
+    """One entry per left-out field (or whole table) that the pack(s) read, with the value used."""
     out: dict[str, Assumption] = {}
     for path in sorted(missing & fields_read):
         spec = FIELDS[path]
@@ -479,7 +503,7 @@ def assumptions_for(fields_read: frozenset[str], missing: frozenset[str]) -> lis
         if spec.assumed is None:
             value, why = None, NO_GUESS
         else:
-            value = _declared_value(key, path, spec.assumed)
+            value = _declared_value(key, path, values[path])
             why = Text(en=spec.why_en, zh=spec.why_zh)
         out[key] = Assumption(field=key, assumed_value=value, rationale=why)
     return list(out.values())

@@ -2,28 +2,39 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from mcn_advisor import acceptance
 from mcn_advisor.errors import ProfileError
 from mcn_advisor.profile import FIELDS, SCHEMA_VERSION, Profile
 from mcn_advisor.tomlfile import key_lines, line_of, parse_toml, read_text
 from mcn_advisor.validation import describe, show_value
 
+if TYPE_CHECKING:
+    from mcn_advisor.policy import Pack
+
 # A key put in the wrong table ("[agency] taobao_linked_share") is pointed at its home.
 _HOME = {path.rsplit(".", 1)[1]: path for path in FIELDS}
 
 
-def load_profile(path: Path | str) -> Profile:
-    """Read, parse and validate one profile file; raise ``ProfileError`` listing every problem."""
+def load_profile(path: Path | str, packs: Sequence[Pack] = ()) -> Profile:
+    """Read, parse and validate one profile file; raise ``ProfileError`` listing every problem.
+
+    With ``packs``, its ``accepted_risks`` must also name risk rules of those packs.
+    """
     path = Path(path)
     text = read_text(path, ProfileError)
     data = parse_toml(text, path, ProfileError)
     if "agency" not in data and "pack" in data:  # a policy pack given where a profile belongs
         raise ProfileError(f"{path}: this is a policy pack, not a profile; pass it with --policy {path}")
-    return profile_from_data(data, path, lambda: key_lines(text))
+    profile = profile_from_data(data, path, lambda: key_lines(text))
+    if packs:
+        acceptance.check(profile, packs, path, lambda: key_lines(text))
+    return profile
 
 
 def profile_from_data(data: dict[str, Any], source: Path | str, lines: Any = dict) -> Profile:

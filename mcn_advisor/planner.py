@@ -13,22 +13,31 @@ from __future__ import annotations
 
 import datetime as dt
 
-from mcn_advisor.assessment import DroppedAction, Plan, PlannedAction, PlanPhase
+from mcn_advisor.assessment import DroppedAction, InPlaceAction, Plan, PlannedAction, PlanPhase
 from mcn_advisor.policy import Pack
 
 
-def build_plan(pack: Pack, as_of: dt.date, triggered: dict[str, list[str]]) -> Plan:
-    """Plan the actions in ``triggered`` (action id -> the rule ids that call for it)."""
+def build_plan(
+    pack: Pack, as_of: dt.date, triggered: dict[str, list[str]], done: frozenset[str] = frozenset()
+) -> Plan:
+    """Plan the actions in ``triggered`` (action id -> the rule ids that call for it).
+
+    Actions in ``done`` (their outcome is already in place) are listed, not planned.
+    """
     m = pack.model
-    wanted = _with_dependencies(pack, triggered)
+    wanted = _with_dependencies(pack, triggered, done)
     deadlines = {p.id: pack.events[p.deadline].date if p.deadline else None for p in m.phases}
     roles, effort_days = m.roles, m.effort
 
     due: dict[str, dt.date] = {}
     by_phase: dict[str, list[PlannedAction]] = {p.id: [] for p in m.phases}
     dropped: list[DroppedAction] = []
+    in_place: list[InPlaceAction] = []
     for action_id, action in pack.actions.items():  # dependencies come first
         if action_id not in wanted:
+            continue
+        if action_id in done:
+            in_place.append(InPlaceAction(id=action_id, title=action.title))
             continue
         if action.until and as_of >= pack.events[action.until].date:
             event = pack.events[action.until]
@@ -84,15 +93,16 @@ def build_plan(pack: Pack, as_of: dt.date, triggered: dict[str, list[str]]) -> P
     ]
     final = max((d for d in deadlines.values() if d), default=None)
     mode = "remediation" if final and as_of >= final else "migration"
-    return Plan(mode=mode, phases=phases, dropped=dropped)
+    return Plan(mode=mode, phases=phases, dropped=dropped, in_place=in_place)
 
 
-def _with_dependencies(pack: Pack, triggered: dict[str, list[str]]) -> set[str]:
+def _with_dependencies(pack: Pack, triggered: dict[str, list[str]], done: frozenset[str]) -> set[str]:
     wanted: set[str] = set()
     stack = list(triggered)
     while stack:
         action_id = stack.pop()
         if action_id not in wanted:
             wanted.add(action_id)
-            stack.extend(pack.actions[action_id].depends_on)
+            if action_id not in done:  # what a done action needed is no longer needed for it
+                stack.extend(pack.actions[action_id].depends_on)
     return wanted

@@ -8,6 +8,7 @@ compiles its conditions and formulas once; the engine then only runs closures.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 from collections.abc import Iterator
@@ -30,9 +31,9 @@ from pydantic import (
 from mcn_advisor.conditions import Condition, Evaluator, Test, compile_condition, tests_in
 from mcn_advisor.errors import PackError
 from mcn_advisor.formulas import Formula, FormulaError, compile_formula
-from mcn_advisor.profile import FIELDS, SCHEMA_VERSION, Profile
+from mcn_advisor.profile import FIELDS, SCHEMA_VERSION, SHARES, Profile, mix_of
 from mcn_advisor.tomlfile import Loc, key_lines, line_of, parse_toml, read_text
-from mcn_advisor.validation import describe, did_you_mean, format_problems
+from mcn_advisor.validation import describe, did_you_mean, format_problems, show_value
 
 LANGS = ("en", "zh")
 SEVERITIES = ("info", "low", "medium", "high", "critical")
@@ -189,6 +190,46 @@ class Action(_Data):
     until: Id | None = None  # pointless once this event has passed
     sources: list[str] = []
     not_before: Id | None = None  # an event id: the action cannot start before that date
+    done_when: Condition | None = None  # its outcome is already in place: the plan lists it as such
+
+
+# --- decision support: levers (the checks and compiling are at the end of this file) ------
+
+
+class LeverChange(_Data):
+    """One field a lever changes: exactly one of ``set``, ``add``, ``formula`` or ``move_to``.
+
+    ``formula`` and ``fraction`` formulas read the profile as it was before the lever.
+    ``move_to`` moves ``fraction`` of a share into another share (of the same mix, which
+    so keeps summing to 1); the shares of a mix can change no other way.
+    """
+
+    field: str
+    set: Any = None
+    add: NonEmpty | None = None
+    formula: NonEmpty | None = None
+    move_to: str | None = None
+    fraction: Any = None  # a number in 0..1, or a formula (checked with the change, one message)
+
+
+class Lever(_Data):
+    """A move an MCN can make, as a realistic step over profile fields, tied to an action."""
+
+    id: Id
+    action: RuleId
+    effort: str
+    title: Text
+    step: Text  # what the changes model, and what they assume
+    when: Condition | None = None  # where the lever applies; tried everywhere when left out
+    changes: Annotated[list[LeverChange], Field(min_length=1)]
+    sources: list[str] = []
+
+
+class LeverRanking(_Data):
+    """How ``levers`` weighs money against score: value = points cut + revenue points x
+    the share of revenue at risk recovered; levers rank by value per week of effort."""
+
+    revenue_points: Annotated[float, Field(ge=0, le=100)] = 50
 
 
 class PackModel(_Data):
@@ -206,6 +247,8 @@ class PackModel(_Data):
     rules: Annotated[list[Rule], Field(min_length=1)]
     actions: list[Action]
     fixtures: list[Fixture] = []  # the pack's own tests, run by `mcn-advisor policy test`
+    lever_ranking: LeverRanking = LeverRanking()
+    levers: list[Lever] = []
 
 
 # --- the compiled pack the engine runs -----------------------------------------------
@@ -234,6 +277,8 @@ class Pack:
     fields_read: frozenset[str]  # profile fields any formula, condition or evidence reads
     metric_inputs: dict[str, frozenset[str]]  # metric id -> the profile fields behind it
     text: str = field(default="", repr=False)  # the TOML it came from, to point messages at lines
+    levers: tuple[CompiledLever, ...] = ()
+    done_when: dict[str, Evaluator] = dataclasses.field(default_factory=dict)  # action id -> check
 
     @property
     def id(self) -> str:
@@ -287,9 +332,13 @@ def pack_from_text(text: str, source: str) -> Pack:
         raise PackError(describe(exc, PackModel, source, key_lines(text))) from None
     problems = list(_cross_check(model))
     metrics, factors, metric_inputs = _compile_formulas(model, problems)
+    levers = _compile_levers(model, problems, metric_inputs)
     if problems:
         raise PackError(format_problems(source, key_lines(text), problems))
-    return _build(model, source, metrics, factors, metric_inputs, text)
+    done = {a.id: compile_condition(a.done_when) for a in model.actions if a.done_when is not None}
+    return dataclasses.replace(
+        _build(model, source, metrics, factors, metric_inputs, text), levers=levers, done_when=done
+    )
 
 
 def _duplicates(items: list[Any], name: str) -> Iterator[tuple[Loc, str]]:
@@ -613,3 +662,185 @@ def _check_fixtures(m: PackModel, events: dict[str, Event]) -> Iterator[tuple[Lo
 
 
 _VERB = {"fire": "fire", "silent": "stay silent", "undecided": "stay undecided"}
+
+
+# --- decision support: checking and compiling levers -------------------------------------
+
+LeverOp = Literal["set", "add", "formula", "move"]
+_LEVER_OPS = ("set", "add", "formula", "move_to")
+_KIND_TYPES: dict[str, tuple[type, ...]] = {
+    "bool": (bool,),
+    "number": (int, float),
+    "str": (str,),
+    "list": (list,),
+    "date": (dt.date,),
+}
+_KIND_NEEDS = {
+    "bool": "must be true or false",
+    "number": "must be a number",
+    "str": "must be text in quotes",
+    "list": 'must be a list of texts, e.g. ["suning"]',
+    "date": "must be a date (YYYY-MM-DD)",
+}
+
+
+@dataclass(frozen=True)
+class LeverStep:
+    """One compiled change: ``op`` on ``field`` (a move also writes ``to``)."""
+
+    op: LeverOp
+    field: str
+    value: Any = None  # set, add
+    formula: Formula | None = None  # formula; or a move's fraction when written as a formula
+    to: str | None = None  # move
+    fraction: float | None = None  # move, when a plain number
+
+
+@dataclass(frozen=True)
+class CompiledLever:
+    lever: Lever
+    applies: Evaluator | None
+    steps: tuple[LeverStep, ...]
+    reads: frozenset[str]  # profile fields its condition, formulas and changes read
+
+
+def value_problem(path: str, value: Any) -> str | None:
+    """Why ``value`` cannot be written to profile field ``path``, or None when it fits."""
+    kind = FIELDS[path].kind
+    fits = isinstance(value, _KIND_TYPES[kind]) and not (kind == "number" and isinstance(value, bool))
+    if kind == "list" and fits:
+        fits = all(isinstance(v, str) and v for v in value)
+    got = f" (got {show_value(value)})"
+    if not fits:
+        return _KIND_NEEDS[kind] + got
+    if path in SHARES and not 0 <= value <= 1:
+        return "must be within 0..1" + got
+    if kind == "number" and value < 0:
+        return "must not be negative" + got
+    return None
+
+
+def _lever_formula(text: str, metric_ids: Any) -> Formula:
+    numeric = [p for p, spec in FIELDS.items() if spec.kind in ("number", "bool", "list")]
+    names = [*numeric, *(f"metric.{m}" for m in metric_ids)]
+
+    def known(name: str) -> str | None:
+        if name in names:
+            return None
+        if name in FIELDS:
+            return f"field '{name}' is {FIELDS[name].kind}, not a number"
+        return f"unknown field '{name}'{did_you_mean(name, names)}"
+
+    return compile_formula(text, known)
+
+
+def _lever_step(
+    ch: LeverChange, loc: Loc, metric_ids: Any, problems: list[tuple[Loc, str]]
+) -> LeverStep | None:
+    """Check one change against the profile's fields and compile it; problems go to ``problems``."""
+    given = [op for op in _LEVER_OPS if op in ch.model_fields_set]
+    if len(given) != 1:
+        found = ", ".join(given) or "none"
+        problems.append((loc, f"give exactly one of set, add, formula, move_to (found: {found})"))
+        return None
+    op, path = given[0], ch.field
+    if path not in FIELDS:
+        problems.append(((*loc, "field"), f"unknown field '{path}'{did_you_mean(path, FIELDS)}"))
+        return None
+    if op != "move_to" and ch.fraction is not None:
+        problems.append(((*loc, "fraction"), "'fraction' only goes with 'move_to'"))
+    mix = mix_of(path)
+    if mix and op != "move_to":
+        problems.append(
+            (
+                (*loc, "field"),
+                f"'{path}' is a share of {mix}, which must keep summing to 1: "
+                f"change it with move_to another share of {mix}",
+            )
+        )
+        return None
+    kind = FIELDS[path].kind
+    try:
+        if op == "set":
+            problem = value_problem(path, ch.set)
+            if problem:
+                problems.append(((*loc, "set"), problem))
+                return None
+            return LeverStep(op="set", field=path, value=ch.set)
+        if op == "add":
+            if kind != "list":
+                problems.append(((*loc, "add"), f"'add' needs a list field; '{path}' is {kind}"))
+                return None
+            return LeverStep(op="add", field=path, value=ch.add)
+        if op == "formula":
+            if kind != "number":
+                problems.append(((*loc, "formula"), f"a formula gives a number; '{path}' is {kind}"))
+                return None
+            return LeverStep(op="formula", field=path, formula=_lever_formula(ch.formula or "", metric_ids))
+        to = ch.move_to or ""
+        if to not in FIELDS:
+            problems.append(((*loc, "move_to"), f"unknown field '{to}'{did_you_mean(to, FIELDS)}"))
+            return None
+        bad = [p for p in (path, to) if p not in SHARES]
+        if bad or to == path or mix_of(to) != mix:
+            why = (
+                f"'{bad[0]}' is not a share"
+                if bad
+                else "a share cannot move to itself"
+                if to == path
+                else f"'{path}' and '{to}' must both be in the same mix, or both outside any mix"
+            )
+            problems.append(((*loc, "move_to"), why))
+            return None
+        fraction = ch.fraction
+        number = isinstance(fraction, (int, float)) and not isinstance(fraction, bool)
+        if not (number and 0 <= fraction <= 1) and not (isinstance(fraction, str) and fraction.strip()):
+            got = "" if fraction is None else f" (got {show_value(fraction)})"
+            why = f"'move_to' needs a fraction: a number in 0..1, or a formula{got}"
+            problems.append(((*loc, "fraction"), why))
+            return None
+        if isinstance(fraction, str):
+            return LeverStep(op="move", field=path, to=to, formula=_lever_formula(ch.fraction, metric_ids))
+        return LeverStep(op="move", field=path, to=to, fraction=float(fraction))
+    except FormulaError as exc:
+        key = "fraction" if op == "move_to" else "formula"
+        problems.append(((*loc, key), str(exc)))
+        return None
+
+
+def _compile_levers(
+    m: PackModel, problems: list[tuple[Loc, str]], metric_inputs: dict[str, frozenset[str]]
+) -> tuple[CompiledLever, ...]:
+    """Check every lever (references, fields, types, mixes, formulas) and compile it."""
+    problems.extend(_duplicates(m.levers, "levers"))
+    actions = {a.id for a in m.actions}
+    compiled: list[CompiledLever] = []
+    for i, lever in enumerate(m.levers):
+        loc: Loc = ("levers", i)
+        problems.extend(_ref((*loc, "action"), lever.action, actions, "action"))
+        problems.extend(_ref((*loc, "effort"), lever.effort, m.effort, "effort size"))
+        for j, src in enumerate(lever.sources):
+            problems.extend(_ref((*loc, "sources", j), src, m.sources, "source"))
+        steps: list[LeverStep] = []
+        written: dict[str, int] = {}
+        for j, change in enumerate(lever.changes):
+            step = _lever_step(change, (*loc, "changes", j), metric_inputs, problems)
+            if step is None:
+                continue
+            for path in filter(None, (step.field, step.to)):
+                if path in written:
+                    problems.append(
+                        ((*loc, "changes", j), f"'{path}' is already changed by changes[{written[path]}]")
+                    )
+                written.setdefault(path, j)
+            steps.append(step)
+        reads = set(written)
+        for step in steps:
+            reads |= _profile_fields(step.formula.names if step.formula else (), metric_inputs)
+        tests = tests_in(lever.when) if lever.when else []
+        reads |= _profile_fields([t.field for t in tests], metric_inputs)
+        applies = compile_condition(lever.when) if lever.when else None
+        compiled.append(
+            CompiledLever(lever=lever, applies=applies, steps=tuple(steps), reads=frozenset(reads))
+        )
+    return tuple(compiled)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from types import UnionType
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 SCHEMA_VERSION = 1
 MIX_TOLERANCE = 0.01
@@ -246,6 +246,21 @@ class Kuaishou(_Section):
 # --- end of [kuaishou] ----------------------------------------------------------------
 
 
+class AcceptedRisk(_Section):
+    """A risk the agency has decided to carry: its finding is shown, marked accepted, and
+    does not count toward ``--fail-on`` until ``until`` has passed."""
+
+    rule: Annotated[str, Field(min_length=1, max_length=50)] = Field(
+        description="The id of a rule of the policy pack, e.g. DY-PLAT-001."
+    )
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)] = Field(
+        description="Why the risk is accepted; shown with the finding in every report."
+    )
+    until: dt.date | None = Field(
+        default=None, description="Accepted up to and including this date; after it the finding counts again."
+    )
+
+
 class Profile(_Section):
     """An MCN profile, ``schema_version = 1``."""
 
@@ -266,6 +281,10 @@ class Profile(_Section):
     supply_chain: SupplyChain = SupplyChain()
     clients: Clients = Clients()
     kuaishou: Kuaishou = Kuaishou()
+    # Optional and outside FIELDS: a list, not a section of readable leaves (rules never test it).
+    accepted_risks: list[AcceptedRisk] | None = Field(
+        default=None, description="Risks the agency accepts: [[accepted_risks]] with rule, reason, until."
+    )
 
 
 # --- the flat view the engine reads --------------------------------------------------
@@ -355,4 +374,49 @@ def flatten(profile: Profile) -> tuple[dict[str, Any], frozenset[str]]:
                 missing.append(path)
                 value = FIELDS[path].assumed
             values[path] = value
+    for one, other in SHARE_LIMITS:  # an assumed share never breaks the limit with a given one
+        for assumed, given in ((one, other), (other, one)):
+            if assumed in missing and given not in missing:
+                values[assumed] = min(values[assumed], 1.0 - values[given])
     return values, frozenset(missing)
+
+
+# Shares a profile keeps at or below 1 together (checked by the validators above).
+SHARE_LIMITS: tuple[tuple[str, str], ...] = (
+    ("clients.taobao_linked_share", "clients.jd_linked_share"),
+    ("kuaishou.taobao_link_share", "kuaishou.jd_link_share"),
+)
+
+
+# --- decision support (what-if, levers): mixes and shares -------------------------------
+
+MIXES: dict[str, tuple[str, ...]] = {
+    section: names
+    for section, names in _SECTIONS
+    if issubclass(_section_model(Profile.model_fields[section].annotation) or object, _Mix)
+}
+
+
+def mix_of(path: str) -> str | None:
+    """The mix (``platform_mix``, ``revenue_mix``) a field belongs to, if any."""
+    section = path.split(".", 1)[0]
+    return section if section in MIXES else None
+
+
+def _is_share(path: str) -> bool:
+    """Whether a leaf is validated as a share (0..1), looking through Optional and Annotated."""
+    section, name = path.split(".", 1)
+    model = _section_model(Profile.model_fields[section].annotation)
+    if model is None:
+        return False
+    info = model.model_fields[name]
+    metadata = list(info.metadata)
+    stack = [info.annotation]
+    while stack:
+        item = stack.pop()
+        metadata.extend(getattr(item, "__metadata__", ()))
+        stack.extend(get_args(item))
+    return any(getattr(m, "func", None) is _share for m in metadata)
+
+
+SHARES: frozenset[str] = frozenset(p for p in FIELDS if _is_share(p))

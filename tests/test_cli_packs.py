@@ -82,7 +82,7 @@ def test_schema_pack_is_the_json_schema_of_pack_files():
     assert doc["additionalProperties"] is False
     assert set(doc["properties"]) == {
         "schema_version", "pack", "scoring", "risk_matrix", "effort", "roles", "sources",
-        "events", "metrics", "factors", "phases", "rules", "actions", "fixtures",
+        "events", "metrics", "factors", "phases", "rules", "actions", "fixtures", "lever_ranking", "levers",
     }  # fmt: skip
     defs = doc["$defs"]
     assert set(defs["Test"]["properties"]["op"]["enum"]) == {

@@ -164,3 +164,11 @@ def test_assess_is_pure(pack):
     copy = Profile.model_validate(p.model_dump())
     assess(p, pack, AS_OF)
     assert p == copy
+
+
+def test_an_assumed_share_never_breaks_its_limit_with_a_given_one(pack, write):
+    # All clients JD-linked and the Taobao share left out: assuming 40% would make 140%.
+    p = load_profile(write(GOOD + "\n[clients]\njd_linked_share = 1.0\n"))
+    a = assess(p, pack, AS_OF)
+    assumed = {x.field: x.assumed_value for x in a.assumptions}
+    assert assumed["clients.taobao_linked_share"] == 0.0

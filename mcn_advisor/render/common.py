@@ -91,3 +91,32 @@ def substituted(formula: str, inputs: list[Input]) -> str:
 
     # Operators first, so the assumed mark is not taken for a multiplication sign.
     return _NAME.sub(repl, formula.replace("*", "×").replace(" - ", " − "))
+
+
+# --- decision support: changes and skipped levers ------------------------------------------
+
+MINUS = "−"
+
+
+def change_text(value: float | None, unit: str, lang: str) -> str:
+    """A change with its sign: "−25.7" points, "−CNY 680,000", "+3" clients; lower is better."""
+    if value is None:
+        return t(lang, "unknown")
+    if value == 0:
+        return "0"
+    sign = "+" if value > 0 else MINUS
+    if unit == "points":
+        return f"{sign}{abs(value):.1f}"
+    return sign + figure(abs(value), unit, lang)
+
+
+def skip_text(skip: Any, lang: str) -> str:
+    """Why a lever was not tried (a ``decisions.Skip``), as a sentence."""
+    if skip.reason == "window_closed":
+        return t(lang, "skip_window_closed", date=skip.closed_on.isoformat())
+    if skip.reason == "no_change":
+        return t(lang, "skip_no_change", fields=", ".join(skip.fields))
+    if skip.reason == "unknown_input":
+        return t(lang, "skip_unknown_input", fields=", ".join(skip.fields))
+    tests = "; ".join(t(lang, "skip_test", test=c.test, value=plain(c.actual, lang)) for c in skip.checks)
+    return t(lang, "skip_not_applicable", tests=tests)

@@ -170,8 +170,13 @@ def _finding_rows(findings: list[Finding], lang: str) -> Table:
         body = Text(f.title[lang], style="bold") + Text("\n") + _evidence(f, lang)
         sources = t(lang, "list_sep").join(s.id for s in f.sources)
         body += Text("\n" + t(lang, "labelled", label=t(lang, "sources"), value=sources), style="dim")
+        severity = Text(t(lang, f"sev_{f.severity}"), style=SEVERITY_STYLE[f.severity])
+        if f.acceptance is not None:
+            body += _acceptance(f, lang)
+            if f.accepted:
+                severity += Text("\n" + t(lang, "accepted_mark"), style="dim")
         table.add_row(
-            Text(t(lang, f"sev_{f.severity}"), style=SEVERITY_STYLE[f.severity]),
+            severity,
             Text(f.rule_id),
             body,
             when,
@@ -179,8 +184,21 @@ def _finding_rows(findings: list[Finding], lang: str) -> Table:
     return table
 
 
+def _acceptance(f: Finding, lang: str) -> Text:
+    """An accepted risk's reason, or the flag that its acceptance has expired."""
+    a = f.acceptance
+    assert a is not None
+    if a.expired:
+        return Text("\n" + t(lang, "expired_line", date=a.until, reason=a.reason), style="bold yellow")
+    if a.until:
+        return Text("\n" + t(lang, "accepted_until", date=a.until, reason=a.reason), style="italic")
+    return Text("\n" + t(lang, "accepted_line", reason=a.reason), style="italic")
+
+
 def _findings(a: Assessment, lang: str) -> list[RenderableType]:
-    out: list[RenderableType] = [_heading(t(lang, "counted", title=t(lang, "findings"), n=len(a.findings)))]
+    accepted = sum(1 for f in a.findings if f.accepted)
+    n = f"{len(a.findings)}, {t(lang, 'findings_accepted', n=accepted)}" if accepted else len(a.findings)
+    out: list[RenderableType] = [_heading(t(lang, "counted", title=t(lang, "findings"), n=n))]
     out.append(_finding_rows(a.findings, lang) if a.findings else Text(t(lang, "no_findings")))
     if a.undetermined:
         out.append(_heading(t(lang, "undetermined")))
@@ -262,6 +280,10 @@ def _plan(a: Assessment, lang: str) -> list[RenderableType]:
             body += Text("\n" + t(lang, "labelled", label=t(lang, "kpi"), value=act.kpi[lang]), style="dim")
             grid.add_row(Text(f"[ ] {act.id}"), body)
         out.append(Padding(grid, (0, 0, 0, 3)))
+    if a.plan.in_place:
+        out.append(Text("\n" + t(lang, "in_place"), style="bold"))
+        for d in a.plan.in_place:
+            out.append(Text(f"   {d.id} {d.title[lang]}", style="dim"))
     if a.plan.dropped:
         out.append(Text("\n" + t(lang, "dropped"), style="bold"))
         for d in a.plan.dropped:

@@ -1,0 +1,526 @@
+"""Decision support: what changes an MCN's exposure, and which single move helps most.
+
+``what_if`` assesses a profile as is and with changes (``--set FIELD=VALUE`` and/or the
+pack's levers), and compares the two. ``rank_levers`` tries every lever of the pack on
+a profile and ranks them by value per week of effort, where value = exposure points
+cut + ``revenue_points`` x the share of the revenue at risk it recovers. Changes go
+onto the profile's own data and are validated by the profile model, like a file.
+
+Mixes (``platform_mix``, ``revenue_mix``) must keep summing to 1: ``--set`` on one of
+their shares is refused unless other shares of the mix are set so that they do, or
+``rebalance`` scales the shares not set in proportion. Levers only ever move part of
+one share to another, so they keep a mix whole by construction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from mcn_advisor.assessment import Check, PolicyRef
+from mcn_advisor.conditions import All, Not, Test, compile_condition
+from mcn_advisor.diff import RESULT_SCHEMA_VERSION, Comparison, compare, snapshot
+from mcn_advisor.engine import Evaluation, assess, evaluate
+from mcn_advisor.errors import InputError
+from mcn_advisor.loader import profile_from_data
+from mcn_advisor.policy import CompiledLever, Pack, Text, value_problem
+from mcn_advisor.profile import FIELDS, MIX_TOLERANCE, MIXES, SHARES, Profile, flatten
+from mcn_advisor.validation import did_you_mean, show_value
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+out = dataclass(slots=True, kw_only=True)
+ROUND = 6  # decimals a change is shown with: 0.49, not 0.48999999999999994
+
+
+@out
+class FieldChange:
+    field: str
+    before: Any
+    after: Any
+    assumed_before: bool  # the profile left the field out: ``before`` is the assumed value
+    by: str  # "set", "rebalanced", or the id of the lever that made the change
+
+
+# --- --set FIELD=VALUE ------------------------------------------------------------------
+
+
+@out
+class Assignment:
+    field: str
+    value: Any
+    text: str  # as the user wrote it, for error messages
+
+
+def parse_assignment(text: str) -> Assignment:
+    """``FIELD=VALUE``, the value read as a TOML value (``true``, ``0.3``, ``["suning"]``)."""
+    path, sep, raw = text.partition("=")
+    path, raw = path.strip(), raw.strip()
+    if not sep or not path:
+        raise InputError(f"--set '{text}': expected FIELD=VALUE, e.g. --set clients.taobao_linked_share=0.3")
+    if path not in FIELDS:
+        hint = did_you_mean(path, FIELDS) or " (see the profile format in the README, or: mcn-advisor schema)"
+        if path == "as_of":
+            hint = "; the date is an option: --as-of YYYY-MM-DD"
+        raise InputError(f"--set {text}: unknown field '{path}'{hint}")
+    try:
+        value = tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        if FIELDS[path].kind != "str":
+            hint = ' (quote each text in a list: ["suning"])' if raw.startswith("[") else ""
+            kinds = 'true/false, a number, "text" or a [list]'
+            raise InputError(f"--set {text}: '{raw}' is not a value; write {kinds}{hint}") from None
+        value = raw  # a text field may be written without quotes
+    if isinstance(value, dict):
+        raise InputError(f"--set {text}: '{path}' takes a single value, not a table")
+    return Assignment(field=path, value=value, text=text)
+
+
+# --- changing a profile's data -------------------------------------------------------------
+
+
+def _data(profile: Profile) -> dict[str, Any]:
+    """The profile as the user wrote it (fields left out stay out)."""
+    return profile.model_dump(exclude_unset=True)
+
+
+def _write(data: dict[str, Any], path: str, value: Any) -> None:
+    section, name = path.split(".", 1)
+    if section not in data:
+        # A whole table left out (revenue_mix) is assumed as a whole: write all of it.
+        data[section] = {
+            p.split(".", 1)[1]: spec.assumed
+            for p, spec in FIELDS.items()
+            if p.startswith(section + ".") and spec.declared_at == section
+        }
+    data[section][name] = value
+
+
+def _shown(value: Any) -> Any:
+    return round(value, ROUND) if isinstance(value, float) else value
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, float) and isinstance(b, (int, float)) and not isinstance(b, bool):
+        return abs(a - b) < 10**-ROUND
+    return a == b
+
+
+def _rebalance(
+    data: dict[str, Any], values: dict[str, Any], assignments: list[Assignment], rebalance: bool
+) -> list[FieldChange]:
+    """Keep every mix a --set touched summing to 1, or say exactly what to do about it."""
+    changes: list[FieldChange] = []
+    given = {a.field: a for a in assignments}
+    for mix, names in MIXES.items():
+        fixed = [n for n in names if f"{mix}.{n}" in given]
+        if not fixed:
+            continue
+        shares = {n: data[mix].get(n, 0.0) for n in names}
+        total = sum(shares.values())
+        if abs(total - 1.0) <= MIX_TOLERANCE:
+            continue
+        first = given[f"{mix}.{fixed[0]}"].text
+        free = [n for n in names if n not in fixed and shares[n] > 0]
+        fixed_total = sum(shares[n] for n in fixed)
+        if not rebalance:
+            listed = ", ".join(f"{n} {shares[n]:g}" for n in names if shares[n])
+            hint = ""
+            if free:
+                biggest = max(free, key=lambda n: shares[n])
+                needed = round(shares[biggest] + 1.0 - total, 4)
+                if 0 <= needed <= 1:
+                    hint = f" (e.g. --set {mix}.{biggest}={needed:g})"
+            raise InputError(
+                f"--set {first}: {mix} would sum to {total:.4g} ({listed}), not 1; set its other "
+                f"shares too{hint}, or add --rebalance to scale the shares you did not set in proportion"
+            )
+        if fixed_total > 1.0 + MIX_TOLERANCE:
+            raise InputError(
+                f"--set {first}: the shares set in {mix} already sum to {fixed_total:.4g}, more than 1"
+            )
+        free_total = sum(shares[n] for n in free)
+        if not free:
+            raise InputError(
+                f"--set {first}: --rebalance has nothing to scale in {mix} (its other shares are 0); "
+                f"set another share of {mix} yourself"
+            )
+        factor = (1.0 - fixed_total) / free_total
+        for n in free:
+            path = f"{mix}.{n}"
+            data[mix][n] = shares[n] * factor
+            changes.append(
+                FieldChange(
+                    field=path,
+                    before=values[path],
+                    after=_shown(data[mix][n]),
+                    assumed_before=False,
+                    by="rebalanced",
+                )
+            )
+    return changes
+
+
+def apply_assignments(
+    profile: Profile, assignments: list[Assignment], *, rebalance: bool = False
+) -> tuple[Profile, list[FieldChange]]:
+    """The profile with ``assignments`` applied and validated; ``InputError`` names the --set."""
+    seen: dict[str, str] = {}
+    for a in assignments:
+        if a.field in seen:
+            raise InputError(f"--set {a.text}: '{a.field}' is already set by --set {seen[a.field]}")
+        seen[a.field] = a.text
+        problem = value_problem(a.field, a.value)
+        if problem:
+            raise InputError(f"--set {a.text}: {problem}")
+    values, missing = flatten(profile)
+    data = _data(profile)
+    changes = []
+    for a in assignments:
+        _write(data, a.field, a.value)
+        changes.append(
+            FieldChange(
+                field=a.field,
+                before=values[a.field],
+                after=a.value,
+                assumed_before=a.field in missing,
+                by="set",
+            )
+        )
+    changes += _rebalance(data, values, assignments, rebalance)
+    try:
+        return profile_from_data(data, "--set"), changes
+    except InputError as exc:  # name the --set behind each problem where there is one
+        named = {f"--set: {a.field}: ": f"--set {a.text}: " for a in assignments}
+        raise InputError([_renamed(line, named) for line in exc.problems]) from None
+
+
+def _renamed(line: str, named: dict[str, str]) -> str:
+    for prefix, replacement in named.items():
+        if line.startswith(prefix):
+            return replacement + line[len(prefix) :]
+    return line
+
+
+# --- levers ----------------------------------------------------------------------------------
+
+
+@out
+class Skip:
+    """Why a lever was not tried on a profile."""
+
+    reason: Literal["not_applicable", "no_change", "window_closed", "unknown_input"]
+    checks: list[Check]  # not_applicable: the tests of its condition that failed
+    fields: list[
+        str
+    ]  # no_change: fields already where it would put them; unknown_input: fields with no value
+    closed_on: dt.date | None = None  # window_closed: its action is pointless after this date
+
+
+@dataclass(slots=True)
+class _Applied:
+    profile: Profile | None
+    changes: list[FieldChange]
+    skip: Skip | None = None
+
+
+def _clamp(path: str, value: float) -> float:
+    return min(1.0 if path in SHARES else float("inf"), max(0.0, value))
+
+
+def _why_false(node: Any, values: dict[str, Any], unknown: set[str], negated: bool = False) -> list[Check]:
+    """The tests that make a condition false: what keeps a lever from applying.
+
+    Under ``not`` a test blocks by holding, so it is reported negated.
+    """
+    if isinstance(node, Test):
+        trace: list[Any] = []
+        held = compile_condition(node)(values, unknown, trace)
+        if held is None or held != negated:
+            return []
+        text = f"not ({node.text()})" if negated else node.text()
+        return [Check(test=text, field=node.field, actual=trace[0][1], held=False)]
+    if isinstance(node, Not):
+        return _why_false(node.not_, values, unknown, not negated)
+    children = node.all if isinstance(node, All) else node.any
+    return [c for child in children for c in _why_false(child, values, unknown, negated)]
+
+
+def apply_lever(lever: CompiledLever, profile: Profile, ev: Evaluation, pack: Pack) -> _Applied:
+    """The profile after ``lever``, or why the lever does not apply. Formulas read ``ev.values``."""
+    values, lv = ev.values, lever.lever
+    until = pack.actions[lv.action].until
+    if until and ev.as_of >= pack.events[until].date:
+        return _Applied(
+            None, [], Skip(reason="window_closed", checks=[], fields=[], closed_on=pack.events[until].date)
+        )
+    unknown = {name for name, value in values.items() if value is None}
+    if lever.applies is not None:
+        trace: list[Any] = []
+        held = lever.applies(values, unknown, trace)
+        if held is None:
+            fields = sorted({t.field for t, _, ok in trace if ok is None})
+            return _Applied(None, [], Skip(reason="unknown_input", checks=[], fields=fields))
+        if not held:
+            failed = _why_false(lv.when, values, unknown)
+            return _Applied(None, [], Skip(reason="not_applicable", checks=failed, fields=[]))
+    new: dict[str, Any] = {}
+    for step in lever.steps:
+        if step.formula is not None:
+            result = step.formula.evaluate(values)
+            if result is None:
+                fields = sorted(n for n in step.formula.names if values.get(n) is None)
+                return _Applied(None, [], Skip(reason="unknown_input", checks=[], fields=fields))
+        if step.op == "set":
+            new[step.field] = step.value
+        elif step.op == "add":
+            items = list(values[step.field] or [])
+            if step.value.casefold() not in (x.casefold() for x in items):
+                items.append(step.value)
+            new[step.field] = items
+        elif step.op == "formula":
+            new[step.field] = _clamp(step.field, result)
+        else:  # move part of one share to another; within a mix the total stays the same
+            fraction = min(1.0, max(0.0, step.fraction if step.formula is None else result))
+            moved = values[step.field] * fraction
+            new[step.field] = _clamp(step.field, values[step.field] - moved)
+            new[step.to] = _clamp(step.to, values[step.to] + moved)  # type: ignore[index]
+    changed = [p for p in new if not _same(new[p], values[p])]
+    if not changed:
+        return _Applied(None, [], Skip(reason="no_change", checks=[], fields=list(new)))
+    data = _data(profile)
+    for path in changed:
+        _write(data, path, new[path])
+    try:
+        after = profile_from_data(data, f"lever {lv.id}")
+    except InputError as exc:  # the pack checks make this unreachable; say so if not
+        raise InputError(
+            [f"policy pack {pack.id}: lever '{lv.id}' gives an invalid profile:", *exc.problems]
+        ) from None
+    changes = [
+        FieldChange(
+            field=p, before=_shown(values[p]), after=_shown(new[p]), assumed_before=p in ev.missing, by=lv.id
+        )
+        for p in changed
+    ]
+    return _Applied(after, changes)
+
+
+def find_lever(pack: Pack, lever_id: str) -> CompiledLever:
+    levers = {c.lever.id: c for c in pack.levers}
+    if lever_id not in levers:
+        hint = did_you_mean(lever_id, levers) or " (see: mcn-advisor levers PROFILE)"
+        raise InputError(f"--lever {lever_id}: unknown lever{hint}")
+    return levers[lever_id]
+
+
+# --- what-if -----------------------------------------------------------------------------------
+
+
+@out
+class LeverRef:
+    id: str
+    title: Text
+    step: Text
+
+
+@out
+class WhatIf:
+    """``what-if``: the profile as is and with the changes, assessed on the same date."""
+
+    schema_version: int = RESULT_SCHEMA_VERSION
+    kind: Literal["what-if"] = "what-if"
+    agency: str
+    as_of: dt.date
+    policy: PolicyRef
+    levers: list[LeverRef]  # applied first, in the order given
+    changes: list[FieldChange]  # every field that changed, by whom
+    comparison: Comparison
+
+
+def what_if(
+    profile: Profile,
+    pack: Pack,
+    as_of: dt.date,
+    assignments: list[Assignment] = (),  # type: ignore[assignment]
+    lever_ids: list[str] = (),  # type: ignore[assignment]
+    *,
+    rebalance: bool = False,
+) -> WhatIf:
+    """Assess ``profile`` as is and with the levers, then the assignments, applied."""
+    before = assess(profile, pack, as_of)
+    current, changes, applied = profile, [], []
+    for lever_id in lever_ids:
+        lever = find_lever(pack, lever_id)
+        result = apply_lever(lever, current, evaluate(current, pack, as_of), pack)
+        if result.skip is not None:
+            raise InputError(f"--lever {lever_id}: {skip_reason(result.skip)}")
+        current = result.profile  # type: ignore[assignment]
+        changes += result.changes
+        applied.append(LeverRef(id=lever_id, title=lever.lever.title, step=lever.lever.step))
+    if assignments:
+        current, set_changes = apply_assignments(current, list(assignments), rebalance=rebalance)
+        changes += set_changes
+    after = assess(current, pack, as_of)
+    return WhatIf(
+        agency=profile.agency.name,
+        as_of=as_of,
+        policy=before.policy,
+        levers=applied,
+        changes=changes,
+        comparison=compare(snapshot(before), snapshot(after), pack),
+    )
+
+
+def skip_reason(skip: Skip) -> str:
+    """A skip as one English line, for errors (reports word it through the i18n catalogue)."""
+    if skip.reason == "window_closed":
+        return f"its window closed on {skip.closed_on}"
+    if skip.reason == "no_change":
+        return "changes nothing: " + ", ".join(skip.fields) + " already where it would put them"
+    if skip.reason == "unknown_input":
+        return "needs fields the profile leaves out with no fair guess: " + ", ".join(skip.fields)
+    tests = "; ".join(f"{c.test} is false (it is {show_value(c.actual)})" for c in skip.checks)
+    return f"does not apply to this profile: {tests}"
+
+
+# --- levers ranking -----------------------------------------------------------------------------
+
+
+@out
+class LeverResult:
+    rank: int
+    id: str
+    title: Text
+    step: Text
+    action: str
+    strategy: str
+    effort: str
+    effort_days: int
+    changes: list[FieldChange]
+    score_after: float
+    band_after: str
+    score_cut: float  # exposure points, before minus after (negative: the lever raises it)
+    gmv_recovered_cny_monthly: float
+    revenue_recovered_cny_monthly: float
+    revenue_recovered_share: float  # of the revenue at risk before the lever
+    value: float  # score_cut + revenue_points x revenue_recovered_share
+    value_per_week: float  # value / (effort_days / 7)
+    resolves: list[str]  # risk findings that no longer hold
+    raises: list[str]  # risk findings that hold only after the lever
+    assumed_fields: list[str]  # fields it reads or changes that the profile left out
+    sources: list[str]
+
+
+@out
+class SkippedLever:
+    id: str
+    title: Text
+    skip: Skip
+
+
+@out
+class LeverRanking:
+    """``levers``: every lever of the pack tried alone on a profile, best value per week first."""
+
+    schema_version: int = RESULT_SCHEMA_VERSION
+    kind: Literal["levers"] = "levers"
+    estimate: bool = True  # every figure rests on the levers' steps: model estimates, not forecasts
+    agency: str
+    as_of: dt.date
+    policy: PolicyRef
+    score: float
+    band: str
+    gmv_at_risk_cny_monthly: float
+    revenue_at_risk_cny_monthly: float
+    revenue_points: float
+    levers: list[LeverResult]
+    not_shown: int  # ranked levers left out by --top
+    skipped: list[SkippedLever]
+    band_unchanged: bool  # above low, and no single lever lowers the band: combine them (what-if --lever)
+
+
+def _risk_rules(ev: Evaluation) -> set[str]:
+    return {c.rule.id for c in ev.held() if c.rule.kind == "risk"}
+
+
+def _undecided(ev: Evaluation) -> set[str]:
+    return {c.rule.id for c, held, _ in ev.outcomes if held is None}
+
+
+def _money(ev: Evaluation, metric: str) -> float:
+    return float(round(ev.values[f"metric.{metric}"] or 0.0))
+
+
+def rank_levers(profile: Profile, pack: Pack, as_of: dt.date, top: int | None = None) -> LeverRanking:
+    """Try each lever of ``pack`` alone on ``profile`` and rank them (cheap: evaluations only)."""
+    base = evaluate(profile, pack, as_of)
+    gmv, revenue = _money(base, "gmv_at_risk_cny_monthly"), _money(base, "revenue_at_risk_cny_monthly")
+    points = pack.model.lever_ranking.revenue_points
+    results: list[LeverResult] = []
+    skipped: list[SkippedLever] = []
+    for lever in pack.levers:
+        lv = lever.lever
+        applied = apply_lever(lever, profile, base, pack)
+        if applied.skip is not None or applied.profile is None:
+            skipped.append(SkippedLever(id=lv.id, title=lv.title, skip=applied.skip))  # type: ignore[arg-type]
+            continue
+        ev = evaluate(applied.profile, pack, as_of)
+        cut = round(base.score - ev.score, 1)
+        recovered = round(revenue - _money(ev, "revenue_at_risk_cny_monthly"))
+        share = round(recovered / revenue, 4) if revenue else 0.0
+        value = round(cut + points * share, 2)
+        days = pack.model.effort[lv.effort]
+        results.append(
+            LeverResult(
+                rank=0,
+                id=lv.id,
+                title=lv.title,
+                step=lv.step,
+                action=lv.action,
+                strategy=pack.actions[lv.action].strategy,
+                effort=lv.effort,
+                effort_days=days,
+                changes=applied.changes,
+                score_after=ev.score,
+                band_after=ev.band,
+                score_cut=cut,
+                gmv_recovered_cny_monthly=float(round(gmv - _money(ev, "gmv_at_risk_cny_monthly"))),
+                revenue_recovered_cny_monthly=float(recovered),
+                revenue_recovered_share=share,
+                value=value,
+                value_per_week=round(value * 7 / days, 2),
+                resolves=sorted(_risk_rules(base) - _risk_rules(ev)),
+                # A rule left undecided before (a field left out) is decided, not raised, by the lever.
+                raises=sorted(_risk_rules(ev) - _risk_rules(base) - _undecided(base)),
+                assumed_fields=sorted(lever.reads & base.missing),
+                sources=list(lv.sources),
+            )
+        )
+    results.sort(
+        key=lambda r: (-r.value_per_week, -r.score_cut, -r.revenue_recovered_cny_monthly, r.effort_days, r.id)
+    )
+    for n, r in enumerate(results, 1):
+        r.rank = n
+    shown = results if top is None else results[:top]
+    return LeverRanking(
+        agency=profile.agency.name,
+        as_of=as_of,
+        policy=PolicyRef(id=pack.id, version=pack.model.pack.version, title=pack.model.pack.title),
+        score=base.score,
+        band=base.band,
+        gmv_at_risk_cny_monthly=gmv,
+        revenue_at_risk_cny_monthly=revenue,
+        revenue_points=points,
+        levers=shown,
+        not_shown=len(results) - len(shown),
+        skipped=skipped,
+        band_unchanged=base.band != "low"
+        and bool(results)
+        and all(r.band_after == base.band for r in results),
+    )

@@ -1,0 +1,304 @@
+"""What-if, levers and diff results as terminal text (rich), readable at 80 columns without colour.
+
+Formatting only: every number and status here was computed by ``decisions`` or ``diff``.
+"""
+
+from __future__ import annotations
+
+from rich import box
+from rich.console import RenderableType
+from rich.padding import Padding
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from mcn_advisor.decisions import FieldChange, LeverRanking, WhatIf
+from mcn_advisor.diff import ActionChange, Comparison, Diff, FindingChange
+from mcn_advisor.i18n import t
+from mcn_advisor.render.common import ASSUMED_MARK, change_text, figure, plain, skip_text
+from mcn_advisor.render.terminal import BAND_STYLE, SEVERITY_STYLE, _heading, _table, to_text
+
+GOOD, BAD = "green", "red"
+
+
+def _txt(text: str = "", style: str = "") -> Text:
+    # Chinese has no spaces to wrap at: fold long runs rather than crop them with "…".
+    return Text(text, style=style, overflow="fold")
+
+
+def what_if(w: WhatIf, lang: str = "en", *, width: int = 100, color: bool = False) -> str:
+    c = w.comparison
+    head = _panel(
+        t(lang, "whatif_title", agency=w.agency),
+        w.policy.title[lang],
+        _score_move(c, lang),
+        t(lang, "as_of", date=w.as_of.isoformat())
+        + " · "
+        + t(lang, "policy", id=w.policy.id, version=w.policy.version),
+    )
+    parts: list[RenderableType] = [head]
+    if w.levers:
+        parts.append(_heading(t(lang, "levers_applied")))
+        for lever in w.levers:
+            parts.append(Text.assemble((lever.id + "  ", "bold"), lever.title[lang]))
+            parts.append(Padding(_txt(lever.step[lang], style="dim"), (0, 0, 0, 3)))
+    parts += _changes(w.changes, lang)
+    parts += _comparison(c, lang, (t(lang, "as_is"), t(lang, "what_if")), mode="what-if")
+    parts.append(_txt("\n" + t(lang, "whatif_note"), style="dim"))
+    return to_text(parts, width=width, color=color)
+
+
+def diff(d: Diff, lang: str = "en", *, width: int = 100, color: bool = False) -> str:
+    c = d.comparison
+    versions = d.policy_versions
+    policy = t(lang, "policy", id=d.policy_id, version=versions[1])
+    if versions[0] != versions[1]:
+        policy += " · " + t(lang, "diff_versions", old=versions[0], new=versions[1])
+    head = _panel(
+        t(lang, "diff_title", agency=d.agency),
+        t(lang, "diff_span", old=c.before.as_of.isoformat(), new=c.after.as_of.isoformat(), days=d.days),
+        _score_move(c, lang),
+        policy,
+    )
+    columns = (c.before.as_of.isoformat(), c.after.as_of.isoformat())
+    return to_text([head, *_comparison(c, lang, columns, mode="diff")], width=width, color=color)
+
+
+def levers(r: LeverRanking, lang: str = "en", *, width: int = 100, color: bool = False) -> str:
+    now = Text.assemble(
+        (t(lang, "levers_now") + " ", "bold"),
+        (f" {t(lang, 'score_line', score=r.score, band=t(lang, f'band_{r.band}'))} ", BAND_STYLE[r.band]),
+        " · " + t(lang, "levers_at_risk", money=figure(r.revenue_at_risk_cny_monthly, "cny", lang)),
+    )
+    head = _panel(
+        t(lang, "levers_title", agency=r.agency),
+        r.policy.title[lang],
+        now,
+        t(lang, "as_of", date=r.as_of.isoformat())
+        + " · "
+        + t(lang, "policy", id=r.policy.id, version=r.policy.version),
+    )
+    parts: list[RenderableType] = [head, _heading(t(lang, "levers_ranked"))]
+    if not r.levers:
+        parts.append(_txt(t(lang, "levers_none")))
+    table = _table("#", t(lang, "lever"), ">" + t(lang, "value_per_week"))
+    for lever in r.levers:
+        band = t(lang, f"band_{lever.band_after}")
+        meta = [
+            lever.id,
+            t(lang, "effort") + f": {lever.effort} ({lever.effort_days}d)",
+            t(lang, "lever_action", action=lever.action),
+        ]
+        after, cut = lever.score_after, lever.score_cut
+        effect = [t(lang, "lever_exposure", before=r.score, after=after, band=band, cut=cut)]
+        if lever.revenue_recovered_cny_monthly:
+            money = figure(lever.revenue_recovered_cny_monthly, "cny", lang)
+            share = figure(lever.revenue_recovered_share, "share", lang)
+            effect.append(t(lang, "lever_revenue", money=money, share=share))
+        body = _txt(lever.title[lang], style="bold") + _txt("\n" + " · ".join(meta), style="dim")
+        body += _txt("\n" + " · ".join(effect))
+        body += _txt("\n" + lever.step[lang], style="dim")
+        body += _txt("\n" + "; ".join(_change(c, lang) for c in lever.changes), style="dim")
+        tail = []
+        if lever.resolves:
+            tail.append(t(lang, "lever_resolves", rules=", ".join(lever.resolves)))
+        if lever.raises:
+            tail.append(t(lang, "lever_raises", rules=", ".join(lever.raises)))
+        if lever.assumed_fields:
+            tail.append(t(lang, "lever_assumed", fields=", ".join(lever.assumed_fields)))
+        if tail:
+            body += _txt("\n" + " · ".join(tail), style="dim")
+        table.add_row(_txt(str(lever.rank)), body, _txt(f"{lever.value_per_week:.2f}", style="bold"))
+    if r.levers:
+        parts.append(table)
+    if r.not_shown:
+        parts.append(_txt(t(lang, "levers_not_shown", n=r.not_shown), style="dim"))
+    if r.band_unchanged and len(r.levers) >= 2:
+        ids = " ".join(f"--lever {lever.id}" for lever in r.levers[:2])
+        parts.append(_txt("\n" + t(lang, "levers_combine", band=t(lang, f"band_{r.band}"), ids=ids)))
+    if r.skipped:
+        parts.append(_heading(t(lang, "levers_skipped", n=len(r.skipped))))
+        for s in r.skipped:
+            parts.append(Text.assemble((s.id + "  ", "bold"), s.title[lang]))
+            parts.append(Padding(_txt(skip_text(s.skip, lang), style="dim"), (0, 0, 0, 3)))
+    parts.append(_txt("\n" + t(lang, "levers_estimate", points=f"{r.revenue_points:g}"), style="dim"))
+    return to_text(parts, width=width, color=color)
+
+
+# --- pieces ---------------------------------------------------------------------------------
+
+
+def _panel(title: str, *lines: str | Text) -> Panel:
+    body = Text()
+    for n, line in enumerate(lines):
+        body += _txt("\n" if n else "") + (line if isinstance(line, Text) else _txt(line))
+    return Panel(body, title=_txt(title, style="bold"), title_align="left", box=box.ROUNDED)
+
+
+def _band(score: float, band: str, lang: str) -> Text:
+    return _txt(f" {t(lang, 'score_line', score=score, band=t(lang, f'band_{band}'))} ", BAND_STYLE[band])
+
+
+def _score_move(c: Comparison, lang: str) -> Text:
+    return Text.assemble(
+        (t(lang, "exposure") + " ", "bold"),
+        _band(c.before.score, c.before.band, lang),
+        " → ",
+        _band(c.after.score, c.after.band, lang),
+        (f"  ({change_text(c.score_change, 'points', lang)})", _trend(c.score_change)),
+    )
+
+
+def _trend(change: float | None) -> str:
+    # Lower is better for every figure a comparison shows: score, money and clients at risk.
+    return "" if not change else GOOD if change < 0 else BAD
+
+
+def _change(c: FieldChange, lang: str) -> str:
+    mark = ASSUMED_MARK if c.assumed_before else ""  # explained by the ranking's "rests on assumed values"
+    return f"{c.field} {plain(c.before, lang)}{mark} → {plain(c.after, lang)}"
+
+
+def _changes(changes: list[FieldChange], lang: str) -> list[RenderableType]:
+    assumed = any(c.assumed_before for c in changes)
+    table = _table(
+        t(lang, "field"),
+        ">" + t(lang, "as_is"),
+        ">" + t(lang, "what_if"),
+        t(lang, "changed_by"),
+        caption=t(lang, "changed_assumed_note", mark=ASSUMED_MARK) if assumed else None,
+        caption_justify="left",
+    )
+    for c in changes:
+        by = {"set": "--set", "rebalanced": t(lang, "rebalanced")}.get(c.by, c.by)
+        mark = ASSUMED_MARK if c.assumed_before else ""
+        table.add_row(c.field, plain(c.before, lang) + mark, _txt(plain(c.after, lang), style="bold"), by)
+    if not changes:
+        return [_heading(t(lang, "changes")), _txt(t(lang, "no_changes"))]
+    return [_heading(t(lang, "changes")), table]
+
+
+def _comparison(c: Comparison, lang: str, columns: tuple[str, str], mode: str) -> list[RenderableType]:
+    table = _table("", ">" + columns[0], ">" + columns[1], ">" + t(lang, "change"))
+    table.add_row(
+        _txt(t(lang, "exposure_score")),
+        f"{c.before.score:.1f}",
+        _txt(f"{c.after.score:.1f}", style="bold"),
+        _txt(change_text(c.score_change, "points", lang), style=_trend(c.score_change)),
+    )
+    table.add_row(
+        _txt(t(lang, "band")),
+        t(lang, f"band_{c.before.band}"),
+        _txt(t(lang, f"band_{c.after.band}"), style=BAND_STYLE[c.after.band]),
+        "",
+    )
+    for f in c.figures:
+        table.add_row(
+            _txt(f.label[lang]),
+            figure(f.before, f.unit, lang),
+            _txt(figure(f.after, f.unit, lang), style="bold"),
+            _txt(change_text(f.change, f.unit, lang), style=_trend(f.change)),
+        )
+    table.add_row(
+        _txt(t(lang, "confidence_label")),
+        t(lang, f"level_{c.before.confidence}"),
+        t(lang, f"level_{c.after.confidence}"),
+        "",
+    )
+    parts: list[RenderableType] = [_heading(t(lang, "side_by_side")), table]
+    if c.factors:
+        factors = _table(t(lang, "factor"), ">" + columns[0], ">" + columns[1], ">" + t(lang, "change"))
+        for f in c.factors:
+            factors.add_row(
+                _txt(f.label[lang]),
+                f"{f.before:.1f}",
+                f"{f.after:.1f}",
+                _txt(change_text(f.change, "points", lang), style=_trend(f.change)),
+            )
+        parts += [_heading(t(lang, "score_moved")), factors]
+    parts += _finding_changes(c.findings, lang, t(lang, "findings"), mode)
+    if any(o.status != "open" for o in c.opportunities):
+        parts += _finding_changes(c.opportunities, lang, t(lang, "opportunities"), mode)
+    parts += _action_changes(c.actions, lang, mode)
+    return parts
+
+
+def _finding_changes(changes: list[FindingChange], lang: str, title: str, mode: str) -> list[RenderableType]:
+    parts: list[RenderableType] = [_heading(title)]
+    for status in ("resolved", "new", "open"):
+        group = [f for f in changes if f.status == status]
+        if status == "open" and mode == "what-if":  # unchanged by the what-if: their ids suffice
+            label = t(lang, "group_count", label=t(lang, "finding_open"), n=len(group))
+            ids = ", ".join(f.rule_id for f in group) or t(lang, "none")
+            parts.append(_txt(f"\n{label}: ", style="bold") + _txt(ids, style="dim"))
+            continue
+        parts.append(
+            _txt(
+                "\n" + t(lang, "group_count", label=t(lang, f"finding_{status}"), n=len(group)), style="bold"
+            )
+        )
+        if not group:
+            continue
+        table = _table("", "", "", show_header=False)
+        for f in group:
+            body = _txt(f.title[lang])
+            note = _acceptance_note(f, lang)
+            if note:
+                body += _txt("\n" + note, style="dim")
+            table.add_row(
+                _txt(t(lang, f"sev_{f.severity}"), style=SEVERITY_STYLE[f.severity]), f.rule_id, body
+            )
+        parts.append(Padding(table, (0, 0, 0, 3)))
+    return parts
+
+
+def _acceptance_note(f: FindingChange, lang: str) -> str:
+    notes = []
+    if f.was_undetermined:
+        notes.append(t(lang, "finding_decided"))
+    if f.acceptance is not None and f.status != "resolved":
+        a = f.acceptance
+        if a.expired:
+            notes.append(
+                t(lang, "acceptance_expired", date=a.until.isoformat() if a.until else "", reason=a.reason)
+            )
+        else:
+            key = "accepted_now" if f.accepted_after and not f.accepted_before else "accepted_still"
+            notes.append(t(lang, key, reason=a.reason))
+    elif f.accepted_before and not f.accepted_after and f.status == "open":
+        notes.append(t(lang, "acceptance_withdrawn"))
+    return "; ".join(notes)
+
+
+ACTION_GROUPS = {
+    "what-if": ("done", "gone", "added"),
+    "diff": ("overdue", "done", "gone", "expired", "added", "kept"),
+}
+OPTIONAL_GROUPS = ("done", "expired", "kept")  # shown only when they hold something
+
+
+def _action_changes(changes: list[ActionChange], lang: str, mode: str) -> list[RenderableType]:
+    parts: list[RenderableType] = [_heading(t(lang, "plan_changes"))]
+    for status in ACTION_GROUPS[mode]:
+        group = [a for a in changes if a.status == status]
+        if not group and status in OPTIONAL_GROUPS:
+            continue
+        label = t(lang, f"action_{status}_{mode}")
+        parts.append(_txt("\n" + t(lang, "group_count", label=label, n=len(group)), style="bold"))
+        if not group:
+            continue
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(no_wrap=True)
+        grid.add_column()
+        for a in group:
+            body = _txt(a.title[lang])
+            if status == "overdue" and a.due_before:
+                body += _txt(
+                    "\n" + t(lang, "overdue_by", date=a.due_before.isoformat(), days=a.overdue_days),
+                    style=BAD,
+                )
+            elif status in ("added", "kept") and a.due_after:
+                body += _txt("\n" + t(lang, "due") + ": " + a.due_after.isoformat(), style="dim")
+            grid.add_row(_txt(a.id), body)
+        parts.append(Padding(grid, (0, 0, 0, 3)))
+    return parts
