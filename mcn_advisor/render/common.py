@@ -120,3 +120,53 @@ def skip_text(skip: Any, lang: str) -> str:
         return t(lang, "skip_unknown_input", fields=", ".join(skip.fields))
     tests = "; ".join(t(lang, "skip_test", test=c.test, value=plain(c.actual, lang)) for c in skip.checks)
     return t(lang, "skip_not_applicable", tests=tests)
+
+
+# --- accepted risks, and the groups a comparison is shown in (terminal and Markdown) -------
+
+
+def acceptance_key(acceptance: Any) -> str:
+    """The catalogue key for an ``Acceptance``: expired (counts again), accepted until, accepted."""
+    if acceptance.expired:
+        return "expired_line"
+    return "accepted_until" if acceptance.until else "accepted_line"
+
+
+def acceptance_note(f: Any, lang: str, escape: Any = str) -> str:
+    """What a ``diff.FindingChange`` says about acceptance and undecided rules.
+
+    ``escape`` is applied to the reason, which comes from the profile.
+    """
+    notes = []
+    if f.was_undetermined:
+        notes.append(t(lang, "finding_decided"))
+    if f.acceptance is not None and f.status != "resolved":
+        a = f.acceptance
+        reason = escape(a.reason)
+        if a.expired:
+            until = a.until.isoformat() if a.until else ""
+            notes.append(t(lang, "acceptance_expired", date=until, reason=reason))
+        else:
+            key = "accepted_now" if f.accepted_after and not f.accepted_before else "accepted_still"
+            notes.append(t(lang, key, reason=reason))
+    elif f.accepted_before and not f.accepted_after and f.status == "open":
+        notes.append(t(lang, "acceptance_withdrawn"))
+    return t(lang, "item_sep").join(notes)
+
+
+FINDING_GROUPS = ("resolved", "new", "open")
+ACTION_GROUPS = {
+    "what-if": ("done", "gone", "added"),
+    "diff": ("overdue", "done", "gone", "expired", "added", "kept"),
+}
+OPTIONAL_GROUPS = ("done", "expired", "kept")  # shown only when they hold something
+
+
+def groups(changes: list[Any], statuses: tuple[str, ...]) -> list[tuple[str, list[Any]]]:
+    """``changes`` by status, in the order of ``statuses``; optional groups only when not empty."""
+    out = []
+    for status in statuses:
+        group = [c for c in changes if c.status == status]
+        if group or status not in OPTIONAL_GROUPS:
+            out.append((status, group))
+    return out

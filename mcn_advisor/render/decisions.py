@@ -15,7 +15,17 @@ from rich.text import Text
 from mcn_advisor.decisions import FieldChange, LeverRanking, WhatIf
 from mcn_advisor.diff import ActionChange, Comparison, Diff, FindingChange
 from mcn_advisor.i18n import t
-from mcn_advisor.render.common import ASSUMED_MARK, change_text, figure, plain, skip_text
+from mcn_advisor.render.common import (
+    ACTION_GROUPS,
+    ASSUMED_MARK,
+    FINDING_GROUPS,
+    acceptance_note,
+    change_text,
+    figure,
+    groups,
+    plain,
+    skip_text,
+)
 from mcn_advisor.render.terminal import BAND_STYLE, SEVERITY_STYLE, _heading, _table, to_text
 
 GOOD, BAD = "green", "red"
@@ -225,8 +235,7 @@ def _comparison(c: Comparison, lang: str, columns: tuple[str, str], mode: str) -
 
 def _finding_changes(changes: list[FindingChange], lang: str, title: str, mode: str) -> list[RenderableType]:
     parts: list[RenderableType] = [_heading(title)]
-    for status in ("resolved", "new", "open"):
-        group = [f for f in changes if f.status == status]
+    for status, group in groups(changes, FINDING_GROUPS):
         if status == "open" and mode == "what-if":  # unchanged by the what-if: their ids suffice
             label = t(lang, "group_count", label=t(lang, "finding_open"), n=len(group))
             ids = ", ".join(f.rule_id for f in group) or t(lang, "none")
@@ -242,7 +251,7 @@ def _finding_changes(changes: list[FindingChange], lang: str, title: str, mode: 
         table = _table("", "", "", show_header=False)
         for f in group:
             body = _txt(f.title[lang])
-            note = _acceptance_note(f, lang)
+            note = acceptance_note(f, lang)
             if note:
                 body += _txt("\n" + note, style="dim")
             table.add_row(
@@ -252,37 +261,9 @@ def _finding_changes(changes: list[FindingChange], lang: str, title: str, mode: 
     return parts
 
 
-def _acceptance_note(f: FindingChange, lang: str) -> str:
-    notes = []
-    if f.was_undetermined:
-        notes.append(t(lang, "finding_decided"))
-    if f.acceptance is not None and f.status != "resolved":
-        a = f.acceptance
-        if a.expired:
-            notes.append(
-                t(lang, "acceptance_expired", date=a.until.isoformat() if a.until else "", reason=a.reason)
-            )
-        else:
-            key = "accepted_now" if f.accepted_after and not f.accepted_before else "accepted_still"
-            notes.append(t(lang, key, reason=a.reason))
-    elif f.accepted_before and not f.accepted_after and f.status == "open":
-        notes.append(t(lang, "acceptance_withdrawn"))
-    return "; ".join(notes)
-
-
-ACTION_GROUPS = {
-    "what-if": ("done", "gone", "added"),
-    "diff": ("overdue", "done", "gone", "expired", "added", "kept"),
-}
-OPTIONAL_GROUPS = ("done", "expired", "kept")  # shown only when they hold something
-
-
 def _action_changes(changes: list[ActionChange], lang: str, mode: str) -> list[RenderableType]:
     parts: list[RenderableType] = [_heading(t(lang, "plan_changes"))]
-    for status in ACTION_GROUPS[mode]:
-        group = [a for a in changes if a.status == status]
-        if not group and status in OPTIONAL_GROUPS:
-            continue
+    for status, group in groups(changes, ACTION_GROUPS[mode]):
         label = t(lang, f"action_{status}_{mode}")
         parts.append(_txt("\n" + t(lang, "group_count", label=label, n=len(group)), style="bold"))
         if not group:

@@ -13,7 +13,7 @@ from rich.text import Text
 
 from mcn_advisor.assessment import Assessment, Finding
 from mcn_advisor.i18n import t
-from mcn_advisor.render.common import ASSUMED_MARK, days, figure, money, plain, substituted
+from mcn_advisor.render.common import ASSUMED_MARK, acceptance_key, days, figure, money, plain, substituted
 
 SEVERITY_STYLE = {
     "critical": "bold white on red",
@@ -188,11 +188,8 @@ def _acceptance(f: Finding, lang: str) -> Text:
     """An accepted risk's reason, or the flag that its acceptance has expired."""
     a = f.acceptance
     assert a is not None
-    if a.expired:
-        return Text("\n" + t(lang, "expired_line", date=a.until, reason=a.reason), style="bold yellow")
-    if a.until:
-        return Text("\n" + t(lang, "accepted_until", date=a.until, reason=a.reason), style="italic")
-    return Text("\n" + t(lang, "accepted_line", reason=a.reason), style="italic")
+    text = t(lang, acceptance_key(a), date=a.until, reason=a.reason)
+    return Text("\n" + text, style="bold yellow" if a.expired else "italic")
 
 
 def _findings(a: Assessment, lang: str) -> list[RenderableType]:
