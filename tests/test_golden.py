@@ -50,7 +50,7 @@ def test_terminal_at_80_columns(pack, name, lang):
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
-@pytest.mark.parametrize("name", ["midsize_mcn_supply_services", "minimal"])
+@pytest.mark.parametrize("name", ["midsize_mcn_supply_services", "minimal", "small_pure_promotion_september"])
 def test_markdown(pack, name, lang):
     p = example(name)
     check(GOLDEN / f"{name}.{lang}.md", markdown.render(assess(p, pack, p.as_of), lang))

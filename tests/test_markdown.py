@@ -18,7 +18,7 @@ from mcn_advisor.assessment import DroppedAction
 from mcn_advisor.cli import app
 from mcn_advisor.engine import assess
 from mcn_advisor.i18n import t as say
-from mcn_advisor.profile import Profile
+from mcn_advisor.profile import AcceptedRisk, Profile
 from mcn_advisor.render import markdown
 from mcn_advisor.render.markdown import esc, mermaid_text
 from tests.conftest import PROFILES, ROOT, example
@@ -155,10 +155,20 @@ def with_name(p: Profile, name: str, partners: list[str] | None = None) -> Profi
     return p.model_copy(update={"agency": agency, "supply_chain": supply})
 
 
+def with_acceptances(p: Profile, reason: str, **until: dt.date | None) -> Profile:
+    """``p`` accepting each rule named (DY_LIVE_001 for DY-LIVE-001) until the date given."""
+    accepted = [
+        AcceptedRisk(rule=rule.replace("_", "-"), reason=reason, until=date) for rule, date in until.items()
+    ]
+    return p.model_copy(update={"accepted_risks": accepted})
+
+
 @pytest.mark.parametrize("lang", ["en", "zh"])
 @pytest.mark.parametrize("name", HOSTILE)
 def test_a_hostile_name_cannot_break_the_report(pack, name, lang):
     p = with_name(example("premium_brands"), name, partners=[name])
+    # The same text as the reason of a current and of an expired acceptance.
+    p = with_acceptances(p, name, DY_LIVE_001=dt.date(2020, 12, 31), DY_FEE_001=dt.date(2020, 8, 1))
     md = markdown.render(assess(p, pack, p.as_of), lang)
     shown = " ".join(name.split("\n")).strip()
     tokens = check_structure(md, literal=shown)
@@ -166,6 +176,23 @@ def test_a_hostile_name_cannot_break_the_report(pack, name, lang):
     assert inline_text(tokens[1]).startswith(shown)
     assert "<script>" not in md and "<b>" not in md
     assert "&lt;script&gt;" in md or "<script>" not in name
+    # Each acceptance's reason reads back as given, at the end of its finding's row.
+    reasons = {row[1]: row[4] for row in table_rows(tokens) if len(row) == 5}
+    assert reasons["DY-LIVE-001"].endswith(normalised(name)) and reasons["DY-FEE-001"].endswith(
+        normalised(name)
+    )
+    assert reasons["DY-LIVE-001"].startswith(say(lang, "md_accepted_until").split("{")[0].replace("**", ""))
+
+
+def table_rows(tokens: list[Token]) -> list[list[str]]:
+    """Every row of every table, as the text of its cells."""
+    rows: list[list[str]] = []
+    for i, t in enumerate(tokens):
+        if t.type == "tr_open":
+            rows.append([])
+        elif t.type in ("td_open", "th_open"):
+            rows[-1].append(inline_text(tokens[i + 1]).strip())
+    return rows
 
 
 @given(st.text(min_size=1, max_size=200).filter(lambda s: s.strip()))
@@ -335,3 +362,57 @@ def test_several_packs_get_a_table_each_adding_up_to_its_own_score():
         )
         assert totals == [f"{r.score:.1f}" for r in a.policies]
         assert "## " + say(lang, "policies") in report
+
+
+# --- accepted risks and actions already in place ---------------------------------------
+
+
+def test_accepted_risks_are_shown_with_their_reason_and_not_planned(pack):
+    p = example("small_pure_promotion_september")  # accepts DY-PLAT-001 until 2020-11-30
+    md = markdown.render(assess(p, pack, p.as_of), "en")
+    check_structure(md)
+    reason = "Our creators' audiences are on Douyin; we revisit a second platform after Double 11"
+    summary = md.split("## Policy timeline")[0]
+    assert (
+        "- **Risk findings:** 1 critical, 3 high, 2 medium, 1 low; "
+        "1 of them accepted (DY-PLAT-001): carried knowingly, no action planned\n" in summary
+    )
+    assert "## Findings (9, 1 accepted)" in md
+    assert "| Severity | Rule | Finding | When | Acceptance |" in md
+    row = "| medium | DY-PLAT-001 | Most of the business sits on Douyin |   |"
+    assert f"{row} **Accepted** until 2020-11-30: {reason} |" in md
+    detail = md.split("### DY-PLAT-001 · ")[1].split("\n### ")[0]
+    assert f"- **Accepted** until 2020-11-30: {reason}\n" in detail
+    assert "- **Not planned while accepted**: ACT-DIVERSIFY" in detail and "Calls for" not in detail
+    assert "| **10** | high | accept until 2020-11-30 |" in md  # the risk register
+    assert "ACT-DIVERSIFY" not in md.split("## Migration plan")[1]
+    # An action the findings call for but the profile shows done: its own short list.
+    plan = md.split("## Migration plan")[1]
+    in_place = plan.split("### Already in place\n\n")[1].split("\n\n### ")[0]
+    assert in_place == (
+        "Findings call for these actions, but the profile shows them done: they are not in the plan.\n\n"
+        "- `ACT-SUPPLY-PARTNER` Sign an in-platform supply partner (e.g. Suning goods sold inside Douyin, "
+        "no redirect)"
+    )
+
+
+def test_an_expired_acceptance_counts_again_and_says_so(pack):
+    p = example("small_pure_promotion_september")
+    for lang, flag, summary in (
+        ("en", "**Acceptance expired** on 2020-11-30, counted again: ", "acceptance expired for DY-PLAT-001"),
+        ("zh", "**接受已到期**（2020-11-30），重新计入：", "；DY-PLAT-001 的风险接受已到期，重新计入"),
+    ):
+        md = markdown.render(assess(p, pack, dt.date(2020, 12, 5)), lang)
+        check_structure(md)
+        assert md.count(flag) == 2  # in the findings table and in the finding's detail
+        assert summary in md.split("\n## ")[1]
+        assert say(lang, "md_not_planned") not in md
+        assert "ACT-DIVERSIFY" in md.split("## " + say(lang, "plan_remediation"))[1]
+        # The risk register treats it as the rule says again.
+        assert f"| **10** | {say(lang, 'level_high')} | {say(lang, 'treat_mitigate')} |" in md
+
+
+def test_a_report_without_acceptances_has_no_acceptance_column(pack):
+    p = example("midsize_mcn_supply_services")
+    md = markdown.render(assess(p, pack, p.as_of), "en")
+    assert "| Severity | Rule | Finding | When |\n" in md and "accepted" not in md.lower()

@@ -10,13 +10,24 @@ goes through ``mermaid_text`` instead, which has its own rules.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import re
 from collections.abc import Iterable
 
 from mcn_advisor.assessment import Assessment, Figure, Finding, PlanPhase, PolicyResult
 from mcn_advisor.i18n import t
-from mcn_advisor.render.common import ASSUMED_MARK, days, figure, money, number, plain, share, substituted
+from mcn_advisor.render.common import (
+    ASSUMED_MARK,
+    acceptance_key,
+    days,
+    figure,
+    money,
+    number,
+    plain,
+    share,
+    substituted,
+)
 
 Blocks = list[str]
 
@@ -186,7 +197,7 @@ def _summary(a: Assessment, lang: str) -> Blocks:
             label=esc(revenue.label[lang]),
             amount=_amount(revenue, lang),
         ),
-        t(lang, "md_findings_line", counts=_join(lang, counts) or t(lang, "none")),
+        t(lang, "md_findings_line", counts=_accepted_counts(a, lang, _join(lang, counts) or t(lang, "none"))),
     ]
     if a.confidence.undetermined_rules:
         lines.append(t(lang, "md_undecided_line", n=a.confidence.undetermined_rules))
@@ -220,6 +231,18 @@ def _summary(a: Assessment, lang: str) -> Blocks:
             sentences.append(t(lang, "md_unlocks", ids=_join(lang, p.unlocks)))
         items.append(f"{n}. " + t(lang, "sentence_sep").join(sentences))
     return [*out, "\n".join(items)]
+
+
+def _accepted_counts(a: Assessment, lang: str, counts: str) -> str:
+    """The risk counts, then which of them are accepted and which acceptances have expired."""
+    accepted = [f.rule_id for f in a.findings if f.accepted]
+    expired = [f.rule_id for f in a.findings if f.acceptance and f.acceptance.expired]
+    parts = [counts]
+    if accepted:
+        parts.append(t(lang, "md_findings_accepted", n=len(accepted), rules=_join(lang, accepted)))
+    if expired:
+        parts.append(t(lang, "md_findings_expired", rules=_join(lang, expired)))
+    return t(lang, "item_sep").join(parts)
 
 
 def _timeline(a: Assessment, lang: str) -> Blocks:
@@ -351,8 +374,11 @@ def _finding_detail(f: Finding, lang: str) -> Blocks:
         when = t(lang, "paren", text=f.event.date.isoformat(), note=days(f.event.days_from_as_of, lang))
         facts.append(_labelled(lang, t(lang, "when"), when))
     lines = [_labelled(lang, t(lang, "evidence"), _evidence(f, lang))]
+    if f.acceptance:
+        lines.insert(0, _acceptance(f, lang))
     if f.actions:
-        lines.append(_labelled(lang, t(lang, "md_calls_for"), _join(lang, f.actions)))
+        calls = "md_not_planned" if f.accepted else "md_calls_for"
+        lines.append(_labelled(lang, t(lang, calls), _join(lang, f.actions)))
     lines.append(_labelled(lang, t(lang, "sources"), _sources_inline(f, lang)))
     return [
         _h(3, f"{f.rule_id} · {esc(f.title[lang])}"),
@@ -362,10 +388,22 @@ def _finding_detail(f: Finding, lang: str) -> Blocks:
     ]
 
 
+def _acceptance(f: Finding, lang: str) -> str:
+    """An accepted risk's reason (from the profile: escaped), or the flag that it counts again."""
+    a = f.acceptance
+    assert a is not None
+    until = a.until.isoformat() if a.until else ""
+    key = "md_" + acceptance_key(a)  # the Markdown wording of the terminal's line
+    return t(lang, key, date=until, reason=esc(a.reason))
+
+
 def _findings(a: Assessment, lang: str) -> Blocks:
-    out = [_h(2, t(lang, "counted", title=t(lang, "findings"), n=len(a.findings)))]
+    accepted = sum(1 for f in a.findings if f.accepted)
+    n = t(lang, "count_accepted", n=len(a.findings), accepted=accepted) if accepted else len(a.findings)
+    out = [_h(2, t(lang, "counted", title=t(lang, "findings"), n=n))]
     if not a.findings:
         return [*out, t(lang, "no_findings")]
+    acceptances = any(f.acceptance for f in a.findings)  # the column only where there is one
     rows = [
         (
             _severity(f, lang),
@@ -374,16 +412,25 @@ def _findings(a: Assessment, lang: str) -> Blocks:
             t(lang, "paren", text=f.event.date.isoformat(), note=days(f.event.days_from_as_of, lang))
             if f.event
             else "",
+            *([_acceptance(f, lang) if f.acceptance else ""] if acceptances else []),
         )
         for f in a.findings
     ]
     header = (t(lang, "severity"), t(lang, "rule"), t(lang, "finding"), t(lang, "when"))
+    if acceptances:
+        header += (t(lang, "md_acceptance"),)
     out += [t(lang, "md_findings_intro"), _table(header, rows)]
     return out + [block for f in a.findings for block in _finding_detail(f, lang)]
 
 
+def _treatment(treatment: str, until: dt.date | None, lang: str) -> str:
+    text = t(lang, f"treat_{treatment}")
+    return t(lang, "md_treat_until", treatment=text, date=until.isoformat()) if until else text
+
+
 def _risks(a: Assessment, lang: str) -> Blocks:
     m = a.risk_matrix
+    until = {f.rule_id: f.acceptance.until for f in a.findings if f.accepted and f.acceptance}
     rows = [
         (
             r.rule_id,
@@ -392,7 +439,7 @@ def _risks(a: Assessment, lang: str) -> Blocks:
             str(r.impact),
             f"**{r.rating}**",
             t(lang, f"level_{r.level}"),
-            t(lang, f"treat_{r.treatment}"),
+            _treatment(r.treatment, until.get(r.rule_id), lang),
         )
         for r in a.risks
     ]
@@ -473,6 +520,9 @@ def _plan(a: Assessment, lang: str) -> Blocks:
                 meta.append(f"**{t(lang, 'carried_over')}**")
             items.append(f"{task}\n  - {' · '.join(meta)}")
         out.append("\n".join(items))
+    if plan.in_place:
+        items = "\n".join(f"- {code(d.id)} {esc(d.title[lang])}" for d in plan.in_place)
+        out += [_h(3, t(lang, "md_in_place")), t(lang, "md_in_place_intro"), items]
     if plan.dropped:
         out.append(_h(3, t(lang, "dropped")))
         out.append(

@@ -194,7 +194,7 @@ def _acceptance(f: Finding, lang: str) -> Text:
 
 def _findings(a: Assessment, lang: str) -> list[RenderableType]:
     accepted = sum(1 for f in a.findings if f.accepted)
-    n = f"{len(a.findings)}, {t(lang, 'findings_accepted', n=accepted)}" if accepted else len(a.findings)
+    n = t(lang, "count_accepted", n=len(a.findings), accepted=accepted) if accepted else len(a.findings)
     out: list[RenderableType] = [_heading(t(lang, "counted", title=t(lang, "findings"), n=n))]
     out.append(_finding_rows(a.findings, lang) if a.findings else Text(t(lang, "no_findings")))
     if a.undetermined:
