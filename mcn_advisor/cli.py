@@ -385,7 +385,9 @@ def policy_test(packs: PackArgs) -> None:
 
 # --- decision support: what-if, levers, diff ---------------------------------------------
 
-Format = Annotated[Literal["terminal", "json"], typer.Option("--format", "-f", help="Output format.")]
+Format = Annotated[
+    Literal["terminal", "json", "markdown"], typer.Option("--format", "-f", help="Output format.")
+]
 Output = Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")]
 ProfileArg = Annotated[Path, typer.Argument(help="The MCN profile (TOML).", show_default=False)]
 
@@ -396,6 +398,10 @@ def _show(result: Any, kind: str, fmt: str, lang: str, output: Path | None, inpu
         from mcn_advisor.render import json as json_report
 
         text = json_report.result(result, lang)
+    elif fmt == "markdown":
+        from mcn_advisor.render import decisions_markdown as md
+
+        text = {"what-if": md.what_if, "levers": md.levers, "diff": md.diff}[kind](result, lang)
     else:
         from mcn_advisor.render import decisions
 

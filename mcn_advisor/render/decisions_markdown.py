@@ -1,0 +1,317 @@
+"""What-if, levers and diff results as Markdown documents to hand to a client or a board.
+
+Built from the assessment report's pieces (headings, pipe tables, ``esc`` and ``code``)
+and in its style: no raw HTML, no timestamps. Everything from outside this module is
+escaped: the agency's name, field values, acceptance reasons, and the texts of a saved
+file or a policy pack. Formatting only: ``decisions`` and ``diff`` computed every
+number and status shown here.
+"""
+
+from __future__ import annotations
+
+from mcn_advisor.assessment import PolicyRef
+from mcn_advisor.decisions import FieldChange, LeverRanking, LeverResult, WhatIf
+from mcn_advisor.diff import ActionChange, Comparison, Diff, FindingChange
+from mcn_advisor.i18n import t
+from mcn_advisor.render.common import (
+    ACTION_GROUPS,
+    ASSUMED_MARK,
+    FINDING_GROUPS,
+    acceptance_note,
+    change_text,
+    figure,
+    groups,
+    plain,
+    share,
+    skip_text,
+)
+from mcn_advisor.render.markdown import Blocks, _h, _join, _labelled, _severity, _table, code, esc
+
+HEADLINE = ("gmv_at_risk_cny_monthly", "revenue_at_risk_cny_monthly")  # the summary's money figures
+
+
+def what_if(w: WhatIf, lang: str = "en") -> str:
+    """The profile as is and changed, side by side, as a Markdown document."""
+    c, date = w.comparison, w.as_of.isoformat()
+    out = [
+        _h(1, t(lang, "md_whatif_title", agency=esc(w.agency), date=date)),
+        _byline(w.policy, lang),
+        t(lang, "md_whatif_intro", date=date),
+        _h(2, t(lang, "md_summary")),
+        _summary(c, lang, "what-if"),
+    ]
+    if w.levers:
+        items = [
+            "- "
+            + t(
+                lang,
+                "labelled",
+                label=_named(lever.title[lang], lever.id, lang, bold=True),
+                value=esc(lever.step[lang]),
+            )
+            for lever in w.levers
+        ]
+        out += [_h(2, t(lang, "levers_applied")), "\n".join(items)]
+    out += _changes(w.changes, lang)
+    out += _comparison(c, lang, (t(lang, "as_is"), t(lang, "what_if")), "what-if")
+    return _document(out)
+
+
+def diff(d: Diff, lang: str = "en") -> str:
+    """Progress between two saved assessments of one MCN, as a Markdown document."""
+    c = d.comparison
+    old, new = c.before.as_of.isoformat(), c.after.as_of.isoformat()
+    versions = d.policy_versions
+    byline = t(lang, "policy", id=code(d.policy_id), version=esc(versions[1]))
+    if versions[0] != versions[1]:
+        byline += " · " + t(lang, "diff_versions", old=esc(versions[0]), new=esc(versions[1]))
+    span = _labelled(lang, t(lang, "md_period"), t(lang, "md_span", old=old, new=new, days=d.days))
+    out = [
+        _h(1, t(lang, "md_diff_title", agency=esc(d.agency), old=old, new=new)),
+        byline,
+        t(lang, "md_diff_intro"),
+        _h(2, t(lang, "md_summary")),
+        f"- {span}\n" + _summary(c, lang, "diff"),
+        *_comparison(c, lang, (old, new), "diff"),
+    ]
+    return _document(out)
+
+
+def levers(r: LeverRanking, lang: str = "en") -> str:
+    """Every lever tried alone, ranked by value per week of effort, as a Markdown document."""
+    now = t(lang, "score_line", score=r.score, band=t(lang, f"band_{r.band}"))
+    at_risk = t(lang, "levers_at_risk", money=figure(r.revenue_at_risk_cny_monthly, "cny", lang))
+    out = [
+        _h(1, t(lang, "md_levers_title", agency=esc(r.agency), date=r.as_of.isoformat())),
+        _byline(r.policy, lang),
+        _labelled(lang, t(lang, "levers_now"), f"{now} · {at_risk}"),
+        _h(2, t(lang, "levers_ranked")),
+        t(lang, "md_levers_estimate", points=f"{r.revenue_points:g}"),
+    ]
+    if not r.levers:
+        out.append(t(lang, "levers_none"))
+    else:
+        header = (
+            "#",
+            t(lang, "lever"),
+            t(lang, "md_effort"),
+            t(lang, "md_exposure_after"),
+            t(lang, "md_band_after"),
+            t(lang, "md_revenue_back"),
+            t(lang, "value_per_week"),
+        )
+        out.append(_table(header, (_lever_row(lever, lang) for lever in r.levers), "rllrlrr"))
+    notes = []
+    if r.not_shown:
+        notes.append(t(lang, "levers_not_shown", n=r.not_shown))
+    if r.band_unchanged and len(r.levers) >= 2:
+        command = "mcn-advisor what-if PROFILE " + " ".join(f"--lever {x.id}" for x in r.levers[:2])
+        notes.append(t(lang, "md_levers_combine", band=t(lang, f"band_{r.band}"), command=code(command)))
+    out += notes
+    out += [block for lever in r.levers for block in _lever_detail(lever, lang)]
+    if r.skipped:
+        rows = [(_named(s.title[lang], s.id, lang), esc(skip_text(s.skip, lang))) for s in r.skipped]
+        out += [
+            _h(2, t(lang, "levers_skipped", n=len(r.skipped))),
+            _table((t(lang, "lever"), t(lang, "md_why_not")), rows),
+        ]
+    return _document(out)
+
+
+# --- pieces ---------------------------------------------------------------------------------
+
+
+def _document(blocks: Blocks) -> str:
+    return "\n\n".join(blocks) + "\n"
+
+
+def _byline(policy: PolicyRef, lang: str) -> str:
+    pack = t(lang, "policy", id=code(policy.id), version=esc(policy.version))
+    return f"{esc(policy.title[lang])} · {pack}"
+
+
+def _named(title: str, ident: str, lang: str, *, bold: bool = False) -> str:
+    """A title with its id: what a reader reads, and what a command takes."""
+    return t(lang, "paren", text=f"**{esc(title)}**" if bold else esc(title), note=code(ident))
+
+
+def _score(score: float, band: str, lang: str) -> str:
+    return t(lang, "score_line", score=score, band=t(lang, f"band_{band}"))
+
+
+def _summary(c: Comparison, lang: str, mode: str) -> str:
+    """The headline moves: exposure, money at risk, findings and plan, one line each."""
+    move = t(
+        lang,
+        "md_move",
+        before=_score(c.before.score, c.before.band, lang),
+        after=_score(c.after.score, c.after.band, lang),
+        change=change_text(c.score_change, "points", lang),
+    )
+    lines = [_labelled(lang, t(lang, "exposure"), move)]
+    for f in c.figures:
+        if f.id in HEADLINE:
+            before, after = figure(f.before, f.unit, lang), figure(f.after, f.unit, lang)
+            move = t(lang, "md_move", before=before, after=after, change=change_text(f.change, f.unit, lang))
+            lines.append(_labelled(lang, esc(f.label[lang]), move))
+    found = {status: len(group) for status, group in groups(c.findings, FINDING_GROUPS)}
+    lines.append(_labelled(lang, t(lang, "findings"), t(lang, "md_findings_move", **found)))
+    planned = {status: len(group) for status, group in groups(c.actions, ACTION_GROUPS[mode])}
+    counts = {status: planned.get(status, 0) for status in ACTION_GROUPS[mode]}
+    lines.append(_labelled(lang, t(lang, "plan_changes"), t(lang, f"md_plan_move_{mode}", **counts)))
+    return "\n".join(f"- {line}" for line in lines)
+
+
+def _changes(changes: list[FieldChange], lang: str) -> Blocks:
+    out = [_h(2, t(lang, "changes"))]
+    if not changes:
+        return [*out, t(lang, "no_changes")]
+    rows = [
+        (code(c.field), _value(c.before, c.assumed_before, lang), _value(c.after, False, lang), _by(c, lang))
+        for c in changes
+    ]
+    header = (t(lang, "field"), t(lang, "as_is"), t(lang, "what_if"), t(lang, "changed_by"))
+    out.append(_table(header, rows, "lrrl"))
+    if any(c.assumed_before for c in changes):
+        out.append(t(lang, "changed_assumed_note", mark=esc(ASSUMED_MARK)))
+    return out
+
+
+def _value(value: object, assumed: bool, lang: str) -> str:
+    return esc(plain(value, lang)) + (esc(ASSUMED_MARK) if assumed else "")
+
+
+def _by(c: FieldChange, lang: str) -> str:
+    """Who made a change: a --set, the rebalancing of a mix, or a lever (by its id)."""
+    if c.by == "set":
+        return code("--set")
+    return t(lang, "rebalanced") if c.by == "rebalanced" else code(c.by)
+
+
+def _comparison(c: Comparison, lang: str, columns: tuple[str, str], mode: str) -> Blocks:
+    """Both sides' figures, the factors that moved, findings and plan: shared by what-if and diff."""
+    header = (t(lang, "figure"), *columns, t(lang, "change"))
+    rows = [
+        (
+            t(lang, "exposure_score"),
+            f"{c.before.score:.1f}",
+            f"{c.after.score:.1f}",
+            change_text(c.score_change, "points", lang),
+        ),
+        (t(lang, "band"), t(lang, f"band_{c.before.band}"), t(lang, f"band_{c.after.band}"), ""),
+        *(
+            (
+                esc(f.label[lang]),
+                figure(f.before, f.unit, lang),
+                figure(f.after, f.unit, lang),
+                change_text(f.change, f.unit, lang),
+            )
+            for f in c.figures
+        ),
+        (
+            t(lang, "confidence_label"),
+            t(lang, f"level_{c.before.confidence}"),
+            t(lang, f"level_{c.after.confidence}"),
+            "",
+        ),
+    ]
+    out = [_h(2, t(lang, "side_by_side")), _table(header, rows, "lrrr")]
+    if c.factors:
+        factors = [
+            (esc(f.label[lang]), f"{f.before:.1f}", f"{f.after:.1f}", change_text(f.change, "points", lang))
+            for f in c.factors
+        ]
+        out += [
+            _h(3, t(lang, "score_moved")),
+            _table((t(lang, "factor"), *columns, t(lang, "change")), factors, "lrrr"),
+        ]
+    out += _finding_changes(c.findings, lang, t(lang, "findings"))
+    if any(o.status != "open" for o in c.opportunities):
+        out += _finding_changes(c.opportunities, lang, t(lang, "opportunities"))
+    return out + _action_changes(c.actions, lang, mode)
+
+
+def _finding_changes(changes: list[FindingChange], lang: str, title: str) -> Blocks:
+    out = [_h(2, title)]
+    for status, group in groups(changes, FINDING_GROUPS):
+        out.append(_h(3, t(lang, "group_count", label=t(lang, f"finding_{status}"), n=len(group))))
+        if not group:
+            out.append(t(lang, "md_none"))
+            continue
+        notes = [acceptance_note(f, lang, esc) for f in group]
+        header = (t(lang, "severity"), t(lang, "rule"), t(lang, "finding"))
+        rows = [(_severity(f, lang), f.rule_id, esc(f.title[lang])) for f in group]  # type: ignore[arg-type]
+        if any(notes):  # the column only where there is something to say
+            header += (t(lang, "md_note"),)
+            rows = [(*row, note) for row, note in zip(rows, notes, strict=True)]
+        out.append(_table(header, rows))
+    return out
+
+
+def _action_changes(changes: list[ActionChange], lang: str, mode: str) -> Blocks:
+    out = [_h(2, t(lang, "plan_changes"))]
+    for status, group in groups(changes, ACTION_GROUPS[mode]):
+        label = t(lang, f"action_{status}_{mode}")
+        out.append(_h(3, t(lang, "group_count", label=label, n=len(group))))
+        if not group:
+            out.append(t(lang, "md_none"))
+            continue
+        header = (t(lang, "md_action_id"), t(lang, "md_action_title"))
+        rows = [(code(a.id), esc(a.title[lang])) for a in group]
+        if status == "overdue":
+            header += (t(lang, "md_was_due"), t(lang, "md_days_overdue"))
+            late = [(_day(a.due_before), str(a.overdue_days)) for a in group]
+            rows = [(*row, *more) for row, more in zip(rows, late, strict=True)]
+        elif status in ("added", "kept"):
+            header += (t(lang, "md_due"),)
+            rows = [(*row, _day(a.due_after)) for row, a in zip(rows, group, strict=True)]
+        out.append(_table(header, rows, "llrr"))
+    return out
+
+
+def _day(d: object) -> str:
+    return d.isoformat() if d else ""  # type: ignore[attr-defined]
+
+
+def _lever_row(lever: LeverResult, lang: str) -> tuple[str, ...]:
+    revenue = figure(lever.revenue_recovered_cny_monthly, "cny", lang)
+    if lever.revenue_recovered_cny_monthly:
+        revenue = t(lang, "paren", text=revenue, note=share(lever.revenue_recovered_share))
+    return (
+        str(lever.rank),
+        _named(lever.title[lang], lever.id, lang),
+        t(lang, "effort_value", size=lever.effort, days=lever.effort_days),
+        t(
+            lang,
+            "paren",
+            text=f"{lever.score_after:.1f}",
+            note=change_text(-lever.score_cut, "points", lang),  # a cut is a fall of the score
+        ),
+        t(lang, f"band_{lever.band_after}"),
+        revenue,
+        f"**{lever.value_per_week:.2f}**",
+    )
+
+
+def _lever_detail(lever: LeverResult, lang: str) -> Blocks:
+    changes = t(lang, "item_sep").join(
+        f"{code(c.field)} {_value(c.before, c.assumed_before, lang)} → {_value(c.after, False, lang)}"
+        for c in lever.changes
+    )
+    lines = [
+        _labelled(lang, t(lang, "changes"), changes),
+        _labelled(lang, t(lang, "md_lever_action"), code(lever.action)),
+    ]
+    if lever.resolves:
+        lines.append(_labelled(lang, t(lang, "md_resolves"), _join(lang, lever.resolves)))
+    if lever.raises:
+        lines.append(_labelled(lang, t(lang, "md_raises"), _join(lang, lever.raises)))
+    if lever.assumed_fields:
+        lines.append(_labelled(lang, t(lang, "md_assumed"), _join(lang, map(code, lever.assumed_fields))))
+    if lever.sources:
+        lines.append(_labelled(lang, t(lang, "sources"), _join(lang, map(esc, lever.sources))))
+    return [
+        _h(3, f"{lever.rank}. {esc(lever.title[lang])}"),
+        esc(lever.step[lang]),
+        "\n".join(f"- {line}" for line in lines),
+    ]
