@@ -601,7 +601,7 @@ _DECISIONS_MD: dict[str, dict[str, str]] = {
         "md_accepted_line": "**已接受**：{reason}",
         "md_accepted_until": "**已接受**（至 {date}）：{reason}",
         "md_expired_line": "**接受已到期**（{date}），重新计入：{reason}",
-        "md_not_planned": "接受期间不安排",
+        "md_not_planned": "接受期间暂不执行",
         "md_treat_until": "{treatment}（至 {date}）",
         "md_in_place": "已经到位",
         "md_in_place_intro": "评估发现本需以下行动，但档案显示已经完成，因此未列入计划。",

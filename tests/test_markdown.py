@@ -304,7 +304,7 @@ def test_cli_markdown_to_stdout_and_bad_output(tmp_path):
 
 def test_readme_excerpts_are_from_the_real_reports():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## Markdown reports", 1)[1].split("\n## Commands", 1)[0]
+    section = readme.split("## Markdown reports", 1)[1].split("\n## Decisions", 1)[0]
     parts = section.split("````markdown\n")
     excerpts = [
         (re.findall(r"`(tests/golden/[\w.]+\.md)`", before)[-1], block.split("````", 1)[0])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from mcn_advisor.i18n import t as say
 from mcn_advisor.profile import Profile
 from mcn_advisor.render import decisions_markdown as md
 from mcn_advisor.render import json as json_report
-from tests.conftest import GOLDEN, PROFILES, example
+from tests.conftest import GOLDEN, PROFILES, ROOT, example
 from tests.test_golden import check
 from tests.test_markdown import (
     HOSTILE,
@@ -267,3 +268,18 @@ def test_cli_markdown_never_overwrites_an_input(tmp_path):
     assert Path(SMALL).read_text(encoding="utf-8") == before
     r = run("levers", SMALL, "-f", "markdown", "-o", str(tmp_path / "missing" / "levers.md"))
     assert r.exit_code == 2 and r.stderr.count("\n") == 1
+
+
+def test_readme_excerpt_is_from_the_real_document():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Decisions: what-if, levers and progress", 1)[1].split("### A worked decision")[
+        0
+    ]
+    before, block = section.split("````markdown\n", 1)
+    path = re.findall(r"`(tests/golden/[\w.]+\.md)`", before)[-1]
+    assert path == "tests/golden/levers_midsize_mcn_supply_services.en.md"
+    document = (ROOT / path).read_text(encoding="utf-8").splitlines()
+    excerpt = block.split("````", 1)[0].splitlines()
+    assert len(excerpt) > 3
+    for line in excerpt:
+        assert line in ("", "...") or line in document, line
