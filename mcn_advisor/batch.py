@@ -203,6 +203,7 @@ def safe_stem(parts: tuple[str, ...]) -> str:
     for i, part in enumerate(parts):
         if i == len(parts) - 1 and part.lower().endswith(".toml"):
             part = part[:-5]
+        part = part.strip("/\\")  # a root ("/") names no folder of ours
         if part in ("", ".", ".."):
             continue
         text = "".join(c if c.isalnum() or c in "-_." else "_" for c in unicodedata.normalize("NFC", part))

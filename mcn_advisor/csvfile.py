@@ -1,7 +1,8 @@
 """Profiles from a CSV file: one MCN per row, as exported from a survey or a spreadsheet.
 
 Columns are dotted profile fields (``agency.name``, ``clients.taobao_linked_share``)
-plus ``schema_version`` and ``as_of``; a blank cell leaves the field out. Each cell is
+plus ``schema_version`` and ``as_of``; a blank cell leaves the field out (a list
+field written ``none`` or ``-`` is an empty list). Each cell is
 converted by the kind the profile's ``FIELDS`` registry gives it, then every row is
 validated like a TOML profile, so errors read
 ``survey.csv:7: clients.taobao_linked_share: must be within 0..1``. Rows are numbered
@@ -30,6 +31,7 @@ _LEAF_HOME = {path.rsplit(".", 1)[1]: path for path in FIELDS}
 LIST_SEPARATORS = re.compile(r"[;,]")
 _TRUE = {"true", "yes", "y", "1", "是"}
 _FALSE = {"false", "no", "n", "0", "否"}
+_NO_ITEMS = {"none", "-", "无"}
 _GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 
 
@@ -128,6 +130,8 @@ def convert(text: str, kind: str) -> Any:
         low = text.lower()
         return True if low in _TRUE else False if low in _FALSE else text
     if kind == "list":
+        if text.lower() in _NO_ITEMS:
+            return []  # a blank cell means "not answered"; these say "none"
         return [part.strip() for part in LIST_SEPARATORS.split(text) if part.strip()]
     if kind == "date":
         try:

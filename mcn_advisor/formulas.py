@@ -180,28 +180,14 @@ def _binary(op: str, a: Compiled, b: Compiled) -> Compiled:
     cb: float | None = getattr(b, "value", None)
     if ca is not None and cb is not None:
         return _constant(fn(ca, cb))  # "(0.20 - 0.05)" is computed once, when the pack loads
-    if cb is not None:  # "x * 0.5", "x / 0.1": one call per evaluation instead of two
-        if op == "*":
-
-            def mul_const(v: Mapping[str, Any]) -> Value:
-                x = a(v)
-                return None if x is None else x * cb
-
-            return mul_const
+    if cb is not None:  # "x * 0.5", "1 - x": one closure call per evaluation instead of two
 
         def right_const(v: Mapping[str, Any]) -> Value:
             x = a(v)
             return None if x is None else fn(x, cb)
 
         return right_const
-    if ca is not None:  # "0.1 * x", "1 - x"
-        if op == "*":
-
-            def const_mul(v: Mapping[str, Any]) -> Value:
-                y = b(v)
-                return None if y is None else ca * y
-
-            return const_mul
+    if ca is not None:
 
         def left_const(v: Mapping[str, Any]) -> Value:
             y = b(v)
