@@ -18,12 +18,14 @@ One bad profile never stops the others: it becomes a ``Failure`` naming its file
 from __future__ import annotations
 
 import collections
+import contextlib
 import datetime as dt
 import glob
 import hashlib
 import multiprocessing
 import os
 import signal
+import threading
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -33,7 +35,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 from mcn_advisor import csvfile
 from mcn_advisor.engine import Evaluation, evaluate, explain
 from mcn_advisor.errors import InputError
-from mcn_advisor.files import write_atomic
+from mcn_advisor.files import leftover_temps, write_atomic
 from mcn_advisor.loader import load_profile, profile_from_data
 from mcn_advisor.policy import SEVERITY_RANK, Pack, Text, builtin_pack
 
@@ -195,6 +197,10 @@ class ReportNames:
             name = f"{base}-{n}"
         self._used.add(_fold(name))
         return name
+
+    def issued(self, stem: str) -> bool:
+        """Whether ``stem`` was handed out (or reserved) by this instance."""
+        return _fold(stem) in self._used
 
 
 def safe_stem(parts: tuple[str, ...]) -> str:
@@ -421,14 +427,10 @@ def _init_worker(settings: Settings) -> None:
     global _settings
     _settings = settings
     builtin_pack()  # once per process, before the first profile
-    # The parent decides what Ctrl-C means; a terminated worker unwinds, so that
-    # write_atomic removes its temporary file instead of leaving half a report.
+    # Ctrl-C reaches every process of the terminal's group: the parent alone decides
+    # what it means, and ends the workers with SIGTERM (see run).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, _exit)
-
-
-def _exit(signum: int, frame: Any) -> None:
-    raise SystemExit(128 + signum)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def assess_one(task: _Task, settings: Settings | None = None) -> Result | Failure:
@@ -505,16 +507,61 @@ def run(
     tally = Tally(pack, settings.fail_on, tuple(settings.formats) if settings.out_dir else ())
     jobs = min(jobs or default_jobs(plan.total), max(1, plan.total))
     stream = tasks(plan, names)
-    if jobs == 1:
-        for task in stream:
-            tally.add(assess_one(task, settings))
-            if on_result:
-                on_result()
-        return tally.summary()
+    try:
+        if jobs == 1:
+            with _interrupt_between_profiles() as interrupted:
+                for task in stream:
+                    tally.add(assess_one(task, settings))
+                    if on_result:
+                        on_result()
+                    if interrupted():
+                        raise KeyboardInterrupt
+        else:
+            _in_pool(stream, settings, jobs, max(1, min(64, plan.total // (jobs * 8))), tally, on_result)
+    except BaseException:
+        if settings.out_dir is not None and names is not None:
+            _remove_partial_reports(settings.out_dir, names)
+        raise
+    return tally.summary()
+
+
+@contextlib.contextmanager
+def _interrupt_between_profiles() -> Iterator[Callable[[], bool]]:
+    """Let Ctrl-C finish the profile in hand, then stop (a second Ctrl-C stops at once).
+
+    An interrupt in the middle of rendering would surface as a serialisation error
+    from inside pydantic rather than as a clean stop.
+    """
+    if threading.current_thread() is not threading.main_thread() or (
+        signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+    ):
+        yield lambda: False
+        return
+    asked: list[bool] = []
+
+    def ask(signum: int, frame: Any) -> None:
+        if asked:
+            raise KeyboardInterrupt
+        asked.append(True)
+
+    signal.signal(signal.SIGINT, ask)
+    try:
+        yield lambda: bool(asked)
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def _in_pool(
+    stream: Iterator[_Task],
+    settings: Settings,
+    jobs: int,
+    chunk: int,
+    tally: Tally,
+    on_result: Callable[[], None] | None,
+) -> None:
     # fork shares the loaded pack and modules with the workers; elsewhere they load their own.
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
-    chunk = max(1, min(64, plan.total // (jobs * 8)))
     pool = ctx.Pool(jobs, initializer=_init_worker, initargs=(settings,))
     try:
         for item in pool.imap(assess_one, stream, chunksize=chunk):
@@ -523,11 +570,17 @@ def run(
                 on_result()
         pool.close()
     except BaseException:
-        pool.terminate()
+        pool.terminate()  # SIGTERM: a worker may die mid-write; run() removes what it left
         raise
     finally:
         pool.join()
-    return tally.summary()
+
+
+def _remove_partial_reports(out_dir: Path, names: ReportNames) -> None:
+    """Remove the temporary files of reports this run was writing when it was stopped."""
+    for temp, target in leftover_temps(out_dir):
+        if names.issued(os.path.splitext(target)[0]):
+            temp.unlink(missing_ok=True)
 
 
 def prepare_out_dir(out_dir: Path, plan: Plan) -> None:

@@ -7,6 +7,7 @@ import io
 import json
 import os
 import re
+import signal
 import sys
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from mcn_advisor.cli import app
 from mcn_advisor.engine import assess
 from mcn_advisor.render import summary as render
 from mcn_advisor.tomlfile import parse_toml
-from tests.conftest import AS_OF, GOOD, PROFILES, example
+from tests.conftest import AS_OF, GOOD, PROFILES, ROOT, example
 
 runner = CliRunner()
 DATE = AS_OF.isoformat()
@@ -452,7 +453,7 @@ def test_ctrl_c_keeps_written_reports_whole_and_leaves_no_temp_file(tmp_path, jo
         nonlocal done
         done += 1
         if done == 5:
-            raise KeyboardInterrupt
+            os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C, as the terminal sends it
 
     plan = batch.discover([tmp_path], exclude=out)
     cfg = settings(out_dir=out, formats=batch.report_renderers())
@@ -486,3 +487,21 @@ def test_progress_bar_only_on_a_terminal(monkeypatch):
 def test_default_jobs():
     assert batch.default_jobs(10) == 1
     assert batch.default_jobs(10_000) == len(os.sched_getaffinity(0))
+
+
+def test_the_readme_example_is_real_output(monkeypatch):
+    section = (ROOT / "README.md").read_text(encoding="utf-8").split("## Batch: a portfolio at once", 1)[1]
+    block = re.search(r"```text\n(PORTFOLIO SUMMARY\n.*?)```", section, flags=re.S).group(1)
+    monkeypatch.chdir(ROOT)
+    out = run("profiles/", "--as-of", DATE).stdout.splitlines()
+    for line in block.splitlines():
+        assert line == "..." or line in out, line
+
+
+def test_a_stopped_run_removes_only_its_own_temporary_files(tmp_path):
+    names = batch.ReportNames()
+    names.assign(("a.toml",))
+    for name in (".a.json.k2j4_x9q.tmp", ".a.md.abcdefgh.tmp", ".b.json.abcdefgh.tmp", "a.json", ".a.json"):
+        (tmp_path / name).write_text("x", encoding="utf-8")
+    batch._remove_partial_reports(tmp_path, names)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".a.json", ".b.json.abcdefgh.tmp", "a.json"]
