@@ -28,7 +28,7 @@ _SPREADSHEET_FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 def _clean(text: str) -> str:
     """User text on one line: control characters would break a row or the terminal."""
-    return _CONTROL.sub(" ", text)
+    return text if text.isprintable() else _CONTROL.sub(" ", text)
 
 
 def _reports(s: Summary, row: Result) -> list[str]:
@@ -41,17 +41,24 @@ def _headline(s: Summary, lang: str) -> str:
     return f"{counts} · {date} · {t(lang, 'policy', id=s.policy_id, version=s.policy_version)}"
 
 
-def _profile_cells(s: Summary, row: Result, lang: str) -> list[str]:
-    cells = [
-        f"{row.score:.1f}",
-        t(lang, f"band_{row.band}"),
-        _clean(row.name),
-        money(row.gmv_at_risk, lang),
-        money(row.revenue_at_risk, lang),
-        row.findings[0] if row.findings else "",
-    ]
-    if s.as_of is None:
-        cells.append(row.as_of.isoformat())
+def _profile_cells(s: Summary, lang: str) -> Callable[[Result], list[str]]:
+    """A row's cells as text (a function, so words are looked up once for all rows)."""
+    bands = {b: t(lang, f"band_{b}") for b in s.bands}
+    dated = s.as_of is None
+
+    def cells(row: Result) -> list[str]:
+        out = [
+            f"{row.score:.1f}",
+            bands[row.band],
+            _clean(row.name),
+            money(row.gmv_at_risk, lang),
+            money(row.revenue_at_risk, lang),
+            row.findings[0] if row.findings else "",
+        ]
+        if dated:
+            out.append(row.as_of.isoformat())
+        return out
+
     return cells
 
 
@@ -139,10 +146,12 @@ def table(s: Summary, lang: str = "en") -> str:
     if s.rows:
         head = [*_profile_headers(s, lang), t(lang, "batch_source")]
 
+        profile_cells = _profile_cells(s, lang)
+
         def rows() -> Iterator[list[str]]:
             yield head
             for r in s.rows:
-                cells = _profile_cells(s, r, lang)
+                cells = profile_cells(r)
                 cells[2] = _cut(cells[2], NAME_WIDTH)
                 cells.append(_clean(r.source))
                 yield cells
@@ -323,8 +332,9 @@ def markdown(s: Summary, lang: str = "en") -> str:
     if s.rows:
         headers = [*_profile_headers(s, lang), t(lang, "batch_source")]
         rows = []
+        profile_cells = _profile_cells(s, lang)
         for r in s.rows:
-            cells = _profile_cells(s, r, lang)
+            cells = profile_cells(r)
             cells[2] = _md(cells[2])
             cells.append(_code(r.source))
             if s.report_formats:
