@@ -596,6 +596,8 @@ def prepare_out_dir(out_dir: Path, plan: Plan) -> None:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"{out_dir}: cannot create the folder ({exc.strerror or exc})") from None
+    if not os.access(out_dir, os.W_OK | os.X_OK):  # say it once, not once per profile
+        raise InputError(f"{out_dir}: cannot write there (permission denied)")
 
 
 def write_summaries(out_dir: Path, summary: Summary, lang: str) -> list[Path]:

@@ -1,5 +1,6 @@
 """Profiles from a CSV file: one MCN per row, as exported from a survey or a spreadsheet.
 
+Cells are separated by commas, semicolons or tabs, whichever the header uses.
 Columns are dotted profile fields (``agency.name``, ``clients.taobao_linked_share``)
 plus ``schema_version`` and ``as_of``; a blank cell leaves the field out (a list
 field written ``none`` or ``-`` is an empty list). Each cell is
@@ -29,6 +30,7 @@ TOP_LEVEL = {"schema_version": "number", "as_of": "date"}
 COLUMNS: dict[str, str] = {**TOP_LEVEL, **{path: spec.kind for path, spec in FIELDS.items()}}
 _LEAF_HOME = {path.rsplit(".", 1)[1]: path for path in FIELDS}
 LIST_SEPARATORS = re.compile(r"[;,]")
+DELIMITERS = (",", ";", "\t")  # the first that is commonest in the header wins
 _TRUE = {"true", "yes", "y", "1", "是"}
 _FALSE = {"false", "no", "n", "0", "否"}
 _NO_ITEMS = {"none", "-", "无"}
@@ -53,7 +55,10 @@ def read_rows(path: Path, label: str | None = None) -> Iterator[Row]:
     """
     name = label or str(path)
     text = read_text(path, ProfileError)
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    header_line = text.split("\n", 1)[0]
+    # Spreadsheets in many locales export ";" and survey tools often tab: the header tells.
+    delimiter = max(DELIMITERS, key=header_line.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     header = _header(reader, name)
     number = 1
     while True:

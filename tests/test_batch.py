@@ -505,3 +505,15 @@ def test_a_stopped_run_removes_only_its_own_temporary_files(tmp_path):
         (tmp_path / name).write_text("x", encoding="utf-8")
     batch._remove_partial_reports(tmp_path, names)
     assert sorted(p.name for p in tmp_path.iterdir()) == [".a.json", ".b.json.abcdefgh.tmp", "a.json"]
+
+
+@pytest.mark.parametrize("sep", [";", "\t"])
+def test_csv_exported_with_semicolons_or_tabs(tmp_path, sep):
+    path = tmp_path / "survey.csv"
+    rows = [["agency.name", "agency.monthly_gmv_cny", "platform_mix.douyin_live", "supply_chain.partners"]]
+    rows.append(["Acme, Ltd", "1000000", "1", "suning,jd"])
+    path.write_text(
+        "\n".join(sep.join(r if sep == "\t" else [f'"{c}"' for c in r]) for r in rows), encoding="utf-8"
+    )
+    s = summarise(path)
+    assert not s.failures and [r.name for r in s.rows] == ["Acme, Ltd"]
