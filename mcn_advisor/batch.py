@@ -20,9 +20,8 @@ from __future__ import annotations
 import collections
 import contextlib
 import datetime as dt
+import functools
 import glob
-import hashlib
-import multiprocessing
 import os
 import signal
 import threading
@@ -220,6 +219,8 @@ def safe_stem(parts: tuple[str, ...]) -> str:
     if stem.split(".")[0].lower() in _RESERVED:
         stem = "_" + stem
     if len(stem) > STEM_MAX:
+        import hashlib
+
         digest = hashlib.sha1("/".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:8]
         stem = f"{stem[: STEM_MAX - 9]}-{digest}"
     return stem
@@ -450,7 +451,7 @@ def assess_one(task: _Task, settings: Settings | None = None) -> Result | Failur
             _write_reports(ev, pack, cfg, task.report)
     except InputError as exc:
         return Failure(task.source, tuple(exc.problems))
-    return _result(ev, task.source, task.report if cfg.out_dir is not None else None)
+    return _result(ev, pack, task.source, task.report if cfg.out_dir is not None else None)
 
 
 def _write_reports(ev: Evaluation, pack: Pack, cfg: Settings, stem: str) -> None:
@@ -460,20 +461,28 @@ def _write_reports(ev: Evaluation, pack: Pack, cfg: Settings, stem: str) -> None
         write_atomic(cfg.out_dir / f"{stem}.{ext}", render(assessment, cfg.lang))
 
 
-def _result(ev: Evaluation, source: str, report: str | None) -> Result:
-    risks = [c.rule for c in ev.held() if c.rule.kind == "risk"]
+@functools.lru_cache(maxsize=4)
+def _risk_rules(pack: Pack) -> tuple[tuple[str, int], ...]:
+    """The pack's risk rules (id, severity rank) in the order ``Evaluation.held`` gives."""
+    rules = sorted((c.rule for c in pack.rules), key=lambda r: (-SEVERITY_RANK[r.severity], r.id))
+    return tuple((r.id, SEVERITY_RANK[r.severity]) for r in rules if r.kind == "risk")
+
+
+def _result(ev: Evaluation, pack: Pack, source: str, report: str | None) -> Result:
+    held = {c.rule.id for c, outcome, _ in ev.outcomes if outcome}
+    risks = [(rule_id, rank) for rule_id, rank in _risk_rules(pack) if rule_id in held]
     gmv, revenue = ev.at_risk()
     return Result(
-        source=source,
-        name=ev.agency,
-        as_of=ev.as_of,
-        score=ev.score,
-        band=ev.band,
-        gmv_at_risk=gmv,
-        revenue_at_risk=revenue,
-        findings=tuple(r.id for r in risks),
-        worst=SEVERITY_RANK[risks[0].severity] if risks else -1,
-        report=report,
+        source,
+        ev.agency,
+        ev.as_of,
+        ev.score,
+        ev.band,
+        gmv,
+        revenue,
+        tuple(rule_id for rule_id, _ in risks),
+        risks[0][1] if risks else -1,
+        report,
     )
 
 
@@ -559,6 +568,8 @@ def _in_pool(
     tally: Tally,
     on_result: Callable[[], None] | None,
 ) -> None:
+    import multiprocessing  # only a batch that uses processes pays for the import
+
     # fork shares the loaded pack and modules with the workers; elsewhere they load their own.
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
