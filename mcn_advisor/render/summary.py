@@ -127,15 +127,16 @@ def _align(rows: Callable[[], Iterable[list[str]]], align: str, gap: str = "  ")
     widths = [0] * len(align)
     for r in rows():
         for i, cell in enumerate(r):
-            w = _width(cell)
+            w = len(cell) if cell.isascii() else cell_len(cell)  # _width, inlined: runs per cell
             if w > widths[i]:
                 widths[i] = w
+    right = [a == "r" for a in align]
     lines = []
     for r in rows():
         cells = []
         for i, cell in enumerate(r):
-            pad = " " * (widths[i] - _width(cell))
-            cells.append(pad + cell if align[i] == "r" else cell + pad)
+            pad = " " * (widths[i] - (len(cell) if cell.isascii() else cell_len(cell)))
+            cells.append(pad + cell if right[i] else cell + pad)
         lines.append(gap.join(cells).rstrip())
     return lines
 
