@@ -1,16 +1,17 @@
 """Benchmark: `mcn-advisor batch` against the floor of merely reading, parsing and validating.
 
 Generates N varied, valid profiles (seeded, so every run sees the same files) in a
-temporary folder, then times, each as a fresh process and best of --repeat runs:
+temporary folder, then times, each as a fresh process, in --repeat rounds:
 
 - floor: one process walks the folder and loads every profile (read + TOML parse +
   validation), nothing else;
 - batch --jobs 1 and --jobs 2: the summary only (no --out-dir), table to /dev/null;
 - optionally batch --out-dir (one JSON report per profile plus the summaries).
 
-It prints wall seconds, profiles per second, the ratio to the floor and the peak RSS
-of the largest process (the batch parent or one of its workers), and finally the
-RSS growth from the smallest to the largest N.
+It prints the best wall seconds, profiles per second, the ratio to the floor (the
+median over rounds of each run's time over the floor's time in the same round) and
+the peak RSS of the largest process (the batch parent or one of its workers), and
+finally the RSS growth from the smallest to the largest N.
 
     python benchmarks/batch.py                      # N = 2,000 and 10,000
     python benchmarks/batch.py --sizes 500 --repeat 1 --reports
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -173,11 +175,11 @@ def timed(cmd: list[str]) -> tuple[float, int]:
     return wall, usage.ru_maxrss
 
 
-def best(runs: dict[str, list[str]], repeat: int) -> dict[str, tuple[float, int]]:
-    """Best wall time and highest peak RSS of each command, runs interleaved.
+def rounds(runs: dict[str, list[str]], repeat: int) -> dict[str, list[tuple[float, int]]]:
+    """Each command ``repeat`` times, taking turns: floor, jobs 1, jobs 2, floor, ...
 
-    Taking turns (floor, jobs 1, jobs 2, floor, ...) spreads any load from other
-    processes on the machine evenly over the commands being compared.
+    On a shared machine the speed drifts from one minute to the next; commands run
+    back to back in one round see the same machine, so their ratio is what to compare.
     """
     for cmd in runs.values():
         timed(cmd)  # warm-up: file cache and bytecode
@@ -185,21 +187,22 @@ def best(runs: dict[str, list[str]], repeat: int) -> dict[str, tuple[float, int]
     for _ in range(repeat):
         for label, cmd in runs.items():
             seen[label].append(timed(cmd))
-    return {label: (min(r[0] for r in rs), max(r[1] for r in rs)) for label, rs in seen.items()}
+    return seen
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[2000, 10000])
-    ap.add_argument("--repeat", type=int, default=5, help="best of this many runs [5]")
+    ap.add_argument("--repeat", type=int, default=7, help="rounds of runs [7]")
     ap.add_argument("--reports", action="store_true", help="also time --out-dir (JSON reports)")
     args = ap.parse_args()
     py = sys.executable
     rss: dict[str, dict[int, int]] = {}
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(
-        f"python {sys.version.split()[0]}, {os.cpu_count()} cores, load average {load}; best of {args.repeat}"
+        f"python {sys.version.split()[0]}, {os.cpu_count()} cores, load average {load}; {args.repeat} rounds"
     )
+    print("seconds: the best round; vs floor: the median, over rounds, of the run's time / the floor's")
     print(f"{'N':>6}  {'run':<22} {'seconds':>8} {'profiles/s':>11} {'vs floor':>9} {'peak RSS':>9}")
     for n in args.sizes:
         with tempfile.TemporaryDirectory(prefix="mcn-bench-") as tmp:
@@ -213,13 +216,15 @@ def main() -> None:
             }
             if args.reports:
                 runs["batch --out-dir -j 2"] = [*batch, "--jobs", "2", "--out-dir", str(Path(tmp, "out"))]
-            floor = None
-            for label, (wall, kib) in best(runs, args.repeat).items():
-                floor = floor or wall
+            seen = rounds(runs, args.repeat)
+            floor = [wall for wall, _ in seen["floor (parse+validate)"]]
+            for label, results in seen.items():
+                wall = min(w for w, _ in results)
+                kib = max(k for _, k in results)
+                ratio = statistics.median(w / f for (w, _), f in zip(results, floor, strict=True))
                 rss.setdefault(label, {})[n] = kib
                 print(
-                    f"{n:>6}  {label:<22} {wall:>8.2f} {n / wall:>11,.0f} {wall / floor:>8.2f}x "
-                    f"{kib / 1024:>7.0f}MB"
+                    f"{n:>6}  {label:<22} {wall:>8.2f} {n / wall:>11,.0f} {ratio:>8.2f}x {kib / 1024:>7.0f}MB"
                 )
     if len(args.sizes) > 1:
         lo, hi = min(args.sizes), max(args.sizes)

@@ -462,15 +462,15 @@ def _write_reports(ev: Evaluation, pack: Pack, cfg: Settings, stem: str) -> None
 
 
 @functools.lru_cache(maxsize=4)
-def _risk_rules(pack: Pack) -> tuple[tuple[str, int], ...]:
-    """The pack's risk rules (id, severity rank) in the order ``Evaluation.held`` gives."""
-    rules = sorted((c.rule for c in pack.rules), key=lambda r: (-SEVERITY_RANK[r.severity], r.id))
-    return tuple((r.id, SEVERITY_RANK[r.severity]) for r in rules if r.kind == "risk")
+def _risk_rules(pack: Pack) -> tuple[tuple[int, str, int], ...]:
+    """The pack's risk rules in the order ``Evaluation.held`` gives: (identity, id, severity rank)."""
+    rules = sorted(pack.rules, key=lambda c: (-SEVERITY_RANK[c.rule.severity], c.rule.id))
+    return tuple((id(c), c.rule.id, SEVERITY_RANK[c.rule.severity]) for c in rules if c.rule.kind == "risk")
 
 
 def _result(ev: Evaluation, pack: Pack, source: str, report: str | None) -> Result:
-    held = {c.rule.id for c, outcome, _ in ev.outcomes if outcome}
-    risks = [(rule_id, rank) for rule_id, rank in _risk_rules(pack) if rule_id in held]
+    held = {id(c) for c, outcome, _ in ev.outcomes if outcome}
+    risks = [(rule_id, rank) for key, rule_id, rank in _risk_rules(pack) if key in held]
     gmv, revenue = ev.at_risk()
     return Result(
         source,

@@ -91,7 +91,8 @@ def evaluate(profile: Profile, pack: Pack, as_of: dt.date) -> Evaluation:
     score = 0.0
     for factor, run, saturation, weight in plan.factors:
         raw = run(values) or 0.0
-        value = min(1.0, max(0.0, raw / saturation))
+        value = raw / saturation
+        value = (value if value < 1.0 else 1.0) if value > 0.0 else 0.0  # min(1, max(0, v)), inlined
         factors.append((factor, raw, value))
         score += value * weight
     score = round(score, 1)
