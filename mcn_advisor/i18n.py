@@ -232,7 +232,7 @@ CATALOGUE["en"].update(
 CATALOGUE["zh"].update(
     {
         "batch_title": "组合汇总",
-        "batch_counts": "已评估 {assessed} 个,失败 {failed} 个",
+        "batch_counts": "已评估 {assessed} 个，失败 {failed} 个",
         "batch_as_of_each": "评估日期以各档案自身为准",
         "batch_score": "得分",
         "batch_band": "等级",
@@ -253,6 +253,6 @@ CATALOGUE["zh"].update(
         "batch_common": "最常见的发现",
         "batch_profiles": "档案数",
         "batch_share": "占比",
-        "batch_failures": "失败({count})",
+        "batch_failures": "失败（{count}）",
     }
 )
