@@ -8,11 +8,13 @@ that ``--help`` and ``--version`` start fast.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import os
 import shutil
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
@@ -519,3 +521,119 @@ def main() -> None:
         # The reader went away (e.g. `| head`): stop quietly.
         sys.stderr.close()
         sys.exit(0)
+
+
+# --- batch: a portfolio of profiles --------------------------------------------------
+
+
+@contextlib.contextmanager
+def _progress(total: int) -> Iterator[Callable[[], None] | None]:
+    """A progress bar on stderr when it is a terminal; nothing otherwise."""
+    if total < 2 or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    # No refresh thread (auto_refresh=False): worker processes are forked while it runs.
+    bar = Progress(
+        TextColumn("assessing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+        auto_refresh=False,
+    )
+    task = bar.add_task("assessing", total=total)
+    last = 0.0
+
+    def tick() -> None:
+        nonlocal last
+        bar.advance(task)
+        now = time.monotonic()
+        if now - last >= 0.1:
+            bar.refresh()
+            last = now
+
+    with bar:
+        yield tick
+
+
+@app.command()
+@user_errors
+def batch(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Profiles (TOML), folders (every *.toml below), globs, or CSV files with one MCN per row.",
+            metavar="PATH",
+            show_default=False,
+        ),
+    ],
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--out-dir",
+            "-o",
+            help="Also write one report per profile and summary.json/.csv/.md into this folder.",
+            show_default=False,
+        ),
+    ] = None,
+    fmt: Annotated[
+        Literal["table", "json", "csv", "markdown"],
+        typer.Option("--format", "-f", help="Format of the summary on stdout."),
+    ] = "table",
+    fail_on: Annotated[
+        Severity | None,
+        typer.Option(
+            "--fail-on",
+            help="Exit 1 when any profile has a risk finding of this severity or higher.",
+            show_default=False,
+        ),
+    ] = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs",
+            "-j",
+            min=1,
+            metavar="N",
+            help="Processes to assess with [default: every core for 200 profiles or more, else 1].",
+            show_default=False,
+        ),
+    ] = None,
+    as_of: AsOf = None,
+    lang: LangOpt = "en",
+    packs: PolicyOpt = None,
+) -> None:
+    """Assess a portfolio of profiles: one summary, optional reports, a CI-style exit code."""
+    from mcn_advisor import batch as portfolio
+    from mcn_advisor.render import summary as render
+
+    date = _parse_date(as_of)
+    plan = portfolio.discover(paths, exclude=out_dir)
+    for note in plan.notes:
+        typer.echo(f"note: {note}", err=True)
+    settings = portfolio.Settings(
+        today=dt.date.today(),
+        as_of=date,
+        lang=lang,
+        out_dir=out_dir,
+        formats=portfolio.report_renderers() if out_dir is not None else {},
+        fail_on=fail_on,
+        packs=tuple(packs or ()),
+    )
+    with _progress(plan.total) as tick:
+        result = portfolio.run(plan, settings, jobs=jobs, on_result=tick)
+    if out_dir is not None:
+        portfolio.write_summaries(out_dir, result, lang)
+    _emit(render.FORMATS[fmt](result, lang), None)
+    tally = f"{result.assessed:,} assessed, {len(result.failures):,} failed"
+    if fail_on:
+        tally += f", {result.failing:,} with a finding at or above {fail_on}"
+    if out_dir is not None:
+        tally += f"; reports in {out_dir}"
+    typer.echo(tally, err=True)
+    if result.exit_code:
+        raise typer.Exit(result.exit_code)

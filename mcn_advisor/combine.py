@@ -34,7 +34,15 @@ from typing import Any
 
 from mcn_advisor import acceptance
 from mcn_advisor.assessment import Assessment, Exposure, Impact, Plan
-from mcn_advisor.engine import assess, assumptions_for, confidence_for, evaluate, explain, summary_of
+from mcn_advisor.engine import (
+    Evaluation,
+    assess,
+    assumptions_for,
+    confidence_for,
+    evaluate,
+    explain,
+    summary_of,
+)
 from mcn_advisor.policy import SEVERITY_RANK, Pack
 from mcn_advisor.profile import Profile
 
@@ -46,7 +54,13 @@ def assess_all(profile: Profile, packs: Sequence[Pack], as_of: dt.date) -> Asses
     if len(packs) == 1:
         return assess(profile, packs[0], as_of)
     acceptance.check(profile, packs)
-    evaluations = [evaluate(profile, pack, as_of) for pack in packs]
+    return explain_all([evaluate(profile, pack, as_of) for pack in packs], packs)
+
+
+def explain_all(evaluations: Sequence[Evaluation], packs: Sequence[Pack]) -> Assessment:
+    """The one assessment of a profile's evaluations against ``packs`` (same order)."""
+    if len(packs) == 1:
+        return explain(evaluations[0], packs[0])
     parts = [explain(ev, pack) for ev, pack in zip(evaluations, packs, strict=True)]
     fields_read = frozenset().union(*(p.fields_read for p in packs))
     return merge(parts, fields_read, evaluations[0].missing, evaluations[0].values)

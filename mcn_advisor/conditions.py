@@ -195,8 +195,11 @@ def compile_condition(node: Any) -> Evaluator:
 
         return negate
     is_all = isinstance(node, All)
-    children = [compile_condition(c) for c in (node.all if is_all else node.any)]
     decisive = not is_all  # the result that settles the node: False for ALL, True for ANY
+    nodes = node.all if is_all else node.any
+    if all(isinstance(c, Test) for c in nodes):
+        return _compile_tests(nodes, decisive)
+    children = [compile_condition(c) for c in nodes]
 
     def combine(values: Mapping[str, Any], unknown: Any, trace: Trace) -> bool | None:
         results = [child(values, unknown, trace) for child in children]
@@ -210,15 +213,26 @@ def compile_condition(node: Any) -> Evaluator:
 
 
 def _compile_test(test: Test) -> Evaluator:
-    compare, field, expected = _COMPARE[test.op], test.field, test.value
+    return _compile_tests([test], decisive=False)  # a lone test is an ALL of one
+
+
+def _compile_tests(tests: list[Test], decisive: bool) -> Evaluator:
+    """An ALL (``decisive`` False) or ANY (True) of plain tests, run in one loop: rules
+    are mostly such lists, and one call per node instead of one per test counts in a batch."""
+    specs = tuple((t, t.field, _COMPARE[t.op], t.value) for t in tests)
 
     def run(values: Mapping[str, Any], unknown: Any, trace: Trace) -> bool | None:
-        if field in unknown:
-            trace.append((test, None, None))
-            return None
-        actual = values[field]
-        held = bool(compare(actual, expected))
-        trace.append((test, actual, held))
-        return held
+        settled = unsure = False
+        for test, field, compare, expected in specs:
+            if field in unknown:
+                trace.append((test, None, None))
+                unsure = True
+                continue
+            actual = values[field]
+            held = bool(compare(actual, expected))
+            trace.append((test, actual, held))
+            if held is decisive:
+                settled = True
+        return decisive if settled else None if unsure else not decisive
 
     return run

@@ -81,6 +81,12 @@ class Evaluation:
             key=lambda c: (-SEVERITY_RANK[c.rule.severity], c.rule.id),
         )
 
+    def at_risk(self) -> tuple[float, float]:
+        """Monthly GMV and agency revenue at risk, rounded as every report shows them."""
+        return _money(self.values["metric.gmv_at_risk_cny_monthly"]), _money(
+            self.values["metric.revenue_at_risk_cny_monthly"]
+        )
+
 
 def evaluate(profile: Profile, pack: Pack, as_of: dt.date) -> Evaluation:
     """Compute the metrics, the exposure score and every rule's outcome, with traces.
@@ -90,27 +96,27 @@ def evaluate(profile: Profile, pack: Pack, as_of: dt.date) -> Evaluation:
     """
     values, missing = flatten(profile)
     unknown: set[str] = set(missing)
-    for metric, formula in pack.metrics:
-        name = f"metric.{metric.id}"
-        value = values[name] = formula.evaluate(values)
-        if value is None or not pack.metric_inputs[metric.id].isdisjoint(missing):
+    plan = _plan(pack)
+    for name, run, inputs in plan.metrics:
+        value = values[name] = run(values)
+        if value is None or not inputs.isdisjoint(missing):
             unknown.add(name)
     factors: list[tuple[Factor, float, float]] = []
     score = 0.0
-    for factor, formula in pack.factors:
-        raw = formula.evaluate(values) or 0.0
-        value = min(1.0, max(0.0, raw / factor.saturation))
+    for factor, run, saturation, weight in plan.factors:
+        raw = run(values) or 0.0
+        value = raw / saturation
+        value = (value if value < 1.0 else 1.0) if value > 0.0 else 0.0  # min(1, max(0, v)), inlined
         factors.append((factor, raw, value))
-        score += value * factor.weight
+        score += value * weight
     score = round(score, 1)
     band = _band(score, pack.model.scoring)
     outcomes: list[tuple[CompiledRule, bool | None, Trace]] = []
-    for compiled in pack.rules:
-        until = compiled.rule.until
-        if until and as_of >= pack.events[until].date:
+    for compiled, run, until in plan.rules:
+        if until is not None and as_of >= until:
             continue  # the step it warns of has been overtaken by a later one
         trace: Trace = []
-        outcomes.append((compiled, compiled.evaluate(values, unknown, trace), trace))
+        outcomes.append((compiled, run(values, unknown, trace), trace))
     return Evaluation(
         agency=profile.agency.name,
         as_of=as_of,
@@ -122,6 +128,26 @@ def evaluate(profile: Profile, pack: Pack, as_of: dt.date) -> Evaluation:
         band=band,
         outcomes=outcomes,
         accepted=acceptance.by_rule(profile),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What ``evaluate`` runs for a pack, unpacked once so the hot loop reads no models."""
+
+    metrics: tuple[tuple[str, Any, frozenset[str]], ...]  # metric.<id>, formula, fields behind it
+    factors: tuple[tuple[Factor, Any, float, float], ...]  # factor, formula, saturation, weight
+    rules: tuple[tuple[CompiledRule, Any, dt.date | None], ...]  # rule, condition, until date
+
+
+@functools.lru_cache(maxsize=16)
+def _plan(pack: Pack) -> _Plan:
+    return _Plan(
+        metrics=tuple((f"metric.{m.id}", f.evaluate, pack.metric_inputs[m.id]) for m, f in pack.metrics),
+        factors=tuple((x, f.evaluate, x.saturation, x.weight) for x, f in pack.factors),
+        rules=tuple(
+            (c, c.evaluate, pack.events[c.rule.until].date if c.rule.until else None) for c in pack.rules
+        ),
     )
 
 
@@ -170,7 +196,7 @@ def explain(ev: Evaluation, pack: Pack) -> Assessment:
         )
         for e in pack.model.events
     ]
-    gmv_at_risk = _money(values["metric.gmv_at_risk_cny_monthly"])
+    gmv_at_risk, revenue_at_risk = ev.at_risk()
     m = pack.model
     return Assessment(
         agency=ev.agency,
@@ -179,7 +205,7 @@ def explain(ev: Evaluation, pack: Pack) -> Assessment:
         exposure=exposure,
         impact=Impact(
             gmv_at_risk_cny_monthly=gmv_at_risk,
-            revenue_at_risk_cny_monthly=_money(values["metric.revenue_at_risk_cny_monthly"]),
+            revenue_at_risk_cny_monthly=revenue_at_risk,
             figures=_figures(ev, pack),
         ),
         findings=findings,
@@ -214,8 +240,8 @@ def explain(ev: Evaluation, pack: Pack) -> Assessment:
                 title=m.pack.title,
                 score=exposure.score,
                 band=exposure.band,
-                gmv_at_risk_cny_monthly=_money(values["metric.gmv_at_risk_cny_monthly"]),
-                revenue_at_risk_cny_monthly=_money(values["metric.revenue_at_risk_cny_monthly"]),
+                gmv_at_risk_cny_monthly=gmv_at_risk,
+                revenue_at_risk_cny_monthly=revenue_at_risk,
                 headline=True,
             )
         ],

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from mcn_advisor.errors import InputError
@@ -43,3 +45,18 @@ def write_atomic(path: Path, text: str, *, protect: tuple[Path, ...] = ()) -> No
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+_TEMP = re.compile(r"^\.(?P<target>.+)\.[A-Za-z0-9_]+\.tmp$")
+
+
+def leftover_temps(folder: Path) -> Iterator[tuple[Path, str]]:
+    """Temporary files of ``write_atomic`` in ``folder``, each with the file it was writing.
+
+    Only a process killed mid-write leaves one; whoever killed it removes them.
+    """
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            m = _TEMP.match(entry.name)
+            if m and entry.is_file(follow_symlinks=False):
+                yield Path(entry.path), m["target"]

@@ -99,23 +99,27 @@ class _Parser:
         return tok
 
     def formula(self) -> Compiled:
-        left = self.term()
+        first = self.term()
+        rest: list[tuple[str, Compiled]] = []
         while self._peek() in ("+", "-"):
             op = self._take()[1]
-            left = _binary(op, left, self.term())
-        return left
+            rest.append((op, self.term()))
+        return _chain(first, rest)
 
     def term(self) -> Compiled:
-        left = self.unary()
+        first = self.unary()
+        rest: list[tuple[str, Compiled]] = []
         while self._peek() in ("*", "/"):
             op = self._take()[1]
-            left = _binary(op, left, self.unary())
-        return left
+            rest.append((op, self.unary()))
+        return _chain(first, rest)
 
     def unary(self) -> Compiled:
         if self._peek() == "-":
             self._take()
             inner = self.unary()
+            if hasattr(inner, "value"):
+                return _constant(-inner.value)  # type: ignore[attr-defined]
 
             def neg(v: Mapping[str, Any]) -> Value:
                 x = inner(v)
@@ -127,8 +131,7 @@ class _Parser:
     def atom(self) -> Compiled:
         kind, tok = self._take()
         if kind == "num":
-            const = float(tok.replace("_", ""))
-            return lambda v: const
+            return _constant(float(tok.replace("_", "")))
         if tok == "(":
             inner = self.formula()
             self._take(")")
@@ -148,7 +151,13 @@ class _Parser:
             if problem:
                 raise FormulaError(problem)
             self.names.append(tok)
-            return lambda v: _number(v[tok])
+
+            def read(v: Mapping[str, Any]) -> Value:
+                x = v[tok]
+                return x if type(x) is float else _number(x)  # most values are floats already
+
+            read.field = tok  # type: ignore[attr-defined]  # lets _chain read it inline
+            return read
         raise FormulaError(f"unexpected '{tok}'")
 
 
@@ -160,19 +169,96 @@ _OPERATORS: dict[str, Callable[[float, float], float]] = {
 }
 
 
+def _constant(value: float) -> Compiled:
+    def const(v: Mapping[str, Any]) -> Value:
+        return value
+
+    const.value = value  # type: ignore[attr-defined]  # lets _binary fold and specialise
+    return const
+
+
+def _chain(first: Compiled, rest: list[tuple[str, Compiled]]) -> Compiled:
+    """``first op1 x1 op2 x2 ...`` evaluated left to right, as nested binary operations
+    would be (same rounding), but in one call: fields are read inline, not through
+    a closure each, and a leading run of constants is folded when the pack loads."""
+    while rest and hasattr(first, "value") and hasattr(rest[0][1], "value"):
+        op, const = rest.pop(0)
+        first = _constant(_OPERATORS[op](first.value, const.value))  # type: ignore[attr-defined]
+    if not rest:
+        return first
+    if len(rest) == 1:
+        return _binary(rest[0][0], first, rest[0][1])
+    head = first
+    items = tuple((_OPERATORS[op], getattr(fn, "field", None), fn) for op, fn in rest)
+
+    def chain(v: Mapping[str, Any]) -> Value:
+        acc = head(v)
+        if acc is None:
+            return None
+        for fn, field, operand in items:
+            if field is None:
+                x = operand(v)
+            else:
+                x = v[field]
+                if type(x) is not float:
+                    x = _number(x)
+            if x is None:
+                return None
+            acc = fn(acc, x)
+        return acc
+
+    return chain
+
+
 def _binary(op: str, a: Compiled, b: Compiled) -> Compiled:
     fn = _OPERATORS[op]
+    ca: float | None = getattr(a, "value", None)
+    cb: float | None = getattr(b, "value", None)
+    if ca is not None and cb is not None:
+        return _constant(fn(ca, cb))  # "(0.20 - 0.05)" is computed once, when the pack loads
+    if cb is not None:  # "x * 0.5", "1 - x": one closure call per evaluation instead of two
+
+        def right_const(v: Mapping[str, Any]) -> Value:
+            x = a(v)
+            return None if x is None else fn(x, cb)
+
+        return right_const
+    if ca is not None:
+
+        def left_const(v: Mapping[str, Any]) -> Value:
+            y = b(v)
+            return None if y is None else fn(ca, y)
+
+        return left_const
+    if op == "*":  # the commonest operator gets its own closure: formulas run per profile
+
+        def mul(v: Mapping[str, Any]) -> Value:
+            x = a(v)
+            if x is None:
+                return None
+            y = b(v)
+            return None if y is None else x * y
+
+        return mul
 
     def run(v: Mapping[str, Any]) -> Value:
-        x, y = a(v), b(v)
-        return None if x is None or y is None else fn(x, y)
+        x = a(v)
+        if x is None:
+            return None
+        y = b(v)
+        return None if y is None else fn(x, y)
 
     return run
 
 
 def _call(fn: Callable[..., float], args: list[Compiled]) -> Compiled:
     def run(v: Mapping[str, Any]) -> Value:
-        values = [a(v) for a in args]
-        return None if any(x is None for x in values) else fn(values)
+        values = []
+        for a in args:
+            x = a(v)
+            if x is None:
+                return None
+            values.append(x)
+        return fn(values)
 
     return run

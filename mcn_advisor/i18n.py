@@ -638,3 +638,61 @@ _DECISIONS_MD: dict[str, dict[str, str]] = {
 }
 for _lang, _texts in _DECISIONS_MD.items():
     CATALOGUE[_lang].update(_texts)
+
+
+# --- batch: the portfolio summary (mcn-advisor batch) ---------------------------------
+
+CATALOGUE["en"].update(
+    {
+        "batch_title": "Portfolio summary",
+        "batch_counts": "{assessed} assessed, {failed} failed",
+        "batch_as_of_each": "As of each profile's own date",
+        "batch_score": "Score",
+        "batch_band": "Band",
+        "batch_agency": "Agency",
+        "batch_gmv": "GMV at risk/month",
+        "batch_revenue": "Revenue at risk/month",
+        "batch_top": "Top finding",
+        "batch_source": "Source",
+        "batch_as_of": "As of",
+        "batch_report": "Report",
+        "batch_no_profiles": "No profile could be assessed.",
+        "batch_totals": "Totals",
+        "batch_bands": "Profiles per band",
+        "batch_total_gmv": "GMV at risk, per month",
+        "batch_total_revenue": "Agency revenue at risk, per month",
+        "batch_fail_on": "At or above --fail-on {severity}",
+        "batch_of": "{count} of {total}",
+        "batch_common": "Most common findings",
+        "batch_profiles": "Profiles",
+        "batch_share": "Share",
+        "batch_failures": "Failed ({count})",
+    }
+)
+CATALOGUE["zh"].update(
+    {
+        "batch_title": "组合汇总",
+        "batch_counts": "已评估 {assessed} 个，失败 {failed} 个",
+        "batch_as_of_each": "评估日期以各档案自身为准",
+        "batch_score": "得分",
+        "batch_band": "等级",
+        "batch_agency": "机构",
+        "batch_gmv": "每月受影响 GMV",
+        "batch_revenue": "每月受影响收入",
+        "batch_top": "首要发现",
+        "batch_source": "来源文件",
+        "batch_as_of": "评估日期",
+        "batch_report": "报告",
+        "batch_no_profiles": "没有可评估的档案。",
+        "batch_totals": "合计",
+        "batch_bands": "各等级档案数",
+        "batch_total_gmv": "每月受影响 GMV",
+        "batch_total_revenue": "每月受影响的机构收入",
+        "batch_fail_on": "达到或高于 --fail-on {severity}",
+        "batch_of": "{total} 个中 {count} 个",
+        "batch_common": "最常见的发现",
+        "batch_profiles": "档案数",
+        "batch_share": "占比",
+        "batch_failures": "失败（{count}）",
+    }
+)

@@ -361,18 +361,23 @@ _SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = tuple(
 )
 
 
+_LEAVES: tuple[tuple[str, tuple[tuple[str, str, Any], ...]], ...] = tuple(
+    (section, tuple((name, f"{section}.{name}", FIELDS[f"{section}.{name}"].assumed) for name in names))
+    for section, names in _SECTIONS
+)
+
+
 def flatten(profile: Profile) -> tuple[dict[str, Any], frozenset[str]]:
     """Every leaf's value (assumed where left out) and the set of leaves left out."""
     values: dict[str, Any] = {}
     missing: list[str] = []
-    for section, names in _SECTIONS:
+    for section, leaves in _LEAVES:
         obj = getattr(profile, section)
-        for name in names:
-            path = f"{section}.{name}"
+        for name, path, assumed in leaves:
             value = None if obj is None else getattr(obj, name)
             if value is None:
                 missing.append(path)
-                value = FIELDS[path].assumed
+                value = assumed
             values[path] = value
     for one, other in SHARE_LIMITS:  # an assumed share never breaks the limit with a given one
         for assumed, given in ((one, other), (other, one)):

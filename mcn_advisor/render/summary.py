@@ -1,0 +1,369 @@
+"""The portfolio summary of a batch as text: a plain table, JSON, CSV or Markdown.
+
+Formatting only: sorting, totals, shares and the most common findings were computed
+by ``batch.Tally``. The table is laid out by hand rather than with rich so that a
+summary of tens of thousands of rows prints in a blink.
+"""
+
+from __future__ import annotations
+
+import csv as csv_lib
+import io
+import json as jsonlib
+import re
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from rich.cells import cell_len
+
+from mcn_advisor.batch import Result, Summary
+from mcn_advisor.i18n import t
+from mcn_advisor.render.common import money, share
+
+SUMMARY_SCHEMA_VERSION = 1
+NAME_WIDTH = 40  # cells of an agency name in the table before it is cut
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_SPREADSHEET_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _clean(text: str) -> str:
+    """User text on one line: control characters would break a row or the terminal."""
+    return text if text.isprintable() else _CONTROL.sub(" ", text)
+
+
+def _reports(s: Summary, row: Result) -> list[str]:
+    return [f"{row.report}.{ext}" for ext in s.report_formats] if row.report else []
+
+
+def _headline(s: Summary, lang: str) -> str:
+    date = t(lang, "as_of", date=s.as_of.isoformat()) if s.as_of else t(lang, "batch_as_of_each")
+    counts = t(lang, "batch_counts", assessed=f"{s.assessed:,}", failed=f"{len(s.failures):,}")
+    packs = " + ".join(t(lang, "policy", id=pid, version=version) for pid, version in s.policies)
+    return f"{counts} · {date} · {packs}"
+
+
+def _profile_cells(s: Summary, lang: str) -> Callable[[Result], list[str]]:
+    """A row's cells as text (a function, so words are looked up once for all rows)."""
+    bands = {b: t(lang, f"band_{b}") for b in s.bands}
+    dated = s.as_of is None
+
+    def cells(row: Result) -> list[str]:
+        out = [
+            f"{row.score:.1f}",
+            bands[row.band],
+            _clean(row.name),
+            money(row.gmv_at_risk, lang),
+            money(row.revenue_at_risk, lang),
+            row.findings[0] if row.findings else "",
+        ]
+        if dated:
+            out.append(row.as_of.isoformat())
+        return out
+
+    return cells
+
+
+def _profile_headers(s: Summary, lang: str) -> list[str]:
+    keys = ["batch_score", "batch_band", "batch_agency", "batch_gmv", "batch_revenue", "batch_top"]
+    return [t(lang, k) for k in keys] + ([t(lang, "batch_as_of")] if s.as_of is None else [])
+
+
+PROFILE_ALIGN = "rllrrl"  # score and money right-aligned; then "l" for each column after
+
+
+def _totals(s: Summary, lang: str) -> list[tuple[str, str]]:
+    bands = " · ".join(f"{t(lang, f'band_{b}')} {n:,}" for b, n in s.bands.items())
+    lines = [
+        (t(lang, "batch_bands"), bands),
+        (t(lang, "batch_total_gmv"), money(s.gmv_at_risk, lang)),
+        (t(lang, "batch_total_revenue"), money(s.revenue_at_risk, lang)),
+    ]
+    if s.fail_on:
+        label = t(lang, "batch_fail_on", severity=s.fail_on)
+        lines.append((label, t(lang, "batch_of", count=f"{s.failing:,}", total=f"{s.assessed:,}")))
+    return lines
+
+
+def _common_headers(lang: str) -> list[str]:
+    return [t(lang, k) for k in ("rule", "severity", "batch_profiles", "batch_share", "finding")]
+
+
+def _common_cells(s: Summary, lang: str) -> list[list[str]]:
+    return [
+        [c.rule.rule_id, t(lang, f"sev_{c.rule.severity}"), f"{c.count:,}", share(c.share)]
+        + [c.rule.title[lang]]
+        for c in s.common
+    ]
+
+
+# --- table -------------------------------------------------------------------------
+
+
+def _heading(text: str) -> str:
+    return "\n" + (text.upper() if text.isascii() else text)
+
+
+def _width(text: str) -> int:
+    """Display width: CJK characters take two cells."""
+    return len(text) if text.isascii() else cell_len(text)
+
+
+def _cut(text: str, width: int) -> str:
+    if _width(text) <= width:
+        return text
+    out = ""
+    for ch in text:
+        if cell_len(out + ch) > width - 1:
+            break
+        out += ch
+    return out + "…"
+
+
+def _align(rows: Callable[[], Iterable[list[str]]], align: str, gap: str = "  ") -> list[str]:
+    """Rows of cells as lines of aligned columns (by display width).
+
+    ``rows`` is called twice (widths, then lines) instead of keeping every cell of a
+    large portfolio in memory at once.
+    """
+    widths = [0] * len(align)
+    for r in rows():
+        for i, cell in enumerate(r):
+            w = len(cell) if cell.isascii() else cell_len(cell)  # _width, inlined: runs per cell
+            if w > widths[i]:
+                widths[i] = w
+    right = [a == "r" for a in align]
+    lines = []
+    for r in rows():
+        cells = []
+        for i, cell in enumerate(r):
+            pad = " " * (widths[i] - (len(cell) if cell.isascii() else cell_len(cell)))
+            cells.append(pad + cell if right[i] else cell + pad)
+        lines.append(gap.join(cells).rstrip())
+    return lines
+
+
+def table(s: Summary, lang: str = "en") -> str:
+    """The summary for a terminal or a text file: aligned columns, no colour."""
+    out = [t(lang, "batch_title").upper() if lang == "en" else t(lang, "batch_title"), _headline(s, lang), ""]
+    if s.rows:
+        head = [*_profile_headers(s, lang), t(lang, "batch_source")]
+
+        profile_cells = _profile_cells(s, lang)
+
+        def rows() -> Iterator[list[str]]:
+            yield head
+            for r in s.rows:
+                cells = profile_cells(r)
+                cells[2] = _cut(cells[2], NAME_WIDTH)
+                cells.append(_clean(r.source))
+                yield cells
+
+        out += _align(rows, PROFILE_ALIGN.ljust(len(head), "l"))
+    else:
+        out.append(t(lang, "batch_no_profiles"))
+    out.append(_heading(t(lang, "batch_totals")))
+    totals = [[label, value] for label, value in _totals(s, lang)]
+    out += _align(lambda: totals, "ll", gap="   ")
+    if s.common:
+        out.append(_heading(t(lang, "batch_common")))
+        common = [_common_headers(lang), *_common_cells(s, lang)]
+        out += _align(lambda: common, "llrrl")
+    if s.failures:
+        out.append(_heading(t(lang, "batch_failures", count=f"{len(s.failures):,}")))
+        out += [_clean(p) for f in s.failures for p in f.problems]
+    return "\n".join(out) + "\n"
+
+
+# --- JSON --------------------------------------------------------------------------
+
+
+def _row_json(s: Summary, r: Result, lang: str) -> dict[str, Any]:
+    top = s.rules[r.findings[0]] if r.findings else None
+    doc: dict[str, Any] = {
+        "source": r.source,
+        "name": r.name,
+        "as_of": r.as_of.isoformat(),
+        "score": r.score,
+        "band": r.band,
+        "gmv_at_risk_cny_monthly": r.gmv_at_risk,
+        "revenue_at_risk_cny_monthly": r.revenue_at_risk,
+        "top_finding": {"rule_id": top.rule_id, "severity": top.severity, "title": top.title[lang]}
+        if top
+        else None,
+        "findings": list(r.findings),
+    }
+    if s.fail_on:
+        doc["reaches_fail_on"] = s.reaches(r)
+    if s.report_formats:
+        doc["reports"] = _reports(s, r)
+    return doc
+
+
+def _dump(value: Any, indent: int) -> str:
+    text = jsonlib.dumps(value, indent=2, ensure_ascii=False)
+    return text.replace("\n", "\n" + " " * indent)
+
+
+def json(s: Summary, lang: str = "en") -> str:
+    """The summary as indented JSON: rows, totals, most common findings, failures.
+
+    Indented, but each profile on one line: a summary of many thousands of profiles
+    stays easy to scan and grep, and is written row by row without a giant dict first.
+    """
+    head = {
+        "schema_version": SUMMARY_SCHEMA_VERSION,
+        "policy": {"id": s.policies[0][0], "version": s.policies[0][1]},  # the first pack given
+        "policies": [{"id": pid, "version": version} for pid, version in s.policies],
+        "as_of": s.as_of.isoformat() if s.as_of else None,
+    }
+    tail = {
+        "totals": {
+            "assessed": s.assessed,
+            "failed": len(s.failures),
+            "bands": s.bands,
+            "gmv_at_risk_cny_monthly": s.gmv_at_risk,
+            "revenue_at_risk_cny_monthly": s.revenue_at_risk,
+            "fail_on": s.fail_on,
+            "reaching_fail_on": s.failing if s.fail_on else None,
+        },
+        "common_findings": [
+            {
+                "rule_id": c.rule.rule_id,
+                "severity": c.rule.severity,
+                "title": c.rule.title[lang],
+                "profiles": c.count,
+                "share": c.share,
+            }
+            for c in s.common
+        ],
+        "failures": [{"source": f.source, "problems": list(f.problems)} for f in s.failures],
+    }
+    parts = [_dump(head, 0)[:-2], ',\n  "profiles": [']
+    for i, r in enumerate(s.rows):
+        parts.append(
+            ("\n    " if i == 0 else ",\n    ") + jsonlib.dumps(_row_json(s, r, lang), ensure_ascii=False)
+        )
+    parts.append("\n  ],\n" if s.rows else "],\n")
+    parts.append(_dump(tail, 0)[2:] + "\n")
+    return "".join(parts)
+
+
+# --- CSV ---------------------------------------------------------------------------
+
+CSV_COLUMNS = (
+    "source",
+    "status",
+    "name",
+    "as_of",
+    "score",
+    "band",
+    "gmv_at_risk_cny_monthly",
+    "revenue_at_risk_cny_monthly",
+    "top_finding",
+    "top_finding_severity",
+    "top_finding_title",
+    "findings",
+    "reaches_fail_on",
+    "reports",
+    "error",
+)
+
+
+def _safe_cell(text: str) -> str:
+    """User text that a spreadsheet will not run as a formula."""
+    return "'" + text if text.startswith(_SPREADSHEET_FORMULA) else text
+
+
+def csv(s: Summary, lang: str = "en") -> str:
+    """One line per input, assessed profiles first (sorted as the summary), then failures."""
+    buf = io.StringIO()
+    w = csv_lib.writer(buf, lineterminator="\n")
+    w.writerow(CSV_COLUMNS)
+    for r in s.rows:
+        top = s.rules[r.findings[0]] if r.findings else None
+        w.writerow(
+            [
+                _safe_cell(r.source),
+                "ok",
+                _safe_cell(r.name),
+                r.as_of.isoformat(),
+                f"{r.score:.1f}",
+                r.band,
+                f"{r.gmv_at_risk:.0f}",
+                f"{r.revenue_at_risk:.0f}",
+                top.rule_id if top else "",
+                top.severity if top else "",
+                top.title[lang] if top else "",
+                ";".join(r.findings),
+                ("true" if s.reaches(r) else "false") if s.fail_on else "",
+                ";".join(_reports(s, r)),
+                "",
+            ]
+        )
+    for f in s.failures:
+        w.writerow([_safe_cell(f.source), "failed", *[""] * 12, _safe_cell(" | ".join(f.problems))])
+    return buf.getvalue()
+
+
+# --- Markdown ----------------------------------------------------------------------
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
+
+
+def _md(text: str) -> str:
+    """User text in a Markdown table cell: specials escaped, on one line."""
+    return _MD_SPECIAL.sub(r"\\\1", _clean(text))
+
+
+def _code(text: str) -> str:
+    """A code span (for paths and error lines), safe inside a table cell."""
+    text = _clean(text).replace("|", "\\|")
+    ticks = max((len(m) for m in re.findall(r"`+", text)), default=0) + 1
+    fence = "`" * ticks
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _md_table(headers: list[str], rows: list[list[str]], align: str) -> list[str]:
+    rule = ["---:" if a == "r" else "---" for a in align]
+    return ["| " + " | ".join(r) + " |" for r in (headers, rule, *rows)]
+
+
+def markdown(s: Summary, lang: str = "en") -> str:
+    """The summary as a Markdown document a consultant can share; report files are linked."""
+    out = [f"# {t(lang, 'batch_title')}", "", _md(_headline(s, lang)), ""]
+    if s.rows:
+        headers = [*_profile_headers(s, lang), t(lang, "batch_source")]
+        rows = []
+        profile_cells = _profile_cells(s, lang)
+        for r in s.rows:
+            cells = profile_cells(r)
+            cells[2] = _md(cells[2])
+            cells.append(_code(r.source))
+            if s.report_formats:
+                links = zip(s.report_formats, _reports(s, r), strict=True)
+                cells.append(" ".join(f"[{ext}]({name})" for ext, name in links))
+            rows.append(cells)
+        if s.report_formats:
+            headers.append(t(lang, "batch_report"))
+        out += _md_table(headers, rows, PROFILE_ALIGN.ljust(len(headers), "l"))
+    else:
+        out.append(t(lang, "batch_no_profiles"))
+    out += ["", f"## {t(lang, 'batch_totals')}", ""]
+    out += [f"- **{_md(label)}**: {_md(value)}" for label, value in _totals(s, lang)]
+    if s.common:
+        out += ["", f"## {t(lang, 'batch_common')}", ""]
+        cells = [[*c[:4], _md(c[4])] for c in _common_cells(s, lang)]
+        out += _md_table(_common_headers(lang), cells, "llrrl")
+    if s.failures:
+        out += ["", f"## {t(lang, 'batch_failures', count=f'{len(s.failures):,}')}", ""]
+        out += [f"- {_code(p)}" for f in s.failures for p in f.problems]
+    return "\n".join(out) + "\n"
+
+
+FORMATS: dict[str, Callable[[Summary, str], str]] = {
+    "table": table,
+    "json": json,
+    "csv": csv,
+    "markdown": markdown,
+}

@@ -1,0 +1,566 @@
+"""Batch: a portfolio of profiles in, one summary out, reports on request, a CI exit code."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import os
+import re
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from mcn_advisor import batch, csvfile
+from mcn_advisor.cli import app
+from mcn_advisor.engine import assess
+from mcn_advisor.render import summary as render
+from mcn_advisor.tomlfile import parse_toml
+from tests.conftest import AS_OF, GOOD, PROFILES, ROOT, example
+
+runner = CliRunner()
+DATE = AS_OF.isoformat()
+# CSV has no columns for a list of tables, so profiles with [[accepted_risks]] stay TOML-only.
+EXAMPLES = sorted(
+    p for p in PROFILES.glob("*.toml") if "[[accepted_risks]]" not in p.read_text(encoding="utf-8")
+)
+
+
+def run(*args: str):
+    return runner.invoke(app, ["batch", *args], env={"NO_COLOR": "1", "COLUMNS": "200"})
+
+
+def settings(**kw) -> batch.Settings:
+    return batch.Settings(today=AS_OF, **{"as_of": AS_OF, **kw})
+
+
+def summarise(*paths, jobs: int = 1, **kw) -> batch.Summary:
+    return batch.run(batch.discover([Path(p) for p in paths]), settings(**kw), jobs=jobs)
+
+
+def csv_of(profiles: list[Path]) -> str:
+    """The example profiles as one CSV, the way a spreadsheet export would hold them."""
+    rows = []
+    for path in profiles:
+        data = parse_toml(path.read_text(encoding="utf-8"), path)
+        row = {}
+        for key, value in data.items():
+            for leaf, v in value.items() if isinstance(value, dict) else [(None, value)]:
+                column = f"{key}.{leaf}" if leaf else key
+                if isinstance(v, bool):
+                    v = "yes" if v else "no"
+                elif isinstance(v, list):
+                    v = ";".join(v) or "none"
+                row[column] = str(v)
+        rows.append(row)
+    columns = sorted({c for r in rows for c in r})
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, columns, lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+    return buf.getvalue()
+
+
+@pytest.fixture
+def messy(tmp_path: Path) -> Path:
+    """A folder as users keep them: good profiles, broken ones, and things that are no profile."""
+    root = tmp_path / "portfolio"
+    (root / "east").mkdir(parents=True)
+    (root / ".git").mkdir()
+    (root / "good.toml").write_text(GOOD, encoding="utf-8")
+    (root / "east" / "small.toml").write_bytes((PROFILES / "small_pure_promotion.toml").read_bytes())
+    (root / "broken.toml").write_text("schema_version = 1\n[agency\nname = 'x'\n", encoding="utf-8")
+    (root / "typo.toml").write_text(GOOD.replace("commission_rate", "comission_rate"), encoding="utf-8")
+    (root / "blob.toml").write_bytes(b"\x00\x01binary\xff")
+    (root / "notes.txt").write_text("not a profile", encoding="utf-8")
+    (root / ".git" / "config.toml").write_text("not = 'a profile'", encoding="utf-8")
+    return root
+
+
+# --- a messy folder ----------------------------------------------------------------
+
+
+def test_a_messy_folder_gives_every_good_report_and_a_clear_list_of_failures(messy, tmp_path):
+    out = tmp_path / "reports"
+    r = run(str(messy), "--as-of", DATE, "--out-dir", str(out))
+    assert r.exit_code == 2
+    assert "Traceback" not in r.stdout + r.stderr
+    assert "2 assessed, 3 failed" in r.stdout
+    failed = r.stdout.split("FAILED (3)\n", 1)[1].splitlines()
+    assert failed == [
+        f"{messy}/blob.toml: not a text file (it contains binary data)",
+        f"{messy}/broken.toml:2:8: TOML syntax error: expected ']' at the end of a table declaration",
+        f"{messy}/typo.toml:6: agency.comission_rate: unknown field 'comission_rate'; "
+        "did you mean 'commission_rate'? (got 0.2)",
+    ]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "east__small.json",
+        "east__small.md",
+        "good.json",
+        "good.md",
+        "summary.csv",
+        "summary.json",
+        "summary.md",
+    ]
+    report = json.loads((out / "east__small.json").read_text(encoding="utf-8"))
+    assert report["agency"] == "Spark Live Studio (example)" and report["exposure"]["band"] == "critical"
+    doc = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert [f["source"] for f in doc["failures"]] == [f"{messy}/{n}.toml" for n in ("blob", "broken", "typo")]
+    assert r.stderr.strip().endswith(f"2 assessed, 3 failed; reports in {out}")
+
+
+def test_a_folder_skips_hidden_entries_and_other_files(messy):
+    plan = batch.discover([messy])
+    assert plan.total == 5
+    (folder,) = plan.inputs
+    assert folder.files == (
+        "blob.toml",
+        "broken.toml",
+        "good.toml",
+        "typo.toml",
+        os.path.join("east", "small.toml"),
+    )
+
+
+def test_csv_files_in_a_folder_are_named_not_guessed(messy):
+    (messy / "survey.csv").write_text(csv_of(EXAMPLES[:1]), encoding="utf-8")
+    plan = batch.discover([messy])
+    assert [i.kind for i in plan.inputs] == ["folder"]
+    assert plan.notes == (
+        f"{messy}/survey.csv: not read (folders are scanned for *.toml only); "
+        f"to assess the profiles it holds, name it: mcn-advisor batch {messy}/survey.csv",
+    )
+    plan = batch.discover([messy, messy / "survey.csv"])
+    assert [i.kind for i in plan.inputs] == ["folder", "csv"] and plan.notes == ()
+
+
+def test_paths_globs_and_duplicates(tmp_path, messy):
+    plan = batch.discover(
+        [
+            messy / "good.toml",
+            messy,
+            str(messy / "east" / "*.toml"),
+            tmp_path / "gone.toml",
+            str(tmp_path / "*.x"),
+        ]
+    )
+    assert plan.total == 5 + 2  # good.toml and small.toml counted once; two failed PATHs
+    problems = [p for i in plan.inputs for p in i.problems]
+    assert problems == [
+        f"{tmp_path}/gone.toml: no such file or folder",
+        f"{tmp_path}/*.x: no file matches this pattern",
+    ]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert batch.discover([empty]).inputs[0].problems == (f"{empty}: no .toml profiles in this folder",)
+
+
+# --- CSV input ---------------------------------------------------------------------
+
+
+def test_csv_rows_assess_like_the_same_profiles_in_toml(tmp_path):
+    path = tmp_path / "survey.csv"
+    path.write_text(csv_of(EXAMPLES), encoding="utf-8")
+    from_csv = summarise(path)
+    from_toml = summarise(*EXAMPLES)
+    assert not from_csv.failures and from_csv.assessed == len(EXAMPLES)
+    key = lambda r: (r.name, r.score, r.band, r.gmv_at_risk, r.revenue_at_risk, r.findings)  # noqa: E731
+    assert [key(r) for r in from_csv.rows] == [key(r) for r in from_toml.rows]
+    assert sorted(r.source for r in from_csv.rows) == sorted(
+        f"{path}:{n}" for n in range(2, 2 + len(EXAMPLES))
+    )
+
+
+def test_a_bad_csv_row_never_stops_the_others(tmp_path):
+    path = tmp_path / "survey.csv"
+    path.write_text(
+        "agency.name,agency.monthly_gmv_cny,platform_mix.douyin_live,platform_mix.kuaishou,"
+        "clients.taobao_linked_share,supply_chain.partners,douyin.operates_own_store\n"
+        'Alpha,"10,000,000",60%,0.4,0.3,suning;jd,yes\n'
+        "Beta,5000000,0.5,0.5,1.4,,no\n"
+        ",,,,,,\n"
+        "Gamma,abc,0.5,0.5,0.1,,maybe\n"
+        "Delta,1,0.5,0.5,0.1,,no,extra\n"
+        "Epsilon,2000000,1\n",
+        encoding="utf-8",
+    )
+    s = summarise(path)
+    assert sorted(r.source for r in s.rows) == [f"{path}:2", f"{path}:7"]
+    assert [p for f in s.failures for p in f.problems] == [
+        f"{path}:3: clients.taobao_linked_share: must be within 0..1",
+        f'{path}:5: agency.monthly_gmv_cny: must be a number (got "abc")',
+        f'{path}:5: douyin.operates_own_store: must be true or false (got "maybe")',
+        f"{path}:6: 8 cells, the header has 7",
+    ]
+    alpha = next(r for r in s.rows if r.name == "Alpha")
+    assert alpha.gmv_at_risk == 10_000_000 * 0.6 * 0.5  # third_party_link_share left out: 0.50 assumed
+
+
+def test_csv_cells_are_typed_by_field():
+    data = csvfile.row_data(
+        ["agency.name", "agency.creators", "clients.douyin_store_share", "supply_chain.partners", "as_of"],
+        [" Acme ", "80", "45%", "suning, jd;", "2020-09-01"],
+    )
+    assert data == {
+        "schema_version": 1,
+        "agency": {"name": "Acme", "creators": 80},
+        "clients": {"douyin_store_share": 0.45},
+        "supply_chain": {"partners": ["suning", "jd"]},
+        "as_of": AS_OF.replace(day=1, month=9),
+    }
+    assert csvfile.convert("TRUE", "bool") is True and csvfile.convert("否", "bool") is False
+    assert csvfile.convert("1_000", "number") == 1000 and csvfile.convert("1e3", "number") == 1000
+    assert csvfile.convert("none", "list") == [] and csvfile.convert("-", "list") == []
+
+
+def test_unknown_csv_columns_fail_the_whole_file_with_a_hint(tmp_path):
+    path = tmp_path / "survey.csv"
+    path.write_text(
+        "agency.name,clients.taobao_link_share,willing_to_open_store_share\nA,0.1,0.2\n", encoding="utf-8"
+    )
+    r = run(str(path), str(PROFILES / "minimal.toml"))
+    assert r.exit_code == 2
+    assert (
+        f"{path}:1: unknown column 'clients.taobao_link_share'; did you mean 'clients.taobao_linked_share'?"
+        in (r.stdout)
+    )
+    assert f"{path}:1: unknown column 'willing_to_open_store_share'; did you mean " in r.stdout
+    assert "1 assessed, 1 failed" in r.stdout
+
+
+# --- the summary -------------------------------------------------------------------
+
+
+def test_summary_rows_and_totals_match_the_reports(pack):
+    s = summarise(*EXAMPLES, fail_on="high")
+    reports = {r.source: assess(example(Path(r.source).stem), pack, AS_OF) for r in s.rows}
+    for row in s.rows:
+        a = reports[row.source]
+        risks = [f.rule_id for f in a.findings if f.kind == "risk"]
+        assert (row.name, row.score, row.band) == (a.agency, a.exposure.score, a.exposure.band)
+        assert row.gmv_at_risk == a.impact.gmv_at_risk_cny_monthly
+        assert row.revenue_at_risk == a.impact.revenue_at_risk_cny_monthly
+        assert row.findings == tuple(risks)
+    bands = [a.exposure.band for a in reports.values()]
+    assert s.bands == {b: bands.count(b) for b in ("critical", "high", "moderate", "low")}
+    assert s.gmv_at_risk == sum(a.impact.gmv_at_risk_cny_monthly for a in reports.values())
+    assert s.revenue_at_risk == sum(a.impact.revenue_at_risk_cny_monthly for a in reports.values())
+    counts = [(c.rule.rule_id, c.count) for c in s.common]
+    for rule_id, count in counts:
+        assert count == sum(1 for a in reports.values() for f in a.findings if f.rule_id == rule_id)
+    assert counts[0] == ("DY-LIVE-001", 7) and len(counts) == batch.COMMON_FINDINGS
+    assert [c for _, c in counts] == sorted((c for _, c in counts), reverse=True)
+    assert s.failing == 7 and s.exit_code == 1  # every example but the minimal one has a high finding
+
+
+def test_summary_is_sorted_by_score_then_name_then_path(tmp_path):
+    for name in ("b", "a", "c"):
+        (tmp_path / f"{name}.toml").write_text(GOOD, encoding="utf-8")  # same profile: same score
+    (tmp_path / "z.toml").write_text(GOOD.replace('"Test MCN"', '"Another MCN"'), encoding="utf-8")
+    (tmp_path / "top.toml").write_bytes((PROFILES / "small_pure_promotion.toml").read_bytes())
+    rows = summarise(tmp_path).rows
+    assert [Path(r.source).name for r in rows] == ["top.toml", "z.toml", "a.toml", "b.toml", "c.toml"]
+
+
+def test_outputs_are_identical_whatever_the_jobs(tmp_path, messy):
+    survey = tmp_path / "survey.csv"
+    survey.write_text(csv_of(EXAMPLES), encoding="utf-8")
+    outs = []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"out{jobs}"
+        r = run(
+            str(messy),
+            str(PROFILES),
+            str(survey),
+            "--as-of",
+            DATE,
+            "--jobs",
+            jobs,
+            "-o",
+            str(out),
+            "-f",
+            "json",
+        )
+        assert r.exit_code == 2
+        files = {p.name: p.read_bytes() for p in sorted(out.iterdir())}
+        outs.append((r.stdout, files))
+    assert outs[0] == outs[1]
+    assert outs[0][1]["summary.json"].decode() == outs[0][0]
+
+
+def test_exit_codes(tmp_path):
+    good = tmp_path / "good.toml"
+    good.write_text(GOOD.replace("douyin_live = 0.5", "douyin_short_video = 0.5"), encoding="utf-8")
+    assert run(str(good), "--as-of", DATE).exit_code == 0
+    assert run(str(good), "--as-of", DATE, "--fail-on", "critical").exit_code == 0
+    small = str(PROFILES / "small_pure_promotion.toml")
+    assert run(small, str(good), "--fail-on", "critical").exit_code == 1
+    assert run(small, str(good), "--fail-on", "critical", str(tmp_path / "gone.toml")).exit_code == 2
+    assert run(small, "--as-of", "2020-02-30").exit_code == 2
+    assert run(small, "--jobs", "0").exit_code == 2
+
+
+def test_summary_formats(tmp_path):
+    weird = tmp_path / "weird.toml"
+    weird.write_text(GOOD.replace('"Test MCN"', '"=HYPERLINK(\\"x\\") | *bold* 机构"'), encoding="utf-8")
+    gone = str(tmp_path / "gone.toml")
+    args = [
+        str(weird),
+        str(PROFILES / "small_pure_promotion.toml"),
+        gone,
+        "--as-of",
+        DATE,
+        "--fail-on",
+        "high",
+    ]
+
+    doc = json.loads(run(*args, "-f", "json").stdout)
+    assert doc["totals"] == {
+        "assessed": 2,
+        "failed": 1,
+        "bands": {"critical": 1, "high": 0, "moderate": 1, "low": 0},
+        "gmv_at_risk_cny_monthly": 2_720_000 + 2_500_000,
+        "revenue_at_risk_cny_monthly": 598_400 + 500_000,
+        "fail_on": "high",
+        "reaching_fail_on": 1,
+    }
+    assert doc["profiles"][0]["top_finding"]["rule_id"] == "DY-LIVE-001"
+    assert doc["failures"] == [{"source": gone, "problems": [f"{gone}: no such file or folder"]}]
+
+    rows = list(csv.DictReader(io.StringIO(run(*args, "-f", "csv").stdout)))
+    assert [(r["status"], r["band"]) for r in rows] == [
+        ("ok", "critical"),
+        ("ok", "moderate"),
+        ("failed", ""),
+    ]
+    assert rows[1]["name"].startswith("'=HYPERLINK")  # a spreadsheet shows it, never runs it
+    assert rows[0]["gmv_at_risk_cny_monthly"] == "2720000" and rows[0]["reaches_fail_on"] == "true"
+    assert rows[2]["error"] == f"{gone}: no such file or folder"
+
+    md = run(*args, "-f", "markdown").stdout
+    line = next(x for x in md.splitlines() if "HYPERLINK" in x)
+    assert "\\| \\*bold\\*" in line and len(re.findall(r"(?<!\\)\|", line)) == 8  # 7 columns, unbroken
+    assert "## Failed (1)" in md
+
+    table = run(*args, "--lang", "zh").stdout
+    assert table.startswith("组合汇总\n") and "失败（1）" in table
+
+
+def test_summary_without_any_profile(tmp_path):
+    r = run(str(tmp_path / "gone.toml"))
+    assert r.exit_code == 2
+    assert "No profile could be assessed." in r.stdout and "0 assessed, 1 failed" in r.stdout
+    assert json.loads(run(str(tmp_path / "gone.toml"), "-f", "json").stdout)["profiles"] == []
+
+
+def test_as_of_comes_from_each_profile_unless_given(tmp_path):
+    later = tmp_path / "later.toml"
+    later.write_text("as_of = 2020-10-20\n" + GOOD, encoding="utf-8")
+    s = summarise(later, PROFILES / "minimal.toml", as_of=None)
+    assert s.as_of is None and sorted(str(r.as_of) for r in s.rows) == ["2020-08-27", "2020-10-20"]
+    assert "As of" in render.table(s).splitlines()[3]  # a column, since the dates differ
+    assert summarise(later, PROFILES / "minimal.toml").as_of == AS_OF
+
+
+# --- report files ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("parts", "stem"),
+    [
+        (("..", "..", "etc", "passwd"), "etc__passwd"),
+        (("a", "b.toml"), "a__b"),
+        (("/", "abs", "x.TOML"), "abs__x"),
+        (("we ird$name?.toml",), "we_ird_name_"),
+        (("...",), "profile"),
+        (("CON.toml",), "_CON"),
+        (("鹿文化.toml",), "鹿文化"),
+        (("survey", "row7"), "survey__row7"),
+    ],
+)
+def test_report_names_are_safe(parts, stem):
+    assert batch.safe_stem(parts) == stem
+
+
+def test_long_names_are_cut_but_stay_distinct():
+    a = batch.safe_stem(("x" * 300 + "a.toml",))
+    b = batch.safe_stem(("x" * 300 + "b.toml",))
+    assert len(a) == batch.STEM_MAX and a != b
+
+
+def test_report_names_never_clash():
+    names = batch.ReportNames()
+    got = [
+        names.assign(p)
+        for p in [("a", "b.toml"), ("a__b.toml",), ("A__B.toml",), ("summary.toml",), ("a__b-2",)]
+    ]
+    assert got == ["a__b", "a__b-2", "A__B-3", "summary-2", "a__b-2-2"]
+
+
+def test_reports_stay_inside_the_out_dir_whatever_the_agency_is_called(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.toml").write_text(GOOD.replace('"Test MCN"', '"../../../escape"'), encoding="utf-8")
+    (src / "a_b.toml").write_text(GOOD, encoding="utf-8")
+    (src / "a").mkdir()
+    (src / "a" / "b.toml").write_text(GOOD, encoding="utf-8")
+    out = tmp_path / "out"
+    r = run(str(src), "-o", str(out), "--as-of", DATE)
+    assert r.exit_code == 0, r.stdout
+    assert sorted(p.name for p in out.iterdir()) == [
+        "a.json",
+        "a.md",
+        "a__b.json",
+        "a__b.md",
+        "a_b.json",
+        "a_b.md",
+        "summary.csv",
+        "summary.json",
+        "summary.md",
+    ]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "out"]
+    md = (out / "summary.md").read_text(encoding="utf-8")
+    assert "[json](a__b.json)" in md
+
+
+def test_out_dir_never_overwrites_inputs(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "summary.csv").write_text(csv_of(EXAMPLES[:1]), encoding="utf-8")
+    (src / "a.toml").write_text(GOOD, encoding="utf-8")
+    before = {p.name: p.read_bytes() for p in src.iterdir()}
+    for target in (src, src / "a.toml"):
+        r = run(str(src), str(src / "summary.csv"), "-o", str(target))
+        assert r.exit_code == 2
+        assert r.stdout == ""
+    assert "holds input profiles of this run" in run(str(src), "-o", str(src)).stderr
+    assert "exists and is not a folder" in run(str(src), "-o", str(src / "a.toml")).stderr
+    assert {p.name: p.read_bytes() for p in src.iterdir()} == before
+
+
+def test_an_out_dir_inside_the_input_folder_is_not_read_as_input(tmp_path):
+    (tmp_path / "a.toml").write_text(GOOD, encoding="utf-8")
+    out = tmp_path / "reports"
+    out.mkdir()
+    (out / "old.toml").write_text("junk", encoding="utf-8")
+    r = run(str(tmp_path), "-o", str(out), "--as-of", DATE)
+    assert r.exit_code == 0 and "1 assessed, 0 failed" in r.stdout
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_ctrl_c_keeps_written_reports_whole_and_leaves_no_temp_file(tmp_path, jobs):
+    for i in range(30):
+        (tmp_path / f"p{i:02d}.toml").write_text(GOOD, encoding="utf-8")
+    out = tmp_path / "out"
+    done = 0
+
+    def interrupt() -> None:
+        nonlocal done
+        done += 1
+        if done == 5:
+            os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C, as the terminal sends it
+
+    plan = batch.discover([tmp_path], exclude=out)
+    cfg = settings(out_dir=out, formats=batch.report_renderers())
+    with pytest.raises(KeyboardInterrupt):
+        batch.run(plan, cfg, jobs=jobs, on_result=interrupt)
+    names = sorted(p.name for p in out.iterdir())
+    assert 5 <= len(names) / 2 < 30
+    assert all(n.endswith((".json", ".md")) and not n.startswith(("summary", ".")) for n in names)
+    for name in names:  # each report is whole: JSON that parses, Markdown that ends as written
+        text = (out / name).read_text(encoding="utf-8")
+        if name.endswith(".json"):
+            assert json.loads(text)["agency"] == "Test MCN"
+        else:
+            assert text.startswith("# Test MCN") and text.endswith("\n") and "## " in text
+
+
+def test_progress_bar_only_on_a_terminal(monkeypatch):
+    from mcn_advisor import cli
+
+    with cli._progress(100) as tick:
+        assert tick is None  # pytest's stderr is no terminal
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    fake = Tty()
+    monkeypatch.setattr(sys, "stderr", fake)
+    with cli._progress(3) as tick:
+        for _ in range(3):
+            tick()
+    assert "assessing" in fake.getvalue() and "3/3" in fake.getvalue()
+
+
+def test_default_jobs():
+    assert batch.default_jobs(10) == 1
+    assert batch.default_jobs(10_000) == len(os.sched_getaffinity(0))
+
+
+def test_the_readme_example_is_real_output(monkeypatch):
+    section = (ROOT / "README.md").read_text(encoding="utf-8").split("## Batch: a portfolio at once", 1)[1]
+    block = re.search(r"```text\n(PORTFOLIO SUMMARY\n.*?)```", section, flags=re.S).group(1)
+    monkeypatch.chdir(ROOT)
+    out = run("profiles/", "--as-of", DATE).stdout.splitlines()
+    for line in block.splitlines():
+        assert line == "..." or line in out, line
+
+
+def test_a_stopped_run_removes_only_its_own_temporary_files(tmp_path):
+    names = batch.ReportNames()
+    names.assign(("a.toml",))
+    for name in (".a.json.k2j4_x9q.tmp", ".a.md.abcdefgh.tmp", ".b.json.abcdefgh.tmp", "a.json", ".a.json"):
+        (tmp_path / name).write_text("x", encoding="utf-8")
+    batch._remove_partial_reports(tmp_path, names)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".a.json", ".b.json.abcdefgh.tmp", "a.json"]
+
+
+@pytest.mark.parametrize("sep", [";", "\t"])
+def test_csv_exported_with_semicolons_or_tabs(tmp_path, sep):
+    path = tmp_path / "survey.csv"
+    rows = [["agency.name", "agency.monthly_gmv_cny", "platform_mix.douyin_live", "supply_chain.partners"]]
+    rows.append(["Acme, Ltd", "1000000", "1", "suning,jd"])
+    path.write_text(
+        "\n".join(sep.join(r if sep == "\t" else [f'"{c}"' for c in r]) for r in rows), encoding="utf-8"
+    )
+    s = summarise(path)
+    assert not s.failures and [r.name for r in s.rows] == ["Acme, Ltd"]
+
+
+def test_accepted_risks_do_not_count_toward_fail_on(tmp_path):
+    accepted = GOOD.replace("douyin_live = 0.5", "douyin_live = 0.9").replace(
+        "kuaishou = 0.5", "kuaishou = 0.1"
+    )
+    text = accepted + '\n[[accepted_risks]]\nrule = "DY-PLAT-001"\nreason = "Douyin is our market"\n'
+    (tmp_path / "a.toml").write_text(text, encoding="utf-8")
+    s = summarise(tmp_path, fail_on="medium", as_of=dt.date(2020, 10, 20))
+    [row] = s.rows
+    assert "DY-PLAT-001" in row.findings  # still shown
+    assert s.failing == 0 and s.exit_code == 0
+    expired = text + "until = 2020-10-01\n"
+    (tmp_path / "a.toml").write_text(expired, encoding="utf-8")
+    assert summarise(tmp_path, fail_on="medium", as_of=dt.date(2020, 10, 20)).failing == 1
+
+
+def test_several_packs_score_each_profile_by_the_headline_pack(tmp_path):
+    (tmp_path / "jd.toml").write_bytes((PROFILES / "kuaishou_first_jd.toml").read_bytes())
+    s = summarise(tmp_path, packs=("douyin-2020", "kuaishou-2019"))
+    [row] = s.rows
+    from mcn_advisor.combine import assess_all
+    from mcn_advisor.packset import load_packs
+
+    a = assess_all(example("kuaishou_first_jd"), load_packs(["douyin-2020", "kuaishou-2019"]), AS_OF)
+    assert (row.score, row.band, row.gmv_at_risk) == (
+        a.exposure.score,
+        a.exposure.band,
+        a.impact.gmv_at_risk_cny_monthly,
+    )
+    assert {f.rule_id for f in a.findings if f.kind == "risk"} == set(row.findings)
+    assert [pid for pid, _ in s.policies] == ["douyin-2020-closed-loop", "kuaishou-2019-taobao-links"]
+    r = run(str(tmp_path), "--as-of", DATE, "--policy", "nope")
+    assert r.exit_code == 2 and "no such policy pack" in r.stderr
