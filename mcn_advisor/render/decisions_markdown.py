@@ -25,7 +25,7 @@ from mcn_advisor.render.common import (
     share,
     skip_text,
 )
-from mcn_advisor.render.markdown import Blocks, _h, _join, _labelled, _severity, _table, code, esc
+from mcn_advisor.render.markdown import Blocks, _h, _join, _labelled, _severity, code, esc, pipe_table
 
 HEADLINE = ("gmv_at_risk_cny_monthly", "revenue_at_risk_cny_monthly")  # the summary's money figures
 
@@ -100,7 +100,7 @@ def levers(r: LeverRanking, lang: str = "en") -> str:
             t(lang, "md_revenue_back"),
             t(lang, "value_per_week"),
         )
-        out.append(_table(header, (_lever_row(lever, lang) for lever in r.levers), "rllrlrr"))
+        out.append(pipe_table(header, (_lever_row(lever, lang) for lever in r.levers), "rllrlrr"))
     notes = []
     if r.not_shown:
         notes.append(t(lang, "levers_not_shown", n=r.not_shown))
@@ -113,7 +113,7 @@ def levers(r: LeverRanking, lang: str = "en") -> str:
         rows = [(_named(s.title[lang], s.id, lang), esc(skip_text(s.skip, lang))) for s in r.skipped]
         out += [
             _h(2, t(lang, "levers_skipped", n=len(r.skipped))),
-            _table((t(lang, "lever"), t(lang, "md_why_not")), rows),
+            pipe_table((t(lang, "lever"), t(lang, "md_why_not")), rows),
         ]
     return _document(out)
 
@@ -171,7 +171,7 @@ def _changes(changes: list[FieldChange], lang: str) -> Blocks:
         for c in changes
     ]
     header = (t(lang, "field"), t(lang, "as_is"), t(lang, "what_if"), t(lang, "changed_by"))
-    out.append(_table(header, rows, "lrrl"))
+    out.append(pipe_table(header, rows, "lrrl"))
     if any(c.assumed_before for c in changes):
         out.append(t(lang, "changed_assumed_note", mark=esc(ASSUMED_MARK)))
     return out
@@ -215,7 +215,7 @@ def _comparison(c: Comparison, lang: str, columns: tuple[str, str], mode: str) -
             "",
         ),
     ]
-    out = [_h(2, t(lang, "side_by_side")), _table(header, rows, "lrrr")]
+    out = [_h(2, t(lang, "side_by_side")), pipe_table(header, rows, "lrrr")]
     if c.factors:
         factors = [
             (esc(f.label[lang]), f"{f.before:.1f}", f"{f.after:.1f}", change_text(f.change, "points", lang))
@@ -223,7 +223,7 @@ def _comparison(c: Comparison, lang: str, columns: tuple[str, str], mode: str) -
         ]
         out += [
             _h(3, t(lang, "score_moved")),
-            _table((t(lang, "factor"), *columns, t(lang, "change")), factors, "lrrr"),
+            pipe_table((t(lang, "factor"), *columns, t(lang, "change")), factors, "lrrr"),
         ]
     out += _finding_changes(c.findings, lang, t(lang, "findings"))
     if any(o.status != "open" for o in c.opportunities):
@@ -244,7 +244,7 @@ def _finding_changes(changes: list[FindingChange], lang: str, title: str) -> Blo
         if any(notes):  # the column only where there is something to say
             header += (t(lang, "md_note"),)
             rows = [(*row, note) for row, note in zip(rows, notes, strict=True)]
-        out.append(_table(header, rows))
+        out.append(pipe_table(header, rows))
     return out
 
 
@@ -265,7 +265,7 @@ def _action_changes(changes: list[ActionChange], lang: str, mode: str) -> Blocks
         elif status in ("added", "kept"):
             header += (t(lang, "md_due"),)
             rows = [(*row, _day(a.due_after)) for row, a in zip(rows, group, strict=True)]
-        out.append(_table(header, rows, "llrr"))
+        out.append(pipe_table(header, rows, "llrr"))
     return out
 
 

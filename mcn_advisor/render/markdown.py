@@ -102,7 +102,7 @@ def render(a: Assessment, lang: str = "en") -> str:
 # --- building blocks -------------------------------------------------------------------
 
 
-def _table(header: Iterable[str], rows: Iterable[Iterable[str]], align: str = "") -> str:
+def pipe_table(header: Iterable[str], rows: Iterable[Iterable[str]], align: str = "") -> str:
     """A pipe table; cells must already be escaped. ``align`` is one letter per column: l or r."""
     head = list(header)
     marks = [("---:" if align[i : i + 1] == "r" else "---") for i in range(len(head))]
@@ -266,7 +266,7 @@ def _timeline(a: Assessment, lang: str) -> Blocks:
     return [
         _h(2, t(lang, "timeline")),
         t(lang, "md_timeline_intro", date=a.as_of.isoformat()),
-        _table(header, rows),
+        pipe_table(header, rows),
     ]
 
 
@@ -302,7 +302,7 @@ def _exposure(a: Assessment, lang: str) -> Blocks:
         rows.append((f"**{t(lang, 'total')}**", "", "", "", "", "", f"**{result.score:.1f}**"))
         if len(a.policies) > 1:
             out.append(_h(3, _pack_heading(result, lang)))
-        out.append(_table(header, rows, "llrrrrr"))
+        out.append(pipe_table(header, rows, "llrrrrr"))
     return out
 
 
@@ -322,7 +322,7 @@ def _money(a: Assessment, lang: str) -> Blocks:
         ]
         if len(a.policies) > 1:
             out.append(_h(3, _pack_heading(result, lang)))
-        out.append(_table(header, rows, "lrl"))
+        out.append(pipe_table(header, rows, "lrl"))
     if any(i.assumed for f in figures for i in f.inputs):
         out.append(t(lang, "assumed_note", mark=esc(ASSUMED_MARK)))
     formulas = "\n".join(
@@ -352,7 +352,7 @@ def _policies(a: Assessment, lang: str) -> Blocks:
         )
         for p in a.policies
     ]
-    return [_h(2, t(lang, "policies")), t(lang, "headline_rule"), _table(header, rows, "lrlrr")]
+    return [_h(2, t(lang, "policies")), t(lang, "headline_rule"), pipe_table(header, rows, "lrlrr")]
 
 
 def _evidence(f: Finding, lang: str) -> str:
@@ -419,7 +419,7 @@ def _findings(a: Assessment, lang: str) -> Blocks:
     header = (t(lang, "severity"), t(lang, "rule"), t(lang, "finding"), t(lang, "when"))
     if acceptances:
         header += (t(lang, "md_acceptance"),)
-    out += [t(lang, "md_findings_intro"), _table(header, rows)]
+    out += [t(lang, "md_findings_intro"), pipe_table(header, rows)]
     return out + [block for f in a.findings for block in _finding_detail(f, lang)]
 
 
@@ -467,10 +467,10 @@ def _risks(a: Assessment, lang: str) -> Blocks:
     return [
         _h(2, t(lang, "risks")),
         thresholds,
-        _table(header, rows, "llrrrll") if rows else t(lang, "no_findings"),
+        pipe_table(header, rows, "llrrrll") if rows else t(lang, "no_findings"),
         _h(3, t(lang, "md_matrix")),
         t(lang, "md_matrix_intro"),
-        _table((t(lang, "md_matrix_corner"), *map(str, range(1, 6))), grid),
+        pipe_table((t(lang, "md_matrix_corner"), *map(str, range(1, 6))), grid),
     ]
 
 
@@ -575,7 +575,7 @@ def _platforms(a: Assessment, lang: str) -> Blocks:
             pie.append(f'    "{label}" : {number(round(p.share * 100, 2))}')
     pie.append("```")
     header = (t(lang, "platform"), t(lang, "share_of_gmv"), t(lang, "monthly_gmv"))
-    return [_h(2, t(lang, "md_platforms")), _table(header, rows, "lrr"), "\n".join(pie)]
+    return [_h(2, t(lang, "md_platforms")), pipe_table(header, rows, "lrr"), "\n".join(pie)]
 
 
 def _opportunities(a: Assessment, lang: str) -> Blocks:
@@ -607,7 +607,7 @@ def _assumptions(a: Assessment, lang: str) -> Blocks:
             )
             for s in a.assumptions
         ]
-        out.append(_table((t(lang, "field"), t(lang, "value_used"), t(lang, "why")), rows))
+        out.append(pipe_table((t(lang, "field"), t(lang, "value_used"), t(lang, "why")), rows))
     else:
         out.append(t(lang, "no_assumptions"))
     if a.undetermined:
@@ -621,7 +621,7 @@ def _assumptions(a: Assessment, lang: str) -> Blocks:
             for u in a.undetermined
         ]
         header = (t(lang, "rule"), t(lang, "severity"), t(lang, "finding"), t(lang, "fill_in"))
-        out += [_h(3, t(lang, "undetermined")), _table(header, rows)]
+        out += [_h(3, t(lang, "undetermined")), pipe_table(header, rows)]
     return out
 
 

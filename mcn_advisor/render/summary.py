@@ -19,6 +19,7 @@ from rich.cells import cell_len
 from mcn_advisor.batch import Result, Summary
 from mcn_advisor.i18n import t
 from mcn_advisor.render.common import money, share
+from mcn_advisor.render.markdown import esc, pipe_table
 
 SUMMARY_SCHEMA_VERSION = 1
 NAME_WIDTH = 40  # cells of an agency name in the table before it is cut
@@ -307,13 +308,6 @@ def csv(s: Summary, lang: str = "en") -> str:
 
 # --- Markdown ----------------------------------------------------------------------
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
-
-
-def _md(text: str) -> str:
-    """User text in a Markdown table cell: specials escaped, on one line."""
-    return _MD_SPECIAL.sub(r"\\\1", _clean(text))
-
 
 def _code(text: str) -> str:
     """A code span (for paths and error lines), safe inside a table cell."""
@@ -324,21 +318,16 @@ def _code(text: str) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
-def _md_table(headers: list[str], rows: list[list[str]], align: str) -> list[str]:
-    rule = ["---:" if a == "r" else "---" for a in align]
-    return ["| " + " | ".join(r) + " |" for r in (headers, rule, *rows)]
-
-
 def markdown(s: Summary, lang: str = "en") -> str:
     """The summary as a Markdown document a consultant can share; report files are linked."""
-    out = [f"# {t(lang, 'batch_title')}", "", _md(_headline(s, lang)), ""]
+    out = [f"# {t(lang, 'batch_title')}", "", esc(_headline(s, lang)), ""]
     if s.rows:
         headers = [*_profile_headers(s, lang), t(lang, "batch_source")]
         rows = []
         profile_cells = _profile_cells(s, lang)
         for r in s.rows:
             cells = profile_cells(r)
-            cells[2] = _md(cells[2])
+            cells[2] = esc(cells[2])
             cells.append(_code(r.source))
             if s.report_formats:
                 links = zip(s.report_formats, _reports(s, r), strict=True)
@@ -346,15 +335,15 @@ def markdown(s: Summary, lang: str = "en") -> str:
             rows.append(cells)
         if s.report_formats:
             headers.append(t(lang, "batch_report"))
-        out += _md_table(headers, rows, PROFILE_ALIGN.ljust(len(headers), "l"))
+        out.append(pipe_table(headers, rows, PROFILE_ALIGN.ljust(len(headers), "l")))
     else:
         out.append(t(lang, "batch_no_profiles"))
     out += ["", f"## {t(lang, 'batch_totals')}", ""]
-    out += [f"- **{_md(label)}**: {_md(value)}" for label, value in _totals(s, lang)]
+    out += [f"- **{esc(label)}**: {esc(value)}" for label, value in _totals(s, lang)]
     if s.common:
         out += ["", f"## {t(lang, 'batch_common')}", ""]
-        cells = [[*c[:4], _md(c[4])] for c in _common_cells(s, lang)]
-        out += _md_table(_common_headers(lang), cells, "llrrl")
+        cells = [[*c[:4], esc(c[4])] for c in _common_cells(s, lang)]
+        out.append(pipe_table(_common_headers(lang), cells, "llrrl"))
     if s.failures:
         out += ["", f"## {t(lang, 'batch_failures', count=f'{len(s.failures):,}')}", ""]
         out += [f"- {_code(p)}" for f in s.failures for p in f.problems]
