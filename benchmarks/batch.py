@@ -194,7 +194,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[2000, 10000])
     ap.add_argument("--repeat", type=int, default=7, help="rounds of runs [7]")
-    ap.add_argument("--reports", action="store_true", help="also time --out-dir (JSON reports)")
+    ap.add_argument("--reports", action="store_true", help="also time --out-dir (JSON and Markdown reports)")
     args = ap.parse_args()
     py = sys.executable
     rss: dict[str, dict[int, int]] = {}

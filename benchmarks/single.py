@@ -64,11 +64,19 @@ def main() -> None:
         "mcn-advisor assess PROFILE -f json": [*_cli(), "assess", str(PROFILE), "-f", "json"],
         "mcn-advisor assess PROFILE -f markdown": [*_cli(), "assess", str(PROFILE), "-f", "markdown"],
         "mcn-advisor assess PROFILE (terminal)": [*_cli(), "assess", str(PROFILE)],
+        "mcn-advisor levers PROFILE": [*_cli(), "levers", str(PROFILE)],
+        "mcn-advisor what-if PROFILE --lever store_onboarding": [
+            *_cli(),
+            "what-if",
+            str(PROFILE),
+            "--lever",
+            "store_onboarding",
+        ],
     }
-    print(f"{'command':48} {'best s':>7} {'median s':>9} {'max RSS MiB':>12}")
+    print(f"{'command':56} {'best s':>7} {'median s':>9} {'max RSS MiB':>12}")
     for name, cmd in commands.items():
         best, median, rss = timed(cmd, runs)
-        print(f"{name:48} {best:7.3f} {median:9.3f} {rss / 1024:12.1f}")
+        print(f"{name:56} {best:7.3f} {median:9.3f} {rss / 1024:12.1f}")
 
     sys.path.insert(0, str(ROOT))
     from mcn_advisor.engine import assess, evaluate
