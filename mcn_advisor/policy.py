@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     BaseModel,
@@ -39,19 +39,6 @@ LANGS = ("en", "zh")
 SEVERITIES = ("info", "low", "medium", "high", "critical")
 SEVERITY_RANK = {name: i for i, name in enumerate(SEVERITIES)}
 Severity = Literal["info", "low", "medium", "high", "critical"]
-STRATEGIES = (
-    "open_douyin_store",
-    "short_video_shift",
-    "star_map_routing",
-    "supply_partner",
-    "supply_chain_build",
-    "platform_diversify",
-    "client_retention",
-    "service_provider",
-    "own_store",
-    "capital_plan",
-    "contract_review",
-)
 Strategy = Literal[
     "open_douyin_store",
     "short_video_shift",
@@ -65,6 +52,7 @@ Strategy = Literal[
     "capital_plan",
     "contract_review",
 ]
+STRATEGIES: tuple[str, ...] = get_args(Strategy)
 Category = Literal["gmv", "revenue", "cost", "operations", "clients", "supply", "platform", "contract"]
 REQUIRED_METRICS = ("gmv_at_risk_cny_monthly", "revenue_at_risk_cny_monthly")
 WEIGHT_TOTAL = 100.0
