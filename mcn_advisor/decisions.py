@@ -453,14 +453,10 @@ def _undecided(ev: Evaluation) -> set[str]:
     return {c.rule.id for c, held, _ in ev.outcomes if held is None}
 
 
-def _money(ev: Evaluation, metric: str) -> float:
-    return float(round(ev.values[f"metric.{metric}"] or 0.0))
-
-
 def rank_levers(profile: Profile, pack: Pack, as_of: dt.date, top: int | None = None) -> LeverRanking:
     """Try each lever of ``pack`` alone on ``profile`` and rank them (cheap: evaluations only)."""
     base = evaluate(profile, pack, as_of)
-    gmv, revenue = _money(base, "gmv_at_risk_cny_monthly"), _money(base, "revenue_at_risk_cny_monthly")
+    gmv, revenue = base.at_risk()
     points = pack.model.lever_ranking.revenue_points
     results: list[LeverResult] = []
     skipped: list[SkippedLever] = []
@@ -472,7 +468,8 @@ def rank_levers(profile: Profile, pack: Pack, as_of: dt.date, top: int | None = 
             continue
         ev = evaluate(applied.profile, pack, as_of)
         cut = round(base.score - ev.score, 1)
-        recovered = round(revenue - _money(ev, "revenue_at_risk_cny_monthly"))
+        gmv_after, revenue_after = ev.at_risk()
+        recovered = round(revenue - revenue_after)
         share = round(recovered / revenue, 4) if revenue else 0.0
         value = round(cut + points * share, 2)
         days = pack.model.effort[lv.effort]
@@ -490,7 +487,7 @@ def rank_levers(profile: Profile, pack: Pack, as_of: dt.date, top: int | None = 
                 score_after=ev.score,
                 band_after=ev.band,
                 score_cut=cut,
-                gmv_recovered_cny_monthly=float(round(gmv - _money(ev, "gmv_at_risk_cny_monthly"))),
+                gmv_recovered_cny_monthly=float(round(gmv - gmv_after)),
                 revenue_recovered_cny_monthly=float(recovered),
                 revenue_recovered_share=share,
                 value=value,
