@@ -33,7 +33,7 @@ AS_OF = "2020-08-27"
 PER_FOLDER = 250
 FLOOR = """
 import os, sys
-from mcn_advisor.loader import load_profile
+from mcn_advisor.profile.load import load_profile
 n = 0
 for here, dirs, files in os.walk(sys.argv[1]):
     dirs.sort()

@@ -79,9 +79,9 @@ def main() -> None:
         print(f"{name:56} {best:7.3f} {median:9.3f} {rss / 1024:12.1f}")
 
     sys.path.insert(0, str(ROOT))
-    from mcn_advisor.engine import assess, evaluate
-    from mcn_advisor.loader import load_profile
-    from mcn_advisor.policy import builtin_pack
+    from mcn_advisor.core.engine import assess, evaluate
+    from mcn_advisor.profile.load import load_profile
+    from mcn_advisor.pack.schema import builtin_pack
 
     pack = builtin_pack()
     profile = load_profile(PROFILE)

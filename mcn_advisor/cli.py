@@ -25,8 +25,8 @@ from mcn_advisor import __version__
 from mcn_advisor.errors import InputError
 
 if TYPE_CHECKING:
-    from mcn_advisor.assessment import Assessment
-    from mcn_advisor.policy import Pack
+    from mcn_advisor.core.contract import Assessment
+    from mcn_advisor.pack.schema import Pack
 
 Lang = Literal["en", "zh"]
 Severity = Literal["info", "low", "medium", "high", "critical"]
@@ -96,7 +96,7 @@ def _emit(text: str, output: Path | None, protect: tuple[Path, ...] = ()) -> Non
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    from mcn_advisor.files import write_atomic
+    from mcn_advisor.files.write import write_atomic
 
     write_atomic(output, text, protect=protect)
 
@@ -104,7 +104,7 @@ def _emit(text: str, output: Path | None, protect: tuple[Path, ...] = ()) -> Non
 def _fails(a: Assessment, fail_on: str | None) -> bool:
     if fail_on is None:
         return False
-    from mcn_advisor.policy import SEVERITY_RANK
+    from mcn_advisor.pack.schema import SEVERITY_RANK
 
     floor = SEVERITY_RANK[fail_on]
     return any(f.kind == "risk" and not f.accepted and SEVERITY_RANK[f.severity] >= floor for f in a.findings)
@@ -145,8 +145,8 @@ def assess(
     packs: PolicyOpt = None,
 ) -> None:
     """Assess one profile: exposure score, money at risk, findings, risks and a dated plan."""
-    from mcn_advisor.combine import assess_all
-    from mcn_advisor.loader import load_profile
+    from mcn_advisor.core.combine import assess_all
+    from mcn_advisor.profile.load import load_profile
 
     date = _parse_date(as_of)
     chosen = _packs(packs)
@@ -192,7 +192,7 @@ def validate(
 
     Accepted risks must name rules of the policy packs (the built-in one by default).
     """
-    from mcn_advisor.loader import load_profile
+    from mcn_advisor.profile.load import load_profile
 
     problems: list[str] = []
     chosen = _packs(packs)
@@ -224,8 +224,8 @@ def schema(
     """Print the JSON Schema of the profile format (or with --pack, of policy packs), for editors."""
     import json
 
-    from mcn_advisor.policy import PackModel
-    from mcn_advisor.profile import Profile
+    from mcn_advisor.pack.schema import PackModel
+    from mcn_advisor.profile.model import Profile
 
     model, what = (PackModel, "policy pack") if pack else (Profile, "profile")
     doc = {
@@ -264,7 +264,7 @@ def rules_list(
     packs: PolicyOpt = None,
 ) -> None:
     """List every rule: id, severity, category, kind and title."""
-    from mcn_advisor.render import catalogue
+    from mcn_advisor.render import packview as catalogue
 
     chosen = _packs(packs)
     text = catalogue.rules_json(chosen, lang) if fmt == "json" else catalogue.rules_table(chosen, lang)
@@ -279,7 +279,7 @@ def rules_show(
     packs: PolicyOpt = None,
 ) -> None:
     """Explain one rule: what it checks, why, the fields it reads, the actions it triggers."""
-    from mcn_advisor.render import catalogue
+    from mcn_advisor.render import packview as catalogue
 
     sys.stdout.write(catalogue.rule_detail(_packs(packs), rule_id.upper(), lang))
 
@@ -302,7 +302,7 @@ PolicyOpt = Annotated[
 
 
 def _packs(specs: list[str] | None) -> tuple[Pack, ...]:
-    from mcn_advisor.packset import load_packs
+    from mcn_advisor.pack.select import load_packs
 
     return load_packs(specs)
 
@@ -329,7 +329,7 @@ def policy_timeline(ctx: typer.Context, lang: LangOpt = "en", packs: PolicyOpt =
     """Show the policy's dated timeline, with sources; or list, validate or test packs."""
     if ctx.invoked_subcommand is not None:
         return
-    from mcn_advisor.render import catalogue
+    from mcn_advisor.render import packview as catalogue
 
     sys.stdout.write(catalogue.timeline(_packs(packs), lang))
 
@@ -338,8 +338,8 @@ def policy_timeline(ctx: typer.Context, lang: LangOpt = "en", packs: PolicyOpt =
 @user_errors
 def policy_list(lang: LangOpt = "en") -> None:
     """List the built-in policy packs, by the short name --policy takes."""
-    from mcn_advisor.packset import DEFAULT, builtin_names, resolve
-    from mcn_advisor.render import catalogue
+    from mcn_advisor.pack.select import DEFAULT, builtin_names, resolve
+    from mcn_advisor.render import packview as catalogue
 
     named = [(name, resolve(name)) for name in builtin_names()]
     sys.stdout.write(catalogue.builtin_packs(named, DEFAULT, lang))
@@ -349,8 +349,8 @@ def policy_list(lang: LangOpt = "en") -> None:
 @user_errors
 def policy_validate(packs: PackArgs) -> None:
     """Check pack files: every error with its line; warnings for loose ends (exit 0)."""
-    from mcn_advisor.packcheck import loose_ends
-    from mcn_advisor.packset import resolve
+    from mcn_advisor.pack.selftest import loose_ends
+    from mcn_advisor.pack.select import resolve
 
     problems: list[str] = []
     for _, pack in _each_loaded(packs, resolve, problems):
@@ -369,9 +369,9 @@ def policy_validate(packs: PackArgs) -> None:
 @user_errors
 def policy_test(packs: PackArgs) -> None:
     """Run each pack's fixtures: exit 1 when one fails (or a pack has none), 2 for a broken pack."""
-    from mcn_advisor.packcheck import run_fixtures
-    from mcn_advisor.packset import resolve
-    from mcn_advisor.render import packcheck
+    from mcn_advisor.pack.selftest import run_fixtures
+    from mcn_advisor.pack.select import resolve
+    from mcn_advisor.render import selftest as packcheck
 
     problems: list[str] = []
     failed = False
@@ -405,7 +405,7 @@ def _show(result: Any, kind: str, fmt: str, lang: str, output: Path | None, inpu
 
         text = {"what-if": md.what_if, "levers": md.levers, "diff": md.diff}[kind](result, lang)
     else:
-        from mcn_advisor.render import decisions
+        from mcn_advisor.render import decisions_terminal as decisions
 
         to_tty = output is None and sys.stdout.isatty()
         width = shutil.get_terminal_size((100, 24)).columns if to_tty else 100
@@ -417,7 +417,7 @@ def _show(result: Any, kind: str, fmt: str, lang: str, output: Path | None, inpu
 
 
 def _profile_and_date(profile: Path, as_of: str | None, pack: Pack) -> tuple[Any, dt.date]:
-    from mcn_advisor.loader import load_profile
+    from mcn_advisor.profile.load import load_profile
 
     date = _parse_date(as_of)
     prof = load_profile(profile, [pack])
@@ -460,7 +460,7 @@ def what_if_command(
     packs: PolicyOpt = None,
 ) -> None:
     """Assess a profile as is and with changes, side by side: score, money, findings, plan."""
-    from mcn_advisor.decisions import parse_assignment, what_if
+    from mcn_advisor.core.whatif import parse_assignment, what_if
 
     if not assignments and not levers:
         raise InputError("what-if needs at least one --set FIELD=VALUE or --lever LEVER")
@@ -485,7 +485,7 @@ def levers_command(
     packs: PolicyOpt = None,
 ) -> None:
     """Try each lever of the policy pack on a profile and rank them by value per week of effort."""
-    from mcn_advisor.decisions import rank_levers
+    from mcn_advisor.core.whatif import rank_levers
 
     pack = _one_pack(packs, "levers")
     prof, when = _profile_and_date(profile, as_of, pack)
@@ -503,7 +503,7 @@ def diff_command(
     packs: PolicyOpt = None,
 ) -> None:
     """Compare two saved JSON assessments of the same MCN: progress, what is done, what is overdue."""
-    from mcn_advisor.diff import diff, load_assessment
+    from mcn_advisor.core.compare import diff, load_assessment
 
     pack = _one_pack(packs, "diff")
     result = diff(load_assessment(old), load_assessment(new), pack, (str(old), str(new)))
@@ -608,8 +608,8 @@ def batch(
     packs: PolicyOpt = None,
 ) -> None:
     """Assess a portfolio of profiles: one summary, optional reports, a CI-style exit code."""
-    from mcn_advisor import batch as portfolio
-    from mcn_advisor.render import summary as render
+    from mcn_advisor.batch import run as portfolio
+    from mcn_advisor.render import portfolio as render
 
     date = _parse_date(as_of)
     plan = portfolio.discover(paths, exclude=out_dir)

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-from mcn_advisor.loader import load_profile
-from mcn_advisor.policy import Pack, builtin_pack
-from mcn_advisor.profile import Profile
+from mcn_advisor.profile.load import load_profile
+from mcn_advisor.pack.schema import Pack, builtin_pack
+from mcn_advisor.profile.model import Profile
 
 # Property tests are reproducible and never fail on timing: timings belong in benchmarks.
 settings.register_profile("repo", derandomize=True, deadline=None, max_examples=150)

@@ -9,9 +9,9 @@ import pytest
 from typer.testing import CliRunner
 
 from mcn_advisor.cli import app
-from mcn_advisor.engine import assess
+from mcn_advisor.core.engine import assess
 from mcn_advisor.errors import ProfileError
-from mcn_advisor.loader import load_profile, profile_from_data
+from mcn_advisor.profile.load import load_profile, profile_from_data
 from mcn_advisor.render import json as json_report
 from mcn_advisor.render import terminal
 from tests.conftest import AS_OF, GOOD, PROFILES

@@ -15,11 +15,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from mcn_advisor import batch, csvfile
+from mcn_advisor.batch import run as batch
+
+from mcn_advisor.profile import csvfile
 from mcn_advisor.cli import app
-from mcn_advisor.engine import assess
-from mcn_advisor.render import summary as render
-from mcn_advisor.tomlfile import parse_toml
+from mcn_advisor.core.engine import assess
+from mcn_advisor.render import portfolio as render
+from mcn_advisor.files.toml import parse_toml
 from tests.conftest import AS_OF, GOOD, PROFILES, ROOT, example
 
 runner = CliRunner()
@@ -551,8 +553,8 @@ def test_several_packs_score_each_profile_by_the_headline_pack(tmp_path):
     (tmp_path / "jd.toml").write_bytes((PROFILES / "kuaishou_first_jd.toml").read_bytes())
     s = summarise(tmp_path, packs=("douyin-2020", "kuaishou-2019"))
     [row] = s.rows
-    from mcn_advisor.combine import assess_all
-    from mcn_advisor.packset import load_packs
+    from mcn_advisor.core.combine import assess_all
+    from mcn_advisor.pack.select import load_packs
 
     a = assess_all(example("kuaishou_first_jd"), load_packs(["douyin-2020", "kuaishou-2019"]), AS_OF)
     assert (row.score, row.band, row.gmv_at_risk) == (

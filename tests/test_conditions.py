@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from mcn_advisor.conditions import Condition, compile_condition
-from mcn_advisor.policy import condition_fields
+from mcn_advisor.pack.conditions import Condition, compile_condition
+from mcn_advisor.pack.schema import condition_fields
 
 ADAPTER = TypeAdapter(Condition)
 CONTEXT = {"fields": condition_fields(["supply_capability"])}
@@ -104,7 +104,7 @@ def test_errors_deep_in_a_tree_are_located():
     bad = {"all": [LIVE, {"any": [STORE, {"field": "nope.x", "op": "==", "value": 1}]}]}
     with pytest.raises(ValidationError) as info:
         ADAPTER.validate_python(bad, context=CONTEXT)
-    from mcn_advisor.validation import describe
+    from mcn_advisor.files.problems import describe
 
     assert describe(info.value, type(None), "pack.toml", {}) == [  # type: ignore[arg-type]
         "pack.toml: all.1.any.1: unknown field 'nope.x'"
@@ -112,7 +112,7 @@ def test_errors_deep_in_a_tree_are_located():
 
 
 def test_a_swapped_operator_is_suggested_the_right_way_round():
-    from mcn_advisor.validation import suggest
+    from mcn_advisor.files.problems import suggest
 
     assert suggest("=>", ["==", "!=", "<", "<=", ">", ">="]) == ">="
     assert suggest("=<", ["==", "!=", "<", "<=", ">", ">="]) == "<="

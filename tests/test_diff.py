@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from mcn_advisor.diff import diff, load_assessment
-from mcn_advisor.engine import assess
+from mcn_advisor.core.compare import diff, load_assessment
+from mcn_advisor.core.engine import assess
 from mcn_advisor.errors import InputError
-from mcn_advisor.render import decisions
+from mcn_advisor.render import decisions_terminal as decisions
 from mcn_advisor.render import json as json_report
 from tests.conftest import example
 

@@ -7,7 +7,7 @@ import re
 from typer.main import get_command
 
 from mcn_advisor.cli import app
-from mcn_advisor.profile import FIELDS
+from mcn_advisor.profile.model import FIELDS
 from tests.conftest import PROFILES, ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from mcn_advisor.engine import assess
-from mcn_advisor.loader import load_profile
-from mcn_advisor.profile import Profile
+from mcn_advisor.core.engine import assess
+from mcn_advisor.profile.load import load_profile
+from mcn_advisor.profile.model import Profile
 from tests.conftest import AS_OF, GOOD, example
 
 
@@ -69,7 +69,7 @@ def test_score_is_the_sum_of_weighted_factors(pack):
     ],
 )
 def test_band_thresholds(pack, score, band):
-    from mcn_advisor.engine import _band
+    from mcn_advisor.core.engine import _band
 
     assert _band(score, pack.model.scoring) == band
 

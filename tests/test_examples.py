@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mcn_advisor.engine import assess
+from mcn_advisor.core.engine import assess
 from tests.conftest import AS_OF, example
 
 CASES = {

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from mcn_advisor.formulas import FormulaError, compile_formula
+from mcn_advisor.pack.formulas import FormulaError, compile_formula
 
 KNOWN = {"a.x", "a.y", "a.flag", "a.list"}
 

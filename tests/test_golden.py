@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from rich.cells import cell_len
 
-from mcn_advisor.engine import assess
+from mcn_advisor.core.engine import assess
 from mcn_advisor.render import json as json_report
 from mcn_advisor.render import markdown, terminal
 from tests.conftest import GOLDEN, PROFILES, example

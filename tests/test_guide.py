@@ -9,7 +9,7 @@ import shutil
 import pytest
 from typer.testing import CliRunner
 
-from mcn_advisor import reference
+from mcn_advisor.pack import reference
 from mcn_advisor.cli import app
 from tests.conftest import PROFILES, ROOT
 from tests.test_packs import EXAMPLE

@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from mcn_advisor.decisions import rank_levers, what_if
-from mcn_advisor.engine import assess
-from mcn_advisor.policy import pack_from_text
+from mcn_advisor.core.whatif import rank_levers, what_if
+from mcn_advisor.core.engine import assess
+from mcn_advisor.pack.schema import pack_from_text
 from tests.conftest import AS_OF, example
 from tests.test_policy import TEXT, errors, line_of
 
@@ -123,7 +123,7 @@ def test_a_lever_whose_action_window_closed_is_skipped():
 
 
 def test_no_lever_applies_to_a_profile_without_douyin(pack, write):
-    from mcn_advisor.loader import load_profile
+    from mcn_advisor.profile.load import load_profile
 
     path = write(
         'schema_version = 1\n[agency]\nname = "KS"\nmonthly_gmv_cny = 1_000_000\n'

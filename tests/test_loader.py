@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from mcn_advisor.errors import ProfileError
-from mcn_advisor.loader import load_profile
+from mcn_advisor.profile.load import load_profile
 from tests.conftest import GOOD, PROFILES
 
 

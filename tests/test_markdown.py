@@ -14,11 +14,11 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from typer.testing import CliRunner
 
-from mcn_advisor.assessment import DroppedAction
+from mcn_advisor.core.contract import DroppedAction
 from mcn_advisor.cli import app
-from mcn_advisor.engine import assess
+from mcn_advisor.core.engine import assess
 from mcn_advisor.i18n import t as say
-from mcn_advisor.profile import AcceptedRisk, Profile
+from mcn_advisor.profile.model import AcceptedRisk, Profile
 from mcn_advisor.render import markdown
 from mcn_advisor.render.markdown import esc, mermaid_text
 from tests.conftest import PROFILES, ROOT, example
@@ -350,8 +350,8 @@ def test_dropped_actions_and_empty_sections_still_make_a_clean_report(pack):
 
 
 def test_several_packs_get_a_table_each_adding_up_to_its_own_score():
-    from mcn_advisor.combine import assess_all
-    from mcn_advisor.packset import load_packs
+    from mcn_advisor.core.combine import assess_all
+    from mcn_advisor.pack.select import load_packs
 
     p = example("kuaishou_first_jd")
     a = assess_all(p, load_packs(["douyin-2020", "kuaishou-2019"]), p.as_of)

@@ -10,21 +10,21 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mcn_advisor.combine import assess_all
-from mcn_advisor.engine import assess
+from mcn_advisor.core.combine import assess_all
+from mcn_advisor.core.engine import assess
 from mcn_advisor.errors import PackError
-from mcn_advisor.packcheck import loose_ends, run_fixtures
-from mcn_advisor.packset import builtin_names, load_packs, resolve
-from mcn_advisor.policy import builtin_pack, pack_from_text
-from mcn_advisor.profile import FIELDS, Profile
+from mcn_advisor.pack.selftest import loose_ends, run_fixtures
+from mcn_advisor.pack.select import builtin_names, load_packs, resolve
+from mcn_advisor.pack.schema import builtin_pack, pack_from_text
+from mcn_advisor.profile.model import FIELDS, Profile
 from mcn_advisor.render import json as json_report
 from mcn_advisor.render import terminal
-from mcn_advisor.tomlfile import key_lines
+from mcn_advisor.files.toml import key_lines
 from tests.conftest import AS_OF, GOLDEN, GOOD, ROOT, example
 from tests.test_golden import check
 from tests.test_properties import profiles, share, with_
 
-DOUYIN = resources.files("mcn_advisor").joinpath("packs", "douyin_2020.toml").read_text("utf-8")
+DOUYIN = resources.files("mcn_advisor.pack").joinpath("builtin", "douyin_2020.toml").read_text("utf-8")
 EXAMPLE = (ROOT / "docs" / "examples" / "kuaishou_2022.toml").read_text(encoding="utf-8")
 DEC_2019 = dt.date(2019, 12, 16)
 
@@ -219,7 +219,7 @@ def test_kuaishou_pack_leaves_existing_profiles_alone(pack):
 
 def test_kuaishou_shares_must_fit(write):
     from mcn_advisor.errors import ProfileError
-    from mcn_advisor.loader import load_profile
+    from mcn_advisor.profile.load import load_profile
 
     path = write(GOOD + "\n[kuaishou]\ntaobao_link_share = 0.8\njd_link_share = 0.4\n")
     with pytest.raises(ProfileError) as info:

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from mcn_advisor.engine import assess
+from mcn_advisor.core.engine import assess
 from tests.conftest import example
 
 D = dt.date

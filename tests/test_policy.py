@@ -7,9 +7,9 @@ from importlib import resources
 import pytest
 
 from mcn_advisor.errors import PackError
-from mcn_advisor.policy import STRATEGIES, builtin_pack, pack_from_text
+from mcn_advisor.pack.schema import STRATEGIES, builtin_pack, pack_from_text
 
-TEXT = resources.files("mcn_advisor").joinpath("packs", "douyin_2020.toml").read_text("utf-8")
+TEXT = resources.files("mcn_advisor.pack").joinpath("builtin", "douyin_2020.toml").read_text("utf-8")
 
 
 def line_of(text: str, needle: str) -> int:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mcn_advisor.engine import assess
-from mcn_advisor.policy import builtin_pack
-from mcn_advisor.profile import Profile
+from mcn_advisor.core.engine import assess
+from mcn_advisor.pack.schema import builtin_pack
+from mcn_advisor.profile.model import Profile
 from mcn_advisor.render import json as json_report
 from tests.conftest import AS_OF
 

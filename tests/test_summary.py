@@ -7,8 +7,8 @@ import datetime as dt
 
 import pytest
 
-from mcn_advisor.engine import PRIORITIES, assess
-from mcn_advisor.policy import SEVERITY_RANK
+from mcn_advisor.core.engine import PRIORITIES, assess
+from mcn_advisor.pack.schema import SEVERITY_RANK
 from tests.conftest import GOOD, PROFILES, example
 
 NAMES = sorted(p.stem for p in PROFILES.glob("*.toml"))
@@ -45,7 +45,7 @@ def test_priorities_are_planned_actions_in_plan_order(pack, name):
 
 
 def test_no_douyin_exposure_means_nothing_to_do_first(pack, write):
-    from mcn_advisor.loader import load_profile
+    from mcn_advisor.profile.load import load_profile
 
     p = load_profile(write(GOOD.replace("douyin_live = 0.5", "taobao_live = 0.5")))
     a = assess(p, pack, dt.date(2020, 8, 27))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mcn_advisor.decisions import parse_assignment, what_if
+from mcn_advisor.core.whatif import parse_assignment, what_if
 from mcn_advisor.errors import InputError
 from tests.conftest import AS_OF, example
 
@@ -12,7 +12,7 @@ SMALL = "small_pure_promotion"
 
 
 def run(name: str, *sets: str, levers: tuple[str, ...] = (), rebalance: bool = False, pack=None):
-    from mcn_advisor.policy import builtin_pack
+    from mcn_advisor.pack.schema import builtin_pack
 
     assignments = [parse_assignment(s) for s in sets]
     return what_if(

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from mcn_advisor.assessment import Input
+from mcn_advisor.core.contract import Input
 from mcn_advisor.i18n import t
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+|\bmin\b|\bmax\b")

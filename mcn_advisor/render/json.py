@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from mcn_advisor.assessment import Assessment, adapter
+from mcn_advisor.core.contract import Assessment, adapter
 
 
 def render(a: Assessment, lang: str = "en") -> str:

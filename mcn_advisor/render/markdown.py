@@ -15,7 +15,7 @@ import functools
 import re
 from collections.abc import Iterable
 
-from mcn_advisor.assessment import Assessment, Figure, Finding, PlanPhase, PolicyResult
+from mcn_advisor.core.contract import Assessment, Figure, Finding, PlanPhase, PolicyResult
 from mcn_advisor.i18n import t
 from mcn_advisor.render.common import (
     ASSUMED_MARK,

@@ -11,7 +11,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from mcn_advisor.assessment import Assessment, Finding
+from mcn_advisor.core.contract import Assessment, Finding
 from mcn_advisor.i18n import t
 from mcn_advisor.render.common import ASSUMED_MARK, acceptance_key, days, figure, money, plain, substituted
 

@@ -29,7 +29,7 @@ from pydantic import (
     model_validator,
 )
 
-from mcn_advisor.validation import TAG_PREFIX, did_you_mean, show_value
+from mcn_advisor.files.problems import TAG_PREFIX, did_you_mean, show_value
 
 Op = Literal["==", "!=", "<", "<=", ">", ">=", "in", "not_in", "contains", "empty", "not_empty"]
 OPERATORS: dict[str, str] = {

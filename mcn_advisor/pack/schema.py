@@ -28,12 +28,12 @@ from pydantic import (
     model_serializer,
 )
 
-from mcn_advisor.conditions import Condition, Evaluator, Test, compile_condition, tests_in
+from mcn_advisor.pack.conditions import Condition, Evaluator, Test, compile_condition, tests_in
 from mcn_advisor.errors import PackError
-from mcn_advisor.formulas import Formula, FormulaError, compile_formula
-from mcn_advisor.profile import FIELDS, SCHEMA_VERSION, SHARES, Profile, mix_of
-from mcn_advisor.tomlfile import Loc, key_lines, line_of, parse_toml, read_text
-from mcn_advisor.validation import describe, did_you_mean, format_problems, show_value
+from mcn_advisor.pack.formulas import Formula, FormulaError, compile_formula
+from mcn_advisor.profile.model import FIELDS, SCHEMA_VERSION, SHARES, Profile, mix_of
+from mcn_advisor.files.toml import Loc, key_lines, line_of, parse_toml, read_text
+from mcn_advisor.files.problems import describe, did_you_mean, format_problems, show_value
 
 LANGS = ("en", "zh")
 SEVERITIES = ("info", "low", "medium", "high", "critical")
@@ -304,7 +304,7 @@ def builtin_pack(name: str = "douyin_2020") -> Pack:
 
 @functools.lru_cache(maxsize=8)  # keyed by name, so builtin_pack() and builtin_pack("douyin_2020") agree
 def _builtin_pack(name: str) -> Pack:
-    text = resources.files("mcn_advisor").joinpath("packs", f"{name}.toml").read_text("utf-8")
+    text = resources.files("mcn_advisor.pack").joinpath("builtin", f"{name}.toml").read_text("utf-8")
     return pack_from_text(text, f"<built-in {name}.toml>")
 
 

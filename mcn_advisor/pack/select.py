@@ -1,7 +1,7 @@
 """Choosing the policy packs of a run: built-in names or pack files, several at once.
 
 ``--policy`` takes a built-in pack's short name (``douyin-2020``, ``kuaishou-2019``:
-the file names in ``mcn_advisor/packs/`` with ``-`` for ``_``) or a path to a TOML
+the file names in ``mcn_advisor/pack/builtin/`` with ``-`` for ``_``) or a path to a TOML
 pack file. A value that ends in ``.toml`` or contains a path separator is always a
 path; any other value is a built-in name, else a file of that name if one exists.
 
@@ -18,8 +18,8 @@ from importlib import resources
 from pathlib import Path
 
 from mcn_advisor.errors import PackError
-from mcn_advisor.policy import Pack, builtin_pack, load_pack
-from mcn_advisor.validation import did_you_mean
+from mcn_advisor.pack.schema import Pack, builtin_pack, load_pack
+from mcn_advisor.files.problems import did_you_mean
 
 DEFAULT = "douyin-2020"
 BUILTIN_SOURCE = "<built-in "  # how policy.builtin_pack names its source
@@ -27,7 +27,7 @@ BUILTIN_SOURCE = "<built-in "  # how policy.builtin_pack names its source
 
 def builtin_names() -> list[str]:
     """The short names of the packs shipped inside the package."""
-    folder = resources.files("mcn_advisor").joinpath("packs")
+    folder = resources.files("mcn_advisor.pack").joinpath("builtin")
     return sorted(
         entry.name[: -len(".toml")].replace("_", "-")
         for entry in folder.iterdir()

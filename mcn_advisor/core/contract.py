@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from pydantic import TypeAdapter
 
-from mcn_advisor.policy import Text
+from mcn_advisor.pack.schema import Text
 
 ASSESSMENT_SCHEMA_VERSION = 1
 Band = Literal["low", "moderate", "high", "critical"]

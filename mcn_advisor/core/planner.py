@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from mcn_advisor.assessment import DroppedAction, InPlaceAction, Plan, PlannedAction, PlanPhase
-from mcn_advisor.policy import Pack
+from mcn_advisor.core.contract import DroppedAction, InPlaceAction, Plan, PlannedAction, PlanPhase
+from mcn_advisor.pack.schema import Pack
 
 
 def build_plan(

@@ -14,8 +14,8 @@ import functools
 from dataclasses import dataclass, field
 from typing import Any
 
-from mcn_advisor import acceptance
-from mcn_advisor.assessment import (
+from mcn_advisor.profile import acceptance
+from mcn_advisor.core.contract import (
     Acceptance,
     Assessment,
     Assumption,
@@ -40,11 +40,11 @@ from mcn_advisor.assessment import (
     TimelineEvent,
     Undetermined,
 )
-from mcn_advisor.conditions import Trace
-from mcn_advisor.planner import build_plan
-from mcn_advisor.policy import SEVERITIES, SEVERITY_RANK, CompiledRule, Factor, Pack, Scoring, Text
-from mcn_advisor.policy import RiskMatrix as RiskBands
-from mcn_advisor.profile import FIELDS, AcceptedRisk, Profile, flatten
+from mcn_advisor.pack.conditions import Trace
+from mcn_advisor.core.planner import build_plan
+from mcn_advisor.pack.schema import SEVERITIES, SEVERITY_RANK, CompiledRule, Factor, Pack, Scoring, Text
+from mcn_advisor.pack.schema import RiskMatrix as RiskBands
+from mcn_advisor.profile.model import FIELDS, AcceptedRisk, Profile, flatten
 
 CONFIDENCE_LEVELS = (("high", 0.85), ("medium", 0.6), ("low", 0.0))
 UNDETERMINED_PENALTY = 0.05  # confidence lost per rule of severity high or above left undecided

@@ -6,7 +6,7 @@ may use (strategies, severities, categories...) from the pack model itself, so t
 reference cannot drift from what ``mcn-advisor policy validate`` accepts; a test
 compares the committed file with this output. Regenerate with:
 
-    python -m mcn_advisor.reference > docs/pack-reference.md
+    python -m mcn_advisor.pack.reference > docs/pack-reference.md
 """
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ from __future__ import annotations
 import sys
 from typing import Any, get_args
 
-from mcn_advisor import formulas
-from mcn_advisor.conditions import _OPS_BY_KIND, OPERATORS
-from mcn_advisor.policy import SEVERITIES, STRATEGIES, WEIGHT_TOTAL, Action, Metric, PackModel, Rule
-from mcn_advisor.profile import FIELDS, SCHEMA_VERSION, Profile
-from mcn_advisor.validation import show_value
+from mcn_advisor.pack import formulas
+from mcn_advisor.pack.conditions import _OPS_BY_KIND, OPERATORS
+from mcn_advisor.pack.schema import SEVERITIES, STRATEGIES, WEIGHT_TOTAL, Action, Metric, PackModel, Rule
+from mcn_advisor.profile.model import FIELDS, SCHEMA_VERSION, Profile
+from mcn_advisor.files.problems import show_value
 
-COMMAND = "python -m mcn_advisor.reference > docs/pack-reference.md"
+COMMAND = "python -m mcn_advisor.pack.reference > docs/pack-reference.md"
 KIND_NAMES = {
     "number": "number",
     "bool": "true/false",

@@ -16,7 +16,7 @@ from typing import Any
 
 from rich.cells import cell_len
 
-from mcn_advisor.batch import Result, Summary
+from mcn_advisor.batch.run import Result, Summary
 from mcn_advisor.i18n import t
 from mcn_advisor.render.common import money, share
 from mcn_advisor.render.markdown import esc, pipe_table

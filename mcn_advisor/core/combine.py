@@ -32,9 +32,9 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from mcn_advisor import acceptance
-from mcn_advisor.assessment import Assessment, Exposure, Impact, Plan
-from mcn_advisor.engine import (
+from mcn_advisor.profile import acceptance
+from mcn_advisor.core.contract import Assessment, Exposure, Impact, Plan
+from mcn_advisor.core.engine import (
     Evaluation,
     assess,
     assumptions_for,
@@ -43,8 +43,8 @@ from mcn_advisor.engine import (
     explain,
     summary_of,
 )
-from mcn_advisor.policy import SEVERITY_RANK, Pack
-from mcn_advisor.profile import Profile
+from mcn_advisor.pack.schema import SEVERITY_RANK, Pack
+from mcn_advisor.profile.model import Profile
 
 _LAST = dt.date.max
 

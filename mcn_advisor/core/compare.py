@@ -19,11 +19,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from mcn_advisor.assessment import ASSESSMENT_SCHEMA_VERSION, Acceptance, Assessment, Band, adapter
+from mcn_advisor.core.contract import ASSESSMENT_SCHEMA_VERSION, Acceptance, Assessment, Band, adapter
 from mcn_advisor.errors import InputError
-from mcn_advisor.policy import SEVERITY_RANK, Pack, Text
-from mcn_advisor.tomlfile import read_text
-from mcn_advisor.validation import describe
+from mcn_advisor.pack.schema import SEVERITY_RANK, Pack, Text
+from mcn_advisor.files.toml import read_text
+from mcn_advisor.files.problems import describe
 
 out = dataclass(slots=True, kw_only=True)
 RESULT_SCHEMA_VERSION = 1  # of the what-if, levers and diff JSON outputs

@@ -31,17 +31,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
-from mcn_advisor import acceptance, csvfile
-from mcn_advisor.combine import explain_all
-from mcn_advisor.engine import Evaluation, evaluate
+from mcn_advisor.profile import acceptance
+
+from mcn_advisor.profile import csvfile
+from mcn_advisor.core.combine import explain_all
+from mcn_advisor.core.engine import Evaluation, evaluate
 from mcn_advisor.errors import InputError
-from mcn_advisor.files import leftover_temps, write_atomic
-from mcn_advisor.loader import load_profile, profile_from_data
-from mcn_advisor.packset import load_packs
-from mcn_advisor.policy import SEVERITY_RANK, Pack, Text
+from mcn_advisor.files.write import leftover_temps, write_atomic
+from mcn_advisor.profile.load import load_profile, profile_from_data
+from mcn_advisor.pack.select import load_packs
+from mcn_advisor.pack.schema import SEVERITY_RANK, Pack, Text
 
 if TYPE_CHECKING:
-    from mcn_advisor.assessment import Assessment
+    from mcn_advisor.core.contract import Assessment
 
 SMALL_BATCH = 200  # below this, starting worker processes costs more than it saves
 COMMON_FINDINGS = 10  # how many of the most common findings a summary lists
@@ -637,7 +639,7 @@ def prepare_out_dir(out_dir: Path, plan: Plan) -> None:
 
 def write_summaries(out_dir: Path, summary: Summary, lang: str) -> list[Path]:
     """``summary.json``, ``summary.csv`` and ``summary.md`` in ``out_dir``, each written whole."""
-    from mcn_advisor.render import summary as render
+    from mcn_advisor.render import portfolio as render
 
     written = []
     for name, fmt in zip(SUMMARY_FILES, ("json", "csv", "markdown"), strict=True):

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from mcn_advisor.tomlfile import Loc, line_of
+from mcn_advisor.files.toml import Loc, line_of
 
 # Tagged unions name the chosen member in an error's location; such parts are dropped.
 TAG_PREFIX = "node:"
