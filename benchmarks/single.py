@@ -80,8 +80,8 @@ def main() -> None:
 
     sys.path.insert(0, str(ROOT))
     from mcn_advisor.core.engine import assess, evaluate
-    from mcn_advisor.profile.load import load_profile
     from mcn_advisor.pack.schema import builtin_pack
+    from mcn_advisor.profile.load import load_profile
 
     pack = builtin_pack()
     profile = load_profile(PROFILE)

@@ -23,13 +23,12 @@ import typer
 
 from mcn_advisor import __version__
 from mcn_advisor.errors import InputError
+from mcn_advisor.vocab import Lang, Severity
 
 if TYPE_CHECKING:
     from mcn_advisor.core.contract import Assessment
     from mcn_advisor.pack.schema import Pack
 
-Lang = Literal["en", "zh"]
-Severity = Literal["info", "low", "medium", "high", "critical"]
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
 R = TypeVar("R")
@@ -104,7 +103,7 @@ def _emit(text: str, output: Path | None, protect: tuple[Path, ...] = ()) -> Non
 def _fails(a: Assessment, fail_on: str | None) -> bool:
     if fail_on is None:
         return False
-    from mcn_advisor.pack.schema import SEVERITY_RANK
+    from mcn_advisor.vocab import SEVERITY_RANK
 
     floor = SEVERITY_RANK[fail_on]
     return any(f.kind == "risk" and not f.accepted and SEVERITY_RANK[f.severity] >= floor for f in a.findings)
@@ -349,8 +348,8 @@ def policy_list(lang: LangOpt = "en") -> None:
 @user_errors
 def policy_validate(packs: PackArgs) -> None:
     """Check pack files: every error with its line; warnings for loose ends (exit 0)."""
-    from mcn_advisor.pack.selftest import loose_ends
     from mcn_advisor.pack.select import resolve
+    from mcn_advisor.pack.selftest import loose_ends
 
     problems: list[str] = []
     for _, pack in _each_loaded(packs, resolve, problems):
@@ -369,8 +368,8 @@ def policy_validate(packs: PackArgs) -> None:
 @user_errors
 def policy_test(packs: PackArgs) -> None:
     """Run each pack's fixtures: exit 1 when one fails (or a pack has none), 2 for a broken pack."""
-    from mcn_advisor.pack.selftest import run_fixtures
     from mcn_advisor.pack.select import resolve
+    from mcn_advisor.pack.selftest import run_fixtures
     from mcn_advisor.render import selftest as packcheck
 
     problems: list[str] = []

@@ -16,12 +16,11 @@ import pytest
 from typer.testing import CliRunner
 
 from mcn_advisor.batch import run as batch
-
-from mcn_advisor.profile import csvfile
 from mcn_advisor.cli import app
 from mcn_advisor.core.engine import assess
-from mcn_advisor.render import portfolio as render
 from mcn_advisor.files.toml import parse_toml
+from mcn_advisor.profile import csvfile
+from mcn_advisor.render import portfolio as render
 from tests.conftest import AS_OF, GOOD, PROFILES, ROOT, example
 
 runner = CliRunner()

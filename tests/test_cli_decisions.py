@@ -9,8 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from mcn_advisor.cli import app
-from mcn_advisor.core.whatif import parse_assignment, rank_levers, what_if
 from mcn_advisor.core.compare import diff, load_assessment
+from mcn_advisor.core.whatif import parse_assignment, rank_levers, what_if
 from mcn_advisor.render import decisions_terminal as decisions
 from tests.conftest import GOLDEN, PROFILES, example
 from tests.test_golden import check

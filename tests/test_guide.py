@@ -9,8 +9,8 @@ import shutil
 import pytest
 from typer.testing import CliRunner
 
-from mcn_advisor.pack import reference
 from mcn_advisor.cli import app
+from mcn_advisor.pack import reference
 from tests.conftest import PROFILES, ROOT
 from tests.test_packs import EXAMPLE
 

@@ -15,10 +15,10 @@ import pytest
 from pydantic import BaseModel
 
 from mcn_advisor.core import engine
-from mcn_advisor.core.contract import Band, RiskLevel
 from mcn_advisor.i18n import CATALOGUE, LANGS
-from mcn_advisor.pack.schema import SEVERITIES, Category, Text
+from mcn_advisor.pack.schema import Text
 from mcn_advisor.profile.model import FIELDS
+from mcn_advisor.vocab import SEVERITIES, Band, Category, RiskLevel
 
 RENDER = Path(__file__).resolve().parent.parent / "mcn_advisor" / "render"
 # ASCII punctuation touching a Chinese character (or a closing bracket after one).

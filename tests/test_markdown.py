@@ -14,8 +14,8 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from typer.testing import CliRunner
 
-from mcn_advisor.core.contract import DroppedAction
 from mcn_advisor.cli import app
+from mcn_advisor.core.contract import DroppedAction
 from mcn_advisor.core.engine import assess
 from mcn_advisor.i18n import t as say
 from mcn_advisor.profile.model import AcceptedRisk, Profile

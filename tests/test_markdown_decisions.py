@@ -12,9 +12,9 @@ import pytest
 from typer.testing import CliRunner
 
 from mcn_advisor.cli import app
-from mcn_advisor.core.whatif import WhatIf, parse_assignment, rank_levers, what_if
 from mcn_advisor.core.compare import Diff, diff, load_assessment
 from mcn_advisor.core.engine import assess
+from mcn_advisor.core.whatif import WhatIf, parse_assignment, rank_levers, what_if
 from mcn_advisor.i18n import t as say
 from mcn_advisor.profile.model import Profile
 from mcn_advisor.render import decisions_markdown as md

@@ -13,13 +13,13 @@ from hypothesis import strategies as st
 from mcn_advisor.core.combine import assess_all
 from mcn_advisor.core.engine import assess
 from mcn_advisor.errors import PackError
-from mcn_advisor.pack.selftest import loose_ends, run_fixtures
-from mcn_advisor.pack.select import builtin_names, load_packs, resolve
+from mcn_advisor.files.toml import key_lines
 from mcn_advisor.pack.schema import builtin_pack, pack_from_text
+from mcn_advisor.pack.select import builtin_names, load_packs, resolve
+from mcn_advisor.pack.selftest import loose_ends, run_fixtures
 from mcn_advisor.profile.model import FIELDS, Profile
 from mcn_advisor.render import json as json_report
 from mcn_advisor.render import terminal
-from mcn_advisor.files.toml import key_lines
 from tests.conftest import AS_OF, GOLDEN, GOOD, ROOT, example
 from tests.test_golden import check
 from tests.test_properties import profiles, share, with_

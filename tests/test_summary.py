@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from mcn_advisor.core.engine import PRIORITIES, assess
-from mcn_advisor.pack.schema import SEVERITY_RANK
+from mcn_advisor.vocab import SEVERITY_RANK
 from tests.conftest import GOOD, PROFILES, example
 
 NAMES = sorted(p.stem for p in PROFILES.glob("*.toml"))

@@ -31,16 +31,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
-from mcn_advisor.profile import acceptance
-
-from mcn_advisor.profile import csvfile
 from mcn_advisor.core.combine import explain_all
 from mcn_advisor.core.engine import Evaluation, evaluate
 from mcn_advisor.errors import InputError
 from mcn_advisor.files.write import leftover_temps, write_atomic
-from mcn_advisor.profile.load import load_profile, profile_from_data
+from mcn_advisor.pack.schema import Pack, Text
 from mcn_advisor.pack.select import load_packs
-from mcn_advisor.pack.schema import SEVERITY_RANK, Pack, Text
+from mcn_advisor.profile import acceptance, csvfile
+from mcn_advisor.profile.load import load_profile, profile_from_data
+from mcn_advisor.vocab import SEVERITY_RANK
 
 if TYPE_CHECKING:
     from mcn_advisor.core.contract import Assessment

@@ -32,7 +32,6 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from mcn_advisor.profile import acceptance
 from mcn_advisor.core.contract import Assessment, Exposure, Impact, Plan
 from mcn_advisor.core.engine import (
     Evaluation,
@@ -43,8 +42,10 @@ from mcn_advisor.core.engine import (
     explain,
     summary_of,
 )
-from mcn_advisor.pack.schema import SEVERITY_RANK, Pack
+from mcn_advisor.pack.schema import Pack
+from mcn_advisor.profile import acceptance
 from mcn_advisor.profile.model import Profile
+from mcn_advisor.vocab import SEVERITY_RANK
 
 _LAST = dt.date.max
 

@@ -19,11 +19,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from mcn_advisor.core.contract import ASSESSMENT_SCHEMA_VERSION, Acceptance, Assessment, Band, adapter
+from mcn_advisor.core.contract import ASSESSMENT_SCHEMA_VERSION, Acceptance, Assessment, adapter
 from mcn_advisor.errors import InputError
-from mcn_advisor.pack.schema import SEVERITY_RANK, Pack, Text
-from mcn_advisor.files.toml import read_text
 from mcn_advisor.files.problems import describe
+from mcn_advisor.files.toml import read_text
+from mcn_advisor.pack.schema import Pack, Text
+from mcn_advisor.vocab import SEVERITY_RANK, Band, ConfidenceLevel, FindingKind, Severity, Unit
 
 out = dataclass(slots=True, kw_only=True)
 RESULT_SCHEMA_VERSION = 1  # of the what-if, levers and diff JSON outputs
@@ -59,7 +60,7 @@ class _Exposure(_Part):
 class _Figure(_Part):
     id: str
     label: Title
-    unit: Literal["cny", "share", "count", "index"]
+    unit: Unit
     value: float | None
 
 
@@ -77,8 +78,8 @@ class _Acceptance(_Part):
 
 class _Finding(_Part):
     rule_id: str
-    kind: Literal["risk", "positive", "opportunity"]
-    severity: Literal["info", "low", "medium", "high", "critical"]
+    kind: FindingKind
+    severity: Severity
     title: Title
     accepted: bool = False  # absent from assessments saved before accepted risks existed
     acceptance: _Acceptance | None = None
@@ -110,7 +111,7 @@ class _Plan(_Part):
 
 
 class _Confidence(_Part):
-    level: Literal["high", "medium", "low"]
+    level: ConfidenceLevel
 
 
 class Snapshot(_Part):

@@ -18,10 +18,9 @@ from typing import Any, Literal
 from pydantic import TypeAdapter
 
 from mcn_advisor.pack.schema import Text
+from mcn_advisor.vocab import Band, ConfidenceLevel, FindingKind, RiskLevel, Severity, Unit
 
 ASSESSMENT_SCHEMA_VERSION = 1
-Band = Literal["low", "moderate", "high", "critical"]
-RiskLevel = Literal["low", "medium", "high", "critical"]
 
 
 out = dataclass(slots=True, kw_only=True)
@@ -67,7 +66,7 @@ class Input:
 class Figure:
     id: str
     label: Text
-    unit: Literal["cny", "share", "count", "index"]
+    unit: Unit
     value: float | None  # None: an input is unknown and has no assumed value
     formula: str
     inputs: list[Input]
@@ -116,8 +115,8 @@ class Acceptance:
 @out
 class Finding:
     rule_id: str
-    kind: Literal["risk", "positive", "opportunity"]
-    severity: Literal["info", "low", "medium", "high", "critical"]
+    kind: FindingKind
+    severity: Severity
     category: str
     title: Text
     rationale: Text
@@ -228,7 +227,7 @@ class Assumption:
 
 @out
 class Confidence:
-    level: Literal["high", "medium", "low"]
+    level: ConfidenceLevel
     score: float  # 1.0 when nothing was assumed
     assumed_fields: int
     undetermined_rules: int
@@ -254,7 +253,7 @@ class Priority:
     title: Text
     owner_title: Text
     due: dt.date
-    severity: Literal["info", "low", "medium", "high", "critical"]  # most severe finding it serves
+    severity: Severity  # most severe finding it serves
     rule_ids: list[str]  # the findings that call for it directly
     unlocks: list[str]  # planned actions that wait for it
 

@@ -14,7 +14,6 @@ import functools
 from dataclasses import dataclass, field
 from typing import Any
 
-from mcn_advisor.profile import acceptance
 from mcn_advisor.core.contract import (
     Acceptance,
     Assessment,
@@ -40,11 +39,13 @@ from mcn_advisor.core.contract import (
     TimelineEvent,
     Undetermined,
 )
-from mcn_advisor.pack.conditions import Trace
 from mcn_advisor.core.planner import build_plan
-from mcn_advisor.pack.schema import SEVERITIES, SEVERITY_RANK, CompiledRule, Factor, Pack, Scoring, Text
+from mcn_advisor.pack.conditions import Trace
+from mcn_advisor.pack.schema import CompiledRule, Factor, Pack, Scoring, Text
 from mcn_advisor.pack.schema import RiskMatrix as RiskBands
+from mcn_advisor.profile import acceptance
 from mcn_advisor.profile.model import FIELDS, AcceptedRisk, Profile, flatten
+from mcn_advisor.vocab import SEVERITIES, SEVERITY_RANK
 
 CONFIDENCE_LEVELS = (("high", 0.85), ("medium", 0.6), ("low", 0.0))
 UNDETERMINED_PENALTY = 0.05  # confidence lost per rule of severity high or above left undecided

@@ -7,10 +7,7 @@ A test checks both catalogues hold the same keys.
 
 from __future__ import annotations
 
-from typing import Literal
-
-Lang = Literal["en", "zh"]
-LANGS: tuple[Lang, ...] = ("en", "zh")
+from mcn_advisor.vocab import LANGS, Lang
 
 CATALOGUE: dict[str, dict[str, str]] = {
     "en": {

@@ -14,11 +14,12 @@ from __future__ import annotations
 import sys
 from typing import Any, get_args
 
+from mcn_advisor.files.problems import show_value
 from mcn_advisor.pack import formulas
 from mcn_advisor.pack.conditions import _OPS_BY_KIND, OPERATORS
-from mcn_advisor.pack.schema import SEVERITIES, STRATEGIES, WEIGHT_TOTAL, Action, Metric, PackModel, Rule
+from mcn_advisor.pack.schema import WEIGHT_TOTAL, Action, Metric, PackModel, Rule
 from mcn_advisor.profile.model import FIELDS, SCHEMA_VERSION, Profile
-from mcn_advisor.files.problems import show_value
+from mcn_advisor.vocab import SEVERITIES, STRATEGIES
 
 COMMAND = "python -m mcn_advisor.pack.reference > docs/pack-reference.md"
 KIND_NAMES = {

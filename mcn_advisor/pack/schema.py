@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -28,32 +28,14 @@ from pydantic import (
     model_serializer,
 )
 
-from mcn_advisor.pack.conditions import Condition, Evaluator, Test, compile_condition, tests_in
 from mcn_advisor.errors import PackError
+from mcn_advisor.files.problems import describe, did_you_mean, format_problems, show_value
+from mcn_advisor.files.toml import Loc, key_lines, line_of, parse_toml, read_text
+from mcn_advisor.pack.conditions import Condition, Evaluator, Test, compile_condition, tests_in
 from mcn_advisor.pack.formulas import Formula, FormulaError, compile_formula
 from mcn_advisor.profile.model import FIELDS, SCHEMA_VERSION, SHARES, Profile, mix_of
-from mcn_advisor.files.toml import Loc, key_lines, line_of, parse_toml, read_text
-from mcn_advisor.files.problems import describe, did_you_mean, format_problems, show_value
+from mcn_advisor.vocab import Band, Category, FindingKind, Severity, Strategy, Treatment, Unit
 
-LANGS = ("en", "zh")
-SEVERITIES = ("info", "low", "medium", "high", "critical")
-SEVERITY_RANK = {name: i for i, name in enumerate(SEVERITIES)}
-Severity = Literal["info", "low", "medium", "high", "critical"]
-Strategy = Literal[
-    "open_douyin_store",
-    "short_video_shift",
-    "star_map_routing",
-    "supply_partner",
-    "supply_chain_build",
-    "platform_diversify",
-    "client_retention",
-    "service_provider",
-    "own_store",
-    "capital_plan",
-    "contract_review",
-]
-STRATEGIES: tuple[str, ...] = get_args(Strategy)
-Category = Literal["gmv", "revenue", "cost", "operations", "clients", "supply", "platform", "contract"]
 REQUIRED_METRICS = ("gmv_at_risk_cny_monthly", "revenue_at_risk_cny_monthly")
 WEIGHT_TOTAL = 100.0
 
@@ -127,7 +109,7 @@ class Event(_Data):
 
 class Metric(_Data):
     id: Id
-    unit: Literal["cny", "share", "count", "index"]
+    unit: Unit
     label: Text
     formula: NonEmpty
     impact: bool = False  # shown among the money/client figures of every report
@@ -150,7 +132,7 @@ class Phase(_Data):
 
 class Rule(_Data):
     id: RuleId
-    kind: Literal["risk", "positive", "opportunity"] = "risk"
+    kind: FindingKind = "risk"
     severity: Severity
     category: Category
     title: Text
@@ -163,7 +145,7 @@ class Rule(_Data):
     until: Id | None = None  # after this event the rule no longer applies
     likelihood: Annotated[int, Field(ge=1, le=5)] = 3
     impact: Annotated[int, Field(ge=1, le=5)] | Id = 3  # fixed, or a factor id to scale with
-    treatment: Literal["mitigate", "avoid", "transfer", "accept"] = "mitigate"
+    treatment: Treatment = "mitigate"
 
 
 class Action(_Data):
@@ -570,7 +552,7 @@ class FixtureProfile(Profile):
 
 
 class Expect(_Data):
-    band: Literal["low", "moderate", "high", "critical"] | None = None
+    band: Band | None = None
     fire: list[str] = []  # rules that must hold (findings, positives, opportunities)
     silent: list[str] = []  # rules that must not hold
     undecided: list[str] = []  # rules that must stay undecided (a field they test is left out)

@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from mcn_advisor.errors import ProfileError
-from mcn_advisor.profile.model import FIELDS, SCHEMA_VERSION
-from mcn_advisor.files.toml import read_text
 from mcn_advisor.files.problems import did_you_mean
+from mcn_advisor.files.toml import read_text
+from mcn_advisor.profile.model import FIELDS, SCHEMA_VERSION
 
 TOP_LEVEL = {"schema_version": "number", "as_of": "date"}
 COLUMNS: dict[str, str] = {**TOP_LEVEL, **{path: spec.kind for path, spec in FIELDS.items()}}
