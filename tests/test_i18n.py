@@ -6,6 +6,7 @@ makes a translation read as written rather than converted.
 
 from __future__ import annotations
 
+import ast
 import re
 import string
 from pathlib import Path
@@ -15,10 +16,11 @@ import pytest
 from pydantic import BaseModel
 
 from mcn_advisor.core import engine
-from mcn_advisor.i18n import CATALOGUE, LANGS
-from mcn_advisor.pack.schema import Text
+from mcn_advisor.i18n import LANGS, messages
+from mcn_advisor.i18n.text import Text
 from mcn_advisor.profile.model import FIELDS
-from mcn_advisor.vocab import SEVERITIES, Band, Category, RiskLevel
+from mcn_advisor.files.toml import tomllib
+from mcn_advisor.vocab import SEVERITIES, Band, Category, RiskLevel, Treatment
 
 RENDER = Path(__file__).resolve().parent.parent / "mcn_advisor" / "render"
 # ASCII punctuation touching a Chinese character (or a closing bracket after one).
@@ -30,41 +32,82 @@ def placeholders(text: str) -> set[str]:
 
 
 def test_both_catalogues_hold_the_same_keys():
-    en, zh = CATALOGUE["en"], CATALOGUE["zh"]
+    en, zh = messages()["en"], messages()["zh"]
     assert set(en) == set(zh), set(en) ^ set(zh)
     assert LANGS == ("en", "zh")
 
 
-@pytest.mark.parametrize("key", sorted(CATALOGUE["en"]))
+@pytest.mark.parametrize("key", sorted(messages()["en"]))
 def test_each_key_has_the_same_placeholders_in_both(key):
-    assert placeholders(CATALOGUE["en"][key]) == placeholders(CATALOGUE["zh"][key]), key
-    assert CATALOGUE["zh"][key].strip() or key == "sentence_sep"
+    assert placeholders(messages()["en"][key]) == placeholders(messages()["zh"][key]), key
+    assert messages()["zh"][key].strip() or key == "sentence_sep"
 
 
-def test_every_key_a_renderer_asks_for_exists():
-    used: set[str] = set()
-    for path in RENDER.glob("*.py"):
-        source = path.read_text(encoding="utf-8")
-        used.update(re.findall(r"""\bt\(\s*lang,\s*["']([a-z_]+)["']""", source))
-    assert used, "no t(lang, key) calls found"
-    assert used <= set(CATALOGUE["en"]), used - set(CATALOGUE["en"])
+# Keys built from a value at run time: t(lang, f"band_{band}"). Each prefix is listed
+# with every value it can take, so such keys are checked like literal ones.
+FAMILIES = {
+    "band_": get_args(Band),
+    "level_": get_args(RiskLevel),
+    "sev_": SEVERITIES,
+    "treat_": get_args(Treatment),
+    "cat_": get_args(Category),
+    "kind_": ("positive", "opportunity"),
+    "platform_": tuple(p.split(".", 1)[1] for p in FIELDS if p.startswith("platform_mix.")),
+}
+CODE = [RENDER.parent / "cli.py", *sorted(RENDER.glob("*.py"))]
 
 
-@pytest.mark.parametrize(
-    ("prefix", "values"),
-    [
-        ("band_", get_args(Band)),
-        ("level_", get_args(RiskLevel)),
-        ("sev_", SEVERITIES),
-        ("treat_", ("mitigate", "avoid", "transfer", "accept")),
-        ("cat_", get_args(Category)),
-        ("kind_", ("positive", "opportunity")),
-        ("platform_", tuple(p.split(".", 1)[1] for p in FIELDS if p.startswith("platform_mix."))),
-    ],
-)
-def test_keys_built_from_values_cover_every_value(prefix, values):
-    for value in values:
-        assert f"{prefix}{value}" in CATALOGUE["en"], f"{prefix}{value}"
+def _calls(tree: ast.AST) -> list[ast.Call]:
+    return [n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "id", None) == "t"]
+
+
+def code_keys() -> tuple[set[str], set[str], set[str]]:
+    """(every string constant in the code, keys t() asks for literally, f-string prefixes t() builds)."""
+    constants, literal, prefixes = set(), set(), set()
+    for path in CODE:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        constants |= {
+            n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)
+        }
+        for call in _calls(tree):
+            key = call.args[1] if len(call.args) > 1 else None
+            if isinstance(key, ast.Constant):
+                literal.add(key.value)
+            elif isinstance(key, ast.JoinedStr):
+                first = key.values[0]
+                assert isinstance(first, ast.Constant), ast.unparse(key)
+                prefixes.add(first.value)
+    return constants, literal, prefixes
+
+
+def test_every_key_the_code_asks_for_exists():
+    _, literal, prefixes = code_keys()
+    assert literal, "no t(lang, key) calls found"
+    assert literal <= set(messages()["en"]), literal - set(messages()["en"])
+    assert prefixes <= set(FAMILIES), (
+        f"keys built at run time need a FAMILIES entry: {prefixes - set(FAMILIES)}"
+    )
+
+
+def test_every_key_is_used():
+    # A key counts as used when the code names it (as an argument of t or in a table of
+    # keys such as FINDING_GROUPS), or a family the code builds holds it.
+    constants, _, prefixes = code_keys()
+    built = {prefix + value for prefix in prefixes for value in FAMILIES[prefix]}
+    unused = set(messages()["en"]) - constants - built
+    assert not unused, sorted(unused)
+
+
+def test_messages_file_pairs_every_key():
+    data = tomllib.loads((RENDER.parent / "i18n" / "messages.toml").read_text(encoding="utf-8"))
+    for key, pair in data.items():
+        assert isinstance(pair, dict) and set(pair) == set(LANGS), key
+
+
+@pytest.mark.parametrize("prefix", sorted(FAMILIES))
+def test_keys_built_from_values_cover_every_value(prefix):
+    for value in FAMILIES[prefix]:
+        assert f"{prefix}{value}" in messages()["en"], f"{prefix}{value}"
 
 
 def texts(node: object) -> list[Text]:
@@ -92,7 +135,7 @@ def test_every_pack_text_is_in_both_languages(pack):
 def chinese_strings(pack) -> list[str]:
     return [
         *(t.zh for t in texts(pack.model)),
-        *CATALOGUE["zh"].values(),
+        *messages()["zh"].values(),
         *(spec.why_zh for spec in FIELDS.values() if spec.why_zh),
         engine.NO_GUESS.zh,
     ]

@@ -23,7 +23,8 @@ from mcn_advisor.core.contract import ASSESSMENT_SCHEMA_VERSION, Acceptance, Ass
 from mcn_advisor.errors import InputError
 from mcn_advisor.files.problems import describe
 from mcn_advisor.files.toml import read_text
-from mcn_advisor.pack.schema import Pack, Text
+from mcn_advisor.i18n.text import Text
+from mcn_advisor.pack.schema import Pack
 from mcn_advisor.vocab import SEVERITY_RANK, Band, ConfidenceLevel, FindingKind, Severity, Unit
 
 out = dataclass(slots=True, kw_only=True)

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from pydantic import TypeAdapter
 
-from mcn_advisor.pack.schema import Text
+from mcn_advisor.i18n.text import Text
 from mcn_advisor.vocab import Band, ConfidenceLevel, FindingKind, RiskLevel, Severity, Unit
 
 ASSESSMENT_SCHEMA_VERSION = 1

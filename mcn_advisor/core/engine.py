@@ -40,8 +40,9 @@ from mcn_advisor.core.contract import (
     Undetermined,
 )
 from mcn_advisor.core.planner import build_plan
+from mcn_advisor.i18n.text import Text
 from mcn_advisor.pack.conditions import Trace
-from mcn_advisor.pack.schema import CompiledRule, Factor, Pack, Scoring, Text
+from mcn_advisor.pack.schema import CompiledRule, Factor, Pack, Scoring
 from mcn_advisor.pack.schema import RiskMatrix as RiskBands
 from mcn_advisor.profile import acceptance
 from mcn_advisor.profile.model import FIELDS, AcceptedRisk, Profile, flatten

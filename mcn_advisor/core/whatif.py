@@ -24,8 +24,9 @@ from mcn_advisor.core.contract import Check, PolicyRef
 from mcn_advisor.core.engine import Evaluation, assess, evaluate
 from mcn_advisor.errors import InputError
 from mcn_advisor.files.problems import did_you_mean, show_value
+from mcn_advisor.i18n.text import Text
 from mcn_advisor.pack.conditions import All, Not, Test, compile_condition
-from mcn_advisor.pack.schema import CompiledLever, Pack, Text, value_problem
+from mcn_advisor.pack.schema import CompiledLever, Pack, value_problem
 from mcn_advisor.profile.load import profile_from_data
 from mcn_advisor.profile.model import FIELDS, MIX_TOLERANCE, MIXES, SHARES, Profile, flatten
 

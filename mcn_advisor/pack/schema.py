@@ -21,16 +21,14 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    SerializationInfo,
-    SerializerFunctionWrapHandler,
     StringConstraints,
     ValidationError,
-    model_serializer,
 )
 
 from mcn_advisor.errors import PackError
 from mcn_advisor.files.problems import describe, did_you_mean, format_problems, show_value
 from mcn_advisor.files.toml import Loc, key_lines, line_of, parse_toml, read_text
+from mcn_advisor.i18n.text import Text
 from mcn_advisor.pack.conditions import Condition, Evaluator, Test, compile_condition, tests_in
 from mcn_advisor.pack.formulas import Formula, FormulaError, compile_formula
 from mcn_advisor.profile.model import FIELDS, SCHEMA_VERSION, SHARES, Profile, mix_of
@@ -46,24 +44,6 @@ NonEmpty = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)
 
 class _Data(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
-
-class Text(_Data):
-    """A text in every language a report can be written in.
-
-    Dumped with ``context={"lang": "zh"}`` it becomes the plain string in that language.
-    """
-
-    en: NonEmpty
-    zh: NonEmpty
-
-    def __getitem__(self, lang: str) -> str:
-        return getattr(self, lang)
-
-    @model_serializer(mode="wrap")
-    def _in_language(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> Any:
-        lang = (info.context or {}).get("lang")
-        return getattr(self, lang) if lang else handler(self)
 
 
 class PackInfo(_Data):

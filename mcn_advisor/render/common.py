@@ -6,6 +6,7 @@ Formatting only: every value here was computed by the engine.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from mcn_advisor.core.contract import Input
@@ -125,11 +126,19 @@ def skip_text(skip: Any, lang: str) -> str:
 # --- accepted risks, and the groups a comparison is shown in (terminal and Markdown) -------
 
 
-def acceptance_key(acceptance: Any) -> str:
-    """The catalogue key for an ``Acceptance``: expired (counts again), accepted until, accepted."""
-    if acceptance.expired:
-        return "expired_line"
-    return "accepted_until" if acceptance.until else "accepted_line"
+# The message for an ``Acceptance`` (expired: counts again; accepted until; accepted), as
+# (terminal, Markdown) keys: the Markdown wording marks up the same sentence.
+_ACCEPTANCE_KEYS = {
+    "expired": ("expired_line", "md_expired_line"),
+    "until": ("accepted_until", "md_accepted_until"),
+    "held": ("accepted_line", "md_accepted_line"),
+}
+
+
+def acceptance_key(acceptance: Any, *, markdown: bool = False) -> str:
+    """The message key for an ``Acceptance``, in the terminal's or the Markdown wording."""
+    state = "expired" if acceptance.expired else "until" if acceptance.until else "held"
+    return _ACCEPTANCE_KEYS[state][markdown]
 
 
 def acceptance_note(f: Any, lang: str, escape: Any = str) -> str:
@@ -154,15 +163,23 @@ def acceptance_note(f: Any, lang: str, escape: Any = str) -> str:
     return t(lang, "item_sep").join(notes)
 
 
-FINDING_GROUPS = ("resolved", "new", "open")
+# Each group of a comparison, in the order shown, with the message key of its heading.
+FINDING_GROUPS = {"resolved": "finding_resolved", "new": "finding_new", "open": "finding_open"}
 ACTION_GROUPS = {
-    "what-if": ("done", "gone", "added"),
-    "diff": ("overdue", "done", "gone", "expired", "added", "kept"),
+    "what-if": {"done": "action_done_what-if", "gone": "action_gone_what-if", "added": "action_added_what-if"},
+    "diff": {
+        "overdue": "action_overdue_diff",
+        "done": "action_done_diff",
+        "gone": "action_gone_diff",
+        "expired": "action_expired_diff",
+        "added": "action_added_diff",
+        "kept": "action_kept_diff",
+    },
 }
 OPTIONAL_GROUPS = ("done", "expired", "kept")  # shown only when they hold something
 
 
-def groups(changes: list[Any], statuses: tuple[str, ...]) -> list[tuple[str, list[Any]]]:
+def groups(changes: list[Any], statuses: Iterable[str]) -> list[tuple[str, list[Any]]]:
     """``changes`` by status, in the order of ``statuses``; optional groups only when not empty."""
     out = []
     for status in statuses:

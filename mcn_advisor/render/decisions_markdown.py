@@ -139,6 +139,9 @@ def _score(score: float, band: str, lang: str) -> str:
     return t(lang, "score_line", score=score, band=t(lang, f"band_{band}"))
 
 
+_PLAN_MOVES = {"what-if": "md_plan_move_what-if", "diff": "md_plan_move_diff"}  # the summary's plan line
+
+
 def _summary(c: Comparison, lang: str, mode: str) -> str:
     """The headline moves: exposure, money at risk, findings and plan, one line each."""
     move = t(
@@ -158,7 +161,7 @@ def _summary(c: Comparison, lang: str, mode: str) -> str:
     lines.append(_labelled(lang, t(lang, "findings"), t(lang, "md_findings_move", **found)))
     planned = {status: len(group) for status, group in groups(c.actions, ACTION_GROUPS[mode])}
     counts = {status: planned.get(status, 0) for status in ACTION_GROUPS[mode]}
-    lines.append(_labelled(lang, t(lang, "plan_changes"), t(lang, f"md_plan_move_{mode}", **counts)))
+    lines.append(_labelled(lang, t(lang, "plan_changes"), t(lang, _PLAN_MOVES[mode], **counts)))
     return "\n".join(f"- {line}" for line in lines)
 
 
@@ -234,7 +237,7 @@ def _comparison(c: Comparison, lang: str, columns: tuple[str, str], mode: str) -
 def _finding_changes(changes: list[FindingChange], lang: str, title: str) -> Blocks:
     out = [_h(2, title)]
     for status, group in groups(changes, FINDING_GROUPS):
-        out.append(_h(3, t(lang, "group_count", label=t(lang, f"finding_{status}"), n=len(group))))
+        out.append(_h(3, t(lang, "group_count", label=t(lang, FINDING_GROUPS[status]), n=len(group))))
         if not group:
             out.append(t(lang, "md_none"))
             continue
@@ -251,7 +254,7 @@ def _finding_changes(changes: list[FindingChange], lang: str, title: str) -> Blo
 def _action_changes(changes: list[ActionChange], lang: str, mode: str) -> Blocks:
     out = [_h(2, t(lang, "plan_changes"))]
     for status, group in groups(changes, ACTION_GROUPS[mode]):
-        label = t(lang, f"action_{status}_{mode}")
+        label = t(lang, ACTION_GROUPS[mode][status])
         out.append(_h(3, t(lang, "group_count", label=label, n=len(group))))
         if not group:
             out.append(t(lang, "md_none"))

@@ -243,7 +243,7 @@ def _finding_changes(changes: list[FindingChange], lang: str, title: str, mode: 
             continue
         parts.append(
             _txt(
-                "\n" + t(lang, "group_count", label=t(lang, f"finding_{status}"), n=len(group)), style="bold"
+                "\n" + t(lang, "group_count", label=t(lang, FINDING_GROUPS[status]), n=len(group)), style="bold"
             )
         )
         if not group:
@@ -264,7 +264,7 @@ def _finding_changes(changes: list[FindingChange], lang: str, title: str, mode: 
 def _action_changes(changes: list[ActionChange], lang: str, mode: str) -> list[RenderableType]:
     parts: list[RenderableType] = [_heading(t(lang, "plan_changes"))]
     for status, group in groups(changes, ACTION_GROUPS[mode]):
-        label = t(lang, f"action_{status}_{mode}")
+        label = t(lang, ACTION_GROUPS[mode][status])
         parts.append(_txt("\n" + t(lang, "group_count", label=label, n=len(group)), style="bold"))
         if not group:
             continue

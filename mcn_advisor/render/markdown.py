@@ -393,8 +393,7 @@ def _acceptance(f: Finding, lang: str) -> str:
     a = f.acceptance
     assert a is not None
     until = a.until.isoformat() if a.until else ""
-    key = "md_" + acceptance_key(a)  # the Markdown wording of the terminal's line
-    return t(lang, key, date=until, reason=esc(a.reason))
+    return t(lang, acceptance_key(a, markdown=True), date=until, reason=esc(a.reason))
 
 
 def _findings(a: Assessment, lang: str) -> Blocks:
