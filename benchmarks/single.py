@@ -80,7 +80,7 @@ def main() -> None:
 
     sys.path.insert(0, str(ROOT))
     from mcn_advisor.core.engine import assess, evaluate
-    from mcn_advisor.pack.schema import builtin_pack
+    from mcn_advisor.pack.compile import builtin_pack
     from mcn_advisor.profile.load import load_profile
 
     pack = builtin_pack()

@@ -27,7 +27,7 @@ from mcn_advisor.vocab import Lang, Severity
 
 if TYPE_CHECKING:
     from mcn_advisor.core.contract import Assessment
-    from mcn_advisor.pack.schema import Pack
+    from mcn_advisor.pack.compile import Pack
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")

@@ -1,6 +1,13 @@
-"""The failures a user can cause, each naming its place; the CLI turns them into exit code 2."""
+"""The failures a user can cause, each naming its place, and the words every error message uses.
+
+The CLI turns an ``InputError`` into one line per problem on stderr and exit code 2.
+"""
 
 from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from typing import Any
 
 
 class InputError(Exception):
@@ -21,3 +28,42 @@ class ProfileError(InputError):
 
 class PackError(InputError):
     """A policy pack that cannot be read, parsed or validated."""
+
+
+# --- how an error names what it found -------------------------------------------------
+
+
+def suggest(word: str, candidates: Iterable[str]) -> str | None:
+    """The closest candidate to a misspelt ``word``, if any is close enough.
+
+    The same letters in another order win outright (``=>`` is ``>=``, ``warehosuing``
+    is ``warehousing``), then the closest by difflib's ratio.
+    """
+    options = list(candidates)
+    for option in options:
+        if sorted(option) == sorted(word) and option != word:
+            return option
+    found = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    match = suggest(word, candidates)
+    return f"; did you mean '{match}'?" if match else ""
+
+
+def show_value(value: Any) -> str:
+    """A value as the user wrote it in TOML, shortened when long."""
+    if isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, str):
+        text = '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    elif isinstance(value, float):
+        text = repr(value)
+    elif isinstance(value, dict):
+        text = "{" + ", ".join(f"{k} = {show_value(v)}" for k, v in value.items()) + "}"
+    elif isinstance(value, list):
+        text = "[" + ", ".join(show_value(v) for v in value) + "]"
+    else:
+        text = str(value)
+    return text if len(text) <= 60 else text[:57] + "..."

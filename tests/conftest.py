@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-from mcn_advisor.pack.schema import Pack, builtin_pack
+from mcn_advisor.pack.compile import Pack, builtin_pack
 from mcn_advisor.profile.load import load_profile
 from mcn_advisor.profile.model import Profile
 

@@ -6,7 +6,7 @@ import pytest
 from pydantic import TypeAdapter, ValidationError
 
 from mcn_advisor.pack.conditions import Condition, compile_condition
-from mcn_advisor.pack.schema import condition_fields
+from mcn_advisor.pack.names import condition_fields
 
 ADAPTER = TypeAdapter(Condition)
 CONTEXT = {"fields": condition_fields(["supply_capability"])}
@@ -112,7 +112,7 @@ def test_errors_deep_in_a_tree_are_located():
 
 
 def test_a_swapped_operator_is_suggested_the_right_way_round():
-    from mcn_advisor.files.problems import suggest
+    from mcn_advisor.errors import suggest
 
     assert suggest("=>", ["==", "!=", "<", "<=", ">", ">="]) == ">="
     assert suggest("=<", ["==", "!=", "<", "<=", ">", ">="]) == "<="

@@ -16,10 +16,10 @@ import pytest
 from pydantic import BaseModel
 
 from mcn_advisor.core import engine
+from mcn_advisor.files.toml import tomllib
 from mcn_advisor.i18n import LANGS, messages
 from mcn_advisor.i18n.text import Text
 from mcn_advisor.profile.model import FIELDS
-from mcn_advisor.files.toml import tomllib
 from mcn_advisor.vocab import SEVERITIES, Band, Category, RiskLevel, Treatment
 
 RENDER = Path(__file__).resolve().parent.parent / "mcn_advisor" / "render"

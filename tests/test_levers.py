@@ -8,7 +8,7 @@ import pytest
 
 from mcn_advisor.core.engine import assess
 from mcn_advisor.core.whatif import rank_levers, what_if
-from mcn_advisor.pack.schema import pack_from_text
+from mcn_advisor.pack.compile import pack_from_text
 from tests.conftest import AS_OF, example
 from tests.test_policy import TEXT, errors, line_of
 

@@ -14,7 +14,7 @@ from mcn_advisor.core.combine import assess_all
 from mcn_advisor.core.engine import assess
 from mcn_advisor.errors import PackError
 from mcn_advisor.files.toml import key_lines
-from mcn_advisor.pack.schema import builtin_pack, pack_from_text
+from mcn_advisor.pack.compile import builtin_pack, pack_from_text
 from mcn_advisor.pack.select import builtin_names, load_packs, resolve
 from mcn_advisor.pack.selftest import loose_ends, run_fixtures
 from mcn_advisor.profile.model import FIELDS, Profile

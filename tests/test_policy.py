@@ -7,7 +7,7 @@ from importlib import resources
 import pytest
 
 from mcn_advisor.errors import PackError
-from mcn_advisor.pack.schema import builtin_pack, pack_from_text
+from mcn_advisor.pack.compile import builtin_pack, pack_from_text
 from mcn_advisor.vocab import STRATEGIES
 
 TEXT = resources.files("mcn_advisor.pack").joinpath("builtin", "douyin_2020.toml").read_text("utf-8")

@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mcn_advisor.core.engine import assess
-from mcn_advisor.pack.schema import builtin_pack
+from mcn_advisor.pack.compile import builtin_pack
 from mcn_advisor.profile.model import Profile
 from mcn_advisor.render import json as json_report
 from tests.conftest import AS_OF

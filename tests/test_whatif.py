@@ -12,7 +12,7 @@ SMALL = "small_pure_promotion"
 
 
 def run(name: str, *sets: str, levers: tuple[str, ...] = (), rebalance: bool = False, pack=None):
-    from mcn_advisor.pack.schema import builtin_pack
+    from mcn_advisor.pack.compile import builtin_pack
 
     assignments = [parse_assignment(s) for s in sets]
     return what_if(

@@ -36,7 +36,7 @@ from mcn_advisor.core.engine import Evaluation, evaluate
 from mcn_advisor.errors import InputError
 from mcn_advisor.files.write import leftover_temps, write_atomic
 from mcn_advisor.i18n.text import Text
-from mcn_advisor.pack.schema import Pack
+from mcn_advisor.pack.compile import Pack
 from mcn_advisor.pack.select import load_packs
 from mcn_advisor.profile import acceptance, csvfile
 from mcn_advisor.profile.load import load_profile, profile_from_data

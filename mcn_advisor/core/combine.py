@@ -42,7 +42,7 @@ from mcn_advisor.core.engine import (
     explain,
     summary_of,
 )
-from mcn_advisor.pack.schema import Pack
+from mcn_advisor.pack.compile import Pack
 from mcn_advisor.profile import acceptance
 from mcn_advisor.profile.model import Profile
 from mcn_advisor.vocab import SEVERITY_RANK

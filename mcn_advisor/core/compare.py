@@ -24,7 +24,7 @@ from mcn_advisor.errors import InputError
 from mcn_advisor.files.problems import describe
 from mcn_advisor.files.toml import read_text
 from mcn_advisor.i18n.text import Text
-from mcn_advisor.pack.schema import Pack
+from mcn_advisor.pack.compile import Pack
 from mcn_advisor.vocab import SEVERITY_RANK, Band, ConfidenceLevel, FindingKind, Severity, Unit
 
 out = dataclass(slots=True, kw_only=True)

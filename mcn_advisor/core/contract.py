@@ -154,8 +154,10 @@ class Risk:
 
 
 @out
-class RiskMatrix:
-    """Rating bands: up to ``low`` is low, up to ``medium`` medium, up to ``high`` high."""
+class StatedMatrix:
+    """The risk matrix a report states (ISO 31000 leaves its thresholds to the organisation):
+    rating bands (up to ``low`` is low, up to ``medium`` medium, up to ``high`` high) and the
+    level of every cell."""
 
     low: int
     medium: int
@@ -287,7 +289,7 @@ class Assessment:
     findings: list[Finding]
     undetermined: list[Undetermined]
     risks: list[Risk]
-    risk_matrix: RiskMatrix
+    risk_matrix: StatedMatrix
     plan: Plan
     opportunities: list[Finding]
     assumptions: list[Assumption]

@@ -33,7 +33,7 @@ from mcn_advisor.core.contract import (
     PolicyResult,
     Priority,
     Risk,
-    RiskMatrix,
+    StatedMatrix,
     SourceRef,
     Summary,
     TimelineEvent,
@@ -41,9 +41,9 @@ from mcn_advisor.core.contract import (
 )
 from mcn_advisor.core.planner import build_plan
 from mcn_advisor.i18n.text import Text
+from mcn_advisor.pack.compile import CompiledRule, Pack
 from mcn_advisor.pack.conditions import Trace
-from mcn_advisor.pack.schema import CompiledRule, Factor, Pack, Scoring
-from mcn_advisor.pack.schema import RiskMatrix as RiskBands
+from mcn_advisor.pack.schema import Factor, RiskMatrix, Scoring
 from mcn_advisor.profile import acceptance
 from mcn_advisor.profile.model import FIELDS, AcceptedRisk, Profile, flatten
 from mcn_advisor.vocab import SEVERITIES, SEVERITY_RANK
@@ -213,7 +213,7 @@ def explain(ev: Evaluation, pack: Pack) -> Assessment:
         findings=findings,
         undetermined=undetermined,
         risks=risks,
-        risk_matrix=RiskMatrix(
+        risk_matrix=StatedMatrix(
             low=m.risk_matrix.low,
             medium=m.risk_matrix.medium,
             high=m.risk_matrix.high,
@@ -510,7 +510,7 @@ def _risks(pack: Pack, findings: list[Finding], factors: dict[str, float]) -> li
     return risks
 
 
-def _risk_level(rating: int, bands: RiskBands) -> str:
+def _risk_level(rating: int, bands: RiskMatrix) -> str:
     if rating <= bands.low:
         return "low"
     if rating <= bands.medium:

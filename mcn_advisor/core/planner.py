@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 
 from mcn_advisor.core.contract import DroppedAction, InPlaceAction, Plan, PlannedAction, PlanPhase
-from mcn_advisor.pack.schema import Pack
+from mcn_advisor.pack.compile import Pack
 
 
 def build_plan(

@@ -22,13 +22,13 @@ from typing import Any, Literal
 from mcn_advisor.core.compare import RESULT_SCHEMA_VERSION, Comparison, compare, snapshot
 from mcn_advisor.core.contract import Check, PolicyRef
 from mcn_advisor.core.engine import Evaluation, assess, evaluate
-from mcn_advisor.errors import InputError
-from mcn_advisor.files.problems import did_you_mean, show_value
+from mcn_advisor.errors import InputError, did_you_mean, show_value
 from mcn_advisor.i18n.text import Text
+from mcn_advisor.pack.compile import Pack
 from mcn_advisor.pack.conditions import All, Not, Test, compile_condition
-from mcn_advisor.pack.schema import CompiledLever, Pack, value_problem
+from mcn_advisor.pack.levers import CompiledLever
 from mcn_advisor.profile.load import profile_from_data
-from mcn_advisor.profile.model import FIELDS, MIX_TOLERANCE, MIXES, SHARES, Profile, flatten
+from mcn_advisor.profile.model import FIELDS, MIX_TOLERANCE, MIXES, SHARES, Profile, flatten, value_problem
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -6,7 +6,6 @@ the line when it is known, the field path, what is wrong, and the value found.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -14,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from mcn_advisor.errors import did_you_mean, show_value
 from mcn_advisor.files.toml import Loc, line_of
 
 # Tagged unions name the chosen member in an error's location; such parts are dropped.
@@ -39,42 +39,6 @@ _MESSAGES = {
     "string_too_short": "must not be empty",
     "too_short": "must not be empty",
 }
-
-
-def suggest(word: str, candidates: Iterable[str]) -> str | None:
-    """The closest candidate to a misspelt ``word``, if any is close enough.
-
-    The same letters in another order win outright (``=>`` is ``>=``, ``warehosuing``
-    is ``warehousing``), then the closest by difflib's ratio.
-    """
-    options = list(candidates)
-    for option in options:
-        if sorted(option) == sorted(word) and option != word:
-            return option
-    found = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
-    return found[0] if found else None
-
-
-def did_you_mean(word: str, candidates: Iterable[str]) -> str:
-    match = suggest(word, candidates)
-    return f"; did you mean '{match}'?" if match else ""
-
-
-def show_value(value: Any) -> str:
-    """A value as the user wrote it in TOML, shortened when long."""
-    if isinstance(value, bool):
-        text = "true" if value else "false"
-    elif isinstance(value, str):
-        text = '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
-    elif isinstance(value, float):
-        text = repr(value)
-    elif isinstance(value, dict):
-        text = "{" + ", ".join(f"{k} = {show_value(v)}" for k, v in value.items()) + "}"
-    elif isinstance(value, list):
-        text = "[" + ", ".join(show_value(v) for v in value) + "]"
-    else:
-        text = str(value)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def model_at(model: type[BaseModel], loc: Loc) -> type[BaseModel] | None:

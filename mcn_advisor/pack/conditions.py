@@ -29,7 +29,8 @@ from pydantic import (
     model_validator,
 )
 
-from mcn_advisor.files.problems import TAG_PREFIX, did_you_mean, show_value
+from mcn_advisor.errors import did_you_mean, show_value
+from mcn_advisor.files.problems import TAG_PREFIX
 
 Op = Literal["==", "!=", "<", "<=", ">", ">=", "in", "not_in", "contains", "empty", "not_empty"]
 OPERATORS: dict[str, str] = {

@@ -14,7 +14,7 @@ from __future__ import annotations
 import sys
 from typing import Any, get_args
 
-from mcn_advisor.files.problems import show_value
+from mcn_advisor.errors import show_value
 from mcn_advisor.pack import formulas
 from mcn_advisor.pack.conditions import _OPS_BY_KIND, OPERATORS
 from mcn_advisor.pack.schema import WEIGHT_TOTAL, Action, Metric, PackModel, Rule

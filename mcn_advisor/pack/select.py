@@ -17,9 +17,8 @@ from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
 
-from mcn_advisor.errors import PackError
-from mcn_advisor.files.problems import did_you_mean
-from mcn_advisor.pack.schema import Pack, builtin_pack, load_pack
+from mcn_advisor.errors import PackError, did_you_mean
+from mcn_advisor.pack.compile import Pack, builtin_pack, load_pack
 
 DEFAULT = "douyin-2020"
 BUILTIN_SOURCE = "<built-in "  # how policy.builtin_pack names its source

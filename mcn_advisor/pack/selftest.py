@@ -18,10 +18,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mcn_advisor.core.engine import evaluate, unknown_fields
-from mcn_advisor.files.problems import format_problems, show_value
+from mcn_advisor.errors import show_value
+from mcn_advisor.files.problems import format_problems
 from mcn_advisor.files.toml import Loc
+from mcn_advisor.pack.compile import Pack
 from mcn_advisor.pack.conditions import Trace
-from mcn_advisor.pack.schema import Fixture, Pack
+from mcn_advisor.pack.schema import Fixture
 
 MAX_TESTS_SHOWN = 4
 

@@ -11,13 +11,13 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from mcn_advisor.errors import ProfileError
-from mcn_advisor.files.problems import did_you_mean, format_problems
+from mcn_advisor.errors import ProfileError, did_you_mean
+from mcn_advisor.files.problems import format_problems
 from mcn_advisor.files.toml import Loc
 from mcn_advisor.profile.model import AcceptedRisk, Profile
 
 if TYPE_CHECKING:
-    from mcn_advisor.pack.schema import Pack
+    from mcn_advisor.pack.compile import Pack
 
 
 def problems(profile: Profile, packs: Sequence[Pack]) -> list[tuple[Loc, str]]:
@@ -51,7 +51,7 @@ def problems(profile: Profile, packs: Sequence[Pack]) -> list[tuple[Loc, str]]:
 
 def _in_another_builtin_pack(rule_id: str) -> bool:
     """Whether a shipped pack defines ``rule_id`` (a profile may serve several packs)."""
-    from mcn_advisor.pack.schema import builtin_pack
+    from mcn_advisor.pack.compile import builtin_pack
     from mcn_advisor.pack.select import builtin_names
 
     return any(

@@ -21,8 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mcn_advisor.errors import ProfileError
-from mcn_advisor.files.problems import did_you_mean
+from mcn_advisor.errors import ProfileError, did_you_mean
 from mcn_advisor.files.toml import read_text
 from mcn_advisor.profile.model import FIELDS, SCHEMA_VERSION
 

@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from mcn_advisor.errors import ProfileError
-from mcn_advisor.files.problems import describe, show_value
+from mcn_advisor.errors import ProfileError, show_value
+from mcn_advisor.files.problems import describe
 from mcn_advisor.files.toml import key_lines, line_of, parse_toml, read_text
 from mcn_advisor.profile import acceptance
 from mcn_advisor.profile.model import FIELDS, SCHEMA_VERSION, Profile
 
 if TYPE_CHECKING:
-    from mcn_advisor.pack.schema import Pack
+    from mcn_advisor.pack.compile import Pack
 
 # A key put in the wrong table ("[agency] taobao_linked_share") is pointed at its home.
 _HOME = {path.rsplit(".", 1)[1]: path for path in FIELDS}

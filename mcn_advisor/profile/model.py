@@ -15,6 +15,8 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from mcn_advisor.errors import show_value
+
 SCHEMA_VERSION = 1
 MIX_TOLERANCE = 0.01
 
@@ -425,3 +427,37 @@ def _is_share(path: str) -> bool:
 
 
 SHARES: frozenset[str] = frozenset(p for p in FIELDS if _is_share(p))
+
+
+# --- values written by what-if and levers: checked like a file's ---------------------------
+
+_KIND_TYPES: dict[str, tuple[type, ...]] = {
+    "bool": (bool,),
+    "number": (int, float),
+    "str": (str,),
+    "list": (list,),
+    "date": (dt.date,),
+}
+_KIND_NEEDS = {
+    "bool": "must be true or false",
+    "number": "must be a number",
+    "str": "must be text in quotes",
+    "list": 'must be a list of texts, e.g. ["suning"]',
+    "date": "must be a date (YYYY-MM-DD)",
+}
+
+
+def value_problem(path: str, value: Any) -> str | None:
+    """Why ``value`` cannot be written to profile field ``path``, or None when it fits."""
+    kind = FIELDS[path].kind
+    fits = isinstance(value, _KIND_TYPES[kind]) and not (kind == "number" and isinstance(value, bool))
+    if kind == "list" and fits:
+        fits = all(isinstance(v, str) and v for v in value)
+    got = f" (got {show_value(value)})"
+    if not fits:
+        return _KIND_NEEDS[kind] + got
+    if path in SHARES and not 0 <= value <= 1:
+        return "must be within 0..1" + got
+    if kind == "number" and value < 0:
+        return "must not be negative" + got
+    return None

@@ -166,7 +166,11 @@ def acceptance_note(f: Any, lang: str, escape: Any = str) -> str:
 # Each group of a comparison, in the order shown, with the message key of its heading.
 FINDING_GROUPS = {"resolved": "finding_resolved", "new": "finding_new", "open": "finding_open"}
 ACTION_GROUPS = {
-    "what-if": {"done": "action_done_what-if", "gone": "action_gone_what-if", "added": "action_added_what-if"},
+    "what-if": {
+        "done": "action_done_what-if",
+        "gone": "action_gone_what-if",
+        "added": "action_added_what-if",
+    },
     "diff": {
         "overdue": "action_overdue_diff",
         "done": "action_done_diff",

@@ -243,7 +243,8 @@ def _finding_changes(changes: list[FindingChange], lang: str, title: str, mode: 
             continue
         parts.append(
             _txt(
-                "\n" + t(lang, "group_count", label=t(lang, FINDING_GROUPS[status]), n=len(group)), style="bold"
+                "\n" + t(lang, "group_count", label=t(lang, FINDING_GROUPS[status]), n=len(group)),
+                style="bold",
             )
         )
         if not group:

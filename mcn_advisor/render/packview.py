@@ -10,11 +10,10 @@ from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from mcn_advisor.errors import InputError
-from mcn_advisor.files.problems import did_you_mean
+from mcn_advisor.errors import InputError, did_you_mean
 from mcn_advisor.i18n import t
+from mcn_advisor.pack.compile import Pack
 from mcn_advisor.pack.conditions import All, AnyOf, Not, Test
-from mcn_advisor.pack.schema import Pack
 from mcn_advisor.render.terminal import SEVERITY_STYLE, to_text
 
 

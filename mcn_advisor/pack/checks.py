@@ -1,0 +1,208 @@
+"""What a validated pack model alone cannot check: references between its parts (rules to
+actions, events, sources, factors), dates in order, dependency cycles, weights summing
+to 100, fixtures naming real rules. Each problem is ``(location, message)``, turned into
+``file:line: field: message`` by the loader.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+from mcn_advisor.errors import did_you_mean
+from mcn_advisor.files.toml import Loc
+from mcn_advisor.pack.names import condition_fields
+from mcn_advisor.pack.schema import REQUIRED_METRICS, WEIGHT_TOTAL, Event, PackModel
+
+
+def duplicates(items: list[Any], name: str) -> Iterator[tuple[Loc, str]]:
+    seen: dict[str, int] = {}
+    for i, item in enumerate(items):
+        if item.id in seen:
+            yield (name, i, "id"), f"duplicate id '{item.id}' (first at {name}[{seen[item.id]}])"
+        seen.setdefault(item.id, i)
+
+
+def ref(loc: Loc, value: str | None, known: Any, what: str) -> Iterator[tuple[Loc, str]]:
+    if value is not None and value not in known:
+        yield loc, f"unknown {what} '{value}'{did_you_mean(value, known)}"
+
+
+def cross_check(m: PackModel) -> Iterator[tuple[Loc, str]]:
+    for name in ("events", "metrics", "factors", "phases", "rules", "actions"):
+        yield from duplicates(getattr(m, name), name)
+    events = {e.id: e for e in m.events}
+    actions = {a.id: a for a in m.actions}
+    factors = {f.id for f in m.factors}
+    phases = [p.id for p in m.phases]
+    metric_names = condition_fields([x.id for x in m.metrics])
+
+    if not m.scoring.low < m.scoring.moderate < m.scoring.high:
+        yield ("scoring",), "bands must rise: low < moderate < high"
+    if not m.risk_matrix.low < m.risk_matrix.medium < m.risk_matrix.high:
+        yield ("risk_matrix",), "bands must rise: low < medium < high"
+    total = sum(f.weight for f in m.factors)
+    if abs(total - WEIGHT_TOTAL) > 1e-6:
+        yield ("factors",), f"weights sum to {total:g}, must sum to {WEIGHT_TOTAL:g}"
+    for required in REQUIRED_METRICS:
+        if required not in {x.id for x in m.metrics}:
+            yield ("metrics",), f"the pack must define metric '{required}' (every report shows it)"
+
+    for i in range(1, len(m.events)):
+        if m.events[i].date < m.events[i - 1].date:
+            yield (
+                ("events", i, "date"),
+                (
+                    f"events must be listed in date order: {m.events[i].date} is listed after "
+                    f"'{m.events[i - 1].id}' ({m.events[i - 1].date})"
+                ),
+            )
+    for i, e in enumerate(m.events):
+        for j, s in enumerate(e.sources):
+            yield from ref(("events", i, "sources", j), s, m.sources, "source")
+
+    last_deadline: dt.date | None = None
+    for i, p in enumerate(m.phases):
+        yield from ref(("phases", i, "deadline"), p.deadline, events, "event")
+        if p.deadline in events:
+            date = events[p.deadline].date
+            if last_deadline and date <= last_deadline:
+                yield ("phases", i, "deadline"), "phase deadlines must come in date order"
+            last_deadline = date
+        elif p.deadline is None and i != len(m.phases) - 1:
+            yield ("phases", i, "deadline"), "only the last phase may have no deadline"
+
+    for i, r in enumerate(m.rules):
+        loc: Loc = ("rules", i)
+        yield from ref((*loc, "event"), r.event, events, "event")
+        yield from ref((*loc, "until"), r.until, events, "event")
+        for j, a in enumerate(r.actions):
+            yield from ref((*loc, "actions", j), a, actions, "action")
+        for j, s in enumerate(r.sources):
+            yield from ref((*loc, "sources", j), s, m.sources, "source")
+        for j, ev in enumerate(r.evidence):
+            yield from ref((*loc, "evidence", j), ev, metric_names, "field")
+        if isinstance(r.impact, str):
+            yield from ref((*loc, "impact"), r.impact, factors, "factor")
+        if r.kind == "positive" and r.severity != "info":
+            yield (*loc, "severity"), "a positive finding must have severity 'info'"
+
+    for i, a in enumerate(m.actions):
+        loc = ("actions", i)
+        yield from ref((*loc, "phase"), a.phase, phases, "phase")
+        yield from ref((*loc, "owner"), a.owner, m.roles, "role")
+        yield from ref((*loc, "effort"), a.effort, m.effort, "effort size")
+        yield from ref((*loc, "until"), a.until, events, "event")
+        for j, s in enumerate(a.sources):
+            yield from ref((*loc, "sources", j), s, m.sources, "source")
+        for j, dep in enumerate(a.depends_on):
+            yield from ref((*loc, "depends_on", j), dep, actions, "action")
+            if (
+                dep in actions
+                and a.phase in phases
+                and actions[dep].phase in phases
+                and phases.index(actions[dep].phase) > phases.index(a.phase)
+            ):
+                yield (
+                    (*loc, "depends_on", j),
+                    (f"'{dep}' is in a later phase ('{actions[dep].phase}') than '{a.id}' ('{a.phase}')"),
+                )
+    first_of = {a.id: a for a in reversed(m.actions)}  # a duplicate id is reported above, not as a cycle
+    cycle = _find_cycle({i: [d for d in a.depends_on if d in actions] for i, a in first_of.items()})
+    if cycle:
+        first = next(i for i, a in enumerate(m.actions) if a.id == cycle[0])
+        yield ("actions", first, "depends_on"), "dependency cycle: " + " -> ".join(cycle)
+    yield from _check_dates(m, events)
+    yield from _check_fixtures(m, events)
+
+
+def _find_cycle(graph: dict[str, list[str]]) -> list[str] | None:
+    state: dict[str, int] = {}  # 1 visiting, 2 done
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in graph.get(node, []):
+            if state.get(nxt) == 1:
+                return stack[stack.index(nxt) :] + [nxt]
+            if nxt not in state:
+                found = visit(nxt)
+                if found:
+                    return found
+        stack.pop()
+        state[node] = 2
+        return None
+
+    for node in sorted(graph):
+        if node not in state:
+            found = visit(node)
+            if found:
+                return found
+    return None
+
+
+def _check_dates(m: PackModel, events: dict[str, Event]) -> Iterator[tuple[Loc, str]]:
+    """Dates that contradict each other: a rule ending before its own step, an action
+    that may not start before its phase's deadline or that expires before it may start."""
+    on = {e.id: e.date for e in m.events}
+    for i, r in enumerate(m.rules):
+        if r.event in on and r.until in on and on[r.until] <= on[r.event]:
+            yield (
+                ("rules", i, "until"),
+                f"'{r.until}' ({on[r.until]}) must come after the rule's event '{r.event}' ({on[r.event]})",
+            )
+    deadlines = {p.id: p.deadline for p in m.phases}
+    for i, a in enumerate(m.actions):
+        yield from ref(("actions", i, "not_before"), a.not_before, events, "event")
+        if a.not_before not in on:
+            continue
+        start, deadline = on[a.not_before], deadlines.get(a.phase)
+        if deadline in on and start >= on[deadline]:
+            yield (
+                ("actions", i, "not_before"),
+                f"'{a.not_before}' ({start}) is not before the deadline of phase '{a.phase}' "
+                f"({on[deadline]}); move the action to a later phase",
+            )
+        if a.until in on and on[a.until] <= start:
+            yield (
+                ("actions", i, "until"),
+                f"'{a.until}' ({on[a.until]}) must come after not_before '{a.not_before}' ({start})",
+            )
+
+
+def _check_fixtures(m: PackModel, events: dict[str, Event]) -> Iterator[tuple[Loc, str]]:
+    yield from duplicates(m.fixtures, "fixtures")
+    rules = {r.id: r for r in m.rules}
+    for i, f in enumerate(m.fixtures):
+        loc: Loc = ("fixtures", i)
+        if f.profile.as_of is not None:
+            yield (
+                (*loc, "profile", "as_of"),
+                "a fixture's date is its own as_of (next to id), not the profile's",
+            )
+        e = f.expect
+        if e.band is None and not (e.fire or e.silent or e.undecided):
+            yield (*loc, "expect"), "expects nothing; give a band, or rules to fire, stay silent or undecided"
+        seen: dict[str, str] = {}
+        for key in ("fire", "silent", "undecided"):
+            for j, rule_id in enumerate(getattr(e, key)):
+                where: Loc = (*loc, "expect", key, j)
+                if rule_id not in rules:
+                    yield where, f"unknown rule '{rule_id}'{did_you_mean(rule_id, rules)}"
+                    continue
+                if rule_id in seen:
+                    yield where, f"'{rule_id}' is already expected to {_VERB[seen[rule_id]]}"
+                    continue
+                seen[rule_id] = key
+                until = rules[rule_id].until
+                if key != "silent" and until in events and f.as_of >= events[until].date:
+                    yield (
+                        where,
+                        f"'{rule_id}' no longer applies on {f.as_of} (it ends with '{until}', "
+                        f"{events[until].date}); expect it silent or move the fixture's as_of",
+                    )
+
+
+_VERB = {"fire": "fire", "silent": "stay silent", "undecided": "stay undecided"}

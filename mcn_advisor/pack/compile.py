@@ -1,0 +1,187 @@
+"""Loading a policy pack: read, validate, check and compile it into the ``Pack`` the engine runs.
+
+``load_pack`` validates a pack completely when it loads (every field a condition or
+formula names, every reference between rules, actions, events and sources, dependency
+cycles, weights, dates, both languages of every text) and compiles its conditions and
+formulas once; the engine then only runs closures.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from mcn_advisor.errors import PackError
+from mcn_advisor.files.problems import describe, format_problems
+from mcn_advisor.files.toml import Loc, key_lines, line_of, parse_toml, read_text
+from mcn_advisor.pack.checks import cross_check
+from mcn_advisor.pack.conditions import Evaluator, Test, compile_condition, tests_in
+from mcn_advisor.pack.formulas import Formula, FormulaError, compile_formula
+from mcn_advisor.pack.levers import CompiledLever, compile_levers
+from mcn_advisor.pack.names import condition_fields, formula_scope, profile_fields
+from mcn_advisor.pack.schema import Action, Event, Factor, Metric, PackModel, Rule
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    rule: Rule
+    evaluate: Evaluator
+    tests: tuple[Test, ...]
+    texts: tuple[str, ...]  # each test as written, in the order the trace records them
+
+
+@dataclass(frozen=True, eq=False)  # hashed by identity: engines cache per pack
+class Pack:
+    """A validated, compiled policy pack."""
+
+    model: PackModel
+    source: str
+    metrics: tuple[tuple[Metric, Formula], ...]
+    factors: tuple[tuple[Factor, Formula], ...]
+    rules: tuple[CompiledRule, ...]
+    events: dict[str, Event]
+    actions: dict[str, Action]  # in plan order: phase, then dependencies first, then id
+    phase_index: dict[str, int]
+    fields_read: frozenset[str]  # profile fields any formula, condition or evidence reads
+    metric_inputs: dict[str, frozenset[str]]  # metric id -> the profile fields behind it
+    text: str = field(default="", repr=False)  # the TOML it came from, to point messages at lines
+    levers: tuple[CompiledLever, ...] = ()
+    done_when: dict[str, Evaluator] = dataclasses.field(default_factory=dict)  # action id -> check
+
+    @property
+    def id(self) -> str:
+        return self.model.pack.id
+
+    @functools.cached_property
+    def lines(self) -> dict[Loc, int]:
+        """Key path -> line in ``text`` (computed on first use: only messages need it)."""
+        return key_lines(self.text)
+
+    def where(self, loc: Loc) -> str:
+        """``source:line`` of a key path (or just ``source`` when the line is unknown)."""
+        line = line_of(self.lines, loc)
+        return f"{self.source}:{line}" if line else self.source
+
+
+def load_pack(path: Path | str) -> Pack:
+    """Read, validate and compile a pack file; raise ``PackError`` listing every problem."""
+    path = Path(path)
+    text = read_text(path, PackError)
+    return pack_from_text(text, str(path))
+
+
+def builtin_pack(name: str = "douyin_2020") -> Pack:
+    """A pack shipped inside the package (loaded once per process)."""
+    return _builtin_pack(name)
+
+
+@functools.lru_cache(maxsize=8)  # keyed by name, so builtin_pack() and builtin_pack("douyin_2020") agree
+def _builtin_pack(name: str) -> Pack:
+    text = resources.files("mcn_advisor.pack").joinpath("builtin", f"{name}.toml").read_text("utf-8")
+    return pack_from_text(text, f"<built-in {name}.toml>")
+
+
+def pack_from_text(text: str, source: str) -> Pack:
+    data = parse_toml(text, source, PackError)
+    if "pack" not in data and "agency" in data:  # a profile given where a pack belongs: say that, once
+        raise PackError(f"{source}: this is a profile, not a policy pack (it has [agency] and no [pack])")
+    metric_ids = [m.get("id") for m in data.get("metrics", []) if isinstance(m, dict)]
+    context = {"fields": condition_fields([m for m in metric_ids if isinstance(m, str)])}
+    try:
+        model = PackModel.model_validate(data, context=context)
+    except ValidationError as exc:
+        raise PackError(describe(exc, PackModel, source, key_lines(text))) from None
+    problems = list(cross_check(model))
+    metrics, factors, metric_inputs = _compile_formulas(model, problems)
+    levers = compile_levers(model, problems, metric_inputs)
+    if problems:
+        raise PackError(format_problems(source, key_lines(text), problems))
+    done = {a.id: compile_condition(a.done_when) for a in model.actions if a.done_when is not None}
+    return dataclasses.replace(
+        _build(model, source, metrics, factors, metric_inputs, text), levers=levers, done_when=done
+    )
+
+
+def _plan_order(m: PackModel) -> list[str]:
+    """Actions by phase, each after everything it depends on, ties broken by id."""
+    phase_of = {p.id: i for i, p in enumerate(m.phases)}
+    deps = {a.id: set(a.depends_on) for a in m.actions}
+    key = {a.id: (phase_of[a.phase], a.id) for a in m.actions}
+    done: list[str] = []
+    placed: set[str] = set()
+    while len(done) < len(deps):
+        ready = [a for a in deps if a not in placed and deps[a] <= placed]
+        nxt = min(ready, key=key.__getitem__)
+        done.append(nxt)
+        placed.add(nxt)
+    return done
+
+
+def _compile_formulas(
+    m: PackModel, problems: list[tuple[Loc, str]]
+) -> tuple[list[tuple[Metric, Formula]], list[tuple[Factor, Formula]], dict[str, frozenset[str]]]:
+    """Compile metric and factor formulas, appending what does not compile to ``problems``."""
+    metric_inputs: dict[str, frozenset[str]] = {}  # metric id -> profile fields it reads
+    known = formula_scope(metric_inputs)  # grows as metrics compile
+
+    metrics: list[tuple[Metric, Formula]] = []
+    for i, metric in enumerate(m.metrics):
+        try:
+            formula = compile_formula(metric.formula, known)
+        except FormulaError as exc:
+            problems.append((("metrics", i, "formula"), str(exc)))
+            metric_inputs[metric.id] = frozenset()  # known, so later uses do not cascade
+            continue
+        metrics.append((metric, formula))
+        metric_inputs[metric.id] = profile_fields(formula.names, metric_inputs)
+    factors: list[tuple[Factor, Formula]] = []
+    for i, factor in enumerate(m.factors):
+        try:
+            factors.append((factor, compile_formula(factor.formula, known)))
+        except FormulaError as exc:
+            problems.append((("factors", i, "formula"), str(exc)))
+    return metrics, factors, metric_inputs
+
+
+def _build(
+    m: PackModel,
+    source: str,
+    metrics: list[tuple[Metric, Formula]],
+    factors: list[tuple[Factor, Formula]],
+    metric_inputs: dict[str, frozenset[str]],
+    text: str = "",
+) -> Pack:
+    rules = tuple(
+        CompiledRule(
+            rule=r,
+            evaluate=compile_condition(r.when),
+            tests=tuple(tests_in(r.when)),
+            texts=tuple(t.text() for t in tests_in(r.when)),
+        )
+        for r in m.rules
+    )
+    read: set[str] = set()
+    for _, formula in (*metrics, *factors):
+        read.update(formula.names)
+    for r in rules:
+        read.update(t.field for t in r.tests)
+        read.update(r.rule.evidence)
+    by_id = {a.id: a for a in m.actions}
+    return Pack(
+        model=m,
+        source=source,
+        metrics=tuple(metrics),
+        factors=tuple(factors),
+        rules=rules,
+        events={e.id: e for e in m.events},
+        actions={a: by_id[a] for a in _plan_order(m)},
+        phase_index={p.id: i for i, p in enumerate(m.phases)},
+        fields_read=profile_fields(read, metric_inputs),
+        metric_inputs=metric_inputs,
+        text=text,
+    )
