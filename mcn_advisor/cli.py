@@ -21,9 +21,10 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
 import typer
 
-from mcn_advisor import __version__
+from mcn_advisor import __version__, render
 from mcn_advisor.errors import InputError
-from mcn_advisor.vocab import Lang, Severity
+from mcn_advisor.render import ReportFormat, SummaryFormat
+from mcn_advisor.vocab import Lang, Severity, at_or_above
 
 if TYPE_CHECKING:
     from mcn_advisor.core.contract import Assessment
@@ -100,13 +101,11 @@ def _emit(text: str, output: Path | None, protect: tuple[Path, ...] = ()) -> Non
     write_atomic(output, text, protect=protect)
 
 
-def _fails(a: Assessment, fail_on: str | None) -> bool:
-    if fail_on is None:
-        return False
-    from mcn_advisor.vocab import SEVERITY_RANK
-
-    floor = SEVERITY_RANK[fail_on]
-    return any(f.kind == "risk" and not f.accepted and SEVERITY_RANK[f.severity] >= floor for f in a.findings)
+def _renderer(kind: str, fmt: str, output: Path | None) -> render.Renderer:
+    """The renderer of ``kind`` as ``fmt``, laid out for stdout when it is a terminal."""
+    to_tty = output is None and sys.stdout.isatty()
+    width = shutil.get_terminal_size((100, 24)).columns if to_tty else 100
+    return render.get(kind, fmt, width=width, color=to_tty and _color(sys.stdout))
 
 
 AsOf = Annotated[
@@ -125,9 +124,7 @@ LangOpt = Annotated[Lang, typer.Option("--lang", help="Language of the report's 
 def assess(
     profile: Annotated[Path, typer.Argument(help="The MCN profile (TOML).", show_default=False)],
     as_of: AsOf = None,
-    fmt: Annotated[
-        Literal["terminal", "json", "markdown"], typer.Option("--format", "-f", help="Report format.")
-    ] = "terminal",
+    fmt: Annotated[ReportFormat, typer.Option("--format", "-f", help="Report format.")] = "terminal",
     output: Annotated[
         Path | None,
         typer.Option("--output", "-o", help="Write the report to this file instead of stdout."),
@@ -152,20 +149,7 @@ def assess(
     prof = load_profile(profile, chosen)
     when = date or prof.as_of or dt.date.today()
     result = assess_all(prof, chosen, when)
-    if fmt == "json":
-        from mcn_advisor.render import json as json_report
-
-        text = json_report.render(result, lang)
-    elif fmt == "markdown":
-        from mcn_advisor.render import markdown
-
-        text = markdown.render(result, lang)
-    else:
-        from mcn_advisor.render import terminal
-
-        to_tty = output is None and sys.stdout.isatty()
-        width = shutil.get_terminal_size((100, 24)).columns if to_tty else 100
-        text = terminal.render(result, lang, width=width, color=to_tty and _color(sys.stdout))
+    text = _renderer("assessment", fmt, output)(result, lang)
     _emit(text, output, protect=(profile, *(Path(p.source) for p in chosen)))
     if output is not None:
         typer.echo(
@@ -173,7 +157,7 @@ def assess(
             f"{len(result.findings)} findings, {len(_actions(result))} actions",
             err=True,
         )
-    if _fails(result, fail_on):
+    if at_or_above(result.worst_open_risk(), fail_on):
         raise typer.Exit(1)
 
 
@@ -386,30 +370,14 @@ def policy_test(packs: PackArgs) -> None:
 
 # --- decision support: what-if, levers, diff ---------------------------------------------
 
-Format = Annotated[
-    Literal["terminal", "json", "markdown"], typer.Option("--format", "-f", help="Output format.")
-]
+Format = Annotated[ReportFormat, typer.Option("--format", "-f", help="Output format.")]
 Output = Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")]
 ProfileArg = Annotated[Path, typer.Argument(help="The MCN profile (TOML).", show_default=False)]
 
 
 def _show(result: Any, kind: str, fmt: str, lang: str, output: Path | None, inputs: tuple[Path, ...]) -> None:
     """Render a what-if, levers or diff result and write it (the report formats live in render/)."""
-    if fmt == "json":
-        from mcn_advisor.render import json as json_report
-
-        text = json_report.result(result, lang)
-    elif fmt == "markdown":
-        from mcn_advisor.render import decisions_markdown as md
-
-        text = {"what-if": md.what_if, "levers": md.levers, "diff": md.diff}[kind](result, lang)
-    else:
-        from mcn_advisor.render import decisions_terminal as decisions
-
-        to_tty = output is None and sys.stdout.isatty()
-        width = shutil.get_terminal_size((100, 24)).columns if to_tty else 100
-        render = {"what-if": decisions.what_if, "levers": decisions.levers, "diff": decisions.diff}[kind]
-        text = render(result, lang, width=width, color=to_tty and _color(sys.stdout))
+    text = _renderer(kind, fmt, output)(result, lang)
     _emit(text, output, protect=inputs)
     if output is not None:
         typer.echo(f"{output}: {kind} written", err=True)
@@ -580,7 +548,7 @@ def batch(
         ),
     ] = None,
     fmt: Annotated[
-        Literal["table", "json", "csv", "markdown"],
+        SummaryFormat,
         typer.Option("--format", "-f", help="Format of the summary on stdout."),
     ] = "table",
     fail_on: Annotated[
@@ -607,27 +575,27 @@ def batch(
     packs: PolicyOpt = None,
 ) -> None:
     """Assess a portfolio of profiles: one summary, optional reports, a CI-style exit code."""
-    from mcn_advisor.batch import run as portfolio
-    from mcn_advisor.render import portfolio as render
+    from mcn_advisor.batch import run as batches
+    from mcn_advisor.batch.discover import discover
 
     date = _parse_date(as_of)
-    plan = portfolio.discover(paths, exclude=out_dir)
-    for note in plan.notes:
+    inputs = discover(paths, exclude=out_dir)
+    for note in inputs.notes:
         typer.echo(f"note: {note}", err=True)
-    settings = portfolio.Settings(
+    settings = batches.Settings(
         today=dt.date.today(),
         as_of=date,
         lang=lang,
         out_dir=out_dir,
-        formats=portfolio.report_renderers() if out_dir is not None else {},
+        formats=batches.report_renderers() if out_dir is not None else {},
         fail_on=fail_on,
         packs=tuple(packs or ()),
     )
-    with _progress(plan.total) as tick:
-        result = portfolio.run(plan, settings, jobs=jobs, on_result=tick)
+    with _progress(inputs.total) as tick:
+        result = batches.run(inputs, settings, jobs=jobs, on_result=tick)
     if out_dir is not None:
-        portfolio.write_summaries(out_dir, result, lang)
-    _emit(render.FORMATS[fmt](result, lang), None)
+        batches.write_summaries(out_dir, result, lang)
+    _emit(render.get("portfolio", fmt)(result, lang), None)
     tally = f"{result.assessed:,} assessed, {len(result.failures):,} failed"
     if fail_on:
         tally += f", {result.failing:,} with a finding at or above {fail_on}"

@@ -7,6 +7,7 @@ i18n catalogue holds how each is written in each language (``sev_high``, ``band_
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Literal, get_args
 
 Lang = Literal["en", "zh"]
@@ -58,6 +59,12 @@ Strategy = Literal[
 STRATEGIES: tuple[Strategy, ...] = get_args(Strategy)
 
 
-def at_or_above(severity: str, floor: str | None) -> bool:
-    """Whether ``severity`` reaches ``floor`` (``--fail-on``); nothing reaches ``None``."""
-    return floor is not None and SEVERITY_RANK[severity] >= SEVERITY_RANK[floor]
+def at_or_above(severity: str | None, floor: str | None) -> bool:
+    """Whether ``severity`` reaches ``floor`` (``--fail-on``); no severity reaches anything,
+    and nothing reaches no floor. The one test of ``--fail-on``, for one report or a batch."""
+    return severity is not None and floor is not None and SEVERITY_RANK[severity] >= SEVERITY_RANK[floor]
+
+
+def worst(severities: Iterable[str]) -> Severity | None:
+    """The most severe of ``severities``; None when there are none."""
+    return max(severities, key=SEVERITY_RANK.__getitem__, default=None)  # type: ignore[return-value]

@@ -15,8 +15,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from mcn_advisor.batch import names as report_names
 from mcn_advisor.batch import run as batch
+from mcn_advisor.batch.discover import discover
 from mcn_advisor.cli import app
+from mcn_advisor.core import portfolio
 from mcn_advisor.core.engine import assess
 from mcn_advisor.files.toml import parse_toml
 from mcn_advisor.profile import csvfile
@@ -39,8 +42,8 @@ def settings(**kw) -> batch.Settings:
     return batch.Settings(today=AS_OF, **{"as_of": AS_OF, **kw})
 
 
-def summarise(*paths, jobs: int = 1, **kw) -> batch.Summary:
-    return batch.run(batch.discover([Path(p) for p in paths]), settings(**kw), jobs=jobs)
+def summarise(*paths, jobs: int = 1, **kw) -> portfolio.Portfolio:
+    return batch.run(discover([Path(p) for p in paths]), settings(**kw), jobs=jobs)
 
 
 def csv_of(profiles: list[Path]) -> str:
@@ -115,7 +118,7 @@ def test_a_messy_folder_gives_every_good_report_and_a_clear_list_of_failures(mes
 
 
 def test_a_folder_skips_hidden_entries_and_other_files(messy):
-    plan = batch.discover([messy])
+    plan = discover([messy])
     assert plan.total == 5
     (folder,) = plan.inputs
     assert folder.files == (
@@ -129,18 +132,18 @@ def test_a_folder_skips_hidden_entries_and_other_files(messy):
 
 def test_csv_files_in_a_folder_are_named_not_guessed(messy):
     (messy / "survey.csv").write_text(csv_of(EXAMPLES[:1]), encoding="utf-8")
-    plan = batch.discover([messy])
+    plan = discover([messy])
     assert [i.kind for i in plan.inputs] == ["folder"]
     assert plan.notes == (
         f"{messy}/survey.csv: not read (folders are scanned for *.toml only); "
         f"to assess the profiles it holds, name it: mcn-advisor batch {messy}/survey.csv",
     )
-    plan = batch.discover([messy, messy / "survey.csv"])
+    plan = discover([messy, messy / "survey.csv"])
     assert [i.kind for i in plan.inputs] == ["folder", "csv"] and plan.notes == ()
 
 
 def test_paths_globs_and_duplicates(tmp_path, messy):
-    plan = batch.discover(
+    plan = discover(
         [
             messy / "good.toml",
             messy,
@@ -157,7 +160,7 @@ def test_paths_globs_and_duplicates(tmp_path, messy):
     ]
     empty = tmp_path / "empty"
     empty.mkdir()
-    assert batch.discover([empty]).inputs[0].problems == (f"{empty}: no .toml profiles in this folder",)
+    assert discover([empty]).inputs[0].problems == (f"{empty}: no .toml profiles in this folder",)
 
 
 # --- CSV input ---------------------------------------------------------------------
@@ -253,7 +256,7 @@ def test_summary_rows_and_totals_match_the_reports(pack):
     counts = [(c.rule.rule_id, c.count) for c in s.common]
     for rule_id, count in counts:
         assert count == sum(1 for a in reports.values() for f in a.findings if f.rule_id == rule_id)
-    assert counts[0] == ("DY-LIVE-001", 7) and len(counts) == batch.COMMON_FINDINGS
+    assert counts[0] == ("DY-LIVE-001", 7) and len(counts) == portfolio.COMMON_FINDINGS
     assert [c for _, c in counts] == sorted((c for _, c in counts), reverse=True)
     assert s.failing == 7 and s.exit_code == 1  # every example but the minimal one has a high finding
 
@@ -384,17 +387,17 @@ def test_as_of_comes_from_each_profile_unless_given(tmp_path):
     ],
 )
 def test_report_names_are_safe(parts, stem):
-    assert batch.safe_stem(parts) == stem
+    assert report_names.safe_stem(parts) == stem
 
 
 def test_long_names_are_cut_but_stay_distinct():
-    a = batch.safe_stem(("x" * 300 + "a.toml",))
-    b = batch.safe_stem(("x" * 300 + "b.toml",))
-    assert len(a) == batch.STEM_MAX and a != b
+    a = report_names.safe_stem(("x" * 300 + "a.toml",))
+    b = report_names.safe_stem(("x" * 300 + "b.toml",))
+    assert len(a) == report_names.STEM_MAX and a != b
 
 
 def test_report_names_never_clash():
-    names = batch.ReportNames()
+    names = report_names.ReportNames()
     got = [
         names.assign(p)
         for p in [("a", "b.toml"), ("a__b.toml",), ("A__B.toml",), ("summary.toml",), ("a__b-2",)]
@@ -465,7 +468,7 @@ def test_ctrl_c_keeps_written_reports_whole_and_leaves_no_temp_file(tmp_path, jo
         if done == 5:
             os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C, as the terminal sends it
 
-    plan = batch.discover([tmp_path], exclude=out)
+    plan = discover([tmp_path], exclude=out)
     cfg = settings(out_dir=out, formats=batch.report_renderers())
     with pytest.raises(KeyboardInterrupt):
         batch.run(plan, cfg, jobs=jobs, on_result=interrupt)
@@ -513,7 +516,7 @@ def test_the_readme_example_is_real_output(monkeypatch):
 
 
 def test_a_stopped_run_removes_only_its_own_temporary_files(tmp_path):
-    names = batch.ReportNames()
+    names = report_names.ReportNames()
     names.assign(("a.toml",))
     for name in (".a.json.k2j4_x9q.tmp", ".a.md.abcdefgh.tmp", ".b.json.abcdefgh.tmp", "a.json", ".a.json"):
         (tmp_path / name).write_text("x", encoding="utf-8")

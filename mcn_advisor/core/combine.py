@@ -67,11 +67,16 @@ def explain_all(evaluations: Sequence[Evaluation], packs: Sequence[Pack]) -> Ass
     return merge(parts, fields_read, evaluations[0].missing, evaluations[0].values)
 
 
+def headline(scores: Sequence[float]) -> int:
+    """The index of the headline pack: the highest score, the first given on a tie."""
+    return max(range(len(scores)), key=lambda i: (scores[i], -i))
+
+
 def merge(
     parts: Sequence[Assessment], fields_read: frozenset[str], missing: frozenset[str], values: dict[str, Any]
 ) -> Assessment:
     """One assessment from the single-pack assessments of the same profile and date."""
-    head = max(range(len(parts)), key=lambda i: (parts[i].exposure.score, -i))
+    head = headline([a.exposure.score for a in parts])
     top = parts[head]
     findings = sorted(
         (f for a in parts for f in a.findings), key=lambda f: (-SEVERITY_RANK[f.severity], f.rule_id)

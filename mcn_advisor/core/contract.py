@@ -18,7 +18,7 @@ from typing import Any, Literal
 from pydantic import TypeAdapter
 
 from mcn_advisor.i18n.text import Text
-from mcn_advisor.vocab import Band, ConfidenceLevel, FindingKind, RiskLevel, Severity, Unit
+from mcn_advisor.vocab import Band, ConfidenceLevel, FindingKind, RiskLevel, Severity, Unit, worst
 
 ASSESSMENT_SCHEMA_VERSION = 1
 
@@ -299,6 +299,10 @@ class Assessment:
     platform_mix: list[PlatformShare]
     sources: list[SourceRef]  # every source cited above, by id
     policies: list[PolicyResult]  # every pack assessed, in the order given (see combine.py)
+
+    def worst_open_risk(self) -> Severity | None:
+        """The most severe risk finding no acceptance holds: what ``--fail-on`` reads."""
+        return worst(f.severity for f in self.findings if f.kind == "risk" and not f.accepted)
 
 
 # --- several packs at once (combine.py) -------------------------------------------------

@@ -78,3 +78,8 @@ def by_rule(profile: Profile) -> dict[str, AcceptedRisk]:
 def expired(entry: AcceptedRisk, as_of: dt.date) -> bool:
     """An acceptance ends after its ``until`` date; on that day it still holds."""
     return entry.until is not None and entry.until < as_of
+
+
+def holds(entry: AcceptedRisk | None, as_of: dt.date) -> bool:
+    """Whether an acceptance (if any) is in force on ``as_of``: its finding does not count."""
+    return entry is not None and not expired(entry, as_of)

@@ -1,1 +1,58 @@
-"""Renderers: each takes an ``Assessment`` and returns text; only the CLI writes."""
+"""Renderers: each turns a result of the core into text, and only formats it.
+
+One interface and one registry. A renderer is a function ``(result, lang) -> str``; it
+computes nothing (every number was computed by the core), writes no file and reads no
+terminal: the CLI and the batch runner choose one with ``get`` and write what it
+returns. A renderer module is imported only when its format is asked for, so a command
+pays for what it shows.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+from typing import Any, Literal, Protocol
+
+
+class Renderer(Protocol):
+    def __call__(self, result: Any, lang: str = "en", /) -> str: ...
+
+
+ReportFormat = Literal["terminal", "json", "markdown"]
+"""Formats of an assessment and of what-if, levers and diff results."""
+SummaryFormat = Literal["table", "json", "csv", "markdown"]
+"""Formats of a batch's portfolio summary."""
+
+# What each kind of result can be rendered as: format -> "module:function" in this package.
+REGISTRY: dict[str, dict[str, str]] = {
+    "assessment": {"terminal": "terminal:render", "json": "json:render", "markdown": "markdown:render"},
+    "what-if": {
+        "terminal": "decisions_terminal:what_if",
+        "json": "json:render",
+        "markdown": "decisions_markdown:what_if",
+    },
+    "levers": {
+        "terminal": "decisions_terminal:levers",
+        "json": "json:render",
+        "markdown": "decisions_markdown:levers",
+    },
+    "diff": {
+        "terminal": "decisions_terminal:diff",
+        "json": "json:render",
+        "markdown": "decisions_markdown:diff",
+    },
+    "portfolio": {
+        "table": "portfolio:table",
+        "json": "portfolio:json",
+        "csv": "portfolio:csv",
+        "markdown": "portfolio:markdown",
+    },
+}
+STYLED = frozenset({"terminal"})  # formats laid out for a terminal: they take its width and colour
+
+
+def get(kind: str, fmt: str, *, width: int = 100, color: bool = False) -> Renderer:
+    """The renderer of ``kind`` (a key of ``REGISTRY``) as ``fmt``."""
+    module, name = REGISTRY[kind][fmt].split(":")
+    fn = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    return functools.partial(fn, width=width, color=color) if fmt in STYLED else fn

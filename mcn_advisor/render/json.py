@@ -1,4 +1,8 @@
-"""The assessment as JSON: the versioned output contract, byte-identical for identical input."""
+"""Any result of the core as JSON: the versioned output contracts, byte-identical for identical input.
+
+An assessment, a what-if, a levers ranking or a diff: indented UTF-8 JSON, texts in the
+language asked for, keys always English.
+"""
 
 from __future__ import annotations
 
@@ -7,19 +11,12 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from mcn_advisor.core.contract import Assessment, adapter
-
-
-def render(a: Assessment, lang: str = "en") -> str:
-    """Indented UTF-8 JSON; texts in ``lang``, keys always English."""
-    return adapter().dump_json(a, indent=2, context={"lang": lang}).decode("utf-8") + "\n"
-
 
 @functools.cache
 def _adapter(kind: type) -> TypeAdapter[Any]:
-    return TypeAdapter(kind)
+    return TypeAdapter(kind)  # built once per kind of result: it is costly
 
 
-def result(obj: Any, lang: str = "en") -> str:
-    """A what-if, levers or diff result as indented UTF-8 JSON; texts in ``lang``."""
-    return _adapter(type(obj)).dump_json(obj, indent=2, context={"lang": lang}).decode("utf-8") + "\n"
+def render(result: Any, lang: str = "en") -> str:
+    """Indented UTF-8 JSON; texts in ``lang``, keys always English."""
+    return _adapter(type(result)).dump_json(result, indent=2, context={"lang": lang}).decode("utf-8") + "\n"

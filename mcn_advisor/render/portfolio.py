@@ -1,7 +1,7 @@
 """The portfolio summary of a batch as text: a plain table, JSON, CSV or Markdown.
 
 Formatting only: sorting, totals, shares and the most common findings were computed
-by ``batch.Tally``. The table is laid out by hand rather than with rich so that a
+by ``core.portfolio.Tally``. The table is laid out by hand rather than with rich so that a
 summary of tens of thousands of rows prints in a blink.
 """
 
@@ -16,7 +16,7 @@ from typing import Any
 
 from rich.cells import cell_len
 
-from mcn_advisor.batch.run import Result, Summary
+from mcn_advisor.core.portfolio import Portfolio, Row
 from mcn_advisor.i18n import t
 from mcn_advisor.render.common import money, share
 from mcn_advisor.render.markdown import esc, pipe_table
@@ -32,23 +32,23 @@ def _clean(text: str) -> str:
     return text if text.isprintable() else _CONTROL.sub(" ", text)
 
 
-def _reports(s: Summary, row: Result) -> list[str]:
+def _reports(s: Portfolio, row: Row) -> list[str]:
     return [f"{row.report}.{ext}" for ext in s.report_formats] if row.report else []
 
 
-def _headline(s: Summary, lang: str) -> str:
+def _headline(s: Portfolio, lang: str) -> str:
     date = t(lang, "as_of", date=s.as_of.isoformat()) if s.as_of else t(lang, "batch_as_of_each")
     counts = t(lang, "batch_counts", assessed=f"{s.assessed:,}", failed=f"{len(s.failures):,}")
     packs = " + ".join(t(lang, "policy", id=pid, version=version) for pid, version in s.policies)
     return f"{counts} · {date} · {packs}"
 
 
-def _profile_cells(s: Summary, lang: str) -> Callable[[Result], list[str]]:
+def _profile_cells(s: Portfolio, lang: str) -> Callable[[Row], list[str]]:
     """A row's cells as text (a function, so words are looked up once for all rows)."""
     bands = {b: t(lang, f"band_{b}") for b in s.bands}
     dated = s.as_of is None
 
-    def cells(row: Result) -> list[str]:
+    def cells(row: Row) -> list[str]:
         out = [
             f"{row.score:.1f}",
             bands[row.band],
@@ -64,7 +64,7 @@ def _profile_cells(s: Summary, lang: str) -> Callable[[Result], list[str]]:
     return cells
 
 
-def _profile_headers(s: Summary, lang: str) -> list[str]:
+def _profile_headers(s: Portfolio, lang: str) -> list[str]:
     keys = ["batch_score", "batch_band", "batch_agency", "batch_gmv", "batch_revenue", "batch_top"]
     return [t(lang, k) for k in keys] + ([t(lang, "batch_as_of")] if s.as_of is None else [])
 
@@ -72,7 +72,7 @@ def _profile_headers(s: Summary, lang: str) -> list[str]:
 PROFILE_ALIGN = "rllrrl"  # score and money right-aligned; then "l" for each column after
 
 
-def _totals(s: Summary, lang: str) -> list[tuple[str, str]]:
+def _totals(s: Portfolio, lang: str) -> list[tuple[str, str]]:
     bands = " · ".join(f"{t(lang, f'band_{b}')} {n:,}" for b, n in s.bands.items())
     lines = [
         (t(lang, "batch_bands"), bands),
@@ -89,7 +89,7 @@ def _common_headers(lang: str) -> list[str]:
     return [t(lang, k) for k in ("rule", "severity", "batch_profiles", "batch_share", "finding")]
 
 
-def _common_cells(s: Summary, lang: str) -> list[list[str]]:
+def _common_cells(s: Portfolio, lang: str) -> list[list[str]]:
     return [
         [c.rule.rule_id, t(lang, f"sev_{c.rule.severity}"), f"{c.count:,}", share(c.share)]
         + [c.rule.title[lang]]
@@ -143,7 +143,7 @@ def _align(rows: Callable[[], Iterable[list[str]]], align: str, gap: str = "  ")
     return lines
 
 
-def table(s: Summary, lang: str = "en") -> str:
+def table(s: Portfolio, lang: str = "en") -> str:
     """The summary for a terminal or a text file: aligned columns, no colour."""
     out = [t(lang, "batch_title").upper() if lang == "en" else t(lang, "batch_title"), _headline(s, lang), ""]
     if s.rows:
@@ -178,7 +178,7 @@ def table(s: Summary, lang: str = "en") -> str:
 # --- JSON --------------------------------------------------------------------------
 
 
-def _row_json(s: Summary, r: Result, lang: str) -> dict[str, Any]:
+def _row_json(s: Portfolio, r: Row, lang: str) -> dict[str, Any]:
     top = s.rules[r.findings[0]] if r.findings else None
     doc: dict[str, Any] = {
         "source": r.source,
@@ -205,7 +205,7 @@ def _dump(value: Any, indent: int) -> str:
     return text.replace("\n", "\n" + " " * indent)
 
 
-def json(s: Summary, lang: str = "en") -> str:
+def json(s: Portfolio, lang: str = "en") -> str:
     """The summary as indented JSON: rows, totals, most common findings, failures.
 
     Indented, but each profile on one line: a summary of many thousands of profiles
@@ -275,7 +275,7 @@ def _safe_cell(text: str) -> str:
     return "'" + text if text.startswith(_SPREADSHEET_FORMULA) else text
 
 
-def csv(s: Summary, lang: str = "en") -> str:
+def csv(s: Portfolio, lang: str = "en") -> str:
     """One line per input, assessed profiles first (sorted as the summary), then failures."""
     buf = io.StringIO()
     w = csv_lib.writer(buf, lineterminator="\n")
@@ -318,7 +318,7 @@ def _code(text: str) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
-def markdown(s: Summary, lang: str = "en") -> str:
+def markdown(s: Portfolio, lang: str = "en") -> str:
     """The summary as a Markdown document a consultant can share; report files are linked."""
     out = [f"# {t(lang, 'batch_title')}", "", esc(_headline(s, lang)), ""]
     if s.rows:
@@ -348,11 +348,3 @@ def markdown(s: Summary, lang: str = "en") -> str:
         out += ["", f"## {t(lang, 'batch_failures', count=f'{len(s.failures):,}')}", ""]
         out += [f"- {_code(p)}" for f in s.failures for p in f.problems]
     return "\n".join(out) + "\n"
-
-
-FORMATS: dict[str, Callable[[Summary, str], str]] = {
-    "table": table,
-    "json": json,
-    "csv": csv,
-    "markdown": markdown,
-}

@@ -1,0 +1,189 @@
+"""The portfolio view of a batch: one small row per profile, totals and the most common findings.
+
+Pure: rows are made from evaluations (``row``) and folded one at a time into a ``Tally``,
+whose memory grows by one small row per profile (the rule counters are bounded by the
+packs' rules); ``Tally.portfolio()`` sorts and totals them. ``batch/`` feeds it; the
+renderers in ``render/portfolio.py`` write it as a table, JSON, CSV or Markdown.
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime as dt
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from mcn_advisor.core.combine import headline
+from mcn_advisor.core.engine import Evaluation
+from mcn_advisor.i18n.text import Text
+from mcn_advisor.pack.compile import Pack
+from mcn_advisor.profile import acceptance
+from mcn_advisor.vocab import BANDS, SEVERITIES, SEVERITY_RANK, at_or_above
+
+COMMON_FINDINGS = 10  # how many of the most common findings a portfolio lists
+
+
+class Row(NamedTuple):
+    """One assessed profile as the summary shows it: small, so thousands cost little."""
+
+    source: str  # the input path, or ``file.csv:ROW``
+    name: str
+    as_of: dt.date
+    score: float
+    band: str
+    gmv_at_risk: float
+    revenue_at_risk: float
+    findings: tuple[str, ...]  # risk rules that hold, most severe first (accepted ones too)
+    worst: str | None  # the worst severity not accepted (what --fail-on sees); None: no open risk
+    report: str | None = None  # the report files' stem in the out-dir
+
+
+class Failure(NamedTuple):
+    """An input that could not be assessed, with one line per problem."""
+
+    source: str
+    problems: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RuleRef:
+    rule_id: str
+    severity: str
+    title: Text
+
+
+@dataclass(frozen=True, slots=True)
+class CommonFinding:
+    rule: RuleRef
+    count: int  # profiles where it holds
+    share: float  # of the profiles assessed
+
+
+@dataclass(slots=True, kw_only=True)
+class Portfolio:
+    """The portfolio view: rows sorted by score (then name, then source), totals, failures."""
+
+    policies: list[tuple[str, str]]  # (id, version) of every pack, in the order given
+    rows: list[Row]
+    failures: list[Failure]  # in input order
+    bands: dict[str, int]  # count per band, most severe first
+    gmv_at_risk: float  # totals, per month
+    revenue_at_risk: float
+    common: list[CommonFinding]
+    rules: dict[str, RuleRef]  # every rule a row names
+    fail_on: str | None
+    failing: int  # profiles with a risk finding at or above ``fail_on``
+    report_formats: tuple[str, ...]  # extensions of the per-profile reports written
+    as_of: dt.date | None  # the date of every row, when they share one
+
+    @property
+    def assessed(self) -> int:
+        return len(self.rows)
+
+    @property
+    def exit_code(self) -> int:
+        """2 when any input failed, else 1 when a finding reaches ``fail_on``, else 0."""
+        return 2 if self.failures else 1 if self.failing else 0
+
+    def reaches(self, row: Row) -> bool:
+        return at_or_above(row.worst, self.fail_on)
+
+
+class Tally:
+    """Accumulates results as they stream in; memory grows by one small row per profile."""
+
+    def __init__(
+        self, packs: tuple[Pack, ...], fail_on: str | None = None, report_formats: tuple[str, ...] = ()
+    ):
+        self._packs = packs
+        self._fail_on = fail_on
+        self._formats = report_formats
+        self.rows: list[Row] = []
+        self.failures: list[Failure] = []
+        self._bands: collections.Counter[str] = collections.Counter()
+        self._findings: collections.Counter[str] = collections.Counter()  # one key per rule: bounded
+        self._dates: set[dt.date] = set()
+        self._gmv = 0.0
+        self._revenue = 0.0
+        self._failing = 0
+
+    def add(self, item: Row | Failure) -> None:
+        if isinstance(item, Failure):
+            self.failures.append(item)
+            return
+        self.rows.append(item)
+        self._bands[item.band] += 1
+        self._findings.update(item.findings)
+        if len(self._dates) < 2:
+            self._dates.add(item.as_of)
+        self._gmv += item.gmv_at_risk
+        self._revenue += item.revenue_at_risk
+        if at_or_above(item.worst, self._fail_on):
+            self._failing += 1
+
+    def portfolio(self) -> Portfolio:
+        rules = {
+            c.rule.id: RuleRef(c.rule.id, c.rule.severity, c.rule.title)
+            for pack in self._packs
+            for c in pack.rules
+            if c.rule.id in self._findings
+        }
+        top = sorted(
+            self._findings.items(),
+            key=lambda kv: (-kv[1], -SEVERITY_RANK[rules[kv[0]].severity], kv[0]),
+        )[:COMMON_FINDINGS]
+        n = len(self.rows)
+        return Portfolio(
+            policies=[(p.id, p.model.pack.version) for p in self._packs],
+            rows=sorted(self.rows, key=lambda r: (-r.score, r.name, r.source)),
+            failures=self.failures,
+            bands={b: self._bands.get(b, 0) for b in reversed(BANDS)},
+            gmv_at_risk=self._gmv,
+            revenue_at_risk=self._revenue,
+            common=[CommonFinding(rules[rid], count, round(count / n, 4)) for rid, count in top],
+            rules=rules,
+            fail_on=self._fail_on,
+            failing=self._failing,
+            report_formats=self._formats,
+            as_of=next(iter(self._dates)) if len(self._dates) == 1 else None,
+        )
+
+
+@functools.lru_cache(maxsize=4)
+def _risk_rules(pack: Pack) -> tuple[tuple[int, str, int], ...]:
+    """The pack's risk rules in the order ``Evaluation.held`` gives: (identity, id, severity rank)."""
+    rules = sorted(pack.rules, key=lambda c: (-SEVERITY_RANK[c.rule.severity], c.rule.id))
+    return tuple((id(c), c.rule.id, SEVERITY_RANK[c.rule.severity]) for c in rules if c.rule.kind == "risk")
+
+
+def row(
+    evaluations: Sequence[Evaluation], packs: Sequence[Pack], source: str, report: str | None = None
+) -> Row:
+    """The portfolio row of one profile's evaluations. Several packs: the score is the
+    headline pack's and the money the largest, as in ``combine``; findings are every pack's."""
+    risks: list[tuple[int, str, bool]] = []  # (severity rank, rule id, accepted and in force)
+    for ev, pack in zip(evaluations, packs, strict=True):
+        held = {id(c) for c, outcome, _ in ev.outcomes if outcome}
+        for key, rule_id, rank in _risk_rules(pack):
+            if key in held:
+                entry = ev.accepted.get(rule_id)
+                risks.append((rank, rule_id, acceptance.holds(entry, ev.as_of)))
+    if len(packs) > 1:
+        risks.sort(key=lambda r: (-r[0], r[1]))
+    head = evaluations[headline([ev.score for ev in evaluations])]
+    money = [ev.at_risk() for ev in evaluations]
+    worst = max((rank for rank, _, accepted in risks if not accepted), default=None)
+    return Row(
+        source,
+        head.agency,
+        head.as_of,
+        head.score,
+        head.band,
+        max(gmv for gmv, _ in money),
+        max(revenue for _, revenue in money),
+        tuple(rule_id for _, rule_id, _ in risks),
+        None if worst is None else SEVERITIES[worst],
+        report,
+    )
