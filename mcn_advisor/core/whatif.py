@@ -15,7 +15,6 @@ one share to another, so they keep a mix whole by construction.
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -23,17 +22,13 @@ from mcn_advisor.core.compare import RESULT_SCHEMA_VERSION, Comparison, compare,
 from mcn_advisor.core.contract import Check, PolicyRef
 from mcn_advisor.core.engine import Evaluation, assess, evaluate
 from mcn_advisor.errors import InputError, did_you_mean, show_value
+from mcn_advisor.files.toml import parse_value
 from mcn_advisor.i18n.text import Text
 from mcn_advisor.pack.compile import Pack
 from mcn_advisor.pack.conditions import All, Not, Test, compile_condition
 from mcn_advisor.pack.levers import CompiledLever
 from mcn_advisor.profile.load import profile_from_data
 from mcn_advisor.profile.model import FIELDS, MIX_TOLERANCE, MIXES, SHARES, Profile, flatten, value_problem
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
 
 out = dataclass(slots=True, kw_only=True)
 ROUND = 6  # decimals a change is shown with: 0.49, not 0.48999999999999994
@@ -70,8 +65,8 @@ def parse_assignment(text: str) -> Assignment:
             hint = "; the date is an option: --as-of YYYY-MM-DD"
         raise InputError(f"--set {text}: unknown field '{path}'{hint}")
     try:
-        value = tomllib.loads(f"v = {raw}")["v"]
-    except tomllib.TOMLDecodeError:
+        value = parse_value(raw)
+    except ValueError:
         if FIELDS[path].kind != "str":
             hint = ' (quote each text in a list: ["suning"])' if raw.startswith("[") else ""
             kinds = 'true/false, a number, "text" or a [list]'

@@ -69,6 +69,21 @@ def parse_toml(text: str, path: Path | str, error: type[InputError] = InputError
         raise error(f"{path}: TOML syntax error: {message}") from None
 
 
+def parse_value(raw: str) -> Any:
+    """One TOML value written alone (``true``, ``0.3``, ``"text"``, ``["a", "b"]``).
+
+    Raises ``ValueError`` when ``raw`` is not exactly one value: a line break cannot
+    smuggle a second key in.
+    """
+    try:
+        data = tomllib.loads(f"v = {raw}")
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(str(exc)) from None
+    if list(data) != ["v"]:
+        raise ValueError("more than one value")
+    return data["v"]
+
+
 def _lower(msg: str) -> str:
     return msg[:1].lower() + msg[1:]
 

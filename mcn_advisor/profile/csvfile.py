@@ -23,11 +23,10 @@ from typing import Any
 
 from mcn_advisor.errors import ProfileError, did_you_mean
 from mcn_advisor.files.toml import read_text
-from mcn_advisor.profile.model import FIELDS, SCHEMA_VERSION
+from mcn_advisor.profile.model import FIELDS, HOMES, SCHEMA_VERSION
 
 TOP_LEVEL = {"schema_version": "number", "as_of": "date"}
 COLUMNS: dict[str, str] = {**TOP_LEVEL, **{path: spec.kind for path, spec in FIELDS.items()}}
-_LEAF_HOME = {path.rsplit(".", 1)[1]: path for path in FIELDS}
 LIST_SEPARATORS = re.compile(r"[;,]")
 DELIMITERS = (",", ";", "\t")  # the first that is commonest in the header wins
 _TRUE = {"true", "yes", "y", "1", "是"}
@@ -99,8 +98,8 @@ def _header(reader: Any, name: str) -> list[str]:
             problems.append(f"{name}:1: column '{column}' appears twice")
         elif column not in COLUMNS:
             hint = did_you_mean(column, COLUMNS)
-            if not hint and column in _LEAF_HOME:
-                hint = f"; did you mean '{_LEAF_HOME[column]}'?"
+            if not hint and column in HOMES:
+                hint = f"; did you mean '{HOMES[column]}'?"
             problems.append(f"{name}:1: unknown column '{column}'{hint}")
         seen.add(column)
     if problems:

@@ -12,13 +12,11 @@ from mcn_advisor.errors import ProfileError, show_value
 from mcn_advisor.files.problems import describe
 from mcn_advisor.files.toml import key_lines, line_of, parse_toml, read_text
 from mcn_advisor.profile import acceptance
-from mcn_advisor.profile.model import FIELDS, SCHEMA_VERSION, Profile
+from mcn_advisor.profile.model import HOMES, SCHEMA_VERSION, Profile
 
 if TYPE_CHECKING:
     from mcn_advisor.pack.compile import Pack
 
-# A key put in the wrong table ("[agency] taobao_linked_share") is pointed at its home.
-_HOME = {path.rsplit(".", 1)[1]: path for path in FIELDS}
 
 
 def load_profile(path: Path | str, packs: Sequence[Pack] = ()) -> Profile:
@@ -43,7 +41,7 @@ def profile_from_data(data: dict[str, Any], source: Path | str, lines: Any = dic
         _check_version(data, source, lines)
         return Profile.model_validate(data)
     except ValidationError as exc:
-        raise ProfileError(describe(exc, Profile, source, lines(), elsewhere=_HOME)) from None
+        raise ProfileError(describe(exc, Profile, source, lines(), elsewhere=HOMES)) from None
 
 
 def _check_version(data: dict[str, Any], source: Path | str, lines: Any) -> None:

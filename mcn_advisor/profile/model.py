@@ -357,6 +357,9 @@ def _section_model(annotation: Any) -> type[BaseModel] | None:
 
 
 FIELDS: dict[str, FieldSpec] = _build_fields()
+# A field's name alone -> its path: a key put in the wrong table, or a CSV column named
+# "taobao_linked_share", is pointed at "clients.taobao_linked_share".
+HOMES: dict[str, str] = {path.rsplit(".", 1)[1]: path for path in FIELDS}
 _SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = tuple(
     (section, tuple(p.split(".", 1)[1] for p in FIELDS if p.startswith(section + ".")))
     for section in dict.fromkeys(p.split(".", 1)[0] for p in FIELDS)

@@ -47,11 +47,22 @@ def esc(text: str) -> str:
     return _BLOCK_START.sub(lambda m: "\\" + m[1] if m[1] else m[2] + "\\" + m[3], text)
 
 
+_PLAIN_CODE = re.compile(r"[A-Za-z0-9_.\-+*/(), <>=!]+")
+
+
 def code(text: str) -> str:
-    """An identifier we control (field, rule, formula) as a code span; anything odd is escaped."""
-    if re.fullmatch(r"[A-Za-z0-9_.\-+*/(), <>=!]+", text):
+    """Text as a code span (an identifier, a formula, a path, an error line), safe in a table cell.
+
+    On one line, with ``|`` escaped for tables, and fenced with more backticks than the
+    text holds, so no text can close the span early.
+    """
+    if _PLAIN_CODE.fullmatch(text):
         return f"`{text}`"
-    return esc(text)
+    text = _BREAKS.sub(" ", str(text)).replace("|", "\\|")
+    ticks = max((len(m) for m in re.findall(r"`+", text)), default=0) + 1
+    fence = "`" * ticks
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 # Inside a mermaid diagram these end a label or start a comment, a directive or markup;

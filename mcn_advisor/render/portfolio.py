@@ -19,7 +19,7 @@ from rich.cells import cell_len
 from mcn_advisor.core.portfolio import Portfolio, Row
 from mcn_advisor.i18n import t
 from mcn_advisor.render.common import money, share
-from mcn_advisor.render.markdown import esc, pipe_table
+from mcn_advisor.render.markdown import code, esc, pipe_table
 
 SUMMARY_SCHEMA_VERSION = 1
 NAME_WIDTH = 40  # cells of an agency name in the table before it is cut
@@ -309,15 +309,6 @@ def csv(s: Portfolio, lang: str = "en") -> str:
 # --- Markdown ----------------------------------------------------------------------
 
 
-def _code(text: str) -> str:
-    """A code span (for paths and error lines), safe inside a table cell."""
-    text = _clean(text).replace("|", "\\|")
-    ticks = max((len(m) for m in re.findall(r"`+", text)), default=0) + 1
-    fence = "`" * ticks
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{fence}{pad}{text}{pad}{fence}"
-
-
 def markdown(s: Portfolio, lang: str = "en") -> str:
     """The summary as a Markdown document a consultant can share; report files are linked."""
     out = [f"# {t(lang, 'batch_title')}", "", esc(_headline(s, lang)), ""]
@@ -328,7 +319,7 @@ def markdown(s: Portfolio, lang: str = "en") -> str:
         for r in s.rows:
             cells = profile_cells(r)
             cells[2] = esc(cells[2])
-            cells.append(_code(r.source))
+            cells.append(code(r.source))
             if s.report_formats:
                 links = zip(s.report_formats, _reports(s, r), strict=True)
                 cells.append(" ".join(f"[{ext}]({name})" for ext, name in links))
@@ -346,5 +337,5 @@ def markdown(s: Portfolio, lang: str = "en") -> str:
         out.append(pipe_table(_common_headers(lang), cells, "llrrl"))
     if s.failures:
         out += ["", f"## {t(lang, 'batch_failures', count=f'{len(s.failures):,}')}", ""]
-        out += [f"- {_code(p)}" for f in s.failures for p in f.problems]
+        out += [f"- {code(p)}" for f in s.failures for p in f.problems]
     return "\n".join(out) + "\n"
