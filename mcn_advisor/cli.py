@@ -142,11 +142,12 @@ def assess(
 ) -> None:
     """Assess one profile: exposure score, money at risk, findings, risks and a dated plan."""
     from mcn_advisor.core.combine import assess_all
+    from mcn_advisor.pack.select import rule_book
     from mcn_advisor.profile.load import load_profile
 
     date = _parse_date(as_of)
     chosen = _packs(packs)
-    prof = load_profile(profile, chosen)
+    prof = load_profile(profile, rule_book(chosen))
     when = date or prof.as_of or dt.date.today()
     result = assess_all(prof, chosen, when)
     text = _renderer("assessment", fmt, output)(result, lang)
@@ -175,11 +176,12 @@ def validate(
 
     Accepted risks must name rules of the policy packs (the built-in one by default).
     """
+    from mcn_advisor.pack.select import rule_book
     from mcn_advisor.profile.load import load_profile
 
     problems: list[str] = []
     chosen = _packs(packs)
-    for path, prof in _each_loaded(profiles, lambda p: load_profile(p, chosen), problems):
+    for path, prof in _each_loaded(profiles, lambda p: load_profile(p, rule_book(chosen)), problems):
         typer.echo(f"{path}: ok ({prof.agency.name})")
     if problems:
         raise InputError(problems)
@@ -384,10 +386,11 @@ def _show(result: Any, kind: str, fmt: str, lang: str, output: Path | None, inpu
 
 
 def _profile_and_date(profile: Path, as_of: str | None, pack: Pack) -> tuple[Any, dt.date]:
+    from mcn_advisor.pack.select import rule_book
     from mcn_advisor.profile.load import load_profile
 
     date = _parse_date(as_of)
-    prof = load_profile(profile, [pack])
+    prof = load_profile(profile, rule_book([pack]))
     return prof, date or prof.as_of or dt.date.today()
 
 

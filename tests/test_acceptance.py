@@ -11,6 +11,8 @@ from typer.testing import CliRunner
 from mcn_advisor.cli import app
 from mcn_advisor.core.engine import assess
 from mcn_advisor.errors import ProfileError
+from mcn_advisor.pack.select import load_packs, rule_book
+from mcn_advisor.profile import acceptance
 from mcn_advisor.profile.load import load_profile, profile_from_data
 from mcn_advisor.render import json as json_report
 from mcn_advisor.render import terminal
@@ -53,7 +55,7 @@ def run(*args: str):
 
 
 def test_an_accepted_finding_stays_marked_with_its_reason(write, pack):
-    a = assess(load_profile(write(accepted()), [pack]), pack, AS_OF)
+    a = assess(load_profile(write(accepted()), rule_book([pack])), pack, AS_OF)
     plat = next(f for f in a.findings if f.rule_id == "DY-PLAT-001")
     assert plat.accepted
     assert plat.acceptance.reason == "Douyin is our market; we review after Double 11"
@@ -79,7 +81,7 @@ def test_fail_on_skips_accepted_findings_until_they_expire(write):
 
 
 def test_expired_acceptance_counts_again_in_json_and_plan(write, pack):
-    a = assess(load_profile(write(accepted(until="until = 2020-08-01")), [pack]), pack, AS_OF)
+    a = assess(load_profile(write(accepted(until="until = 2020-08-01")), rule_book([pack])), pack, AS_OF)
     data = json.loads(json_report.render(a))
     plat = next(f for f in data["findings"] if f["rule_id"] == "DY-PLAT-001")
     assert plat["accepted"] is False
@@ -108,7 +110,7 @@ def test_findings_without_acceptance_carry_the_empty_fields(pack):
 def test_an_acceptance_must_name_a_risk_rule_of_the_pack(write, pack, rule, message):
     path = write(accepted(rule=rule))
     with pytest.raises(ProfileError) as exc:
-        load_profile(path, [pack])
+        load_profile(path, rule_book([pack]))
     line = CONCENTRATED.count("\n") + 3  # the `rule = ...` line
     assert exc.value.problems == [f"{path}:{line}: accepted_risks.0.rule: {message}"]
 
@@ -116,7 +118,7 @@ def test_an_acceptance_must_name_a_risk_rule_of_the_pack(write, pack, rule, mess
 def test_a_rule_accepted_twice_is_an_error(write, pack):
     path = write(accepted() + ACCEPT.format(rule="DY-PLAT-001", until=""))
     with pytest.raises(ProfileError) as exc:
-        load_profile(path, [pack])
+        load_profile(path, rule_book([pack]))
     assert exc.value.problems[0].endswith(
         "accepted_risks.1.rule: 'DY-PLAT-001' is already accepted by accepted_risks[0]"
     )
@@ -146,8 +148,8 @@ def test_validate_checks_acceptances_against_the_pack(write):
     assert "accepted_risks.0.rule: unknown rule 'DY-PLAT-01'" in r.stderr
 
 
-def test_assess_without_a_file_still_refuses_an_unknown_rule(pack):
-    # The engine guards callers that build profiles in memory (no file, so no line).
+def test_a_profile_built_in_memory_is_checked_against_the_rules_it_is_given(pack):
+    # No file, so no line: the check names the field.
     data = {
         "schema_version": 1,
         "agency": {"name": "X", "monthly_gmv_cny": 1.0},
@@ -155,10 +157,30 @@ def test_assess_without_a_file_still_refuses_an_unknown_rule(pack):
         "accepted_risks": [{"rule": "NOPE-1", "reason": "r"}],
     }
     with pytest.raises(ProfileError) as exc:
-        assess(profile_from_data(data, "mem"), pack, dt.date(2020, 8, 27))
+        acceptance.check(profile_from_data(data, "mem"), rule_book([pack]))
     assert exc.value.problems[0].startswith("profile: accepted_risks.0.rule: unknown rule 'NOPE-1'")
 
 
+def test_the_engine_takes_acceptances_as_given(pack):
+    # Pure: no pack is read to check them. An acceptance of a rule the pack lacks accepts nothing.
+    data = {
+        "schema_version": 1,
+        "agency": {"name": "X", "monthly_gmv_cny": 1.0},
+        "platform_mix": {"douyin_live": 1.0},
+        "accepted_risks": [{"rule": "KS-LINK-001", "reason": "r"}],
+    }
+    a = assess(profile_from_data(data, "mem"), pack, dt.date(2020, 8, 27))
+    assert not any(f.accepted for f in a.findings)
+
+
+def test_an_acceptance_of_another_builtin_packs_rule_waits_for_that_pack(write, pack):
+    ks_rule = next(c.rule.id for c in load_packs(["kuaishou-2019"])[0].rules if c.rule.kind == "risk")
+    profile = load_profile(write(accepted(rule=ks_rule)), rule_book([pack]))
+    assert not any(f.accepted for f in assess(profile, pack, AS_OF).findings)
+    with pytest.raises(ProfileError):
+        acceptance.check(profile, acceptance.RuleBook.of([pack]))  # without the other packs: unknown
+
+
 def test_profiles_without_acceptances_are_unchanged(write, pack):
-    a = assess(load_profile(write(GOOD), [pack]), pack, AS_OF)
+    a = assess(load_profile(write(GOOD), rule_book([pack])), pack, AS_OF)
     assert not any(f.accepted or f.acceptance for f in a.findings)

@@ -33,8 +33,9 @@ from mcn_advisor.core.portfolio import Failure, Portfolio, Row, Tally
 from mcn_advisor.errors import InputError
 from mcn_advisor.files.write import leftover_temps, write_atomic
 from mcn_advisor.pack.compile import Pack
-from mcn_advisor.pack.select import load_packs
+from mcn_advisor.pack.select import load_packs, rule_book
 from mcn_advisor.profile import csvfile
+from mcn_advisor.profile.acceptance import RuleBook
 from mcn_advisor.profile.load import load_profile, profile_from_data
 
 if TYPE_CHECKING:
@@ -102,6 +103,7 @@ def tasks(inputs: Inputs, names: ReportNames | None) -> Iterator[Task]:
 
 _settings: Settings | None = None
 _loaded: dict[tuple[str, ...], tuple[Pack, ...]] = {}
+_books: dict[tuple[str, ...], RuleBook] = {}
 
 
 def packs_of(settings: Settings) -> tuple[Pack, ...]:
@@ -111,10 +113,17 @@ def packs_of(settings: Settings) -> tuple[Pack, ...]:
     return _loaded[settings.packs]
 
 
+def rules_of(settings: Settings) -> RuleBook:
+    """What the run's profiles may accept (computed once per process)."""
+    if settings.packs not in _books:
+        _books[settings.packs] = rule_book(packs_of(settings))
+    return _books[settings.packs]
+
+
 def _init_worker(settings: Settings) -> None:
     global _settings
     _settings = settings
-    packs_of(settings)  # once per process, before the first profile
+    rules_of(settings)  # the packs and their rules once per process, before the first profile
     # Ctrl-C reaches every process of the terminal's group: the parent alone decides
     # what it means, and ends the workers with SIGTERM (see run).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -130,7 +139,7 @@ def assess_one(task: Task, settings: Settings | None = None) -> Row | Failure:
     packs = packs_of(cfg)
     try:
         if task.path is not None:
-            profile = load_profile(task.path, packs)
+            profile = load_profile(task.path, rules_of(cfg))
         else:
             profile = profile_from_data(task.data or {}, task.source)
         date = cfg.as_of or profile.as_of or cfg.today

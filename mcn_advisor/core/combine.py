@@ -43,7 +43,6 @@ from mcn_advisor.core.engine import (
     summary_of,
 )
 from mcn_advisor.pack.compile import Pack
-from mcn_advisor.profile import acceptance
 from mcn_advisor.profile.model import Profile
 from mcn_advisor.vocab import SEVERITY_RANK
 
@@ -54,7 +53,6 @@ def assess_all(profile: Profile, packs: Sequence[Pack], as_of: dt.date) -> Asses
     """Assess ``profile`` against every pack (checked by ``packset.load_packs``) as one report."""
     if len(packs) == 1:
         return assess(profile, packs[0], as_of)
-    acceptance.check(profile, packs)
     return explain_all([evaluate(profile, pack, as_of) for pack in packs], packs)
 
 

@@ -105,7 +105,7 @@ class _Dropped(_Part):
     title: Title
 
 
-class _Plan(_Part):
+class _SavedPlan(_Part):
     phases: list[_Phase]
     dropped: list[_Dropped] = []
     in_place: list[_Dropped] = []
@@ -127,7 +127,7 @@ class Snapshot(_Part):
     findings: list[_Finding]
     undetermined: list[_RuleRef] = []
     opportunities: list[_Finding] = []
-    plan: _Plan
+    plan: _SavedPlan
     confidence: _Confidence
 
 

@@ -93,8 +93,9 @@ class Evaluation:
 def evaluate(profile: Profile, pack: Pack, as_of: dt.date) -> Evaluation:
     """Compute the metrics, the exposure score and every rule's outcome, with traces.
 
-    The profile's accepted risks are taken as they are: ``assess`` (or the loader, with
-    file and line) checks that they name rules of the pack.
+    The profile's accepted risks are taken as they are (an acceptance of a rule the pack
+    does not have accepts nothing): the loader checks them, with file and line, against
+    the rules it is given (``profile.load.load_profile(path, rule_book(packs))``).
     """
     values, missing = flatten(profile)
     unknown: set[str] = set(missing)
@@ -134,7 +135,7 @@ def evaluate(profile: Profile, pack: Pack, as_of: dt.date) -> Evaluation:
 
 
 @dataclass(frozen=True, slots=True)
-class _Plan:
+class _Program:
     """What ``evaluate`` runs for a pack, unpacked once so the hot loop reads no models."""
 
     metrics: tuple[tuple[str, Any, frozenset[str]], ...]  # metric.<id>, formula, fields behind it
@@ -143,8 +144,8 @@ class _Plan:
 
 
 @functools.lru_cache(maxsize=16)
-def _plan(pack: Pack) -> _Plan:
-    return _Plan(
+def _plan(pack: Pack) -> _Program:
+    return _Program(
         metrics=tuple((f"metric.{m.id}", f.evaluate, pack.metric_inputs[m.id]) for m, f in pack.metrics),
         factors=tuple((x, f.evaluate, x.saturation, x.weight) for x, f in pack.factors),
         rules=tuple(
@@ -167,7 +168,6 @@ def _band(score: float, s: Scoring) -> str:
 
 def assess(profile: Profile, pack: Pack, as_of: dt.date) -> Assessment:
     """Assess one profile against one policy pack at a date."""
-    acceptance.check(profile, [pack])  # loaders check with file and line; this guards other callers
     return explain(evaluate(profile, pack, as_of), pack)
 
 

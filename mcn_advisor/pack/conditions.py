@@ -46,7 +46,7 @@ OPERATORS: dict[str, str] = {
     "empty": "a list field is empty (no value)",
     "not_empty": "a list field is not empty (no value)",
 }
-_OPS_BY_KIND: dict[str, tuple[str, ...]] = {
+OPS_BY_KIND: dict[str, tuple[str, ...]] = {
     "number": ("==", "!=", "<", "<=", ">", ">=", "in", "not_in"),
     "date": ("==", "!=", "<", "<=", ">", ">="),
     "bool": ("==", "!="),
@@ -77,7 +77,7 @@ class Test(_Node):
         kind = known.get(self.field)
         if kind is None:
             raise ValueError(f"unknown field '{self.field}'{did_you_mean(self.field, known)}")
-        allowed = _OPS_BY_KIND[kind]
+        allowed = OPS_BY_KIND[kind]
         if self.op not in allowed:
             raise ValueError(
                 f"operator '{self.op}' does not apply to {kind} field '{self.field}'; "

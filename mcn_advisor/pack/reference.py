@@ -16,7 +16,7 @@ from typing import Any, get_args
 
 from mcn_advisor.errors import show_value
 from mcn_advisor.pack import formulas
-from mcn_advisor.pack.conditions import _OPS_BY_KIND, OPERATORS
+from mcn_advisor.pack.conditions import OPERATORS, OPS_BY_KIND
 from mcn_advisor.pack.schema import WEIGHT_TOTAL, Action, Metric, PackModel, Rule
 from mcn_advisor.profile.model import FIELDS, SCHEMA_VERSION, Profile
 from mcn_advisor.vocab import SEVERITIES, STRATEGIES
@@ -56,7 +56,7 @@ def _code(text: str) -> str:
 
 
 def _operators() -> str:
-    kinds_of = {op: [KIND_NAMES[k] for k, ops in _OPS_BY_KIND.items() if op in ops] for op in OPERATORS}
+    kinds_of = {op: [KIND_NAMES[k] for k, ops in OPS_BY_KIND.items() if op in ops] for op in OPERATORS}
     rows = [(_code(op), meaning, ", ".join(kinds_of[op])) for op, meaning in OPERATORS.items()]
     return "\n\n".join(
         [
@@ -113,7 +113,7 @@ def _fields() -> str:
         (
             _code(path),
             KIND_NAMES[spec.kind],
-            " ".join(_code(op) for op in _OPS_BY_KIND[spec.kind]),
+            " ".join(_code(op) for op in OPS_BY_KIND[spec.kind]),
             _left_out(path),
             spec.description,
         )

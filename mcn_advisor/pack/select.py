@@ -13,12 +13,13 @@ names both places.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from importlib import resources
 from pathlib import Path
 
 from mcn_advisor.errors import PackError, did_you_mean
 from mcn_advisor.pack.compile import Pack, builtin_pack, load_pack
+from mcn_advisor.profile.acceptance import RuleBook
 
 DEFAULT = "douyin-2020"
 BUILTIN_SOURCE = "<built-in "  # how policy.builtin_pack names its source
@@ -114,3 +115,10 @@ def _to_fix(later: tuple[Pack, int], earlier: tuple[Pack, int]) -> tuple[tuple[P
 def _matrix(pack: Pack) -> str:
     m = pack.model.risk_matrix
     return f"low {m.low}, medium {m.medium}, high {m.high}"
+
+
+def rule_book(packs: Sequence[Pack]) -> RuleBook:
+    """What a profile's accepted risks may name when assessed with ``packs``: their rules,
+    and those of the other built-in packs (an acceptance of one waits for its pack)."""
+    others = [builtin_pack(n.replace("-", "_")) for n in builtin_names()]
+    return RuleBook.of(packs, elsewhere=(c.rule.id for pack in others for c in pack.rules))

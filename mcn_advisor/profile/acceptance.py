@@ -1,4 +1,4 @@
-"""Accepted risks: a profile's ``[[accepted_risks]]`` checked against a policy pack.
+"""Accepted risks: a profile's ``[[accepted_risks]]`` checked against the policy packs' rules.
 
 An acceptance names a risk rule of the pack, says why, and may end on a date. Its
 finding stays in every report, marked accepted, and does not count toward
@@ -8,7 +8,8 @@ finding stays in every report, marked accepted, and does not count toward
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mcn_advisor.errors import ProfileError, did_you_mean
@@ -20,52 +21,54 @@ if TYPE_CHECKING:
     from mcn_advisor.pack.compile import Pack
 
 
-def problems(profile: Profile, packs: Sequence[Pack]) -> list[tuple[Loc, str]]:
-    """Acceptances that name no risk rule of the ``packs``, or a rule accepted twice.
+@dataclass(frozen=True)
+class RuleBook:
+    """What an acceptance may name: the rules of the packs in use, and of packs not in use.
 
-    A rule of another shipped pack is no error: one profile may be assessed against
-    several packs, and its acceptance applies when that pack is used.
+    ``kinds`` maps each rule id of the packs in use to its kind; ``packs`` names those
+    packs (for messages); ``elsewhere`` holds the rule ids of other packs the profile may
+    be assessed with: accepting one of those is no error, the acceptance waits for its pack.
     """
-    rules = {c.rule.id: c.rule for pack in packs for c in pack.rules}
-    names = ", ".join(pack.id for pack in packs)
+
+    kinds: Mapping[str, str]
+    packs: tuple[str, ...]
+    elsewhere: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, packs: Sequence[Pack], elsewhere: Iterable[str] = ()) -> RuleBook:
+        kinds = {c.rule.id: c.rule.kind for pack in packs for c in pack.rules}
+        return cls(kinds, tuple(pack.id for pack in packs), frozenset(elsewhere) - kinds.keys())
+
+
+def problems(profile: Profile, book: RuleBook) -> list[tuple[Loc, str]]:
+    """Acceptances that name no risk rule of the packs in use (nor of ``book.elsewhere``),
+    or a rule accepted twice."""
     out: list[tuple[Loc, str]] = []
     first: dict[str, int] = {}
     for i, entry in enumerate(profile.accepted_risks or []):
         loc: Loc = ("accepted_risks", i, "rule")
-        rule = rules.get(entry.rule)
-        if rule is None and _in_another_builtin_pack(entry.rule):
+        kind = book.kinds.get(entry.rule)
+        if kind is None and entry.rule in book.elsewhere:
             continue  # a rule of a pack this run does not use: the acceptance waits for that pack
-        if rule is None:
-            hint = did_you_mean(entry.rule, rules) or " (see: mcn-advisor rules list)"
-            where = "policy pack" if len(packs) == 1 else "policy packs"
-            out.append((loc, f"unknown rule '{entry.rule}' in {where} {names}{hint}"))
-        elif rule.kind != "risk":
-            out.append(
-                (loc, f"'{entry.rule}' is {_a(rule.kind)} finding, not a risk: there is nothing to accept")
-            )
+        if kind is None:
+            hint = did_you_mean(entry.rule, book.kinds) or " (see: mcn-advisor rules list)"
+            where = "policy pack" if len(book.packs) == 1 else "policy packs"
+            out.append((loc, f"unknown rule '{entry.rule}' in {where} {', '.join(book.packs)}{hint}"))
+        elif kind != "risk":
+            out.append((loc, f"'{entry.rule}' is {_a(kind)} finding, not a risk: there is nothing to accept"))
         elif entry.rule in first:
             out.append((loc, f"'{entry.rule}' is already accepted by accepted_risks[{first[entry.rule]}]"))
         first.setdefault(entry.rule, i)
     return out
 
 
-def _in_another_builtin_pack(rule_id: str) -> bool:
-    """Whether a shipped pack defines ``rule_id`` (a profile may serve several packs)."""
-    from mcn_advisor.pack.compile import builtin_pack
-    from mcn_advisor.pack.select import builtin_names
-
-    return any(
-        c.rule.id == rule_id for name in builtin_names() for c in builtin_pack(name.replace("-", "_")).rules
-    )
-
-
 def _a(kind: str) -> str:
     return "an opportunity" if kind == "opportunity" else f"a {kind}"
 
 
-def check(profile: Profile, packs: Sequence[Pack], source: Any = "profile", lines: Any = dict) -> None:
+def check(profile: Profile, book: RuleBook, source: Any = "profile", lines: Any = dict) -> None:
     """Raise ``ProfileError`` (``source:line: accepted_risks.N.rule: ...``) for bad acceptances."""
-    found = problems(profile, packs) if profile.accepted_risks else []
+    found = problems(profile, book) if profile.accepted_risks else []
     if found:
         raise ProfileError(format_problems(source, lines(), found))
 

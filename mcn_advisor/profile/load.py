@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -12,17 +11,15 @@ from mcn_advisor.errors import ProfileError, show_value
 from mcn_advisor.files.problems import describe
 from mcn_advisor.files.toml import key_lines, line_of, parse_toml, read_text
 from mcn_advisor.profile import acceptance
+from mcn_advisor.profile.acceptance import RuleBook
 from mcn_advisor.profile.model import HOMES, SCHEMA_VERSION, Profile
 
-if TYPE_CHECKING:
-    from mcn_advisor.pack.compile import Pack
 
-
-
-def load_profile(path: Path | str, packs: Sequence[Pack] = ()) -> Profile:
+def load_profile(path: Path | str, rules: RuleBook | None = None) -> Profile:
     """Read, parse and validate one profile file; raise ``ProfileError`` listing every problem.
 
-    With ``packs``, its ``accepted_risks`` must also name risk rules of those packs.
+    With ``rules`` (``pack.select.rule_book(packs)``), its ``accepted_risks`` must also
+    name risk rules of those packs.
     """
     path = Path(path)
     text = read_text(path, ProfileError)
@@ -30,8 +27,8 @@ def load_profile(path: Path | str, packs: Sequence[Pack] = ()) -> Profile:
     if "agency" not in data and "pack" in data:  # a policy pack given where a profile belongs
         raise ProfileError(f"{path}: this is a policy pack, not a profile; pass it with --policy {path}")
     profile = profile_from_data(data, path, lambda: key_lines(text))
-    if packs:
-        acceptance.check(profile, packs, path, lambda: key_lines(text))
+    if rules is not None:
+        acceptance.check(profile, rules, path, lambda: key_lines(text))
     return profile
 
 

@@ -25,7 +25,7 @@ from mcn_advisor.render.common import (
     share,
     skip_text,
 )
-from mcn_advisor.render.markdown import Blocks, _h, _join, _labelled, _severity, code, esc, pipe_table
+from mcn_advisor.render.markdown import Blocks, code, esc, h, join, labelled, pipe_table, severity_label
 
 HEADLINE = ("gmv_at_risk_cny_monthly", "revenue_at_risk_cny_monthly")  # the summary's money figures
 
@@ -34,10 +34,10 @@ def what_if(w: WhatIf, lang: str = "en") -> str:
     """The profile as is and changed, side by side, as a Markdown document."""
     c, date = w.comparison, w.as_of.isoformat()
     out = [
-        _h(1, t(lang, "md_whatif_title", agency=esc(w.agency), date=date)),
+        h(1, t(lang, "md_whatif_title", agency=esc(w.agency), date=date)),
         _byline(w.policy, lang),
         t(lang, "md_whatif_intro", date=date),
-        _h(2, t(lang, "md_summary")),
+        h(2, t(lang, "md_summary")),
         _summary(c, lang, "what-if"),
     ]
     if w.levers:
@@ -51,7 +51,7 @@ def what_if(w: WhatIf, lang: str = "en") -> str:
             )
             for lever in w.levers
         ]
-        out += [_h(2, t(lang, "levers_applied")), "\n".join(items)]
+        out += [h(2, t(lang, "levers_applied")), "\n".join(items)]
     out += _changes(w.changes, lang)
     out += _comparison(c, lang, (t(lang, "as_is"), t(lang, "what_if")), "what-if")
     return _document(out)
@@ -65,12 +65,12 @@ def diff(d: Diff, lang: str = "en") -> str:
     byline = t(lang, "policy", id=code(d.policy_id), version=esc(versions[1]))
     if versions[0] != versions[1]:
         byline += " · " + t(lang, "diff_versions", old=esc(versions[0]), new=esc(versions[1]))
-    span = _labelled(lang, t(lang, "md_period"), t(lang, "md_span", old=old, new=new, days=d.days))
+    span = labelled(lang, t(lang, "md_period"), t(lang, "md_span", old=old, new=new, days=d.days))
     out = [
-        _h(1, t(lang, "md_diff_title", agency=esc(d.agency), old=old, new=new)),
+        h(1, t(lang, "md_diff_title", agency=esc(d.agency), old=old, new=new)),
         byline,
         t(lang, "md_diff_intro"),
-        _h(2, t(lang, "md_summary")),
+        h(2, t(lang, "md_summary")),
         f"- {span}\n" + _summary(c, lang, "diff"),
         *_comparison(c, lang, (old, new), "diff"),
     ]
@@ -82,10 +82,10 @@ def levers(r: LeverRanking, lang: str = "en") -> str:
     now = t(lang, "score_line", score=r.score, band=t(lang, f"band_{r.band}"))
     at_risk = t(lang, "levers_at_risk", money=figure(r.revenue_at_risk_cny_monthly, "cny", lang))
     out = [
-        _h(1, t(lang, "md_levers_title", agency=esc(r.agency), date=r.as_of.isoformat())),
+        h(1, t(lang, "md_levers_title", agency=esc(r.agency), date=r.as_of.isoformat())),
         _byline(r.policy, lang),
-        _labelled(lang, t(lang, "levers_now"), f"{now} · {at_risk}"),
-        _h(2, t(lang, "levers_ranked")),
+        labelled(lang, t(lang, "levers_now"), f"{now} · {at_risk}"),
+        h(2, t(lang, "levers_ranked")),
         t(lang, "md_levers_estimate", points=f"{r.revenue_points:g}"),
     ]
     if not r.levers:
@@ -112,7 +112,7 @@ def levers(r: LeverRanking, lang: str = "en") -> str:
     if r.skipped:
         rows = [(_named(s.title[lang], s.id, lang), esc(skip_text(s.skip, lang))) for s in r.skipped]
         out += [
-            _h(2, t(lang, "levers_skipped", n=len(r.skipped))),
+            h(2, t(lang, "levers_skipped", n=len(r.skipped))),
             pipe_table((t(lang, "lever"), t(lang, "md_why_not")), rows),
         ]
     return _document(out)
@@ -151,22 +151,22 @@ def _summary(c: Comparison, lang: str, mode: str) -> str:
         after=_score(c.after.score, c.after.band, lang),
         change=change_text(c.score_change, "points", lang),
     )
-    lines = [_labelled(lang, t(lang, "exposure"), move)]
+    lines = [labelled(lang, t(lang, "exposure"), move)]
     for f in c.figures:
         if f.id in HEADLINE:
             before, after = figure(f.before, f.unit, lang), figure(f.after, f.unit, lang)
             move = t(lang, "md_move", before=before, after=after, change=change_text(f.change, f.unit, lang))
-            lines.append(_labelled(lang, esc(f.label[lang]), move))
+            lines.append(labelled(lang, esc(f.label[lang]), move))
     found = {status: len(group) for status, group in groups(c.findings, FINDING_GROUPS)}
-    lines.append(_labelled(lang, t(lang, "findings"), t(lang, "md_findings_move", **found)))
+    lines.append(labelled(lang, t(lang, "findings"), t(lang, "md_findings_move", **found)))
     planned = {status: len(group) for status, group in groups(c.actions, ACTION_GROUPS[mode])}
     counts = {status: planned.get(status, 0) for status in ACTION_GROUPS[mode]}
-    lines.append(_labelled(lang, t(lang, "plan_changes"), t(lang, _PLAN_MOVES[mode], **counts)))
+    lines.append(labelled(lang, t(lang, "plan_changes"), t(lang, _PLAN_MOVES[mode], **counts)))
     return "\n".join(f"- {line}" for line in lines)
 
 
 def _changes(changes: list[FieldChange], lang: str) -> Blocks:
-    out = [_h(2, t(lang, "changes"))]
+    out = [h(2, t(lang, "changes"))]
     if not changes:
         return [*out, t(lang, "no_changes")]
     rows = [
@@ -218,14 +218,14 @@ def _comparison(c: Comparison, lang: str, columns: tuple[str, str], mode: str) -
             "",
         ),
     ]
-    out = [_h(2, t(lang, "side_by_side")), pipe_table(header, rows, "lrrr")]
+    out = [h(2, t(lang, "side_by_side")), pipe_table(header, rows, "lrrr")]
     if c.factors:
         factors = [
             (esc(f.label[lang]), f"{f.before:.1f}", f"{f.after:.1f}", change_text(f.change, "points", lang))
             for f in c.factors
         ]
         out += [
-            _h(3, t(lang, "score_moved")),
+            h(3, t(lang, "score_moved")),
             pipe_table((t(lang, "factor"), *columns, t(lang, "change")), factors, "lrrr"),
         ]
     out += _finding_changes(c.findings, lang, t(lang, "findings"))
@@ -235,15 +235,15 @@ def _comparison(c: Comparison, lang: str, columns: tuple[str, str], mode: str) -
 
 
 def _finding_changes(changes: list[FindingChange], lang: str, title: str) -> Blocks:
-    out = [_h(2, title)]
+    out = [h(2, title)]
     for status, group in groups(changes, FINDING_GROUPS):
-        out.append(_h(3, t(lang, "group_count", label=t(lang, FINDING_GROUPS[status]), n=len(group))))
+        out.append(h(3, t(lang, "group_count", label=t(lang, FINDING_GROUPS[status]), n=len(group))))
         if not group:
             out.append(t(lang, "md_none"))
             continue
         notes = [acceptance_note(f, lang, esc) for f in group]
         header = (t(lang, "severity"), t(lang, "rule"), t(lang, "finding"))
-        rows = [(_severity(f, lang), f.rule_id, esc(f.title[lang])) for f in group]  # type: ignore[arg-type]
+        rows = [(severity_label(f, lang), f.rule_id, esc(f.title[lang])) for f in group]  # type: ignore[arg-type]
         if any(notes):  # the column only where there is something to say
             header += (t(lang, "md_note"),)
             rows = [(*row, note) for row, note in zip(rows, notes, strict=True)]
@@ -252,10 +252,10 @@ def _finding_changes(changes: list[FindingChange], lang: str, title: str) -> Blo
 
 
 def _action_changes(changes: list[ActionChange], lang: str, mode: str) -> Blocks:
-    out = [_h(2, t(lang, "plan_changes"))]
+    out = [h(2, t(lang, "plan_changes"))]
     for status, group in groups(changes, ACTION_GROUPS[mode]):
         label = t(lang, ACTION_GROUPS[mode][status])
-        out.append(_h(3, t(lang, "group_count", label=label, n=len(group))))
+        out.append(h(3, t(lang, "group_count", label=label, n=len(group))))
         if not group:
             out.append(t(lang, "md_none"))
             continue
@@ -302,19 +302,19 @@ def _lever_detail(lever: LeverResult, lang: str) -> Blocks:
         for c in lever.changes
     )
     lines = [
-        _labelled(lang, t(lang, "changes"), changes),
-        _labelled(lang, t(lang, "md_lever_action"), code(lever.action)),
+        labelled(lang, t(lang, "changes"), changes),
+        labelled(lang, t(lang, "md_lever_action"), code(lever.action)),
     ]
     if lever.resolves:
-        lines.append(_labelled(lang, t(lang, "md_resolves"), _join(lang, lever.resolves)))
+        lines.append(labelled(lang, t(lang, "md_resolves"), join(lang, lever.resolves)))
     if lever.raises:
-        lines.append(_labelled(lang, t(lang, "md_raises"), _join(lang, lever.raises)))
+        lines.append(labelled(lang, t(lang, "md_raises"), join(lang, lever.raises)))
     if lever.assumed_fields:
-        lines.append(_labelled(lang, t(lang, "md_assumed"), _join(lang, map(code, lever.assumed_fields))))
+        lines.append(labelled(lang, t(lang, "md_assumed"), join(lang, map(code, lever.assumed_fields))))
     if lever.sources:
-        lines.append(_labelled(lang, t(lang, "sources"), _join(lang, map(esc, lever.sources))))
+        lines.append(labelled(lang, t(lang, "sources"), join(lang, map(esc, lever.sources))))
     return [
-        _h(3, f"{lever.rank}. {esc(lever.title[lang])}"),
+        h(3, f"{lever.rank}. {esc(lever.title[lang])}"),
         esc(lever.step[lang]),
         "\n".join(f"- {line}" for line in lines),
     ]

@@ -26,7 +26,7 @@ from mcn_advisor.render.common import (
     plain,
     skip_text,
 )
-from mcn_advisor.render.terminal import BAND_STYLE, SEVERITY_STYLE, _heading, _table, to_text
+from mcn_advisor.render.terminal import BAND_STYLE, SEVERITY_STYLE, heading, plain_table, to_text
 
 GOOD, BAD = "green", "red"
 
@@ -48,7 +48,7 @@ def what_if(w: WhatIf, lang: str = "en", *, width: int = 100, color: bool = Fals
     )
     parts: list[RenderableType] = [head]
     if w.levers:
-        parts.append(_heading(t(lang, "levers_applied")))
+        parts.append(heading(t(lang, "levers_applied")))
         for lever in w.levers:
             parts.append(Text.assemble((lever.id + "  ", "bold"), lever.title[lang]))
             parts.append(Padding(_txt(lever.step[lang], style="dim"), (0, 0, 0, 3)))
@@ -88,10 +88,10 @@ def levers(r: LeverRanking, lang: str = "en", *, width: int = 100, color: bool =
         + " · "
         + t(lang, "policy", id=r.policy.id, version=r.policy.version),
     )
-    parts: list[RenderableType] = [head, _heading(t(lang, "levers_ranked"))]
+    parts: list[RenderableType] = [head, heading(t(lang, "levers_ranked"))]
     if not r.levers:
         parts.append(_txt(t(lang, "levers_none")))
-    table = _table("#", t(lang, "lever"), ">" + t(lang, "value_per_week"))
+    table = plain_table("#", t(lang, "lever"), ">" + t(lang, "value_per_week"))
     for lever in r.levers:
         band = t(lang, f"band_{lever.band_after}")
         meta = [
@@ -127,7 +127,7 @@ def levers(r: LeverRanking, lang: str = "en", *, width: int = 100, color: bool =
         ids = " ".join(f"--lever {lever.id}" for lever in r.levers[:2])
         parts.append(_txt("\n" + t(lang, "levers_combine", band=t(lang, f"band_{r.band}"), ids=ids)))
     if r.skipped:
-        parts.append(_heading(t(lang, "levers_skipped", n=len(r.skipped))))
+        parts.append(heading(t(lang, "levers_skipped", n=len(r.skipped))))
         for s in r.skipped:
             parts.append(Text.assemble((s.id + "  ", "bold"), s.title[lang]))
             parts.append(Padding(_txt(skip_text(s.skip, lang), style="dim"), (0, 0, 0, 3)))
@@ -171,7 +171,7 @@ def _change(c: FieldChange, lang: str) -> str:
 
 def _changes(changes: list[FieldChange], lang: str) -> list[RenderableType]:
     assumed = any(c.assumed_before for c in changes)
-    table = _table(
+    table = plain_table(
         t(lang, "field"),
         ">" + t(lang, "as_is"),
         ">" + t(lang, "what_if"),
@@ -184,12 +184,12 @@ def _changes(changes: list[FieldChange], lang: str) -> list[RenderableType]:
         mark = ASSUMED_MARK if c.assumed_before else ""
         table.add_row(c.field, plain(c.before, lang) + mark, _txt(plain(c.after, lang), style="bold"), by)
     if not changes:
-        return [_heading(t(lang, "changes")), _txt(t(lang, "no_changes"))]
-    return [_heading(t(lang, "changes")), table]
+        return [heading(t(lang, "changes")), _txt(t(lang, "no_changes"))]
+    return [heading(t(lang, "changes")), table]
 
 
 def _comparison(c: Comparison, lang: str, columns: tuple[str, str], mode: str) -> list[RenderableType]:
-    table = _table("", ">" + columns[0], ">" + columns[1], ">" + t(lang, "change"))
+    table = plain_table("", ">" + columns[0], ">" + columns[1], ">" + t(lang, "change"))
     table.add_row(
         _txt(t(lang, "exposure_score")),
         f"{c.before.score:.1f}",
@@ -215,9 +215,9 @@ def _comparison(c: Comparison, lang: str, columns: tuple[str, str], mode: str) -
         t(lang, f"level_{c.after.confidence}"),
         "",
     )
-    parts: list[RenderableType] = [_heading(t(lang, "side_by_side")), table]
+    parts: list[RenderableType] = [heading(t(lang, "side_by_side")), table]
     if c.factors:
-        factors = _table(t(lang, "factor"), ">" + columns[0], ">" + columns[1], ">" + t(lang, "change"))
+        factors = plain_table(t(lang, "factor"), ">" + columns[0], ">" + columns[1], ">" + t(lang, "change"))
         for f in c.factors:
             factors.add_row(
                 _txt(f.label[lang]),
@@ -225,7 +225,7 @@ def _comparison(c: Comparison, lang: str, columns: tuple[str, str], mode: str) -
                 f"{f.after:.1f}",
                 _txt(change_text(f.change, "points", lang), style=_trend(f.change)),
             )
-        parts += [_heading(t(lang, "score_moved")), factors]
+        parts += [heading(t(lang, "score_moved")), factors]
     parts += _finding_changes(c.findings, lang, t(lang, "findings"), mode)
     if any(o.status != "open" for o in c.opportunities):
         parts += _finding_changes(c.opportunities, lang, t(lang, "opportunities"), mode)
@@ -234,7 +234,7 @@ def _comparison(c: Comparison, lang: str, columns: tuple[str, str], mode: str) -
 
 
 def _finding_changes(changes: list[FindingChange], lang: str, title: str, mode: str) -> list[RenderableType]:
-    parts: list[RenderableType] = [_heading(title)]
+    parts: list[RenderableType] = [heading(title)]
     for status, group in groups(changes, FINDING_GROUPS):
         if status == "open" and mode == "what-if":  # unchanged by the what-if: their ids suffice
             label = t(lang, "group_count", label=t(lang, "finding_open"), n=len(group))
@@ -249,7 +249,7 @@ def _finding_changes(changes: list[FindingChange], lang: str, title: str, mode: 
         )
         if not group:
             continue
-        table = _table("", "", "", show_header=False)
+        table = plain_table("", "", "", show_header=False)
         for f in group:
             body = _txt(f.title[lang])
             note = acceptance_note(f, lang)
@@ -263,7 +263,7 @@ def _finding_changes(changes: list[FindingChange], lang: str, title: str, mode: 
 
 
 def _action_changes(changes: list[ActionChange], lang: str, mode: str) -> list[RenderableType]:
-    parts: list[RenderableType] = [_heading(t(lang, "plan_changes"))]
+    parts: list[RenderableType] = [heading(t(lang, "plan_changes"))]
     for status, group in groups(changes, ACTION_GROUPS[mode]):
         label = t(lang, ACTION_GROUPS[mode][status])
         parts.append(_txt("\n" + t(lang, "group_count", label=label, n=len(group)), style="bold"))

@@ -125,11 +125,11 @@ def pipe_table(header: Iterable[str], rows: Iterable[Iterable[str]], align: str 
     return "\n".join(lines)
 
 
-def _h(level: int, text: str) -> str:
+def h(level: int, text: str) -> str:
     return "#" * level + " " + text
 
 
-def _join(lang: str, items: Iterable[str]) -> str:
+def join(lang: str, items: Iterable[str]) -> str:
     return t(lang, "list_sep").join(items)
 
 
@@ -138,7 +138,7 @@ def _date(d: object, precision: str = "day") -> str:
     return text[:7] if precision == "month" else text
 
 
-def _severity(f: Finding, lang: str) -> str:
+def severity_label(f: Finding, lang: str) -> str:
     return t(lang, f"sev_{f.severity}") if f.kind == "risk" else t(lang, f"kind_{f.kind}")
 
 
@@ -149,7 +149,7 @@ def _sources_inline(f: Finding, lang: str) -> str:
             refs.append(t(lang, "md_source_ref", id=esc(s.id), publisher=esc(s.publisher), date=s.date))
         else:
             refs.append(t(lang, "md_source_ref_undated", id=esc(s.id), publisher=esc(s.publisher)))
-    return _join(lang, refs)
+    return join(lang, refs)
 
 
 def _amount(f: Figure, lang: str) -> str:
@@ -158,7 +158,7 @@ def _amount(f: Figure, lang: str) -> str:
     return figure(f.value, f.unit, lang) + (esc(ASSUMED_MARK) if marked else "")
 
 
-def _labelled(lang: str, label: str, value: str) -> str:
+def labelled(lang: str, label: str, value: str) -> str:
     return t(lang, "labelled", label=f"**{label}**", value=value)
 
 
@@ -174,7 +174,7 @@ def _title(a: Assessment, lang: str) -> Blocks:
             t(lang, "confidence", level=conf, score=f"{a.confidence.score:.2f}"),
         )
     )
-    return [_h(1, t(lang, "md_title", agency=esc(a.agency), date=a.as_of.isoformat())), byline]
+    return [h(1, t(lang, "md_title", agency=esc(a.agency), date=a.as_of.isoformat())), byline]
 
 
 def _summary(a: Assessment, lang: str) -> Blocks:
@@ -208,7 +208,7 @@ def _summary(a: Assessment, lang: str) -> Blocks:
             label=esc(revenue.label[lang]),
             amount=_amount(revenue, lang),
         ),
-        t(lang, "md_findings_line", counts=_accepted_counts(a, lang, _join(lang, counts) or t(lang, "none"))),
+        t(lang, "md_findings_line", counts=_accepted_counts(a, lang, join(lang, counts) or t(lang, "none"))),
     ]
     if a.confidence.undetermined_rules:
         lines.append(t(lang, "md_undecided_line", n=a.confidence.undetermined_rules))
@@ -225,10 +225,10 @@ def _summary(a: Assessment, lang: str) -> Blocks:
         )
     else:
         lines.append(t(lang, "md_no_next_step"))
-    out = [_h(2, t(lang, "md_summary")), "\n".join(f"- {line}" for line in lines)]
+    out = [h(2, t(lang, "md_summary")), "\n".join(f"- {line}" for line in lines)]
     if any(i.assumed for f in (gmv, revenue) for i in f.inputs):
         out.append(t(lang, "assumed_note", mark=esc(ASSUMED_MARK)))
-    out.append(_h(3, t(lang, "md_first")))
+    out.append(h(3, t(lang, "md_first")))
     if not s.priorities:
         return [*out, t(lang, "md_nothing_first")]
     items = []
@@ -237,9 +237,9 @@ def _summary(a: Assessment, lang: str) -> Blocks:
             t(lang, "md_first_item", title=esc(p.title[lang]), owner=esc(p.owner_title[lang]), due=p.due)
         ]
         if p.rule_ids:
-            sentences.append(t(lang, "md_answers", rules=_join(lang, p.rule_ids)))
+            sentences.append(t(lang, "md_answers", rules=join(lang, p.rule_ids)))
         if p.unlocks:
-            sentences.append(t(lang, "md_unlocks", ids=_join(lang, p.unlocks)))
+            sentences.append(t(lang, "md_unlocks", ids=join(lang, p.unlocks)))
         items.append(f"{n}. " + t(lang, "sentence_sep").join(sentences))
     return [*out, "\n".join(items)]
 
@@ -250,9 +250,9 @@ def _accepted_counts(a: Assessment, lang: str, counts: str) -> str:
     expired = [f.rule_id for f in a.findings if f.acceptance and f.acceptance.expired]
     parts = [counts]
     if accepted:
-        parts.append(t(lang, "md_findings_accepted", n=len(accepted), rules=_join(lang, accepted)))
+        parts.append(t(lang, "md_findings_accepted", n=len(accepted), rules=join(lang, accepted)))
     if expired:
-        parts.append(t(lang, "md_findings_expired", rules=_join(lang, expired)))
+        parts.append(t(lang, "md_findings_expired", rules=join(lang, expired)))
     return t(lang, "item_sep").join(parts)
 
 
@@ -265,7 +265,7 @@ def _timeline(a: Assessment, lang: str) -> Blocks:
                 _date(e.date, e.precision),
                 f"**{title}**" if e.step else title,
                 days(e.days_from_as_of, lang),
-                _join(lang, (esc(s) for s in e.sources)),
+                join(lang, (esc(s) for s in e.sources)),
             )
         )
     header = (
@@ -275,7 +275,7 @@ def _timeline(a: Assessment, lang: str) -> Blocks:
         t(lang, "sources"),
     )
     return [
-        _h(2, t(lang, "timeline")),
+        h(2, t(lang, "timeline")),
         t(lang, "md_timeline_intro", date=a.as_of.isoformat()),
         pipe_table(header, rows),
     ]
@@ -293,7 +293,7 @@ def _exposure(a: Assessment, lang: str) -> Blocks:
     )
     e = a.exposure
     out = [
-        _h(2, t(lang, "md_exposure")),
+        h(2, t(lang, "md_exposure")),
         t(lang, "md_exposure_intro", score=e.score, band=t(lang, f"band_{e.band}")),
     ]
     for result in a.policies:  # one table per pack, each adding up to its own score
@@ -312,7 +312,7 @@ def _exposure(a: Assessment, lang: str) -> Blocks:
         ]
         rows.append((f"**{t(lang, 'total')}**", "", "", "", "", "", f"**{result.score:.1f}**"))
         if len(a.policies) > 1:
-            out.append(_h(3, _pack_heading(result, lang)))
+            out.append(h(3, _pack_heading(result, lang)))
         out.append(pipe_table(header, rows, "llrrrrr"))
     return out
 
@@ -324,7 +324,7 @@ def _pack_heading(result: PolicyResult, lang: str) -> str:
 def _money(a: Assessment, lang: str) -> Blocks:
     figures = a.impact.figures
     header = (t(lang, "figure"), t(lang, "amount"), t(lang, "computed_as"))
-    out = [_h(2, t(lang, "money")), t(lang, "md_money_intro")]
+    out = [h(2, t(lang, "money")), t(lang, "md_money_intro")]
     for result in a.policies:  # one table per pack
         rows = [
             (esc(f.label[lang]), figure(f.value, f.unit, lang), esc(substituted(f.formula, f.inputs)))
@@ -332,14 +332,14 @@ def _money(a: Assessment, lang: str) -> Blocks:
             if f.policy == result.id
         ]
         if len(a.policies) > 1:
-            out.append(_h(3, _pack_heading(result, lang)))
+            out.append(h(3, _pack_heading(result, lang)))
         out.append(pipe_table(header, rows, "lrl"))
     if any(i.assumed for f in figures for i in f.inputs):
         out.append(t(lang, "assumed_note", mark=esc(ASSUMED_MARK)))
     formulas = "\n".join(
         "- " + t(lang, "labelled", label=esc(f.label[lang]), value=code(f.formula)) for f in figures
     )
-    return [*out, _h(3, t(lang, "md_formulas")), formulas]
+    return [*out, h(3, t(lang, "md_formulas")), formulas]
 
 
 def _policies(a: Assessment, lang: str) -> Blocks:
@@ -363,7 +363,7 @@ def _policies(a: Assessment, lang: str) -> Blocks:
         )
         for p in a.policies
     ]
-    return [_h(2, t(lang, "policies")), t(lang, "headline_rule"), pipe_table(header, rows, "lrlrr")]
+    return [h(2, t(lang, "policies")), t(lang, "headline_rule"), pipe_table(header, rows, "lrlrr")]
 
 
 def _evidence(f: Finding, lang: str) -> str:
@@ -378,21 +378,21 @@ def _evidence(f: Finding, lang: str) -> str:
 
 def _finding_detail(f: Finding, lang: str) -> Blocks:
     facts = [
-        _labelled(lang, t(lang, "severity" if f.kind == "risk" else "kind"), _severity(f, lang)),
-        _labelled(lang, t(lang, "category"), t(lang, f"cat_{f.category}")),
+        labelled(lang, t(lang, "severity" if f.kind == "risk" else "kind"), severity_label(f, lang)),
+        labelled(lang, t(lang, "category"), t(lang, f"cat_{f.category}")),
     ]
     if f.event:
         when = t(lang, "paren", text=f.event.date.isoformat(), note=days(f.event.days_from_as_of, lang))
-        facts.append(_labelled(lang, t(lang, "when"), when))
-    lines = [_labelled(lang, t(lang, "evidence"), _evidence(f, lang))]
+        facts.append(labelled(lang, t(lang, "when"), when))
+    lines = [labelled(lang, t(lang, "evidence"), _evidence(f, lang))]
     if f.acceptance:
         lines.insert(0, _acceptance(f, lang))
     if f.actions:
         calls = "md_not_planned" if f.accepted else "md_calls_for"
-        lines.append(_labelled(lang, t(lang, calls), _join(lang, f.actions)))
-    lines.append(_labelled(lang, t(lang, "sources"), _sources_inline(f, lang)))
+        lines.append(labelled(lang, t(lang, calls), join(lang, f.actions)))
+    lines.append(labelled(lang, t(lang, "sources"), _sources_inline(f, lang)))
     return [
-        _h(3, f"{f.rule_id} · {esc(f.title[lang])}"),
+        h(3, f"{f.rule_id} · {esc(f.title[lang])}"),
         " · ".join(facts),
         esc(f.rationale[lang]),
         "\n".join(f"- {line}" for line in lines),
@@ -410,13 +410,13 @@ def _acceptance(f: Finding, lang: str) -> str:
 def _findings(a: Assessment, lang: str) -> Blocks:
     accepted = sum(1 for f in a.findings if f.accepted)
     n = t(lang, "count_accepted", n=len(a.findings), accepted=accepted) if accepted else len(a.findings)
-    out = [_h(2, t(lang, "counted", title=t(lang, "findings"), n=n))]
+    out = [h(2, t(lang, "counted", title=t(lang, "findings"), n=n))]
     if not a.findings:
         return [*out, t(lang, "no_findings")]
     acceptances = any(f.acceptance for f in a.findings)  # the column only where there is one
     rows = [
         (
-            _severity(f, lang),
+            severity_label(f, lang),
             f.rule_id,
             esc(f.title[lang]),
             t(lang, "paren", text=f.event.date.isoformat(), note=days(f.event.days_from_as_of, lang))
@@ -471,14 +471,14 @@ def _risks(a: Assessment, lang: str) -> Blocks:
         for likelihood in range(1, 6):
             level = t(lang, f"level_{m.levels[likelihood - 1][impact - 1]}")
             here = placed.get((likelihood, impact))
-            cells.append(t(lang, "md_cell", level=level, rules=_join(lang, here)) if here else level)
+            cells.append(t(lang, "md_cell", level=level, rules=join(lang, here)) if here else level)
         grid.append(cells)
     thresholds = t(lang, "risk_thresholds", low=m.low, medium=m.medium, high=m.high)
     return [
-        _h(2, t(lang, "risks")),
+        h(2, t(lang, "risks")),
         thresholds,
         pipe_table(header, rows, "llrrrll") if rows else t(lang, "no_findings"),
-        _h(3, t(lang, "md_matrix")),
+        h(3, t(lang, "md_matrix")),
         t(lang, "md_matrix_intro"),
         pipe_table((t(lang, "md_matrix_corner"), *map(str, range(1, 6))), grid),
     ]
@@ -497,14 +497,14 @@ def _plan(a: Assessment, lang: str) -> Blocks:
     plan = a.plan
     migration = plan.mode == "migration"
     out = [
-        _h(2, t(lang, "plan" if migration else "plan_remediation")),
+        h(2, t(lang, "plan" if migration else "plan_remediation")),
         t(lang, "md_plan_intro", date=a.as_of.isoformat()) if migration else t(lang, "md_remediation_intro"),
     ]
     for n, phase in enumerate(plan.phases, 1):
         title = esc(phase.title[lang])
         if len(a.policies) > 1:
             title = t(lang, "paren", text=title, note=code(phase.policy))
-        out.append(_h(3, t(lang, "md_phase", n=n, title=title, when=_phase_when(phase, lang))))
+        out.append(h(3, t(lang, "md_phase", n=n, title=title, when=_phase_when(phase, lang))))
         if not phase.actions:
             out.append(t(lang, "no_actions"))
             continue
@@ -521,9 +521,9 @@ def _plan(a: Assessment, lang: str) -> Blocks:
             effort = t(lang, "effort_value", size=act.effort, days=act.effort_days)
             meta = [code(act.id), t(lang, "md_task_meta", effort=effort, start=act.start.isoformat())]
             if act.depends_on:
-                meta.append(t(lang, "md_after", ids=_join(lang, act.depends_on)))
+                meta.append(t(lang, "md_after", ids=join(lang, act.depends_on)))
             if act.triggered_by:
-                meta.append(t(lang, "md_for", rules=_join(lang, act.triggered_by)))
+                meta.append(t(lang, "md_for", rules=join(lang, act.triggered_by)))
             if act.late_by_days:
                 meta.append(f"**{t(lang, 'late', days=act.late_by_days)}**")
             if act.carried_over:
@@ -532,9 +532,9 @@ def _plan(a: Assessment, lang: str) -> Blocks:
         out.append("\n".join(items))
     if plan.in_place:
         items = "\n".join(f"- {code(d.id)} {esc(d.title[lang])}" for d in plan.in_place)
-        out += [_h(3, t(lang, "md_in_place")), t(lang, "md_in_place_intro"), items]
+        out += [h(3, t(lang, "md_in_place")), t(lang, "md_in_place_intro"), items]
     if plan.dropped:
-        out.append(_h(3, t(lang, "dropped")))
+        out.append(h(3, t(lang, "dropped")))
         out.append(
             "\n".join(
                 f"- {code(d.id)} "
@@ -542,7 +542,7 @@ def _plan(a: Assessment, lang: str) -> Blocks:
                 for d in plan.dropped
             )
         )
-    return [*out, _h(3, t(lang, "md_gantt")), t(lang, "md_gantt_note"), _gantt(a, lang)]
+    return [*out, h(3, t(lang, "md_gantt")), t(lang, "md_gantt_note"), _gantt(a, lang)]
 
 
 def _gantt(a: Assessment, lang: str) -> str:
@@ -585,11 +585,11 @@ def _platforms(a: Assessment, lang: str) -> Blocks:
             pie.append(f'    "{label}" : {number(round(p.share * 100, 2))}')
     pie.append("```")
     header = (t(lang, "platform"), t(lang, "share_of_gmv"), t(lang, "monthly_gmv"))
-    return [_h(2, t(lang, "md_platforms")), pipe_table(header, rows, "lrr"), "\n".join(pie)]
+    return [h(2, t(lang, "md_platforms")), pipe_table(header, rows, "lrr"), "\n".join(pie)]
 
 
 def _opportunities(a: Assessment, lang: str) -> Blocks:
-    out = [_h(2, t(lang, "opportunities"))]
+    out = [h(2, t(lang, "opportunities"))]
     if not a.opportunities:
         return [*out, t(lang, "no_opportunities")]
     return out + [block for f in a.opportunities for block in _finding_detail(f, lang)]
@@ -598,7 +598,7 @@ def _opportunities(a: Assessment, lang: str) -> Blocks:
 def _assumptions(a: Assessment, lang: str) -> Blocks:
     c = a.confidence
     out = [
-        _h(2, t(lang, "md_assumptions")),
+        h(2, t(lang, "md_assumptions")),
         t(
             lang,
             "md_confidence_line",
@@ -626,12 +626,12 @@ def _assumptions(a: Assessment, lang: str) -> Blocks:
                 u.rule_id,
                 t(lang, f"sev_{u.severity}"),
                 esc(u.title[lang]),
-                _join(lang, map(code, u.unknown_fields)),
+                join(lang, map(code, u.unknown_fields)),
             )
             for u in a.undetermined
         ]
         header = (t(lang, "rule"), t(lang, "severity"), t(lang, "finding"), t(lang, "fill_in"))
-        out += [_h(3, t(lang, "undetermined")), pipe_table(header, rows)]
+        out += [h(3, t(lang, "undetermined")), pipe_table(header, rows)]
     return out
 
 
@@ -642,4 +642,4 @@ def _sources(a: Assessment, lang: str) -> Blocks:
         if s.date:
             text = t(lang, "paren", text=text, note=s.date.isoformat())
         items.append(f"- **{esc(s.id)}** {text}")
-    return [_h(2, t(lang, "md_sources")), t(lang, "md_sources_intro"), "\n".join(items)]
+    return [h(2, t(lang, "md_sources")), t(lang, "md_sources_intro"), "\n".join(items)]

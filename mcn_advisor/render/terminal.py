@@ -50,7 +50,7 @@ def to_text(parts: list[RenderableType], *, width: int = 100, color: bool = Fals
     return "\n".join(line.rstrip() for line in out.splitlines()) + "\n"
 
 
-def _heading(text: str) -> Text:
+def heading(text: str) -> Text:
     return Text("\n" + text.upper() if text.isascii() else "\n" + text, style="bold underline")
 
 
@@ -92,7 +92,7 @@ def _header(a: Assessment, lang: str) -> Panel:
     return Panel(body, title=title, title_align="left", box=box.ROUNDED)
 
 
-def _table(*columns: str, **kw: object) -> Table:
+def plain_table(*columns: str, **kw: object) -> Table:
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, **kw)  # type: ignore[arg-type]
     for col in columns:
         justify = "right" if col.startswith(">") else "left"
@@ -102,9 +102,9 @@ def _table(*columns: str, **kw: object) -> Table:
 
 
 def _exposure(a: Assessment, lang: str) -> list[RenderableType]:
-    out: list[RenderableType] = [_heading(t(lang, "factors"))]
+    out: list[RenderableType] = [heading(t(lang, "factors"))]
     for result in a.policies:  # one table per pack, each adding up to its own score
-        table = _table(
+        table = plain_table(
             t(lang, "factor"),
             ">" + t(lang, "value"),
             ">" + t(lang, "weight"),
@@ -128,9 +128,9 @@ def _exposure(a: Assessment, lang: str) -> list[RenderableType]:
 
 def _money(a: Assessment, lang: str) -> list[RenderableType]:
     assumed = any(i.assumed for fig in a.impact.figures for i in fig.inputs)
-    out: list[RenderableType] = [_heading(t(lang, "money"))]
+    out: list[RenderableType] = [heading(t(lang, "money"))]
     for n, result in enumerate(a.policies, 1):  # one table per pack
-        table = _table(
+        table = plain_table(
             t(lang, "figure"),
             ">" + t(lang, "amount"),
             t(lang, "computed_as"),
@@ -162,7 +162,7 @@ def _evidence(f: Finding, lang: str) -> Text:
 
 
 def _finding_rows(findings: list[Finding], lang: str) -> Table:
-    table = _table(t(lang, "severity"), t(lang, "rule"), t(lang, "finding"), t(lang, "when"))
+    table = plain_table(t(lang, "severity"), t(lang, "rule"), t(lang, "finding"), t(lang, "when"))
     for f in findings:
         when = Text("")
         if f.event:
@@ -195,10 +195,10 @@ def _acceptance(f: Finding, lang: str) -> Text:
 def _findings(a: Assessment, lang: str) -> list[RenderableType]:
     accepted = sum(1 for f in a.findings if f.accepted)
     n = t(lang, "count_accepted", n=len(a.findings), accepted=accepted) if accepted else len(a.findings)
-    out: list[RenderableType] = [_heading(t(lang, "counted", title=t(lang, "findings"), n=n))]
+    out: list[RenderableType] = [heading(t(lang, "counted", title=t(lang, "findings"), n=n))]
     out.append(_finding_rows(a.findings, lang) if a.findings else Text(t(lang, "no_findings")))
     if a.undetermined:
-        out.append(_heading(t(lang, "undetermined")))
+        out.append(heading(t(lang, "undetermined")))
         for u in a.undetermined:
             out.append(
                 Text.assemble(
@@ -215,7 +215,7 @@ def _findings(a: Assessment, lang: str) -> list[RenderableType]:
 
 def _risks(a: Assessment, lang: str) -> list[RenderableType]:
     m = a.risk_matrix
-    table = _table(
+    table = plain_table(
         t(lang, "rule"),
         ">" + t(lang, "likelihood"),
         ">" + t(lang, "impact"),
@@ -234,12 +234,12 @@ def _risks(a: Assessment, lang: str) -> list[RenderableType]:
             Text(t(lang, f"level_{r.level}"), style=SEVERITY_STYLE[r.level]),
             t(lang, f"treat_{r.treatment}"),
         )
-    return [_heading(t(lang, "risks")), table]
+    return [heading(t(lang, "risks")), table]
 
 
 def _plan(a: Assessment, lang: str) -> list[RenderableType]:
     title = t(lang, "plan" if a.plan.mode == "migration" else "plan_remediation")
-    out: list[RenderableType] = [_heading(title)]
+    out: list[RenderableType] = [heading(title)]
     for n, phase in enumerate(a.plan.phases, 1):
         if phase.deadline is None:
             when = t(lang, "phase_open_ended")
@@ -295,7 +295,7 @@ def _plan(a: Assessment, lang: str) -> list[RenderableType]:
 
 
 def _opportunities(a: Assessment, lang: str) -> list[RenderableType]:
-    out: list[RenderableType] = [_heading(t(lang, "opportunities"))]
+    out: list[RenderableType] = [heading(t(lang, "opportunities"))]
     if not a.opportunities:
         return [*out, Text(t(lang, "no_opportunities"))]
     for o in a.opportunities:
@@ -305,7 +305,7 @@ def _opportunities(a: Assessment, lang: str) -> list[RenderableType]:
 
 
 def _assumptions(a: Assessment, lang: str) -> list[RenderableType]:
-    out: list[RenderableType] = [_heading(t(lang, "assumptions"))]
+    out: list[RenderableType] = [heading(t(lang, "assumptions"))]
     if not a.assumptions:
         return [*out, Text(t(lang, "no_assumptions"))]
     for s in a.assumptions:
@@ -319,7 +319,7 @@ def _assumptions(a: Assessment, lang: str) -> list[RenderableType]:
 
 
 def _timeline(a: Assessment, lang: str) -> list[RenderableType]:
-    table = _table("", "", "")
+    table = plain_table("", "", "")
     for e in a.timeline:
         date = e.date.isoformat()[:7] if e.precision == "month" else e.date.isoformat()
         style = "bold" if e.step else ""
@@ -329,7 +329,7 @@ def _timeline(a: Assessment, lang: str) -> list[RenderableType]:
             Text(days(e.days_from_as_of, lang), style="dim"),
         )
     table.show_header = False
-    return [_heading(t(lang, "timeline")), table]
+    return [heading(t(lang, "timeline")), table]
 
 
 # --- several policy packs in one report (combine.py) -----------------------------------
@@ -339,7 +339,7 @@ def _policies(a: Assessment, lang: str) -> list[RenderableType]:
     """Each pack's own score, band and money, the headline one marked (several packs only)."""
     if len(a.policies) < 2:
         return []
-    table = _table(
+    table = plain_table(
         t(lang, "pack"),
         ">" + t(lang, "score"),
         t(lang, "band"),
@@ -359,4 +359,4 @@ def _policies(a: Assessment, lang: str) -> list[RenderableType]:
             money(p.gmv_at_risk_cny_monthly, lang),
             money(p.revenue_at_risk_cny_monthly, lang),
         )
-    return [_heading(t(lang, "policies")), table]
+    return [heading(t(lang, "policies")), table]
