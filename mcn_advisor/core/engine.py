@@ -99,14 +99,14 @@ def evaluate(profile: Profile, pack: Pack, as_of: dt.date) -> Evaluation:
     """
     values, missing = flatten(profile)
     unknown: set[str] = set(missing)
-    plan = _plan(pack)
-    for name, run, inputs in plan.metrics:
+    program = _program(pack)
+    for name, run, inputs in program.metrics:
         value = values[name] = run(values)
         if value is None or not inputs.isdisjoint(missing):
             unknown.add(name)
     factors: list[tuple[Factor, float, float]] = []
     score = 0.0
-    for factor, run, saturation, weight in plan.factors:
+    for factor, run, saturation, weight in program.factors:
         raw = run(values) or 0.0
         value = raw / saturation
         value = (value if value < 1.0 else 1.0) if value > 0.0 else 0.0  # min(1, max(0, v)), inlined
@@ -115,7 +115,7 @@ def evaluate(profile: Profile, pack: Pack, as_of: dt.date) -> Evaluation:
     score = round(score, 1)
     band = _band(score, pack.model.scoring)
     outcomes: list[tuple[CompiledRule, bool | None, Trace]] = []
-    for compiled, run, until in plan.rules:
+    for compiled, run, until in program.rules:
         if until is not None and as_of >= until:
             continue  # the step it warns of has been overtaken by a later one
         trace: Trace = []
@@ -144,7 +144,7 @@ class _Program:
 
 
 @functools.lru_cache(maxsize=16)
-def _plan(pack: Pack) -> _Program:
+def _program(pack: Pack) -> _Program:
     return _Program(
         metrics=tuple((f"metric.{m.id}", f.evaluate, pack.metric_inputs[m.id]) for m, f in pack.metrics),
         factors=tuple((x, f.evaluate, x.saturation, x.weight) for x, f in pack.factors),
