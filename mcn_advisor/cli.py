@@ -455,7 +455,7 @@ def levers_command(
     packs: PolicyOpt = None,
 ) -> None:
     """Try each lever of the policy pack on a profile and rank them by value per week of effort."""
-    from mcn_advisor.core.whatif import rank_levers
+    from mcn_advisor.core.levers import rank_levers
 
     pack = _one_pack(packs, "levers")
     prof, when = _profile_and_date(profile, as_of, pack)
@@ -473,10 +473,12 @@ def diff_command(
     packs: PolicyOpt = None,
 ) -> None:
     """Compare two saved JSON assessments of the same MCN: progress, what is done, what is overdue."""
-    from mcn_advisor.core.compare import diff, load_assessment
+    from mcn_advisor.core.compare import diff, saved_snapshot
+    from mcn_advisor.files.saved import read_json
 
     pack = _one_pack(packs, "diff")
-    result = diff(load_assessment(old), load_assessment(new), pack, (str(old), str(new)))
+    before, after = (saved_snapshot(read_json(path), path) for path in (old, new))
+    result = diff(before, after, pack, (str(old), str(new)))
     _show(result, "diff", fmt, lang, output, (old, new))
 
 

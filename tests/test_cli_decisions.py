@@ -9,8 +9,10 @@ import pytest
 from typer.testing import CliRunner
 
 from mcn_advisor.cli import app
-from mcn_advisor.core.compare import diff, load_assessment
-from mcn_advisor.core.whatif import parse_assignment, rank_levers, what_if
+from mcn_advisor.core.compare import diff, saved_snapshot
+from mcn_advisor.core.levers import rank_levers
+from mcn_advisor.core.whatif import parse_assignment, what_if
+from mcn_advisor.files.saved import read_json
 from mcn_advisor.render import decisions_terminal as decisions
 from tests.conftest import GOLDEN, PROFILES, example
 from tests.test_golden import check
@@ -173,5 +175,5 @@ def test_golden_levers_in_chinese(pack):
 
 
 def test_golden_diff(pack, saved):
-    old, new = (load_assessment(Path(p)) for p in saved)
+    old, new = (saved_snapshot(read_json(Path(p)), Path(p)) for p in saved)
     check(GOLDEN / "diff_small_pure_promotion.txt", at_80("diff", diff(old, new, pack)))

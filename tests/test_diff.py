@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from mcn_advisor.core.compare import diff, load_assessment
+from mcn_advisor.core.compare import diff, saved_snapshot
 from mcn_advisor.core.engine import assess
 from mcn_advisor.errors import InputError
+from mcn_advisor.files.saved import read_json
 from mcn_advisor.render import decisions_terminal as decisions
 from mcn_advisor.render import json as json_report
 from tests.conftest import example
@@ -33,7 +34,9 @@ def september(pack, tmp_path) -> Path:
 
 
 def compare(pack, old: Path, new: Path):
-    return diff(load_assessment(old), load_assessment(new), pack, (str(old), str(new)))
+    return diff(
+        saved_snapshot(read_json(old), old), saved_snapshot(read_json(new), new), pack, (str(old), str(new))
+    )
 
 
 def test_a_month_of_progress(pack, august, september):
@@ -169,21 +172,21 @@ def test_files_that_are_not_assessments(tmp_path, content, message):
     path = tmp_path / "x.json"
     path.write_text(content)
     with pytest.raises(InputError) as exc:
-        load_assessment(path)
+        saved_snapshot(read_json(path), path)
     assert exc.value.problems[0].startswith(f"{path}{message}")
 
 
 def test_a_broken_assessment_names_the_field(tmp_path, august):
     broken = edited(tmp_path, august, lambda d: d["exposure"].pop("score"))
     with pytest.raises(InputError) as exc:
-        load_assessment(broken)
+        saved_snapshot(read_json(broken), broken)
     assert exc.value.problems == [f"{broken}: exposure.score: is required"]
 
 
 def test_a_profile_given_instead_of_an_assessment_gets_a_hint(write):
     path = write('schema_version = 1\n[agency]\nname = "x"\n')
     with pytest.raises(InputError) as exc:
-        load_assessment(path)
+        saved_snapshot(read_json(path), path)
     assert (
         "diff compares saved assessments (mcn-advisor assess PROFILE -f json -o FILE)"
         in exc.value.problems[0]

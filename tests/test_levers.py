@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 
 from mcn_advisor.core.engine import assess
-from mcn_advisor.core.whatif import rank_levers, what_if
+from mcn_advisor.core.levers import rank_levers
+from mcn_advisor.core.whatif import what_if
 from mcn_advisor.pack.compile import pack_from_text
 from tests.conftest import AS_OF, example
 from tests.test_policy import TEXT, errors, line_of

@@ -12,9 +12,11 @@ import pytest
 from typer.testing import CliRunner
 
 from mcn_advisor.cli import app
-from mcn_advisor.core.compare import Diff, diff, load_assessment
+from mcn_advisor.core.compare import Diff, diff, saved_snapshot
 from mcn_advisor.core.engine import assess
-from mcn_advisor.core.whatif import WhatIf, parse_assignment, rank_levers, what_if
+from mcn_advisor.core.levers import rank_levers
+from mcn_advisor.core.whatif import WhatIf, parse_assignment, what_if
+from mcn_advisor.files.saved import read_json
 from mcn_advisor.i18n import t as say
 from mcn_advisor.profile.model import Profile
 from mcn_advisor.render import decisions_markdown as md
@@ -46,7 +48,7 @@ def saved(pack, tmp_path: Path, profile: Profile, name: str):
     """``profile`` assessed and saved as JSON, then read back the way ``diff`` reads it."""
     path = tmp_path / f"{name}.json"
     path.write_text(json_report.render(assess(profile, pack, profile.as_of), "en"), encoding="utf-8")
-    return load_assessment(path)
+    return saved_snapshot(read_json(path), path)
 
 
 def progress(pack, tmp_path: Path, rename=lambda p: p) -> Diff:

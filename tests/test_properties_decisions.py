@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 
 from mcn_advisor.core.compare import compare, snapshot
 from mcn_advisor.core.engine import assess, evaluate
-from mcn_advisor.core.whatif import apply_lever, parse_assignment, rank_levers, what_if
+from mcn_advisor.core.levers import rank_levers
+from mcn_advisor.core.whatif import apply_lever, parse_assignment, what_if
 from mcn_advisor.profile.model import FIELDS, MIX_TOLERANCE, MIXES, Profile
 from tests.conftest import AS_OF
 from tests.test_properties import PACK, profiles

@@ -15,14 +15,13 @@ import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from mcn_advisor.core.contract import ASSESSMENT_SCHEMA_VERSION, Acceptance, Assessment, adapter
 from mcn_advisor.errors import InputError
 from mcn_advisor.files.problems import describe
-from mcn_advisor.files.toml import read_text
 from mcn_advisor.i18n.text import Text
 from mcn_advisor.pack.compile import Pack
 from mcn_advisor.vocab import SEVERITY_RANK, Band, ConfidenceLevel, FindingKind, Severity, Unit
@@ -136,18 +135,9 @@ def snapshot(a: Assessment) -> Snapshot:
     return Snapshot.model_validate(adapter().dump_python(a))
 
 
-def load_assessment(path: Path) -> Snapshot:
-    """Read a JSON assessment saved by ``assess --format json``; ``InputError`` names the file."""
-    text = read_text(path)
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        hint = (
-            "; diff compares saved assessments (mcn-advisor assess PROFILE -f json -o FILE), not profiles"
-            if path.suffix.lower() == ".toml"
-            else ""
-        )
-        raise InputError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg}){hint}") from None
+def saved_snapshot(data: Any, path: Path | str) -> Snapshot:
+    """The comparable part of a JSON assessment saved by ``assess --format json`` (``data``,
+    as ``files.saved.read_json`` read it from ``path``); ``InputError`` names the file."""
     if not isinstance(data, dict):
         raise InputError(f"{path}: not an assessment (expected a JSON object)")
     if "kind" in data:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from mcn_advisor.core.compare import ActionChange, Comparison, Diff, FindingChange
 from mcn_advisor.core.contract import PolicyRef
-from mcn_advisor.core.whatif import FieldChange, LeverRanking, LeverResult, WhatIf
+from mcn_advisor.core.levers import LeverRanking, LeverResult
+from mcn_advisor.core.whatif import FieldChange, WhatIf
 from mcn_advisor.i18n import t
 from mcn_advisor.render.common import (
     ACTION_GROUPS,

@@ -13,7 +13,8 @@ from rich.table import Table
 from rich.text import Text
 
 from mcn_advisor.core.compare import ActionChange, Comparison, Diff, FindingChange
-from mcn_advisor.core.whatif import FieldChange, LeverRanking, WhatIf
+from mcn_advisor.core.levers import LeverRanking
+from mcn_advisor.core.whatif import FieldChange, WhatIf
 from mcn_advisor.i18n import t
 from mcn_advisor.render.common import (
     ACTION_GROUPS,

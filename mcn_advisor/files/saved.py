@@ -1,0 +1,24 @@
+"""Reading a JSON file mcn-advisor saved (an assessment for ``diff``), with errors that name its place."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from mcn_advisor.errors import InputError
+from mcn_advisor.files.toml import read_text
+
+
+def read_json(path: Path) -> Any:
+    """The JSON in ``path``; ``InputError`` with ``path:line:col`` when it is not JSON."""
+    text = read_text(path)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        hint = (
+            "; diff compares saved assessments (mcn-advisor assess PROFILE -f json -o FILE), not profiles"
+            if path.suffix.lower() == ".toml"
+            else ""
+        )
+        raise InputError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg}){hint}") from None
