@@ -1,8 +1,18 @@
-"""Shared fixtures: the built-in pack, the example profiles, and profile files to break."""
+"""Shared fixtures: the built-in pack, the example profiles, profile files to break, and goldens.
+
+Golden files (``tests/golden/``, and the generated docs) are compared byte for byte. After
+an intended change, regenerate every one of them with the one command
+
+    UPDATE_GOLDEN=1 pytest -m golden
+
+and review the diff like code. A test that compares a golden uses ``check_golden``; the
+``golden`` marker is added to it by ``pytest_collection_modifyitems`` below.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import pytest
@@ -57,3 +67,26 @@ def write(tmp_path: Path):
         return path
 
     return _write
+
+
+# --- golden files ------------------------------------------------------------------------
+
+UPDATE_GOLDEN = os.environ.get("UPDATE_GOLDEN") == "1"
+GOLDEN_COMMAND = "UPDATE_GOLDEN=1 pytest -m golden"
+
+
+def check_golden(path: Path, text: str) -> None:
+    """``text`` must equal the committed file at ``path`` (with UPDATE_GOLDEN=1: write it)."""
+    if UPDATE_GOLDEN:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    assert path.exists(), f"{path} missing: run {GOLDEN_COMMAND}"
+    assert text == path.read_text(encoding="utf-8"), f"{path} differs; if intended: {GOLDEN_COMMAND}"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Every test that reads a golden (its module calls check_golden) runs under -m golden.
+    for item in items:
+        module = getattr(item, "module", None)
+        if module is not None and any(v is check_golden for v in vars(module).values()):
+            item.add_marker(pytest.mark.golden)

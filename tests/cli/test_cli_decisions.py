@@ -15,7 +15,7 @@ from mcn_advisor.core.whatif import parse_assignment, what_if
 from mcn_advisor.files.saved import read_json
 from mcn_advisor.render import decisions_terminal as decisions
 from tests.conftest import GOLDEN, PROFILES, example
-from tests.test_golden import check
+from tests.conftest import check_golden as check
 
 runner = CliRunner()
 SMALL = str(PROFILES / "small_pure_promotion.toml")
@@ -142,7 +142,7 @@ def test_outputs_are_deterministic(saved):
         assert run(*args).stdout == run(*args).stdout
 
 
-# --- goldens: terminal at 80 columns, no colour; UPDATE_GOLDEN=1 pytest tests/test_cli_decisions.py ---
+# --- goldens: terminal at 80 columns, no colour ------------------------------------------------
 
 
 def at_80(kind: str, result, lang: str = "en") -> str:

@@ -22,8 +22,8 @@ from mcn_advisor.profile.model import Profile
 from mcn_advisor.render import decisions_markdown as md
 from mcn_advisor.render import json as json_report
 from tests.conftest import GOLDEN, PROFILES, ROOT, example
-from tests.test_golden import check
-from tests.test_markdown import (
+from tests.conftest import check_golden as check
+from tests.render.test_markdown import (
     HOSTILE,
     check_structure,
     inline_text,
@@ -58,7 +58,7 @@ def progress(pack, tmp_path: Path, rename=lambda p: p) -> Diff:
     return diff(old, new, pack)
 
 
-# --- goldens: UPDATE_GOLDEN=1 pytest tests/test_markdown_decisions.py ----------------------
+# --- goldens -------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("lang", LANGS)

@@ -13,7 +13,7 @@ from mcn_advisor.core.levers import rank_levers
 from mcn_advisor.core.whatif import apply_lever, parse_assignment, what_if
 from mcn_advisor.profile.model import FIELDS, MIX_TOLERANCE, MIXES, Profile
 from tests.conftest import AS_OF
-from tests.test_properties import PACK, profiles
+from tests.core.test_properties import PACK, profiles
 
 OPTIONAL = [p for p in FIELDS if p not in ("agency.name", "agency.monthly_gmv_cny") and "_mix." not in p]
 

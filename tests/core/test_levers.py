@@ -11,7 +11,7 @@ from mcn_advisor.core.levers import rank_levers
 from mcn_advisor.core.whatif import what_if
 from mcn_advisor.pack.compile import pack_from_text
 from tests.conftest import AS_OF, example
-from tests.test_policy import TEXT, errors, line_of
+from tests.pack.test_policy import TEXT, errors, line_of
 
 EXAMPLES = [
     "small_pure_promotion",

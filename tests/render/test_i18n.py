@@ -9,7 +9,6 @@ from __future__ import annotations
 import ast
 import re
 import string
-from pathlib import Path
 from typing import get_args
 
 import pytest
@@ -21,8 +20,9 @@ from mcn_advisor.i18n import LANGS, messages
 from mcn_advisor.i18n.text import Text
 from mcn_advisor.profile.model import FIELDS
 from mcn_advisor.vocab import SEVERITIES, Band, Category, RiskLevel, Treatment
+from tests.conftest import ROOT
 
-RENDER = Path(__file__).resolve().parent.parent / "mcn_advisor" / "render"
+RENDER = ROOT / "mcn_advisor" / "render"
 # ASCII punctuation touching a Chinese character (or a closing bracket after one).
 HALF_WIDTH = re.compile(r"[\u4e00-\u9fff][,:;()?!]|[,:;()?!][\u4e00-\u9fff]|（[^）]*\)")
 

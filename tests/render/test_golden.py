@@ -1,14 +1,10 @@
 """Golden outputs for the example profiles.
 
-Regenerate after an intended change with:
-    UPDATE_GOLDEN=1 pytest tests/test_golden.py
-and review the diff like code.
+Regenerate every golden file after an intended change with ``UPDATE_GOLDEN=1 pytest -m golden``
+(see ``tests/conftest.py``) and review the diff like code.
 """
 
 from __future__ import annotations
-
-import os
-from pathlib import Path
 
 import pytest
 from rich.cells import cell_len
@@ -17,17 +13,9 @@ from mcn_advisor.core.engine import assess
 from mcn_advisor.render import json as json_report
 from mcn_advisor.render import markdown, terminal
 from tests.conftest import GOLDEN, PROFILES, example
+from tests.conftest import check_golden as check
 
-UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
 NAMES = sorted(p.stem for p in PROFILES.glob("*.toml"))
-
-
-def check(path: Path, text: str) -> None:
-    if UPDATE:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    assert path.exists(), f"{path} missing: run UPDATE_GOLDEN=1 pytest tests/test_golden.py"
-    assert text == path.read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -21,8 +21,8 @@ from mcn_advisor.profile.model import FIELDS, Profile
 from mcn_advisor.render import json as json_report
 from mcn_advisor.render import terminal
 from tests.conftest import AS_OF, GOLDEN, GOOD, ROOT, example
-from tests.test_golden import check
-from tests.test_properties import profiles, share, with_
+from tests.conftest import check_golden as check
+from tests.core.test_properties import profiles, share, with_
 
 DOUYIN = resources.files("mcn_advisor.pack").joinpath("builtin", "douyin_2020.toml").read_text("utf-8")
 EXAMPLE = (ROOT / "docs" / "examples" / "kuaishou_2022.toml").read_text(encoding="utf-8")
