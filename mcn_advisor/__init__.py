@@ -54,7 +54,33 @@ _EXPORTS = {
 }
 _RENAMED = {"render_as": "get"}
 
-__all__ = ["__version__", *_EXPORTS]
+__all__ = [
+    "__version__",
+    "load_profile",
+    "profile_from_data",
+    "Profile",
+    "load_pack",
+    "builtin_pack",
+    "Pack",
+    "load_packs",
+    "rule_book",
+    "read_json",
+    "assess",
+    "evaluate",
+    "explain",
+    "Evaluation",
+    "assess_all",
+    "Assessment",
+    "what_if",
+    "parse_assignment",
+    "rank_levers",
+    "diff",
+    "saved_snapshot",
+    "render_as",
+    "InputError",
+    "ProfileError",
+    "PackError",
+]  # the keys of _EXPORTS (a test keeps them equal)
 
 if TYPE_CHECKING:  # for type checkers and editors; at run time __getattr__ imports on demand
     from mcn_advisor.core.combine import assess_all

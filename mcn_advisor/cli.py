@@ -334,8 +334,8 @@ def policy_list(lang: LangOpt = "en") -> None:
 @user_errors
 def policy_validate(packs: PackArgs) -> None:
     """Check pack files: every error with its line; warnings for loose ends (exit 0)."""
+    from mcn_advisor.pack.checks import loose_ends
     from mcn_advisor.pack.select import resolve
-    from mcn_advisor.pack.selftest import loose_ends
 
     problems: list[str] = []
     for _, pack in _each_loaded(packs, resolve, problems):
@@ -354,9 +354,9 @@ def policy_validate(packs: PackArgs) -> None:
 @user_errors
 def policy_test(packs: PackArgs) -> None:
     """Run each pack's fixtures: exit 1 when one fails (or a pack has none), 2 for a broken pack."""
+    from mcn_advisor.core.fixtures import run_fixtures
     from mcn_advisor.pack.select import resolve
-    from mcn_advisor.pack.selftest import run_fixtures
-    from mcn_advisor.render import selftest as packcheck
+    from mcn_advisor.render import fixtures as packcheck
 
     problems: list[str] = []
     failed = False

@@ -2,18 +2,26 @@
 actions, events, sources, factors), dates in order, dependency cycles, weights summing
 to 100, fixtures naming real rules. Each problem is ``(location, message)``, turned into
 ``file:line: field: message`` by the loader.
+
+``loose_ends`` lists what a valid pack probably did not mean: actions nothing ever
+plans, sources nothing cites, rules no fixture shows firing. ``policy validate`` prints
+them as warnings.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mcn_advisor.errors import did_you_mean
+from mcn_advisor.files.problems import format_problems
 from mcn_advisor.files.toml import Loc
 from mcn_advisor.pack.names import condition_fields
 from mcn_advisor.pack.schema import REQUIRED_METRICS, WEIGHT_TOTAL, Event, PackModel
+
+if TYPE_CHECKING:
+    from mcn_advisor.pack.compile import Pack
 
 
 def duplicates(items: list[Any], name: str) -> Iterator[tuple[Loc, str]]:
@@ -206,3 +214,28 @@ def _check_fixtures(m: PackModel, events: dict[str, Event]) -> Iterator[tuple[Lo
 
 
 _VERB = {"fire": "fire", "silent": "stay silent", "undecided": "stay undecided"}
+
+
+def loose_ends(pack: Pack) -> list[str]:
+    """Warnings about a valid pack: unplanned actions, uncited sources, untested rules."""
+    m = pack.model
+    out: list[tuple[Loc, str]] = []
+    called = {a for r in m.rules for a in r.actions}
+    needed = {d for a in m.actions for d in a.depends_on}
+    for i, a in enumerate(m.actions):
+        if a.id not in called | needed:
+            out.append((("actions", i, "id"), f"'{a.id}' is never planned: no rule calls for it"))
+    cited = {s for part in (m.events, m.rules, m.actions) for item in part for s in item.sources}
+    for sid in m.sources:
+        if sid not in cited:
+            out.append((("sources", sid), f"source '{sid}' is never cited"))
+    if m.fixtures:
+        fire = {rule_id for f in m.fixtures for rule_id in f.expect.fire}
+        for i, r in enumerate(m.rules):
+            if r.id not in fire:
+                out.append((("rules", i, "id"), f"'{r.id}' fires in no fixture; add one that expects it"))
+    else:
+        out.append(
+            (("pack",), "no fixtures: add [[fixtures]] so that `mcn-advisor policy test` can check the rules")
+        )
+    return format_problems(pack.source, pack.lines, out)  # sorted by line

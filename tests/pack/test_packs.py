@@ -12,11 +12,12 @@ from hypothesis import strategies as st
 
 from mcn_advisor.core.combine import assess_all
 from mcn_advisor.core.engine import assess
+from mcn_advisor.core.fixtures import run_fixtures
 from mcn_advisor.errors import PackError
 from mcn_advisor.files.toml import key_lines
+from mcn_advisor.pack.checks import loose_ends
 from mcn_advisor.pack.compile import builtin_pack, pack_from_text
 from mcn_advisor.pack.select import builtin_names, load_packs, resolve
-from mcn_advisor.pack.selftest import loose_ends, run_fixtures
 from mcn_advisor.profile.model import FIELDS, Profile
 from mcn_advisor.render import json as json_report
 from mcn_advisor.render import terminal

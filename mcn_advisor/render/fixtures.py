@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 from rich.text import Text
 
+from mcn_advisor.core.fixtures import FixtureResult
 from mcn_advisor.pack.compile import Pack
-from mcn_advisor.pack.selftest import FixtureResult
 from mcn_advisor.render.terminal import to_text
 
 INDENT = "      "

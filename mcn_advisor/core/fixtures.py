@@ -1,15 +1,11 @@
-"""Checking a policy pack beyond loading it: its own fixtures, and its loose ends.
+"""A policy pack's own tests, run through the engine: ``mcn-advisor policy test``.
 
-``run_fixtures`` is ``mcn-advisor policy test``: each ``[[fixtures]]`` entry of a pack
-is a small profile assessed at its ``as_of``, with the band it must get and the rules
-that must fire (hold: a finding, a positive finding or an opportunity), stay silent
-(must not hold) or stay undecided (a field they test is left out). Every failure is
-one line naming the pack file, the line of the expectation that failed, and why,
-with the condition tests that decided it and the values they saw.
-
-``loose_ends`` lists what a valid pack probably did not mean: actions nothing ever
-plans, sources nothing cites, rules no fixture shows firing. ``policy validate``
-prints them as warnings.
+Each ``[[fixtures]]`` entry of a pack is a small profile assessed at its ``as_of``, with
+the band it must get and the rules that must fire (hold: a finding, a positive finding
+or an opportunity), stay silent (must not hold) or stay undecided (a field they test
+is left out). Every failure is one line naming the pack file, the line of the
+expectation that failed, and why, with the condition tests that decided it and the
+values they saw.
 """
 
 from __future__ import annotations
@@ -19,7 +15,6 @@ from typing import Any
 
 from mcn_advisor.core.engine import evaluate, unknown_fields
 from mcn_advisor.errors import show_value
-from mcn_advisor.files.problems import format_problems
 from mcn_advisor.files.toml import Loc
 from mcn_advisor.pack.compile import Pack
 from mcn_advisor.pack.conditions import Trace
@@ -90,28 +85,3 @@ def _why(
 
 def _show(value: Any) -> str:
     return show_value(round(value, 6) if type(value) is float else value)
-
-
-def loose_ends(pack: Pack) -> list[str]:
-    """Warnings about a valid pack: unplanned actions, uncited sources, untested rules."""
-    m = pack.model
-    out: list[tuple[Loc, str]] = []
-    called = {a for r in m.rules for a in r.actions}
-    needed = {d for a in m.actions for d in a.depends_on}
-    for i, a in enumerate(m.actions):
-        if a.id not in called | needed:
-            out.append((("actions", i, "id"), f"'{a.id}' is never planned: no rule calls for it"))
-    cited = {s for part in (m.events, m.rules, m.actions) for item in part for s in item.sources}
-    for sid in m.sources:
-        if sid not in cited:
-            out.append((("sources", sid), f"source '{sid}' is never cited"))
-    if m.fixtures:
-        fire = {rule_id for f in m.fixtures for rule_id in f.expect.fire}
-        for i, r in enumerate(m.rules):
-            if r.id not in fire:
-                out.append((("rules", i, "id"), f"'{r.id}' fires in no fixture; add one that expects it"))
-    else:
-        out.append(
-            (("pack",), "no fixtures: add [[fixtures]] so that `mcn-advisor policy test` can check the rules")
-        )
-    return format_problems(pack.source, pack.lines, out)  # sorted by line
