@@ -263,10 +263,14 @@ def rules_show(
     lang: LangOpt = "en",
     packs: PolicyOpt = None,
 ) -> None:
-    """Explain one rule: what it checks, why, the fields it reads, the actions it triggers."""
-    from mcn_advisor.render import packview as catalogue
+    """Explain one rule: what it checks, why, the fields it reads, the actions it triggers,
+    and the pack's fixtures where it fires and where it stays silent."""
+    from mcn_advisor.core.fixtures import run_fixtures
+    from mcn_advisor.render import packview
 
-    sys.stdout.write(catalogue.rule_detail(_packs(packs), rule_id.upper(), lang))
+    chosen = _packs(packs)
+    examples = {pack.id: run_fixtures(pack) for pack in chosen}
+    sys.stdout.write(packview.rule_detail(chosen, rule_id.upper(), lang, examples))
 
 
 # --- policy packs: choosing them (--policy), and the `policy` group -------------------

@@ -30,6 +30,7 @@ class FixtureResult:
     band: str
     fired: tuple[str, ...]  # rules that held, in pack order
     failures: tuple[str, ...] = field(default=())
+    silent: tuple[str, ...] = ()  # rules in force that did not hold, in pack order
 
     @property
     def passed(self) -> bool:
@@ -60,7 +61,8 @@ def _run(pack: Pack, index: int, fixture: Fixture) -> FixtureResult:
             if held is not wanted:
                 fail((*loc, key, j), _why(pack, rule_id, wanted, held, trace, ev.missing))
     fired = tuple(rule_id for rule_id, (held, _) in outcome.items() if held)
-    return FixtureResult(fixture, ev.score, ev.band, fired, tuple(failures))
+    silent = tuple(rule_id for rule_id, (held, _) in outcome.items() if held is False)
+    return FixtureResult(fixture, ev.score, ev.band, fired, tuple(failures), silent)
 
 
 _STATE = {True: "fired", False: "stayed silent", None: "is undecided"}

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rich.console import RenderableType
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
+from mcn_advisor.core.fixtures import FixtureResult
 from mcn_advisor.errors import InputError, did_you_mean
 from mcn_advisor.i18n import t
 from mcn_advisor.pack.compile import Pack
@@ -70,7 +72,10 @@ def _tree(node: Any, indent: int = 0) -> list[str]:
     return [f"{pad}- {word}:", *(line for c in children for line in _tree(c, indent + 1))]
 
 
-def rule_detail(packs: Sequence[Pack], rule_id: str, lang: str) -> str:
+def rule_detail(
+    packs: Sequence[Pack], rule_id: str, lang: str, fixtures: Mapping[str, Sequence[FixtureResult]] = {}
+) -> str:
+    """One rule in full; ``fixtures`` (pack id -> its fixtures run) shows it on the pack's examples."""
     rules = {c.rule.id: (c, pack) for pack in packs for c in pack.rules}
     if rule_id not in rules:
         raise InputError(
@@ -102,12 +107,28 @@ def rule_detail(packs: Sequence[Pack], rule_id: str, lang: str) -> str:
         )
     if not r.actions:
         parts.append(Text(t(lang, "none")))
+    parts += _examples(r.id, fixtures.get(pack.id, ()), lang)
     parts.append(Text("\n" + t(lang, "sources"), style="bold underline"))
     for sid in r.sources:
         s = pack.model.sources[sid]
         date = f", {s.date.isoformat()}" if s.date else ""
         parts.append(Text(f"[{sid}] {s.publisher}: {s.title}{date}"))
     return to_text(parts)
+
+
+def _examples(rule_id: str, results: Sequence[FixtureResult], lang: str) -> list[RenderableType]:
+    """The pack's fixtures (its worked examples) where the rule fires and where it stays silent."""
+    parts: list[RenderableType] = [Text("\n" + t(lang, "rule_examples"), style="bold underline")]
+    for key, ids in (("rule_fires_in", "fired"), ("rule_silent_in", "silent")):
+        shown = [r for r in results if rule_id in getattr(r, ids)]
+        parts.append(Text(t(lang, key, n=len(shown)), style="bold"))
+        for r in shown:
+            f = r.fixture
+            verdict = f"{t(lang, f'band_{r.band}')} {r.score:g}"
+            parts.append(Padding(Text(f"{f.id} ({f.as_of.isoformat()}, {verdict}): {f.about}"), (0, 0, 0, 2)))
+        if not shown:
+            parts.append(Padding(Text(t(lang, "none")), (0, 0, 0, 2)))
+    return parts
 
 
 def timeline(packs: Sequence[Pack], lang: str) -> str:

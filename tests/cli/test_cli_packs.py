@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from typer.testing import CliRunner
 
@@ -158,3 +159,25 @@ def test_a_profile_and_a_pack_given_the_wrong_way_round_say_so_once():
         r.stderr
         == f"error: {example}: this is a policy pack, not a profile; pass it with --policy {example}\n"
     )
+
+
+def _section(text: str, head: str, stop: str) -> list[str]:
+    part = text.split(head, 1)[1].split(stop, 1)[0]
+    return re.findall(r"^  ([a-z0-9_]+) \(\d{4}-\d\d-\d\d, ", part, flags=re.M)
+
+
+def test_rules_show_lists_the_fixtures_where_the_rule_fires_and_stays_silent():
+    # Computed by running the pack's fixtures, not copied from what they expect.
+    from mcn_advisor.core.fixtures import run_fixtures
+    from mcn_advisor.pack.compile import builtin_pack
+
+    results = run_fixtures(builtin_pack())
+    for rule_id in ("DY-LIVE-001", "DY-SV-001", "DY-FEE-001"):
+        out = run("rules", "show", rule_id).stdout
+        fires = _section(out, "Fires in", "Stays silent in")
+        silent = _section(out, "Stays silent in", "\nSources")
+        assert fires == [r.fixture.id for r in results if rule_id in r.fired]
+        assert silent == [r.fixture.id for r in results if rule_id in r.silent]
+    out = run("rules", "show", "DY-LIVE-001").stdout
+    assert "pure_promotion (2020-08-27, critical" in out
+    assert "douyin_native" in out.split("Stays silent in", 1)[1]
