@@ -1,0 +1,1 @@
+"""The pure assessment: profile and packs in, results out. No file, no clock, no terminal."""
