@@ -148,28 +148,26 @@ def test_validate_checks_acceptances_against_the_pack(write):
     assert "accepted_risks.0.rule: unknown rule 'DY-PLAT-01'" in r.stderr
 
 
-def test_a_profile_built_in_memory_is_checked_against_the_rules_it_is_given(pack):
-    # No file, so no line: the check names the field.
+def in_memory(rule: str):
     data = {
         "schema_version": 1,
         "agency": {"name": "X", "monthly_gmv_cny": 1.0},
         "platform_mix": {"douyin_live": 1.0},
-        "accepted_risks": [{"rule": "NOPE-1", "reason": "r"}],
+        "accepted_risks": [{"rule": rule, "reason": "r"}],
     }
+    return profile_from_data(data, "mem")
+
+
+def test_a_profile_built_in_memory_is_checked_against_the_rules_it_is_given(pack):
+    # No file, so no line: the check names the field.
     with pytest.raises(ProfileError) as exc:
-        acceptance.check(profile_from_data(data, "mem"), rule_book([pack]))
+        acceptance.check(in_memory("NOPE-1"), rule_book([pack]))
     assert exc.value.problems[0].startswith("profile: accepted_risks.0.rule: unknown rule 'NOPE-1'")
 
 
 def test_the_engine_takes_acceptances_as_given(pack):
     # Pure: no pack is read to check them. An acceptance of a rule the pack lacks accepts nothing.
-    data = {
-        "schema_version": 1,
-        "agency": {"name": "X", "monthly_gmv_cny": 1.0},
-        "platform_mix": {"douyin_live": 1.0},
-        "accepted_risks": [{"rule": "KS-LINK-001", "reason": "r"}],
-    }
-    a = assess(profile_from_data(data, "mem"), pack, dt.date(2020, 8, 27))
+    a = assess(in_memory("KS-LINK-001"), pack, dt.date(2020, 8, 27))
     assert not any(f.accepted for f in a.findings)
 
 
