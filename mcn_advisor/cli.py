@@ -210,15 +210,14 @@ def schema(
     import json
 
     from mcn_advisor.pack.schema import PackModel
-    from mcn_advisor.profile.model import Profile
+    from mcn_advisor.profile.model import Profile, json_schema
 
     model, what = (PackModel, "policy pack") if pack else (Profile, "profile")
-    doc = {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        **model.model_json_schema(),
-        "title": f"mcn-advisor {what}, schema_version 1",  # after the model's own title ("PackModel")
-    }
+    doc = json_schema(model, f"mcn-advisor {what}, schema_version 1")
     _emit(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", output)
+
+
+SCHEMA_FILE = "mcn-profile.schema.json"
 
 
 @app.command()
@@ -228,8 +227,12 @@ def init(
         "mcn-profile.toml"
     ),
 ) -> None:
-    """Write a commented starter profile to fill in; never overwrites an existing file."""
+    """Write a commented starter profile to fill in, and its JSON Schema beside it for editors;
+    never overwrites an existing file."""
+    import json
     from importlib import resources
+
+    from mcn_advisor.profile.model import Profile, json_schema
 
     text = resources.files("mcn_advisor").joinpath("templates", "starter.toml").read_text("utf-8")
     if str(path) == "-":
@@ -239,6 +242,11 @@ def init(
         raise InputError(f"{path}: already exists; choose another name or remove it first")
     _emit(text, path)
     typer.echo(f"{path}: written; fill it in, then run: mcn-advisor assess {path}", err=True)
+    schema_path = path.parent / SCHEMA_FILE  # the starter's #:schema line points here
+    if not schema_path.exists():
+        doc = json_schema(Profile, "mcn-advisor profile, schema_version 1")
+        _emit(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", schema_path)
+        typer.echo(f"{schema_path}: written; editors check the profile against it", err=True)
 
 
 @rules_app.command("list")

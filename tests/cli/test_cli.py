@@ -155,6 +155,22 @@ def test_init_writes_a_valid_starter_and_never_overwrites(tmp_path):
     assert path.read_text() == "# mine\n"
 
 
+def test_the_starter_is_dated_and_points_editors_at_its_schema(tmp_path):
+    path = tmp_path / "mine.toml"
+    run("init", str(path))
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("#:schema ./mcn-profile.schema.json\n")
+    schema = json.loads((tmp_path / "mcn-profile.schema.json").read_text(encoding="utf-8"))
+    assert schema == json.loads(run("schema").stdout)
+    # Dated inside the policy's window, so the first assessment plans against its steps.
+    a = json.loads(run("assess", str(path), "-f", "json").stdout)
+    assert a["as_of"] == "2020-08-27" and a["plan"]["mode"] == "migration"
+    # A schema already there (the user's, or an older one) is left alone.
+    (tmp_path / "mcn-profile.schema.json").write_text("{}\n")
+    assert run("init", str(tmp_path / "second.toml")).exit_code == 0
+    assert (tmp_path / "mcn-profile.schema.json").read_text() == "{}\n"
+
+
 def test_rules_list_and_show():
     r = run("rules", "list", "-f", "json")
     rules = {x["id"]: x for x in json.loads(r.stdout)["rules"]}
