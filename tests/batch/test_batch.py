@@ -351,7 +351,7 @@ def test_summary_formats(tmp_path):
     assert "## Failed (1)" in md
 
     table = run(*args, "--lang", "zh").stdout
-    assert table.startswith("组合汇总\n") and "失败（1）" in table
+    assert table.startswith("批量评估汇总\n") and "评估失败（1）" in table
 
 
 def test_summary_without_any_profile(tmp_path):

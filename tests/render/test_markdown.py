@@ -285,7 +285,7 @@ def test_cli_writes_markdown_whole_to_a_file(tmp_path):
     assert r.stdout == ""
     assert f"{out}: Lihua Deer Culture (example): score 46.6 (moderate)" in r.stderr
     text = out.read_text(encoding="utf-8")
-    assert text.startswith("# Lihua Deer Culture (example)：风险评估与迁移方案（评估日期 2020-08-27）\n")
+    assert text.startswith("# Lihua Deer Culture (example)：风险评估与应对方案（评估日期 2020-08-27）\n")
     assert [p.name for p in tmp_path.iterdir()] == ["report.md"]  # no temporary file left
     again = tmp_path / "again.md"
     run("assess", profile, "-f", "markdown", "-o", str(again), "--lang", "zh")
