@@ -101,10 +101,15 @@ def _emit(text: str, output: Path | None, protect: tuple[Path, ...] = ()) -> Non
     write_atomic(output, text, protect=protect)
 
 
+def _width() -> int:
+    """Columns to lay text out in: $COLUMNS when set, else the terminal's, else 80 (piped)."""
+    return max(20, shutil.get_terminal_size((80, 24)).columns)
+
+
 def _renderer(kind: str, fmt: str, output: Path | None) -> render.Renderer:
-    """The renderer of ``kind`` as ``fmt``, laid out for stdout when it is a terminal."""
+    """The renderer of ``kind`` as ``fmt``, laid out for stdout (80 columns into a file)."""
     to_tty = output is None and sys.stdout.isatty()
-    width = shutil.get_terminal_size((100, 24)).columns if to_tty else 100
+    width = _width() if output is None else 80
     return render.get(kind, fmt, width=width, color=to_tty and _color(sys.stdout))
 
 
@@ -260,7 +265,11 @@ def rules_list(
     from mcn_advisor.render import packview as catalogue
 
     chosen = _packs(packs)
-    text = catalogue.rules_json(chosen, lang) if fmt == "json" else catalogue.rules_table(chosen, lang)
+    text = (
+        catalogue.rules_json(chosen, lang)
+        if fmt == "json"
+        else catalogue.rules_table(chosen, lang, width=_width())
+    )
     sys.stdout.write(text)
 
 
@@ -278,7 +287,7 @@ def rules_show(
 
     chosen = _packs(packs)
     examples = {pack.id: run_fixtures(pack) for pack in chosen}
-    sys.stdout.write(packview.rule_detail(chosen, rule_id.upper(), lang, examples))
+    sys.stdout.write(packview.rule_detail(chosen, rule_id.upper(), lang, examples, width=_width()))
 
 
 # --- policy packs: choosing them (--policy), and the `policy` group -------------------
@@ -328,7 +337,7 @@ def policy_timeline(ctx: typer.Context, lang: LangOpt = "en", packs: PolicyOpt =
         return
     from mcn_advisor.render import packview as catalogue
 
-    sys.stdout.write(catalogue.timeline(_packs(packs), lang))
+    sys.stdout.write(catalogue.timeline(_packs(packs), lang, width=_width()))
 
 
 @policy_app.command("list")
@@ -339,7 +348,7 @@ def policy_list(lang: LangOpt = "en") -> None:
     from mcn_advisor.render import packview as catalogue
 
     named = [(name, resolve(name)) for name in builtin_names()]
-    sys.stdout.write(catalogue.builtin_packs(named, DEFAULT, lang))
+    sys.stdout.write(catalogue.builtin_packs(named, DEFAULT, lang, width=_width()))
 
 
 @policy_app.command("validate")

@@ -10,7 +10,6 @@ from rich.console import RenderableType
 from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
-from rich.text import Text
 
 from mcn_advisor.core.compare import ActionChange, Comparison, Diff, FindingChange
 from mcn_advisor.core.levers import LeverRanking
@@ -27,6 +26,7 @@ from mcn_advisor.render.common import (
     plain,
     skip_text,
 )
+from mcn_advisor.render.linebreak import Para as Text
 from mcn_advisor.render.terminal import BAND_STYLE, SEVERITY_STYLE, heading, plain_table, to_text
 
 GOOD, BAD = "green", "red"

@@ -8,18 +8,18 @@ from typing import Any
 
 from rich.console import RenderableType
 from rich.padding import Padding
-from rich.table import Table
-from rich.text import Text
 
 from mcn_advisor.core.fixtures import FixtureResult
 from mcn_advisor.errors import InputError, did_you_mean
 from mcn_advisor.i18n import t
 from mcn_advisor.pack.compile import Pack
 from mcn_advisor.pack.conditions import All, AnyOf, Not, Test
+from mcn_advisor.render.linebreak import Para as Text
+from mcn_advisor.render.linebreak import ParaTable as Table
 from mcn_advisor.render.terminal import SEVERITY_STYLE, to_text
 
 
-def rules_table(packs: Sequence[Pack], lang: str) -> str:
+def rules_table(packs: Sequence[Pack], lang: str, *, width: int = 80) -> str:
     """Every rule of the packs; with several packs, a column names each rule's pack."""
     table = Table(box=None, pad_edge=False, show_edge=False)
     keys = ("rule", "severity", "category", "kind", "title") + (("pack",) if len(packs) > 1 else ())
@@ -37,7 +37,7 @@ def rules_table(packs: Sequence[Pack], lang: str) -> str:
                 Text(r.title[lang]),
                 *([Text(pack.id, style="dim")] if len(packs) > 1 else []),
             )
-    return to_text([table])
+    return to_text([table], width=width)
 
 
 def rules_json(packs: Sequence[Pack], lang: str) -> str:
@@ -73,7 +73,12 @@ def _tree(node: Any, indent: int = 0) -> list[str]:
 
 
 def rule_detail(
-    packs: Sequence[Pack], rule_id: str, lang: str, fixtures: Mapping[str, Sequence[FixtureResult]] = {}
+    packs: Sequence[Pack],
+    rule_id: str,
+    lang: str,
+    fixtures: Mapping[str, Sequence[FixtureResult]] = {},
+    *,
+    width: int = 80,
 ) -> str:
     """One rule in full; ``fixtures`` (pack id -> its fixtures run) shows it on the pack's examples."""
     rules = {c.rule.id: (c, pack) for pack in packs for c in pack.rules}
@@ -113,7 +118,7 @@ def rule_detail(
         s = pack.model.sources[sid]
         date = f", {s.date.isoformat()}" if s.date else ""
         parts.append(Text(f"[{sid}] {s.publisher}: {s.title}{date}"))
-    return to_text(parts)
+    return to_text(parts, width=width)
 
 
 def _examples(rule_id: str, results: Sequence[FixtureResult], lang: str) -> list[RenderableType]:
@@ -131,12 +136,12 @@ def _examples(rule_id: str, results: Sequence[FixtureResult], lang: str) -> list
     return parts
 
 
-def timeline(packs: Sequence[Pack], lang: str) -> str:
+def timeline(packs: Sequence[Pack], lang: str, *, width: int = 80) -> str:
     """Each pack's timeline, one after the other."""
-    return "\n".join(_timeline(pack, lang) for pack in packs)
+    return "\n".join(_timeline(pack, lang, width) for pack in packs)
 
 
-def _timeline(pack: Pack, lang: str) -> str:
+def _timeline(pack: Pack, lang: str, width: int) -> str:
     table = Table(box=None, pad_edge=False, show_edge=False, show_header=False)
     table.add_column(no_wrap=True)
     table.add_column()
@@ -148,10 +153,10 @@ def _timeline(pack: Pack, lang: str) -> str:
             Text(date, style=style), Text(e.title[lang], style=style), Text(", ".join(e.sources), style="dim")
         )
     head = Text(f"{pack.model.pack.title[lang]} ({pack.id} {pack.model.pack.version})", style="bold")
-    return to_text([head, Text(pack.model.pack.summary[lang] + "\n"), table])
+    return to_text([head, Text(pack.model.pack.summary[lang] + "\n"), table], width=width)
 
 
-def builtin_packs(named: Sequence[tuple[str, Pack]], default: str, lang: str) -> str:
+def builtin_packs(named: Sequence[tuple[str, Pack]], default: str, lang: str, *, width: int = 80) -> str:
     """The packs shipped inside the package, by the short name ``--policy`` takes."""
     table = Table(box=None, pad_edge=False, show_edge=False)
     for key in ("pack_name", "pack_id", "pack_version", "title"):
@@ -161,4 +166,4 @@ def builtin_packs(named: Sequence[tuple[str, Pack]], default: str, lang: str) ->
         table.add_row(
             Text(name + mark, style="bold"), pack.id, pack.model.pack.version, pack.model.pack.title[lang]
         )
-    return to_text([table])
+    return to_text([table], width=width)

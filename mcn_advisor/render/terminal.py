@@ -9,11 +9,12 @@ from rich.console import Console, RenderableType
 from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
-from rich.text import Text
 
 from mcn_advisor.core.contract import Assessment, Finding
 from mcn_advisor.i18n import t
 from mcn_advisor.render.common import ASSUMED_MARK, acceptance_key, days, figure, money, plain, substituted
+from mcn_advisor.render.linebreak import Para as Text
+from mcn_advisor.render.linebreak import ParaTable
 
 SEVERITY_STYLE = {
     "critical": "bold white on red",
@@ -93,7 +94,7 @@ def _header(a: Assessment, lang: str) -> Panel:
 
 
 def plain_table(*columns: str, **kw: object) -> Table:
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, **kw)  # type: ignore[arg-type]
+    table = ParaTable(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, **kw)  # type: ignore[arg-type]
     for col in columns:
         justify = "right" if col.startswith(">") else "left"
         # fold, not ellipsis: a run of CJK text has no spaces to wrap at, and nothing may be cut

@@ -104,7 +104,7 @@ def test_diff_of_a_month(saved):
     old, new = saved
     r = run("diff", old, new)
     assert r.exit_code == 0, r.stderr
-    out = r.stdout
+    out = " ".join(r.stdout.split())  # lines wrap at 80 columns
     assert "From 2020-08-27 to 2020-09-27 (31 days)" in out
     assert "Overdue: still in the plan" in out and "24 days overdue" in out
     assert "Done: the profile now shows it in place (1)" in out

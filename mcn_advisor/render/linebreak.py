@@ -1,0 +1,232 @@
+"""Line breaking that reads right in Chinese and in English, for the terminal renderers.
+
+Rich breaks lines at spaces only and folds anything longer by cells, so Chinese text
+breaks anywhere: a date alone at the end of a line and the words it dates on the next
+(``2020-08-20`` / ``起每月…``), a line starting with ``、``, a formula split in two
+(``(0.20 −`` / ``0.05)``). ``break_offsets`` follows the rules a Chinese or English
+reader expects instead (a small part of Unicode's line breaking, UAX #14):
+
+- between two Chinese characters a line may break, but never before closing punctuation
+  (``、。，）：`` ...) nor after opening punctuation (``（《「`` ...);
+- a number or a date stays with the Chinese word it belongs to (``10 天``, ``810 万元``,
+  ``2020-08-20 起``), and a currency with its amount (``CNY 8,100,000``);
+- a word, an identifier (``agency.monthly_gmv_cny``, ``ACT-FEE-REPRICE``) or an
+  arithmetic expression (``0.20 − 0.05``, ``30,000,000 × 0.6``) is kept whole: moved to
+  the next line when it does not fit, and folded only when it is wider than a line.
+
+``Para`` is a rich ``Text`` that wraps (and measures) with these rules; the terminal
+renderers use it for every text they lay out.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import TYPE_CHECKING, Any
+
+from rich.cells import cell_len
+from rich.containers import Lines
+from rich.measure import Measurement
+from rich.table import Table
+from rich.text import Text
+
+if TYPE_CHECKING:
+    from rich.console import Console, ConsoleOptions
+
+# No line starts with these (closing and middle punctuation, both widths).
+CLOSING = frozenset("、。，．,.：:；;！!？?）)］]｝}」』》〉】〕”’…%％‰·・ー")
+# No line ends with these (opening punctuation).
+OPENING = frozenset("（(［[｛{「『《〈【〔“‘")
+# Arithmetic and arrows: the spaces around them belong to the expression.
+OPERATORS = frozenset("×÷−-+*/=<>≤≥→←≈")
+SHORT_RUN = 6  # Chinese characters: a run this short is a word, kept whole
+_HAN_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
+_CURRENCY = re.compile(r"(?:^|\s)(?:CNY|RMB|USD|¥|￥)$")
+
+
+def is_wide(ch: str) -> bool:
+    """A character of a language written without spaces (Chinese, Japanese, Korean)."""
+    return unicodedata.east_asian_width(ch) in ("W", "F")
+
+
+def _space_breaks(text: str, start: int, end: int) -> bool:
+    """Whether the run of spaces ``text[start:end]`` may end a line."""
+    before, after = text[start - 1], text[end]
+    if after in CLOSING or before in OPENING:
+        return False
+    if before in OPERATORS or after in OPERATORS:
+        return False  # inside an expression: 0.20 − 0.05, 93.2 → 65.0
+    if (before.isdigit() or before in "%％") and is_wide(after):
+        return False  # a number with its Chinese word: 10 天, 810 万元, 2020-08-20 起
+    return not (after.isdigit() and _CURRENCY.search(text, 0, start))  # CNY 8,100,000
+
+
+def _breaks_between(prev: str, ch: str) -> bool:
+    """Whether a line may break between two characters with no space between them."""
+    if ch in CLOSING or prev in OPENING:
+        return False
+    if prev == "：" and ch.isascii():
+        return False  # a label keeps its value: 完成期限：2020-09-03
+    wide_prev, wide_ch = is_wide(prev), is_wide(ch)
+    if ch in OPENING:
+        return False  # a bracket stays with the word it follows: 高（1.00）, 直播（…）
+    if wide_prev and wide_ch:
+        return True  # between Chinese characters
+    # After 、，。） also before a Latin word or an id; never between a Latin word or a
+    # number and the Chinese characters it touches (GMV的, 2020年).
+    return wide_prev and prev in CLOSING
+
+
+def segments(text: str) -> list[tuple[int, int]]:
+    """``text`` cut into the pieces a line may break between, as (start, end) offsets.
+
+    Spaces stay at the end of the piece before them (a line drops them when it ends there).
+    """
+    cuts = [0]
+    i, n = 1, len(text)
+    while i < n:
+        ch, prev = text[i], text[i - 1]
+        if ch == " ":
+            end = i
+            while end < n and text[end] == " ":
+                end += 1
+            if end < n and _space_breaks(text, i, end):
+                cuts.append(end)
+            i = end
+            continue
+        if prev != " " and _breaks_between(prev, ch):
+            cuts.append(i)
+        i += 1
+    cuts.append(n)
+    # A short run of Chinese characters between other text is a word or a label (完成期限,
+    # 抖音小店): kept whole like a Latin word. A longer run is a sentence: it breaks anywhere.
+    inside = {
+        i
+        for m in _HAN_RUN.finditer(text)
+        if len(m.group()) <= SHORT_RUN
+        for i in range(m.start() + 1, m.end())
+    }
+    cuts = [c for c in cuts if c not in inside]
+    return [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if b > a]
+
+
+def _fold(text: str, start: int, end: int, width: int) -> tuple[list[int], int]:
+    """Cut one piece wider than a line by cells: (the offsets, the width of its last line).
+
+    A closing mark that would start a line takes the character before it along, as far
+    as the line allows."""
+    offsets: list[int] = []
+    line_start, used = start, 0
+    for i in range(start, end):
+        w = cell_len(text[i])
+        if used + w > width and used:
+            cut = i - 1 if text[i] in CLOSING and i - 1 > line_start else i
+            offsets.append(cut)
+            line_start, used = cut, cell_len(text[cut:i])
+        used += w
+    return offsets, used
+
+
+def _spaces_inside(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """A piece cut after each run of spaces inside it: how a kept-whole piece wider than a
+    line breaks (an expression before an operator rather than inside a number)."""
+    cuts = [start]
+    for m in re.finditer(r" +", text[start:end]):
+        if start + m.end() < end:
+            cuts.append(start + m.end())
+    cuts.append(end)
+    return list(zip(cuts, cuts[1:], strict=False))
+
+
+def _fill(text: str, pieces: list[tuple[int, int]], width: int, used: int, offsets: list[int]) -> int:
+    """Lay ``pieces`` onto lines from ``used`` cells on, appending breaks; the last line's width."""
+    for start, end in pieces:
+        piece = text[start:end]
+        visible, full = cell_len(piece.rstrip(" ")), cell_len(piece)
+        if used + visible <= width:
+            used += full
+        elif visible > width and " " in piece.rstrip(" "):
+            # Wider than any line: break it at its own spaces, from where the line stands.
+            used = _fill(text, _spaces_inside(text, start, end), width, used, offsets)
+        else:
+            if used:
+                offsets.append(start)  # kept whole: to the next line
+            if visible <= width:
+                used = full
+            else:
+                folded, used = _fold(text, start, end, width)
+                offsets += folded
+    return used
+
+
+def break_offsets(text: str, width: int) -> list[int]:
+    """Where to break one line of ``text`` so that no line is wider than ``width`` cells."""
+    offsets: list[int] = []
+    _fill(text, segments(text), max(1, width), 0, offsets)
+    return offsets
+
+
+def min_width(text: str) -> int:
+    """The narrowest a column can be without folding a piece of ``text``."""
+    return max(
+        (cell_len(text[a:b].rstrip(" ")) for line in text.split("\n") for a, b in segments(line)), default=0
+    )
+
+
+class Para(Text):
+    """A rich ``Text`` that breaks lines with ``break_offsets`` (and measures with its pieces).
+
+    Copies stay ``Para`` (rich builds them with ``Text(...)``), so ``a + b`` and joins keep
+    the rules; a ``Para`` holds no state of its own, so changing the class is all it takes."""
+
+    __slots__ = ()
+
+    def copy(self) -> Para:
+        out = super().copy()
+        out.__class__ = Para
+        return out  # type: ignore[return-value]
+
+    def blank_copy(self, plain: str = "") -> Para:
+        out = super().blank_copy(plain)
+        out.__class__ = Para
+        return out  # type: ignore[return-value]
+
+    def wrap(
+        self,
+        console: Console,
+        width: int,
+        *,
+        justify: Any = None,
+        overflow: Any = None,
+        tab_size: int = 8,
+        no_wrap: bool | None = None,
+    ) -> Lines:
+        if no_wrap or self.no_wrap or overflow == "ignore":
+            return super().wrap(
+                console, width, justify=justify, overflow=overflow, tab_size=tab_size, no_wrap=no_wrap
+            )
+        lines = Lines()
+        for line in self.split(allow_blank=True):
+            if "\t" in line.plain:
+                line.expand_tabs(tab_size)
+            pieces = line.divide(break_offsets(line.plain, width))
+            for piece in pieces:
+                piece.rstrip_end(width)
+            justify_as = justify or self.justify
+            if justify_as:
+                pieces.justify(
+                    console, width, justify=justify_as, overflow=overflow or self.overflow or "fold"
+                )
+            lines.extend(pieces)
+        return lines
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        widest = max((cell_len(line) for line in self.plain.split("\n")), default=0)
+        return Measurement(min(min_width(self.plain), widest), widest)
+
+
+class ParaTable(Table):
+    """A rich ``Table`` whose plain-string cells are laid out as ``Para``."""
+
+    def add_row(self, *cells: Any, **kwargs: Any) -> None:
+        super().add_row(*(Para(c) if isinstance(c, str) else c for c in cells), **kwargs)
