@@ -39,7 +39,11 @@ def lines(text: str, width: int) -> list[str]:
         ("完成后可启动 ACT-JD-KUAISHOU、ACT-RETENTION、ACT-STORE-ONBOARD。", 22, None),
         # An expression is kept whole when it fits a line, broken at its spaces when not.
         ("Star Map fee drag = 1,620,000 × (0.20 − 0.05) a month", 30, None),
-        ("metric.revenue_at_risk_cny_monthly × (0.20 − 0.05)", 40, ["metric.revenue_at_risk_cny_monthly ×", "(0.20 − 0.05)"]),
+        (
+            "metric.revenue_at_risk_cny_monthly × (0.20 − 0.05)",
+            40,
+            ["metric.revenue_at_risk_cny_monthly ×", "(0.20 − 0.05)"],
+        ),
         # A number with its unit, a currency with its amount.
         ("每月受影响收入 162 万元，占 27%", 14, ["每月受影响收入", "162 万元，占", "27%"]),
         ("Revenue at risk CNY 1,620,000 a month", 20, ["Revenue at risk", "CNY 1,620,000 a", "month"]),
@@ -58,8 +62,30 @@ def test_known_lines(text, width, expected):
 
 
 WORDS = st.sampled_from(
-    ["抖音", "小店", "外链", "、", "，", "。", "（", "）", "2020-08-20", "10", "天", "万元", "GMV",
-     "agency.monthly_gmv_cny", " ", " ", "×", "0.45", "CNY", "the", "live-cart", "ban"]
+    [
+        "抖音",
+        "小店",
+        "外链",
+        "、",
+        "，",
+        "。",
+        "（",
+        "）",
+        "2020-08-20",
+        "10",
+        "天",
+        "万元",
+        "GMV",
+        "agency.monthly_gmv_cny",
+        " ",
+        " ",
+        "×",
+        "0.45",
+        "CNY",
+        "the",
+        "live-cart",
+        "ban",
+    ]
 )
 
 
