@@ -102,13 +102,13 @@ def levers(r: LeverRanking, lang: str = "en") -> str:
             t(lang, "value_per_week"),
         )
         out.append(pipe_table(header, (_lever_row(lever, lang) for lever in r.levers), "rllrlrr"))
-    notes = []
+    # A client reads this document: the levers by name, never the command that combines them
+    # (the terminal output gives that to the analyst).
     if r.not_shown:
-        notes.append(t(lang, "levers_not_shown", n=r.not_shown))
+        out.append(t(lang, "md_levers_not_shown", n=r.not_shown))
     if r.band_unchanged and len(r.levers) >= 2:
-        command = "mcn-advisor what-if PROFILE " + " ".join(f"--lever {x.id}" for x in r.levers[:2])
-        notes.append(t(lang, "md_levers_combine", band=t(lang, f"band_{r.band}"), command=code(command)))
-    out += notes
+        first, second = (f"**{esc(x.title[lang])}**" for x in r.levers[:2])
+        out.append(t(lang, "md_levers_combine", band=t(lang, f"band_{r.band}"), first=first, second=second))
     out += [block for lever in r.levers for block in _lever_detail(lever, lang)]
     if r.skipped:
         rows = [(_named(s.title[lang], s.id, lang), esc(skip_text(s.skip, lang))) for s in r.skipped]
@@ -188,7 +188,7 @@ def _value(value: object, assumed: bool, lang: str) -> str:
 def _by(c: FieldChange, lang: str) -> str:
     """Who made a change: a --set, the rebalancing of a mix, or a lever (by its id)."""
     if c.by == "set":
-        return code("--set")
+        return t(lang, "set_directly")
     return t(lang, "rebalanced") if c.by == "rebalanced" else code(c.by)
 
 
