@@ -235,6 +235,18 @@ ACTION_GROUPS = {
 OPTIONAL_GROUPS = ("done", "expired", "kept")  # shown only when they hold something
 
 
+def status_counts(changes: list[Any], statuses: Iterable[str]) -> dict[str, int]:
+    """How many of ``changes`` have each status (a summary line's numbers)."""
+    return {status: sum(1 for c in changes if c.status == status) for status in statuses}
+
+
+def accepted_until(findings: Iterable[Any]) -> dict[str, Any]:
+    """The end date of each accepted finding's acceptance, by rule (the risk register says it)."""
+    return {
+        f.rule_id: f.acceptance.until for f in findings if f.accepted and f.acceptance and f.acceptance.until
+    }
+
+
 def groups(changes: list[Any], statuses: Iterable[str]) -> list[tuple[str, list[Any]]]:
     """``changes`` by status, in the order of ``statuses``; optional groups only when not empty."""
     out = []

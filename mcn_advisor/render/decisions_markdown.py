@@ -25,6 +25,7 @@ from mcn_advisor.render.common import (
     plain,
     share,
     skip_text,
+    status_counts,
 )
 from mcn_advisor.render.markdown import Blocks, code, esc, h, join, labelled, pipe_table, severity_label
 
@@ -158,11 +159,10 @@ def _summary(c: Comparison, lang: str, mode: str) -> str:
             before, after = figure(f.before, f.unit, lang), figure(f.after, f.unit, lang)
             move = t(lang, "md_move", before=before, after=after, change=change_text(f.change, f.unit, lang))
             lines.append(labelled(lang, esc(f.label[lang]), move))
-    found = {status: len(group) for status, group in groups(c.findings, FINDING_GROUPS)}
+    found = status_counts(c.findings, FINDING_GROUPS)
     lines.append(labelled(lang, t(lang, "findings"), t(lang, "md_findings_move", **found)))
-    planned = {status: len(group) for status, group in groups(c.actions, ACTION_GROUPS[mode])}
-    counts = {status: planned.get(status, 0) for status in ACTION_GROUPS[mode]}
-    lines.append(labelled(lang, t(lang, "plan_changes"), t(lang, _PLAN_MOVES[mode], **counts)))
+    planned = status_counts(c.actions, ACTION_GROUPS[mode])
+    lines.append(labelled(lang, t(lang, "plan_changes"), t(lang, _PLAN_MOVES[mode], **planned)))
     return "\n".join(f"- {line}" for line in lines)
 
 

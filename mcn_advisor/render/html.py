@@ -18,25 +18,20 @@ from __future__ import annotations
 import functools
 import re
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 from markupsafe import Markup, escape
 
-from mcn_advisor.core.compare import Comparison, Diff
-from mcn_advisor.core.contract import Assessment, Figure, Finding
-from mcn_advisor.core.levers import LeverRanking
-from mcn_advisor.core.portfolio import Portfolio
-from mcn_advisor.core.whatif import WhatIf
 from mcn_advisor.i18n import messages, t
 from mcn_advisor.render import charts
-from mcn_advisor.render import portfolio as summary
 from mcn_advisor.render.common import (
     ACTION_GROUPS,
     ASSUMED_MARK,
     FINDING_GROUPS,
     acceptance_key,
     acceptance_note,
+    accepted_until,
     change_text,
     days,
     figure,
@@ -47,8 +42,16 @@ from mcn_advisor.render.common import (
     share,
     short_title,
     skip_text,
+    status_counts,
     substituted,
 )
+
+if TYPE_CHECKING:  # annotations only: an assessment's page need not import the decision modules
+    from mcn_advisor.core.compare import Comparison, Diff
+    from mcn_advisor.core.contract import Assessment, Figure, Finding
+    from mcn_advisor.core.levers import LeverRanking
+    from mcn_advisor.core.portfolio import Portfolio
+    from mcn_advisor.core.whatif import WhatIf
 
 HTML_LANG = {"en": "en", "zh": "zh-CN"}
 HEADLINE = ("gmv_at_risk_cny_monthly", "revenue_at_risk_cny_monthly")  # the summary's money figures
@@ -88,6 +91,8 @@ def levers(r: LeverRanking, lang: str = "en") -> str:
 
 def portfolio(s: Portfolio, lang: str = "en") -> str:
     """A batch's portfolio summary, linking each profile's HTML report when there is one."""
+    from mcn_advisor.render import portfolio as summary  # its texts; only a batch pays for it
+
     return _page(
         "portfolio.html.j2",
         lang,
@@ -147,10 +152,13 @@ def words(lang: str) -> dict[str, Any]:
         "acceptance_note": lambda f: acceptance_note(f, lang),
         "skip": lambda s: skip_text(s, lang),
         "groups": groups,
+        "status_counts": status_counts,
+        "accepted_until": accepted_until,
         "finding_groups": FINDING_GROUPS,
         "action_groups": ACTION_GROUPS,
         "assumed_mark": ASSUMED_MARK,
         "join": lambda items: t(lang, "list_sep").join(str(i) for i in items),
+        "colon": t(lang, "labelled", label="", value=""),  # between a label and its value: ": " or "："
         "bold": lambda text: Markup("<strong>{}</strong>").format(text),
         "ids": lambda items: Markup(t(lang, "list_sep")).join(
             Markup('<span class="nowrap">{}</span>').format(i) for i in items

@@ -20,6 +20,7 @@ from mcn_advisor.i18n import t
 from mcn_advisor.render.common import (
     ASSUMED_MARK,
     acceptance_key,
+    accepted_until,
     cells,
     days,
     figure,
@@ -453,7 +454,7 @@ def _treatment(treatment: str, until: dt.date | None, lang: str) -> str:
 
 def _risks(a: Assessment, lang: str) -> Blocks:
     m = a.risk_matrix
-    until = {f.rule_id: f.acceptance.until for f in a.findings if f.accepted and f.acceptance}
+    until = accepted_until(a.findings)
     rows = [
         (
             r.rule_id,
