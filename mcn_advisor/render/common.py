@@ -79,6 +79,18 @@ def days(n: int, lang: str) -> str:
 
 ASSUMED_MARK = "*"
 
+
+def amount(f: Any, lang: str) -> str:
+    """A ``Figure``'s amount, marked when it rests on an assumed value."""
+    marked = any(i.assumed for i in f.inputs)
+    return figure(f.value, f.unit, lang) + (ASSUMED_MARK if marked else "")
+
+
+def severity_label(f: Any, lang: str) -> str:
+    """A finding's severity, or its kind when it is no risk (positive, opportunity)."""
+    return t(lang, f"sev_{f.severity}") if f.kind == "risk" else t(lang, f"kind_{f.kind}")
+
+
 # Where a title's first clause ends: a colon, a semicolon, a bracket or a dash (not a comma:
 # a Chinese title often opens with a clause of time, "在导流停止前，...").
 _CLAUSE_END = re.compile(r"\s*(?:[:;(]|[：；（]|\s[—–-]\s)")

@@ -23,11 +23,12 @@ from mcn_advisor.render.common import (
     figure,
     groups,
     plain,
+    severity_label,
     share,
     skip_text,
     status_counts,
 )
-from mcn_advisor.render.markdown import Blocks, code, esc, h, join, labelled, pipe_table, severity_label
+from mcn_advisor.render.markdown import Blocks, code, esc, h, join, labelled, pipe_table
 
 HEADLINE = ("gmv_at_risk_cny_monthly", "revenue_at_risk_cny_monthly")  # the summary's money figures
 

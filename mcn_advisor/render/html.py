@@ -32,6 +32,7 @@ from mcn_advisor.render.common import (
     acceptance_key,
     acceptance_note,
     accepted_until,
+    amount,
     change_text,
     days,
     figure,
@@ -39,6 +40,7 @@ from mcn_advisor.render.common import (
     money,
     number,
     plain,
+    severity_label,
     share,
     short_title,
     skip_text,
@@ -48,7 +50,7 @@ from mcn_advisor.render.common import (
 
 if TYPE_CHECKING:  # annotations only: an assessment's page need not import the decision modules
     from mcn_advisor.core.compare import Comparison, Diff
-    from mcn_advisor.core.contract import Assessment, Figure, Finding
+    from mcn_advisor.core.contract import Assessment, Finding
     from mcn_advisor.core.levers import LeverRanking
     from mcn_advisor.core.portfolio import Portfolio
     from mcn_advisor.core.whatif import WhatIf
@@ -177,16 +179,6 @@ def rich(lang: str, key: str, **values: object) -> Markup:
     """
     template = _BOLD.sub(r"<strong>\1</strong>", str(escape(messages()[lang][key])))
     return Markup(template).format(**values)  # Markup.format escapes every value
-
-
-def amount(f: Figure, lang: str) -> str:
-    """A figure's amount, marked when it rests on an assumed value."""
-    marked = any(i.assumed for i in f.inputs)
-    return figure(f.value, f.unit, lang) + (ASSUMED_MARK if marked else "")
-
-
-def severity_label(f: Any, lang: str) -> str:
-    return t(lang, f"sev_{f.severity}") if f.kind == "risk" else t(lang, f"kind_{f.kind}")
 
 
 def acceptance_text(f: Finding, lang: str) -> str:

@@ -21,12 +21,14 @@ from mcn_advisor.render.common import (
     ASSUMED_MARK,
     acceptance_key,
     accepted_until,
+    amount,
     cells,
     days,
     figure,
     money,
     number,
     plain,
+    severity_label,
     share,
     short_title,
     substituted,
@@ -152,10 +154,6 @@ def _date(d: object, precision: str = "day") -> str:
     return text[:7] if precision == "month" else text
 
 
-def severity_label(f: Finding, lang: str) -> str:
-    return t(lang, f"sev_{f.severity}") if f.kind == "risk" else t(lang, f"kind_{f.kind}")
-
-
 def _sources_inline(f: Finding, lang: str) -> str:
     refs = []
     for s in f.sources:
@@ -167,9 +165,7 @@ def _sources_inline(f: Finding, lang: str) -> str:
 
 
 def _amount(f: Figure, lang: str) -> str:
-    """A figure's amount, marked when it rests on an assumed value."""
-    marked = any(i.assumed for i in f.inputs)
-    return figure(f.value, f.unit, lang) + (esc(ASSUMED_MARK) if marked else "")
+    return esc(amount(f, lang))
 
 
 def labelled(lang: str, label: str, value: str) -> str:
