@@ -10,6 +10,7 @@ The command line is a thin shell over this library, which is useful on its own::
     report = assess_all(profile, packs, dt.date(2020, 8, 27))
     print(report.exposure.score, report.exposure.band)
     print(render_as("assessment", "markdown")(report, "zh"))
+    page = render_as("assessment", "html")(report, "en")  # print_pdf(page, report.as_of): PDF bytes
 
 Names are imported on first use, so ``import mcn_advisor`` costs nothing.
 """
@@ -47,6 +48,7 @@ _EXPORTS = {
     "saved_snapshot": "mcn_advisor.core.compare",
     # output
     "render_as": "mcn_advisor.render",
+    "print_pdf": "mcn_advisor.files.pdf",
     # errors
     "InputError": "mcn_advisor.errors",
     "ProfileError": "mcn_advisor.errors",
@@ -77,6 +79,7 @@ __all__ = [
     "diff",
     "saved_snapshot",
     "render_as",
+    "print_pdf",
     "InputError",
     "ProfileError",
     "PackError",
@@ -90,6 +93,7 @@ if TYPE_CHECKING:  # for type checkers and editors; at run time __getattr__ impo
     from mcn_advisor.core.levers import rank_levers
     from mcn_advisor.core.whatif import parse_assignment, what_if
     from mcn_advisor.errors import InputError, PackError, ProfileError
+    from mcn_advisor.files.pdf import print_pdf
     from mcn_advisor.files.saved import read_json
     from mcn_advisor.pack.compile import Pack, builtin_pack, load_pack
     from mcn_advisor.pack.select import load_packs, rule_book

@@ -17,13 +17,13 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar, get_args
 
 import typer
 
 from mcn_advisor import __version__, render
 from mcn_advisor.errors import InputError
-from mcn_advisor.render import ReportFormat, SummaryFormat
+from mcn_advisor.render import ReportFile, ReportFormat, SummaryFormat
 from mcn_advisor.vocab import Lang, Severity, at_or_above
 
 if TYPE_CHECKING:
@@ -90,11 +90,15 @@ def _color(stream: Any) -> bool:
     return stream.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
 
 
-def _emit(text: str, output: Path | None, protect: tuple[Path, ...] = ()) -> None:
+def _emit(text: str | bytes, output: Path | None, protect: tuple[Path, ...] = ()) -> None:
     """The report to ``output`` (atomically) or to stdout."""
     if output is None or str(output) == "-":
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        if isinstance(text, bytes):
+            sys.stdout.buffer.write(text)
+            sys.stdout.buffer.flush()
+        else:
+            sys.stdout.write(text)
+            sys.stdout.flush()
         return
     from mcn_advisor.files.write import write_atomic
 
@@ -104,6 +108,24 @@ def _emit(text: str, output: Path | None, protect: tuple[Path, ...] = ()) -> Non
 def _width() -> int:
     """Columns to lay text out in: $COLUMNS when set, else the terminal's, else 80 (piped)."""
     return max(20, shutil.get_terminal_size((80, 24)).columns)
+
+
+def _write_report(
+    result: Any, kind: str, fmt: str, lang: str, output: Path | None, protect: tuple[Path, ...]
+) -> None:
+    """Render ``result`` as ``fmt`` and write it; ``pdf`` is the HTML report printed by a
+    headless Chromium or Chrome (files/pdf.py), dated with the result's date."""
+    to_stdout = output is None or str(output) == "-"
+    if fmt in render.PRINTED and to_stdout and sys.stdout.isatty():
+        raise InputError(f"--format {fmt} writes a binary file: give --output FILE.{fmt} or redirect stdout")
+    text = _renderer(kind, fmt, output)(result, lang)
+    if fmt in render.PRINTED:
+        from mcn_advisor.files.pdf import print_pdf
+
+        day = result.comparison.after.as_of if kind == "diff" else result.as_of
+        _emit(print_pdf(text, day), output, protect)
+    else:
+        _emit(text, output, protect)
 
 
 def _renderer(kind: str, fmt: str, output: Path | None) -> render.Renderer:
@@ -155,8 +177,7 @@ def assess(
     prof = load_profile(profile, rule_book(chosen))
     when = date or prof.as_of or dt.date.today()
     result = assess_all(prof, chosen, when)
-    text = _renderer("assessment", fmt, output)(result, lang)
-    _emit(text, output, protect=(profile, *(Path(p.source) for p in chosen)))
+    _write_report(result, "assessment", fmt, lang, output, (profile, *(Path(p.source) for p in chosen)))
     if output is not None:
         typer.echo(
             f"{output}: {result.agency}: score {result.exposure.score:g} ({result.exposure.band}), "
@@ -400,8 +421,7 @@ ProfileArg = Annotated[Path, typer.Argument(help="The MCN profile (TOML).", show
 
 def _show(result: Any, kind: str, fmt: str, lang: str, output: Path | None, inputs: tuple[Path, ...]) -> None:
     """Render a what-if, levers or diff result and write it (the report formats live in render/)."""
-    text = _renderer(kind, fmt, output)(result, lang)
-    _emit(text, output, protect=inputs)
+    _write_report(result, kind, fmt, lang, output, inputs)
     if output is not None:
         typer.echo(f"{output}: {kind} written", err=True)
 
@@ -553,6 +573,14 @@ def _progress(total: int) -> Iterator[Callable[[], None] | None]:
         yield tick
 
 
+def _report_files(values: list[str] | None) -> list[str] | None:
+    choices = get_args(ReportFile)
+    for value in values or ():
+        if value not in choices:
+            raise typer.BadParameter(f"'{value}' is not one of {', '.join(choices)}")
+    return values
+
+
 @app.command()
 @user_errors
 def batch(
@@ -569,7 +597,8 @@ def batch(
         typer.Option(
             "--out-dir",
             "-o",
-            help="Also write one report per profile and summary.json/.csv/.md into this folder.",
+            help="Also write one report per profile (see --report) and summary.json/.csv/.md/.html "
+            "into this folder.",
             show_default=False,
         ),
     ] = None,
@@ -577,6 +606,17 @@ def batch(
         SummaryFormat,
         typer.Option("--format", "-f", help="Format of the summary on stdout."),
     ] = "table",
+    reports: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--report",
+            "-r",
+            metavar="[" + "|".join(get_args(ReportFile)) + "]",
+            callback=_report_files,  # typer takes no list of a Literal: checked here
+            help="Format of the per-profile reports in --out-dir (repeatable) [default: json and markdown].",
+            show_default=False,
+        ),
+    ] = None,
     fail_on: Annotated[
         Severity | None,
         typer.Option(
@@ -605,6 +645,8 @@ def batch(
     from mcn_advisor.batch.discover import discover
 
     date = _parse_date(as_of)
+    if reports and out_dir is None:
+        raise InputError("--report writes per-profile reports into --out-dir; give --out-dir DIR")
     inputs = discover(paths, exclude=out_dir)
     for note in inputs.notes:
         typer.echo(f"note: {note}", err=True)
@@ -613,7 +655,7 @@ def batch(
         as_of=date,
         lang=lang,
         out_dir=out_dir,
-        formats=batches.report_renderers() if out_dir is not None else {},
+        formats=batches.report_renderers(reports or batches.DEFAULT_REPORTS) if out_dir is not None else {},
         fail_on=fail_on,
         packs=tuple(packs or ()),
     )

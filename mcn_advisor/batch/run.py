@@ -5,7 +5,7 @@
   ``Failure``), never an assessment; the ``Tally`` keeps those rows and bounded counters
   only. The cheap ``engine.evaluate`` feeds the portfolio; the full ``engine.explain``
   runs only when per-profile reports are written (``out_dir``), by the worker itself.
-- ``write_summaries(out_dir, portfolio, lang)`` writes ``summary.json``, ``.csv`` and ``.md``.
+- ``write_summaries(out_dir, portfolio, lang)`` writes ``summary.json``, ``.csv``, ``.md`` and ``.html``.
 
 One bad profile never stops the others: it becomes a ``Failure`` naming its file
 (and CSV row) and the reason. Every file is written whole through ``write_atomic``.
@@ -18,7 +18,7 @@ import datetime as dt
 import os
 import signal
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -42,14 +42,22 @@ if TYPE_CHECKING:
     from mcn_advisor.core.contract import Assessment
 
 SMALL_BATCH = 200  # below this, starting worker processes costs more than it saves
-SUMMARY_FILES = {"summary.json": "json", "summary.csv": "csv", "summary.md": "markdown"}
+SUMMARY_FILES = {
+    "summary.json": "json",
+    "summary.csv": "csv",
+    "summary.md": "markdown",
+    "summary.html": "html",
+}
 
-REPORTS = {"json": "json", "md": "markdown"}  # per-profile report files: extension -> format
+EXTENSIONS = {"json": "json", "markdown": "md", "html": "html"}  # per-profile report format -> extension
+DEFAULT_REPORTS = ("json", "markdown")
 
 
-def report_renderers() -> dict[str, render.Renderer]:
-    """The per-profile report renderers, by file extension."""
-    return {ext: render.get("assessment", fmt) for ext, fmt in REPORTS.items()}
+def report_renderers(formats: Iterable[str] = DEFAULT_REPORTS) -> dict[str, render.Renderer]:
+    """The per-profile report renderers of ``formats``, by file extension, in the order of
+    ``EXTENSIONS`` (a format named twice is written once)."""
+    chosen = set(formats)
+    return {ext: render.get("assessment", fmt) for fmt, ext in EXTENSIONS.items() if fmt in chosen}
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,7 +285,7 @@ def prepare_out_dir(out_dir: Path, inputs: Inputs) -> None:
 
 
 def write_summaries(out_dir: Path, summary: Portfolio, lang: str) -> list[Path]:
-    """``summary.json``, ``summary.csv`` and ``summary.md`` in ``out_dir``, each written whole."""
+    """``summary.json``, ``.csv``, ``.md`` and ``.html`` in ``out_dir``, each written whole."""
     written = []
     for name, fmt in SUMMARY_FILES.items():
         path = out_dir / name

@@ -17,8 +17,8 @@ def _umask() -> int:
     return mask
 
 
-def write_atomic(path: Path, text: str, *, protect: tuple[Path, ...] = ()) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename.
+def write_atomic(path: Path, text: str | bytes, *, protect: tuple[Path, ...] = ()) -> None:
+    """Write ``text`` (UTF-8), or bytes (a PDF), to ``path`` through a temporary file and a rename.
 
     A reader sees the old file or the new one, never half of either. ``protect``
     lists the inputs of the run: writing over one of them is refused.
@@ -32,8 +32,8 @@ def write_atomic(path: Path, text: str, *, protect: tuple[Path, ...] = ()) -> No
         raise InputError(f"{path}: folder {path.parent} does not exist")
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(text.encode("utf-8") if isinstance(text, str) else text)
             handle.flush()
             os.fsync(handle.fileno())
         mode = target.stat().st_mode & 0o777 if target.exists() else 0o666 & ~_umask()

@@ -18,37 +18,53 @@ class Renderer(Protocol):
     def __call__(self, result: Any, lang: str = "en", /) -> str: ...
 
 
-ReportFormat = Literal["terminal", "json", "markdown"]
+ReportFormat = Literal["terminal", "json", "markdown", "html", "pdf"]
 """Formats of an assessment and of what-if, levers and diff results."""
-SummaryFormat = Literal["table", "json", "csv", "markdown"]
+SummaryFormat = Literal["table", "json", "csv", "markdown", "html"]
 """Formats of a batch's portfolio summary."""
+ReportFile = Literal["json", "markdown", "html"]
+"""Formats of the per-profile reports a batch writes (a file each, so no terminal)."""
 
 # What each kind of result can be rendered as: format -> "module:function" in this package.
 REGISTRY: dict[str, dict[str, str]] = {
-    "assessment": {"terminal": "terminal:render", "json": "json:render", "markdown": "markdown:render"},
+    "assessment": {
+        "terminal": "terminal:render",
+        "json": "json:render",
+        "markdown": "markdown:render",
+        "html": "html:render",
+        "pdf": "html:render",
+    },
     "what-if": {
         "terminal": "decisions_terminal:what_if",
         "json": "json:render",
         "markdown": "decisions_markdown:what_if",
+        "html": "html:what_if",
+        "pdf": "html:what_if",
     },
     "levers": {
         "terminal": "decisions_terminal:levers",
         "json": "json:render",
         "markdown": "decisions_markdown:levers",
+        "html": "html:levers",
+        "pdf": "html:levers",
     },
     "diff": {
         "terminal": "decisions_terminal:diff",
         "json": "json:render",
         "markdown": "decisions_markdown:diff",
+        "html": "html:diff",
+        "pdf": "html:diff",
     },
     "portfolio": {
         "table": "portfolio:table",
         "json": "portfolio:json",
         "csv": "portfolio:csv",
         "markdown": "portfolio:markdown",
+        "html": "html:portfolio",
     },
 }
 STYLED = frozenset({"terminal"})  # formats laid out for a terminal: they take its width and colour
+PRINTED = frozenset({"pdf"})  # formats whose renderer writes the HTML the writer prints (files.pdf)
 
 
 def get(kind: str, fmt: str, *, width: int = 100, color: bool = False) -> Renderer:

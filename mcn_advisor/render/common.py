@@ -6,6 +6,7 @@ Formatting only: every value here was computed by the engine.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
@@ -77,6 +78,69 @@ def days(n: int, lang: str) -> str:
 
 
 ASSUMED_MARK = "*"
+
+
+def amount(f: Any, lang: str) -> str:
+    """A ``Figure``'s amount, marked when it rests on an assumed value."""
+    marked = any(i.assumed for i in f.inputs)
+    return figure(f.value, f.unit, lang) + (ASSUMED_MARK if marked else "")
+
+
+def severity_label(f: Any, lang: str) -> str:
+    """A finding's severity, or its kind when it is no risk (positive, opportunity)."""
+    return t(lang, f"sev_{f.severity}") if f.kind == "risk" else t(lang, f"kind_{f.kind}")
+
+
+# Where a title's first clause ends: a colon, a semicolon, a bracket or a dash (not a comma:
+# a Chinese title often opens with a clause of time, "在导流停止前，...").
+_CLAUSE_END = re.compile(r"\s*(?:[:;(]|[：；（]|\s[—–-]\s)")
+
+
+def short_title(title: str, width: int = 0) -> str:
+    """A title's first clause, for a chart's label: "Sort every third-party-linked client: will
+    open a store..." becomes "Sort every third-party-linked client". With ``width``, cut to
+    that many cells (a Chinese character takes two) at a word, ending in "…"."""
+    head = _CLAUSE_END.split(" ".join(title.split()), maxsplit=1)[0].strip() or title.strip()
+    if not width or cells(head) <= width:
+        return head
+    cut = ""
+    for token in re.findall(r"\S+\s*|\s+", head) if head.isascii() else head:
+        if cells(cut + token.rstrip()) > width - 1:
+            break
+        cut += token
+    return (cut.rstrip() or head[: width - 1]) + "…"
+
+
+def _wide(c: str) -> bool:
+    return unicodedata.east_asian_width(c) in "WF"
+
+
+def cells(text: str) -> int:
+    """Terminal cells ``text`` takes: two for a wide (CJK) character, one for the others."""
+    return len(text) if text.isascii() else sum(2 if _wide(c) else 1 for c in text)
+
+
+# Widths of Latin glyphs in em, upper estimates for the reports' sans fonts (Noto Sans,
+# DejaVu Sans, Arial, WenQuanYi's Latin); wide (CJK) characters take a full em.
+_NARROW = frozenset(" il.,:;'|!Itfjr()[]/")
+_BROAD = frozenset("mwMW@%")
+
+
+def text_width(text: str, size: float) -> float:
+    """An upper estimate of ``text``'s width in px at ``size`` px, for laying out a chart."""
+    em = 0.0
+    for c in text:
+        if c in _NARROW:
+            em += 0.36
+        elif c in _BROAD:
+            em += 0.92
+        elif c.isupper() or c.isdigit():
+            em += 0.68
+        elif c.isascii():
+            em += 0.58
+        else:
+            em += 1.0 if _wide(c) else 0.7
+    return size * em
 
 
 def substituted(formula: str, inputs: list[Input]) -> str:
@@ -181,6 +245,18 @@ ACTION_GROUPS = {
     },
 }
 OPTIONAL_GROUPS = ("done", "expired", "kept")  # shown only when they hold something
+
+
+def status_counts(changes: list[Any], statuses: Iterable[str]) -> dict[str, int]:
+    """How many of ``changes`` have each status (a summary line's numbers)."""
+    return {status: sum(1 for c in changes if c.status == status) for status in statuses}
+
+
+def accepted_until(findings: Iterable[Any]) -> dict[str, Any]:
+    """The end date of each accepted finding's acceptance, by rule (the risk register says it)."""
+    return {
+        f.rule_id: f.acceptance.until for f in findings if f.accepted and f.acceptance and f.acceptance.until
+    }
 
 
 def groups(changes: list[Any], statuses: Iterable[str]) -> list[tuple[str, list[Any]]]:

@@ -23,10 +23,12 @@ from mcn_advisor.render.common import (
     figure,
     groups,
     plain,
+    severity_label,
     share,
     skip_text,
+    status_counts,
 )
-from mcn_advisor.render.markdown import Blocks, code, esc, h, join, labelled, pipe_table, severity_label
+from mcn_advisor.render.markdown import Blocks, code, esc, h, join, labelled, pipe_table
 
 HEADLINE = ("gmv_at_risk_cny_monthly", "revenue_at_risk_cny_monthly")  # the summary's money figures
 
@@ -102,13 +104,13 @@ def levers(r: LeverRanking, lang: str = "en") -> str:
             t(lang, "value_per_week"),
         )
         out.append(pipe_table(header, (_lever_row(lever, lang) for lever in r.levers), "rllrlrr"))
-    notes = []
+    # A client reads this document: the levers by name, never the command that combines them
+    # (the terminal output gives that to the analyst).
     if r.not_shown:
-        notes.append(t(lang, "levers_not_shown", n=r.not_shown))
+        out.append(t(lang, "md_levers_not_shown", n=r.not_shown))
     if r.band_unchanged and len(r.levers) >= 2:
-        command = "mcn-advisor what-if PROFILE " + " ".join(f"--lever {x.id}" for x in r.levers[:2])
-        notes.append(t(lang, "md_levers_combine", band=t(lang, f"band_{r.band}"), command=code(command)))
-    out += notes
+        first, second = (f"**{esc(x.title[lang])}**" for x in r.levers[:2])
+        out.append(t(lang, "md_levers_combine", band=t(lang, f"band_{r.band}"), first=first, second=second))
     out += [block for lever in r.levers for block in _lever_detail(lever, lang)]
     if r.skipped:
         rows = [(_named(s.title[lang], s.id, lang), esc(skip_text(s.skip, lang))) for s in r.skipped]
@@ -158,11 +160,10 @@ def _summary(c: Comparison, lang: str, mode: str) -> str:
             before, after = figure(f.before, f.unit, lang), figure(f.after, f.unit, lang)
             move = t(lang, "md_move", before=before, after=after, change=change_text(f.change, f.unit, lang))
             lines.append(labelled(lang, esc(f.label[lang]), move))
-    found = {status: len(group) for status, group in groups(c.findings, FINDING_GROUPS)}
+    found = status_counts(c.findings, FINDING_GROUPS)
     lines.append(labelled(lang, t(lang, "findings"), t(lang, "md_findings_move", **found)))
-    planned = {status: len(group) for status, group in groups(c.actions, ACTION_GROUPS[mode])}
-    counts = {status: planned.get(status, 0) for status in ACTION_GROUPS[mode]}
-    lines.append(labelled(lang, t(lang, "plan_changes"), t(lang, _PLAN_MOVES[mode], **counts)))
+    planned = status_counts(c.actions, ACTION_GROUPS[mode])
+    lines.append(labelled(lang, t(lang, "plan_changes"), t(lang, _PLAN_MOVES[mode], **planned)))
     return "\n".join(f"- {line}" for line in lines)
 
 
@@ -188,7 +189,7 @@ def _value(value: object, assumed: bool, lang: str) -> str:
 def _by(c: FieldChange, lang: str) -> str:
     """Who made a change: a --set, the rebalancing of a mix, or a lever (by its id)."""
     if c.by == "set":
-        return code("--set")
+        return t(lang, "set_directly")
     return t(lang, "rebalanced") if c.by == "rebalanced" else code(c.by)
 
 

@@ -20,13 +20,19 @@ from mcn_advisor.i18n import t
 from mcn_advisor.render.common import (
     ASSUMED_MARK,
     acceptance_key,
+    accepted_until,
+    amount,
+    cells,
     days,
     figure,
     money,
     number,
     plain,
+    severity_label,
     share,
+    short_title,
     substituted,
+    text_width,
 )
 
 Blocks = list[str]
@@ -113,15 +119,25 @@ def render(a: Assessment, lang: str = "en") -> str:
 # --- building blocks -------------------------------------------------------------------
 
 
+WIDEST = 50  # dashes of a table column's rule at most: its share of the width, for pandoc
+
+
 def pipe_table(header: Iterable[str], rows: Iterable[Iterable[str]], align: str = "") -> str:
-    """A pipe table; cells must already be escaped. ``align`` is one letter per column: l or r."""
+    """A pipe table; cells must already be escaped. ``align`` is one letter per column: l or r.
+
+    The rule under the header carries width hints: pandoc gives each column of a table too
+    wide for the page a share of the width in proportion to its dashes (GitHub ignores
+    them), so each column gets as many as its longest cell has characters, between 3 and
+    ``WIDEST``: a column of long sentences takes the room, numbers keep theirs.
+    """
     head = list(header)
-    marks = [("---:" if align[i : i + 1] == "r" else "---") for i in range(len(head))]
+    body = [list(row) for row in rows]
+    for cells_ in body:
+        assert len(cells_) == len(head), (head, cells_)
+    widths = [min(WIDEST, max(3, *(cells(c) for c in column))) for column in zip(head, *body, strict=True)]
+    marks = [("-" * w + ":" if align[i : i + 1] == "r" else "-" * w) for i, w in enumerate(widths)]
     lines = ["| " + " | ".join(head) + " |", "| " + " | ".join(marks) + " |"]
-    for row in rows:
-        cells = list(row)
-        assert len(cells) == len(head), (head, cells)
-        lines.append("| " + " | ".join(c or " " for c in cells) + " |")
+    lines += ["| " + " | ".join(c or " " for c in row) + " |" for row in body]
     return "\n".join(lines)
 
 
@@ -138,10 +154,6 @@ def _date(d: object, precision: str = "day") -> str:
     return text[:7] if precision == "month" else text
 
 
-def severity_label(f: Finding, lang: str) -> str:
-    return t(lang, f"sev_{f.severity}") if f.kind == "risk" else t(lang, f"kind_{f.kind}")
-
-
 def _sources_inline(f: Finding, lang: str) -> str:
     refs = []
     for s in f.sources:
@@ -153,9 +165,7 @@ def _sources_inline(f: Finding, lang: str) -> str:
 
 
 def _amount(f: Figure, lang: str) -> str:
-    """A figure's amount, marked when it rests on an assumed value."""
-    marked = any(i.assumed for i in f.inputs)
-    return figure(f.value, f.unit, lang) + (esc(ASSUMED_MARK) if marked else "")
+    return esc(amount(f, lang))
 
 
 def labelled(lang: str, label: str, value: str) -> str:
@@ -440,7 +450,7 @@ def _treatment(treatment: str, until: dt.date | None, lang: str) -> str:
 
 def _risks(a: Assessment, lang: str) -> Blocks:
     m = a.risk_matrix
-    until = {f.rule_id: f.acceptance.until for f in a.findings if f.accepted and f.acceptance}
+    until = accepted_until(a.findings)
     rows = [
         (
             r.rule_id,
@@ -545,23 +555,32 @@ def _plan(a: Assessment, lang: str) -> Blocks:
     return [*out, h(3, t(lang, "md_gantt")), t(lang, "md_gantt_note"), _gantt(a, lang)]
 
 
+GANTT_LABEL = 40  # cells of an action's label in the mermaid gantt: beyond, it runs off the chart
+GANTT_SECTION = 24  # cells of a phase's name there
+
+
 def _gantt(a: Assessment, lang: str) -> str:
+    """The plan as a mermaid gantt: each action by its short title, each phase by its short
+    name, the name column as wide as the longest (mermaid's default, 75 px, overlaps them)."""
     title = "md_gantt_title" if a.plan.mode == "migration" else "md_gantt_title_remediation"
+    phases = [p for p in a.plan.phases if p.actions or p.deadline is not None]
+    sections = [mermaid_text(short_title(p.title[lang], GANTT_SECTION)) for p in phases]
+    padding = max(75, min(240, round(max((text_width(n, 11) for n in sections), default=0) + 16)))
     lines = [
         "```mermaid",
+        f'%%{{init: {{"gantt": {{"leftPadding": {padding}}}}}}}%%',
         "gantt",
         f"    title {mermaid_text(t(lang, title, date=a.as_of.isoformat()))}",
         "    dateFormat YYYY-MM-DD",
         "    axisFormat %m-%d",
         "    todayMarker off",
     ]
-    for phase in a.plan.phases:
-        if not phase.actions and phase.deadline is None:
-            continue
-        lines.append(f"    section {mermaid_text(phase.title[lang])}")
+    for phase, section in zip(phases, sections, strict=True):
+        lines.append(f"    section {section}")
         for act in phase.actions:
             tag = "crit, " if act.late_by_days or act.carried_over else ""
-            lines.append(f"    {mermaid_text(act.id)} :{tag}{act.start.isoformat()}, {act.due.isoformat()}")
+            label = mermaid_text(short_title(act.title[lang], GANTT_LABEL))
+            lines.append(f"    {label} :{tag}{act.start.isoformat()}, {act.due.isoformat()}")
         if phase.deadline:
             day = phase.deadline.isoformat()
             lines.append(f"    {mermaid_text(t(lang, 'md_gantt_deadline', date=day))} :milestone, {day}, 0d")
@@ -577,7 +596,7 @@ def _platforms(a: Assessment, lang: str) -> Blocks:
     pie = [
         "```mermaid",
         "pie showData",
-        f"    title {mermaid_text(t(lang, 'md_pie_title', agency=a.agency))}",
+        f"    title {mermaid_text(t(lang, 'md_pie_title'))}",
     ]
     for p in a.platform_mix:
         if p.share > 0:

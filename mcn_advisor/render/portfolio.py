@@ -27,7 +27,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _SPREADSHEET_FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _clean(text: str) -> str:
+def clean(text: str) -> str:
     """User text on one line: control characters would break a row or the terminal."""
     return text if text.isprintable() else _CONTROL.sub(" ", text)
 
@@ -36,7 +36,7 @@ def _reports(s: Portfolio, row: Row) -> list[str]:
     return [f"{row.report}.{ext}" for ext in s.report_formats] if row.report else []
 
 
-def _headline(s: Portfolio, lang: str) -> str:
+def headline(s: Portfolio, lang: str) -> str:
     date = t(lang, "as_of", date=s.as_of.isoformat()) if s.as_of else t(lang, "batch_as_of_each")
     counts = t(lang, "batch_counts", assessed=f"{s.assessed:,}", failed=f"{len(s.failures):,}")
     packs = " + ".join(t(lang, "policy", id=pid, version=version) for pid, version in s.policies)
@@ -52,7 +52,7 @@ def _profile_cells(s: Portfolio, lang: str) -> Callable[[Row], list[str]]:
         out = [
             f"{row.score:.1f}",
             bands[row.band],
-            _clean(row.name),
+            clean(row.name),
             money(row.gmv_at_risk, lang),
             money(row.revenue_at_risk, lang),
             row.findings[0] if row.findings else "",
@@ -72,7 +72,7 @@ def _profile_headers(s: Portfolio, lang: str) -> list[str]:
 PROFILE_ALIGN = "rllrrl"  # score and money right-aligned; then "l" for each column after
 
 
-def _totals(s: Portfolio, lang: str) -> list[tuple[str, str]]:
+def totals(s: Portfolio, lang: str) -> list[tuple[str, str]]:
     bands = " · ".join(f"{t(lang, f'band_{b}')} {n:,}" for b, n in s.bands.items())
     lines = [
         (t(lang, "batch_bands"), bands),
@@ -145,7 +145,7 @@ def _align(rows: Callable[[], Iterable[list[str]]], align: str, gap: str = "  ")
 
 def table(s: Portfolio, lang: str = "en") -> str:
     """The summary for a terminal or a text file: aligned columns, no colour."""
-    out = [t(lang, "batch_title").upper() if lang == "en" else t(lang, "batch_title"), _headline(s, lang), ""]
+    out = [t(lang, "batch_title").upper() if lang == "en" else t(lang, "batch_title"), headline(s, lang), ""]
     if s.rows:
         head = [*_profile_headers(s, lang), t(lang, "batch_source")]
 
@@ -156,22 +156,22 @@ def table(s: Portfolio, lang: str = "en") -> str:
             for r in s.rows:
                 cells = profile_cells(r)
                 cells[2] = _cut(cells[2], NAME_WIDTH)
-                cells.append(_clean(r.source))
+                cells.append(clean(r.source))
                 yield cells
 
         out += _align(rows, PROFILE_ALIGN.ljust(len(head), "l"))
     else:
         out.append(t(lang, "batch_no_profiles"))
     out.append(_heading(t(lang, "batch_totals")))
-    totals = [[label, value] for label, value in _totals(s, lang)]
-    out += _align(lambda: totals, "ll", gap="   ")
+    total_rows = [[label, value] for label, value in totals(s, lang)]
+    out += _align(lambda: total_rows, "ll", gap="   ")
     if s.common:
         out.append(_heading(t(lang, "batch_common")))
         common = [_common_headers(lang), *_common_cells(s, lang)]
         out += _align(lambda: common, "llrrl")
     if s.failures:
         out.append(_heading(t(lang, "batch_failures", count=f"{len(s.failures):,}")))
-        out += [_clean(p) for f in s.failures for p in f.problems]
+        out += [clean(p) for f in s.failures for p in f.problems]
     return "\n".join(out) + "\n"
 
 
@@ -311,7 +311,7 @@ def csv(s: Portfolio, lang: str = "en") -> str:
 
 def markdown(s: Portfolio, lang: str = "en") -> str:
     """The summary as a Markdown document a consultant can share; report files are linked."""
-    out = [f"# {t(lang, 'batch_title')}", "", esc(_headline(s, lang)), ""]
+    out = [f"# {t(lang, 'batch_title')}", "", esc(headline(s, lang)), ""]
     if s.rows:
         headers = [*_profile_headers(s, lang), t(lang, "batch_source")]
         rows = []
@@ -330,7 +330,7 @@ def markdown(s: Portfolio, lang: str = "en") -> str:
     else:
         out.append(t(lang, "batch_no_profiles"))
     out += ["", f"## {t(lang, 'batch_totals')}", ""]
-    out += [f"- **{esc(label)}**: {esc(value)}" for label, value in _totals(s, lang)]
+    out += [f"- **{esc(label)}**: {esc(value)}" for label, value in totals(s, lang)]
     if s.common:
         out += ["", f"## {t(lang, 'batch_common')}", ""]
         cells = [[*c[:4], esc(c[4])] for c in _common_cells(s, lang)]

@@ -107,6 +107,7 @@ def test_a_messy_folder_gives_every_good_report_and_a_clear_list_of_failures(mes
         "good.json",
         "good.md",
         "summary.csv",
+        "summary.html",
         "summary.json",
         "summary.md",
     ]
@@ -413,22 +414,34 @@ def test_reports_stay_inside_the_out_dir_whatever_the_agency_is_called(tmp_path)
     (src / "a").mkdir()
     (src / "a" / "b.toml").write_text(GOOD, encoding="utf-8")
     out = tmp_path / "out"
-    r = run(str(src), "-o", str(out), "--as-of", DATE)
+    r = run(str(src), "-o", str(out), "--as-of", DATE, "--report", "html", "-r", "json")
     assert r.exit_code == 0, r.stdout
     assert sorted(p.name for p in out.iterdir()) == [
+        "a.html",
         "a.json",
-        "a.md",
+        "a__b.html",
         "a__b.json",
-        "a__b.md",
+        "a_b.html",
         "a_b.json",
-        "a_b.md",
         "summary.csv",
+        "summary.html",
         "summary.json",
         "summary.md",
     ]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "out"]
     md = (out / "summary.md").read_text(encoding="utf-8")
-    assert "[json](a__b.json)" in md
+    assert "[json](a__b.json) [html](a__b.html)" in md
+    page = (out / "summary.html").read_text(encoding="utf-8")
+    assert '<a href="a__b.html">Test MCN</a>' in page and '<a href="a__b.json">json</a>' in page
+    assert "../../../escape" in page and 'href="../' not in page  # the name shows; links stay inside
+    report = (out / "a.html").read_text(encoding="utf-8")
+    assert report.startswith("<!DOCTYPE html>") and "../../../escape" in report
+
+
+def test_report_formats_need_an_out_dir():
+    r = run(str(PROFILES / "minimal.toml"), "--report", "html")
+    assert r.exit_code == 2
+    assert r.stderr.strip() == "error: --report writes per-profile reports into --out-dir; give --out-dir DIR"
 
 
 def test_out_dir_never_overwrites_inputs(tmp_path):

@@ -191,7 +191,7 @@ def test_policy_timeline():
 
 def test_version_and_usage_errors():
     assert run("--version").stdout == f"mcn-advisor {__version__}\n"
-    r = run("assess", SMALL, "--format", "pdf")
+    r = run("assess", SMALL, "--format", "docx")
     assert r.exit_code == 2
     assert run("frobnicate").exit_code == 2
 

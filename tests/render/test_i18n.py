@@ -53,8 +53,12 @@ FAMILIES = {
     "cat_": get_args(Category),
     "kind_": ("positive", "opportunity"),
     "platform_": tuple(p.split(".", 1)[1] for p in FIELDS if p.startswith("platform_mix.")),
+    "md_plan_move_": ("what-if", "diff"),
 }
 CODE = [RENDER.parent / "cli.py", *sorted(RENDER.glob("*.py"))]
+TEMPLATES = sorted((RENDER / "templates").glob("*.j2"))
+# In a template: t("key", ...) or rich("key", ...), and t("prefix_" ~ value) for a family.
+TEMPLATE_KEY = re.compile(r"\b(?:t|rich)\(\s*\"([\w-]+)\"\s*([~,)])")
 
 
 def _calls(tree: ast.AST) -> list[ast.Call]:
@@ -77,6 +81,10 @@ def code_keys() -> tuple[set[str], set[str], set[str]]:
                 first = key.values[0]
                 assert isinstance(first, ast.Constant), ast.unparse(key)
                 prefixes.add(first.value)
+    for path in TEMPLATES:
+        for key, after in TEMPLATE_KEY.findall(path.read_text(encoding="utf-8")):
+            (prefixes if after == "~" else literal).add(key)
+            constants.add(key)
     return constants, literal, prefixes
 
 

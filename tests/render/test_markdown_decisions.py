@@ -95,7 +95,7 @@ def test_what_if_shows_changes_both_sides_findings_and_plan(pack):
     assert "- **Findings**: 1 resolved, 1 new, 9 still open\n" in summary
     assert "- **Plan**: 1 now in place, 2 no longer needed, 0 added\n" in summary
     assert "| `clients.taobao_linked_share` | 0.7 | 0.49 | `store_onboarding` |" in text
-    assert "| `agency.divert_contract_share` | 0.25 | 0.1 | `--set` |" in text
+    assert "| `agency.divert_contract_share` | 0.25 | 0.1 | set directly |" in text
     assert "| Exposure score | 93.2 | 65.0 | −28.2 |" in text
     assert "| Live-cart cut-off | 30.0 | 18.1 | −11.9 |" in text
     resolved = text.split("### Resolved (1)\n\n")[1].split("\n\n")[0]
@@ -113,7 +113,7 @@ def test_what_if_marks_assumed_values_and_rebalanced_shares(pack):
     w = what_if(p, pack, p.as_of, [parse_assignment("revenue_mix.services=0.3")], rebalance=True)
     text = md.what_if(w, "en")
     check_structure(text, fences=NO_FENCES)
-    assert "| `revenue_mix.services` | 0.1\\* | 0.3 | `--set` |" in text
+    assert "| `revenue_mix.services` | 0.1\\* | 0.3 | set directly |" in text
     assert "| `revenue_mix.live_commerce` |" in text and "| rebalanced |" in text
     assert say("en", "changed_assumed_note", mark="\\*") in text
 
@@ -132,9 +132,11 @@ def test_levers_rank_with_value_band_and_the_estimate_disclaimer(pack):
     assert rows[0][2:] == ["M (14 days)", "93.2 (0)", "critical", "CNY 157,080 (26.2%)", "6.56"]
     assert rows[-1][1].endswith("(warehouse_logistics)")  # three months of effort, no GMV moved
     assert (
-        "No single lever moves the exposure out of critical; try them together: "
-        "`mcn-advisor what-if PROFILE --lever store_onboarding --lever short_video_shift`"
+        "No single lever moves the exposure out of critical; combine them, for example "
+        "**Onboard up to 30% of Taobao-linked clients to Douyin stores** with "
+        "**Move a quarter of third-party-link promotion from live to short video**."
     ) in text
+    assert "mcn-advisor" not in text and not re.search(r"--[a-z]", text)  # no command for a client
     detail = text.split("### 3. Sign an in-platform supply partner")[1].split("\n### ")[0]
     assert "- **Changes**: `supply_chain.partners` none → suning; " in detail
     assert "- **Resolves**: DY-SUPPLY-001" in detail
@@ -143,7 +145,7 @@ def test_levers_rank_with_value_band_and_the_estimate_disclaimer(pack):
 def test_levers_say_why_a_lever_was_not_tried_and_when_none_applies(pack):
     p = example("midsize_mcn_supply_services")
     zh = md.levers(rank_levers(p, pack, p.as_of, top=3), "zh")
-    assert "另有 6 项举措排名靠后，未显示（见 --top）。" in zh
+    assert "另有 6 项举措排名靠后，未列出。" in zh
     assert "| 重新谈判达人合约中的导流条款（`contract_review`） | 不适用：" in zh
     bare = dataclasses.replace(rank_levers(p, pack, p.as_of), levers=[], skipped=[], band_unchanged=False)
     for lang in LANGS:

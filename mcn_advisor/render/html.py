@@ -1,0 +1,396 @@
+"""Every report as one self-contained HTML page, laid out for A4: the deliverable a
+consultant hands over as is, on screen or printed to PDF.
+
+The templates in ``render/templates/`` lay the pages out (Jinja2, autoescaping on: every
+text from a profile, a pack or a saved file is escaped, and no template marks data
+safe); this module hands them the result, the words in the report's language and the
+charts, drawn by ``render/charts.py`` from the result's numbers. Formatting only: every
+number shown was computed by the core. The page needs no network and no JavaScript:
+styles are inline, charts are inline SVG, fonts are the reader's own (a CJK stack that
+falls back cleanly). The same result gives the same bytes.
+
+Jinja2 is imported by this module only, which the renderer registry imports when
+``html`` or ``pdf`` is asked for: other formats never pay for it.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+import jinja2
+from markupsafe import Markup, escape
+
+from mcn_advisor.i18n import messages, t
+from mcn_advisor.render import charts
+from mcn_advisor.render.common import (
+    ACTION_GROUPS,
+    ASSUMED_MARK,
+    FINDING_GROUPS,
+    acceptance_key,
+    acceptance_note,
+    accepted_until,
+    amount,
+    change_text,
+    days,
+    figure,
+    groups,
+    money,
+    number,
+    plain,
+    severity_label,
+    share,
+    short_title,
+    skip_text,
+    status_counts,
+    substituted,
+)
+
+if TYPE_CHECKING:  # annotations only: an assessment's page need not import the decision modules
+    from mcn_advisor.core.compare import Comparison, Diff
+    from mcn_advisor.core.contract import Assessment, Finding
+    from mcn_advisor.core.levers import LeverRanking
+    from mcn_advisor.core.portfolio import Portfolio
+    from mcn_advisor.core.whatif import WhatIf
+
+HTML_LANG = {"en": "en", "zh": "zh-CN"}
+HEADLINE = ("gmv_at_risk_cny_monthly", "revenue_at_risk_cny_monthly")  # the summary's money figures
+TOP_SCORES = 20  # profiles in a portfolio's score chart
+
+
+# --- the five reports --------------------------------------------------------------------
+
+
+def render(a: Assessment, lang: str = "en") -> str:
+    """The assessment report: summary, factors, money, findings, risks, plan, sources."""
+    steps = [f"{m.day.isoformat()} {m.label}" for m in plan_markers(a, lang)]
+    return _page("assessment.html.j2", lang, a=a, charts=assessment_charts(a, lang), plan_steps=steps)
+
+
+def what_if(w: WhatIf, lang: str = "en") -> str:
+    """The profile as is and changed, side by side."""
+    columns = (t(lang, "as_is"), t(lang, "what_if"))
+    chart = comparison_chart(w.comparison, lang, columns)
+    return _page(
+        "what_if.html.j2", lang, w=w, c=w.comparison, columns=columns, chart=chart, headline=HEADLINE
+    )
+
+
+def diff(d: Diff, lang: str = "en") -> str:
+    """Progress between two saved assessments of one MCN."""
+    c = d.comparison
+    columns = (c.before.as_of.isoformat(), c.after.as_of.isoformat())
+    chart = comparison_chart(c, lang, columns)
+    return _page("diff.html.j2", lang, d=d, c=c, columns=columns, chart=chart, headline=HEADLINE)
+
+
+def levers(r: LeverRanking, lang: str = "en") -> str:
+    """Every lever tried alone, ranked by value per week of effort."""
+    return _page("levers.html.j2", lang, r=r, chart=levers_chart(r, lang))
+
+
+def portfolio(s: Portfolio, lang: str = "en") -> str:
+    """A batch's portfolio summary, linking each profile's HTML report when there is one."""
+    from mcn_advisor.render import portfolio as summary  # its texts; only a batch pays for it
+
+    return _page(
+        "portfolio.html.j2",
+        lang,
+        s=s,
+        charts=portfolio_charts(s, lang),
+        summary_line=summary.headline(s, lang),
+        top_scores=TOP_SCORES,
+        totals=summary.totals(s, lang),
+    )
+
+
+# --- the page ------------------------------------------------------------------------------
+
+
+@functools.cache
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("mcn_advisor.render", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,  # a typo in a template fails, never prints nothing
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.globals["css"] = Markup(
+        resources.files(__package__).joinpath("templates", "report.css").read_text("utf-8")
+    )
+    return env
+
+
+def _page(template: str, lang: str, **context: Any) -> str:
+    return environment().get_template(template).render(lang=lang, **words(lang), **context)
+
+
+@functools.cache
+def words(lang: str) -> dict[str, Any]:
+    """What templates write text with, bound to ``lang``."""
+
+    def say(key: str, **values: object) -> str:
+        return t(lang, key, **values)
+
+    return {
+        "html_lang": HTML_LANG[lang],
+        "t": say,
+        "rich": functools.partial(rich, lang),
+        "money": lambda v: money(v, lang),
+        "figure": lambda v, unit: figure(v, unit, lang),
+        "amount": lambda f: amount(f, lang),
+        "share": share,
+        "number": number,
+        "days": lambda n: days(n, lang),
+        "plain": lambda v: plain(v, lang),
+        "substituted": substituted,
+        "change": lambda v, unit: change_text(v, unit, lang),
+        "severity": lambda f: severity_label(f, lang),
+        "acceptance": lambda a: acceptance_text(a, lang),
+        "acceptance_note": lambda f: acceptance_note(f, lang),
+        "skip": lambda s: skip_text(s, lang),
+        "groups": groups,
+        "status_counts": status_counts,
+        "accepted_until": accepted_until,
+        "finding_groups": FINDING_GROUPS,
+        "action_groups": ACTION_GROUPS,
+        "assumed_mark": ASSUMED_MARK,
+        "join": lambda items: t(lang, "list_sep").join(str(i) for i in items),
+        "colon": t(lang, "labelled", label="", value=""),  # between a label and its value: ": " or "："
+        "bold": lambda text: Markup("<strong>{}</strong>").format(text),
+        "ids": lambda items: Markup(t(lang, "list_sep")).join(
+            Markup('<span class="nowrap">{}</span>').format(i) for i in items
+        ),
+    }
+
+
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+
+
+def rich(lang: str, key: str, **values: object) -> Markup:
+    """A message whose ``**bold**`` is markup, with every value escaped.
+
+    The document messages (``md_*`` keys) mark their emphasis this way; HTML shows it
+    as ``<strong>``, so both formats say the same sentence.
+    """
+    template = _BOLD.sub(r"<strong>\1</strong>", str(escape(messages()[lang][key])))
+    return Markup(template).format(**values)  # Markup.format escapes every value
+
+
+def acceptance_text(f: Finding, lang: str) -> str:
+    a = f.acceptance
+    assert a is not None
+    return t(lang, acceptance_key(a), date=a.until.isoformat() if a.until else "", reason=a.reason)
+
+
+# --- charts: each drawn from the result's numbers ---------------------------------------------
+
+
+def assessment_charts(a: Assessment, lang: str) -> dict[str, Markup]:
+    """The assessment's charts by name (the ``data-chart`` of their figure); a chart with
+    nothing to draw is empty, and its figure is left out."""
+    return {
+        "factors": factors_chart(a, lang),
+        "money": money_chart(a, lang),
+        "plan": plan_chart(a, lang),
+        "platforms": platforms_chart(a, lang),
+        "path": path_chart(a, lang),
+    }
+
+
+def _pack_title(a: Assessment, policy: str, lang: str) -> str:
+    """A group's title when several packs share a chart; "" for one pack."""
+    if len(a.policies) < 2:
+        return ""
+    return next(p.title[lang] for p in a.policies if p.id == policy)
+
+
+def factors_chart(a: Assessment, lang: str) -> Markup:
+    """Each factor's value on the scale of its saturation (the dashed mark: full points)."""
+    full = [charts.Mark(1.0, t(lang, "chart_full"))]
+    grouped = [
+        charts.Group(
+            _pack_title(a, p.id, lang),
+            [
+                charts.Row(
+                    f.id,
+                    f.label[lang],
+                    (
+                        charts.Bar(
+                            f.value,
+                            t(lang, "chart_points", points=f"{f.contribution:.1f}", weight=number(f.weight)),
+                        ),
+                    ),
+                )
+                for f in a.exposure.factors
+                if f.policy == p.id
+            ],
+            scale=1.0,
+            marks=full,
+        )
+        for p in a.policies
+    ]
+    return charts.bars(grouped, title=t(lang, "factors"), label_width=190)
+
+
+def money_chart(a: Assessment, lang: str) -> Markup:
+    """The money figures on one scale, the client and creator counts on another.
+
+    One group per unit (and per pack). A gross-to-net ladder drops in here as rungs
+    whose bars start on the running total (``Bar.base``).
+    """
+    grouped = []
+    for p in a.policies:
+        known = [f for f in a.impact.figures if f.policy == p.id and f.value is not None]
+        for unit, key in (("cny", "chart_money_cny"), ("count", "chart_money_count")):
+            chosen = [f for f in known if f.unit == unit]
+            if not chosen:
+                continue
+            title = t(lang, key)
+            if len(a.policies) > 1:
+                title = t(lang, "paren", text=_pack_title(a, p.id, lang), note=title)
+            rows = [
+                charts.Row(f.id, f.label[lang], (charts.Bar(f.value or 0.0, amount(f, lang)),))
+                for f in chosen
+            ]
+            grouped.append(charts.Group(title, rows, scale=max(f.value or 0.0 for f in chosen)))
+    return charts.bars(grouped, title=t(lang, "money"), label_width=250) if grouped else Markup()
+
+
+def plan_chart(a: Assessment, lang: str) -> Markup:
+    """The plan as a gantt: short action titles by phase, the policy's steps as dashed lines."""
+    tasks = [
+        charts.Task(
+            act.id,
+            short_title(act.title[lang]),
+            act.start,
+            act.due,
+            group=f"{n}. {phase.title[lang]}",
+            late=bool(act.late_by_days or act.carried_over),
+        )
+        for n, phase in enumerate(a.plan.phases, 1)
+        for act in phase.actions
+    ]
+    if not tasks:
+        return Markup()
+    return charts.gantt(
+        tasks, [charts.Marker(m.id, m.day, "") for m in plan_markers(a, lang)], title=t(lang, "md_gantt")
+    )
+
+
+def plan_markers(a: Assessment, lang: str) -> list[charts.Marker]:
+    """The policy's steps from the assessment date on. The gantt marks their dates; their
+    titles, too long for a chart, go in its caption."""
+    return [
+        charts.Marker(e.id, e.date, e.title[lang]) for e in a.timeline if e.step and e.days_from_as_of >= 0
+    ]
+
+
+def platforms_chart(a: Assessment, lang: str) -> Markup:
+    rows = [
+        charts.Row(
+            p.platform,
+            t(lang, f"platform_{p.platform}"),
+            (charts.Bar(p.share, f"{share(p.share)} · {money(p.gmv_cny_monthly, lang)}"),),
+        )
+        for p in a.platform_mix
+    ]
+    return charts.bars([charts.Group("", rows, scale=1.0)], title=t(lang, "md_platforms"), label_width=150)
+
+
+def path_chart(a: Assessment, lang: str) -> Markup:
+    """The loss month by month, without and with the plan, when the assessment has a path.
+
+    ``impact.path`` (``month`` as YYYY-MM, ``without_plan_cny``, ``with_plan_cny``) comes
+    with the money ladder; before it, there is nothing to draw.
+    """
+    path = getattr(a.impact, "path", None)
+    if not path:
+        return Markup()
+    cols = [charts.Column(m.month, m.month, (m.without_plan_cny, m.with_plan_cny)) for m in path]
+    return charts.columns(
+        cols,
+        title=t(lang, "chart_path"),
+        series=(t(lang, "chart_without_plan"), t(lang, "chart_with_plan")),
+        fmt=lambda v: money(v, lang),
+        markers=[charts.Marker(m.id, m.day, "") for m in plan_markers(a, lang)],
+    )
+
+
+def comparison_chart(c: Comparison, lang: str, columns: tuple[str, str]) -> Markup:
+    """Both sides of a what-if or a diff: the factors that moved, in points, and the money."""
+
+    def row(ident: str, label: str, before: float, after: float, shown: tuple[str, str]) -> charts.Row:
+        return charts.Row(ident, label, (charts.Bar(before, shown[0]), charts.Bar(after, shown[1])))
+
+    grouped = []
+    if c.factors:
+        rows = [
+            row(f.id, f.label[lang], f.before, f.after, (f"{f.before:.1f}", f"{f.after:.1f}"))
+            for f in c.factors
+        ]
+        scale = max(max(f.before, f.after) for f in c.factors)
+        grouped.append(charts.Group(t(lang, "score_moved"), rows, scale=scale))
+    money_rows = [
+        row(
+            f.id,
+            f.label[lang],
+            f.before or 0.0,
+            f.after or 0.0,
+            (figure(f.before, f.unit, lang), figure(f.after, f.unit, lang)),
+        )
+        for f in c.figures
+        if f.unit == "cny" and f.before is not None and f.after is not None
+    ]
+    if money_rows:
+        scale = max(max(b.value for b in r.bars) for r in money_rows)
+        grouped.append(charts.Group(t(lang, "chart_money_cny"), money_rows, scale=scale))
+    if not grouped:
+        return Markup()
+    return charts.bars(grouped, title=t(lang, "side_by_side"), series=columns, label_width=190)
+
+
+def levers_chart(r: LeverRanking, lang: str) -> Markup:
+    if not r.levers:
+        return Markup()
+    rows = [
+        charts.Row(
+            lever.id,
+            f"{lever.rank}. {lever.title[lang]}",
+            (charts.Bar(lever.value_per_week, f"{lever.value_per_week:.2f}"),),
+        )
+        for lever in r.levers
+    ]
+    scale = max(lever.value_per_week for lever in r.levers)
+    return charts.bars(
+        [charts.Group("", rows, scale=scale)], title=t(lang, "value_per_week"), label_width=300
+    )
+
+
+def portfolio_charts(s: Portfolio, lang: str) -> dict[str, Markup]:
+    """Profiles per band, and the highest scores against the band bounds."""
+    if not s.rows:
+        return {}
+    band_rows = [
+        charts.Row(band, t(lang, f"band_{band}"), (charts.Bar(n, f"{n:,}", tone=f"band-{band}"),))
+        for band, n in s.bands.items()
+    ]
+    out = {
+        "bands": charts.bars(
+            [charts.Group("", band_rows, scale=max(s.bands.values()))],
+            title=t(lang, "batch_bands"),
+            label_width=120,
+        )
+    }
+    top = s.rows[:TOP_SCORES]
+    rows = [
+        charts.Row(r.source, r.name, (charts.Bar(r.score, f"{r.score:.1f}", tone=f"band-{r.band}"),))
+        for r in top
+    ]
+    title = t(lang, "chart_top_scores", n=len(top))
+    out["scores"] = charts.bars([charts.Group("", rows, scale=100.0)], title=title, label_width=260)
+    return out
