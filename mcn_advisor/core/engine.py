@@ -41,7 +41,7 @@ from mcn_advisor.core.contract import (
     TimelineEvent,
     Undetermined,
 )
-from mcn_advisor.core.planner import Call, build_plan
+from mcn_advisor.core.planner import Call, build_plan, served_rules, urgency
 from mcn_advisor.i18n.text import Text
 from mcn_advisor.pack.compile import CompiledRule, Pack
 from mcn_advisor.pack.conditions import Trace
@@ -413,46 +413,30 @@ def summary_of(
 
 
 def _priorities(plan: Plan, findings: list[Finding], risks: list[Risk], policy: str) -> list[Priority]:
-    """The first actions to take: plan order by phase, then the most severe finding served.
-
-    An action serves the findings that call for it and, through the actions that wait
-    for it, theirs too: sorting clients unlocks onboarding them to Douyin stores.
-    """
+    """The first actions to take: plan order by phase, then the most urgent (``planner.urgency``:
+    the most severe finding served, directly or by unlocking the actions that wait for it)."""
     severity = {f.rule_id: f.severity for f in findings}
     rating = {r.rule_id: r.rating for r in risks}
     acts = [(n, act) for n, phase in enumerate(plan.phases) for act in phase.actions]
+    by_id = {act.id: act for _, act in acts}
+    served = served_rules(list(by_id), lambda a: by_id[a].depends_on, lambda a: by_id[a].triggered_by)
     dependents: dict[str, list[str]] = {}
     for _, act in acts:
         for dep in act.depends_on:
             dependents.setdefault(dep, []).append(act.id)
-    by_id = {act.id: act for _, act in acts}
-
-    def served(action_id: str) -> set[str]:
-        rules = set(by_id[action_id].triggered_by)
-        for later in dependents.get(action_id, []):
-            rules |= served(later)
-        return rules
-
-    ranked = []
-    for n, act in acts:
-        rules = served(act.id)
-        worst = max(rules, key=lambda r: SEVERITY_RANK[severity[r]], default=None)
-        top = severity[worst] if worst else "info"
-        key = (n, -SEVERITY_RANK[top], -max((rating.get(r, 0) for r in rules), default=0), act.due, act.id)
-        ranked.append((key, act, top))
-    ranked.sort(key=lambda item: item[0])
+    ranked = sorted(acts, key=lambda x: (x[0], *urgency(served[x[1].id], severity, rating), x[1].due, x[1].id))
     return [
         Priority(
             action_id=act.id,
             title=act.title,
             owner_title=act.owner_title,
             due=act.due,
-            severity=top,  # type: ignore[arg-type]
+            severity=SEVERITIES[-urgency(served[act.id], severity, rating)[0]],  # type: ignore[arg-type]
             rule_ids=sorted(act.triggered_by, key=lambda r: (-SEVERITY_RANK[severity[r]], r)),
             unlocks=dependents.get(act.id, []),
             policy=policy,
         )
-        for _, act, top in ranked[:PRIORITIES]
+        for _, act in ranked[:PRIORITIES]
     ]
 
 

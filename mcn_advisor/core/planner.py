@@ -276,22 +276,45 @@ def _target(pack: Pack, action_id: str, calls: list[Call]) -> str:
     return phases[index].id
 
 
+def served_rules(ids: list[str], deps: Any, direct: Any) -> dict[str, set[str]]:
+    """Each action's findings: those that call for it, and those of every action waiting for it
+    (sorting clients serves what onboarding them to Douyin stores answers)."""
+    dependents: dict[str, list[str]] = {}
+    for a in ids:
+        for d in deps(a):
+            dependents.setdefault(d, []).append(a)
+    out: dict[str, set[str]] = {}
+
+    def serve(a: str, seen: frozenset[str]) -> set[str]:
+        if a not in out:
+            rules = set(direct(a))
+            for b in dependents.get(a, []):
+                if b not in seen:
+                    rules |= serve(b, seen | {a})
+            out[a] = rules
+        return out[a]
+
+    for a in ids:
+        serve(a, frozenset())
+    return out
+
+
+def urgency(rules: set[str], severity: Mapping[str, str], rating: Mapping[str, int]) -> tuple[int, int, int]:
+    """How urgent an action serving ``rules`` is, most urgent lowest: the most severe finding, the
+    highest rating, then the most findings served."""
+    worst = max((SEVERITY_RANK[severity[r]] for r in rules), default=0)
+    return -worst, -max((rating.get(r, 0) for r in rules), default=0), -len(rules)
+
+
 def _urgent_first(
     pack: Pack, required: list[str], calls: dict[str, list[Call]], target: dict[str, str], deps: Any
 ) -> list[str]:
-    """Required actions in scheduling order: target phase, most severe finding served (through
-    the actions waiting for them too), highest rating, id; each after what it waits for."""
-    dependents: dict[str, list[str]] = {}
-    for a in required:
-        for d in deps(a):
-            dependents.setdefault(d, []).append(a)
-
-    def served(a: str, seen: frozenset[str] = frozenset()) -> tuple[int, int]:
-        own = [(SEVERITY_RANK[c.severity], c.rating) for c in calls.get(a, [])]
-        later = [served(b, seen | {a}) for b in dependents.get(a, []) if b not in seen]
-        return max([*own, *later], default=(0, 0))
-
-    key = {a: (pack.phase_index[target[a]], *(-x for x in served(a)), a) for a in required}
+    """Required actions in scheduling order: target phase, then ``urgency``, then id; each after
+    what it waits for."""
+    severity = {c.rule_id: c.severity for cs in calls.values() for c in cs}
+    rating = {c.rule_id: c.rating for cs in calls.values() for c in cs}
+    served = served_rules(required, deps, lambda a: [c.rule_id for c in calls.get(a, [])])
+    key = {a: (pack.phase_index[target[a]], *urgency(served[a], severity, rating), a) for a in required}
     ranked = sorted(required, key=key.__getitem__)
     placed: list[str] = []
     while len(placed) < len(ranked):
