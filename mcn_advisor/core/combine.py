@@ -104,7 +104,9 @@ def merge(
         tier=top.plan.tier,
         favoured=top.plan.favoured,
     )
-    counts = {s: sum(1 for f in findings if f.kind == "risk" and f.severity == s) for s in top.summary.risk_findings}
+    counts = {
+        s: sum(1 for f in findings if f.kind == "risk" and f.severity == s) for s in top.summary.risk_findings
+    }
     sources = {s.id: s for a in parts for s in a.sources}
     return Assessment(
         agency=top.agency,

@@ -120,7 +120,9 @@ class Evaluation:
             size = self.sizes.get(c.rule.id)
             return -SEVERITY_RANK[self.severity(c.rule)], -(size.rating if size else 0), c.rule.id
 
-        return sorted((c for c, held, _ in self.outcomes if held and c.rule.id not in self.hindsight), key=key)
+        return sorted(
+            (c for c, held, _ in self.outcomes if held and c.rule.id not in self.hindsight), key=key
+        )
 
     def at_risk(self) -> tuple[float, float]:
         """Monthly GMV and agency revenue at risk, rounded as every report shows them."""
@@ -256,6 +258,16 @@ def _sizer(rule: Rule, pack: Pack) -> Any:
     return size
 
 
+def severity_range(rule: Rule, pack: Pack) -> tuple[str, str]:
+    """The least and the most severe a rule can be: its likelihoods times the impacts it can reach."""
+    if rule.kind != "risk":
+        return "info", "info"
+    lk = rule.likelihood.levels if isinstance(rule.likelihood, Steps) else [rule.likelihood]
+    im = [rule.impact] if rule.measure is None and isinstance(rule.impact, int) else [1, 5]
+    bands = pack.model.risk_matrix
+    return _risk_level(min(lk) * min(im), bands), _risk_level(max(lk) * max(im), bands)
+
+
 def _steps(value: float, bounds: Any) -> int:
     """How many of ``bounds`` ``value`` reaches; 0.6 + 0.3 reaches 0.9 (sums of shares carry float noise)."""
     value = round(value, 9)
@@ -270,7 +282,9 @@ def _read_partners(
     own = [
         p
         for p in (pack.partners.get(partner_key(name)) for name in values[PARTNERS_FIELD] or ())
-        if p is not None and p.platform == platform and (p.since is None or pack.events[p.since].date <= as_of)
+        if p is not None
+        and p.platform == platform
+        and (p.since is None or pack.events[p.since].date <= as_of)
     ]
     values["partner.in_platform"] = 1.0 if own else 0.0
     values["partner.coverage"] = max((p.coverage for p in own), default=0.0)
@@ -303,6 +317,7 @@ def explain(ev: Evaluation, pack: Pack) -> Assessment:
     exposure = _exposure(ev, pack)
     risks = _risks(findings, pack)
     calls: dict[str, list[Call]] = {}
+    act_by = {c.rule.id: c.rule.act_by for c in pack.rules if c.rule.act_by}
     for finding in (*findings, *opportunities):
         if finding.accepted:
             continue  # an accepted risk is carried, not treated: it calls for no action
@@ -312,7 +327,7 @@ def explain(ev: Evaluation, pack: Pack) -> Assessment:
                     rule_id=finding.rule_id,
                     severity=finding.severity,
                     rating=finding.sizing.rating if finding.sizing else 0,
-                    event=finding.event.id if finding.event else None,
+                    act_by=act_by.get(finding.rule_id),
                 )
             )
     assumptions = assumptions_for(pack.fields_read, ev.missing, ev.values) + _partner_notes(ev, pack)
@@ -353,7 +368,10 @@ def explain(ev: Evaluation, pack: Pack) -> Assessment:
             medium=m.risk_matrix.medium,
             high=m.risk_matrix.high,
             levels=[[_risk_level(lk * im, m.risk_matrix) for im in range(1, 6)] for lk in range(1, 6)],
-            scales=[StatedScale(id=k, title=v.title, bounds=list(v.at), basis=v.basis) for k, v in m.scales.items()],
+            scales=[
+                StatedScale(id=k, title=v.title, bounds=list(v.at), basis=v.basis)
+                for k, v in m.scales.items()
+            ],
         ),
         plan=plan,
         opportunities=opportunities,
@@ -424,7 +442,9 @@ def _priorities(plan: Plan, findings: list[Finding], risks: list[Risk], policy: 
     for _, act in acts:
         for dep in act.depends_on:
             dependents.setdefault(dep, []).append(act.id)
-    ranked = sorted(acts, key=lambda x: (x[0], *urgency(served[x[1].id], severity, rating), x[1].due, x[1].id))
+    ranked = sorted(
+        acts, key=lambda x: (x[0], *urgency(served[x[1].id], severity, rating), x[1].due, x[1].id)
+    )
     return [
         Priority(
             action_id=act.id,

@@ -65,7 +65,11 @@ def _run(pack: Pack, index: int, fixture: Fixture) -> FixtureResult:
         size = ev.sizes.get(rule_id)
         got = size.level if held and size else None
         if got != severity:
-            seen = f"is {got} (likelihood {size.likelihood} x impact {size.impact})" if got and size else _STATE[held]
+            seen = (
+                f"is {got} (likelihood {size.likelihood} x impact {size.impact})"
+                if got and size
+                else _STATE[held]
+            )
             fail((*loc, "severity", rule_id), f"expected {rule_id} to be {severity}; it {seen}")
     fired = tuple(rule_id for rule_id, (held, _) in outcome.items() if held)
     silent = tuple(rule_id for rule_id, (held, _) in outcome.items() if held is False)

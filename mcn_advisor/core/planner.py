@@ -18,9 +18,9 @@
    start + its effort in calendar days. Optional actions are dated as if started on as_of.
 4. **Phases follow the dates.** An action is listed in the phase its due date falls in, so
    every action is due inside its phase and a closed phase holds none. Its target phase
-   (the pack's, pulled earlier when a medium-or-worse finding calling for it is about an
-   earlier step) is kept: one that misses it says by how many days, one whose target had
-   closed before as_of is carried over.
+   (the pack's, pulled earlier when a finding requiring it must be answered by an earlier
+   step: the rule's ``act_by``) is kept: one that misses it says by how many days, one whose
+   target had closed before as_of is carried over.
 5. **Windows.** An action pointless after an event (``until``) is dropped once it has
    passed, or when it could only be done on or after it.
 """
@@ -48,12 +48,13 @@ from mcn_advisor.vocab import SEVERITY_RANK
 
 @dataclass(frozen=True, slots=True)
 class Call:
-    """A finding calling for an action: its severity, rating and the step it is about."""
+    """A finding calling for an action: its severity, rating, and the step its actions must be
+    done by (the rule's ``act_by``), if that is earlier than the actions' own phase."""
 
     rule_id: str
     severity: str  # "info" for an opportunity
     rating: int
-    event: str | None
+    act_by: str | None
 
 
 def tier_of(pack: Pack, values: Mapping[str, Any]) -> Tier | None:
@@ -179,7 +180,8 @@ def build_plan(
         dropped=dropped,
         in_place=[InPlaceAction(id=a, title=pack.actions[a].title) for a in order if state[a] == "in_place"],
         optional=sorted(
-            (planned[a] for a in order if state[a] == "optional" and a in planned), key=lambda x: (x.due, x.id)
+            (planned[a] for a in order if state[a] == "optional" and a in planned),
+            key=lambda x: (x.due, x.id),
         ),
         set_aside=[
             SetAside(id=a, title=pack.actions[a].title, reason=state[a], because=_because(a, state, deps))  # type: ignore[arg-type]
@@ -262,8 +264,9 @@ def _because(action_id: str, state: dict[str, str], deps: Any) -> str | None:
 
 
 def _target(pack: Pack, action_id: str, calls: list[Call]) -> str:
-    """The phase an action aims for: its own, or the earlier one that ends at the step a
-    medium-or-worse finding calling for it is about (creators' own links end on 09-06)."""
+    """The phase an action aims for: its own, or the earlier one that ends at the step a finding
+    calling for it (at its ``act_from`` severity or worse) must be answered by (``act_by``:
+    creators' own affiliate links stop selling live on 09-06, a month before the cart ban)."""
     phases = pack.model.phases
     index = pack.phase_index[pack.actions[action_id].phase]
     if phases[index].deadline is None:
@@ -271,8 +274,8 @@ def _target(pack: Pack, action_id: str, calls: list[Call]) -> str:
     ends_at = {p.deadline: i for i, p in enumerate(phases) if p.deadline}
     floor = SEVERITY_RANK[pack.actions[action_id].act_from]
     for c in calls:
-        if c.event in ends_at and c.severity != "info" and SEVERITY_RANK[c.severity] >= floor:
-            index = min(index, ends_at[c.event])
+        if c.act_by in ends_at and c.severity != "info" and SEVERITY_RANK[c.severity] >= floor:
+            index = min(index, ends_at[c.act_by])
     return phases[index].id
 
 

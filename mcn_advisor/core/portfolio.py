@@ -170,7 +170,9 @@ def row(
         for c in ev.held():
             if c.rule.kind == "risk":
                 entry, size = ev.accepted.get(c.rule.id), ev.sizes[c.rule.id]
-                risks.append((SEVERITY_RANK[size.level], size.rating, c.rule.id, acceptance.holds(entry, ev.as_of)))
+                risks.append(
+                    (SEVERITY_RANK[size.level], size.rating, c.rule.id, acceptance.holds(entry, ev.as_of))
+                )
     if len(packs) > 1:
         risks.sort(key=lambda r: (-r[0], -r[1], r[2]))  # as engine.finding_order
     head = evaluations[headline([ev.score for ev in evaluations])]

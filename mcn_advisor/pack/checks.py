@@ -89,6 +89,7 @@ def cross_check(m: PackModel) -> Iterator[tuple[Loc, str]]:
         loc: Loc = ("rules", i)
         yield from ref((*loc, "event"), r.event, events, "event")
         yield from ref((*loc, "until"), r.until, events, "event")
+        yield from ref((*loc, "act_by"), r.act_by, events, "event")
         for j, a in enumerate(r.actions):
             yield from ref((*loc, "actions", j), a, actions, "action")
         for j, s in enumerate(r.sources):
@@ -136,7 +137,10 @@ def cross_check(m: PackModel) -> Iterator[tuple[Loc, str]]:
                     (f"'{dep}' is in a later phase ('{actions[dep].phase}') than '{a.id}' ('{a.phase}')"),
                 )
     first_of = {a.id: a for a in reversed(m.actions)}  # a duplicate id is reported above, not as a cycle
-    graph = {i: [d for d in (*a.depends_on, *(n.action for n in a.needs)) if d in actions] for i, a in first_of.items()}
+    graph = {
+        i: [d for d in (*a.depends_on, *(n.action for n in a.needs)) if d in actions]
+        for i, a in first_of.items()
+    }
     cycle = _find_cycle(graph)
     if cycle:
         first = next(i for i, a in enumerate(m.actions) if a.id == cycle[0])
@@ -168,7 +172,10 @@ def _check_sizing(m: PackModel, r: Any, loc: Loc) -> Iterator[tuple[Loc, str]]:
     if isinstance(steps, Steps):
         names = condition_fields([x.id for x in m.metrics], [p.id for p in m.partners])
         if names.get(steps.field) != "number":
-            yield (*loc, "likelihood", "field"), f"'{steps.field}' is not a number field{did_you_mean(steps.field, names)}"
+            yield (
+                (*loc, "likelihood", "field"),
+                f"'{steps.field}' is not a number field{did_you_mean(steps.field, names)}",
+            )
         if len(steps.levels) != len(steps.at) + 1:
             yield (*loc, "likelihood", "levels"), "give one level more than bounds in 'at'"
         if any(b <= a for a, b in zip(steps.at, steps.at[1:])):
@@ -196,14 +203,17 @@ def _check_tiers(m: PackModel, actions: dict[str, Any]) -> Iterator[tuple[Loc, s
         last = i == len(m.tiers) - 1
         limits = (tier.max_creators, tier.max_monthly_gmv_cny)
         if last and limits != (None, None):
-            yield loc, "the last tier is every agency above the others: give it no max_creators or max_monthly_gmv_cny"
+            yield (
+                loc,
+                "the last tier is every agency above the others: give it no max_creators or max_monthly_gmv_cny",
+            )
         if not last and None in limits:
             yield loc, "give max_creators and max_monthly_gmv_cny (only the last tier is open)"
         if i and not last and None not in limits:
             before = m.tiers[i - 1]
-            if (before.max_creators or 0) >= (tier.max_creators or 0) or (before.max_monthly_gmv_cny or 0) >= (
-                tier.max_monthly_gmv_cny or 0
-            ):
+            if (before.max_creators or 0) >= (tier.max_creators or 0) or (
+                before.max_monthly_gmv_cny or 0
+            ) >= (tier.max_monthly_gmv_cny or 0):
                 yield loc, f"limits must rise from tier '{before.id}' to '{tier.id}'"
         for role, owner in tier.owners.items():
             if role != "*":
@@ -285,7 +295,10 @@ def _check_fixtures(m: PackModel, events: dict[str, Event]) -> Iterator[tuple[Lo
         e = f.expect
         for rule_id in e.severity:
             if rule_id not in rules or rules[rule_id].kind != "risk":
-                yield (*loc, "expect", "severity"), f"'{rule_id}' is not a risk rule{did_you_mean(rule_id, rules)}"
+                yield (
+                    (*loc, "expect", "severity"),
+                    f"'{rule_id}' is not a risk rule{did_you_mean(rule_id, rules)}",
+                )
         if e.band is None and not (e.fire or e.silent or e.undecided or e.severity):
             yield (*loc, "expect"), "expects nothing; give a band, or rules to fire, stay silent or undecided"
         seen: dict[str, str] = {}

@@ -112,7 +112,9 @@ def pack_from_text(text: str, source: str) -> Pack:
         done_when=done,
         only_if={a.id: compile_condition(a.only_if) for a in model.actions if a.only_if is not None},
         needs={
-            a.id: tuple((compile_condition(n.when), n.action) for n in a.needs) for a in model.actions if a.needs
+            a.id: tuple((compile_condition(n.when), n.action) for n in a.needs)
+            for a in model.actions
+            if a.needs
         },
         favoured=compile_condition(model.favoured.when) if model.favoured else None,
         partners={partner_key(name): p for p in model.partners for name in (p.id, *p.names)},
@@ -122,9 +124,11 @@ def pack_from_text(text: str, source: str) -> Pack:
 def _ids(data: dict, section: str) -> list[str]:
     """The ids of a section's entries, before validation (so conditions can be checked against them)."""
     items = data.get(section, [])
-    return [x["id"] for x in items if isinstance(x, dict) and isinstance(x.get("id"), str)] if isinstance(
-        items, list
-    ) else []
+    return (
+        [x["id"] for x in items if isinstance(x, dict) and isinstance(x.get("id"), str)]
+        if isinstance(items, list)
+        else []
+    )
 
 
 def _plan_order(m: PackModel) -> list[str]:

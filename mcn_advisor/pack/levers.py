@@ -83,9 +83,7 @@ def _lever_step(ch: LeverChange, loc: Loc, scope: Any, problems: list[tuple[Loc,
             if kind != "number":
                 problems.append(((*loc, "formula"), f"a formula gives a number; '{path}' is {kind}"))
                 return None
-            return LeverStep(
-                op="formula", field=path, formula=compile_formula(ch.formula or "", scope)
-            )
+            return LeverStep(op="formula", field=path, formula=compile_formula(ch.formula or "", scope))
         to = ch.move_to or ""
         if to not in FIELDS:
             problems.append(((*loc, "move_to"), f"unknown field '{to}'{did_you_mean(to, FIELDS)}"))
@@ -109,9 +107,7 @@ def _lever_step(ch: LeverChange, loc: Loc, scope: Any, problems: list[tuple[Loc,
             problems.append(((*loc, "fraction"), why))
             return None
         if isinstance(fraction, str):
-            return LeverStep(
-                op="move", field=path, to=to, formula=compile_formula(ch.fraction, scope)
-            )
+            return LeverStep(op="move", field=path, to=to, formula=compile_formula(ch.fraction, scope))
         return LeverStep(op="move", field=path, to=to, fraction=float(fraction))
     except FormulaError as exc:
         key = "fraction" if op == "move_to" else "formula"

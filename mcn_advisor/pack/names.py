@@ -26,6 +26,8 @@ PARTNER_VALUES = ("partner.in_platform", "partner.coverage")  # read from the pr
 def partner_names(partner_ids: Iterable[str]) -> tuple[str, ...]:
     """Every ``partner.`` name a pack with these partner ids may read."""
     return (*PARTNER_VALUES, *(f"{PARTNER}{p}.coverage" for p in partner_ids))
+
+
 # Fields a formula can read as a number: true/false counts as 1/0, a list as its length.
 NUMERIC: frozenset[str] = frozenset(
     p for p, spec in FIELDS.items() if spec.kind in ("number", "bool", "list")

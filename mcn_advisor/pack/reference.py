@@ -146,7 +146,7 @@ def _literal(model: Any, name: str) -> list[str]:
 
 def _words() -> str:
     rows = [
-        ("`rules.severity`", ", ".join(_code(x) for x in SEVERITIES)),
+        ("`actions.act_from`, `fixtures.expect.severity` values", ", ".join(_code(x) for x in SEVERITIES)),
         ("`rules.kind`", ", ".join(_code(x) for x in _literal(Rule, "kind"))),
         ("`rules.category`", ", ".join(_code(x) for x in _literal(Rule, "category"))),
         ("`rules.treatment`", ", ".join(_code(x) for x in _literal(Rule, "treatment"))),

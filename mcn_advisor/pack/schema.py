@@ -155,6 +155,7 @@ class Rule(_Data):
     sources: Annotated[list[str], Field(min_length=1)]
     event: Id | None = None  # the policy step this rule is about
     until: Id | None = None  # after this event the rule no longer applies
+    act_by: Id | None = None  # an event the actions it requires must be done by, if before their phase ends
     likelihood: Level | Steps = 3
     measure: Measure | None = None  # sizes the impact; the rule is not raised when it is 0
     impact: Level | Id = 3  # without a measure: fixed, or (older packs) a factor id to scale with

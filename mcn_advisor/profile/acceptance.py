@@ -46,7 +46,9 @@ class RuleBook:
     partners: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
     @classmethod
-    def of(cls, packs: Sequence[Pack], elsewhere: Iterable[str] = (), others: Sequence[Pack] = ()) -> RuleBook:
+    def of(
+        cls, packs: Sequence[Pack], elsewhere: Iterable[str] = (), others: Sequence[Pack] = ()
+    ) -> RuleBook:
         kinds = {c.rule.id: c.rule.kind for pack in packs for c in pack.rules}
         partners = {key: p.id for pack in (*others, *packs) for key, p in pack.partners.items()}
         return cls(kinds, tuple(pack.id for pack in packs), frozenset(elsewhere) - kinds.keys(), partners)

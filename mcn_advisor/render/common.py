@@ -156,20 +156,22 @@ def action_notes(act: PlannedAction, a: Assessment, lang: str) -> list[str]:
     return []
 
 
-def dropped_text(d: Any, lang: str) -> str:
+def dropped_text(d: Any, lang: str, ident: Any = str, escape: Any = str) -> str:
+    """Why an action left the plan with its window; ``ident`` and ``escape`` format the id and the title."""
     key = "dropped_line_cannot_finish" if d.reason == "cannot_finish" else "dropped_line"
-    return t(lang, key, id=d.id, title=d.title[lang], date=d.expired_on.isoformat())
+    return t(lang, key, id=ident(d.id), title=escape(d.title[lang]), date=d.expired_on.isoformat())
 
 
-def set_aside_text(x: Any, lang: str) -> str:
+def set_aside_text(x: Any, lang: str, ident: Any = str, escape: Any = str) -> str:
+    """Why an action is not planned for this MCN; ``ident`` and ``escape`` as for ``dropped_text``."""
     why = t(lang, f"set_aside_{x.reason}")
     if x.because:
-        why = t(lang, "item_sep").join([why, t(lang, "set_aside_because", id=x.because)])
-    return t(lang, "set_aside_line", id=x.id, title=x.title[lang], why=why)
+        why = t(lang, "item_sep").join([why, t(lang, "set_aside_because", id=ident(x.because))])
+    return t(lang, "set_aside_line", id=ident(x.id), title=escape(x.title[lang]), why=why)
 
 
 def event_known_note(e: Any, as_of: Any, lang: str) -> str:
-    """"not yet announced on 2020-08-01 (announced 2020-08-26)", or nothing."""
+    """ "not yet announced on 2020-08-01 (announced 2020-08-26)", or nothing."""
     if e.known:
         return ""
     return t(lang, "not_announced", date=as_of.isoformat(), announced=e.announced.isoformat())

@@ -469,7 +469,11 @@ def _hindsight(a: Assessment, lang: str) -> Blocks:
     date = a.as_of.isoformat()
     rows = [(severity_label(f, lang), f.rule_id, esc(f.title[lang])) for f in a.hindsight]
     header = (t(lang, "severity"), t(lang, "rule"), t(lang, "finding"))
-    return [h(2, t(lang, "hindsight", date=date)), t(lang, "hindsight_intro", date=date), pipe_table(header, rows)]
+    return [
+        h(2, t(lang, "hindsight", date=date)),
+        t(lang, "hindsight_intro", date=date),
+        pipe_table(header, rows),
+    ]
 
 
 def _treatment(treatment: str, until: dt.date | None, lang: str) -> str:
@@ -513,7 +517,10 @@ def _risks(a: Assessment, lang: str) -> Blocks:
             cells.append(t(lang, "md_cell", level=level, rules=join(lang, here)) if here else level)
         grid.append(cells)
     thresholds = t(lang, "risk_thresholds", low=m.low, medium=m.medium, high=m.high)
-    scales = [t(lang, "scales") + t(lang, "colon_list"), "\n".join(f"- {esc(scale_text(x, lang))}" for x in m.scales)]
+    scales = [
+        t(lang, "scales") + t(lang, "colon_list"),
+        "\n".join(f"- {esc(scale_text(x, lang))}" for x in m.scales),
+    ]
     return [
         h(2, t(lang, "risks")),
         thresholds,
@@ -561,13 +568,16 @@ def _plan(a: Assessment, lang: str) -> Blocks:
             _tasks(plan.optional, a, lang),
         ]
     if plan.set_aside:
-        out += [h(3, t(lang, "set_aside")), "\n".join(f"- {esc(set_aside_text(x, lang))}" for x in plan.set_aside)]
+        out += [
+            h(3, t(lang, "set_aside")),
+            "\n".join(f"- {esc(set_aside_text(x, lang))}" for x in plan.set_aside),
+        ]
     if plan.in_place:
         items = "\n".join(f"- {code(d.id)} {esc(d.title[lang])}" for d in plan.in_place)
         out += [h(3, t(lang, "md_in_place")), t(lang, "md_in_place_intro"), items]
     if plan.dropped:
         out.append(h(3, t(lang, "dropped")))
-        out.append("\n".join(f"- {esc(dropped_text(d, lang))}" for d in plan.dropped))
+        out.append("\n".join(f"- {dropped_text(d, lang, code, esc)}" for d in plan.dropped))
     return [*out, h(3, t(lang, "md_gantt")), t(lang, "md_gantt_note"), _gantt(a, lang)]
 
 

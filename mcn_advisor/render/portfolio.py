@@ -21,7 +21,9 @@ from mcn_advisor.i18n import t
 from mcn_advisor.render.common import money, share
 from mcn_advisor.render.markdown import code, esc, pipe_table
 
-SUMMARY_SCHEMA_VERSION = 2  # 2: a finding's severity is per profile (top_finding, common_findings[].severities)
+SUMMARY_SCHEMA_VERSION = (
+    2  # 2: a finding's severity is per profile (top_finding, common_findings[].severities)
+)
 NAME_WIDTH = 40  # cells of an agency name in the table before it is cut
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _SPREADSHEET_FORMULA = ("=", "+", "-", "@", "\t", "\r")
@@ -91,7 +93,8 @@ def _common_headers(lang: str) -> list[str]:
 
 def _common_cells(s: Portfolio, lang: str) -> list[list[str]]:
     return [
-        [c.rule.rule_id, _severities(c.severities, lang), f"{c.count:,}", share(c.share)] + [c.rule.title[lang]]
+        [c.rule.rule_id, _severities(c.severities, lang), f"{c.count:,}", share(c.share)]
+        + [c.rule.title[lang]]
         for c in s.common
     ]
 

@@ -263,7 +263,11 @@ def _risks(a: Assessment, lang: str) -> list[RenderableType]:
             t(lang, f"treat_{r.treatment}"),
         )
     notes = [t(lang, "severity_is_level"), t(lang, "scales"), *(scale_text(x, lang) for x in m.scales)]
-    return [heading(t(lang, "risks")), table, *(Text(n, style="dim") for n in (notes if m.scales else notes[:1]))]
+    return [
+        heading(t(lang, "risks")),
+        table,
+        *(Text(n, style="dim") for n in (notes if m.scales else notes[:1])),
+    ]
 
 
 def _plan(a: Assessment, lang: str) -> list[RenderableType]:
