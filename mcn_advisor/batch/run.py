@@ -34,8 +34,7 @@ from mcn_advisor.errors import InputError
 from mcn_advisor.files.write import leftover_temps, write_atomic
 from mcn_advisor.pack.compile import Pack
 from mcn_advisor.pack.select import load_packs, rule_book
-from mcn_advisor.profile import csvfile
-from mcn_advisor.profile import acceptance
+from mcn_advisor.profile import acceptance, csvfile
 from mcn_advisor.profile.acceptance import RuleBook
 from mcn_advisor.profile.load import load_profile, profile_from_data
 

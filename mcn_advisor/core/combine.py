@@ -35,7 +35,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from mcn_advisor.core.contract import Assessment, Exposure, Impact, Plan
+from mcn_advisor.core.contract import Assessment, Exposure, Plan
 from mcn_advisor.core.engine import (
     Evaluation,
     assess,

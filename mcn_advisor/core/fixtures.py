@@ -3,9 +3,9 @@
 Each ``[[fixtures]]`` entry of a pack is a small profile assessed at its ``as_of``, with
 the band it must get and the rules that must fire (hold: a finding, a positive finding
 or an opportunity), stay silent (must not hold) or stay undecided (a field they test
-is left out), and the severity some risks must have (they must fire). Every failure is one line naming the pack file, the line of the
-expectation that failed, and why, with the condition tests that decided it and the
-values they saw.
+is left out), and the severity some risks must have (they must fire). Every failure is
+one line naming the pack file, the line of the expectation that failed, and why, with
+the condition tests that decided it and the values they saw.
 """
 
 from __future__ import annotations

@@ -52,7 +52,7 @@ def cross_check(m: PackModel) -> Iterator[tuple[Loc, str]]:
     if not m.risk_matrix.low < m.risk_matrix.medium < m.risk_matrix.high:
         yield ("risk_matrix",), "bands must rise: low < medium < high"
     for sid, scale in m.scales.items():
-        if any(b <= a for a, b in zip(scale.at, scale.at[1:])) or scale.at[0] <= 0:
+        if any(b <= a for a, b in zip(scale.at, scale.at[1:], strict=False)) or scale.at[0] <= 0:
             yield ("scales", sid, "at"), "the bounds of impact 2..5 must be above 0 and rise strictly"
     total = sum(f.weight for f in m.factors)
     if abs(total - WEIGHT_TOTAL) > 1e-6:
@@ -178,7 +178,7 @@ def _check_sizing(m: PackModel, r: Any, loc: Loc) -> Iterator[tuple[Loc, str]]:
             )
         if len(steps.levels) != len(steps.at) + 1:
             yield (*loc, "likelihood", "levels"), "give one level more than bounds in 'at'"
-        if any(b <= a for a, b in zip(steps.at, steps.at[1:])):
+        if any(b <= a for a, b in zip(steps.at, steps.at[1:], strict=False)):
             yield (*loc, "likelihood", "at"), "the bounds must rise strictly"
 
 
@@ -205,7 +205,8 @@ def _check_tiers(m: PackModel, actions: dict[str, Any]) -> Iterator[tuple[Loc, s
         if last and limits != (None, None):
             yield (
                 loc,
-                "the last tier is every agency above the others: give it no max_creators or max_monthly_gmv_cny",
+                "the last tier is every agency above the others: "
+                "give it no max_creators or max_monthly_gmv_cny",
             )
         if not last and None in limits:
             yield loc, "give max_creators and max_monthly_gmv_cny (only the last tier is open)"

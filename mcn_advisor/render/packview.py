@@ -93,7 +93,8 @@ def rule_detail(
     parts: list[RenderableType] = [
         Text.assemble((f"{r.id}  ", "bold"), (r.title[lang], "bold")),
         Text(
-            f"severity {_severities(*severity_range(r, pack), 'en')} · category {r.category} · kind {r.kind} · policy {pack.id}"
+            f"severity {_severities(*severity_range(r, pack), 'en')} · category {r.category} · "
+            f"kind {r.kind} · policy {pack.id}"
         ),
     ]
     if r.measure is not None:

@@ -8,10 +8,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mcn_advisor.core.engine import assess, evaluate
-from mcn_advisor.vocab import SEVERITY_RANK
 from mcn_advisor.pack.compile import builtin_pack
 from mcn_advisor.profile.model import Profile
 from mcn_advisor.render import json as json_report
+from mcn_advisor.vocab import SEVERITY_RANK
 from tests.conftest import AS_OF
 
 PACK = builtin_pack()
