@@ -201,6 +201,7 @@ class FindingChange:
     severity: str
     title: Text
     status: Literal["resolved", "new", "open"]
+    severity_before: str | None  # an open risk's severity on the earlier side (severities follow size)
     was_undetermined: bool  # new only because a field left out before now has a value
     accepted_before: bool
     accepted_after: bool
@@ -358,6 +359,7 @@ def _findings(
                 severity=f.severity,
                 title=_text(f.title, f"rule:{rule_id}", known),
                 status=status,
+                severity_before=before[rule_id].severity if rule_id in before else None,
                 was_undetermined=status == "new" and rule_id in undetermined,
                 accepted_before=rule_id in before and before[rule_id].accepted,
                 accepted_after=rule_id in after and after[rule_id].accepted,

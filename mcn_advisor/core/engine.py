@@ -45,7 +45,7 @@ from mcn_advisor.core.planner import Call, build_plan, served_rules, urgency
 from mcn_advisor.i18n.text import Text
 from mcn_advisor.pack.compile import CompiledRule, Pack
 from mcn_advisor.pack.conditions import Trace
-from mcn_advisor.pack.names import PARTNER_VALUES, PARTNERS_FIELD
+from mcn_advisor.pack.names import PARTNER_VALUES, PARTNERS_FIELD, profile_fields
 from mcn_advisor.pack.schema import Factor, RiskMatrix, Rule, Scoring, Steps
 from mcn_advisor.profile import acceptance
 from mcn_advisor.profile.model import FIELDS, AcceptedRisk, Profile, flatten, partner_key
@@ -682,9 +682,7 @@ def unknown_fields(pack: Pack, trace: Trace, missing: frozenset[str]) -> list[st
     for test, _, held in trace:
         if held is not None:
             continue
-        name = test.field
-        fields = pack.metric_inputs[name[7:]] if name.startswith("metric.") else {name}
-        out.extend(sorted(fields & missing))
+        out.extend(sorted(profile_fields([test.field], pack.metric_inputs) & missing))
     return list(dict.fromkeys(out))
 
 

@@ -240,13 +240,15 @@ def acceptance_key(acceptance: Any, *, markdown: bool = False) -> str:
 
 
 def acceptance_note(f: Any, lang: str, escape: Any = str) -> str:
-    """What a ``diff.FindingChange`` says about acceptance and undecided rules.
+    """What a ``diff.FindingChange`` says about its severity moving, acceptance and undecided rules.
 
     ``escape`` is applied to the reason, which comes from the profile.
     """
     notes = []
     if f.was_undetermined:
         notes.append(t(lang, "finding_decided"))
+    if f.status == "open" and f.severity_before and f.severity_before != f.severity:
+        notes.append(t(lang, "severity_was", severity=t(lang, f"sev_{f.severity_before}")))
     if f.acceptance is not None and f.status != "resolved":
         a = f.acceptance
         reason = escape(a.reason)

@@ -570,7 +570,7 @@ def _plan(a: Assessment, lang: str) -> Blocks:
     if plan.set_aside:
         out += [
             h(3, t(lang, "set_aside")),
-            "\n".join(f"- {esc(set_aside_text(x, lang))}" for x in plan.set_aside),
+            "\n".join(f"- {set_aside_text(x, lang, code, esc)}" for x in plan.set_aside),
         ]
     if plan.in_place:
         items = "\n".join(f"- {code(d.id)} {esc(d.title[lang])}" for d in plan.in_place)
