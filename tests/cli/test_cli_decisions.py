@@ -42,7 +42,8 @@ def test_what_if_shows_both_sides():
     assert "Spark Live Studio (example): what if" in out
     assert "93.5 / 100, critical  →  66.6 / 100, high" in out
     # no finding goes away, but severities follow the size of what is left
-    for part in ("CHANGES", "SIDE BY SIDE", "WHERE THE SCORE MOVED", "DY-CLIENT-001 (high; was critical)", "PLAN"):
+    parts = ("CHANGES", "SIDE BY SIDE", "WHERE THE SCORE MOVED", "DY-CLIENT-001 (high; was critical)", "PLAN")
+    for part in parts:
         assert part in out
     assert r.stderr == ""
 
