@@ -513,6 +513,19 @@ def _figures(ev: Evaluation, pack: Pack) -> list[Figure]:
     ]
 
 
+def _evidence(name: str, values: dict[str, Any], unknown: set[str], pack: Pack) -> Input:
+    """A value a finding shows; a count (clients, creators) as the whole number reports show."""
+    item = _input(name, values, unknown)
+    if name in _counts(pack) and isinstance(item.value, float):
+        item.value = float(round(item.value))
+    return item
+
+
+@functools.lru_cache(maxsize=16)
+def _counts(pack: Pack) -> frozenset[str]:
+    return frozenset(f"metric.{m.id}" for m, _ in pack.metrics if m.unit == "count")
+
+
 def _input(name: str, values: dict[str, Any], unknown: set[str]) -> Input:
     return Input(field=name, value=_plain(values[name]), assumed=name in unknown)
 
@@ -585,7 +598,7 @@ def _findings(
             event=EventRef(id=event.id, date=event.date, days_from_as_of=(event.date - as_of).days)
             if event
             else None,
-            evidence=[_input(name, values, unknown) for name in rule.evidence],
+            evidence=[_evidence(name, values, unknown, pack) for name in rule.evidence],
             conditions=checks,
             actions=list(rule.actions),
             sources=_sources(pack)[rule.id],

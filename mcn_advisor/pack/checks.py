@@ -212,10 +212,9 @@ def _check_tiers(m: PackModel, actions: dict[str, Any]) -> Iterator[tuple[Loc, s
             yield loc, "give max_creators and max_monthly_gmv_cny (only the last tier is open)"
         if i and not last and None not in limits:
             before = m.tiers[i - 1]
-            if (before.max_creators or 0) >= (tier.max_creators or 0) or (
-                before.max_monthly_gmv_cny or 0
-            ) >= (tier.max_monthly_gmv_cny or 0):
-                yield loc, f"limits must rise from tier '{before.id}' to '{tier.id}'"
+            for key in ("max_creators", "max_monthly_gmv_cny"):
+                if (getattr(before, key) or 0) >= (getattr(tier, key) or 0):
+                    yield (*loc, key), f"limits must rise from tier '{before.id}' to '{tier.id}'"
         for role, owner in tier.owners.items():
             if role != "*":
                 yield from ref((*loc, "owners", role), role, m.roles, "role")

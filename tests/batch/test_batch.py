@@ -572,3 +572,16 @@ def test_several_packs_score_each_profile_by_the_headline_pack(tmp_path):
     assert [pid for pid, _ in s.policies] == ["douyin-2020-closed-loop", "kuaishou-2019-taobao-links"]
     r = run(str(tmp_path), "--as-of", DATE, "--policy", "nope")
     assert r.exit_code == 2 and "no such policy pack" in r.stderr
+
+
+def test_a_csv_row_with_a_mistyped_partner_fails_alone_with_did_you_mean(tmp_path):
+    path = tmp_path / "survey.csv"
+    path.write_text(
+        "agency.name,agency.monthly_gmv_cny,platform_mix.douyin_live,supply_chain.partners\n"
+        "Good MCN,1000000,1,suning\nTypo MCN,1000000,1,sunning\n",
+        encoding="utf-8",
+    )
+    s = summarise(path)
+    assert [r.name for r in s.rows] == ["Good MCN"]
+    [failure] = s.failures
+    assert failure.source == f"{path}:3" and "did you mean 'suning'?" in failure.problems[0]
