@@ -33,17 +33,17 @@ class PackError(InputError):
 # --- how an error names what it found -------------------------------------------------
 
 
-def suggest(word: str, candidates: Iterable[str]) -> str | None:
+def suggest(word: str, candidates: Iterable[str], cutoff: float = 0.6) -> str | None:
     """The closest candidate to a misspelt ``word``, if any is close enough.
 
     The same letters in another order win outright (``=>`` is ``>=``, ``warehosuing``
-    is ``warehousing``), then the closest by difflib's ratio.
+    is ``warehousing``), then the closest by difflib's ratio (at least ``cutoff``).
     """
     options = list(candidates)
     for option in options:
         if sorted(option) == sorted(word) and option != word:
             return option
-    found = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    found = difflib.get_close_matches(word, options, n=1, cutoff=cutoff)
     return found[0] if found else None
 
 

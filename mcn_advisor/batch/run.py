@@ -34,7 +34,7 @@ from mcn_advisor.errors import InputError
 from mcn_advisor.files.write import leftover_temps, write_atomic
 from mcn_advisor.pack.compile import Pack
 from mcn_advisor.pack.select import load_packs, rule_book
-from mcn_advisor.profile import csvfile
+from mcn_advisor.profile import acceptance, csvfile
 from mcn_advisor.profile.acceptance import RuleBook
 from mcn_advisor.profile.load import load_profile, profile_from_data
 
@@ -150,6 +150,7 @@ def assess_one(task: Task, settings: Settings | None = None) -> Row | Failure:
             profile = load_profile(task.path, rules_of(cfg))
         else:
             profile = profile_from_data(task.data or {}, task.source)
+            acceptance.check(profile, rules_of(cfg), task.source)  # a mistyped partner in a row
         date = cfg.as_of or profile.as_of or cfg.today
         evaluations = [evaluate(profile, pack, date) for pack in packs]
         if cfg.out_dir is not None and task.report is not None:

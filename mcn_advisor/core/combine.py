@@ -10,17 +10,20 @@ these closures?":
   Scores are not added: each is already a 0..100 reading of a different policy.
   ``exposure.factors[]`` lists every pack's factors, each tagged with its ``policy``.
 - **Money**: ``impact.gmv_at_risk_cny_monthly`` and ``revenue_at_risk_cny_monthly``
-  are the largest of the packs' figures, not their sum, because packs may describe
-  overlapping slices of GMV (two steps of one platform would count the same sale
-  twice); each pack's own figures are in ``impact.figures[]`` and ``policies[]``.
+  are the headline pack's own (``impact.policy``), never a sum (packs may describe
+  overlapping slices of GMV) nor a per-field maximum (which could mix packs): one pack
+  explains the headline end to end. Each pack's own figures are in ``impact.figures[]``
+  and ``policies[]``.
 - **Findings, undecided rules, risks, opportunities, plan phases and actions, dropped
   actions, timeline events** carry the ``policy`` they come from; findings are
   ordered by severity then rule id, risks by rating, plan phases by deadline (open-
   ended phases last, in the order the packs were given). An event both packs list
   (same id and date) is shown once.
 - **Assumptions and confidence** cover every field any of the packs reads.
-- **The executive summary** is computed anew over the merged findings, risks and plan;
-  the platform mix is the profile's; the sources are every pack's cited sources, by id.
+- **The executive summary**: the money share and the first things to do are the headline
+  pack's (its own plan, never another pack's actions for a window long closed); the risk
+  counts and the next step cover every pack. The platform mix is the profile's; the
+  sources are every pack's cited sources, by id.
 
 With one pack the result is exactly ``engine.assess``'s.
 """
@@ -32,7 +35,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from mcn_advisor.core.contract import Assessment, Exposure, Impact, Plan
+from mcn_advisor.core.contract import Assessment, Exposure, Plan
 from mcn_advisor.core.engine import (
     Evaluation,
     assess,
@@ -40,11 +43,10 @@ from mcn_advisor.core.engine import (
     confidence_for,
     evaluate,
     explain,
-    summary_of,
+    finding_order,
 )
 from mcn_advisor.pack.compile import Pack
 from mcn_advisor.profile.model import Profile
-from mcn_advisor.vocab import SEVERITY_RANK
 
 _LAST = dt.date.max
 
@@ -76,11 +78,10 @@ def merge(
     """One assessment from the single-pack assessments of the same profile and date."""
     head = headline([a.exposure.score for a in parts])
     top = parts[head]
-    findings = sorted(
-        (f for a in parts for f in a.findings), key=lambda f: (-SEVERITY_RANK[f.severity], f.rule_id)
-    )
+    findings = sorted((f for a in parts for f in a.findings), key=finding_order)
     undetermined = [u for a in parts for u in a.undetermined]
-    assumptions = assumptions_for(fields_read, missing, values)
+    partner_notes = [x for a in parts for x in a.assumptions if x.policy is not None]
+    assumptions = assumptions_for(fields_read, missing, values) + partner_notes
     order = {a.policy.id: i for i, a in enumerate(parts)}
     phases = sorted(
         (p for a in parts for p in a.plan.phases),
@@ -97,8 +98,15 @@ def merge(
         mode="remediation" if all(a.plan.mode == "remediation" for a in parts) else "migration",
         phases=phases,
         dropped=[d for a in parts for d in a.plan.dropped],
+        in_place=[x for a in parts for x in a.plan.in_place],
+        optional=[x for a in parts for x in a.plan.optional],
+        set_aside=[x for a in parts for x in a.plan.set_aside],
+        tier=top.plan.tier,
+        favoured=top.plan.favoured,
     )
-    gmv_at_risk = max(a.impact.gmv_at_risk_cny_monthly for a in parts)
+    counts = {
+        s: sum(1 for f in findings if f.kind == "risk" and f.severity == s) for s in top.summary.risk_findings
+    }
     sources = {s.id: s for a in parts for s in a.sources}
     return Assessment(
         agency=top.agency,
@@ -110,11 +118,7 @@ def merge(
             bands=top.exposure.bands,
             factors=[f for a in parts for f in a.exposure.factors],
         ),
-        impact=Impact(
-            gmv_at_risk_cny_monthly=gmv_at_risk,
-            revenue_at_risk_cny_monthly=max(a.impact.revenue_at_risk_cny_monthly for a in parts),
-            figures=[f for a in parts for f in a.impact.figures],
-        ),
+        impact=replace(top.impact, figures=[f for a in parts for f in a.impact.figures]),
         findings=findings,
         undetermined=undetermined,
         risks=risks,
@@ -124,10 +128,14 @@ def merge(
         assumptions=assumptions,
         confidence=confidence_for(fields_read, missing, undetermined, len(assumptions)),
         timeline=timeline,
-        summary=summary_of(
-            top.summary.monthly_gmv_cny, gmv_at_risk, findings, opportunities, risks, plan, timeline
+        # The headline pack's money and first things to do; the counts and next step of all.
+        summary=replace(
+            top.summary,
+            risk_findings=counts,
+            next_step=next((e for e in timeline if e.step and e.days_from_as_of >= 0), None),
         ),
         platform_mix=top.platform_mix,
         sources=[sources[k] for k in sorted(sources)],
         policies=[replace(a.policies[0], headline=i == head) for i, a in enumerate(parts)],
+        hindsight=sorted((f for a in parts for f in a.hindsight), key=finding_order),
     )

@@ -27,7 +27,7 @@ from mcn_advisor.pack.compile import Pack
 from mcn_advisor.vocab import SEVERITY_RANK, Band, ConfidenceLevel, FindingKind, Severity, Unit
 
 out = dataclass(slots=True, kw_only=True)
-RESULT_SCHEMA_VERSION = 1  # of the what-if, levers and diff JSON outputs
+RESULT_SCHEMA_VERSION = 2  # of the what-if, levers and diff JSON outputs; 2: severities derived from size
 
 
 # --- what a comparison reads from an assessment -------------------------------------
@@ -146,6 +146,12 @@ def saved_snapshot(data: Any, path: Path | str) -> Snapshot:
             "mcn-advisor assess PROFILE -f json -o FILE"
         )
     version = data.get("schema_version")
+    if type(version) is int and 0 < version < ASSESSMENT_SCHEMA_VERSION:
+        raise InputError(
+            f"{path}: schema_version: {version}; saved by an older mcn-advisor, whose severities and plans "
+            f"meant something else (see the README's output contract); re-run assess on the profile, with "
+            f"--as-of {data.get('as_of', 'ITS DATE')}, to compare"
+        )
     if version != ASSESSMENT_SCHEMA_VERSION:
         shown = "missing" if version is None else json.dumps(version)
         raise InputError(
@@ -195,6 +201,7 @@ class FindingChange:
     severity: str
     title: Text
     status: Literal["resolved", "new", "open"]
+    severity_before: str | None  # an open risk's severity on the earlier side (severities follow size)
     was_undetermined: bool  # new only because a field left out before now has a value
     accepted_before: bool
     accepted_after: bool
@@ -352,6 +359,7 @@ def _findings(
                 severity=f.severity,
                 title=_text(f.title, f"rule:{rule_id}", known),
                 status=status,
+                severity_before=before[rule_id].severity if rule_id in before else None,
                 was_undetermined=status == "new" and rule_id in undetermined,
                 accepted_before=rule_id in before and before[rule_id].accepted,
                 accepted_after=rule_id in after and after[rule_id].accepted,

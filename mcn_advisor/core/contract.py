@@ -20,7 +20,10 @@ from pydantic import TypeAdapter
 from mcn_advisor.i18n.text import Text
 from mcn_advisor.vocab import Band, ConfidenceLevel, FindingKind, RiskLevel, Severity, Unit, worst
 
-ASSESSMENT_SCHEMA_VERSION = 1
+# 2: a risk's severity is derived from its sizing (findings[].sizing) and equals its risk
+# level; findings known only in hindsight are listed apart; the plan is sized to the agency
+# (plan.tier, plan.optional, plan.set_aside); the headline money is the headline pack's.
+ASSESSMENT_SCHEMA_VERSION = 2
 
 
 out = dataclass(slots=True, kw_only=True)
@@ -75,9 +78,10 @@ class Figure:
 
 @out
 class Impact:
-    gmv_at_risk_cny_monthly: float
+    gmv_at_risk_cny_monthly: float  # the headline pack's (``policy``), never mixed across packs
     revenue_at_risk_cny_monthly: float
-    figures: list[Figure]
+    figures: list[Figure]  # every pack's, each tagged with its policy
+    policy: str  # the pack whose money the two headline figures are
 
 
 @out
@@ -113,10 +117,26 @@ class Acceptance:
 
 
 @out
+class Sizing:
+    """Why a risk has its severity: likelihood x impact = rating, whose level in the risk matrix
+    *is* the severity. The impact comes from the size of what the rule measures, read on one of
+    the pack's scales (or, with no measure, is fixed by the rule)."""
+
+    metric: str | None  # the measured metric's id; None: the rule fixes its impact
+    label: Text | None  # what the measure is a share of
+    value: float | None  # the measure, a share (0..1)
+    scale: str | None  # the pack scale it is read on
+    bounds: list[float]  # the scale's lower bounds of impact 2, 3, 4 and 5
+    likelihood: int
+    impact: int
+    rating: int  # likelihood x impact
+
+
+@out
 class Finding:
     rule_id: str
     kind: FindingKind
-    severity: Severity
+    severity: Severity  # a risk's is its sizing's level in the risk matrix; "info" otherwise
     category: str
     title: Text
     rationale: Text
@@ -128,12 +148,13 @@ class Finding:
     policy: str  # the id of the pack it comes from
     accepted: bool = False  # accepted and not expired: shown, but not counted toward --fail-on
     acceptance: Acceptance | None = None
+    sizing: Sizing | None = None  # risks only
 
 
 @out
 class Undetermined:
     rule_id: str
-    severity: str
+    severity: str  # what it would be at the assumed values, should it hold
     title: Text
     unknown_fields: list[str]  # fill these in to decide the rule
     conditions: list[Check]
@@ -165,6 +186,15 @@ class StatedMatrix:
     critical: int = 25
     # The level of every cell: levels[likelihood - 1][impact - 1], both 1..5.
     levels: list[list[RiskLevel]]
+    scales: list[StatedScale] = dataclasses.field(default_factory=list)  # how impact is read from size
+
+
+@out
+class StatedScale:
+    id: str
+    title: Text  # what it measures
+    bounds: list[float]  # lower bounds of impact 2, 3, 4 and 5
+    basis: Text  # why the bounds sit there
 
 
 @out
@@ -179,11 +209,12 @@ class PlannedAction:
     depends_on: list[str]
     start: dt.date
     due: dt.date
-    late_by_days: int  # days past the phase deadline; 0 when it fits
-    carried_over: bool  # its phase's deadline has passed: do it now
+    late_by_days: int  # days past its target phase's deadline; 0 when it makes it
+    carried_over: bool  # its target phase closed before as_of: do it now
     kpi: Text
     triggered_by: list[str]
     policy: str  # the id of the pack it comes from
+    target_phase: str = ""  # the phase it belongs to by the policy; it is listed where its due date falls
 
 
 @out
@@ -193,8 +224,9 @@ class PlanPhase:
     deadline: dt.date | None
     days_left: int | None  # negative: the deadline has passed
     status: Literal["open", "closed"]
-    actions: list[PlannedAction]
+    actions: list[PlannedAction]  # every one due inside the phase
     policy: str  # the id of the pack it comes from
+    announced: bool = True  # its deadline was publicly known on as_of (else: hindsight)
 
 
 @out
@@ -204,6 +236,8 @@ class DroppedAction:
     expired_with: str  # event id
     expired_on: dt.date
     policy: str  # the id of the pack it comes from
+    # window_closed: the event passed before as_of; cannot_finish: it would be done on or after it
+    reason: Literal["window_closed", "cannot_finish"] = "window_closed"
 
 
 @out
@@ -213,11 +247,42 @@ class InPlaceAction:
 
 
 @out
+class SetAside:
+    """An action a finding calls for that this agency is not asked to take, and why."""
+
+    id: str
+    title: Text
+    reason: Literal["not_at_this_size", "not_applicable"]
+    because: str | None  # the action it waits for, when that one is set aside
+
+
+@out
+class PlanTier:
+    """The agency size the plan is made for (the pack's ``[[tiers]]``)."""
+
+    id: str
+    title: Text
+    basis: Text  # where the tiers come from
+    max_creators: int | None  # the tier's limits (None: open)
+    max_monthly_gmv_cny: float | None
+    creators: int | None  # the agency's (None: not given; the tier is by GMV alone)
+    monthly_gmv_cny: float
+    owners: list[str]  # the roles that own actions at this size
+    owner_titles: list[Text]
+    effort_scale: float  # efforts are this share of the pack's sizes
+    parallel: int | None  # actions one owner runs at once (None: no limit)
+
+
+@out
 class Plan:
     mode: Literal["migration", "remediation"]
-    phases: list[PlanPhase]
+    phases: list[PlanPhase]  # required actions only
     dropped: list[DroppedAction]
     in_place: list[InPlaceAction] = dataclasses.field(default_factory=list)  # called for, already done
+    optional: list[PlannedAction] = dataclasses.field(default_factory=list)  # dated as if started on as_of
+    set_aside: list[SetAside] = dataclasses.field(default_factory=list)
+    tier: PlanTier | None = None  # None: the pack has no size tiers
+    favoured: Text | None = None  # why the closed loop helps this MCN more than it hurts (hedges optional)
 
 
 @out
@@ -225,6 +290,7 @@ class Assumption:
     field: str
     assumed_value: Any  # None: no fair guess; figures that need it are left out
     rationale: Text
+    policy: str | None = None  # set when it is one pack's reading (a partner name), not a left-out field
 
 
 @out
@@ -245,6 +311,8 @@ class TimelineEvent:
     days_from_as_of: int
     sources: list[str]
     policy: str  # the id of the pack it comes from
+    announced: dt.date | None = None  # first publicly known (None: not recorded)
+    known: bool = True  # publicly known on as_of; False: shown in hindsight
 
 
 @out
@@ -258,6 +326,7 @@ class Priority:
     severity: Severity  # most severe finding it serves
     rule_ids: list[str]  # the findings that call for it directly
     unlocks: list[str]  # planned actions that wait for it
+    policy: str = ""  # the headline pack, whose plan the priorities come from
 
 
 @out
@@ -299,6 +368,7 @@ class Assessment:
     platform_mix: list[PlatformShare]
     sources: list[SourceRef]  # every source cited above, by id
     policies: list[PolicyResult]  # every pack assessed, in the order given (see combine.py)
+    hindsight: list[Finding] = dataclasses.field(default_factory=list)  # hold, but not yet known on as_of
 
     def worst_open_risk(self) -> Severity | None:
         """The most severe risk finding no acceptance holds: what ``--fail-on`` reads."""

@@ -9,10 +9,11 @@ confidence, and (through ``planner``) the dated plan.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import functools
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from mcn_advisor.core.contract import (
     Acceptance,
@@ -33,19 +34,22 @@ from mcn_advisor.core.contract import (
     PolicyResult,
     Priority,
     Risk,
+    Sizing,
     SourceRef,
     StatedMatrix,
+    StatedScale,
     Summary,
     TimelineEvent,
     Undetermined,
 )
-from mcn_advisor.core.planner import build_plan
+from mcn_advisor.core.planner import Call, build_plan, served_rules, urgency
 from mcn_advisor.i18n.text import Text
 from mcn_advisor.pack.compile import CompiledRule, Pack
 from mcn_advisor.pack.conditions import Trace
-from mcn_advisor.pack.schema import Factor, RiskMatrix, Scoring
+from mcn_advisor.pack.names import PARTNER_VALUES, PARTNERS_FIELD, profile_fields
+from mcn_advisor.pack.schema import Factor, RiskMatrix, Rule, Scoring, Steps
 from mcn_advisor.profile import acceptance
-from mcn_advisor.profile.model import FIELDS, AcceptedRisk, Profile, flatten
+from mcn_advisor.profile.model import FIELDS, AcceptedRisk, Profile, flatten, partner_key
 from mcn_advisor.vocab import SEVERITIES, SEVERITY_RANK
 
 CONFIDENCE_LEVELS = (("high", 0.85), ("medium", 0.6), ("low", 0.0))
@@ -55,6 +59,31 @@ NO_GUESS = Text(
     en="not given, and no fair guess exists: figures that need it are left out",
     zh="未提供且无法合理估计：依赖它的数字不予计算",
 )
+UNKNOWN_PARTNER = Text(
+    en="not in the policy pack's partner table: counted as no in-platform partner. If its goods sell "
+    "inside the platform without a redirect, they are platform-store goods: leave them out of the "
+    "third-party link share",
+    zh="不在新规数据包的货源伙伴表中：按无站内货源伙伴计算。若其商品无需跳转即可在平台内成交，"
+    "则属于平台小店商品，不应计入外链成交占比",
+)
+ELSEWHERE_PARTNER = Text(
+    en="its goods supply another platform's cart: not counted as an in-platform partner here",
+    zh="其商品供应的是其他平台的购物车：此处不计为站内货源伙伴",
+)
+NOT_YET_PARTNER = Text(
+    en="its goods supply this platform only from a later date: not counted yet",
+    zh="其商品要到更晚的日期才进入本平台：暂不计入",
+)
+
+
+class Size(NamedTuple):  # a tuple: thousands are made per second in a batch
+    """A risk rule's likelihood x impact, and the level of that rating: its severity."""
+
+    likelihood: int
+    impact: int
+    rating: int
+    level: str
+    value: float | None  # the measure (None: the rule fixes its impact)
 
 
 @dataclass(slots=True)
@@ -75,12 +104,24 @@ class Evaluation:
     band: str
     outcomes: list[tuple[CompiledRule, bool | None, Trace]]  # rules in force at as_of
     accepted: dict[str, AcceptedRisk] = field(default_factory=dict)  # the profile's, by rule id
+    sizes: dict[str, Size] = field(default_factory=dict)  # risk rules that hold or are undecided
+    hindsight: frozenset[str] = frozenset()  # rules about a step not yet announced on as_of
+
+    def severity(self, rule: Rule) -> str:
+        """A risk's severity is its size's level; positive findings and opportunities are info."""
+        size = self.sizes.get(rule.id)
+        return size.level if size is not None else "info"
 
     def held(self) -> list[CompiledRule]:
-        """Rules that hold (findings and opportunities), most severe first, then by id."""
+        """Rules that hold and were known on as_of (findings and opportunities), most severe
+        first, then the highest rating, then by id (as ``finding_order``)."""
+
+        def key(c: CompiledRule) -> tuple[int, int, str]:
+            size = self.sizes.get(c.rule.id)
+            return -SEVERITY_RANK[self.severity(c.rule)], -(size.rating if size else 0), c.rule.id
+
         return sorted(
-            (c for c, held, _ in self.outcomes if held),
-            key=lambda c: (-SEVERITY_RANK[c.rule.severity], c.rule.id),
+            (c for c, held, _ in self.outcomes if held and c.rule.id not in self.hindsight), key=key
         )
 
     def at_risk(self) -> tuple[float, float]:
@@ -100,26 +141,40 @@ def evaluate(profile: Profile, pack: Pack, as_of: dt.date) -> Evaluation:
     values, missing = flatten(profile)
     unknown: set[str] = set(missing)
     program = _program(pack)
+    _read_partners(values, missing, unknown, pack, as_of)
     for name, run, inputs in program.metrics:
         value = values[name] = run(values)
         if value is None or not inputs.isdisjoint(missing):
             unknown.add(name)
     factors: list[tuple[Factor, float, float]] = []
+    factor_values: dict[str, float] = {}
     score = 0.0
     for factor, run, saturation, weight in program.factors:
         raw = run(values) or 0.0
         value = raw / saturation
         value = (value if value < 1.0 else 1.0) if value > 0.0 else 0.0  # min(1, max(0, v)), inlined
         factors.append((factor, raw, value))
+        factor_values[factor.id] = value
         score += value * weight
     score = round(score, 1)
     band = _band(score, pack.model.scoring)
     outcomes: list[tuple[CompiledRule, bool | None, Trace]] = []
-    for compiled, run, until in program.rules:
+    sizes: dict[str, Size] = {}
+    hindsight: list[str] = []
+    for compiled, run, until, sizer, announced in program.rules:
         if until is not None and as_of >= until:
             continue  # the step it warns of has been overtaken by a later one
         trace: Trace = []
-        outcomes.append((compiled, run(values, unknown, trace), trace))
+        held = run(values, unknown, trace)
+        if sizer is not None and held is not False:
+            size = sizer(values, factor_values)
+            if held and size.value is not None and size.value <= 0.0:
+                held = False  # nothing to measure: a risk of size 0 is not raised
+            else:
+                sizes[compiled.rule.id] = size
+        if announced is not None and as_of < announced:
+            hindsight.append(compiled.rule.id)
+        outcomes.append((compiled, held, trace))
     return Evaluation(
         agency=profile.agency.name,
         as_of=as_of,
@@ -131,6 +186,8 @@ def evaluate(profile: Profile, pack: Pack, as_of: dt.date) -> Evaluation:
         band=band,
         outcomes=outcomes,
         accepted=acceptance.by_rule(profile),
+        sizes=sizes,
+        hindsight=frozenset(hindsight),
     )
 
 
@@ -140,18 +197,101 @@ class _Program:
 
     metrics: tuple[tuple[str, Any, frozenset[str]], ...]  # metric.<id>, formula, fields behind it
     factors: tuple[tuple[Factor, Any, float, float], ...]  # factor, formula, saturation, weight
-    rules: tuple[tuple[CompiledRule, Any, dt.date | None], ...]  # rule, condition, until date
+    # rule, condition, until date, sizer (risks only), the date its event was announced
+    rules: tuple[tuple[CompiledRule, Any, dt.date | None, Any, dt.date | None], ...]
+    partners: dict[str, float]  # partner.<id>.coverage: constants of the partner table
 
 
 @functools.lru_cache(maxsize=16)
 def _program(pack: Pack) -> _Program:
+    def announced(rule: Rule) -> dt.date | None:
+        return pack.events[rule.event].announced if rule.event else None
+
     return _Program(
         metrics=tuple((f"metric.{m.id}", f.evaluate, pack.metric_inputs[m.id]) for m, f in pack.metrics),
         factors=tuple((x, f.evaluate, x.saturation, x.weight) for x, f in pack.factors),
         rules=tuple(
-            (c, c.evaluate, pack.events[c.rule.until].date if c.rule.until else None) for c in pack.rules
+            (
+                c,
+                c.evaluate,
+                pack.events[c.rule.until].date if c.rule.until else None,
+                _sizer(c.rule, pack) if c.rule.kind == "risk" else None,
+                announced(c.rule),
+            )
+            for c in pack.rules
         ),
+        partners={f"partner.{p.id}.coverage": p.coverage for p in pack.model.partners},
     )
+
+
+def _sizer(rule: Rule, pack: Pack) -> Any:
+    """``size(values, factor_values) -> Size`` for a risk rule: likelihood x impact, and its level.
+
+    The impact is 1 plus the number of the scale's bounds the measure reaches; an unknown
+    measure (it rests on a field with no fair guess) is taken at its worst, 5. Without a
+    measure the rule's impact is fixed, or (older packs) 1 plus 4 steps of a factor.
+    """
+    bands = pack.model.risk_matrix
+    levels = [_risk_level(rating, bands) for rating in range(26)]  # rating -> level, computed once
+    likelihood = rule.likelihood
+    steps = likelihood if isinstance(likelihood, Steps) else None
+    measure = f"metric.{rule.measure.metric}" if rule.measure else None
+    bounds = tuple(pack.model.scales[rule.measure.scale].at) if rule.measure else ()
+    impact = rule.impact
+
+    def size(values: dict[str, Any], factors: dict[str, float]) -> Size:
+        if steps is not None:
+            x = values.get(steps.field)
+            lk = steps.levels[len(steps.at) if x is None else _steps(x, steps.at)]
+        else:
+            lk = likelihood  # type: ignore[assignment]
+        value: float | None = None
+        if measure is not None:
+            value = values[measure]
+            im = 5 if value is None else 1 + _steps(value, bounds)
+        elif isinstance(impact, int):
+            im = impact
+        else:
+            im = 1 + min(4, int(factors[impact] * 5))
+        rating = lk * im
+        return Size(lk, im, rating, levels[rating], value)
+
+    return size
+
+
+def severity_range(rule: Rule, pack: Pack) -> tuple[str, str]:
+    """The least and the most severe a rule can be: its likelihoods times the impacts it can reach."""
+    if rule.kind != "risk":
+        return "info", "info"
+    lk = rule.likelihood.levels if isinstance(rule.likelihood, Steps) else [rule.likelihood]
+    im = [rule.impact] if rule.measure is None and isinstance(rule.impact, int) else [1, 5]
+    bands = pack.model.risk_matrix
+    return _risk_level(min(lk) * min(im), bands), _risk_level(max(lk) * max(im), bands)
+
+
+def _steps(value: float, bounds: Any) -> int:
+    """How many of the rising ``bounds`` ``value`` reaches; 0.6 + 0.3 reaches 0.9 (sums of
+    shares carry float noise)."""
+    return bisect.bisect_right(bounds, value + 1e-9)
+
+
+def _read_partners(
+    values: dict[str, Any], missing: frozenset[str], unknown: set[str], pack: Pack, as_of: dt.date
+) -> None:
+    """``partner.*`` from the profile's partners and the pack's partner table (see pack.names)."""
+    platform = pack.model.pack.platform
+    own = [
+        p
+        for p in (pack.partners.get(partner_key(name)) for name in values[PARTNERS_FIELD] or ())
+        if p is not None
+        and p.platform == platform
+        and (p.since is None or pack.events[p.since].date <= as_of)
+    ]
+    values["partner.in_platform"] = 1.0 if own else 0.0
+    values["partner.coverage"] = max((p.coverage for p in own), default=0.0)
+    values.update(_program(pack).partners)
+    if PARTNERS_FIELD in missing:
+        unknown.update(PARTNER_VALUES)
 
 
 def _band(score: float, s: Scoring) -> str:
@@ -174,17 +314,25 @@ def assess(profile: Profile, pack: Pack, as_of: dt.date) -> Assessment:
 def explain(ev: Evaluation, pack: Pack) -> Assessment:
     """The full assessment of an evaluation: figures, findings, risks, plan, assumptions."""
     values, as_of = ev.values, ev.as_of
-    findings, opportunities, undetermined = _findings(ev, pack)
+    findings, opportunities, undetermined, hindsight = _findings(ev, pack)
     exposure = _exposure(ev, pack)
-    risks = _risks(pack, findings, {f.id: f.value for f in exposure.factors})
-    triggered: dict[str, list[str]] = {}
+    risks = _risks(findings, pack)
+    calls: dict[str, list[Call]] = {}
+    act_by = {c.rule.id: c.rule.act_by for c in pack.rules if c.rule.act_by}
     for finding in (*findings, *opportunities):
         if finding.accepted:
             continue  # an accepted risk is carried, not treated: it calls for no action
         for action_id in finding.actions:
-            triggered.setdefault(action_id, []).append(finding.rule_id)
-    assumptions = assumptions_for(pack.fields_read, ev.missing, ev.values)
-    plan = build_plan(pack, as_of, triggered, _in_place(ev, pack))
+            calls.setdefault(action_id, []).append(
+                Call(
+                    rule_id=finding.rule_id,
+                    severity=finding.severity,
+                    rating=finding.sizing.rating if finding.sizing else 0,
+                    act_by=act_by.get(finding.rule_id),
+                )
+            )
+    assumptions = assumptions_for(pack.fields_read, ev.missing, ev.values) + _partner_notes(ev, pack)
+    plan = build_plan(pack, as_of, calls, _in_place(ev, pack), values, ev.unknown)
     timeline = [
         TimelineEvent(
             id=e.id,
@@ -195,6 +343,8 @@ def explain(ev: Evaluation, pack: Pack) -> Assessment:
             days_from_as_of=(e.date - as_of).days,
             sources=e.sources,
             policy=pack.id,
+            announced=e.announced,
+            known=e.announced is None or e.announced <= as_of,
         )
         for e in pack.model.events
     ]
@@ -209,6 +359,7 @@ def explain(ev: Evaluation, pack: Pack) -> Assessment:
             gmv_at_risk_cny_monthly=gmv_at_risk,
             revenue_at_risk_cny_monthly=revenue_at_risk,
             figures=_figures(ev, pack),
+            policy=pack.id,
         ),
         findings=findings,
         undetermined=undetermined,
@@ -218,6 +369,10 @@ def explain(ev: Evaluation, pack: Pack) -> Assessment:
             medium=m.risk_matrix.medium,
             high=m.risk_matrix.high,
             levels=[[_risk_level(lk * im, m.risk_matrix) for im in range(1, 6)] for lk in range(1, 6)],
+            scales=[
+                StatedScale(id=k, title=v.title, bounds=list(v.at), basis=v.basis)
+                for k, v in m.scales.items()
+            ],
         ),
         plan=plan,
         opportunities=opportunities,
@@ -232,9 +387,10 @@ def explain(ev: Evaluation, pack: Pack) -> Assessment:
             risks,
             plan,
             timeline,
+            pack.id,
         ),
         platform_mix=_platform_mix(values),
-        sources=_cited(pack, findings, opportunities, timeline),
+        sources=_cited(pack, (*findings, *opportunities, *hindsight), timeline),
         policies=[
             PolicyResult(
                 id=m.pack.id,
@@ -247,6 +403,7 @@ def explain(ev: Evaluation, pack: Pack) -> Assessment:
                 headline=True,
             )
         ],
+        hindsight=hindsight,
     )
 
 
@@ -258,8 +415,9 @@ def summary_of(
     risks: list[Risk],
     plan: Plan,
     timeline: list[TimelineEvent],
+    policy: str,
 ) -> Summary:
-    """The headline figures and the first things to do (also for several packs at once)."""
+    """The headline figures and the first things to do, from ``policy``'s plan."""
     counts = {s: 0 for s in reversed(SEVERITIES)}
     for f in findings:
         if f.kind == "risk":
@@ -269,50 +427,37 @@ def summary_of(
         gmv_at_risk_share=round(gmv_at_risk / gmv, 4) if gmv else 0.0,
         risk_findings=counts,
         next_step=next((e for e in timeline if e.step and e.days_from_as_of >= 0), None),
-        priorities=_priorities(plan, [*findings, *opportunities], risks),
+        priorities=_priorities(plan, [*findings, *opportunities], risks, policy),
     )
 
 
-def _priorities(plan: Plan, findings: list[Finding], risks: list[Risk]) -> list[Priority]:
-    """The first actions to take: plan order by phase, then the most severe finding served.
-
-    An action serves the findings that call for it and, through the actions that wait
-    for it, theirs too: sorting clients unlocks onboarding them to Douyin stores.
-    """
+def _priorities(plan: Plan, findings: list[Finding], risks: list[Risk], policy: str) -> list[Priority]:
+    """The first actions to take: plan order by phase, then the most urgent (``planner.urgency``:
+    the most severe finding served, directly or by unlocking the actions that wait for it)."""
     severity = {f.rule_id: f.severity for f in findings}
     rating = {r.rule_id: r.rating for r in risks}
     acts = [(n, act) for n, phase in enumerate(plan.phases) for act in phase.actions]
+    by_id = {act.id: act for _, act in acts}
+    served = served_rules(list(by_id), lambda a: by_id[a].depends_on, lambda a: by_id[a].triggered_by)
     dependents: dict[str, list[str]] = {}
     for _, act in acts:
         for dep in act.depends_on:
             dependents.setdefault(dep, []).append(act.id)
-    by_id = {act.id: act for _, act in acts}
-
-    def served(action_id: str) -> set[str]:
-        rules = set(by_id[action_id].triggered_by)
-        for later in dependents.get(action_id, []):
-            rules |= served(later)
-        return rules
-
-    ranked = []
-    for n, act in acts:
-        rules = served(act.id)
-        worst = max(rules, key=lambda r: SEVERITY_RANK[severity[r]], default=None)
-        top = severity[worst] if worst else "info"
-        key = (n, -SEVERITY_RANK[top], -max((rating.get(r, 0) for r in rules), default=0), act.due, act.id)
-        ranked.append((key, act, top))
-    ranked.sort(key=lambda item: item[0])
+    ranked = sorted(
+        acts, key=lambda x: (x[0], *urgency(served[x[1].id], severity, rating), x[1].due, x[1].id)
+    )
     return [
         Priority(
             action_id=act.id,
             title=act.title,
             owner_title=act.owner_title,
             due=act.due,
-            severity=top,  # type: ignore[arg-type]
+            severity=SEVERITIES[-urgency(served[act.id], severity, rating)[0]],  # type: ignore[arg-type]
             rule_ids=sorted(act.triggered_by, key=lambda r: (-SEVERITY_RANK[severity[r]], r)),
             unlocks=dependents.get(act.id, []),
+            policy=policy,
         )
-        for _, act, top in ranked[:PRIORITIES]
+        for _, act in ranked[:PRIORITIES]
     ]
 
 
@@ -327,11 +472,9 @@ def _platform_mix(values: dict[str, Any]) -> list[PlatformShare]:
     ]
 
 
-def _cited(
-    pack: Pack, findings: list[Finding], opportunities: list[Finding], timeline: list[TimelineEvent]
-) -> list[SourceRef]:
+def _cited(pack: Pack, findings: tuple[Finding, ...], timeline: list[TimelineEvent]) -> list[SourceRef]:
     """Every source the assessment cites, in id order."""
-    ids = {s.id for f in (*findings, *opportunities) for s in f.sources}
+    ids = {s.id for f in findings for s in f.sources}
     ids.update(s for e in timeline for s in e.sources)
     known = pack.model.sources
     return [
@@ -371,6 +514,19 @@ def _figures(ev: Evaluation, pack: Pack) -> list[Figure]:
     ]
 
 
+def _evidence(name: str, values: dict[str, Any], unknown: set[str], pack: Pack) -> Input:
+    """A value a finding shows; a count (clients, creators) as the whole number reports show."""
+    item = _input(name, values, unknown)
+    if name in _counts(pack) and isinstance(item.value, float):
+        item.value = float(round(item.value))
+    return item
+
+
+@functools.lru_cache(maxsize=16)
+def _counts(pack: Pack) -> frozenset[str]:
+    return frozenset(f"metric.{m.id}" for m, _ in pack.metrics if m.unit == "count")
+
+
 def _input(name: str, values: dict[str, Any], unknown: set[str]) -> Input:
     return Input(field=name, value=_plain(values[name]), assumed=name in unknown)
 
@@ -399,56 +555,121 @@ def _exposure(ev: Evaluation, pack: Pack) -> Exposure:
     )
 
 
-def _findings(ev: Evaluation, pack: Pack) -> tuple[list[Finding], list[Finding], list[Undetermined]]:
+def _findings(
+    ev: Evaluation, pack: Pack
+) -> tuple[list[Finding], list[Finding], list[Undetermined], list[Finding]]:
+    """(findings, opportunities, undecided rules, findings known only in hindsight)."""
     findings: list[Finding] = []
     opportunities: list[Finding] = []
     undetermined: list[Undetermined] = []
+    hindsight: list[Finding] = []
     values, unknown, as_of = ev.values, ev.unknown, ev.as_of
     for compiled, held, trace in ev.outcomes:
         if held is False:
             continue
         rule = compiled.rule
+        later = rule.id in ev.hindsight
         checks = [
             Check(test=text, field=test.field, actual=_plain(actual), held=ok)
             for text, (test, actual, ok) in zip(compiled.texts, trace, strict=True)
         ]
+        title, rationale = _worded(rule, pack, as_of)
         if held is None:
-            undetermined.append(
-                Undetermined(
-                    rule_id=rule.id,
-                    severity=rule.severity,
-                    title=rule.title,
-                    unknown_fields=unknown_fields(pack, trace, ev.missing),
-                    conditions=checks,
-                    policy=pack.id,
+            if not later:  # nobody could have filled it in for a step not yet announced
+                undetermined.append(
+                    Undetermined(
+                        rule_id=rule.id,
+                        severity=ev.severity(rule),
+                        title=title,
+                        unknown_fields=unknown_fields(pack, trace, ev.missing),
+                        conditions=checks,
+                        policy=pack.id,
+                    )
                 )
-            )
             continue
         event = pack.events.get(rule.event) if rule.event else None
+        size = ev.sizes.get(rule.id)
         finding = Finding(
             rule_id=rule.id,
             kind=rule.kind,
-            severity=rule.severity,
+            severity=ev.severity(rule),  # type: ignore[arg-type]
             category=rule.category,
-            title=rule.title,
-            rationale=rule.rationale,
+            title=title,
+            rationale=rationale,
             event=EventRef(id=event.id, date=event.date, days_from_as_of=(event.date - as_of).days)
             if event
             else None,
-            evidence=[_input(name, values, unknown) for name in rule.evidence],
+            evidence=[_evidence(name, values, unknown, pack) for name in rule.evidence],
             conditions=checks,
             actions=list(rule.actions),
             sources=_sources(pack)[rule.id],
             policy=pack.id,
+            sizing=_sizing(rule, size, pack) if size is not None else None,
         )
+        if later:
+            hindsight.append(finding)
+            continue
         entry = ev.accepted.get(rule.id) if rule.kind == "risk" else None
         if entry is not None:
             gone = acceptance.expired(entry, as_of)
             finding.acceptance = Acceptance(reason=entry.reason, until=entry.until, expired=gone)
             finding.accepted = not gone
         (opportunities if rule.kind == "opportunity" else findings).append(finding)
-    findings.sort(key=lambda f: (-SEVERITY_RANK[f.severity], f.rule_id))
-    return findings, opportunities, undetermined
+    findings.sort(key=finding_order)
+    hindsight.sort(key=finding_order)
+    return findings, opportunities, undetermined, hindsight
+
+
+def finding_order(f: Finding) -> tuple[int, int, str]:
+    """Most severe first, then the highest rating, then by rule id."""
+    return -SEVERITY_RANK[f.severity], -(f.sizing.rating if f.sizing else 0), f.rule_id
+
+
+def _worded(rule: Rule, pack: Pack, as_of: dt.date) -> tuple[Text, Text]:
+    """A rule's title and rationale as of ``as_of``: its ``after`` wording once its event has passed."""
+    later = rule.after
+    event = (later.event or rule.event) if later else None
+    if later is None or event is None or as_of < pack.events[event].date:
+        return rule.title, rule.rationale
+    return later.title, later.rationale or rule.rationale
+
+
+def _sizing(rule: Rule, size: Size, pack: Pack) -> Sizing:
+    measure = rule.measure
+    metric = next((m for m, _ in pack.metrics if measure and m.id == measure.metric), None)
+    return Sizing(
+        metric=measure.metric if measure else None,
+        label=metric.label if metric else None,
+        value=None if size.value is None else round(size.value, 4),
+        scale=measure.scale if measure else None,
+        bounds=list(pack.model.scales[measure.scale].at) if measure else [],
+        likelihood=size.likelihood,
+        impact=size.impact,
+        rating=size.rating,
+    )
+
+
+def _partner_notes(ev: Evaluation, pack: Pack) -> list[Assumption]:
+    """What the pack made of each partner the profile lists that it does not count in-platform."""
+    out: list[Assumption] = []
+    seen: set[str] = set()
+    platform = pack.model.pack.platform
+    for name in ev.values[PARTNERS_FIELD] or ():
+        key = partner_key(name)
+        if key in seen:
+            continue
+        seen.add(key)
+        entry = pack.partners.get(key)
+        if entry is None:
+            why = UNKNOWN_PARTNER
+        elif entry.platform != platform:
+            why = entry.note or ELSEWHERE_PARTNER
+        elif entry.since is not None and ev.as_of < pack.events[entry.since].date:
+            why = NOT_YET_PARTNER
+        else:
+            continue
+        out.append(Assumption(field=PARTNERS_FIELD, assumed_value=name, rationale=why, policy=pack.id))
+    return out
 
 
 @functools.lru_cache(maxsize=16)
@@ -475,35 +696,29 @@ def unknown_fields(pack: Pack, trace: Trace, missing: frozenset[str]) -> list[st
     for test, _, held in trace:
         if held is not None:
             continue
-        name = test.field
-        fields = pack.metric_inputs[name[7:]] if name.startswith("metric.") else {name}
-        out.extend(sorted(fields & missing))
+        out.extend(sorted(profile_fields([test.field], pack.metric_inputs) & missing))
     return list(dict.fromkeys(out))
 
 
-def _risks(pack: Pack, findings: list[Finding], factors: dict[str, float]) -> list[Risk]:
-    bands = pack.model.risk_matrix
-    rules = {r.rule.id: r.rule for r in pack.rules}
+def _risks(findings: list[Finding], pack: Pack) -> list[Risk]:
+    """The risk register: each risk finding's sizing, so register and finding never disagree."""
+    treatment = {c.rule.id: c.rule.treatment for c in pack.rules}
     risks: list[Risk] = []
     for finding in findings:
-        rule = rules[finding.rule_id]
-        if rule.kind != "risk":
+        size = finding.sizing
+        if finding.kind != "risk" or size is None:
             continue
-        impact = rule.impact if isinstance(rule.impact, int) else 1 + min(4, int(factors[rule.impact] * 5))
-        rating = rule.likelihood * impact
-        accepted = finding.accepted
-        level = _risk_level(rating, bands)
         risks.append(
             Risk(
-                rule_id=rule.id,
-                title=rule.title,
-                likelihood=rule.likelihood,
-                impact=impact,
-                rating=rating,
-                level=level,
-                treatment="accept" if accepted else rule.treatment,
-                actions=[] if accepted else list(rule.actions),
-                policy=pack.id,
+                rule_id=finding.rule_id,
+                title=finding.title,
+                likelihood=size.likelihood,
+                impact=size.impact,
+                rating=size.rating,
+                level=finding.severity,  # type: ignore[arg-type]
+                treatment="accept" if finding.accepted else treatment[finding.rule_id],
+                actions=[] if finding.accepted else list(finding.actions),
+                policy=finding.policy,
             )
         )
     risks.sort(key=lambda r: (-r.rating, r.rule_id))

@@ -3,9 +3,9 @@
 Each ``[[fixtures]]`` entry of a pack is a small profile assessed at its ``as_of``, with
 the band it must get and the rules that must fire (hold: a finding, a positive finding
 or an opportunity), stay silent (must not hold) or stay undecided (a field they test
-is left out). Every failure is one line naming the pack file, the line of the
-expectation that failed, and why, with the condition tests that decided it and the
-values they saw.
+is left out), and the severity some risks must have (they must fire). Every failure is
+one line naming the pack file, the line of the expectation that failed, and why, with
+the condition tests that decided it and the values they saw.
 """
 
 from __future__ import annotations
@@ -60,6 +60,17 @@ def _run(pack: Pack, index: int, fixture: Fixture) -> FixtureResult:
             held, trace = outcome.get(rule_id, (False, []))  # not in force: it cannot hold
             if held is not wanted:
                 fail((*loc, key, j), _why(pack, rule_id, wanted, held, trace, ev.missing))
+    for rule_id, severity in e.severity.items():
+        held, _ = outcome.get(rule_id, (False, []))
+        size = ev.sizes.get(rule_id)
+        got = size.level if held and size else None
+        if got != severity:
+            seen = (
+                f"is {got} (likelihood {size.likelihood} x impact {size.impact})"
+                if got and size
+                else _STATE[held]
+            )
+            fail((*loc, "severity", rule_id), f"expected {rule_id} to be {severity}; it {seen}")
     fired = tuple(rule_id for rule_id, (held, _) in outcome.items() if held)
     silent = tuple(rule_id for rule_id, (held, _) in outcome.items() if held is False)
     return FixtureResult(fixture, ev.score, ev.band, fired, tuple(failures), silent)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
-import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -38,6 +37,7 @@ class Row(NamedTuple):
     findings: tuple[str, ...]  # risk rules that hold, most severe first (accepted ones too)
     worst: str | None  # the worst severity not accepted (what --fail-on sees); None: no open risk
     report: str | None = None  # the report files' stem in the out-dir
+    severities: tuple[str, ...] = ()  # each finding's severity, in the order of ``findings``
 
 
 class Failure(NamedTuple):
@@ -50,7 +50,6 @@ class Failure(NamedTuple):
 @dataclass(frozen=True, slots=True)
 class RuleRef:
     rule_id: str
-    severity: str
     title: Text
 
 
@@ -59,6 +58,7 @@ class CommonFinding:
     rule: RuleRef
     count: int  # profiles where it holds
     share: float  # of the profiles assessed
+    severities: dict[str, int]  # profiles by the severity it has there, most severe first
 
 
 @dataclass(slots=True, kw_only=True)
@@ -104,6 +104,7 @@ class Tally:
         self.failures: list[Failure] = []
         self._bands: collections.Counter[str] = collections.Counter()
         self._findings: collections.Counter[str] = collections.Counter()  # one key per rule: bounded
+        self._severities: collections.Counter[tuple[str, str]] = collections.Counter()  # rule x severity
         self._dates: set[dt.date] = set()
         self._gmv = 0.0
         self._revenue = 0.0
@@ -116,6 +117,7 @@ class Tally:
         self.rows.append(item)
         self._bands[item.band] += 1
         self._findings.update(item.findings)
+        self._severities.update(zip(item.findings, item.severities, strict=True))
         if len(self._dates) < 2:
             self._dates.add(item.as_of)
         self._gmv += item.gmv_at_risk
@@ -125,14 +127,19 @@ class Tally:
 
     def portfolio(self) -> Portfolio:
         rules = {
-            c.rule.id: RuleRef(c.rule.id, c.rule.severity, c.rule.title)
+            c.rule.id: RuleRef(c.rule.id, c.rule.title)
             for pack in self._packs
             for c in pack.rules
             if c.rule.id in self._findings
         }
+        by_severity: dict[str, dict[str, int]] = {}
+        for (rule_id, severity), count in self._severities.items():
+            by_severity.setdefault(rule_id, {})[severity] = count
+        for rule_id, counts in by_severity.items():
+            by_severity[rule_id] = {s: counts[s] for s in reversed(SEVERITIES) if s in counts}
         top = sorted(
             self._findings.items(),
-            key=lambda kv: (-kv[1], -SEVERITY_RANK[rules[kv[0]].severity], kv[0]),
+            key=lambda kv: (-kv[1], -SEVERITY_RANK[next(iter(by_severity[kv[0]]))], kv[0]),
         )[:COMMON_FINDINGS]
         n = len(self.rows)
         return Portfolio(
@@ -142,7 +149,9 @@ class Tally:
             bands={b: self._bands.get(b, 0) for b in reversed(BANDS)},
             gmv_at_risk=self._gmv,
             revenue_at_risk=self._revenue,
-            common=[CommonFinding(rules[rid], count, round(count / n, 4)) for rid, count in top],
+            common=[
+                CommonFinding(rules[rid], count, round(count / n, 4), by_severity[rid]) for rid, count in top
+            ],
             rules=rules,
             fail_on=self._fail_on,
             failing=self._failing,
@@ -151,39 +160,34 @@ class Tally:
         )
 
 
-@functools.lru_cache(maxsize=4)
-def _risk_rules(pack: Pack) -> tuple[tuple[int, str, int], ...]:
-    """The pack's risk rules in the order ``Evaluation.held`` gives: (identity, id, severity rank)."""
-    rules = sorted(pack.rules, key=lambda c: (-SEVERITY_RANK[c.rule.severity], c.rule.id))
-    return tuple((id(c), c.rule.id, SEVERITY_RANK[c.rule.severity]) for c in rules if c.rule.kind == "risk")
-
-
 def row(
     evaluations: Sequence[Evaluation], packs: Sequence[Pack], source: str, report: str | None = None
 ) -> Row:
-    """The portfolio row of one profile's evaluations. Several packs: the score is the
-    headline pack's and the money the largest, as in ``combine``; findings are every pack's."""
-    risks: list[tuple[int, str, bool]] = []  # (severity rank, rule id, accepted and in force)
-    for ev, pack in zip(evaluations, packs, strict=True):
-        held = {id(c) for c, outcome, _ in ev.outcomes if outcome}
-        for key, rule_id, rank in _risk_rules(pack):
-            if key in held:
-                entry = ev.accepted.get(rule_id)
-                risks.append((rank, rule_id, acceptance.holds(entry, ev.as_of)))
+    """The portfolio row of one profile's evaluations. Several packs: the score and the money
+    are the headline pack's, as in ``combine``; findings are every pack's."""
+    risks: list[tuple[int, int, str, bool]] = []  # (severity rank, rating, rule id, accepted and in force)
+    for ev in evaluations:
+        for c in ev.held():
+            if c.rule.kind == "risk":
+                entry, size = ev.accepted.get(c.rule.id), ev.sizes[c.rule.id]
+                risks.append(
+                    (SEVERITY_RANK[size.level], size.rating, c.rule.id, acceptance.holds(entry, ev.as_of))
+                )
     if len(packs) > 1:
-        risks.sort(key=lambda r: (-r[0], r[1]))
+        risks.sort(key=lambda r: (-r[0], -r[1], r[2]))  # as engine.finding_order
     head = evaluations[headline([ev.score for ev in evaluations])]
-    money = [ev.at_risk() for ev in evaluations]
-    worst = max((rank for rank, _, accepted in risks if not accepted), default=None)
+    gmv, revenue = head.at_risk()
+    worst = max((rank for rank, _, _, accepted in risks if not accepted), default=None)
     return Row(
         source,
         head.agency,
         head.as_of,
         head.score,
         head.band,
-        max(gmv for gmv, _ in money),
-        max(revenue for _, revenue in money),
-        tuple(rule_id for _, rule_id, _ in risks),
+        gmv,
+        revenue,
+        tuple(rule_id for _, _, rule_id, _ in risks),
         None if worst is None else SEVERITIES[worst],
         report,
+        tuple(SEVERITIES[rank] for rank, _, _, _ in risks),
     )

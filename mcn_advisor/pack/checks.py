@@ -18,7 +18,8 @@ from mcn_advisor.errors import did_you_mean
 from mcn_advisor.files.problems import format_problems
 from mcn_advisor.files.toml import Loc
 from mcn_advisor.pack.names import condition_fields
-from mcn_advisor.pack.schema import REQUIRED_METRICS, WEIGHT_TOTAL, Event, PackModel
+from mcn_advisor.pack.schema import REQUIRED_METRICS, WEIGHT_TOTAL, Event, PackModel, Steps
+from mcn_advisor.profile.model import partner_key
 
 if TYPE_CHECKING:
     from mcn_advisor.pack.compile import Pack
@@ -38,18 +39,21 @@ def ref(loc: Loc, value: str | None, known: Any, what: str) -> Iterator[tuple[Lo
 
 
 def cross_check(m: PackModel) -> Iterator[tuple[Loc, str]]:
-    for name in ("events", "metrics", "factors", "phases", "rules", "actions"):
+    for name in ("events", "metrics", "factors", "phases", "rules", "actions", "partners", "tiers"):
         yield from duplicates(getattr(m, name), name)
     events = {e.id: e for e in m.events}
     actions = {a.id: a for a in m.actions}
     factors = {f.id for f in m.factors}
     phases = [p.id for p in m.phases]
-    metric_names = condition_fields([x.id for x in m.metrics])
+    metric_names = condition_fields([x.id for x in m.metrics], [p.id for p in m.partners])
 
     if not m.scoring.low < m.scoring.moderate < m.scoring.high:
         yield ("scoring",), "bands must rise: low < moderate < high"
     if not m.risk_matrix.low < m.risk_matrix.medium < m.risk_matrix.high:
         yield ("risk_matrix",), "bands must rise: low < medium < high"
+    for sid, scale in m.scales.items():
+        if any(b <= a for a, b in zip(scale.at, scale.at[1:], strict=False)) or scale.at[0] <= 0:
+            yield ("scales", sid, "at"), "the bounds of impact 2..5 must be above 0 and rise strictly"
     total = sum(f.weight for f in m.factors)
     if abs(total - WEIGHT_TOTAL) > 1e-6:
         yield ("factors",), f"weights sum to {total:g}, must sum to {WEIGHT_TOTAL:g}"
@@ -85,6 +89,7 @@ def cross_check(m: PackModel) -> Iterator[tuple[Loc, str]]:
         loc: Loc = ("rules", i)
         yield from ref((*loc, "event"), r.event, events, "event")
         yield from ref((*loc, "until"), r.until, events, "event")
+        yield from ref((*loc, "act_by"), r.act_by, events, "event")
         for j, a in enumerate(r.actions):
             yield from ref((*loc, "actions", j), a, actions, "action")
         for j, s in enumerate(r.sources):
@@ -93,8 +98,15 @@ def cross_check(m: PackModel) -> Iterator[tuple[Loc, str]]:
             yield from ref((*loc, "evidence", j), ev, metric_names, "field")
         if isinstance(r.impact, str):
             yield from ref((*loc, "impact"), r.impact, factors, "factor")
-        if r.kind == "positive" and r.severity != "info":
-            yield (*loc, "severity"), "a positive finding must have severity 'info'"
+        if r.kind != "risk" and r.severity not in (None, "info"):
+            yield (*loc, "severity"), f"a {r.kind} finding must have severity 'info'"
+        yield from _check_sizing(m, r, loc)
+        if r.after is not None:
+            yield from ref((*loc, "after", "event"), r.after.event, events, "event")
+            if r.after.event is None and r.event is None:
+                yield (*loc, "after"), "give after.event: the rule has no event of its own"
+            if r.after.kpi is not None:
+                yield (*loc, "after", "kpi"), "a rule has no KPI; after.kpi is for actions"
 
     for i, a in enumerate(m.actions):
         loc = ("actions", i)
@@ -104,6 +116,14 @@ def cross_check(m: PackModel) -> Iterator[tuple[Loc, str]]:
         yield from ref((*loc, "until"), a.until, events, "event")
         for j, s in enumerate(a.sources):
             yield from ref((*loc, "sources", j), s, m.sources, "source")
+        for j, need in enumerate(a.needs):
+            yield from ref((*loc, "needs", j, "action"), need.action, actions, "action")
+        if a.after is not None:
+            yield from ref((*loc, "after", "event"), a.after.event, events, "event")
+            if a.after.event is None:
+                yield (*loc, "after", "event"), "an action's after text needs the event it follows"
+            if a.after.rationale is not None:
+                yield (*loc, "after", "rationale"), "an action has no rationale; after.rationale is for rules"
         for j, dep in enumerate(a.depends_on):
             yield from ref((*loc, "depends_on", j), dep, actions, "action")
             if (
@@ -117,12 +137,94 @@ def cross_check(m: PackModel) -> Iterator[tuple[Loc, str]]:
                     (f"'{dep}' is in a later phase ('{actions[dep].phase}') than '{a.id}' ('{a.phase}')"),
                 )
     first_of = {a.id: a for a in reversed(m.actions)}  # a duplicate id is reported above, not as a cycle
-    cycle = _find_cycle({i: [d for d in a.depends_on if d in actions] for i, a in first_of.items()})
+    graph = {
+        i: [d for d in (*a.depends_on, *(n.action for n in a.needs)) if d in actions]
+        for i, a in first_of.items()
+    }
+    cycle = _find_cycle(graph)
     if cycle:
         first = next(i for i, a in enumerate(m.actions) if a.id == cycle[0])
         yield ("actions", first, "depends_on"), "dependency cycle: " + " -> ".join(cycle)
     yield from _check_dates(m, events)
     yield from _check_fixtures(m, events)
+    yield from _check_partners(m, events)
+    yield from _check_tiers(m, actions)
+    if m.favoured is not None:
+        for j, hedge in enumerate(m.favoured.hedges):
+            yield from ref(("favoured", "hedges", j), hedge, actions, "action")
+
+
+def _check_sizing(m: PackModel, r: Any, loc: Loc) -> Iterator[tuple[Loc, str]]:
+    """A risk rule's measure and likelihood: a share metric on a scale of the pack; steps that rise."""
+    metrics = {x.id: x for x in m.metrics}
+    if r.measure is not None:
+        if r.kind != "risk":
+            yield (*loc, "measure"), f"a {r.kind} finding is not sized: remove its measure"
+        yield from ref((*loc, "measure", "metric"), r.measure.metric, metrics, "metric")
+        yield from ref((*loc, "measure", "scale"), r.measure.scale, m.scales, "scale")
+        metric = metrics.get(r.measure.metric)
+        if metric is not None and metric.unit != "share":
+            yield (
+                (*loc, "measure", "metric"),
+                f"metric '{metric.id}' is a {metric.unit}; a measure must be a share (0..1)",
+            )
+    steps = r.likelihood
+    if isinstance(steps, Steps):
+        names = condition_fields([x.id for x in m.metrics], [p.id for p in m.partners])
+        if names.get(steps.field) != "number":
+            yield (
+                (*loc, "likelihood", "field"),
+                f"'{steps.field}' is not a number field{did_you_mean(steps.field, names)}",
+            )
+        if len(steps.levels) != len(steps.at) + 1:
+            yield (*loc, "likelihood", "levels"), "give one level more than bounds in 'at'"
+        if any(b <= a for a, b in zip(steps.at, steps.at[1:], strict=False)):
+            yield (*loc, "likelihood", "at"), "the bounds must rise strictly"
+
+
+def _check_partners(m: PackModel, events: dict[str, Event]) -> Iterator[tuple[Loc, str]]:
+    seen: dict[str, str] = {}
+    for i, p in enumerate(m.partners):
+        loc: Loc = ("partners", i)
+        yield from ref((*loc, "since"), p.since, events, "event")
+        for j, s in enumerate(p.sources):
+            yield from ref((*loc, "sources", j), s, m.sources, "source")
+        for j, name in enumerate((p.id, *p.names)):
+            key = partner_key(name)
+            if seen.get(key, p.id) != p.id:
+                yield (*loc, "names", max(0, j - 1)), f"'{name}' already names partner '{seen[key]}'"
+            seen.setdefault(key, p.id)
+
+
+def _check_tiers(m: PackModel, actions: dict[str, Any]) -> Iterator[tuple[Loc, str]]:
+    """Tiers rise by both limits, the last has none; owners are roles; lists name actions."""
+    for i, tier in enumerate(m.tiers):
+        loc: Loc = ("tiers", i)
+        last = i == len(m.tiers) - 1
+        limits = (tier.max_creators, tier.max_monthly_gmv_cny)
+        if last and limits != (None, None):
+            yield (
+                loc,
+                "the last tier is every agency above the others: "
+                "give it no max_creators or max_monthly_gmv_cny",
+            )
+        if not last and None in limits:
+            yield loc, "give max_creators and max_monthly_gmv_cny (only the last tier is open)"
+        if i and not last and None not in limits:
+            before = m.tiers[i - 1]
+            for key in ("max_creators", "max_monthly_gmv_cny"):
+                if (getattr(before, key) or 0) >= (getattr(tier, key) or 0):
+                    yield (*loc, key), f"limits must rise from tier '{before.id}' to '{tier.id}'"
+        for role, owner in tier.owners.items():
+            if role != "*":
+                yield from ref((*loc, "owners", role), role, m.roles, "role")
+            yield from ref((*loc, "owners", role), owner, m.roles, "role")
+        for key in ("drop", "optional"):
+            for j, action in enumerate(getattr(tier, key)):
+                yield from ref((*loc, key, j), action, actions, "action")
+        for j, action in enumerate(tier.optional):
+            if action in tier.drop:
+                yield (*loc, "optional", j), f"'{action}' is also in drop"
 
 
 def _find_cycle(graph: dict[str, list[str]]) -> list[str] | None:
@@ -191,7 +293,13 @@ def _check_fixtures(m: PackModel, events: dict[str, Event]) -> Iterator[tuple[Lo
                 "a fixture's date is its own as_of (next to id), not the profile's",
             )
         e = f.expect
-        if e.band is None and not (e.fire or e.silent or e.undecided):
+        for rule_id in e.severity:
+            if rule_id not in rules or rules[rule_id].kind != "risk":
+                yield (
+                    (*loc, "expect", "severity"),
+                    f"'{rule_id}' is not a risk rule{did_you_mean(rule_id, rules)}",
+                )
+        if e.band is None and not (e.fire or e.silent or e.undecided or e.severity):
             yield (*loc, "expect"), "expects nothing; give a band, or rules to fire, stay silent or undecided"
         seen: dict[str, str] = {}
         for key in ("fire", "silent", "undecided"):
@@ -221,7 +329,16 @@ def loose_ends(pack: Pack) -> list[str]:
     m = pack.model
     out: list[tuple[Loc, str]] = []
     called = {a for r in m.rules for a in r.actions}
-    needed = {d for a in m.actions for d in a.depends_on}
+    needed = {d for a in m.actions for d in (*a.depends_on, *(n.action for n in a.needs))}
+    for i, r in enumerate(m.rules):
+        if r.kind == "risk" and r.severity is not None:
+            out.append(
+                (
+                    ("rules", i, "severity"),
+                    f"'{r.id}': a risk's severity is derived from likelihood x impact; "
+                    f"'{r.severity}' is ignored: remove it",
+                )
+            )
     for i, a in enumerate(m.actions):
         if a.id not in called | needed:
             out.append((("actions", i, "id"), f"'{a.id}' is never planned: no rule calls for it"))
@@ -230,7 +347,7 @@ def loose_ends(pack: Pack) -> list[str]:
         if sid not in cited:
             out.append((("sources", sid), f"source '{sid}' is never cited"))
     if m.fixtures:
-        fire = {rule_id for f in m.fixtures for rule_id in f.expect.fire}
+        fire = {rule_id for f in m.fixtures for rule_id in (*f.expect.fire, *f.expect.severity)}
         for i, r in enumerate(m.rules):
             if r.id not in fire:
                 out.append((("rules", i, "id"), f"'{r.id}' fires in no fixture; add one that expects it"))

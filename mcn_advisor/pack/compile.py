@@ -24,7 +24,8 @@ from mcn_advisor.pack.conditions import Evaluator, Test, compile_condition, test
 from mcn_advisor.pack.formulas import Formula, FormulaError, compile_formula
 from mcn_advisor.pack.levers import CompiledLever, compile_levers
 from mcn_advisor.pack.names import condition_fields, formula_scope, profile_fields
-from mcn_advisor.pack.schema import Action, Event, Factor, Metric, PackModel, Rule
+from mcn_advisor.pack.schema import Action, Event, Factor, Metric, PackModel, Partner, Rule, Steps
+from mcn_advisor.profile.model import partner_key
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,10 @@ class Pack:
     text: str = field(default="", repr=False)  # the TOML it came from, to point messages at lines
     levers: tuple[CompiledLever, ...] = ()
     done_when: dict[str, Evaluator] = dataclasses.field(default_factory=dict)  # action id -> check
+    only_if: dict[str, Evaluator] = dataclasses.field(default_factory=dict)  # action id -> applies
+    needs: dict[str, tuple[tuple[Evaluator, str], ...]] = dataclasses.field(default_factory=dict)
+    favoured: Evaluator | None = None
+    partners: dict[str, Partner] = dataclasses.field(default_factory=dict)  # partner_key(name) -> entry
 
     @property
     def id(self) -> str:
@@ -90,8 +95,7 @@ def pack_from_text(text: str, source: str) -> Pack:
     data = parse_toml(text, source, PackError)
     if "pack" not in data and "agency" in data:  # a profile given where a pack belongs: say that, once
         raise PackError(f"{source}: this is a profile, not a policy pack (it has [agency] and no [pack])")
-    metric_ids = [m.get("id") for m in data.get("metrics", []) if isinstance(m, dict)]
-    context = {"fields": condition_fields([m for m in metric_ids if isinstance(m, str)])}
+    context = {"fields": condition_fields(_ids(data, "metrics"), _ids(data, "partners"))}
     try:
         model = PackModel.model_validate(data, context=context)
     except ValidationError as exc:
@@ -103,7 +107,27 @@ def pack_from_text(text: str, source: str) -> Pack:
         raise PackError(format_problems(source, key_lines(text), problems))
     done = {a.id: compile_condition(a.done_when) for a in model.actions if a.done_when is not None}
     return dataclasses.replace(
-        _build(model, source, metrics, factors, metric_inputs, text), levers=levers, done_when=done
+        _build(model, source, metrics, factors, metric_inputs, text),
+        levers=levers,
+        done_when=done,
+        only_if={a.id: compile_condition(a.only_if) for a in model.actions if a.only_if is not None},
+        needs={
+            a.id: tuple((compile_condition(n.when), n.action) for n in a.needs)
+            for a in model.actions
+            if a.needs
+        },
+        favoured=compile_condition(model.favoured.when) if model.favoured else None,
+        partners={partner_key(name): p for p in model.partners for name in (p.id, *p.names)},
+    )
+
+
+def _ids(data: dict, section: str) -> list[str]:
+    """The ids of a section's entries, before validation (so conditions can be checked against them)."""
+    items = data.get(section, [])
+    return (
+        [x["id"] for x in items if isinstance(x, dict) and isinstance(x.get("id"), str)]
+        if isinstance(items, list)
+        else []
     )
 
 
@@ -127,7 +151,7 @@ def _compile_formulas(
 ) -> tuple[list[tuple[Metric, Formula]], list[tuple[Factor, Formula]], dict[str, frozenset[str]]]:
     """Compile metric and factor formulas, appending what does not compile to ``problems``."""
     metric_inputs: dict[str, frozenset[str]] = {}  # metric id -> profile fields it reads
-    known = formula_scope(metric_inputs)  # grows as metrics compile
+    known = formula_scope(metric_inputs, [p.id for p in m.partners])  # grows as metrics compile
 
     metrics: list[tuple[Metric, Formula]] = []
     for i, metric in enumerate(m.metrics):
@@ -171,6 +195,13 @@ def _build(
     for r in rules:
         read.update(t.field for t in r.tests)
         read.update(r.rule.evidence)
+        if r.rule.measure:
+            read.add("metric." + r.rule.measure.metric)
+        if isinstance(r.rule.likelihood, Steps):
+            read.add(r.rule.likelihood.field)
+    conditions = [a.only_if for a in m.actions] + [n.when for a in m.actions for n in a.needs]
+    conditions.append(m.favoured.when if m.favoured else None)
+    read.update(t.field for c in conditions if c is not None for t in tests_in(c))
     by_id = {a.id: a for a in m.actions}
     return Pack(
         model=m,

@@ -43,9 +43,7 @@ class CompiledLever:
     reads: frozenset[str]  # profile fields its condition, formulas and changes read
 
 
-def _lever_step(
-    ch: LeverChange, loc: Loc, metric_ids: Any, problems: list[tuple[Loc, str]]
-) -> LeverStep | None:
+def _lever_step(ch: LeverChange, loc: Loc, scope: Any, problems: list[tuple[Loc, str]]) -> LeverStep | None:
     """Check one change against the profile's fields and compile it; problems go to ``problems``."""
     given = [op for op in _LEVER_OPS if op in ch.model_fields_set]
     if len(given) != 1:
@@ -85,9 +83,7 @@ def _lever_step(
             if kind != "number":
                 problems.append(((*loc, "formula"), f"a formula gives a number; '{path}' is {kind}"))
                 return None
-            return LeverStep(
-                op="formula", field=path, formula=compile_formula(ch.formula or "", formula_scope(metric_ids))
-            )
+            return LeverStep(op="formula", field=path, formula=compile_formula(ch.formula or "", scope))
         to = ch.move_to or ""
         if to not in FIELDS:
             problems.append(((*loc, "move_to"), f"unknown field '{to}'{did_you_mean(to, FIELDS)}"))
@@ -111,9 +107,7 @@ def _lever_step(
             problems.append(((*loc, "fraction"), why))
             return None
         if isinstance(fraction, str):
-            return LeverStep(
-                op="move", field=path, to=to, formula=compile_formula(ch.fraction, formula_scope(metric_ids))
-            )
+            return LeverStep(op="move", field=path, to=to, formula=compile_formula(ch.fraction, scope))
         return LeverStep(op="move", field=path, to=to, fraction=float(fraction))
     except FormulaError as exc:
         key = "fraction" if op == "move_to" else "formula"
@@ -127,6 +121,7 @@ def compile_levers(
     """Check every lever (references, fields, types, mixes, formulas) and compile it."""
     problems.extend(duplicates(m.levers, "levers"))
     actions = {a.id for a in m.actions}
+    scope = formula_scope(metric_inputs, [p.id for p in m.partners])
     compiled: list[CompiledLever] = []
     for i, lever in enumerate(m.levers):
         loc: Loc = ("levers", i)
@@ -137,7 +132,7 @@ def compile_levers(
         steps: list[LeverStep] = []
         written: dict[str, int] = {}
         for j, change in enumerate(lever.changes):
-            step = _lever_step(change, (*loc, "changes", j), metric_inputs, problems)
+            step = _lever_step(change, (*loc, "changes", j), scope, problems)
             if step is None:
                 continue
             for path in filter(None, (step.field, step.to)):

@@ -1,7 +1,13 @@
-"""What a pack's conditions and formulas may name: profile fields and the pack's metrics.
+"""What a pack's conditions and formulas may name: profile fields, the pack's metrics, and
+what its partner table makes of the profile's partners.
 
 One place decides what a name means, for rules, metrics, factors and levers alike, so a
 misspelt name gets the same message (with a "did you mean") wherever it is written.
+
+Partner names (read from ``supply_chain.partners`` through the pack's ``[[partners]]``):
+``partner.in_platform`` is 1 when a listed partner supplies the pack's own platform, else 0;
+``partner.coverage`` is the largest coverage among those partners (0 when none);
+``partner.<id>.coverage`` is the table's coverage of one partner (a constant).
 """
 
 from __future__ import annotations
@@ -12,27 +18,44 @@ from mcn_advisor.errors import did_you_mean
 from mcn_advisor.profile.model import FIELDS
 
 METRIC = "metric."
+PARTNER = "partner."
+PARTNERS_FIELD = "supply_chain.partners"
+PARTNER_VALUES = ("partner.in_platform", "partner.coverage")  # read from the profile's partners
+
+
+def partner_names(partner_ids: Iterable[str]) -> tuple[str, ...]:
+    """Every ``partner.`` name a pack with these partner ids may read."""
+    return (*PARTNER_VALUES, *(f"{PARTNER}{p}.coverage" for p in partner_ids))
+
+
 # Fields a formula can read as a number: true/false counts as 1/0, a list as its length.
 NUMERIC: frozenset[str] = frozenset(
     p for p, spec in FIELDS.items() if spec.kind in ("number", "bool", "list")
 )
 
 
-def condition_fields(metric_ids: Iterable[str]) -> dict[str, str]:
-    """The names a condition may test: profile fields and ``metric.<id>``, with their kind."""
+def condition_fields(metric_ids: Iterable[str], partner_ids: Iterable[str] = ()) -> dict[str, str]:
+    """The names a condition may test: profile fields, ``metric.<id>`` and ``partner.`` names,
+    with their kind."""
     known = {path: spec.kind for path, spec in FIELDS.items()}
     known.update({METRIC + m: "number" for m in metric_ids})
+    known.update({name: "number" for name in partner_names(partner_ids)})
     return known
 
 
-def formula_scope(metrics: Collection[str]) -> Callable[[str], str | None]:
+def formula_scope(metrics: Collection[str], partner_ids: Iterable[str] = ()) -> Callable[[str], str | None]:
     """``known(name)`` for ``compile_formula``: None when a formula may read ``name``, else why not.
 
     ``metrics`` are the metric ids in scope; it may grow as metrics compile, so that a
     metric reads only those defined above it.
     """
+    partners = frozenset(partner_names(partner_ids))
 
     def known(name: str) -> str | None:
+        if name.startswith(PARTNER):
+            if name in partners:
+                return None
+            return f"unknown partner name '{name}'{did_you_mean(name, partners)}"
         if name.startswith(METRIC):
             if name[len(METRIC) :] in metrics:
                 return None
@@ -52,5 +75,10 @@ def profile_fields(names: Iterable[str], metric_inputs: Mapping[str, frozenset[s
     """The profile fields behind ``names``, looking through metrics to what they read."""
     out: set[str] = set()
     for name in names:
-        out |= metric_inputs.get(name[len(METRIC) :], set()) if name.startswith(METRIC) else {name}
+        if name.startswith(METRIC):
+            out |= metric_inputs.get(name[len(METRIC) :], set())
+        elif name in PARTNER_VALUES:
+            out.add(PARTNERS_FIELD)
+        elif not name.startswith(PARTNER):  # a partner's coverage is a constant of the table
+            out.add(name)
     return frozenset(out)

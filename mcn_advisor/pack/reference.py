@@ -85,6 +85,10 @@ def _formulas() -> str:
             f"Functions: {functions}. A name is a profile field or `metric.<id>` of a metric defined above "
             "it. In a formula true/false counts as 1/0 and a list as its length; dividing by zero gives 0; "
             "a left-out field with no assumed value makes the whole formula unknown.",
+            "Partner names, read from `supply_chain.partners` through the pack's `[[partners]]` table "
+            "(conditions and formulas alike): `partner.in_platform` is 1 when a listed partner supplies "
+            "the pack's own platform (`[pack] platform`), else 0; `partner.coverage` is the largest "
+            "coverage among those partners; `partner.<id>.coverage` is one partner's coverage (a constant).",
         ]
     )
 
@@ -146,7 +150,7 @@ def _literal(model: Any, name: str) -> list[str]:
 
 def _words() -> str:
     rows = [
-        ("`rules.severity`", ", ".join(_code(x) for x in SEVERITIES)),
+        ("`actions.act_from`, `fixtures.expect.severity` values", ", ".join(_code(x) for x in SEVERITIES)),
         ("`rules.kind`", ", ".join(_code(x) for x in _literal(Rule, "kind"))),
         ("`rules.category`", ", ".join(_code(x) for x in _literal(Rule, "category"))),
         ("`rules.treatment`", ", ".join(_code(x) for x in _literal(Rule, "treatment"))),

@@ -49,11 +49,25 @@ class Scoring(_Data):
 
 
 class RiskMatrix(_Data):
-    """Risk rating bands: likelihood x impact up to ``low`` is low, up to ``medium`` ..."""
+    """Risk rating bands: likelihood x impact up to ``low`` is low, up to ``medium`` ...
 
-    low: Annotated[int, Field(ge=1, le=25)] = 4
-    medium: Annotated[int, Field(ge=1, le=25)] = 9
+    The default (5, 10, 16) reads a certain but negligible risk (5 x 1) as low.
+    """
+
+    low: Annotated[int, Field(ge=1, le=25)] = 5
+    medium: Annotated[int, Field(ge=1, le=25)] = 10
     high: Annotated[int, Field(ge=1, le=25)] = 16
+
+
+class Scale(_Data):
+    """How big is big, for a measure: ``at`` holds the lower bounds of impact 2, 3, 4 and 5.
+
+    A measure below ``at[0]`` is impact 1; ``basis`` says why the bounds sit where they do.
+    """
+
+    title: Text  # what it measures, e.g. "share of GMV, revenue or clients"
+    at: Annotated[list[float], Field(min_length=4, max_length=4)]
+    basis: Text
 
 
 class Source(_Data):
@@ -70,6 +84,9 @@ class Event(_Data):
     title: Text
     sources: list[str] = []
     step: bool = False  # a step of the policy itself (shown in plans), not just context
+    # When it was first publicly known (announcement or first report). Assessed before that
+    # date, rules about it are hindsight. Left out: treated as known whenever assessed.
+    announced: dt.date | None = None
 
 
 class Metric(_Data):
@@ -95,10 +112,40 @@ class Phase(_Data):
     deadline: Id | None = None  # an event id; None for the last, open-ended phase
 
 
+Level = Annotated[int, Field(ge=1, le=5)]
+
+
+class Measure(_Data):
+    """What a risk rule sizes: a ``share`` metric, read on one of the pack's ``[scales]``."""
+
+    metric: Id
+    scale: Id
+
+
+class Steps(_Data):
+    """A likelihood that depends on a number: ``levels[i]`` below ``at[i]``, the last from ``at[-1]``."""
+
+    field: str  # a profile field or metric.<id>
+    at: Annotated[list[float], Field(min_length=1)]
+    levels: Annotated[list[Level], Field(min_length=2)]
+
+
+class Later(_Data):
+    """Wording once ``event`` has passed on the assessment date (a rule's own event by default)."""
+
+    event: Id | None = None
+    title: Text
+    rationale: Text | None = None
+    kpi: Text | None = None  # actions only
+
+
 class Rule(_Data):
     id: RuleId
     kind: FindingKind = "risk"
-    severity: Severity
+    # A risk's severity is derived: the level of likelihood x impact in the risk matrix.
+    # Given on a risk rule it is ignored (a policy validate warning); positive findings
+    # and opportunities are always "info".
+    severity: Severity | None = None
     category: Category
     title: Text
     rationale: Text
@@ -108,9 +155,19 @@ class Rule(_Data):
     sources: Annotated[list[str], Field(min_length=1)]
     event: Id | None = None  # the policy step this rule is about
     until: Id | None = None  # after this event the rule no longer applies
-    likelihood: Annotated[int, Field(ge=1, le=5)] = 3
-    impact: Annotated[int, Field(ge=1, le=5)] | Id = 3  # fixed, or a factor id to scale with
+    act_by: Id | None = None  # an event the actions it requires must be done by, if before their phase ends
+    likelihood: Level | Steps = 3
+    measure: Measure | None = None  # sizes the impact; the rule is not raised when it is 0
+    impact: Level | Id = 3  # without a measure: fixed, or (older packs) a factor id to scale with
     treatment: Treatment = "mitigate"
+    after: Later | None = None
+
+
+class Need(_Data):
+    """A dependency that holds only in some cases: ``action`` comes first when ``when`` holds."""
+
+    when: Condition
+    action: RuleId
 
 
 class Action(_Data):
@@ -122,10 +179,58 @@ class Action(_Data):
     title: Text
     kpi: Text
     depends_on: list[str] = []
+    needs: list[Need] = []  # conditional dependencies, e.g. building a presence before moving there
     until: Id | None = None  # pointless once this event has passed
     sources: list[str] = []
     not_before: Id | None = None  # an event id: the action cannot start before that date
     done_when: Condition | None = None  # its outcome is already in place: the plan lists it as such
+    only_if: Condition | None = None  # otherwise it does not apply to this MCN (listed, with why)
+    act_from: Severity = "medium"  # called for only by weaker findings: optional
+    min_days: Annotated[int, Field(ge=1, le=365)] = 3  # the fewest days it takes at any size
+    after: Later | None = None
+
+
+# --- who supplies what, and how big an agency is -----------------------------------------
+
+
+class Partner(_Data):
+    """A supply partner a profile may list in ``supply_chain.partners``, and where its goods sell."""
+
+    id: Id
+    names: Annotated[list[NonEmpty], Field(min_length=1)]  # how profiles may write it (any case)
+    platform: Id  # the platform whose live cart its goods supply (or whose links the policy kept)
+    categories: Annotated[list[NonEmpty], Field(min_length=1)]
+    coverage: Annotated[float, Field(ge=0, le=1)] = 0.0  # share of a typical live schedule it can fill
+    since: Id | None = None  # an event id: from when it supplies that platform
+    note: Text | None = None  # what a report says when a profile lists it
+    sources: Annotated[list[str], Field(min_length=1)]
+
+
+class Tier(_Data):
+    """An agency size: who owns the plan's actions, what it cannot carry, how fast it moves.
+
+    An agency's tier is the larger of its tier by creators and its tier by monthly GMV;
+    the last tier has no limits.
+    """
+
+    id: Id
+    title: Text
+    max_creators: Annotated[int, Field(ge=0)] | None = None
+    max_monthly_gmv_cny: Annotated[float, Field(ge=0)] | None = None
+    owners: dict[str, Id] = {}  # role -> the role that owns its actions at this size; "*": every role
+    effort_scale: Annotated[float, Field(gt=0, le=2)] = 1.0
+    parallel: Annotated[int, Field(ge=1)] | None = None  # actions one owner runs at once (None: no limit)
+    drop: list[RuleId] = []  # actions an agency this size cannot carry: listed, not planned
+    optional: list[RuleId] = []  # actions it may take on, never required of it
+    basis: Text
+
+
+class Favoured(_Data):
+    """When the closed loop helps an MCN more than it hurts: its hedges become optional."""
+
+    when: Condition
+    hedges: Annotated[list[RuleId], Field(min_length=1)]
+    why: Text
 
 
 # --- decision support: levers (checked and compiled in levers.py) -----------------------
@@ -180,6 +285,7 @@ class FixtureProfile(Profile):
 
 class Expect(_Data):
     band: Band | None = None
+    severity: dict[str, Severity] = {}  # rule id -> the severity it must have when it fires
     fire: list[str] = []  # rules that must hold (findings, positives, opportunities)
     silent: list[str] = []  # rules that must not hold
     undecided: list[str] = []  # rules that must stay undecided (a field they test is left out)
@@ -198,6 +304,7 @@ class PackModel(_Data):
     pack: PackInfo
     scoring: Scoring = Scoring()
     risk_matrix: RiskMatrix = RiskMatrix()
+    scales: dict[Id, Scale] = {}
     effort: dict[str, Annotated[int, Field(ge=1, le=365)]]
     roles: dict[Id, Text]
     sources: dict[str, Source]
@@ -207,6 +314,9 @@ class PackModel(_Data):
     phases: Annotated[list[Phase], Field(min_length=1)]
     rules: Annotated[list[Rule], Field(min_length=1)]
     actions: list[Action]
+    partners: list[Partner] = []
+    tiers: list[Tier] = []  # none: one size, every role its own owner
+    favoured: Favoured | None = None
     fixtures: list[Fixture] = []  # the pack's own tests, run by `mcn-advisor policy test`
     lever_ranking: LeverRanking = LeverRanking()
     levers: list[Lever] = []

@@ -118,7 +118,8 @@ def _matrix(pack: Pack) -> str:
 
 
 def rule_book(packs: Sequence[Pack]) -> RuleBook:
-    """What a profile's accepted risks may name when assessed with ``packs``: their rules,
-    and those of the other built-in packs (an acceptance of one waits for its pack)."""
+    """What a profile may name when assessed with ``packs``: their rules, and those of the
+    other built-in packs (an acceptance of one waits for its pack); the partners any of
+    them knows (a name close to one is taken for a typo)."""
     others = [builtin_pack(n.replace("-", "_")) for n in builtin_names()]
-    return RuleBook.of(packs, elsewhere=(c.rule.id for pack in others for c in pack.rules))
+    return RuleBook.of(packs, elsewhere=(c.rule.id for pack in others for c in pack.rules), others=others)

@@ -1,21 +1,30 @@
-"""Accepted risks: a profile's ``[[accepted_risks]]`` checked against the policy packs' rules.
+"""What a profile names that only the policy packs know: accepted risks and supply partners.
 
 An acceptance names a risk rule of the pack, says why, and may end on a date. Its
 finding stays in every report, marked accepted, and does not count toward
 ``--fail-on`` or call for plan actions; once ``until`` has passed it counts again.
+
+A supply partner is matched against the packs' partner tables (case and width folded).
+A name close to a known one (``sunning``) is an error with a "did you mean": a typo of
+the one partner that matters must not silently raise the exposure. Any other unknown
+name is accepted: MCNs list suppliers no table holds, and the assessment states that it
+counted such a name as no in-platform partner.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from mcn_advisor.errors import ProfileError, did_you_mean
+from mcn_advisor.errors import ProfileError, did_you_mean, suggest
 from mcn_advisor.files.problems import format_problems
 from mcn_advisor.files.toml import Loc
-from mcn_advisor.profile.model import AcceptedRisk, Profile
+from mcn_advisor.profile.model import AcceptedRisk, Profile, partner_key
+
+PARTNER_CUTOFF = 0.8  # how close an unknown partner name must be to a known one to be taken for a typo
 
 if TYPE_CHECKING:
     from mcn_advisor.pack.compile import Pack
@@ -28,22 +37,27 @@ class RuleBook:
     ``kinds`` maps each rule id of the packs in use to its kind; ``packs`` names those
     packs (for messages); ``elsewhere`` holds the rule ids of other packs the profile may
     be assessed with: accepting one of those is no error, the acceptance waits for its pack.
+    ``partners`` maps every partner name the packs know (``partner_key``) to its id.
     """
 
     kinds: Mapping[str, str]
     packs: tuple[str, ...]
     elsewhere: frozenset[str] = frozenset()
+    partners: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
     @classmethod
-    def of(cls, packs: Sequence[Pack], elsewhere: Iterable[str] = ()) -> RuleBook:
+    def of(
+        cls, packs: Sequence[Pack], elsewhere: Iterable[str] = (), others: Sequence[Pack] = ()
+    ) -> RuleBook:
         kinds = {c.rule.id: c.rule.kind for pack in packs for c in pack.rules}
-        return cls(kinds, tuple(pack.id for pack in packs), frozenset(elsewhere) - kinds.keys())
+        partners = {key: p.id for pack in (*others, *packs) for key, p in pack.partners.items()}
+        return cls(kinds, tuple(pack.id for pack in packs), frozenset(elsewhere) - kinds.keys(), partners)
 
 
 def problems(profile: Profile, book: RuleBook) -> list[tuple[Loc, str]]:
     """Acceptances that name no risk rule of the packs in use (nor of ``book.elsewhere``),
-    or a rule accepted twice."""
-    out: list[tuple[Loc, str]] = []
+    or a rule accepted twice; partner names that look like a typo of a known partner."""
+    out = _partner_problems(profile, book)
     first: dict[str, int] = {}
     for i, entry in enumerate(profile.accepted_risks or []):
         loc: Loc = ("accepted_risks", i, "rule")
@@ -62,13 +76,32 @@ def problems(profile: Profile, book: RuleBook) -> list[tuple[Loc, str]]:
     return out
 
 
+def _partner_problems(profile: Profile, book: RuleBook) -> list[tuple[Loc, str]]:
+    out: list[tuple[Loc, str]] = []
+    for i, name in enumerate(profile.supply_chain.partners or []):
+        key = partner_key(name)
+        if key in book.partners:
+            continue
+        near = suggest(key, book.partners, cutoff=PARTNER_CUTOFF) if key else None
+        if near is not None:
+            out.append(
+                (
+                    ("supply_chain", "partners", i),
+                    f"unknown partner '{name}'; did you mean '{book.partners[near]}'? (known partners: "
+                    f"{', '.join(sorted(set(book.partners.values())))})",
+                )
+            )
+    return out
+
+
 def _a(kind: str) -> str:
     return "an opportunity" if kind == "opportunity" else f"a {kind}"
 
 
 def check(profile: Profile, book: RuleBook, source: Any = "profile", lines: Any = dict) -> None:
-    """Raise ``ProfileError`` (``source:line: accepted_risks.N.rule: ...``) for bad acceptances."""
-    found = problems(profile, book) if profile.accepted_risks else []
+    """Raise ``ProfileError`` (``source:line: accepted_risks.N.rule: ...``) for bad acceptances
+    and mistyped partner names."""
+    found = problems(profile, book) if profile.accepted_risks or profile.supply_chain.partners else []
     if found:
         raise ProfileError(format_problems(source, lines(), found))
 

@@ -9,6 +9,7 @@ the documented value declared here with ``assumed(...)`` and says so in its
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from dataclasses import dataclass
 from types import UnionType
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
@@ -29,6 +30,7 @@ from mcn_advisor.errors import show_value
 
 SCHEMA_VERSION = 1
 MIX_TOLERANCE = 0.01
+MAX_PARTNERS = 50
 
 
 def _share(value: float) -> float:
@@ -131,6 +133,14 @@ class Douyin(_Section):
         "2020 年不少 MCN 的抖音直播 GMV 大量经由淘宝外链成交，取一半作为审慎估计",
         "Of Douyin live GMV, the share sold through third-party (Taobao, JD...) links, 0..1.",
     )
+    affiliate_share: Share | None = assumed(
+        0.0,
+        0.03,
+        "unless stated, third-party live sales are merchant-ordered tasks, cut on 2020-10-09",
+        "未说明时视为外链直播成交均为商家下单的任务，2020-10-09 起切断",
+        "Of third-party live GMV, the share sold through links the creators chose themselves, with no "
+        "merchant order behind them (Taobao affiliate, 淘宝客), 0..1.",
+    )
     star_map_share: Share | None = assumed(
         0.30,
         0.05,
@@ -171,12 +181,19 @@ class SupplyChain(_Section):
         "未说明时视为没有备货资金",
         "Capital available to hold stock, CNY.",
     )
-    partners: list[Annotated[str, Field(min_length=1, max_length=100)]] | None = assumed(
+    partners: (
+        Annotated[
+            list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]],
+            Field(max_length=MAX_PARTNERS),
+        ]
+        | None
+    ) = assumed(
         [],
         0.03,
         "assume no in-platform supply partner unless stated",
-        "未说明时视为没有平台内供应链伙伴",
-        "In-platform supply partners (e.g. suning inside Douyin, jd inside Kuaishou).",
+        "未说明时视为没有站内货源伙伴",
+        "Supply partners, by name (e.g. suning, whose goods sell inside Douyin; jd, whose goods sell "
+        "inside Kuaishou). The policy pack's partner table says which platform each one supplies.",
     )
 
 
@@ -301,6 +318,11 @@ class Profile(_Section):
     accepted_risks: list[AcceptedRisk] | None = Field(
         default=None, description="Risks the agency accepts: [[accepted_risks]] with rule, reason, until."
     )
+
+
+def partner_key(name: str) -> str:
+    """A partner name as the packs' partner tables match it: width and case folded, spaces collapsed."""
+    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
 
 
 # --- the flat view the engine reads --------------------------------------------------

@@ -10,7 +10,7 @@ import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
-from mcn_advisor.core.contract import Input
+from mcn_advisor.core.contract import Assessment, Figure, Input, PlannedAction, PlanTier, Sizing
 from mcn_advisor.i18n import t
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+|\bmin\b|\bmax\b")
@@ -143,6 +143,104 @@ def text_width(text: str, size: float) -> float:
     return size * em
 
 
+# --- the model's reasons: severity from size, the plan's size, time --------------------------
+
+
+def headline_figure(a: Assessment, figure_id: str) -> Figure:
+    """A figure of the headline pack (several packs each define the money figures)."""
+    return next(f for f in a.impact.figures if f.id == figure_id and f.policy == a.impact.policy)
+
+
+def size_range(bounds: list[float], impact: int, lang: str) -> str:
+    """The span of the measure that gives ``impact``: "25% to 40%", "under 2%", "40% or more"."""
+    low = bounds[impact - 2] if impact >= 2 else None
+    high = bounds[impact - 1] if impact <= len(bounds) else None
+    if low is None:
+        return t(lang, "range_below", high=share(high))
+    if high is None:
+        return t(lang, "range_above", low=share(low))
+    return t(lang, "range_between", low=share(low), high=share(high))
+
+
+def sizing_values(s: Sizing, lang: str) -> dict[str, Any]:
+    """The placeholders of a severity basis, for ``sizing_*`` and ``md_sizing_*``."""
+    values: dict[str, Any] = {"impact": s.impact, "likelihood": s.likelihood, "rating": s.rating}
+    if s.scale is not None:
+        values.update(value=share(s.value), range=size_range(s.bounds, s.impact, lang))
+    return values
+
+
+def sizing_text(s: Sizing, lang: str) -> str:
+    """One line on why a risk has its severity: "impact 4 of 5: 27% (25% to 40%) · likelihood 5 · ..."."""
+    key = "sizing_measured" if s.scale is not None else "sizing_fixed"
+    return t(lang, key, **sizing_values(s, lang))
+
+
+def scale_text(scale: Any, lang: str) -> str:
+    """A scale's bounds and why: "share of GMV...: 2%, 10%, 25%, 40%. 2%: ..."."""
+    bounds = t(lang, "list_sep").join(share(b) for b in scale.bounds)
+    return t(lang, "scale_line", title=scale.title[lang], bounds=bounds, basis=scale.basis[lang])
+
+
+def tier_lines(tier: PlanTier, lang: str) -> list[str]:
+    """What size the plan is made for, who owns it, how fast it moves."""
+    if tier.creators is None:
+        facts = t(lang, "tier_facts_gmv", gmv=money(tier.monthly_gmv_cny, lang))
+    else:
+        facts = t(lang, "tier_facts", creators=f"{tier.creators:,}", gmv=money(tier.monthly_gmv_cny, lang))
+    if tier.max_creators is None or tier.max_monthly_gmv_cny is None:
+        limits = t(lang, "tier_open")
+    else:
+        limits = t(
+            lang, "tier_limits", creators=f"{tier.max_creators:,}", gmv=money(tier.max_monthly_gmv_cny, lang)
+        )
+    owners = t(lang, "list_sep").join(o[lang] for o in tier.owner_titles)
+    how = [t(lang, "tier_owners", owners=owners)]
+    if tier.effort_scale != 1:
+        how.append(t(lang, "tier_effort", percent=number(round(tier.effort_scale * 100))))
+    if tier.parallel:
+        how.append(t(lang, "tier_parallel", n=tier.parallel))
+    return [
+        t(lang, "tier_line", tier=tier.title[lang], facts=facts, limits=limits),
+        t(lang, "item_sep").join(how),
+        tier.basis[lang],
+    ]
+
+
+def action_notes(act: PlannedAction, a: Assessment, lang: str) -> list[str]:
+    """Where an action stands against its target phase: missed by N days, or carried over."""
+    target = next((p for p in a.plan.phases if p.id == act.target_phase and p.policy == act.policy), None)
+    if target is None or target.deadline is None:
+        return []
+    if act.carried_over:
+        return [t(lang, "carried_over", date=target.deadline.isoformat())]
+    if act.late_by_days:
+        key = "late_one" if act.late_by_days == 1 else "late"
+        return [t(lang, key, date=target.deadline.isoformat(), days=act.late_by_days)]
+    return []
+
+
+def dropped_text(d: Any, lang: str, ident: Any = str, escape: Any = str) -> str:
+    """Why an action left the plan with its window; ``ident`` and ``escape`` format the id and the title."""
+    key = "dropped_line_cannot_finish" if d.reason == "cannot_finish" else "dropped_line"
+    return t(lang, key, id=ident(d.id), title=escape(d.title[lang]), date=d.expired_on.isoformat())
+
+
+def set_aside_text(x: Any, lang: str, ident: Any = str, escape: Any = str) -> str:
+    """Why an action is not planned for this MCN; ``ident`` and ``escape`` as for ``dropped_text``."""
+    why = t(lang, f"set_aside_{x.reason}")
+    if x.because:
+        why = t(lang, "item_sep").join([why, t(lang, "set_aside_because", id=ident(x.because))])
+    return t(lang, "set_aside_line", id=ident(x.id), title=escape(x.title[lang]), why=why)
+
+
+def event_known_note(e: Any, as_of: Any, lang: str) -> str:
+    """ "not yet announced on 2020-08-01 (announced 2020-08-26)", or nothing."""
+    if e.known:
+        return ""
+    return t(lang, "not_announced", date=as_of.isoformat(), announced=e.announced.isoformat())
+
+
 def substituted(formula: str, inputs: list[Input]) -> str:
     """The formula with each name replaced by the value the engine used (assumed: marked)."""
     values = {i.field: i for i in inputs}
@@ -206,13 +304,15 @@ def acceptance_key(acceptance: Any, *, markdown: bool = False) -> str:
 
 
 def acceptance_note(f: Any, lang: str, escape: Any = str) -> str:
-    """What a ``diff.FindingChange`` says about acceptance and undecided rules.
+    """What a ``diff.FindingChange`` says about its severity moving, acceptance and undecided rules.
 
     ``escape`` is applied to the reason, which comes from the profile.
     """
     notes = []
     if f.was_undetermined:
         notes.append(t(lang, "finding_decided"))
+    if f.status == "open" and f.severity_before and f.severity_before != f.severity:
+        notes.append(t(lang, "severity_was", severity=t(lang, f"sev_{f.severity_before}")))
     if f.acceptance is not None and f.status != "resolved":
         a = f.acceptance
         reason = escape(a.reason)

@@ -239,7 +239,7 @@ def _finding_changes(changes: list[FindingChange], lang: str, title: str, mode: 
     for status, group in groups(changes, FINDING_GROUPS):
         if status == "open" and mode == "what-if":  # unchanged by the what-if: their ids suffice
             label = t(lang, "group_count", label=t(lang, "finding_open"), n=len(group))
-            ids = ", ".join(f.rule_id for f in group) or t(lang, "none")
+            ids = ", ".join(_open_id(f, lang) for f in group) or t(lang, "none")
             parts.append(_txt(f"\n{label}: ", style="bold") + _txt(ids, style="dim"))
             continue
         parts.append(
@@ -261,6 +261,14 @@ def _finding_changes(changes: list[FindingChange], lang: str, title: str, mode: 
             )
         parts.append(Padding(table, (0, 0, 0, 3)))
     return parts
+
+
+def _open_id(f: FindingChange, lang: str) -> str:
+    """A finding still open, with its severity when the change moved it: "DY-LIVE-001 (low, was medium)"."""
+    if not f.severity_before or f.severity_before == f.severity:
+        return f.rule_id
+    note = t(lang, "item_sep").join([t(lang, f"sev_{f.severity}"), acceptance_note(f, lang)])
+    return t(lang, "paren", text=f.rule_id, note=note)
 
 
 def _action_changes(changes: list[ActionChange], lang: str, mode: str) -> list[RenderableType]:

@@ -32,14 +32,17 @@ from mcn_advisor.render.common import (
     acceptance_key,
     acceptance_note,
     accepted_until,
+    action_notes,
     amount,
     change_text,
     days,
+    dropped_text,
     figure,
     groups,
     money,
     number,
     plain,
+    set_aside_text,
     severity_label,
     share,
     short_title,
@@ -129,6 +132,10 @@ def _page(template: str, lang: str, **context: Any) -> str:
     return environment().get_template(template).render(lang=lang, **words(lang), **context)
 
 
+def _id(ident: str) -> Markup:
+    return Markup('<span class="id">{}</span>').format(ident)
+
+
 @functools.cache
 def words(lang: str) -> dict[str, Any]:
     """What templates write text with, bound to ``lang``."""
@@ -152,6 +159,9 @@ def words(lang: str) -> dict[str, Any]:
         "severity": lambda f: severity_label(f, lang),
         "acceptance": lambda a: acceptance_text(a, lang),
         "acceptance_note": lambda f: acceptance_note(f, lang),
+        "action_notes": lambda act, a: action_notes(act, a, lang),
+        "dropped": lambda d: Markup(dropped_text(d, lang, _id, escape)),
+        "set_aside": lambda x: Markup(set_aside_text(x, lang, _id, escape)),
         "skip": lambda s: skip_text(s, lang),
         "groups": groups,
         "status_counts": status_counts,

@@ -15,24 +15,32 @@ import functools
 import re
 from collections.abc import Iterable
 
-from mcn_advisor.core.contract import Assessment, Figure, Finding, PlanPhase, PolicyResult
+from mcn_advisor.core.contract import Assessment, Figure, Finding, PlannedAction, PlanPhase, PolicyResult
 from mcn_advisor.i18n import t
 from mcn_advisor.render.common import (
     ASSUMED_MARK,
     acceptance_key,
     accepted_until,
+    action_notes,
     amount,
     cells,
     days,
+    dropped_text,
+    event_known_note,
     figure,
+    headline_figure,
     money,
     number,
     plain,
+    scale_text,
+    set_aside_text,
     severity_label,
     share,
     short_title,
+    sizing_values,
     substituted,
     text_width,
+    tier_lines,
 )
 
 Blocks = list[str]
@@ -106,6 +114,7 @@ def render(a: Assessment, lang: str = "en") -> str:
         _exposure,
         _money,
         _findings,
+        _hindsight,
         _risks,
         _plan,
         _platforms,
@@ -189,8 +198,8 @@ def _title(a: Assessment, lang: str) -> Blocks:
 
 def _summary(a: Assessment, lang: str) -> Blocks:
     s, e = a.summary, a.exposure
-    figures = {f.id: f for f in a.impact.figures}
-    gmv, revenue = figures["gmv_at_risk_cny_monthly"], figures["revenue_at_risk_cny_monthly"]
+    gmv = headline_figure(a, "gmv_at_risk_cny_monthly")
+    revenue = headline_figure(a, "revenue_at_risk_cny_monthly")
     counts = [
         t(lang, "md_count", n=n, severity=t(lang, f"sev_{sev}")) for sev, n in s.risk_findings.items() if n
     ]
@@ -222,15 +231,19 @@ def _summary(a: Assessment, lang: str) -> Blocks:
     ]
     if a.confidence.undetermined_rules:
         lines.append(t(lang, "md_undecided_line", n=a.confidence.undetermined_rules))
+    if a.hindsight:
+        lines.append(t(lang, "md_hindsight_line", date=a.as_of.isoformat(), n=len(a.hindsight)))
     if s.next_step:
         step = s.next_step
+        title = esc(step.title[lang])
+        note = event_known_note(step, a.as_of, lang)
         lines.append(
             t(
                 lang,
                 "md_next_step",
                 date=step.date.isoformat(),
                 days=days(step.days_from_as_of, lang),
-                title=esc(step.title[lang]),
+                title=t(lang, "paren", text=title, note=esc(note)) if note else title,
             )
         )
     else:
@@ -270,6 +283,9 @@ def _timeline(a: Assessment, lang: str) -> Blocks:
     rows = []
     for e in a.timeline:
         title = esc(e.title[lang])
+        note = event_known_note(e, a.as_of, lang)
+        if note:
+            title = t(lang, "paren", text=title, note=esc(note))
         rows.append(
             (
                 _date(e.date, e.precision),
@@ -395,6 +411,8 @@ def _finding_detail(f: Finding, lang: str) -> Blocks:
         when = t(lang, "paren", text=f.event.date.isoformat(), note=days(f.event.days_from_as_of, lang))
         facts.append(labelled(lang, t(lang, "when"), when))
     lines = [labelled(lang, t(lang, "evidence"), _evidence(f, lang))]
+    if f.sizing is not None:
+        lines.insert(0, _sizing(f, lang))
     if f.acceptance:
         lines.insert(0, _acceptance(f, lang))
     if f.actions:
@@ -407,6 +425,17 @@ def _finding_detail(f: Finding, lang: str) -> Blocks:
         esc(f.rationale[lang]),
         "\n".join(f"- {line}" for line in lines),
     ]
+
+
+def _sizing(f: Finding, lang: str) -> str:
+    """Why the finding has its severity: what it measures, how big, and the rating."""
+    s = f.sizing
+    assert s is not None
+    level = t(lang, f"level_{f.severity}")
+    if s.scale is None:
+        return t(lang, "md_sizing_fixed", level=level, **sizing_values(s, lang))
+    what = esc(s.label[lang]) if s.label else code(s.metric or "")
+    return t(lang, "md_sizing_measured", what=what, level=level, **sizing_values(s, lang))
 
 
 def _acceptance(f: Finding, lang: str) -> str:
@@ -441,6 +470,20 @@ def _findings(a: Assessment, lang: str) -> Blocks:
         header += (t(lang, "md_acceptance"),)
     out += [t(lang, "md_findings_intro"), pipe_table(header, rows)]
     return out + [block for f in a.findings for block in _finding_detail(f, lang)]
+
+
+def _hindsight(a: Assessment, lang: str) -> Blocks:
+    """Rules about steps not yet announced on as_of: shown for hindsight, counted nowhere."""
+    if not a.hindsight:
+        return []
+    date = a.as_of.isoformat()
+    rows = [(severity_label(f, lang), f.rule_id, esc(f.title[lang])) for f in a.hindsight]
+    header = (t(lang, "severity"), t(lang, "rule"), t(lang, "finding"))
+    return [
+        h(2, t(lang, "hindsight", date=date)),
+        t(lang, "hindsight_intro", date=date),
+        pipe_table(header, rows),
+    ]
 
 
 def _treatment(treatment: str, until: dt.date | None, lang: str) -> str:
@@ -484,9 +527,15 @@ def _risks(a: Assessment, lang: str) -> Blocks:
             cells.append(t(lang, "md_cell", level=level, rules=join(lang, here)) if here else level)
         grid.append(cells)
     thresholds = t(lang, "risk_thresholds", low=m.low, medium=m.medium, high=m.high)
+    scales = [
+        t(lang, "scales") + t(lang, "colon_list"),
+        "\n".join(f"- {esc(scale_text(x, lang))}" for x in m.scales),
+    ]
     return [
         h(2, t(lang, "risks")),
         thresholds,
+        t(lang, "severity_is_level"),
+        *(scales if m.scales else []),
         pipe_table(header, rows, "llrrrll") if rows else t(lang, "no_findings"),
         h(3, t(lang, "md_matrix")),
         t(lang, "md_matrix_intro"),
@@ -498,9 +547,11 @@ def _phase_when(phase: PlanPhase, lang: str) -> str:
     if phase.deadline is None:
         return t(lang, "phase_open_ended")
     if phase.status == "closed":
-        return t(lang, "phase_closed", days=-(phase.days_left or 0))
-    left = t(lang, "days_left_short", days=phase.days_left)
-    return t(lang, "phase_deadline", date=phase.deadline.isoformat(), days=left)
+        when = t(lang, "phase_closed", days=-(phase.days_left or 0))
+    else:
+        left = t(lang, "days_left_short", days=phase.days_left)
+        when = t(lang, "phase_deadline", date=phase.deadline.isoformat(), days=left)
+    return when if phase.announced else t(lang, "item_sep").join([when, t(lang, "phase_not_announced")])
 
 
 def _plan(a: Assessment, lang: str) -> Blocks:
@@ -510,53 +561,60 @@ def _plan(a: Assessment, lang: str) -> Blocks:
         h(2, t(lang, "plan" if migration else "plan_remediation")),
         t(lang, "md_plan_intro", date=a.as_of.isoformat()) if migration else t(lang, "md_remediation_intro"),
     ]
+    if plan.tier is not None:
+        out.append("\n".join(f"- {esc(line)}" for line in tier_lines(plan.tier, lang)))
+    if plan.favoured is not None:
+        out.append(f"*{esc(plan.favoured[lang])}*")
     for n, phase in enumerate(plan.phases, 1):
         title = esc(phase.title[lang])
         if len(a.policies) > 1:
             title = t(lang, "paren", text=title, note=code(phase.policy))
         out.append(h(3, t(lang, "md_phase", n=n, title=title, when=_phase_when(phase, lang))))
-        if not phase.actions:
-            out.append(t(lang, "no_actions"))
-            continue
-        items = []
-        for act in phase.actions:
-            task = t(
-                lang,
-                "md_task",
-                title=esc(act.title[lang]),
-                owner=esc(act.owner_title[lang]),
-                due=act.due.isoformat(),
-                kpi=esc(act.kpi[lang]),
-            )
-            effort = t(lang, "effort_value", size=act.effort, days=act.effort_days)
-            meta = [code(act.id), t(lang, "md_task_meta", effort=effort, start=act.start.isoformat())]
-            if act.depends_on:
-                meta.append(t(lang, "md_after", ids=join(lang, act.depends_on)))
-            if act.triggered_by:
-                meta.append(t(lang, "md_for", rules=join(lang, act.triggered_by)))
-            if act.late_by_days:
-                meta.append(f"**{t(lang, 'late', days=act.late_by_days)}**")
-            if act.carried_over:
-                meta.append(f"**{t(lang, 'carried_over')}**")
-            items.append(f"{task}\n  - {' · '.join(meta)}")
-        out.append("\n".join(items))
+        out.append(_tasks(phase.actions, a, lang) if phase.actions else t(lang, "no_actions"))
+    if plan.optional:
+        out += [
+            h(3, t(lang, "optional_actions")),
+            t(lang, "optional_intro", date=a.as_of.isoformat()),
+            _tasks(plan.optional, a, lang),
+        ]
+    if plan.set_aside:
+        out += [
+            h(3, t(lang, "set_aside")),
+            "\n".join(f"- {set_aside_text(x, lang, code, esc)}" for x in plan.set_aside),
+        ]
     if plan.in_place:
         items = "\n".join(f"- {code(d.id)} {esc(d.title[lang])}" for d in plan.in_place)
         out += [h(3, t(lang, "md_in_place")), t(lang, "md_in_place_intro"), items]
     if plan.dropped:
         out.append(h(3, t(lang, "dropped")))
-        out.append(
-            "\n".join(
-                f"- {code(d.id)} "
-                + t(lang, "md_dropped_item", title=esc(d.title[lang]), date=d.expired_on.isoformat())
-                for d in plan.dropped
-            )
-        )
+        out.append("\n".join(f"- {dropped_text(d, lang, code, esc)}" for d in plan.dropped))
     return [*out, h(3, t(lang, "md_gantt")), t(lang, "md_gantt_note"), _gantt(a, lang)]
 
 
 GANTT_LABEL = 40  # cells of an action's label in the mermaid gantt: beyond, it runs off the chart
 GANTT_SECTION = 24  # cells of a phase's name there
+
+
+def _tasks(actions: list[PlannedAction], a: Assessment, lang: str) -> str:
+    items = []
+    for act in actions:
+        task = t(
+            lang,
+            "md_task",
+            title=esc(act.title[lang]),
+            owner=esc(act.owner_title[lang]),
+            due=act.due.isoformat(),
+            kpi=esc(act.kpi[lang]),
+        )
+        effort = t(lang, "effort_value", size=act.effort, days=act.effort_days)
+        meta = [code(act.id), t(lang, "md_task_meta", effort=effort, start=act.start.isoformat())]
+        if act.depends_on:
+            meta.append(t(lang, "md_after", ids=join(lang, act.depends_on)))
+        if act.triggered_by:
+            meta.append(t(lang, "md_for", rules=join(lang, act.triggered_by)))
+        meta += [f"**{note}**" for note in action_notes(act, a, lang)]
+        items.append(f"{task}\n  - {' · '.join(meta)}")
+    return "\n".join(items)
 
 
 def _gantt(a: Assessment, lang: str) -> str:

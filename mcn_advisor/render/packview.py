@@ -9,6 +9,7 @@ from typing import Any
 from rich.console import RenderableType
 from rich.padding import Padding
 
+from mcn_advisor.core.engine import severity_range
 from mcn_advisor.core.fixtures import FixtureResult
 from mcn_advisor.errors import InputError, did_you_mean
 from mcn_advisor.i18n import t
@@ -29,9 +30,10 @@ def rules_table(packs: Sequence[Pack], lang: str, *, width: int = 80) -> str:
     for pack in packs:
         for c in pack.rules:
             r = c.rule
+            least, most = severity_range(r, pack)
             table.add_row(
                 Text(r.id),
-                Text(t(lang, f"sev_{r.severity}"), style=SEVERITY_STYLE[r.severity]),
+                Text(_severities(least, most, lang), style=SEVERITY_STYLE[most]),
                 r.category,
                 r.kind,
                 Text(r.title[lang]),
@@ -40,13 +42,18 @@ def rules_table(packs: Sequence[Pack], lang: str, *, width: int = 80) -> str:
     return to_text([table], width=width)
 
 
+def _severities(least: str, most: str, lang: str) -> str:
+    """ "low–critical": a risk's severity comes from its size on the profile assessed."""
+    return t(lang, f"sev_{most}") if least == most else f"{t(lang, f'sev_{least}')}–{t(lang, f'sev_{most}')}"
+
+
 def rules_json(packs: Sequence[Pack], lang: str) -> str:
     """``policy`` is the first pack's id (kept for scripts written for one pack);
     ``policies`` lists them all and each rule names its ``policy``."""
     rows = [
         {
             "id": c.rule.id,
-            "severity": c.rule.severity,
+            "severity_range": list(severity_range(c.rule, pack)),  # sized on each profile
             "category": c.rule.category,
             "kind": c.rule.kind,
             "title": c.rule.title[lang],
@@ -90,8 +97,26 @@ def rule_detail(
     r = c.rule
     parts: list[RenderableType] = [
         Text.assemble((f"{r.id}  ", "bold"), (r.title[lang], "bold")),
-        Text(f"severity {r.severity} · category {r.category} · kind {r.kind} · policy {pack.id}"),
+        Text(
+            f"severity {_severities(*severity_range(r, pack), 'en')} · category {r.category} · "
+            f"kind {r.kind} · policy {pack.id}"
+        ),
     ]
+    if r.measure is not None:
+        metric = next(m for m, _ in pack.metrics if m.id == r.measure.metric)
+        scale = pack.model.scales[r.measure.scale]
+        bounds = ", ".join(f"{b:g}" for b in scale.at)
+        likelihood = (
+            r.likelihood
+            if isinstance(r.likelihood, int)
+            else f"{r.likelihood.levels} by {r.likelihood.field}"
+        )
+        parts.append(
+            Text(
+                f"sized by metric.{metric.id} on the {r.measure.scale} scale (impact 2..5 from {bounds}); "
+                f"likelihood {likelihood}"
+            )
+        )
     if r.event:
         e = pack.events[r.event]
         parts.append(Text(f"{t(lang, 'when')}: {e.date.isoformat()} {e.title[lang]}"))

@@ -21,7 +21,9 @@ from mcn_advisor.i18n import t
 from mcn_advisor.render.common import money, share
 from mcn_advisor.render.markdown import code, esc, pipe_table
 
-SUMMARY_SCHEMA_VERSION = 1
+SUMMARY_SCHEMA_VERSION = (
+    2  # 2: a finding's severity is per profile (top_finding, common_findings[].severities)
+)
 NAME_WIDTH = 40  # cells of an agency name in the table before it is cut
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _SPREADSHEET_FORMULA = ("=", "+", "-", "@", "\t", "\r")
@@ -91,10 +93,15 @@ def _common_headers(lang: str) -> list[str]:
 
 def _common_cells(s: Portfolio, lang: str) -> list[list[str]]:
     return [
-        [c.rule.rule_id, t(lang, f"sev_{c.rule.severity}"), f"{c.count:,}", share(c.share)]
+        [c.rule.rule_id, _severities(c.severities, lang), f"{c.count:,}", share(c.share)]
         + [c.rule.title[lang]]
         for c in s.common
     ]
+
+
+def _severities(counts: dict[str, int], lang: str) -> str:
+    """How many profiles have the finding at each severity: "critical 2 · medium 5"."""
+    return " · ".join(f"{t(lang, f'sev_{sev}')} {n:,}" for sev, n in counts.items())
 
 
 # --- table -------------------------------------------------------------------------
@@ -180,6 +187,7 @@ def table(s: Portfolio, lang: str = "en") -> str:
 
 def _row_json(s: Portfolio, r: Row, lang: str) -> dict[str, Any]:
     top = s.rules[r.findings[0]] if r.findings else None
+    top_severity = r.severities[0] if r.severities else None
     doc: dict[str, Any] = {
         "source": r.source,
         "name": r.name,
@@ -188,7 +196,7 @@ def _row_json(s: Portfolio, r: Row, lang: str) -> dict[str, Any]:
         "band": r.band,
         "gmv_at_risk_cny_monthly": r.gmv_at_risk,
         "revenue_at_risk_cny_monthly": r.revenue_at_risk,
-        "top_finding": {"rule_id": top.rule_id, "severity": top.severity, "title": top.title[lang]}
+        "top_finding": {"rule_id": top.rule_id, "severity": top_severity, "title": top.title[lang]}
         if top
         else None,
         "findings": list(r.findings),
@@ -230,7 +238,7 @@ def json(s: Portfolio, lang: str = "en") -> str:
         "common_findings": [
             {
                 "rule_id": c.rule.rule_id,
-                "severity": c.rule.severity,
+                "severities": c.severities,
                 "title": c.rule.title[lang],
                 "profiles": c.count,
                 "share": c.share,
@@ -293,7 +301,7 @@ def csv(s: Portfolio, lang: str = "en") -> str:
                 f"{r.gmv_at_risk:.0f}",
                 f"{r.revenue_at_risk:.0f}",
                 top.rule_id if top else "",
-                top.severity if top else "",
+                r.severities[0] if top else "",
                 top.title[lang] if top else "",
                 ";".join(r.findings),
                 ("true" if s.reaches(r) else "false") if s.fail_on else "",

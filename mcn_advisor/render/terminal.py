@@ -5,14 +5,29 @@ from __future__ import annotations
 import io
 
 from rich import box
-from rich.console import Console, RenderableType
+from rich.console import Console, Group, RenderableType
 from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
 
 from mcn_advisor.core.contract import Assessment, Finding
 from mcn_advisor.i18n import t
-from mcn_advisor.render.common import ASSUMED_MARK, acceptance_key, days, figure, money, plain, substituted
+from mcn_advisor.render.common import (
+    ASSUMED_MARK,
+    acceptance_key,
+    action_notes,
+    days,
+    dropped_text,
+    event_known_note,
+    figure,
+    money,
+    plain,
+    scale_text,
+    set_aside_text,
+    sizing_text,
+    substituted,
+    tier_lines,
+)
 from mcn_advisor.render.linebreak import Para as Text
 from mcn_advisor.render.linebreak import ParaTable
 
@@ -46,7 +61,9 @@ def to_text(parts: list[RenderableType], *, width: int = 100, color: bool = Fals
         soft_wrap=False,
     )
     for part in parts:
-        console.print(part)
+        # A Text printed alone is joined into a plain rich Text, which would wrap it without
+        # our line-breaking rules; as a group of one it is laid out as itself.
+        console.print(Group(part) if isinstance(part, Text) else part)
     out = console.file.getvalue()  # type: ignore[attr-defined]
     return "\n".join(line.rstrip() for line in out.splitlines()) + "\n"
 
@@ -62,6 +79,7 @@ def _parts(a: Assessment, lang: str) -> list[RenderableType]:
         *_exposure(a, lang),
         *_money(a, lang),
         *_findings(a, lang),
+        *_hindsight(a, lang),
         *_risks(a, lang),
         *_plan(a, lang),
         *_opportunities(a, lang),
@@ -168,7 +186,10 @@ def _finding_rows(findings: list[Finding], lang: str) -> Table:
         when = Text("")
         if f.event:
             when = Text(f"{f.event.date.isoformat()}\n{days(f.event.days_from_as_of, lang)}")
-        body = Text(f.title[lang], style="bold") + Text("\n") + _evidence(f, lang)
+        body = Text(f.title[lang], style="bold")
+        if f.sizing is not None:
+            body += Text("\n" + sizing_text(f.sizing, lang))
+        body += Text("\n") + _evidence(f, lang)
         sources = t(lang, "list_sep").join(s.id for s in f.sources)
         body += Text("\n" + t(lang, "labelled", label=t(lang, "sources"), value=sources), style="dim")
         severity = Text(t(lang, f"sev_{f.severity}"), style=SEVERITY_STYLE[f.severity])
@@ -214,6 +235,15 @@ def _findings(a: Assessment, lang: str) -> list[RenderableType]:
     return out
 
 
+def _hindsight(a: Assessment, lang: str) -> list[RenderableType]:
+    """Rules about steps not yet announced on as_of: shown, counted nowhere."""
+    if not a.hindsight:
+        return []
+    date = a.as_of.isoformat()
+    intro = Text(t(lang, "hindsight_intro", date=date), style="dim")
+    return [heading(t(lang, "hindsight", date=date)), intro, _finding_rows(a.hindsight, lang)]
+
+
 def _risks(a: Assessment, lang: str) -> list[RenderableType]:
     m = a.risk_matrix
     table = plain_table(
@@ -235,12 +265,21 @@ def _risks(a: Assessment, lang: str) -> list[RenderableType]:
             Text(t(lang, f"level_{r.level}"), style=SEVERITY_STYLE[r.level]),
             t(lang, f"treat_{r.treatment}"),
         )
-    return [heading(t(lang, "risks")), table]
+    notes = [t(lang, "severity_is_level"), t(lang, "scales"), *(scale_text(x, lang) for x in m.scales)]
+    return [
+        heading(t(lang, "risks")),
+        table,
+        *(Text(n, style="dim") for n in (notes if m.scales else notes[:1])),
+    ]
 
 
 def _plan(a: Assessment, lang: str) -> list[RenderableType]:
     title = t(lang, "plan" if a.plan.mode == "migration" else "plan_remediation")
     out: list[RenderableType] = [heading(title)]
+    if a.plan.tier is not None:
+        out += [Text(line, style="dim" if i else "") for i, line in enumerate(tier_lines(a.plan.tier, lang))]
+    if a.plan.favoured is not None:
+        out.append(Text(a.plan.favoured[lang], style="italic"))
     for n, phase in enumerate(a.plan.phases, 1):
         if phase.deadline is None:
             when = t(lang, "phase_open_ended")
@@ -253,31 +292,22 @@ def _plan(a: Assessment, lang: str) -> list[RenderableType]:
                 date=phase.deadline.isoformat(),
                 days=t(lang, "days_left_short", days=phase.days_left),
             )
+        if not phase.announced:
+            when += " · " + t(lang, "phase_not_announced")
         pack = f"  [{phase.policy}]" if len(a.policies) > 1 else ""
         out.append(Text.assemble((f"\n{n}. {phase.title[lang]}", "bold"), f"  {when}", (pack, "dim")))
         if not phase.actions:
             out.append(Padding(Text(t(lang, "no_actions"), style="dim"), (0, 0, 0, 3)))
             continue
-        grid = Table.grid(padding=(0, 1))
-        grid.add_column(no_wrap=True)
-        grid.add_column(overflow="fold")
-        for act in phase.actions:
-            effort = t(lang, "effort_value", size=act.effort, days=act.effort_days)
-            meta = [
-                t(lang, "labelled", label=t(lang, "owner"), value=act.owner_title[lang]),
-                t(lang, "labelled", label=t(lang, "effort"), value=effort),
-                t(lang, "labelled", label=t(lang, "due"), value=act.due.isoformat()),
-            ]
-            if act.depends_on:
-                meta.append(t(lang, "labelled", label=t(lang, "after"), value=", ".join(act.depends_on)))
-            if act.late_by_days:
-                meta.append(t(lang, "late", days=act.late_by_days))
-            if act.carried_over:
-                meta.append(t(lang, "carried_over"))
-            body = Text(act.title[lang], style="bold") + Text("\n" + " · ".join(meta), style="dim")
-            body += Text("\n" + t(lang, "labelled", label=t(lang, "kpi"), value=act.kpi[lang]), style="dim")
-            grid.add_row(Text(f"[ ] {act.id}"), body)
-        out.append(Padding(grid, (0, 0, 0, 3)))
+        out.append(Padding(_action_grid(phase.actions, a, lang), (0, 0, 0, 3)))
+    if a.plan.optional:
+        out.append(Text("\n" + t(lang, "optional_actions"), style="bold"))
+        out.append(Text(t(lang, "optional_intro", date=a.as_of.isoformat()), style="dim"))
+        out.append(Padding(_action_grid(a.plan.optional, a, lang), (0, 0, 0, 3)))
+    if a.plan.set_aside:
+        out.append(Text("\n" + t(lang, "set_aside"), style="bold"))
+        for x in a.plan.set_aside:
+            out.append(Padding(Text(set_aside_text(x, lang), style="dim"), (0, 0, 0, 3)))
     if a.plan.in_place:
         out.append(Text("\n" + t(lang, "in_place"), style="bold"))
         for d in a.plan.in_place:
@@ -285,14 +315,28 @@ def _plan(a: Assessment, lang: str) -> list[RenderableType]:
     if a.plan.dropped:
         out.append(Text("\n" + t(lang, "dropped"), style="bold"))
         for d in a.plan.dropped:
-            out.append(
-                Text(
-                    "   "
-                    + t(lang, "dropped_line", id=d.id, title=d.title[lang], date=d.expired_on.isoformat()),
-                    style="dim",
-                )
-            )
+            out.append(Padding(Text(dropped_text(d, lang), style="dim"), (0, 0, 0, 3)))
     return out
+
+
+def _action_grid(actions: list, a: Assessment, lang: str) -> Table:
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
+    for act in actions:
+        effort = t(lang, "effort_value", size=act.effort, days=act.effort_days)
+        meta = [
+            t(lang, "labelled", label=t(lang, "owner"), value=act.owner_title[lang]),
+            t(lang, "labelled", label=t(lang, "effort"), value=effort),
+            t(lang, "labelled", label=t(lang, "due"), value=act.due.isoformat()),
+        ]
+        if act.depends_on:
+            meta.append(t(lang, "labelled", label=t(lang, "after"), value=", ".join(act.depends_on)))
+        meta += action_notes(act, a, lang)
+        body = Text(act.title[lang], style="bold") + Text("\n" + " · ".join(meta), style="dim")
+        body += Text("\n" + t(lang, "labelled", label=t(lang, "kpi"), value=act.kpi[lang]), style="dim")
+        grid.add_row(Text(f"[ ] {act.id}"), body)
+    return grid
 
 
 def _opportunities(a: Assessment, lang: str) -> list[RenderableType]:
@@ -324,9 +368,10 @@ def _timeline(a: Assessment, lang: str) -> list[RenderableType]:
     for e in a.timeline:
         date = e.date.isoformat()[:7] if e.precision == "month" else e.date.isoformat()
         style = "bold" if e.step else ""
+        note = event_known_note(e, a.as_of, lang)
         table.add_row(
             Text(date, style=style),
-            Text(e.title[lang], style=style),
+            Text(t(lang, "paren", text=e.title[lang], note=note) if note else e.title[lang], style=style),
             Text(days(e.days_from_as_of, lang), style="dim"),
         )
     table.show_header = False

@@ -255,11 +255,15 @@ def test_summary_rows_and_totals_match_the_reports(pack):
     assert s.gmv_at_risk == sum(a.impact.gmv_at_risk_cny_monthly for a in reports.values())
     assert s.revenue_at_risk == sum(a.impact.revenue_at_risk_cny_monthly for a in reports.values())
     counts = [(c.rule.rule_id, c.count) for c in s.common]
-    for rule_id, count in counts:
-        assert count == sum(1 for a in reports.values() for f in a.findings if f.rule_id == rule_id)
-    assert counts[0] == ("DY-LIVE-001", 7) and len(counts) == portfolio.COMMON_FINDINGS
+    for c in s.common:
+        found = [f.severity for a in reports.values() for f in a.findings if f.rule_id == c.rule.rule_id]
+        assert c.count == len(found) == sum(c.severities.values())
+        assert c.severities == {sev: found.count(sev) for sev in c.severities}  # per profile, not per rule
+    assert counts[0] == ("DY-CLIENT-001", 12) and len(counts) == portfolio.COMMON_FINDINGS
+    live = next(c for c in s.common if c.rule.rule_id == "DY-LIVE-001")
+    assert live.severities == {"critical": 4, "high": 2, "medium": 5, "low": 1}  # sized, not "critical 100%"
     assert [c for _, c in counts] == sorted((c for _, c in counts), reverse=True)
-    assert s.failing == 7 and s.exit_code == 1  # every example but the minimal one has a high finding
+    assert s.failing == 6 and s.exit_code == 1  # a high finding or worse: sized, so not every example
 
 
 def test_summary_is_sorted_by_score_then_name_then_path(tmp_path):
@@ -581,3 +585,16 @@ def test_several_packs_score_each_profile_by_the_headline_pack(tmp_path):
     assert [pid for pid, _ in s.policies] == ["douyin-2020-closed-loop", "kuaishou-2019-taobao-links"]
     r = run(str(tmp_path), "--as-of", DATE, "--policy", "nope")
     assert r.exit_code == 2 and "no such policy pack" in r.stderr
+
+
+def test_a_csv_row_with_a_mistyped_partner_fails_alone_with_did_you_mean(tmp_path):
+    path = tmp_path / "survey.csv"
+    path.write_text(
+        "agency.name,agency.monthly_gmv_cny,platform_mix.douyin_live,supply_chain.partners\n"
+        "Good MCN,1000000,1,suning\nTypo MCN,1000000,1,sunning\n",
+        encoding="utf-8",
+    )
+    s = summarise(path)
+    assert [r.name for r in s.rows] == ["Good MCN"]
+    [failure] = s.failures
+    assert failure.source == f"{path}:3" and "did you mean 'suning'?" in failure.problems[0]

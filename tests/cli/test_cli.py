@@ -24,7 +24,7 @@ def test_assess_prints_the_report():
     r = run("assess", SMALL)
     assert r.exit_code == 0, r.stderr
     assert "Spark Live Studio (example)" in r.stdout
-    assert "93.2 / 100, critical" in r.stdout
+    assert "93.5 / 100, critical" in r.stdout
     assert "DY-LIVE-001" in r.stdout and "MIGRATION PLAN" in r.stdout
     assert r.stderr == ""
 
@@ -33,13 +33,16 @@ def test_assess_json_follows_the_contract():
     r = run("assess", SMALL, "--format", "json")
     assert r.exit_code == 0
     a = json.loads(r.stdout)
-    assert a["schema_version"] == 1
+    assert a["schema_version"] == 2
     assert a["policy"]["id"] == "douyin-2020-closed-loop"
     assert a["as_of"] == "2020-08-27"
     assert 0 <= a["exposure"]["score"] <= 100 and a["exposure"]["band"] == "critical"
     assert {"id", "value", "weight", "contribution"} <= set(a["exposure"]["factors"][0])
     assert a["impact"]["gmv_at_risk_cny_monthly"] == 2_720_000
-    assert {"rule_id", "severity", "title", "evidence", "sources"} <= set(a["findings"][0])
+    assert {"rule_id", "severity", "title", "evidence", "sources", "sizing"} <= set(a["findings"][0])
+    sizing = a["findings"][0]["sizing"]
+    assert {"metric", "value", "scale", "bounds", "likelihood", "impact", "rating"} <= set(sizing)
+    assert a["plan"]["tier"]["id"] == "small" and "optional" in a["plan"] and "set_aside" in a["plan"]
     assert {"likelihood", "impact", "rating", "level", "treatment"} <= set(a["risks"][0])
     action = a["plan"]["phases"][0]["actions"][0]
     assert {"id", "strategy", "owner", "effort", "depends_on", "due", "kpi"} <= set(action)
@@ -64,14 +67,22 @@ def test_bad_as_of_is_a_usage_error():
     [
         (SMALL, "critical", 1),
         (SMALL, "high", 1),
-        (NATIVE, "critical", 1),
-        (NATIVE, "high", 1),
+        # A Douyin-native MCN with 3.5% of its GMV through third-party live links: medium at worst.
+        (NATIVE, "critical", 0),
+        (NATIVE, "high", 0),
         (NATIVE, "medium", 1),
-        (str(PROFILES / "short_video_seeding.toml"), "high", 1),
+        (str(PROFILES / "short_video_seeding.toml"), "high", 0),
+        (str(PROFILES / "short_video_seeding.toml"), "medium", 1),
     ],
 )
 def test_fail_on(profile, fail_on, code):
     assert run("assess", profile, "--fail-on", fail_on).exit_code == code
+
+
+def test_fail_on_ignores_findings_only_known_in_hindsight():
+    # On 2020-08-01 the cart ban was not yet announced: its findings are listed apart, counted nowhere.
+    assert run("assess", SMALL, "--as-of", "2020-08-01", "--fail-on", "critical").exit_code == 0
+    assert run("assess", SMALL, "--as-of", "2020-08-27", "--fail-on", "critical").exit_code == 1
 
 
 def test_fail_on_ignores_positive_findings(write):
@@ -109,7 +120,7 @@ def test_output_is_written_whole_and_summarised_on_stderr(tmp_path):
     r = run("assess", SMALL, "-f", "json", "-o", str(out))
     assert r.exit_code == 0 and r.stdout == ""
     assert json.loads(out.read_text())["agency"] == "Spark Live Studio (example)"
-    assert "score 93.2 (critical)" in r.stderr
+    assert "score 93.5 (critical)" in r.stderr
     assert [p.name for p in tmp_path.iterdir()] == ["report.json"]  # no temp file left
 
 
@@ -174,7 +185,8 @@ def test_the_starter_is_dated_and_points_editors_at_its_schema(tmp_path):
 def test_rules_list_and_show():
     r = run("rules", "list", "-f", "json")
     rules = {x["id"]: x for x in json.loads(r.stdout)["rules"]}
-    assert rules["DY-LIVE-001"]["severity"] == "critical"
+    assert rules["DY-LIVE-001"]["severity_range"] == ["low", "critical"]  # sized on each profile
+    assert rules["DY-PLAT-001"]["severity_range"] == ["low", "medium"]
     r = run("rules", "show", "dy-client-001")
     assert r.exit_code == 0
     for part in ("Why", "What it checks", "clients.taobao_linked_share", "ACT-TRIAGE", "[000]"):

@@ -82,8 +82,9 @@ def test_schema_pack_is_the_json_schema_of_pack_files():
     assert doc["$schema"].startswith("https://json-schema.org/")
     assert doc["additionalProperties"] is False
     assert set(doc["properties"]) == {
-        "schema_version", "pack", "scoring", "risk_matrix", "effort", "roles", "sources",
-        "events", "metrics", "factors", "phases", "rules", "actions", "fixtures", "lever_ranking", "levers",
+        "schema_version", "pack", "scoring", "risk_matrix", "scales", "effort", "roles", "sources",
+        "events", "metrics", "factors", "phases", "rules", "actions", "partners", "tiers", "favoured",
+        "fixtures", "lever_ranking", "levers",
     }  # fmt: skip
     defs = doc["$defs"]
     assert set(defs["Test"]["properties"]["op"]["enum"]) == {

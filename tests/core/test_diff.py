@@ -43,8 +43,8 @@ def test_a_month_of_progress(pack, august, september):
     d = compare(pack, august, september)
     c = d.comparison
     assert d.days == 31 and d.agency == "Spark Live Studio (example)"
-    assert (c.before.score, c.after.score, c.before.band, c.after.band) == (93.2, 71.5, "critical", "high")
-    assert c.band_changed and c.score_change == -21.7
+    assert (c.before.score, c.after.score, c.before.band, c.after.band) == (93.5, 72.1, "critical", "high")
+    assert c.band_changed and c.score_change == -21.4
     revenue = next(f for f in c.figures if f.id == "revenue_at_risk_cny_monthly")
     assert (revenue.before, revenue.after, revenue.change) == (598_400, 310_200, -288_200)
     findings = {f.rule_id: f for f in c.findings}
@@ -56,8 +56,8 @@ def test_a_month_of_progress(pack, august, september):
     assert actions["ACT-SUPPLY-PARTNER"].status == "done"  # the profile now names a partner
     assert actions["ACT-STARMAP-ROUTE"].status == "gone"  # DY-MATCH-001 resolved
     assert actions["ACT-DIVERSIFY"].status == "gone"  # its only finding is now accepted
-    triage = actions["ACT-TRIAGE"]  # due 2020-09-03 in August's plan, still in September's
-    assert triage.status == "overdue" and triage.overdue_days == 24
+    triage = actions["ACT-TRIAGE"]  # due 2020-09-01 in August's plan (a small agency's 5 days), still planned
+    assert triage.status == "overdue" and triage.overdue_days == 26
 
 
 def test_the_same_assessment_twice_shows_no_change(pack, august):
@@ -133,10 +133,19 @@ def test_refuses_different_mcns(pack, tmp_path, august):
 
 
 def test_refuses_other_schema_versions(pack, tmp_path, august):
-    v2 = edited(tmp_path, august, lambda d: d.update(schema_version=2))
-    assert refusal(pack, v2, august) == (
-        f"{v2}: schema_version: 2; this mcn-advisor compares assessments of schema_version 1 "
+    v3 = edited(tmp_path, august, lambda d: d.update(schema_version=3))
+    assert refusal(pack, v3, august) == (
+        f"{v3}: schema_version: 3; this mcn-advisor compares assessments of schema_version 2 "
         "(re-run assess with this version to compare)"
+    )
+
+
+def test_refuses_assessments_saved_before_severities_were_sized_and_says_why(pack, tmp_path, august):
+    v1 = edited(tmp_path, august, lambda d: d.update(schema_version=1))
+    assert refusal(pack, v1, august) == (
+        f"{v1}: schema_version: 1; saved by an older mcn-advisor, whose severities and plans meant "
+        "something else (see the README's output contract); re-run assess on the profile, with "
+        "--as-of 2020-08-27, to compare"
     )
 
 
@@ -164,7 +173,7 @@ def test_a_different_pack_version_is_compared_but_said(pack, tmp_path, august):
         ('{"kind": "levers", "schema_version": 1}', ": is a levers result, not an assessment"),
         (
             '{"agency": "x"}',
-            ": schema_version: missing; this mcn-advisor compares assessments of schema_version 1",
+            ": schema_version: missing; this mcn-advisor compares assessments of schema_version 2",
         ),
     ],
 )

@@ -21,7 +21,10 @@ def test_money_at_risk_is_the_documented_arithmetic(pack):
     # Star Map drag: third-party task value (revenue at risk x Star Map share) x (20% - 5%)
     assert figures["star_map_fee_drag_cny_monthly"].value == round(1_620_000 * 0.30 * 0.15)
     assert figures["star_map_fee_drag_matched_cny_monthly"].value == round(1_620_000 * 0.15)
-    assert figures["clients_at_risk"].value == round(120 * (0.40 + 0.05) * 0.5)
+    # Clients at risk, weighted by their Douyin live exposure: unwilling x min(linked, merchant-ordered
+    # third-party live share of GMV); the headcount to sort stays in linked_clients.
+    assert figures["clients_at_risk"].value == round(120 * 0.5 * min(0.40 + 0.05, 0.60 * 0.45)) == 16
+    assert figures["linked_clients"].value == round(120 * (0.40 + 0.05)) == 54
     inputs = {i.field: i.value for i in figures["gmv_at_risk_cny_monthly"].inputs}
     assert inputs == {
         "agency.monthly_gmv_cny": 30_000_000,
@@ -81,9 +84,13 @@ def test_findings_carry_evidence_trace_and_sources(pack):
     assert live.event and live.event.date == dt.date(2020, 10, 9)
     assert live.event.days_from_as_of == 43
     assert [(c.test, c.actual, c.held) for c in live.conditions] == [
-        ("platform_mix.douyin_live > 0", 0.85, True),
-        ("douyin.third_party_link_share > 0", 0.8, True),
+        ("metric.third_party_live_share > 0", 0.68, True),
     ]
+    assert live.sizing and (live.sizing.metric, live.sizing.value, live.sizing.impact) == (
+        "cart_ban_live_share",
+        0.68,
+        5,
+    )
     evidence = {e.field: e.value for e in live.evidence}
     assert evidence["metric.gmv_at_risk_cny_monthly"] == pytest.approx(4_000_000 * 0.85 * 0.8)
     assert [s.id for s in live.sources] == ["001", "002"]

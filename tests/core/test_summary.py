@@ -18,11 +18,14 @@ def test_first_things_to_do_come_from_the_earliest_phase_most_severe_first(pack)
     p = example("midsize_mcn_supply_services")
     a = assess(p, pack, p.as_of)
     first = a.summary.priorities
-    assert [x.action_id for x in first] == ["ACT-TRIAGE", "ACT-FEE-REPRICE", "ACT-STARMAP-ROUTE"]
-    # Sorting clients answers two client findings and unlocks onboarding them to Douyin
-    # stores, which answers the critical live-cart finding: so it comes first.
+    assert [x.action_id for x in first] == ["ACT-TRIAGE", "ACT-OWN-STORE", "ACT-STORE-GOODS"]
+    # Sorting clients answers the client findings and unlocks onboarding them to Douyin stores,
+    # which answers the critical live-cart finding; of the actions serving it, it serves the most
+    # findings, so it comes first. Its own store unlocks refilling live slots with own goods.
     triage = first[0]
-    assert triage.severity == "critical" and triage.rule_ids == ["DY-CLIENT-001", "DY-CLIENT-002"]
+    assert triage.severity == "critical"
+    assert triage.rule_ids == ["DY-CLIENT-001", "DY-CLIENT-002", "DY-CLIENT-003"]
+    assert first[1].unlocks == ["ACT-OWN-GOODS"] and first[2].rule_ids == ["DY-LIVE-001"]
     assert "ACT-STORE-ONBOARD" in triage.unlocks
     assert triage.due == dt.date(2020, 9, 3) and triage.owner_title.en == "Account director"
     phase_one = {act.id for act in a.plan.phases[0].actions}
@@ -95,7 +98,7 @@ def test_next_step_is_the_first_one_not_yet_passed(pack, as_of, step):
 def test_every_cited_source_is_listed_once(pack, name):
     p = example(name)
     a = assess(p, pack, p.as_of)
-    cited = {s.id for f in (*a.findings, *a.opportunities) for s in f.sources}
+    cited = {s.id for f in (*a.findings, *a.opportunities, *a.hindsight) for s in f.sources}
     cited |= {s for e in a.timeline for s in e.sources}
     assert [s.id for s in a.sources] == sorted(cited)
     assert all(s.title and s.publisher for s in a.sources)

@@ -122,7 +122,7 @@ def test_a_mix_left_out_is_assumed_whole_before_a_share_changes():
 def test_both_sides_show_score_money_findings_and_plan():
     w = run(SMALL, levers=("store_onboarding", "supply_partner", "short_video_shift"))
     c = w.comparison
-    assert (c.before.score, c.before.band) == (93.2, "critical")
+    assert (c.before.score, c.before.band) == (93.5, "critical")
     assert c.after.band == "high" and c.score_change < -20
     gmv = next(f for f in c.figures if f.id == "gmv_at_risk_cny_monthly")
     assert gmv.before == 2_720_000 and gmv.after < gmv.before and gmv.change == gmv.after - gmv.before
@@ -132,7 +132,7 @@ def test_both_sides_show_score_money_findings_and_plan():
     assert status["DY-LIVE-001"] == "open"
     actions = {a.id: a.status for a in c.actions}
     assert actions["ACT-SUPPLY-PARTNER"] == "done"  # the lever signed the partner
-    assert actions["ACT-SUPPLY-BUILD"] == "gone"  # DY-SUPPLY-001 no longer calls for it
+    assert "ACT-SUPPLY-BUILD" not in actions  # optional at this size on either side: never required
     assert [lever.id for lever in w.levers] == ["store_onboarding", "supply_partner", "short_video_shift"]
     assert {c.by for c in w.changes} == {"store_onboarding", "supply_partner", "short_video_shift"}
 
@@ -140,7 +140,7 @@ def test_both_sides_show_score_money_findings_and_plan():
 def test_levers_apply_in_order_and_then_the_sets():
     w = run(SMALL, "douyin.third_party_link_share=0.3", levers=("supply_partner",))
     assert [(c.field, c.by) for c in w.changes][-1] == ("douyin.third_party_link_share", "set")
-    assert w.changes[-1].before == pytest.approx(0.64)  # after the partner cut 0.8 by a fifth
+    assert w.changes[-1].before == pytest.approx(0.68)  # after the partner (Suning covers 15%) cut 0.8
 
 
 def test_a_lever_that_does_not_apply_is_an_error_with_the_reason():

@@ -54,3 +54,37 @@ def test_exit_codes_are_documented():
     section = README.split("### Exit codes", 1)[1].split("\n## ", 1)[0]
     for code in ("| 0 |", "| 1 |", "| 2 |"):
         assert code in section
+
+
+def test_the_model_at_work_is_real_output(monkeypatch):
+    """The model section's commands run, and every line of its excerpts is in their output."""
+    import shlex
+
+    from typer.testing import CliRunner
+
+    section = README.split("### The model at work", 1)[1].split("\n## ", 1)[0]
+    commands = [c for b in re.findall(r"```sh\n(.*?)```", section, flags=re.S) for c in b.splitlines()]
+    monkeypatch.chdir(ROOT)
+    outputs = set()
+    for command in commands:
+        r = CliRunner().invoke(app, shlex.split(command)[1:], env={"NO_COLOR": "1"})
+        assert r.exit_code == 0, (command, r.stderr)
+        outputs |= set(r.stdout.splitlines())
+    for block in re.findall(r"```text\n(.*?)```", section, flags=re.S):
+        for line in block.splitlines():
+            assert line in outputs, line
+
+
+def test_the_worked_example_is_real_output():
+    """The terminal excerpt at the top of the README is the 80-column report."""
+    from mcn_advisor.core.engine import assess
+    from mcn_advisor.pack.compile import builtin_pack
+    from mcn_advisor.profile.load import load_profile
+    from mcn_advisor.render import terminal
+
+    section = README.split("## A worked example", 1)[1].split("\n## ", 1)[0]
+    profile = load_profile(PROFILES / "midsize_mcn_supply_services.toml")
+    text = terminal.render(assess(profile, builtin_pack(), profile.as_of), "en", width=80)
+    block = re.search(r"```text\n(.*?)```", section, flags=re.S).group(1)
+    for line in block.splitlines():
+        assert line == "..." or line in text.splitlines(), line

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mcn_advisor.core.combine import assess_all
-from mcn_advisor.core.engine import assess
+from mcn_advisor.core.engine import assess, finding_order
 from mcn_advisor.core.fixtures import run_fixtures
 from mcn_advisor.errors import PackError
 from mcn_advisor.files.toml import key_lines
@@ -92,13 +92,13 @@ def test_the_same_pack_twice_and_different_risk_matrices_are_errors(write):
     with pytest.raises(PackError) as info:
         load_packs(["douyin-2020", "douyin-2020"])
     assert "pack 'douyin-2020-closed-loop' is given twice" in info.value.problems[0]
-    mine = EXAMPLE.replace("[effort]", "[risk_matrix]\nlow = 5\n\n[effort]")
+    mine = EXAMPLE.replace("[effort]", "[risk_matrix]\nlow = 4\n\n[effort]")
     path = write(mine, "mine.toml")
     with pytest.raises(PackError) as info:
         load_packs(["douyin-2020", str(path)])
     [problem] = info.value.problems
     assert problem.startswith(
-        f"{path}:{line_of(mine, '[risk_matrix]')}: risk_matrix: low 5, medium 9, high 16"
+        f"{path}:{line_of(mine, '[risk_matrix]')}: risk_matrix: low 4, medium 10, high 16"
     )
     assert "must share one risk matrix" in problem
 
@@ -120,19 +120,21 @@ def test_two_packs_headline_is_the_highest_and_everything_is_tagged(pack, kuaish
     assert [r.score for r in a.policies] == [alone[pack.id].exposure.score, alone[kuaishou.id].exposure.score]
     assert a.policy.id == kuaishou.id
     assert (a.exposure.score, a.exposure.band) == (alone[kuaishou.id].exposure.score, "critical")
-    # money: the largest pack's figure, not a sum
-    gmv = [x.impact.gmv_at_risk_cny_monthly for x in alone.values()]
-    assert a.impact.gmv_at_risk_cny_monthly == max(gmv) < sum(gmv)
+    # money: the headline pack's own figures, never a sum nor a mix of packs
+    head = alone[kuaishou.id].impact
+    assert (a.impact.gmv_at_risk_cny_monthly, a.impact.revenue_at_risk_cny_monthly) == (
+        head.gmv_at_risk_cny_monthly,
+        head.revenue_at_risk_cny_monthly,
+    )
+    assert a.impact.policy == kuaishou.id
+    assert {p.policy for p in a.summary.priorities} == {kuaishou.id}
     for pid, part in alone.items():
         assert [f.rule_id for f in a.findings if f.policy == pid] == [f.rule_id for f in part.findings]
         assert {f.policy for f in part.findings} <= {pid}
         assert sum(f.contribution for f in a.exposure.factors if f.policy == pid) == pytest.approx(
             part.exposure.score, abs=0.1
         )
-    ranks = [
-        (-["info", "low", "medium", "high", "critical"].index(f.severity), f.rule_id) for f in a.findings
-    ]
-    assert ranks == sorted(ranks)
+    assert a.findings == sorted(a.findings, key=finding_order)
     assert [r.rating for r in a.risks] == sorted((r.rating for r in a.risks), reverse=True)
     for item in (*a.undetermined, *a.opportunities, *a.plan.phases, *a.plan.dropped, *a.impact.figures):
         assert item.policy in (pack.id, kuaishou.id)
@@ -206,7 +208,7 @@ def test_kuaishou_example_profile_in_december_2019(kuaishou, pack):
     assert (first.deadline, first.days_left) == (dt.date(2019, 12, 23), 7)
     assert all(not act.late_by_days for act in first.actions)
     # JD goods cannot be sold inside Kuaishou before 2020-06-16
-    jd = next(act for phase in a.plan.phases for act in phase.actions if act.id == "ACT-KS-JD-SUPPLY")
+    jd = next(act for act in a.plan.optional if act.id == "ACT-KS-JD-SUPPLY")  # an opportunity
     assert jd.start == dt.date(2020, 6, 16)
     assert assess(p, pack, p.as_of).exposure.band == "low"
 
@@ -261,7 +263,7 @@ def test_builtin_fixtures_pass_and_every_rule_fires_in_one(name):
     pack = resolve(name)
     results = run_fixtures(pack)
     assert results and all(r.passed for r in results), [f for r in results for f in r.failures]
-    expected = {rule_id for f in pack.model.fixtures for rule_id in f.expect.fire}
+    expected = {rule_id for f in pack.model.fixtures for rule_id in (*f.expect.fire, *f.expect.severity)}
     fired = {rule_id for r in results for rule_id in r.fired}
     for c in pack.rules:
         assert c.rule.id in expected, f"{c.rule.id}: no fixture of {name} expects it to fire"

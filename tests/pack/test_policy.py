@@ -87,7 +87,7 @@ def test_unknown_field_in_a_formula():
 def test_duplicate_rule_id():
     bad = TEXT.replace('id = "DY-FEE-001"', 'id = "DY-LIVE-001"')
     lines = errors(bad)  # the fixtures that name DY-FEE-001 now name an unknown rule, too
-    assert any("rules.1.id: duplicate id 'DY-LIVE-001' (first at rules[0])" in x for x in lines), lines
+    assert any("rules.2.id: duplicate id 'DY-LIVE-001' (first at rules[0])" in x for x in lines), lines
 
 
 def test_dependency_on_a_missing_action():
@@ -129,7 +129,7 @@ def test_a_missing_language_is_an_error():
 
 def test_unknown_strategy_and_severity_get_suggestions():
     bad = TEXT.replace('strategy = "own_store"', 'strategy = "own_stores"').replace(
-        'severity = "critical"', 'severity = "crit"', 1
+        '"DY-LIVE-001" = "critical"', '"DY-LIVE-001" = "crit"', 1
     )
     lines = errors(bad)
     assert any("did you mean 'own_store'?" in x for x in lines)

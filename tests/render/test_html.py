@@ -67,7 +67,9 @@ def hostile_results(pack, name: str) -> dict[str, object]:
     a = assess(p, pack, AS_OF)
     saved = saved_snapshot(json.loads(json_report.render(a)), "a.json")
     tally = Tally((pack,), report_formats=("json", "html"))
-    tally.add(Row(name, name, AS_OF, 93.2, "critical", 1.0, 1.0, ("DY-LIVE-001",), "critical", report="a"))
+    tally.add(
+        Row(name, name, AS_OF, 93.2, "critical", 1.0, 1.0, ("DY-LIVE-001",), "critical", "a", ("critical",))
+    )
     return {
         "assessment": (html.render, a),
         "what-if": (html.what_if, what_if(p, pack, AS_OF, [parse_assignment("agency.creators=5")])),

@@ -52,6 +52,7 @@ FAMILIES = {
     "treat_": get_args(Treatment),
     "cat_": get_args(Category),
     "kind_": ("positive", "opportunity"),
+    "set_aside_": ("not_at_this_size", "not_applicable"),
     "platform_": tuple(p.split(".", 1)[1] for p in FIELDS if p.startswith("platform_mix.")),
     "md_plan_move_": ("what-if", "diff"),
 }

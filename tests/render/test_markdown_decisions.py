@@ -34,12 +34,13 @@ from tests.render.test_markdown import (
 )
 
 NO_FENCES: tuple[str, ...] = ()
-TOP_THREE = ["store_onboarding", "supply_partner", "short_video_shift"]
+# The README's worked what-if: the three best-ranked levers, and Suning signed as well.
+TOP_THREE = ["store_goods", "short_video_shift", "store_onboarding", "supply_partner"]
 LANGS = ("en", "zh")
 
 
 def the_what_if(pack, profile: Profile | None = None) -> WhatIf:
-    """The README's worked what-if: the three best levers and fewer diversion clauses."""
+    """The README's worked what-if: the three best levers, a partner and fewer diversion clauses."""
     p = profile or example("small_pure_promotion")
     return what_if(p, pack, p.as_of, [parse_assignment("agency.divert_contract_share=0.1")], TOP_THREE)
 
@@ -90,14 +91,14 @@ def test_what_if_shows_changes_both_sides_findings_and_plan(pack):
     text = md.what_if(the_what_if(pack), "en")
     assert text.startswith("# Spark Live Studio (example): what if, as of 2020-08-27\n")
     summary = text.split("\n## ")[1]
-    assert "- **Exposure**: 93.2 / 100, critical → 65.0 / 100, high (−28.2)\n" in summary
-    assert "- **Agency revenue at risk, per month**: CNY 598,400 → CNY 264,792 (−CNY 333,608)\n" in summary
-    assert "- **Findings**: 1 resolved, 1 new, 9 still open\n" in summary
-    assert "- **Plan**: 1 now in place, 2 no longer needed, 0 added\n" in summary
+    assert "- **Exposure**: 93.5 / 100, critical → 57.8 / 100, high (−35.7)\n" in summary
+    assert "- **Agency revenue at risk, per month**: CNY 598,400 → CNY 212,413 (−CNY 385,987)\n" in summary
+    assert "- **Findings**: 1 resolved, 1 new, 10 still open\n" in summary
+    assert "- **Plan**: 1 now in place, 0 no longer needed, 0 added\n" in summary
     assert "| `clients.taobao_linked_share` | 0.7 | 0.49 | `store_onboarding` |" in text
     assert "| `agency.divert_contract_share` | 0.25 | 0.1 | set directly |" in text
-    assert "| Exposure score | 93.2 | 65.0 | −28.2 |" in text
-    assert "| Live-cart cut-off | 30.0 | 18.1 | −11.9 |" in text
+    assert "| Exposure score | 93.5 | 57.8 | −35.7 |" in text
+    assert "| Live-cart cut-off | 30.0 | 14.5 | −15.5 |" in text
     resolved = text.split("### Resolved (1)\n\n")[1].split("\n\n")[0]
     assert (
         "| high | DY-SUPPLY-001 | Selection team only: no supply chain to replace third-party goods |"
@@ -126,18 +127,18 @@ def test_levers_rank_with_value_band_and_the_estimate_disclaimer(pack):
     assert ranked.startswith("**Model estimates, not forecasts**: ")  # before the table, not after
     rows = [row for row in table_rows(check_structure(text, fences=NO_FENCES)) if row[0].isdigit()]
     assert [row[1] for row in rows[:2]] == [
-        "Onboard up to 30% of Taobao-linked clients to Douyin stores (store_onboarding)",
+        "Refill live slots with goods already sold through Douyin stores (store_goods)",
         "Move a quarter of third-party-link promotion from live to short video (short_video_shift)",
     ]
-    assert rows[0][2:] == ["M (14 days)", "93.2 (0)", "critical", "CNY 157,080 (26.2%)", "6.56"]
+    assert rows[0][2:] == ["S (7 days)", "93.5 (0)", "critical", "CNY 146,608 (24.5%)", "12.25"]
     assert rows[-1][1].endswith("(warehouse_logistics)")  # three months of effort, no GMV moved
     assert (
         "No single lever moves the exposure out of critical; combine them, for example "
-        "**Onboard up to 30% of Taobao-linked clients to Douyin stores** with "
+        "**Refill live slots with goods already sold through Douyin stores** with "
         "**Move a quarter of third-party-link promotion from live to short video**."
     ) in text
     assert "mcn-advisor" not in text and not re.search(r"--[a-z]", text)  # no command for a client
-    detail = text.split("### 3. Sign an in-platform supply partner")[1].split("\n### ")[0]
+    detail = text.split("### 5. Sign an in-platform supply partner")[1].split("\n### ")[0]
     assert "- **Changes**: `supply_chain.partners` none → suning; " in detail
     assert "- **Resolves**: DY-SUPPLY-001" in detail
 
@@ -145,7 +146,7 @@ def test_levers_rank_with_value_band_and_the_estimate_disclaimer(pack):
 def test_levers_say_why_a_lever_was_not_tried_and_when_none_applies(pack):
     p = example("midsize_mcn_supply_services")
     zh = md.levers(rank_levers(p, pack, p.as_of, top=3), "zh")
-    assert "另有 6 项举措排名靠后，未列出。" in zh
+    assert "另有 7 项举措排名靠后，未列出。" in zh
     assert "| 重新谈判达人合约中的导流条款（`contract_review`） | 不适用：" in zh
     bare = dataclasses.replace(rank_levers(p, pack, p.as_of), levers=[], skipped=[], band_unchanged=False)
     for lang in LANGS:
@@ -159,15 +160,15 @@ def test_diff_shows_period_deltas_findings_and_actions(pack, tmp_path):
     assert text.startswith("# Spark Live Studio (example): progress from 2020-08-27 to 2020-09-27\n")
     summary = text.split("\n## ")[1]
     assert "- **Period**: 2020-08-27 to 2020-09-27, 31 days\n" in summary
-    assert "- **Exposure**: 93.2 / 100, critical → 71.5 / 100, high (−21.7)\n" in summary
-    assert "- **Findings**: 2 resolved, 1 new, 8 still open\n" in summary
-    assert "- **Plan**: 1 done, 10 overdue, 0 new\n" in summary
+    assert "- **Exposure**: 93.5 / 100, critical → 72.1 / 100, high (−21.4)\n" in summary
+    assert "- **Findings**: 2 resolved, 1 new, 9 still open\n" in summary
+    assert "- **Plan**: 1 done, 8 overdue, 0 new\n" in summary
     assert "| Figure | 2020-08-27 | 2020-09-27 | Change |" in text
     reason = "Our creators' audiences are on Douyin; we revisit a second platform after Double 11"
     assert (
         f"| medium | DY-PLAT-001 | Most of the business sits on Douyin | newly accepted: {reason} |" in text
     )
-    assert "| `ACT-TRIAGE` | Sort every third-party-linked client" in text and "| 2020-09-03 | 24 |" in text
+    assert "| `ACT-TRIAGE` | Sort every third-party-linked client" in text and "| 2020-09-01 | 26 |" in text
     assert "### Done: the profile now shows it in place (1)" in text
 
 
