@@ -102,9 +102,10 @@ class EventRef:
 @out
 class SourceRef:
     id: str
-    title: str
-    publisher: str
+    title: Text  # in the report's language (the outlet's own, for a Chinese original)
+    publisher: Text
     date: dt.date | None
+    url: str | None = None
 
 
 @out

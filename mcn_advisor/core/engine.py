@@ -478,7 +478,9 @@ def _cited(pack: Pack, findings: tuple[Finding, ...], timeline: list[TimelineEve
     ids.update(s for e in timeline for s in e.sources)
     known = pack.model.sources
     return [
-        SourceRef(id=s, title=known[s].title, publisher=known[s].publisher, date=known[s].date)
+        SourceRef(
+            id=s, title=known[s].title, publisher=known[s].publisher, date=known[s].date, url=known[s].url
+        )
         for s in sorted(ids)
     ]
 
@@ -678,7 +680,9 @@ def _sources(pack: Pack) -> dict[str, list[SourceRef]]:
     known = pack.model.sources
     return {
         r.rule.id: [
-            SourceRef(id=s, title=known[s].title, publisher=known[s].publisher, date=known[s].date)
+            SourceRef(
+                id=s, title=known[s].title, publisher=known[s].publisher, date=known[s].date, url=known[s].url
+            )
             for s in r.rule.sources
         ]
         for r in pack.rules

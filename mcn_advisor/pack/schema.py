@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from mcn_advisor.i18n.text import NonEmpty, Text
 from mcn_advisor.pack.conditions import Condition
@@ -71,10 +71,19 @@ class Scale(_Data):
 
 
 class Source(_Data):
-    title: NonEmpty
-    publisher: NonEmpty
+    """A source the pack cites: its title and publisher in each language (a plain string serves
+    both, for an outlet known by one name), its date and, where public, its address."""
+
+    # Written as {en, zh} or as one string (the schema says both); always a Text once read.
+    title: Text | NonEmpty
+    publisher: Text | NonEmpty
     date: dt.date | None = None
     url: str | None = None
+
+    @field_validator("title", "publisher", mode="before")
+    @classmethod
+    def _one_name_for_both(cls, value: Any) -> Any:
+        return {"en": value, "zh": value} if isinstance(value, str) else value
 
 
 class Event(_Data):

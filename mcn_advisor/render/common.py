@@ -367,3 +367,11 @@ def groups(changes: list[Any], statuses: Iterable[str]) -> list[tuple[str, list[
         if group or status not in OPTIONAL_GROUPS:
             out.append((status, group))
     return out
+
+
+def source_line(sid: str, source: Any, lang: str) -> str:
+    """A source as cited: "[002] 网易新闻：<title>（2020-08-27）"."""
+    values = {"id": sid, "publisher": source.publisher[lang], "title": source.title[lang]}
+    if source.date is None:
+        return t(lang, "source_line_undated", **values)
+    return t(lang, "source_line", date=source.date.isoformat(), **values)

@@ -167,9 +167,9 @@ def _sources_inline(f: Finding, lang: str) -> str:
     refs = []
     for s in f.sources:
         if s.date:
-            refs.append(t(lang, "md_source_ref", id=esc(s.id), publisher=esc(s.publisher), date=s.date))
+            refs.append(t(lang, "md_source_ref", id=esc(s.id), publisher=esc(s.publisher[lang]), date=s.date))
         else:
-            refs.append(t(lang, "md_source_ref_undated", id=esc(s.id), publisher=esc(s.publisher)))
+            refs.append(t(lang, "md_source_ref_undated", id=esc(s.id), publisher=esc(s.publisher[lang])))
     return join(lang, refs)
 
 
@@ -715,7 +715,7 @@ def _assumptions(a: Assessment, lang: str) -> Blocks:
 def _sources(a: Assessment, lang: str) -> Blocks:
     items = []
     for s in a.sources:
-        text = t(lang, "md_source_item", publisher=esc(s.publisher), title=esc(s.title))
+        text = t(lang, "md_source_item", publisher=esc(s.publisher[lang]), title=esc(s.title[lang]))
         if s.date:
             text = t(lang, "paren", text=text, note=s.date.isoformat())
         items.append(f"- **{esc(s.id)}** {text}")

@@ -11,10 +11,12 @@ from rich.padding import Padding
 
 from mcn_advisor.core.engine import severity_range
 from mcn_advisor.core.fixtures import FixtureResult
-from mcn_advisor.errors import InputError, did_you_mean
+from mcn_advisor.errors import InputError, did_you_mean, show_value
 from mcn_advisor.i18n import t
 from mcn_advisor.pack.compile import Pack
 from mcn_advisor.pack.conditions import All, AnyOf, Not, Test
+from mcn_advisor.profile.model import FIELDS
+from mcn_advisor.render.common import plain, share, source_line
 from mcn_advisor.render.linebreak import Para as Text
 from mcn_advisor.render.linebreak import ParaTable as Table
 from mcn_advisor.render.terminal import SEVERITY_STYLE, to_text
@@ -34,8 +36,8 @@ def rules_table(packs: Sequence[Pack], lang: str, *, width: int = 80) -> str:
             table.add_row(
                 Text(r.id),
                 Text(_severities(least, most, lang), style=SEVERITY_STYLE[most]),
-                r.category,
-                r.kind,
+                t(lang, f"cat_{r.category}"),
+                t(lang, f"kind_{r.kind}"),
                 Text(r.title[lang]),
                 *([Text(pack.id, style="dim")] if len(packs) > 1 else []),
             )
@@ -68,15 +70,36 @@ def rules_json(packs: Sequence[Pack], lang: str) -> str:
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
-def _tree(node: Any, indent: int = 0) -> list[str]:
+def _name(name: str, pack: Pack, lang: str) -> str:
+    """A field or metric as a reader names it, with the key a pack author types:
+    "月 GMV（agency.monthly_gmv_cny）"."""
+    if name.startswith("metric."):
+        label = next((m.label[lang] for m, _ in pack.metrics if f"metric.{m.id}" == name), name)
+    else:
+        label = t(lang, f"field.{name}") if name in FIELDS else name
+    return t(lang, "paren", text=label, note=name) if label != name else name
+
+
+def _test(test: Test, pack: Pack, lang: str) -> str:
+    op = t(lang, f"op_{test.op}") if test.op in WORD_OPS else test.op
+    if test.op in ("empty", "not_empty"):
+        return f"{_name(test.field, pack, lang)} {op}"
+    value = plain(test.value, lang) if isinstance(test.value, (bool, list)) else show_value(test.value)
+    return f"{_name(test.field, pack, lang)} {op} {value}"
+
+
+WORD_OPS = ("in", "not_in", "contains", "empty", "not_empty")
+
+
+def _tree(node: Any, pack: Pack, lang: str, indent: int = 0) -> list[str]:
     pad = "  " * indent
     if isinstance(node, Test):
-        return [f"{pad}- {node.text()}"]
+        return [f"{pad}- {_test(node, pack, lang)}"]
     if isinstance(node, Not):
-        return [f"{pad}- NOT:", *_tree(node.not_, indent + 1)]
-    word, children = ("ALL of", node.all) if isinstance(node, All) else ("ANY of", node.any)
+        return [f"{pad}- {t(lang, 'cond_not')}", *_tree(node.not_, pack, lang, indent + 1)]
+    key, children = ("cond_all", node.all) if isinstance(node, All) else ("cond_any", node.any)
     assert isinstance(node, (All, AnyOf))
-    return [f"{pad}- {word}:", *(line for c in children for line in _tree(c, indent + 1))]
+    return [f"{pad}- {t(lang, key)}", *(line for c in children for line in _tree(c, pack, lang, indent + 1))]
 
 
 def rule_detail(
@@ -95,54 +118,72 @@ def rule_detail(
         )
     c, pack = rules[rule_id]
     r = c.rule
-    parts: list[RenderableType] = [
-        Text.assemble((f"{r.id}  ", "bold"), (r.title[lang], "bold")),
-        Text(
-            f"severity {_severities(*severity_range(r, pack), 'en')} · category {r.category} · "
-            f"kind {r.kind} · policy {pack.id}"
-        ),
-    ]
+    meta = t(
+        lang,
+        "rule_meta",
+        severity=_severities(*severity_range(r, pack), lang),
+        category=t(lang, f"cat_{r.category}"),
+        kind=t(lang, f"kind_{r.kind}"),
+        policy=pack.id,
+    )
+    parts: list[RenderableType] = [Text.assemble((f"{r.id}  ", "bold"), (r.title[lang], "bold")), Text(meta)]
     if r.measure is not None:
         metric = next(m for m, _ in pack.metrics if m.id == r.measure.metric)
         scale = pack.model.scales[r.measure.scale]
-        bounds = ", ".join(f"{b:g}" for b in scale.at)
-        likelihood = (
-            r.likelihood
-            if isinstance(r.likelihood, int)
-            else f"{r.likelihood.levels} by {r.likelihood.field}"
-        )
+        if isinstance(r.likelihood, int):
+            likelihood = str(r.likelihood)
+        else:
+            levels = t(lang, "list_sep").join(str(n) for n in r.likelihood.levels)
+            likelihood = t(
+                lang, "rule_likelihood_steps", levels=levels, field=_name(r.likelihood.field, pack, lang)
+            )
+        bounds = t(lang, "list_sep").join(share(b) for b in scale.at)
+        sized = t(lang, "rule_sized", metric=metric.label[lang], scale=scale.title[lang], bounds=bounds)
         parts.append(
             Text(
-                f"sized by metric.{metric.id} on the {r.measure.scale} scale (impact 2..5 from {bounds}); "
-                f"likelihood {likelihood}"
+                t(lang, "item_sep").join(
+                    [sized, t(lang, "labelled", label=t(lang, "likelihood_long"), value=likelihood)]
+                )
             )
         )
-    if r.event:
-        e = pack.events[r.event]
-        parts.append(Text(f"{t(lang, 'when')}: {e.date.isoformat()} {e.title[lang]}"))
-    if r.until:
-        e = pack.events[r.until]
-        parts.append(Text(f"until: {e.date.isoformat()} {e.title[lang]}"))
-    parts += [Text("\nWhy", style="bold underline"), Text(r.rationale[lang])]
-    parts += [Text("\nWhat it checks", style="bold underline"), Text("\n".join(_tree(r.when)))]
+    for key, event_id in (("when", r.event), ("rule_until", r.until)):
+        if event_id:
+            e = pack.events[event_id]
+            value = f"{e.date.isoformat()} {e.title[lang]}"
+            parts.append(Text(t(lang, "labelled", label=t(lang, key), value=value)))
+    parts += [Text("\n" + t(lang, "rule_why"), style="bold underline"), Text(r.rationale[lang])]
+    parts += [
+        Text("\n" + t(lang, "rule_checks"), style="bold underline"),
+        Text("\n".join(_tree(r.when, pack, lang))),
+    ]
     fields = list(dict.fromkeys([*(x.field for x in c.tests), *r.evidence]))
     formulas = {f"metric.{m.id}": m.formula for m, _ in pack.metrics}
-    lines = [f"{name} = {formulas[name]}" if name in formulas else name for name in fields]
-    parts += [Text("\nFields it reads", style="bold underline"), Text("\n".join(lines))]
-    parts.append(Text("\nActions it triggers", style="bold underline"))
+    parts.append(Text("\n" + t(lang, "rule_fields"), style="bold underline"))
+    for name in fields:
+        parts.append(Text(_name(name, pack, lang)))
+        if name in formulas:
+            parts.append(Padding(Text(f"= {formulas[name]}", style="dim"), (0, 0, 0, 2)))
+    parts.append(Text("\n" + t(lang, "rule_actions"), style="bold underline"))
+    phases = {p.id: p.title[lang] for p in pack.model.phases}
     for aid in r.actions:
         a = pack.actions[aid]
-        parts.append(
-            Text(f"{aid} ({a.phase}, {pack.model.roles[a.owner][lang]}, {a.effort}): {a.title[lang]}")
+        effort = t(lang, "effort_value", size=a.effort, days=pack.model.effort[a.effort])
+        owner = pack.model.roles[a.owner][lang]
+        line = t(
+            lang,
+            "rule_action_line",
+            id=aid,
+            phase=phases[a.phase],
+            owner=owner,
+            effort=effort,
+            title=a.title[lang],
         )
+        parts.append(Text(line))
     if not r.actions:
         parts.append(Text(t(lang, "none")))
     parts += _examples(r.id, fixtures.get(pack.id, ()), lang)
     parts.append(Text("\n" + t(lang, "sources"), style="bold underline"))
-    for sid in r.sources:
-        s = pack.model.sources[sid]
-        date = f", {s.date.isoformat()}" if s.date else ""
-        parts.append(Text(f"[{sid}] {s.publisher}: {s.title}{date}"))
+    parts += [Text(source_line(sid, pack.model.sources[sid], lang)) for sid in r.sources]
     return to_text(parts, width=width)
 
 
@@ -154,8 +195,11 @@ def _examples(rule_id: str, results: Sequence[FixtureResult], lang: str) -> list
         parts.append(Text(t(lang, key, n=len(shown)), style="bold"))
         for r in shown:
             f = r.fixture
-            verdict = f"{t(lang, f'band_{r.band}')} {r.score:g}"
-            parts.append(Padding(Text(f"{f.id} ({f.as_of.isoformat()}, {verdict}): {f.about}"), (0, 0, 0, 2)))
+            verdict = t(lang, "list_sep").join(
+                [f.as_of.isoformat(), f"{t(lang, f'band_{r.band}')} {r.score:g}"]
+            )
+            line = t(lang, "labelled", label=t(lang, "paren", text=f.id, note=verdict), value=f.about)
+            parts.append(Padding(Text(line), (0, 0, 0, 2)))
         if not shown:
             parts.append(Padding(Text(t(lang, "none")), (0, 0, 0, 2)))
     return parts
@@ -175,9 +219,14 @@ def _timeline(pack: Pack, lang: str, width: int) -> str:
         date = e.date.isoformat()[:7] if e.precision == "month" else e.date.isoformat()
         style = "bold" if e.step else ""
         table.add_row(
-            Text(date, style=style), Text(e.title[lang], style=style), Text(", ".join(e.sources), style="dim")
+            Text(date, style=style),
+            Text(e.title[lang], style=style),
+            Text(t(lang, "list_sep").join(e.sources), style="dim"),
         )
-    head = Text(f"{pack.model.pack.title[lang]} ({pack.id} {pack.model.pack.version})", style="bold")
+    head = Text(
+        t(lang, "paren", text=pack.model.pack.title[lang], note=f"{pack.id} {pack.model.pack.version}"),
+        style="bold",
+    )
     return to_text([head, Text(pack.model.pack.summary[lang] + "\n"), table], width=width)
 
 

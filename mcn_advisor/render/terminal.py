@@ -25,6 +25,7 @@ from mcn_advisor.render.common import (
     scale_text,
     set_aside_text,
     sizing_text,
+    source_line,
     substituted,
     tier_lines,
 )
@@ -85,6 +86,7 @@ def _parts(a: Assessment, lang: str) -> list[RenderableType]:
         *_opportunities(a, lang),
         *_assumptions(a, lang),
         *_timeline(a, lang),
+        *_sources(a, lang),
     ]
 
 
@@ -406,3 +408,10 @@ def _policies(a: Assessment, lang: str) -> list[RenderableType]:
             money(p.revenue_at_risk_cny_monthly, lang),
         )
     return [heading(t(lang, "policies")), table]
+
+
+def _sources(a: Assessment, lang: str) -> list[RenderableType]:
+    """Every source the report cites, by the id the findings and the timeline use."""
+    if not a.sources:
+        return []
+    return [heading(t(lang, "md_sources")), *(Text(source_line(s.id, s, lang)) for s in a.sources)]

@@ -188,8 +188,8 @@ def test_kuaishou_pack_covers_the_reported_policy(kuaishou):
     assert events["jd_inside_kuaishou"] == "2020-06-16"
     assert [e.id for e in kuaishou.model.events if e.step] == ["kuaishou_stops_taobao"]
     sources = kuaishou.model.sources
-    assert sources["technode-2019-12-30"].publisher == "TechNode"
-    assert "KrAsia" in {s.publisher for s in sources.values()}
+    assert sources["technode-2019-12-30"].publisher.en == "TechNode"
+    assert "KrAsia" in {s.publisher.en for s in sources.values()}
     for c in kuaishou.rules:
         assert c.rule.title.zh and c.rule.rationale.zh and c.rule.sources
 
