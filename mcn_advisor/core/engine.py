@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,6 +41,7 @@ from mcn_advisor.core.contract import (
     Undetermined,
 )
 from mcn_advisor.core.planner import build_plan
+from mcn_advisor.errors import PackError
 from mcn_advisor.i18n.text import Text
 from mcn_advisor.pack.compile import CompiledRule, Pack
 from mcn_advisor.pack.conditions import Trace
@@ -104,10 +106,14 @@ def evaluate(profile: Profile, pack: Pack, as_of: dt.date) -> Evaluation:
         value = values[name] = run(values)
         if value is None or not inputs.isdisjoint(missing):
             unknown.add(name)
+        elif not -_LARGEST <= value <= _LARGEST:  # inf or nan: the pack's formula broke down
+            raise _not_finite(pack, "metrics", name[len("metric.") :], value)
     factors: list[tuple[Factor, float, float]] = []
     score = 0.0
     for factor, run, saturation, weight in program.factors:
         raw = run(values) or 0.0
+        if not -_LARGEST <= raw <= _LARGEST:
+            raise _not_finite(pack, "factors", factor.id, raw)
         value = raw / saturation
         value = (value if value < 1.0 else 1.0) if value > 0.0 else 0.0  # min(1, max(0, v)), inlined
         factors.append((factor, raw, value))
@@ -131,6 +137,18 @@ def evaluate(profile: Profile, pack: Pack, as_of: dt.date) -> Evaluation:
         band=band,
         outcomes=outcomes,
         accepted=acceptance.by_rule(profile),
+    )
+
+
+_LARGEST = sys.float_info.max
+
+
+def _not_finite(pack: Pack, section: str, item_id: str, value: float) -> PackError:
+    """A formula that gives inf or nan for a profile: the pack's formula, named, is at fault."""
+    at = next(i for i, x in enumerate(getattr(pack.model, section)) if x.id == item_id)
+    return PackError(
+        f"{pack.where((section, at, 'formula'))}: {section}.{at}.formula: {section[:-1]} '{item_id}' "
+        f"computes to {value} for this profile, not a finite number (an overflow); check its formula"
     )
 
 
@@ -287,16 +305,23 @@ def _priorities(plan: Plan, findings: list[Finding], risks: list[Risk]) -> list[
         for dep in act.depends_on:
             dependents.setdefault(dep, []).append(act.id)
     by_id = {act.id: act for _, act in acts}
-
-    def served(action_id: str) -> set[str]:
-        rules = set(by_id[action_id].triggered_by)
-        for later in dependents.get(action_id, []):
-            rules |= served(later)
-        return rules
+    served: dict[str, set[str]] = {}  # its own rules and those of every action waiting for it
+    for _, act in acts:  # depth-first with a stack: a chain of thousands is no recursion
+        stack = [(act.id, False)]
+        while stack:
+            action_id, expanded = stack.pop()
+            if action_id in served:
+                continue
+            later = dependents.get(action_id, [])
+            if expanded:
+                served[action_id] = set(by_id[action_id].triggered_by).union(*(served[x] for x in later))
+            else:
+                stack.append((action_id, True))
+                stack.extend((x, False) for x in later if x not in served)
 
     ranked = []
     for n, act in acts:
-        rules = served(act.id)
+        rules = served[act.id]
         worst = max(rules, key=lambda r: SEVERITY_RANK[severity[r]], default=None)
         top = severity[worst] if worst else "info"
         key = (n, -SEVERITY_RANK[top], -max((rating.get(r, 0) for r in rules), default=0), act.due, act.id)
