@@ -209,6 +209,9 @@ def run(
     SIGHUP the workers are terminated, the temporary files of reports being written are
     removed and the stop is raised again; reports already written stay whole.
     """
+    # A pack file read by an earlier run in this process may have changed: read it again.
+    _loaded.pop(settings.packs, None)
+    _books.pop(settings.packs, None)
     packs = packs_of(settings)  # a bad pack fails here, before any profile
     if settings.out_dir is not None:
         prepare_out_dir(settings.out_dir, inputs)

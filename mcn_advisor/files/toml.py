@@ -34,12 +34,12 @@ _BASIC = r'"(?!"")[^"\\\n]*(?:\\.[^"\\\n]*)*"'  # a one-line "string" with escap
 _LITERAL = r"'(?!'')[^'\n]*'"
 _PART = rf"(?:[A-Za-z0-9_-]+|{_BASIC}|{_LITERAL})"
 # What matters for the bounds: brackets outside strings and comments, over-long dotted
-# keys and digit runs. ``skip`` takes a whole run of strings, words and separators in
-# one match, so that a list of 200,000 texts costs a handful of steps, not 200,000.
+# keys and digit runs. ``skip`` takes a whole run of strings and separators in one
+# match (not words: a dotted key must be seen from its first part).
 _SHAPE = re.compile(
     rf"""(?<![A-Za-z0-9_-])(?P<dotted>{_PART}(?:[ \t]*\.[ \t]*{_PART}){{{MAX_KEY_PARTS}}})
     |(?P<multi>\"\"\"|\'\'\')
-    |(?P<skip>(?:{_BASIC}|{_LITERAL}|[ \t\r\n,=A-Za-z_-]+)+)
+    |(?P<skip>(?:{_BASIC}|{_LITERAL}|[ \t\r\n,=]+)+)
     |(?P<comment>\#[^\n]*)
     |(?P<open>[\[{{])
     |(?P<close>[\]}}])
