@@ -101,7 +101,7 @@ def _parse_date(value: str | None) -> dt.date | None:
     try:
         date = dt.date.fromisoformat(value)
     except ValueError:
-        raise typer.BadParameter(f"'{shorten(value, 40)}' is not a date; use YYYY-MM-DD") from None
+        raise typer.BadParameter(f"'{visible(shorten(value, 40))}' is not a date; use YYYY-MM-DD") from None
     problem = date_problem(date)
     if problem:
         raise typer.BadParameter(problem, param_hint="'--as-of'")

@@ -481,4 +481,6 @@ def value_problem(path: str, value: Any) -> str | None:
         return "must be within 0..1" + got
     if kind == "number" and value < 0:
         return "must not be negative" + got
+    if kind == "number" and not value <= MAX_NUMBER:  # also nan
+        return f"must be a finite number of at most {MAX_NUMBER:g}" + got
     return None
