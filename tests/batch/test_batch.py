@@ -483,6 +483,61 @@ def test_ctrl_c_keeps_written_reports_whole_and_leaves_no_temp_file(tmp_path, jo
             assert text.startswith("# Test MCN") and text.endswith("\n") and "## " in text
 
 
+@pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="POSIX signals")
+@pytest.mark.parametrize(("sig", "jobs"), [("SIGTERM", 1), ("SIGTERM", 2), ("SIGHUP", 1)])
+def test_sigterm_and_sighup_stop_a_batch_as_ctrl_c_does(tmp_path, sig, jobs):
+    from mcn_advisor.errors import Stopped
+
+    def stop(signum, frame):  # what the CLI installs for each stop signal
+        raise Stopped(signum)
+
+    signum = getattr(signal, sig)
+    previous = signal.signal(signum, stop)
+    try:
+        for i in range(30):
+            (tmp_path / f"p{i:02d}.toml").write_text(GOOD, encoding="utf-8")
+        out = tmp_path / "out"
+        done = 0
+
+        def send() -> None:
+            nonlocal done
+            done += 1
+            if done == 5:
+                os.kill(os.getpid(), signum)
+
+        plan = discover([tmp_path], exclude=out)
+        with pytest.raises(Stopped) as caught:
+            batch.run(
+                plan, settings(out_dir=out, formats=batch.report_renderers()), jobs=jobs, on_result=send
+            )
+    finally:
+        signal.signal(signum, previous)
+    assert caught.value.signum == signum
+    names = sorted(p.name for p in out.iterdir())
+    assert 5 <= len(names) / 2 < 30 and not any(n.startswith((".", "summary")) for n in names)
+    assert all(
+        json.loads((out / n).read_text("utf-8"))["agency"] == "Test MCN" for n in names if n.endswith(".json")
+    )
+
+
+def test_any_exception_while_assessing_one_input_is_its_failure(tmp_path, monkeypatch):
+    for name in ("a", "b", "c"):
+        (tmp_path / f"{name}.toml").write_text(GOOD, encoding="utf-8")
+    real = batch.load_profile
+
+    def flaky(path, rules=None):
+        if str(path).endswith("b.toml"):
+            raise MemoryError("simulated")
+        return real(path, rules)
+
+    monkeypatch.setattr(batch, "load_profile", flaky)
+    result = batch.run(discover([tmp_path]), settings())
+    assert result.assessed == 2
+    assert [f.problems for f in result.failures] == [
+        (f"{tmp_path / 'b.toml'}: could not be assessed (MemoryError: simulated)",)
+    ]
+
+
 def test_progress_bar_only_on_a_terminal(monkeypatch):
     from mcn_advisor import cli
 
