@@ -233,10 +233,6 @@ def _memory_bound() -> Iterator[None]:
 # --- cases that need a process of their own ------------------------------------------------
 
 
-def _command(case: dict) -> list[str]:
-    return [sys.executable, "-m", "mcn_advisor", *case["argv"]]
-
-
 def _child_env(tmp: Path) -> dict[str, str]:
     return {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -259,22 +255,28 @@ def _limits(case: dict):  # noqa: ANN202 - a preexec function
     return apply
 
 
+def _start(case: dict, tmp: Path, stdout: int, stderr: int) -> subprocess.Popen[bytes]:
+    """``python -m mcn_advisor`` with the case's arguments, in its own session (so that a
+    hang is ended with its whole group), within its resource limits."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "mcn_advisor", *case["argv"]],
+        cwd=tmp,
+        env=_child_env(tmp),
+        stdin=subprocess.DEVNULL,
+        stdout=stdout,
+        stderr=stderr,
+        start_new_session=True,
+        preexec_fn=_limits(case),
+    )
+
+
 def _run_child(case: dict, tmp: Path) -> Outcome:
     out = Outcome()
     stdout: int = subprocess.PIPE
     if case["stdout_mode"] == "closed":
         r, stdout = os.pipe()
         os.close(r)  # the reader is gone before the CLI writes anything (like `| head -0`)
-    proc = subprocess.Popen(
-        _command(case),
-        cwd=tmp,
-        env=_child_env(tmp),
-        stdin=subprocess.DEVNULL,
-        stdout=stdout,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-        preexec_fn=_limits(case),
-    )
+    proc = _start(case, tmp, stdout, subprocess.PIPE)
     if stdout != subprocess.PIPE:
         os.close(stdout)
     try:
@@ -298,16 +300,7 @@ def _run_signal(case: dict, tmp: Path) -> Outcome:
     logs = tmp.parent / f"{tmp.name}-logs"
     logs.mkdir()
     with (logs / "out").open("wb") as so, (logs / "err").open("wb") as se:
-        proc = subprocess.Popen(
-            _command(case),
-            cwd=tmp,
-            env=_child_env(tmp),
-            stdin=subprocess.DEVNULL,
-            stdout=so,
-            stderr=se,
-            start_new_session=True,
-            preexec_fn=_limits(case),
-        )
+        proc = _start(case, tmp, so.fileno(), se.fileno())
     seen: dict[int, int] = {}
     start = time.monotonic()
     try:
