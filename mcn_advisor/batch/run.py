@@ -129,15 +129,39 @@ def _init_worker(settings: Settings, inputs: frozenset[Identity] = frozenset(), 
     global _settings
     _settings = settings
     # Ctrl-C and a closed terminal reach every process of the group: the parent alone
-    # decides what they mean, and ends the workers with SIGTERM (see run), which
-    # kills a worker at once; the parent then removes what it was writing.
+    # decides what they mean, and ends the workers with SIGTERM (see run).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if hasattr(signal, "SIGHUP"):
         signal.signal(signal.SIGHUP, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, _stop_worker)
     _die_with(parent)
     protect_all(inputs)  # (already inherited when forked)
     rules_of(settings)  # the packs and their rules once per process, before the first profile
+
+
+_busy = False  # this worker is assessing a profile (rather than waiting for the next)
+
+
+def _stop_worker(signum: int, frame: Any) -> None:
+    """SIGTERM in a worker (from the parent, or sent to the whole group by a CI time-out).
+
+    Assessing, it dies at once, as by default: an exception raised inside rendering
+    could be taken for the profile's error; the parent removes the temporary file it
+    leaves. Waiting for a task it unwinds instead: dead while it waits, it would keep
+    the task queue's lock, and the parent's ``pool.terminate()`` would wait for it forever.
+    """
+    if _busy:
+        os._exit(128 + signum)
+    raise SystemExit(128 + signum)
+
+
+def _assess_in_worker(task: Task) -> Row | Failure:
+    global _busy
+    _busy = True
+    try:
+        return assess_one(task)
+    finally:
+        _busy = False
 
 
 def _die_with(parent: int) -> None:
@@ -292,7 +316,7 @@ def _in_pool(
     ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
     pool = ctx.Pool(jobs, initializer=_init_worker, initargs=(settings, protected(), os.getpid()))
     try:
-        for item in pool.imap(assess_one, stream, chunksize=chunk):
+        for item in pool.imap(_assess_in_worker, stream, chunksize=chunk):
             tally.add(item)
             if on_result:
                 on_result()
