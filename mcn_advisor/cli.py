@@ -69,6 +69,12 @@ def user_errors(fn: F) -> F:
             raise typer.Exit(2) from None
         except BrokenPipeError:  # the reader went away (`| head`): as if SIGPIPE had ended us
             raise Stopped(signal.SIGPIPE) from None
+        except Exception:
+            # A stop raised inside a library that wraps what it catches (pydantic turns it
+            # into a serialisation error) is still the stop.
+            if _stopping:
+                raise Stopped(_stopping[-1]) from None
+            raise
 
     return run  # type: ignore[return-value]
 
@@ -521,12 +527,16 @@ def main() -> None:
         _stopped(signal.SIGPIPE)
 
 
+_stopping: list[int] = []  # the stop signals received, for user_errors
+
+
 def _stop_on_signals() -> None:
     """SIGINT, SIGTERM and SIGHUP all stop a run the same way: ``Stopped`` unwinds it, so
     workers are ended and temporary files removed on the way out. A signal the caller
     ignores (``nohup``, a background job) stays ignored."""
 
     def stop(signum: int, frame: Any) -> None:
+        _stopping.append(signum)
         raise Stopped(signum)
 
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
