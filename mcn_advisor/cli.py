@@ -1,6 +1,9 @@
 """The command line: parse arguments, call the core once, render, write, map errors to exit codes.
 
-Exit codes: 0 done, 1 a finding at or above --fail-on, 2 bad input or usage.
+Exit codes: 0 done, 1 a finding at or above --fail-on, 2 bad input or usage; stopped by
+a signal, 128 + its number (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP, 141 a closed pipe).
+Every line it prints about the run (errors, notes, "written") goes through ``_say``,
+which shows control characters instead of obeying them.
 This is the only module that reads the clock (the default --as-of) or the terminal.
 Heavy modules (pydantic, the engine, rich renderers) are imported inside commands so
 that ``--help`` and ``--version`` start fast.
@@ -13,6 +16,7 @@ import datetime as dt
 import functools
 import os
 import shutil
+import signal
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -22,7 +26,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar, get_args
 import typer
 
 from mcn_advisor import __version__, render
-from mcn_advisor.errors import InputError
+from mcn_advisor.errors import InputError, Stopped, shorten, visible
+from mcn_advisor.files.limits import date_problem
 from mcn_advisor.render import ReportFile, ReportFormat, SummaryFormat
 from mcn_advisor.vocab import Lang, Severity, at_or_above
 
@@ -47,18 +52,37 @@ app.add_typer(rules_app, name="rules")
 
 
 def user_errors(fn: F) -> F:
-    """Turn bad input into one line per problem on stderr and exit code 2."""
+    """Run a command as one run: bad input becomes one line per problem on stderr and exit
+    code 2; the files it reads are protected from its writes (``files.write``); a closed
+    output pipe stops it quietly."""
 
     @functools.wraps(fn)
     def run(*args: Any, **kwargs: Any) -> Any:
+        from mcn_advisor.files.write import one_run
+
         try:
-            return fn(*args, **kwargs)
+            with one_run():
+                return fn(*args, **kwargs)
         except InputError as exc:
             for line in exc.problems:
-                typer.echo(f"error: {line}", err=True)
+                _say(f"error: {line}", err=True)
             raise typer.Exit(2) from None
+        except BrokenPipeError:  # the reader went away (`| head`): as if SIGPIPE had ended us
+            raise Stopped(signal.SIGPIPE) from None
+        except Exception:
+            # A stop raised inside a library that wraps what it catches (pydantic turns it
+            # into a serialisation error) is still the stop.
+            if _stopping:
+                raise Stopped(_stopping[-1]) from None
+            raise
 
     return run  # type: ignore[return-value]
+
+
+def _say(text: str, *, err: bool = False) -> None:
+    """One line about the run, control characters (from a file name, an agency name, a
+    pack) shown instead of obeyed: the one place such lines are printed."""
+    typer.echo(visible(text, one_line=True), err=err)
 
 
 def _version(value: bool) -> None:
@@ -81,17 +105,21 @@ def _parse_date(value: str | None) -> dt.date | None:
     if value is None:
         return None
     try:
-        return dt.date.fromisoformat(value)
+        date = dt.date.fromisoformat(value)
     except ValueError:
-        raise typer.BadParameter(f"'{value}' is not a date; use YYYY-MM-DD") from None
+        raise typer.BadParameter(f"'{visible(shorten(value, 40))}' is not a date; use YYYY-MM-DD") from None
+    problem = date_problem(date)
+    if problem:
+        raise typer.BadParameter(problem, param_hint="'--as-of'")
+    return date
 
 
 def _color(stream: Any) -> bool:
     return stream.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
 
 
-def _emit(text: str | bytes, output: Path | None, protect: tuple[Path, ...] = ()) -> None:
-    """The report to ``output`` (atomically) or to stdout."""
+def _emit(text: str | bytes, output: Path | None) -> None:
+    """The report to ``output`` (whole, never over an input: ``files.write``) or to stdout (``-``)."""
     if output is None or str(output) == "-":
         if isinstance(text, bytes):
             sys.stdout.buffer.write(text)
@@ -102,7 +130,7 @@ def _emit(text: str | bytes, output: Path | None, protect: tuple[Path, ...] = ()
         return
     from mcn_advisor.files.write import write_atomic
 
-    write_atomic(output, text, protect=protect)
+    write_atomic(output, text)
 
 
 def _width() -> int:
@@ -110,9 +138,7 @@ def _width() -> int:
     return max(20, shutil.get_terminal_size((80, 24)).columns)
 
 
-def _write_report(
-    result: Any, kind: str, fmt: str, lang: str, output: Path | None, protect: tuple[Path, ...]
-) -> None:
+def _write_report(result: Any, kind: str, fmt: str, lang: str, output: Path | None) -> None:
     """Render ``result`` as ``fmt`` and write it; ``pdf`` is the HTML report printed by a
     headless Chromium or Chrome (files/pdf.py), dated with the result's date."""
     to_stdout = output is None or str(output) == "-"
@@ -123,9 +149,9 @@ def _write_report(
         from mcn_advisor.files.pdf import print_pdf
 
         day = result.comparison.after.as_of if kind == "diff" else result.as_of
-        _emit(print_pdf(text, day), output, protect)
+        _emit(print_pdf(text, day), output)
     else:
-        _emit(text, output, protect)
+        _emit(text, output)
 
 
 def _renderer(kind: str, fmt: str, output: Path | None) -> render.Renderer:
@@ -177,9 +203,9 @@ def assess(
     prof = load_profile(profile, rule_book(chosen))
     when = date or prof.as_of or dt.date.today()
     result = assess_all(prof, chosen, when)
-    _write_report(result, "assessment", fmt, lang, output, (profile, *(Path(p.source) for p in chosen)))
-    if output is not None:
-        typer.echo(
+    _write_report(result, "assessment", fmt, lang, output)
+    if output is not None and str(output) != "-":
+        _say(
             f"{output}: {result.agency}: score {result.exposure.score:g} ({result.exposure.band}), "
             f"{len(result.findings)} findings, {len(_actions(result))} actions",
             err=True,
@@ -208,7 +234,7 @@ def validate(
     problems: list[str] = []
     chosen = _packs(packs)
     for path, prof in _each_loaded(profiles, lambda p: load_profile(p, rule_book(chosen)), problems):
-        typer.echo(f"{path}: ok ({prof.agency.name})")
+        _say(f"{path}: ok ({prof.agency.name})")
     if problems:
         raise InputError(problems)
 
@@ -267,12 +293,12 @@ def init(
     if path.exists():
         raise InputError(f"{path}: already exists; choose another name or remove it first")
     _emit(text, path)
-    typer.echo(f"{path}: written; fill it in, then run: mcn-advisor assess {path}", err=True)
+    _say(f"{path}: written; fill it in, then run: mcn-advisor assess {path}", err=True)
     schema_path = path.parent / SCHEMA_FILE  # the starter's #:schema line points here
     if not schema_path.exists():
         doc = json_schema(Profile, "mcn-advisor profile, schema_version 1")
         _emit(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", schema_path)
-        typer.echo(f"{schema_path}: written; editors check the profile against it", err=True)
+        _say(f"{schema_path}: written; editors check the profile against it", err=True)
 
 
 @rules_app.command("list")
@@ -382,12 +408,12 @@ def policy_validate(packs: PackArgs) -> None:
     problems: list[str] = []
     for _, pack in _each_loaded(packs, resolve, problems):
         m = pack.model
-        typer.echo(
+        _say(
             f"{pack.source}: ok ({pack.id} {m.pack.version}: {len(m.rules)} rules, "
             f"{len(m.actions)} actions, {len(m.fixtures)} fixtures)"
         )
         for warning in loose_ends(pack):
-            typer.echo(f"warning: {warning}", err=True)
+            _say(f"warning: {warning}", err=True)
     if problems:
         raise InputError(problems)
 
@@ -419,11 +445,11 @@ Output = Annotated[Path | None, typer.Option("--output", "-o", help="Write to th
 ProfileArg = Annotated[Path, typer.Argument(help="The MCN profile (TOML).", show_default=False)]
 
 
-def _show(result: Any, kind: str, fmt: str, lang: str, output: Path | None, inputs: tuple[Path, ...]) -> None:
+def _show(result: Any, kind: str, fmt: str, lang: str, output: Path | None) -> None:
     """Render a what-if, levers or diff result and write it (the report formats live in render/)."""
-    _write_report(result, kind, fmt, lang, output, inputs)
-    if output is not None:
-        typer.echo(f"{output}: {kind} written", err=True)
+    _write_report(result, kind, fmt, lang, output)
+    if output is not None and str(output) != "-":
+        _say(f"{output}: {kind} written", err=True)
 
 
 def _profile_and_date(profile: Path, as_of: str | None, pack: Pack) -> tuple[Any, dt.date]:
@@ -479,7 +505,7 @@ def what_if_command(
     pack = _one_pack(packs, "what-if")
     prof, when = _profile_and_date(profile, as_of, pack)
     result = what_if(prof, pack, when, parsed, levers or [], rebalance=rebalance)
-    _show(result, "what-if", fmt, lang, output, (profile,))
+    _show(result, "what-if", fmt, lang, output)
 
 
 @app.command("levers")
@@ -500,7 +526,7 @@ def levers_command(
 
     pack = _one_pack(packs, "levers")
     prof, when = _profile_and_date(profile, as_of, pack)
-    _show(rank_levers(prof, pack, when, top), "levers", fmt, lang, output, (profile,))
+    _show(rank_levers(prof, pack, when, top), "levers", fmt, lang, output)
 
 
 @app.command("diff")
@@ -520,20 +546,56 @@ def diff_command(
     pack = _one_pack(packs, "diff")
     before, after = (saved_snapshot(read_json(path), path) for path in (old, new))
     result = diff(before, after, pack, (str(old), str(new)))
-    _show(result, "diff", fmt, lang, output, (old, new))
+    _show(result, "diff", fmt, lang, output)
 
 
 def main() -> None:
     """Console entry point."""
+    _stop_on_signals()
     try:
         app()
-    except KeyboardInterrupt:
-        typer.echo("interrupted", err=True)
-        sys.exit(130)
+    except Stopped as exc:
+        _stopped(exc.signum)
+    except KeyboardInterrupt:  # SIGINT while its handler was not ours
+        _stopped(signal.SIGINT)
     except BrokenPipeError:
-        # The reader went away (e.g. `| head`): stop quietly.
-        sys.stderr.close()
-        sys.exit(0)
+        _stopped(signal.SIGPIPE)
+
+
+_stopping: list[int] = []  # the stop signals received, for user_errors
+
+
+def _stop_on_signals() -> None:
+    """SIGINT, SIGTERM and SIGHUP all stop a run the same way: ``Stopped`` unwinds it, so
+    workers are ended and temporary files removed on the way out. A signal the caller
+    ignores (``nohup``, a background job) stays ignored."""
+
+    def stop(signum: int, frame: Any) -> None:
+        _stopping.append(signum)
+        raise Stopped(signum)
+
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, stop)
+    for name in ("SIGTERM", "SIGHUP"):
+        sig = getattr(signal, name, None)
+        if sig is not None and signal.getsignal(sig) == signal.SIG_DFL:
+            signal.signal(sig, stop)
+
+
+def _stopped(signum: int) -> None:
+    """Exit as a shell shows a process ended by ``signum``: 128 + its number."""
+    if signum == getattr(signal, "SIGPIPE", -1):
+        # Nobody reads stdout any more: point it at /dev/null so that the final flush
+        # cannot fail again with a traceback ("Exception ignored ... BrokenPipeError").
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    else:
+        with contextlib.suppress(OSError, ValueError):
+            typer.echo(
+                "interrupted" if signum == signal.SIGINT else f"stopped by {signal.Signals(signum).name}",
+                err=True,
+            )
+    sys.exit(128 + signum)
 
 
 # --- batch: a portfolio of profiles --------------------------------------------------
@@ -649,7 +711,7 @@ def batch(
         raise InputError("--report writes per-profile reports into --out-dir; give --out-dir DIR")
     inputs = discover(paths, exclude=out_dir)
     for note in inputs.notes:
-        typer.echo(f"note: {note}", err=True)
+        _say(f"note: {note}", err=True)
     settings = batches.Settings(
         today=dt.date.today(),
         as_of=date,
@@ -661,14 +723,20 @@ def batch(
     )
     with _progress(inputs.total) as tick:
         result = batches.run(inputs, settings, jobs=jobs, on_result=tick)
+    problems: list[str] = []
     if out_dir is not None:
-        batches.write_summaries(out_dir, result, lang)
+        try:
+            batches.write_summaries(out_dir, result, lang)
+        except InputError as exc:  # said after the summary, which is printed whatever happens
+            problems = exc.problems
     _emit(render.get("portfolio", fmt)(result, lang), None)
     tally = f"{result.assessed:,} assessed, {len(result.failures):,} failed"
     if fail_on:
         tally += f", {result.failing:,} with a finding at or above {fail_on}"
     if out_dir is not None:
         tally += f"; reports in {out_dir}"
-    typer.echo(tally, err=True)
+    _say(tally, err=True)
+    if problems:
+        raise InputError(problems)
     if result.exit_code:
         raise typer.Exit(result.exit_code)

@@ -52,18 +52,101 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     return f"; did you mean '{match}'?" if match else ""
 
 
-def show_value(value: Any) -> str:
-    """A value as the user wrote it in TOML, shortened when long."""
-    if isinstance(value, bool):
-        text = "true" if value else "false"
-    elif isinstance(value, str):
-        text = '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
-    elif isinstance(value, float):
-        text = repr(value)
-    elif isinstance(value, dict):
-        text = "{" + ", ".join(f"{k} = {show_value(v)}" for k, v in value.items()) + "}"
-    elif isinstance(value, list):
-        text = "[" + ", ".join(show_value(v) for v in value) + "]"
-    else:
-        text = str(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+def show_value(value: Any, limit: int = 60) -> str:
+    """A value as the user wrote it in TOML, on one line, shortened to ``limit`` characters.
+
+    Built piece by piece and cut as soon as it is long enough: a huge list, a megabyte
+    of text or an integer of thousands of digits is never written out whole.
+    """
+    parts: list[str] = []
+    size = 0
+    stack: list[Any] = [value]
+    while stack and size <= limit:
+        item = stack.pop()
+        if isinstance(item, _Raw):
+            piece = item.text
+        elif isinstance(item, bool):
+            piece = "true" if item else "false"
+        elif isinstance(item, str):
+            cut = item[: limit + 1]
+            piece = '"' + cut.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+            piece += '"' if cut == item else ""
+        elif isinstance(item, int) and item.bit_length() > 4 * limit:  # str() of it would be huge
+            digits = int(item.bit_length() * 0.30103) + 1  # log10(2): no str() of a huge int
+            piece = f"{'-' if item < 0 else ''}an integer of about {digits:,} digits"
+        elif isinstance(item, float):
+            piece = repr(item)
+        elif isinstance(item, (dict, list, tuple)):
+            pairs = list(item.items())[: limit + 1] if isinstance(item, dict) else None
+            entries = (
+                [(_Raw(f"{str(k)[: limit + 1]} = "), v) for k, v in pairs]
+                if pairs is not None
+                else [(None, v) for v in item[: limit + 1]]
+            )
+            pieces: list[Any] = [_Raw("{" if pairs is not None else "[")]
+            for n, (key, v) in enumerate(entries):
+                pieces += [_Raw(", ")] if n else []
+                pieces += [key, v] if key is not None else [v]
+            pieces.append(_Raw("}" if pairs is not None else "]"))
+            stack.extend(reversed(pieces))
+            continue
+        else:
+            piece = str(item)[: limit + 1]
+        parts.append(piece)
+        size += len(piece)
+    text = visible("".join(parts), one_line=True)
+    return text if len(text) <= limit and not stack else text[: limit - 3] + "..."
+
+
+class _Raw:
+    """Text that ``show_value`` writes as it is (brackets, separators, keys)."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str):
+        self.text = text
+
+
+# --- text from a file, shown on a terminal ------------------------------------------------
+
+# Characters that would act on a terminal instead of showing (C0 but tab and line feed,
+# DEL, C1) or reorder what is shown (bidirectional controls): each gets a visible stand-in.
+_VISIBLE = {
+    **{c: chr(0x2400 + c) for c in range(32) if c not in (9, 10)},  # U+2400 "control pictures"
+    0x7F: "\u2421",
+    **{c: f"\\x{c:02x}" for c in range(0x80, 0xA0)},
+    **{
+        c: f"\\u{c:04x}"
+        for c in (0x061C, 0x200E, 0x200F, 0x2028, 0x2029, *range(0x202A, 0x202F), *range(0x2066, 0x206A))
+    },
+}
+_VISIBLE_ONE_LINE = {**_VISIBLE, 10: "\u2424"}
+
+
+def visible(text: str, *, one_line: bool = False) -> str:
+    """``text`` with every control character shown instead of obeyed (``\\x1b`` as ``\u241b``).
+
+    Text from a profile, a pack or a saved file can carry escape sequences that would
+    recolour the terminal, set its title or reorder a line; shown this way they are
+    harmless and still visible. ``one_line`` also shows line breaks, for error lines.
+    """
+    if text.isprintable():
+        return text
+    return text.translate(_VISIBLE_ONE_LINE if one_line else _VISIBLE)
+
+
+def shorten(text: str, limit: int = 80) -> str:
+    """``text`` cut to ``limit`` characters, for an error line that echoes something long."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+class Stopped(BaseException):
+    """A signal asked the run to stop (SIGINT, SIGTERM, SIGHUP) or its output pipe closed.
+
+    Not an ``Exception``: nothing that handles errors may swallow it. The CLI exits
+    with 128 + the signal's number, as a shell shows a process ended by it.
+    """
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum

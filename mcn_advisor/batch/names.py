@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import unicodedata
 from collections.abc import Iterable
 
 STEM_MAX = 100  # characters of a report file name before its extension
+STEM_MAX_BYTES = 240  # and bytes: with "-2" and ".json" a name fits the file system's 255
 _RESERVED = {"con", "prn", "aux", "nul"} | {f"{d}{i}" for d in ("com", "lpt") for i in range(1, 10)}
 
 
@@ -35,6 +37,14 @@ class ReportNames:
         """Whether ``stem`` was handed out (or reserved) by this instance."""
         return _fold(stem) in self._used
 
+    def issued_file(self, name: str) -> bool:
+        """Whether ``name`` is a report file of an issued stem, or the start of one (a
+        temporary file's name holds a cut of a long report name)."""
+        if self.issued(os.path.splitext(name)[0]):
+            return True
+        start = _fold(name)
+        return any(start.startswith(f"{u}.") or f"{u}.".startswith(start) for u in self._used)
+
 
 def safe_stem(parts: tuple[str, ...]) -> str:
     """A file-name stem (no extension) for a report, from the parts of an input path."""
@@ -52,9 +62,10 @@ def safe_stem(parts: tuple[str, ...]) -> str:
     stem = "__".join(cleaned) or "profile"
     if stem.split(".")[0].lower() in _RESERVED:
         stem = "_" + stem
-    if len(stem) > STEM_MAX:
+    if len(stem) > STEM_MAX or len(stem.encode("utf-8", "surrogatepass")) > STEM_MAX_BYTES:
         digest = hashlib.sha1("/".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:8]
-        stem = f"{stem[: STEM_MAX - 9]}-{digest}"
+        cut = stem[: STEM_MAX - 9].encode("utf-8", "surrogatepass")[: STEM_MAX_BYTES - 9]
+        stem = f"{cut.decode('utf-8', 'ignore')}-{digest}"  # never half a character
     return stem
 
 

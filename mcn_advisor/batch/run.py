@@ -7,8 +7,10 @@
   runs only when per-profile reports are written (``out_dir``), by the worker itself.
 - ``write_summaries(out_dir, portfolio, lang)`` writes ``summary.json``, ``.csv``, ``.md`` and ``.html``.
 
-One bad profile never stops the others: it becomes a ``Failure`` naming its file
-(and CSV row) and the reason. Every file is written whole through ``write_atomic``.
+One bad profile never stops the others: whatever goes wrong reading or assessing it
+becomes a ``Failure`` naming its file (and CSV row) and the reason. Every file is
+written whole through ``write_atomic``, never over an input and never through a
+symbolic link out of the out-dir.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import contextlib
 import datetime as dt
 import os
 import signal
+import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -30,8 +33,8 @@ from mcn_advisor.core import portfolio
 from mcn_advisor.core.combine import explain_all
 from mcn_advisor.core.engine import evaluate
 from mcn_advisor.core.portfolio import Failure, Portfolio, Row, Tally
-from mcn_advisor.errors import InputError
-from mcn_advisor.files.write import leftover_temps, write_atomic
+from mcn_advisor.errors import InputError, shorten
+from mcn_advisor.files.write import Identity, leftover_temps, protect, protect_all, protected, write_atomic
 from mcn_advisor.pack.compile import Pack
 from mcn_advisor.pack.select import load_packs, rule_book
 from mcn_advisor.profile import acceptance, csvfile
@@ -107,6 +110,8 @@ def tasks(inputs: Inputs, names: ReportNames | None) -> Iterator[Task]:
                         yield Task(source, data=row.data, report=name((stem, f"row{row.number}")))
             except InputError as exc:  # the file changed since discover() read it
                 yield Task(item.label, problems=tuple(exc.problems))
+            except Exception as exc:  # whatever else goes wrong reading it, the others still run
+                yield Task(item.label, problems=(_unexpected(item.label, exc),))
 
 
 _settings: Settings | None = None
@@ -128,14 +133,58 @@ def rules_of(settings: Settings) -> RuleBook:
     return _books[settings.packs]
 
 
-def _init_worker(settings: Settings) -> None:
+def _init_worker(settings: Settings, inputs: frozenset[Identity] = frozenset(), parent: int = 0) -> None:
     global _settings
     _settings = settings
-    rules_of(settings)  # the packs and their rules once per process, before the first profile
-    # Ctrl-C reaches every process of the terminal's group: the parent alone decides
-    # what it means, and ends the workers with SIGTERM (see run).
+    # Ctrl-C and a closed terminal reach every process of the group: the parent alone
+    # decides what they mean, and ends the workers with SIGTERM (see run).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _stop_worker)
+    _die_with(parent)
+    protect_all(inputs)  # (already inherited when forked)
+    rules_of(settings)  # the packs and their rules once per process, before the first profile
+
+
+_busy = False  # this worker is assessing a profile (rather than waiting for the next)
+
+
+def _stop_worker(signum: int, frame: Any) -> None:
+    """SIGTERM in a worker (from the parent, or sent to the whole group by a CI time-out).
+
+    Assessing, it dies at once, as by default: an exception raised inside rendering
+    could be taken for the profile's error; the parent removes the temporary file it
+    leaves. Waiting for a task it unwinds instead: dead while it waits, it would keep
+    the task queue's lock, and the parent's ``pool.terminate()`` would wait for it forever.
+    """
+    if _busy:
+        os._exit(128 + signum)
+    raise SystemExit(128 + signum)
+
+
+def _assess_in_worker(task: Task) -> Row | Failure:
+    global _busy
+    _busy = True
+    try:
+        return assess_one(task)
+    finally:
+        _busy = False
+
+
+def _die_with(parent: int) -> None:
+    """On Linux, a worker is sent SIGTERM when its parent dies, even by SIGKILL: no orphan
+    goes on writing reports nobody will read."""
+    if not sys.platform.startswith("linux") or not parent:
+        return
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1: PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # pragma: no cover - no prctl: the parent's handlers still end us
+        return
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
 
 
 def assess_one(task: Task, settings: Settings | None = None) -> Row | Failure:
@@ -155,9 +204,18 @@ def assess_one(task: Task, settings: Settings | None = None) -> Row | Failure:
         evaluations = [evaluate(profile, pack, date) for pack in packs]
         if cfg.out_dir is not None and task.report is not None:
             _write_reports(explain_all(evaluations, packs), cfg, task.report)
+        return portfolio.row(
+            evaluations, packs, task.source, task.report if cfg.out_dir is not None else None
+        )
     except InputError as exc:
         return Failure(task.source, tuple(exc.problems))
-    return portfolio.row(evaluations, packs, task.source, task.report if cfg.out_dir is not None else None)
+    except Exception as exc:  # one input never stops the others, whatever it holds
+        return Failure(task.source, (_unexpected(task.source, exc),))
+
+
+def _unexpected(source: str, exc: Exception) -> str:
+    """An error nothing anticipated, as one line naming the input (never a traceback)."""
+    return f"{source}: could not be assessed ({type(exc).__name__}: {shorten(str(exc), 120)})"
 
 
 def default_jobs(total: int) -> int:
@@ -180,25 +238,29 @@ def run(
     """Assess every profile of ``inputs`` and summarise them.
 
     Results stream back in input order (so report names and the summary never depend
-    on timing) and are folded into the summary one at a time. On Ctrl-C the workers
-    are terminated and the interrupt is raised again; reports already written stay whole.
+    on timing) and are folded into the summary one at a time. On Ctrl-C, SIGTERM or
+    SIGHUP the workers are terminated, the temporary files of reports being written are
+    removed and the stop is raised again; reports already written stay whole.
     """
+    # A pack file read by an earlier run in this process may have changed: read it again.
+    _loaded.pop(settings.packs, None)
+    _books.pop(settings.packs, None)
     packs = packs_of(settings)  # a bad pack fails here, before any profile
     if settings.out_dir is not None:
         prepare_out_dir(settings.out_dir, inputs)
+        _protect_inputs(inputs)
     names = ReportNames() if settings.out_dir is not None else None
     tally = Tally(packs, settings.fail_on, tuple(settings.formats) if settings.out_dir else ())
     jobs = min(jobs or default_jobs(inputs.total), max(1, inputs.total))
     stream = tasks(inputs, names)
     try:
         if jobs == 1:
-            with _interrupt_between_profiles() as interrupted:
+            with _stop_between_profiles() as stop_if_asked:
                 for task in stream:
                     tally.add(assess_one(task, settings))
                     if on_result:
                         on_result()
-                    if interrupted():
-                        raise KeyboardInterrupt
+                    stop_if_asked()
         else:
             _in_pool(stream, settings, jobs, max(1, min(64, inputs.total // (jobs * 8))), tally, on_result)
     except BaseException:
@@ -208,30 +270,44 @@ def run(
     return tally.portfolio()
 
 
-@contextlib.contextmanager
-def _interrupt_between_profiles() -> Iterator[Callable[[], bool]]:
-    """Let Ctrl-C finish the profile in hand, then stop (a second Ctrl-C stops at once).
+_STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
 
-    An interrupt in the middle of rendering would surface as a serialisation error
-    from inside pydantic rather than as a clean stop.
+
+@contextlib.contextmanager
+def _stop_between_profiles() -> Iterator[Callable[[], None]]:
+    """Let a stop signal (Ctrl-C, SIGTERM, SIGHUP) finish the profile in hand, then stop;
+    a second one stops at once. Yields the check to call between profiles.
+
+    A stop in the middle of rendering would surface as a serialisation error from
+    inside pydantic rather than as a clean stop. Only signals with a handler are
+    deferred (the CLI installs one for each); an ignored signal stays ignored.
     """
-    if threading.current_thread() is not threading.main_thread() or (
-        signal.getsignal(signal.SIGINT) is not signal.default_int_handler
-    ):
-        yield lambda: False
+    if threading.current_thread() is not threading.main_thread():
+        yield lambda: None
         return
-    asked: list[bool] = []
+    handlers = {sig: h for sig in _STOP_SIGNALS if callable(h := signal.getsignal(sig))}
+    asked: list[tuple[int, Any]] = []
 
     def ask(signum: int, frame: Any) -> None:
         if asked:
-            raise KeyboardInterrupt
-        asked.append(True)
+            handlers[signum](signum, frame)
+        asked.append((signum, frame))
 
-    signal.signal(signal.SIGINT, ask)
+    def stop_if_asked() -> None:
+        if asked:
+            signum, frame = asked[0]
+            handlers[signum](signum, frame)  # raises: Stopped, or KeyboardInterrupt
+            raise KeyboardInterrupt  # a handler that did not raise still stops the batch
+
+    for sig in handlers:
+        signal.signal(sig, ask)
     try:
-        yield lambda: bool(asked)
+        yield stop_if_asked
     finally:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
 
 
 def _in_pool(
@@ -247,9 +323,9 @@ def _in_pool(
     # fork shares the loaded pack and modules with the workers; elsewhere they load their own.
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
-    pool = ctx.Pool(jobs, initializer=_init_worker, initargs=(settings,))
+    pool = ctx.Pool(jobs, initializer=_init_worker, initargs=(settings, protected(), os.getpid()))
     try:
-        for item in pool.imap(assess_one, stream, chunksize=chunk):
+        for item in pool.imap(_assess_in_worker, stream, chunksize=chunk):
             tally.add(item)
             if on_result:
                 on_result()
@@ -264,7 +340,7 @@ def _in_pool(
 def _remove_partial_reports(out_dir: Path, names: ReportNames) -> None:
     """Remove the temporary files of reports this run was writing when it was stopped."""
     for temp, target in leftover_temps(out_dir):
-        if names.issued(os.path.splitext(target)[0]):
+        if names.issued_file(target):
             temp.unlink(missing_ok=True)
 
 
@@ -285,17 +361,39 @@ def prepare_out_dir(out_dir: Path, inputs: Inputs) -> None:
         raise InputError(f"{out_dir}: cannot write there (permission denied)")
 
 
+def _protect_inputs(inputs: Inputs) -> None:
+    """Register every input file, read yet or not, so that no report is written over one
+    (``files.write``); the workers inherit the register."""
+    for item in inputs.inputs:
+        if item.kind == "folder":
+            for rel in item.files:
+                protect(os.path.join(item.label, rel))
+        elif item.kind != "failed":
+            protect(item.label)
+
+
 def write_summaries(out_dir: Path, summary: Portfolio, lang: str) -> list[Path]:
-    """``summary.json``, ``.csv``, ``.md`` and ``.html`` in ``out_dir``, each written whole."""
-    written = []
+    """``summary.json``, ``.csv``, ``.md`` and ``.html`` in ``out_dir``, each written whole.
+
+    One that cannot be written does not keep the others from being written; then
+    ``InputError`` lists what failed.
+    """
+    written: list[Path] = []
+    problems: list[str] = []
     for name, fmt in SUMMARY_FILES.items():
         path = out_dir / name
-        write_atomic(path, render.get("portfolio", fmt)(summary, lang))
+        try:
+            write_atomic(path, render.get("portfolio", fmt)(summary, lang), within=out_dir)
+        except InputError as exc:
+            problems.extend(exc.problems)
+            continue
         written.append(path)
+    if problems:
+        raise InputError(problems)
     return written
 
 
 def _write_reports(assessment: Assessment, cfg: Settings, stem: str) -> None:
     assert cfg.out_dir is not None
     for ext, renderer in cfg.formats.items():
-        write_atomic(cfg.out_dir / f"{stem}.{ext}", renderer(assessment, cfg.lang))
+        write_atomic(cfg.out_dir / f"{stem}.{ext}", renderer(assessment, cfg.lang), within=cfg.out_dir)

@@ -12,15 +12,14 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 
 from mcn_advisor.core.contract import ASSESSMENT_SCHEMA_VERSION, Acceptance, Assessment, adapter
-from mcn_advisor.errors import InputError
+from mcn_advisor.errors import InputError, shorten, show_value
 from mcn_advisor.files.problems import describe
 from mcn_advisor.i18n.text import Text
 from mcn_advisor.pack.compile import Pack
@@ -33,8 +32,22 @@ RESULT_SCHEMA_VERSION = 2  # of the what-if, levers and diff JSON outputs; 2: se
 # --- what a comparison reads from an assessment -------------------------------------
 
 
+def _iso_date(value: Any) -> Any:
+    """A date as JSON writes it (``"2020-08-27"``); anything else is left to validation."""
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    return value
+
+
+Date = Annotated[dt.date, BeforeValidator(_iso_date)]
+
+
 class _Part(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    # Strict, as the JSON output contract is: a score is a finite number, not "71.5", true or NaN.
+    model_config = ConfigDict(extra="ignore", frozen=True, strict=True, allow_inf_nan=False)
 
 
 Title = Text | str  # every language (in memory) or one (a saved file)
@@ -72,7 +85,7 @@ class _Impact(_Part):
 
 class _Acceptance(_Part):
     reason: str
-    until: dt.date | None = None
+    until: Date | None = None
     expired: bool = False
 
 
@@ -92,7 +105,7 @@ class _RuleRef(_Part):
 class _Action(_Part):
     id: str
     title: Title
-    due: dt.date
+    due: Date
 
 
 class _Phase(_Part):
@@ -119,7 +132,7 @@ class Snapshot(_Part):
 
     schema_version: int
     agency: str
-    as_of: dt.date
+    as_of: Date
     policy: _Policy
     exposure: _Exposure
     impact: _Impact
@@ -142,7 +155,7 @@ def saved_snapshot(data: Any, path: Path | str) -> Snapshot:
         raise InputError(f"{path}: not an assessment (expected a JSON object)")
     if "kind" in data:
         raise InputError(
-            f"{path}: is a {data['kind']} result, not an assessment; save one with: "
+            f"{path}: is a {shorten(str(data['kind']), 40)} result, not an assessment; save one with: "
             "mcn-advisor assess PROFILE -f json -o FILE"
         )
     version = data.get("schema_version")
@@ -153,7 +166,7 @@ def saved_snapshot(data: Any, path: Path | str) -> Snapshot:
             f"--as-of {data.get('as_of', 'ITS DATE')}, to compare"
         )
     if version != ASSESSMENT_SCHEMA_VERSION:
-        shown = "missing" if version is None else json.dumps(version)
+        shown = "missing" if version is None else show_value(version)
         raise InputError(
             f"{path}: schema_version: {shown}; this mcn-advisor compares assessments of "
             f"schema_version {ASSESSMENT_SCHEMA_VERSION} (re-run assess with this version to compare)"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import functools
+import sys
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -43,6 +44,7 @@ from mcn_advisor.core.contract import (
     Undetermined,
 )
 from mcn_advisor.core.planner import Call, build_plan, served_rules, urgency
+from mcn_advisor.errors import PackError
 from mcn_advisor.i18n.text import Text
 from mcn_advisor.pack.compile import CompiledRule, Pack
 from mcn_advisor.pack.conditions import Trace
@@ -146,11 +148,15 @@ def evaluate(profile: Profile, pack: Pack, as_of: dt.date) -> Evaluation:
         value = values[name] = run(values)
         if value is None or not inputs.isdisjoint(missing):
             unknown.add(name)
+        elif not -_LARGEST <= value <= _LARGEST:  # inf or nan: the pack's formula broke down
+            raise _not_finite(pack, "metrics", name[len("metric.") :], value)
     factors: list[tuple[Factor, float, float]] = []
     factor_values: dict[str, float] = {}
     score = 0.0
     for factor, run, saturation, weight in program.factors:
         raw = run(values) or 0.0
+        if not -_LARGEST <= raw <= _LARGEST:
+            raise _not_finite(pack, "factors", factor.id, raw)
         value = raw / saturation
         value = (value if value < 1.0 else 1.0) if value > 0.0 else 0.0  # min(1, max(0, v)), inlined
         factors.append((factor, raw, value))
@@ -188,6 +194,18 @@ def evaluate(profile: Profile, pack: Pack, as_of: dt.date) -> Evaluation:
         accepted=acceptance.by_rule(profile),
         sizes=sizes,
         hindsight=frozenset(hindsight),
+    )
+
+
+_LARGEST = sys.float_info.max
+
+
+def _not_finite(pack: Pack, section: str, item_id: str, value: float) -> PackError:
+    """A formula that gives inf or nan for a profile: the pack's formula, named, is at fault."""
+    at = next(i for i, x in enumerate(getattr(pack.model, section)) if x.id == item_id)
+    return PackError(
+        f"{pack.where((section, at, 'formula'))}: {section}.{at}.formula: {section[:-1]} '{item_id}' "
+        f"computes to {value} for this profile, not a finite number (an overflow); check its formula"
     )
 
 

@@ -27,7 +27,10 @@
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
+import functools
+import heapq
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -109,6 +112,7 @@ def build_plan(
     tier = tier_of(pack, values)
     favoured = pack.favoured is not None and pack.favoured(values, unknown, []) is True
 
+    @functools.cache
     def deps(action_id: str) -> list[str]:
         """What it waits for: its dependencies, and the conditional ones whose condition holds."""
         needs = [a for check, a in pack.needs.get(action_id, ()) if check(values, unknown, []) is not False]
@@ -237,24 +241,40 @@ def _states(
             state[a] = "required"
         else:
             state[a] = "optional"
-    changed = True
-    while changed:  # to a fixed point: waiting for what is set aside, or for what may not be required
-        changed = False
-        for a in wanted:
-            if state[a] in ("in_place", "not_applicable", "not_at_this_size"):
+    # To a fixed point: waiting for what is set aside, or for what may not be required. A worklist
+    # revisits only what a change can affect, so a long chain of actions costs linear time.
+    waiting: dict[str, list[str]] = {}
+    for a in wanted:
+        for d in deps(a):
+            waiting.setdefault(d, []).append(a)
+    queue = collections.deque(sorted(wanted))
+    queued = set(queue)
+
+    def revisit(*ids: str) -> None:
+        for x in ids:
+            if x not in queued:
+                queued.add(x)
+                queue.append(x)
+
+    while queue:
+        a = queue.popleft()
+        queued.discard(a)
+        if state[a] in ("in_place", "not_applicable", "not_at_this_size"):
+            continue
+        for d in deps(a):
+            if d not in state or state[d] == "in_place":
                 continue
-            for d in deps(a):
-                if d not in state or state[d] == "in_place":
-                    continue
-                if state[d] in ("not_applicable", "not_at_this_size"):
-                    state[a], changed = state[d], True
-                    break
-                if state[a] == "required" and state[d] == "optional":
-                    if d in by_size | hedges:
-                        state[a] = "optional"  # it cannot be required of an agency that may skip d
-                    else:
-                        state[d] = "required"
-                    changed = True
+            if state[d] in ("not_applicable", "not_at_this_size"):
+                state[a] = state[d]
+                revisit(*waiting.get(a, ()))
+                break
+            if state[a] == "required" and state[d] == "optional":
+                if d in by_size | hedges:
+                    state[a] = "optional"  # it cannot be required of an agency that may skip d
+                    revisit(a, *waiting.get(a, ()))
+                else:
+                    state[d] = "required"
+                    revisit(d, *waiting.get(d, ()))
     return state
 
 
@@ -287,18 +307,20 @@ def served_rules(ids: list[str], deps: Any, direct: Any) -> dict[str, set[str]]:
         for d in deps(a):
             dependents.setdefault(d, []).append(a)
     out: dict[str, set[str]] = {}
-
-    def serve(a: str, seen: frozenset[str]) -> set[str]:
-        if a not in out:
-            rules = set(direct(a))
-            for b in dependents.get(a, []):
-                if b not in seen:
-                    rules |= serve(b, seen | {a})
-            out[a] = rules
-        return out[a]
-
-    for a in ids:
-        serve(a, frozenset())
+    for start in ids:  # depth first with a stack: a chain of thousands of actions is no recursion
+        stack, visiting = [(start, False)], set()
+        while stack:
+            a, expanded = stack.pop()
+            if a in out:
+                continue
+            later = [b for b in dependents.get(a, []) if b not in visiting]
+            if expanded:
+                out[a] = set(direct(a)).union(*(out.get(b, set()) for b in later))
+                visiting.discard(a)
+            else:
+                visiting.add(a)
+                stack.append((a, True))
+                stack.extend((b, False) for b in later if b not in out)
     return out
 
 
@@ -318,11 +340,23 @@ def _urgent_first(
     rating = {c.rule_id: c.rating for cs in calls.values() for c in cs}
     served = served_rules(required, deps, lambda a: [c.rule_id for c in calls.get(a, [])])
     key = {a: (pack.phase_index[target[a]], *urgency(served[a], severity, rating), a) for a in required}
-    ranked = sorted(required, key=key.__getitem__)
+    # The most urgent action whose dependencies are placed goes next (a heap: linear-logarithmic).
+    blocked = {a: sum(1 for d in deps(a) if d in key) for a in required}
+    unlocks: dict[str, list[str]] = {}
+    for a in required:
+        for d in deps(a):
+            if d in key:
+                unlocks.setdefault(d, []).append(a)
+    ready = [(key[a], a) for a in required if not blocked[a]]
+    heapq.heapify(ready)
     placed: list[str] = []
-    while len(placed) < len(ranked):
-        ready = next(a for a in ranked if a not in placed and all(d in placed for d in deps(a) if d in key))
-        placed.append(ready)
+    while ready:
+        _, a = heapq.heappop(ready)
+        placed.append(a)
+        for b in unlocks.get(a, ()):
+            blocked[b] -= 1
+            if not blocked[b]:
+                heapq.heappush(ready, (key[b], b))
     return placed
 
 

@@ -12,14 +12,15 @@ one share to another, so they keep a mix whole by construction.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from mcn_advisor.core.compare import RESULT_SCHEMA_VERSION, Comparison, compare, snapshot
 from mcn_advisor.core.contract import Check, PolicyRef
 from mcn_advisor.core.engine import Evaluation, assess, evaluate
-from mcn_advisor.errors import InputError, did_you_mean, show_value
-from mcn_advisor.files.toml import parse_value
+from mcn_advisor.errors import InputError, PackError, did_you_mean, shorten, show_value
+from mcn_advisor.files.toml import MORE_THAN_ONE, parse_value
 from mcn_advisor.i18n.text import Text
 from mcn_advisor.pack.compile import Pack
 from mcn_advisor.pack.conditions import All, Not, Test, compile_condition
@@ -54,24 +55,33 @@ def parse_assignment(text: str) -> Assignment:
     """``FIELD=VALUE``, the value read as a TOML value (``true``, ``0.3``, ``["suning"]``)."""
     path, sep, raw = text.partition("=")
     path, raw = path.strip(), raw.strip()
+    shown = shorten(text)  # messages quote the --set, never a huge one whole
     if not sep or not path:
-        raise InputError(f"--set '{text}': expected FIELD=VALUE, e.g. --set clients.taobao_linked_share=0.3")
+        raise InputError(f"--set '{shown}': expected FIELD=VALUE, e.g. --set clients.taobao_linked_share=0.3")
     if path not in FIELDS:
         hint = did_you_mean(path, FIELDS) or " (see the profile format in the README, or: mcn-advisor schema)"
         if path == "as_of":
             hint = "; the date is an option: --as-of YYYY-MM-DD"
-        raise InputError(f"--set {text}: unknown field '{path}'{hint}")
+        raise InputError(f"--set {shown}: unknown field '{shorten(path)}'{hint}")
     try:
         value = parse_value(raw)
-    except ValueError:
+    except ValueError as exc:
+        if str(exc) == MORE_THAN_ONE:
+            raise InputError(
+                f"--set {shown}: takes exactly one value; a line break cannot add another key"
+            ) from None
         if FIELDS[path].kind != "str":
             hint = ' (quote each text in a list: ["suning"])' if raw.startswith("[") else ""
             kinds = 'true/false, a number, "text" or a [list]'
-            raise InputError(f"--set {text}: '{raw}' is not a value; write {kinds}{hint}") from None
+            raise InputError(
+                f"--set {shown}: '{shorten(raw, 40)}' is not a value; write {kinds}{hint}"
+            ) from None
         value = raw  # a text field may be written without quotes
     if isinstance(value, dict):
-        raise InputError(f"--set {text}: '{path}' takes a single value, not a table")
-    return Assignment(field=path, value=value, text=text)
+        raise InputError(f"--set {shown}: '{path}' takes a single value, not a table")
+    if isinstance(value, float) and value == 0:
+        value = 0.0  # -0.0 is 0: never shown as "-0"
+    return Assignment(field=path, value=value, text=shown)
 
 
 # --- changing a profile's data -------------------------------------------------------------
@@ -269,6 +279,14 @@ def apply_lever(lever: CompiledLever, profile: Profile, ev: Evaluation, pack: Pa
             if result is None:
                 fields = sorted(n for n in step.formula.names if values.get(n) is None)
                 return _Applied(None, [], Skip(reason="unknown_input", checks=[], fields=fields))
+            if not math.isfinite(result):  # never clamped into a plausible value silently
+                at = next(i for i, c in enumerate(pack.levers) if c is lever)
+                key = "fraction" if step.op == "move" else "formula"
+                loc = ("levers", at, "changes", lever.steps.index(step), key)
+                raise PackError(
+                    f"{pack.where(loc)}: {'.'.join(map(str, loc))}: lever '{lv.id}': its formula computes "
+                    f"to {result} for this profile, not a finite number (an overflow); check the formula"
+                )
         if step.op == "set":
             new[step.field] = step.value
         elif step.op == "add":

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from mcn_advisor.errors import did_you_mean, show_value
+from mcn_advisor.errors import did_you_mean, shorten, show_value
 from mcn_advisor.files.toml import Loc, line_of
 
 # Tagged unions name the chosen member in an error's location; such parts are dropped.
@@ -97,7 +97,7 @@ def format_problems(
     """``source:line: field.path: message`` for each problem, sorted by line then field."""
     out: list[tuple[int, str, str]] = []
     for loc, message in problems:
-        path = ".".join(str(p) for p in loc) or "(top level)"
+        path = ".".join(shorten(str(p), 40) for p in loc) or "(top level)"  # a key may be huge
         line = line_of(lines, loc)
         where = f"{source}:{line}" if line else f"{source}"
         out.append((line or 0, path, f"{where}: {path}: {message}"))
@@ -108,7 +108,7 @@ def _message(err: Any, model: type[BaseModel], loc: Loc, elsewhere: dict[str, st
     kind = err["type"]
     ctx = err.get("ctx") or {}
     if kind == "extra_forbidden":
-        key = str(loc[-1])
+        key = shorten(str(loc[-1]), 40)
         holder = model_at(model, loc)
         hint = did_you_mean(key, holder.model_fields) if holder else ""
         if not hint and key in elsewhere:
@@ -119,12 +119,14 @@ def _message(err: Any, model: type[BaseModel], loc: Loc, elsewhere: dict[str, st
         for prefix in ("Value error, ", "Assertion failed, "):
             msg = msg.removeprefix(prefix)
         return msg
+    if kind == "float_type" and type(err.get("input")) is int:
+        return "is too large a number to compute with"
     if kind == "greater_than_equal":
-        return f"must be at least {ctx.get('ge')}"
+        return f"must be at least {_bound(ctx.get('ge'))}"
     if kind == "less_than_equal":
-        return f"must be at most {ctx.get('le')}"
+        return f"must be at most {_bound(ctx.get('le'))}"
     if kind == "greater_than":
-        return f"must be more than {ctx.get('gt')}"
+        return f"must be more than {_bound(ctx.get('gt'))}"
     if kind == "string_too_long":
         return f"must be at most {ctx.get('max_length')} characters"
     if kind in ("literal_error", "enum"):
@@ -132,3 +134,10 @@ def _message(err: Any, model: type[BaseModel], loc: Loc, elsewhere: dict[str, st
         hint = did_you_mean(str(err.get("input")), re.findall(r"'([^']*)'", expected))
         return f"must be one of {expected}{hint}"
     return _MESSAGES.get(kind, str(err["msg"]))
+
+
+def _bound(value: Any) -> str:
+    """A bound as a person reads it: 1,000,000,000,000,000 rather than 1e+15."""
+    if isinstance(value, float) and value.is_integer() and abs(value) >= 1e6:
+        return f"{int(value):,}"
+    return f"{value:,}" if isinstance(value, int) and abs(value) >= 10_000 else str(value)

@@ -7,12 +7,19 @@ from pathlib import Path
 from typing import Any
 
 from mcn_advisor.errors import InputError
-from mcn_advisor.files.toml import read_text
+from mcn_advisor.files.read import read_text
+from mcn_advisor.files.toml import check_shape
 
 
 def read_json(path: Path) -> Any:
-    """The JSON in ``path``; ``InputError`` with ``path:line:col`` when it is not JSON."""
+    """The JSON in ``path``; ``InputError`` with ``path:line:col`` when it is not JSON.
+
+    Bounded like every input (size, nesting, digits). ``NaN`` and ``Infinity``, which
+    Python's json accepts, are read as floats so that validation names the field
+    holding one (the contract allows finite numbers only).
+    """
     text = read_text(path)
+    check_shape(text, path)
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
@@ -22,3 +29,5 @@ def read_json(path: Path) -> Any:
             else ""
         )
         raise InputError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg}){hint}") from None
+    except (RecursionError, ValueError) as exc:  # past check_shape this is a bug; still one line
+        raise InputError(f"{path}: cannot be read as JSON ({type(exc).__name__})") from None

@@ -11,10 +11,12 @@ them as warnings.
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from mcn_advisor.errors import did_you_mean
+from mcn_advisor.files.limits import MAX_PLAN_DAYS
 from mcn_advisor.files.problems import format_problems
 from mcn_advisor.files.toml import Loc
 from mcn_advisor.pack.names import condition_fields
@@ -144,7 +146,10 @@ def cross_check(m: PackModel) -> Iterator[tuple[Loc, str]]:
     cycle = _find_cycle(graph)
     if cycle:
         first = next(i for i, a in enumerate(m.actions) if a.id == cycle[0])
-        yield ("actions", first, "depends_on"), "dependency cycle: " + " -> ".join(cycle)
+        shown = cycle if len(cycle) <= 12 else [*cycle[:6], f"... ({len(cycle) - 11} more) ...", *cycle[-5:]]
+        yield ("actions", first, "depends_on"), "dependency cycle: " + " -> ".join(shown)
+    else:
+        yield from _longest_chain(m)
     yield from _check_dates(m, events)
     yield from _check_fixtures(m, events)
     yield from _check_partners(m, events)
@@ -228,29 +233,77 @@ def _check_tiers(m: PackModel, actions: dict[str, Any]) -> Iterator[tuple[Loc, s
 
 
 def _find_cycle(graph: dict[str, list[str]]) -> list[str] | None:
-    state: dict[str, int] = {}  # 1 visiting, 2 done
-    stack: list[str] = []
+    """A dependency cycle in ``graph`` (node -> what it depends on), or None.
 
-    def visit(node: str) -> list[str] | None:
-        state[node] = 1
-        stack.append(node)
-        for nxt in graph.get(node, []):
-            if state.get(nxt) == 1:
-                return stack[stack.index(nxt) :] + [nxt]
-            if nxt not in state:
-                found = visit(nxt)
-                if found:
-                    return found
-        stack.pop()
-        state[node] = 2
-        return None
-
-    for node in sorted(graph):
-        if node not in state:
-            found = visit(node)
-            if found:
-                return found
+    Depth-first with an explicit stack: a chain of 10,000 actions is walked without
+    recursion, each node and edge once.
+    """
+    state: dict[str, int] = {}  # 1 on the current path, 2 done
+    for root in sorted(graph):
+        if root in state:
+            continue
+        state[root] = 1
+        path = [root]
+        edges = [iter(graph.get(root, []))]
+        while edges:
+            nxt = next(edges[-1], None)
+            if nxt is None:
+                state[path.pop()] = 2
+                edges.pop()
+            elif state.get(nxt) == 1:
+                return path[path.index(nxt) :] + [nxt]
+            elif nxt not in state:
+                state[nxt] = 1
+                path.append(nxt)
+                edges.append(iter(graph.get(nxt, [])))
     return None
+
+
+def plan_order(m: PackModel) -> list[str]:
+    """Actions by phase, each after everything it depends on, ties broken by id.
+
+    Kahn's algorithm over a heap: linear in the actions and their dependencies (times
+    a log), however long a chain or wide a plan. Assumes no cycle (checked first);
+    dependencies on unknown actions are ignored (reported by ``cross_check``).
+    """
+    phase_of = {p.id: i for i, p in enumerate(m.phases)}
+    first = {a.id: a for a in reversed(m.actions)}  # a duplicate id is reported, not planned twice
+    key = {i: (phase_of.get(a.phase, len(phase_of)), i) for i, a in first.items()}
+    waiting = {i: len(set(d for d in a.depends_on if d in first)) for i, a in first.items()}
+    unlocks: dict[str, list[str]] = {}
+    for i, a in first.items():
+        for dep in set(d for d in a.depends_on if d in first):
+            unlocks.setdefault(dep, []).append(i)
+    ready = [key[i] for i, n in waiting.items() if n == 0]
+    heapq.heapify(ready)
+    order: list[str] = []
+    while ready:
+        _, action = heapq.heappop(ready)
+        order.append(action)
+        for later in unlocks.get(action, []):
+            waiting[later] -= 1
+            if waiting[later] == 0:
+                heapq.heappush(ready, key[later])
+    return order
+
+
+def _longest_chain(m: PackModel) -> Iterator[tuple[Loc, str]]:
+    """A plan must end before the dates run out: the longest chain of dependent actions,
+    in days of effort, is bounded (``MAX_PLAN_DAYS``)."""
+    days: dict[str, int] = {}
+    actions = {a.id: a for a in reversed(m.actions)}
+    for action_id in plan_order(m):  # what an action depends on comes before it
+        a = actions[action_id]
+        before = max((days[d] for d in a.depends_on if d in days), default=0)
+        days[action_id] = before + m.effort.get(a.effort, 0)
+    longest = max(days, key=days.__getitem__, default=None)
+    if longest is not None and days[longest] > MAX_PLAN_DAYS:
+        at = next(i for i, a in enumerate(m.actions) if a.id == longest)
+        yield (
+            ("actions", at, "depends_on"),
+            f"the chain of actions ending with '{longest}' takes {days[longest]:,} days of effort; "
+            f"a plan may take at most {MAX_PLAN_DAYS:,}",
+        )
 
 
 def _check_dates(m: PackModel, events: dict[str, Event]) -> Iterator[tuple[Loc, str]]:

@@ -18,8 +18,9 @@ from pydantic import ValidationError
 
 from mcn_advisor.errors import PackError
 from mcn_advisor.files.problems import describe, format_problems
-from mcn_advisor.files.toml import Loc, key_lines, line_of, parse_toml, read_text
-from mcn_advisor.pack.checks import cross_check
+from mcn_advisor.files.read import read_text
+from mcn_advisor.files.toml import Loc, key_lines, line_of, parse_toml
+from mcn_advisor.pack.checks import cross_check, plan_order
 from mcn_advisor.pack.conditions import Evaluator, Test, compile_condition, tests_in
 from mcn_advisor.pack.formulas import Formula, FormulaError, compile_formula
 from mcn_advisor.pack.levers import CompiledLever, compile_levers
@@ -131,21 +132,6 @@ def _ids(data: dict, section: str) -> list[str]:
     )
 
 
-def _plan_order(m: PackModel) -> list[str]:
-    """Actions by phase, each after everything it depends on, ties broken by id."""
-    phase_of = {p.id: i for i, p in enumerate(m.phases)}
-    deps = {a.id: set(a.depends_on) for a in m.actions}
-    key = {a.id: (phase_of[a.phase], a.id) for a in m.actions}
-    done: list[str] = []
-    placed: set[str] = set()
-    while len(done) < len(deps):
-        ready = [a for a in deps if a not in placed and deps[a] <= placed]
-        nxt = min(ready, key=key.__getitem__)
-        done.append(nxt)
-        placed.add(nxt)
-    return done
-
-
 def _compile_formulas(
     m: PackModel, problems: list[tuple[Loc, str]]
 ) -> tuple[list[tuple[Metric, Formula]], list[tuple[Factor, Formula]], dict[str, frozenset[str]]]:
@@ -210,7 +196,7 @@ def _build(
         factors=tuple(factors),
         rules=rules,
         events={e.id: e for e in m.events},
-        actions={a: by_id[a] for a in _plan_order(m)},
+        actions={a: by_id[a] for a in plan_order(m)},
         phase_index={p.id: i for i, p in enumerate(m.phases)},
         fields_read=profile_fields(read, metric_inputs),
         metric_inputs=metric_inputs,

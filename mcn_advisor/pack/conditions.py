@@ -30,6 +30,7 @@ from pydantic import (
 )
 
 from mcn_advisor.errors import did_you_mean, show_value
+from mcn_advisor.files.limits import MAX_NUMBER
 from mcn_advisor.files.problems import TAG_PREFIX
 
 Op = Literal["==", "!=", "<", "<=", ">", ">=", "in", "not_in", "contains", "empty", "not_empty"]
@@ -113,6 +114,8 @@ def _check_value(test: Test, kind: str) -> None:
         ok = isinstance(item, types) and not (kind == "number" and isinstance(item, bool))
         if not ok:
             raise ValueError(f"value {show_value(item)} does not fit {kind} field '{test.field}'")
+        if kind == "number" and not -MAX_NUMBER <= item <= MAX_NUMBER:  # also refuses nan
+            raise ValueError(f"value {show_value(item)} must be a finite number within ±{MAX_NUMBER:g}")
 
 
 class All(_Node):
@@ -151,13 +154,18 @@ Not.model_rebuild()
 
 
 def tests_in(node: Any) -> list[Test]:
-    """Every leaf test of a condition tree, in reading order."""
-    if isinstance(node, Test):
-        return [node]
-    if isinstance(node, Not):
-        return tests_in(node.not_)
-    children = node.all if isinstance(node, All) else node.any
-    return [t for child in children for t in tests_in(child)]
+    """Every leaf test of a condition tree, in reading order (walked without recursion)."""
+    found: list[Test] = []
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Test):
+            found.append(item)
+        elif isinstance(item, Not):
+            stack.append(item.not_)
+        else:
+            stack.extend(reversed(item.all if isinstance(item, All) else item.any))
+    return found
 
 
 # --- compiling ---------------------------------------------------------------------
@@ -184,6 +192,7 @@ def compile_condition(node: Any) -> Evaluator:
     """Compile a validated tree to a function ``(values, unknown, trace) -> True/False/None``.
 
     Every test runs (no short-circuit) so the trace is complete; ``None`` is unknown.
+    Recursive, and bounded: a pack's TOML nests at most ``MAX_NESTING`` deep.
     """
     if isinstance(node, Test):
         return _compile_test(node)

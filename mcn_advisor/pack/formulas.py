@@ -10,15 +10,23 @@ in the pack (``metric.third_party_live_share``); FUNC is ``min`` or ``max``. In 
 formula ``true``/``false`` fields count as 1/0 and list fields as their length;
 dividing by zero gives 0. A name whose value is unknown (left out, with no assumed
 value) makes the whole formula unknown (``None``).
+
+Bounded, so that no formula can exhaust the parser or the evaluator: parentheses and
+function calls nest at most ``MAX_FORMULA_DEPTH`` deep, a run of minus signs is read
+as one sign (``--x`` is ``x``), and every number written lies within ``MAX_NUMBER``.
 """
 
 from __future__ import annotations
 
+import math
 import operator
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from mcn_advisor.errors import shorten
+from mcn_advisor.files.limits import MAX_FORMULA_DEPTH, MAX_NUMBER
 
 Value = float | None
 Compiled = Callable[[Mapping[str, Any]], Value]
@@ -48,7 +56,7 @@ def compile_formula(text: str, known: Callable[[str], str | None]) -> Formula:
     parser = _Parser(tokens, known)
     fn = parser.formula()
     if parser.pos != len(tokens):
-        raise FormulaError(f"unexpected '{tokens[parser.pos][1]}' in formula {text!r}")
+        raise FormulaError(f"unexpected '{tokens[parser.pos][1]}' in formula {shorten(repr(text))}")
     return Formula(text=text, names=tuple(dict.fromkeys(parser.names)), evaluate=fn)
 
 
@@ -60,7 +68,7 @@ def _tokenize(text: str) -> list[tuple[str, str]]:
         m = _TOKEN.match(text, pos)
         if not m or m.end() == pos:
             bad = text[pos:].strip()[:1]
-            raise FormulaError(f"unexpected character '{bad}' in formula {text!r}")
+            raise FormulaError(f"unexpected character '{bad}' in formula {shorten(repr(text))}")
         kind = m.lastgroup or ""
         tokens.append((kind, m.group(kind)))
         pos = m.end()
@@ -85,6 +93,7 @@ class _Parser:
         self.pos = 0
         self.known = known
         self.names: list[str] = []
+        self.depth = 0  # parentheses and calls open around the current token
 
     def _peek(self) -> str | None:
         return self.tokens[self.pos][1] if self.pos < len(self.tokens) else None
@@ -115,9 +124,12 @@ class _Parser:
         return _chain(first, rest)
 
     def unary(self) -> Compiled:
-        if self._peek() == "-":
+        minus = 0
+        while self._peek() == "-":  # counted, not recursed: 10,000 signs are one sign or none
             self._take()
-            inner = self.unary()
+            minus += 1
+        if minus % 2:
+            inner = self.atom()
             if hasattr(inner, "value"):
                 return _constant(-inner.value)  # type: ignore[attr-defined]
 
@@ -128,23 +140,35 @@ class _Parser:
             return neg
         return self.atom()
 
+    def _nested(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_FORMULA_DEPTH:
+            raise FormulaError(f"parentheses and calls nest more than {MAX_FORMULA_DEPTH} deep")
+
     def atom(self) -> Compiled:
         kind, tok = self._take()
         if kind == "num":
-            return _constant(float(tok.replace("_", "")))
+            value = float(tok.replace("_", ""))
+            if not value <= MAX_NUMBER:
+                raise FormulaError(f"number {shorten(tok, 24)} is larger than {MAX_NUMBER:g}")
+            return _constant(value)
         if tok == "(":
+            self._nested()
             inner = self.formula()
             self._take(")")
+            self.depth -= 1
             return inner
         if kind == "name" and self._peek() == "(":
             if tok not in FUNCTIONS:
                 raise FormulaError(f"unknown function '{tok}'; known: {', '.join(FUNCTIONS)}")
             self._take("(")
+            self._nested()
             args = [self.formula()]
             while self._peek() == ",":
                 self._take()
                 args.append(self.formula())
             self._take(")")
+            self.depth -= 1
             return _call(FUNCTIONS[tok], args)
         if kind == "name":
             problem = self.known(tok)
@@ -170,6 +194,9 @@ _OPERATORS: dict[str, Callable[[float, float], float]] = {
 
 
 def _constant(value: float) -> Compiled:
+    if not math.isfinite(value):  # constants folded when the pack loads: 1e15 * 1e15 * ...
+        raise FormulaError(f"its constants compute to {value}, not a finite number")
+
     def const(v: Mapping[str, Any]) -> Value:
         return value
 

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from mcn_advisor.i18n.text import NonEmpty, Text
 from mcn_advisor.pack.conditions import Condition
-from mcn_advisor.profile.model import SCHEMA_VERSION, Profile
+from mcn_advisor.profile.model import SCHEMA_VERSION, AssessmentDate, Profile
 from mcn_advisor.vocab import Band, Category, FindingKind, Severity, Strategy, Treatment, Unit
 
 REQUIRED_METRICS = ("gmv_at_risk_cny_monthly", "revenue_at_risk_cny_monthly")
@@ -28,7 +28,7 @@ RuleId = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+
 
 
 class _Data(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
 
 
 class PackInfo(_Data):
@@ -88,7 +88,7 @@ class Source(_Data):
 
 class Event(_Data):
     id: Id
-    date: dt.date
+    date: AssessmentDate  # plans count days from it: within the dates the tool computes with
     precision: Literal["day", "month"] = "day"  # "month": only the month is known
     title: Text
     sources: list[str] = []
@@ -303,7 +303,7 @@ class Expect(_Data):
 class Fixture(_Data):
     id: Id
     about: NonEmpty  # what the fixture stands for, one line
-    as_of: dt.date  # the date it is assessed at
+    as_of: AssessmentDate  # the date it is assessed at
     profile: FixtureProfile
     expect: Expect
 

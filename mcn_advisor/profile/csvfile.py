@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from mcn_advisor.errors import ProfileError, did_you_mean
-from mcn_advisor.files.toml import read_text
+from mcn_advisor.files.limits import MAX_CSV_BYTES
+from mcn_advisor.files.read import read_text
 from mcn_advisor.profile.model import FIELDS, HOMES, SCHEMA_VERSION
 
 TOP_LEVEL = {"schema_version": "number", "as_of": "date"}
@@ -52,12 +53,13 @@ def read_rows(path: Path, label: str | None = None) -> Iterator[Row]:
     cells comes back with ``problem`` set, and the other rows still follow.
     """
     name = label or str(path)
-    text = read_text(path, ProfileError)
+    text = read_text(path, ProfileError, limit=MAX_CSV_BYTES, what="a CSV file")
     header_line = text.split("\n", 1)[0]
     # Spreadsheets in many locales export ";" and survey tools often tab: the header tells.
     delimiter = max(DELIMITERS, key=header_line.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     header = _header(reader, name)
+    unnamed = [i for i, column in enumerate(header) if not column]
     number = 1
     while True:
         try:
@@ -73,6 +75,10 @@ def read_rows(path: Path, label: str | None = None) -> Iterator[Row]:
             continue
         if len(cells) > len(header):
             yield Row(number, None, f"{name}:{number}: {len(cells)} cells, the header has {len(header)}")
+            continue
+        lost = [i for i in unnamed if i < len(cells) and cells[i].strip()]
+        if lost:  # a value under a blank header cell would be dropped without a word
+            yield Row(number, None, f"{name}:{number}: a value under column {lost[0] + 1}, which has no name")
             continue
         yield Row(number, row_data(header, cells))
 
@@ -93,7 +99,7 @@ def _header(reader: Any, name: str) -> list[str]:
     seen: set[str] = set()
     for column in header:
         if not column:
-            continue  # spreadsheets often export a trailing empty column
+            continue  # spreadsheets often export a trailing empty column (rows must leave it blank)
         if column in seen:
             problems.append(f"{name}:1: column '{column}' appears twice")
         elif column not in COLUMNS:

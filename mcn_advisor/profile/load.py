@@ -9,7 +9,8 @@ from pydantic import ValidationError
 
 from mcn_advisor.errors import ProfileError, show_value
 from mcn_advisor.files.problems import describe
-from mcn_advisor.files.toml import key_lines, line_of, parse_toml, read_text
+from mcn_advisor.files.read import read_text
+from mcn_advisor.files.toml import key_lines, line_of, parse_toml
 from mcn_advisor.profile import acceptance
 from mcn_advisor.profile.acceptance import RuleBook
 from mcn_advisor.profile.model import HOMES, SCHEMA_VERSION, Profile

@@ -27,6 +27,7 @@ from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
 from mcn_advisor.errors import show_value
+from mcn_advisor.files.limits import FIRST_DATE, LAST_DATE, MAX_COUNT, MAX_NUMBER, date_problem
 
 SCHEMA_VERSION = 1
 MIX_TOLERANCE = 0.01
@@ -39,13 +40,28 @@ def _share(value: float) -> float:
     return value
 
 
+def _named(name: str) -> str:
+    # Spaces, zero-width characters or control characters alone name nobody.
+    if not any(not c.isspace() and unicodedata.category(c) not in ("Cc", "Cf") for c in name):
+        raise ValueError("must hold a visible character (it is blank)")
+    return name
+
+
+def _dated(date: dt.date) -> dt.date:
+    problem = date_problem(date)
+    if problem:
+        raise ValueError(problem)
+    return date
+
+
 # The bound is checked by _share (one message: "must be within 0..1") and stated in the
 # JSON Schema, so that editors flag 1.4 as the loader does.
 Share = Annotated[
     float, AfterValidator(_share), WithJsonSchema({"type": "number", "minimum": 0, "maximum": 1})
 ]
-Money = Annotated[float, Field(ge=0)]
-Count = Annotated[int, Field(ge=0)]
+Money = Annotated[float, Field(ge=0, le=MAX_NUMBER)]  # bounded so that every figure stays finite
+Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
+AssessmentDate = Annotated[dt.date, AfterValidator(_dated)]
 
 
 def assumed(value: Any, importance: float, en: str, zh: str, description: str) -> Any:
@@ -68,7 +84,7 @@ class _Section(BaseModel):
 
 
 class Agency(_Section):
-    name: Annotated[str, Field(min_length=1, max_length=200)] = Field(
+    name: Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_named)] = Field(
         description="The agency's name, as it should appear in reports."
     )
     monthly_gmv_cny: Money = Field(description="GMV its creators drive per month, all platforms, in CNY.")
@@ -298,8 +314,9 @@ class Profile(_Section):
     """An MCN profile, ``schema_version = 1``."""
 
     schema_version: Literal[1] = Field(description="Profile format version; this is 1.")
-    as_of: dt.date | None = Field(
-        default=None, description="Date to assess at, unless --as-of is given (YYYY-MM-DD)."
+    as_of: AssessmentDate | None = Field(
+        default=None,
+        description=f"Date to assess at, unless --as-of is given (YYYY-MM-DD, {FIRST_DATE} to {LAST_DATE}).",
     )
     agency: Agency
     revenue_mix: RevenueMix | None = assumed(
@@ -499,6 +516,8 @@ def value_problem(path: str, value: Any) -> str | None:
         return "must be within 0..1" + got
     if kind == "number" and value < 0:
         return "must not be negative" + got
+    if kind == "number" and not value <= MAX_NUMBER:  # also nan
+        return f"must be a finite number of at most {MAX_NUMBER:g}" + got
     return None
 
 

@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable
 
 from mcn_advisor.core.contract import Assessment, Figure, Finding, PlannedAction, PlanPhase, PolicyResult
+from mcn_advisor.errors import visible
 from mcn_advisor.i18n import t
 from mcn_advisor.render.common import (
     ASSUMED_MARK,
@@ -49,13 +50,13 @@ Blocks = list[str]
 _INLINE = re.compile(r"([\\`*_\[\]{}#|~^$@])")
 # At the start of a line these open a block: a list item, a setext underline, a definition.
 _BLOCK_START = re.compile(r"^(?:([-+=:])|(\d{1,9})([.)])(?=\s|$))")
-_BREAKS = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
+_BREAKS = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")  # line breaks and C0 controls
 
 
 @functools.lru_cache(maxsize=4096)  # the pack's texts recur in every report of a batch
 def esc(text: str) -> str:
     """Text as literal Markdown, on one line: safe in a paragraph, a heading or a table cell."""
-    text = _BREAKS.sub(" ", str(text)).strip()
+    text = visible(_BREAKS.sub(" ", str(text)).strip())  # C1 and bidirectional controls shown
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _INLINE.sub(r"\\\1", text)
     return _BLOCK_START.sub(lambda m: "\\" + m[1] if m[1] else m[2] + "\\" + m[3], text)
@@ -72,7 +73,7 @@ def code(text: str) -> str:
     """
     if _PLAIN_CODE.fullmatch(text):
         return f"`{text}`"
-    text = _BREAKS.sub(" ", str(text)).replace("|", "\\|")
+    text = visible(_BREAKS.sub(" ", str(text))).replace("|", "\\|")
     ticks = max((len(m) for m in re.findall(r"`+", text)), default=0) + 1
     fence = "`" * ticks
     pad = " " if text.startswith("`") or text.endswith("`") else ""
@@ -100,7 +101,7 @@ _MERMAID = str.maketrans(
 
 def mermaid_text(text: str) -> str:
     """Text for a mermaid label, title or section name: one line, no syntax."""
-    text = _BREAKS.sub(" ", str(text)).replace("%%", "%％").translate(_MERMAID)
+    text = visible(_BREAKS.sub(" ", str(text))).replace("%%", "%％").translate(_MERMAID)
     return " ".join(text.split()) or "-"
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from rich.cells import cell_len
 
 from mcn_advisor.core.portfolio import Portfolio, Row
+from mcn_advisor.errors import visible
 from mcn_advisor.i18n import t
 from mcn_advisor.render.common import money, share
 from mcn_advisor.render.markdown import code, esc, pipe_table
@@ -25,13 +26,13 @@ SUMMARY_SCHEMA_VERSION = (
     2  # 2: a finding's severity is per profile (top_finding, common_findings[].severities)
 )
 NAME_WIDTH = 40  # cells of an agency name in the table before it is cut
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _SPREADSHEET_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 
 
 def clean(text: str) -> str:
-    """User text on one line: control characters would break a row or the terminal."""
-    return text if text.isprintable() else _CONTROL.sub(" ", text)
+    """User text on one line: control characters would break a row or drive the terminal."""
+    return visible(text, one_line=True)
 
 
 def _reports(s: Portfolio, row: Row) -> list[str]:
@@ -278,23 +279,34 @@ CSV_COLUMNS = (
 )
 
 
-def _safe_cell(text: str) -> str:
-    """User text that a spreadsheet will not run as a formula."""
-    return "'" + text if text.startswith(_SPREADSHEET_FORMULA) else text
+def _safe_cell(cell: str) -> str:
+    """A cell that a spreadsheet will not run as a formula (a number stays a number)."""
+    return "'" + cell if cell.startswith(_SPREADSHEET_FORMULA) and not _NUMBER.fullmatch(cell) else cell
+
+
+class _SafeWriter:
+    """The one CSV writer of the summary: every cell, whatever its source (agency names,
+    file names, a pack's titles, errors), goes through ``_safe_cell``."""
+
+    def __init__(self, buf: io.StringIO):
+        self._w = csv_lib.writer(buf, lineterminator="\n")
+
+    def writerow(self, cells: Iterable[str]) -> None:
+        self._w.writerow([_safe_cell(c) for c in cells])
 
 
 def csv(s: Portfolio, lang: str = "en") -> str:
     """One line per input, assessed profiles first (sorted as the summary), then failures."""
     buf = io.StringIO()
-    w = csv_lib.writer(buf, lineterminator="\n")
+    w = _SafeWriter(buf)
     w.writerow(CSV_COLUMNS)
     for r in s.rows:
         top = s.rules[r.findings[0]] if r.findings else None
         w.writerow(
             [
-                _safe_cell(r.source),
+                r.source,
                 "ok",
-                _safe_cell(r.name),
+                r.name,
                 r.as_of.isoformat(),
                 f"{r.score:.1f}",
                 r.band,
@@ -310,7 +322,7 @@ def csv(s: Portfolio, lang: str = "en") -> str:
             ]
         )
     for f in s.failures:
-        w.writerow([_safe_cell(f.source), "failed", *[""] * 12, _safe_cell(" | ".join(f.problems))])
+        w.writerow([f.source, "failed", *[""] * 12, " | ".join(f.problems)])
     return buf.getvalue()
 
 

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable
 
 from rich import box
-from rich.console import Console, Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType
 from rich.padding import Padding
 from rich.panel import Panel
+from rich.segment import Segment
 from rich.table import Table
 
 from mcn_advisor.core.contract import Assessment, Finding
+from mcn_advisor.errors import visible
 from mcn_advisor.i18n import t
 from mcn_advisor.render.common import (
     ASSUMED_MARK,
@@ -49,8 +52,9 @@ def render(a: Assessment, lang: str = "en", *, width: int = 100, color: bool = F
 
 
 def to_text(parts: list[RenderableType], *, width: int = 100, color: bool = False) -> str:
-    """Rich renderables as text, with trailing spaces trimmed."""
-    console = Console(
+    """Rich renderables as text, with trailing spaces trimmed and every control character
+    from the data shown instead of obeyed (``_VisibleConsole``)."""
+    console = _VisibleConsole(
         file=io.StringIO(),
         width=width,
         force_terminal=color,
@@ -67,6 +71,24 @@ def to_text(parts: list[RenderableType], *, width: int = 100, color: bool = Fals
         console.print(Group(part) if isinstance(part, Text) else part)
     out = console.file.getvalue()  # type: ignore[attr-defined]
     return "\n".join(line.rstrip() for line in out.splitlines()) + "\n"
+
+
+class _VisibleConsole(Console):
+    """A console that shows control characters in the text it lays out (``errors.visible``).
+
+    The one place every terminal renderer's output passes through: an agency name, a
+    pack's title or an accepted risk's reason holding ``ESC[31m`` or ``ESC]0;...BEL``
+    reaches the terminal as ``␛[31m``, never as a command. Rich's own styling is
+    added after this, so colours still work.
+    """
+
+    def render(self, renderable: RenderableType, options: ConsoleOptions | None = None) -> Iterable[Segment]:
+        for segment in super().render(renderable, options):
+            text = segment.text
+            if segment.control or text.isprintable() or text == "\n":
+                yield segment
+            else:
+                yield Segment(visible(text), segment.style, segment.control)
 
 
 def heading(text: str) -> Text:

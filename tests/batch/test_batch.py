@@ -472,23 +472,39 @@ def test_an_out_dir_inside_the_input_folder_is_not_read_as_input(tmp_path):
     assert r.exit_code == 0 and "1 assessed, 0 failed" in r.stdout
 
 
-@pytest.mark.parametrize("jobs", [1, 2])
-def test_ctrl_c_keeps_written_reports_whole_and_leaves_no_temp_file(tmp_path, jobs):
+@pytest.mark.parametrize(
+    ("sig", "jobs"), [("SIGINT", 1), ("SIGINT", 2), ("SIGTERM", 1), ("SIGTERM", 2), ("SIGHUP", 1)]
+)
+def test_a_stop_signal_keeps_written_reports_whole_and_leaves_no_temp_file(tmp_path, sig, jobs):
+    # Ctrl-C raises KeyboardInterrupt; SIGTERM and SIGHUP raise Stopped, from the handler the CLI installs.
+    from mcn_advisor.errors import Stopped
+
+    if not hasattr(signal, sig):
+        pytest.skip(f"no {sig} here")
+    signum = getattr(signal, sig)
+
+    def stop(signum, frame):
+        raise Stopped(signum)
+
+    previous = signal.signal(signum, stop) if sig != "SIGINT" else signal.getsignal(signum)
     for i in range(30):
         (tmp_path / f"p{i:02d}.toml").write_text(GOOD, encoding="utf-8")
     out = tmp_path / "out"
     done = 0
 
-    def interrupt() -> None:
+    def send() -> None:
         nonlocal done
         done += 1
         if done == 5:
-            os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C, as the terminal sends it
+            os.kill(os.getpid(), signum)  # as a terminal, a CI time-out or a closed terminal sends it
 
     plan = discover([tmp_path], exclude=out)
     cfg = settings(out_dir=out, formats=batch.report_renderers())
-    with pytest.raises(KeyboardInterrupt):
-        batch.run(plan, cfg, jobs=jobs, on_result=interrupt)
+    try:
+        with pytest.raises(KeyboardInterrupt if sig == "SIGINT" else Stopped):
+            batch.run(plan, cfg, jobs=jobs, on_result=send)
+    finally:
+        signal.signal(signum, previous)
     names = sorted(p.name for p in out.iterdir())
     assert 5 <= len(names) / 2 < 30
     assert all(n.endswith((".json", ".md")) and not n.startswith(("summary", ".")) for n in names)
@@ -498,6 +514,24 @@ def test_ctrl_c_keeps_written_reports_whole_and_leaves_no_temp_file(tmp_path, jo
             assert json.loads(text)["agency"] == "Test MCN"
         else:
             assert text.startswith("# Test MCN") and text.endswith("\n") and "## " in text
+
+
+def test_any_exception_while_assessing_one_input_is_its_failure(tmp_path, monkeypatch):
+    for name in ("a", "b", "c"):
+        (tmp_path / f"{name}.toml").write_text(GOOD, encoding="utf-8")
+    real = batch.load_profile
+
+    def flaky(path, rules=None):
+        if str(path).endswith("b.toml"):
+            raise MemoryError("simulated")
+        return real(path, rules)
+
+    monkeypatch.setattr(batch, "load_profile", flaky)
+    result = batch.run(discover([tmp_path]), settings())
+    assert result.assessed == 2
+    assert [f.problems for f in result.failures] == [
+        (f"{tmp_path / 'b.toml'}: could not be assessed (MemoryError: simulated)",)
+    ]
 
 
 def test_progress_bar_only_on_a_terminal(monkeypatch):

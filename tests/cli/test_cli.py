@@ -212,3 +212,33 @@ def test_chinese_text_fields_in_json():
     a = json.loads(run("assess", SMALL, "-f", "json", "--lang", "zh").stdout)
     assert a["findings"][0]["title"] == "第三方链接直播 GMV 将于 2020-10-09 被切断"
     assert "exposure" in a  # keys stay English
+
+
+def test_a_stop_wrapped_by_a_library_is_still_a_stop(monkeypatch):
+    # pydantic turns an exception raised inside a serializer (a signal's) into its own error.
+    from mcn_advisor import cli
+    from mcn_advisor.errors import Stopped
+
+    @cli.user_errors
+    def command() -> None:
+        raise ValueError("Error calling function `_in_language`: Stopped: 15")
+
+    monkeypatch.setattr(cli, "_stopping", [15])
+    with pytest.raises(Stopped) as caught:
+        command()
+    assert caught.value.signum == 15
+    monkeypatch.setattr(cli, "_stopping", [])
+    with pytest.raises(ValueError):  # without a stop, a bug stays a bug
+        command()
+
+
+@pytest.mark.parametrize("date", ["1999-12-31", "2100-01-01", "9999-12-31"])
+def test_dates_outside_the_range_are_refused_by_every_command(write, date):
+    path = write(GOOD)
+    for args in (
+        ["assess", str(path)],
+        ["levers", str(path)],
+        ["what-if", str(path), "--lever", "own_store"],
+    ):
+        r = run(*args, "--as-of", date)
+        assert r.exit_code == 2 and f"{date} is outside the dates" in r.stderr, (args, r.stderr)

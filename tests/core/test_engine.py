@@ -179,3 +179,29 @@ def test_an_assumed_share_never_breaks_its_limit_with_a_given_one(pack, write):
     a = assess(p, pack, AS_OF)
     assumed = {x.field: x.assumed_value for x in a.assumptions}
     assert assumed["clients.taobao_linked_share"] == 0.0
+
+
+def test_a_formula_that_overflows_for_a_profile_is_an_error_naming_it():
+    # Every number in the pack and the profile is in range; their product is not.
+    from mcn_advisor.errors import PackError
+    from mcn_advisor.pack.compile import pack_from_text
+    from tests.conftest import ROOT
+
+    text = (ROOT / "mcn_advisor" / "pack" / "builtin" / "douyin_2020.toml").read_text("utf-8")
+    huge = " * ".join(["agency.monthly_gmv_cny"] * 21)
+    text = text.replace('formula = "metric.divert_exposed_share"', f'formula = "{huge}"', 1)
+    pack = pack_from_text(text, "my.toml")
+    line = text[: text.index(huge)].count("\n") + 1
+    profile = Profile.model_validate(
+        {
+            "schema_version": 1,
+            "agency": {"name": "Vast MCN", "monthly_gmv_cny": 1e15},
+            "platform_mix": {"douyin_live": 1.0},
+        }
+    )
+    with pytest.raises(PackError) as caught:
+        assess(profile, pack, AS_OF)
+    assert caught.value.problems == [
+        f"my.toml:{line}: factors.6.formula: factor 'diversion_contracts' computes to inf for this profile, "
+        "not a finite number (an overflow); check its formula"
+    ]

@@ -67,3 +67,42 @@ def test_names_are_listed_in_order_of_first_use():
 def test_errors(text, message):
     with pytest.raises(FormulaError, match=re.escape(message)):
         compile_formula(text, known)
+
+
+# --- bounded: no formula can exhaust the parser or the evaluator ---------------------------
+
+
+def test_a_run_of_minus_signs_is_one_sign_or_none():
+    assert run("-" * 10_000 + "a.x") == 2.0
+    assert run("-" * 10_001 + "a.x") == -2.0
+    assert run("a.y - -a.x") == 5.0
+
+
+def test_nesting_is_bounded():
+    from mcn_advisor.files.limits import MAX_FORMULA_DEPTH
+
+    deep = MAX_FORMULA_DEPTH
+    assert run("(" * deep + "a.x" + ")" * deep) == 2.0
+    with pytest.raises(FormulaError, match=f"nest more than {deep} deep"):
+        compile_formula("(" * (deep + 1) + "a.x" + ")" * (deep + 1), known)
+    with pytest.raises(FormulaError, match="nest more than"):
+        compile_formula("min(" * (deep + 1) + "a.x" + ")" * (deep + 1), known)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("1e16 * a.x", "number 1e16 is larger than 1e+15"),
+        ("1" + "0" * 400 + " * a.x", "... is larger than 1e+15"),
+        (" * ".join(["1e15"] * 21) + " * a.x", "compute to inf, not a finite number"),
+    ],
+)
+def test_constants_stay_finite(text, message):
+    with pytest.raises(FormulaError, match=re.escape(message)):
+        compile_formula(text, known)
+
+
+def test_an_error_quotes_a_long_formula_cut_short():
+    with pytest.raises(FormulaError) as caught:
+        compile_formula("a.x + " * 2_000 + "?", known)
+    assert len(str(caught.value)) < 200

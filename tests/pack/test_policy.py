@@ -9,6 +9,7 @@ import pytest
 from mcn_advisor.errors import PackError
 from mcn_advisor.pack.compile import builtin_pack, pack_from_text
 from mcn_advisor.vocab import STRATEGIES
+from tests.conftest import ROOT
 
 TEXT = resources.files("mcn_advisor.pack").joinpath("builtin", "douyin_2020.toml").read_text("utf-8")
 
@@ -138,3 +139,42 @@ def test_unknown_strategy_and_severity_get_suggestions():
 
 def test_builtin_pack_loads_once(pack):
     assert builtin_pack() is pack
+
+
+# --- long chains and wide plans: iterative and linear, and bounded in days ------------------
+
+
+DOUYIN = (ROOT / "mcn_advisor" / "pack" / "builtin" / "douyin_2020.toml").read_text("utf-8")
+
+
+def _with_actions(n: int, *, chain: bool, effort: str = "S") -> str:
+    blocks = []
+    for i in range(n):
+        wait = f'depends_on = ["ACT-GEN-{i - 1:05d}"]\n' if chain and i else ""
+        blocks.append(
+            f'[[actions]]\nid = "ACT-GEN-{i:05d}"\nstrategy = "own_store"\nphase = "after_ban"\n'
+            f'owner = "founder"\neffort = "{effort}"\n{wait}title = {{ en = "Step {i}", zh = "步骤 {i}" }}\n'
+            f'kpi = {{ en = "done", zh = "完成" }}\nsources = ["000"]\n'
+        )
+    return DOUYIN.replace("# --- fixtures", "\n".join(blocks) + "\n# --- fixtures", 1)
+
+
+def test_a_chain_of_thousands_of_actions_loads_and_plans_in_order():
+    pack = pack_from_text(_with_actions(3_000, chain=True), "chain.toml")
+    order = [a for a in pack.actions if a.startswith("ACT-GEN-")]
+    assert order == [f"ACT-GEN-{i:05d}" for i in range(3_000)]
+
+
+def test_a_cycle_at_the_end_of_a_long_chain_is_found_and_shown_short():
+    text = _with_actions(2_000, chain=True).replace(
+        'id = "ACT-GEN-00000"\n', 'id = "ACT-GEN-00000"\ndepends_on = ["ACT-GEN-01999"]\n', 1
+    )
+    with pytest.raises(PackError) as caught:
+        pack_from_text(text, "cycle.toml")
+    (line,) = [p for p in caught.value.problems if "dependency cycle" in p]
+    assert "more) ..." in line and len(line) < 400
+
+
+def test_a_plan_longer_than_the_dates_allow_is_refused():
+    with pytest.raises(PackError, match=r"takes 36,600 days of effort; a plan may take at most 36,500"):
+        pack_from_text(_with_actions(1_220, chain=True, effort="L"), "long.toml")  # L is 30 days

@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from mcn_advisor.cli import app
 from mcn_advisor.core.contract import DroppedAction
 from mcn_advisor.core.engine import assess
+from mcn_advisor.errors import visible
 from mcn_advisor.i18n import t as say
 from mcn_advisor.profile.model import AcceptedRisk, Profile
 from mcn_advisor.render import markdown
@@ -210,7 +211,8 @@ def test_any_name_survives(pack, name):
 
 
 def normalised(text: str) -> str:
-    return re.sub(r"[\x00-\x1f\x7f\x85\u2028\u2029]+", " ", text).strip(" \t")
+    # Line breaks and C0 controls become spaces; other controls (C1, bidi) are shown.
+    return visible(re.sub(r"[\x00-\x1f\x7f\x85\u2028\u2029]+", " ", text).strip(" \t"))
 
 
 @given(st.text(max_size=80))
