@@ -45,7 +45,7 @@ def cross_check(m: PackModel) -> Iterator[tuple[Loc, str]]:
     actions = {a.id: a for a in m.actions}
     factors = {f.id for f in m.factors}
     phases = [p.id for p in m.phases]
-    metric_names = condition_fields([x.id for x in m.metrics], [p.id for p in m.partners])
+    metric_names = condition_fields([x.id for x in m.metrics], [p.id for p in m.partners], m.rates)
 
     if not m.scoring.low < m.scoring.moderate < m.scoring.high:
         yield ("scoring",), "bands must rise: low < moderate < high"
@@ -170,7 +170,7 @@ def _check_sizing(m: PackModel, r: Any, loc: Loc) -> Iterator[tuple[Loc, str]]:
             )
     steps = r.likelihood
     if isinstance(steps, Steps):
-        names = condition_fields([x.id for x in m.metrics], [p.id for p in m.partners])
+        names = condition_fields([x.id for x in m.metrics], [p.id for p in m.partners], m.rates)
         if names.get(steps.field) != "number":
             yield (
                 (*loc, "likelihood", "field"),
