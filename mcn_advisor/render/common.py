@@ -10,7 +10,19 @@ import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
-from mcn_advisor.core.contract import Assessment, Figure, Input, PlannedAction, PlanTier, Sizing
+from mcn_advisor.core.contract import (
+    Assessment,
+    Exposure,
+    Figure,
+    Impact,
+    Input,
+    Missing,
+    PlannedAction,
+    PlanTier,
+    RateUsed,
+    Sizing,
+    UpsideItem,
+)
 from mcn_advisor.i18n import t
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+|\bmin\b|\bmax\b")
@@ -367,3 +379,157 @@ def groups(changes: list[Any], statuses: Iterable[str]) -> list[tuple[str, list[
         if group or status not in OPTIONAL_GROUPS:
             out.append((status, group))
     return out
+
+
+# --- the money ladder, the path and ranges ---------------------------------------------------
+
+
+def signed(value: float | None, lang: str) -> str:
+    """An amount with its sign, gains positive: "+CNY 37,813", "−CNY 63,727"."""
+    if value is None:
+        return t(lang, "unknown")
+    if value == 0:
+        return money(0.0, lang)
+    return ("+" if value > 0 else MINUS) + money(abs(value), lang)
+
+
+def ladder(a: Assessment, policy: str | None = None) -> list[Figure]:
+    """A pack's rungs of the money ladder, gross first, net last (the headline pack's by default)."""
+    pack = policy or a.impact.policy
+    return [f for f in a.impact.figures if f.rung and f.policy == pack]
+
+
+def rung_amount(f: Figure, lang: str) -> str:
+    """A rung's amount (the net with its sign), marked when it rests on an assumed value."""
+    marked = ASSUMED_MARK if any(i.assumed for i in f.inputs) else ""
+    return (signed(f.value, lang) if f.id == NET_FIGURE else figure(f.value, f.unit, lang)) + marked
+
+
+def range_text(f: Figure | UpsideItem, lang: str) -> str:
+    """ "CNY 486,000 to CNY 1,134,000", or "" for a point (nothing assumed moves it)."""
+    low, high = f.low, f.high
+    if low is None or high is None or low == high:
+        return ""
+    show = signed if getattr(f, "id", "") == NET_FIGURE else (lambda v, lang: money(v, lang))
+    return t(lang, "range_value", low=show(low, lang), high=show(high, lang))
+
+
+NET_FIGURE = "net_effect_cny_monthly"
+
+
+def verdict_text(verdict: str | None, lang: str, *, short: bool = False) -> str:
+    if verdict is None:
+        return t(lang, "unknown")
+    return t(lang, f"verdict_short_{verdict}" if short else f"verdict_{verdict}")
+
+
+def net_text(impact: Impact, lang: str, *, ranged: bool = True) -> str:
+    """ "Net effect after the plan: +CNY 37,813 a month, positive: ...", with its range when the
+    fields left out move it (and "not enough data" when the range spans verdicts)."""
+    line = t(
+        lang,
+        "net_line",
+        amount=signed(impact.net_effect_cny_monthly, lang),
+        verdict=verdict_text(impact.verdict, lang),
+    )
+    net = next((f for f in impact.figures if f.id == NET_FIGURE and f.policy == impact.policy), None)
+    if not ranged or net is None or net.low is None or net.high is None or net.low == net.high:
+        return line
+    span = t(lang, "net_range_note", low=signed(net.low, lang), high=signed(net.high, lang))
+    if impact.verdict_low != impact.verdict_high:
+        words = (verdict_text(impact.verdict_low, lang, short=True), verdict_text(impact.verdict_high, lang, short=True))
+        span = t(lang, "item_sep").join([span, t(lang, "net_range_spans", low=words[0], high=words[1])])
+    return t(lang, "paren", text=line, note=span)
+
+
+def band_text(e: Exposure, lang: str) -> str:
+    """The band, or "low to critical: not enough data" when the fields left out span bands."""
+    r = e.range
+    if r is None or r.band_low == r.band_high:
+        return t(lang, f"band_{e.band}")
+    return t(lang, "band_span", low=t(lang, f"band_{r.band_low}"), high=t(lang, f"band_{r.band_high}"))
+
+
+def score_range_text(e: Exposure, lang: str) -> str:
+    """ "range 16.6 to 99.0", or "" when nothing left out moves the score."""
+    r = e.range
+    if r is None or r.low == r.high:
+        return ""
+    return t(lang, "score_range", low=f"{r.low:.1f}", high=f"{r.high:.1f}")
+
+
+def loss_text(value: float, lang: str) -> str:
+    """A month's margin lost, or "gain CNY ..." when the plan makes it a gain."""
+    return money(value, lang) if value >= 0 else t(lang, "gain_amount", amount=money(-value, lang))
+
+
+def path_bar(without: float, with_plan: float, scale: float, width: int) -> tuple[int, int]:
+    """(cells still lost with the plan, cells it wins back) of a bar whose full length is the
+    month's loss without the plan, on a scale where ``scale`` takes ``width`` cells."""
+    if scale <= 0 or without <= 0:
+        return 0, 0
+    total = max(1, round(without / scale * width))
+    won = min(total, round((without - max(with_plan, 0.0)) / scale * width))
+    return total - won, won
+
+
+def month_dates(month: Any, a: Assessment) -> str:
+    """The policy dates a path month holds, as MM-DD."""
+    on = {e.id: e.date for e in a.timeline}
+    return ", ".join(on[e].strftime("%m-%d") for e in month.events if e in on)
+
+
+def season_text(a: Assessment, lang: str) -> str:
+    """The months the season scales, and why; "" when none."""
+    months = [m for m in a.impact.path if m.season != 1.0]
+    if not months:
+        return ""
+    listed = t(lang, "list_sep").join(
+        t(lang, "season_month", month=m.month, factor=number(m.season)) for m in months
+    )
+    basis = a.impact.season_basis[lang] if a.impact.season_basis else ""
+    return t(lang, "season_note", months=listed, basis=basis).strip()
+
+
+def neutral_text(a: Assessment, lang: str) -> str:
+    margin = a.impact.margin_at_risk_cny_monthly
+    if margin is None:
+        return ""
+    band = a.impact.neutral_band
+    return t(lang, "neutral_note", band=share(band), amount=money(band * margin, lang))
+
+
+def window_text(item: UpsideItem, lang: str) -> str:
+    """A window-only upside item: what it saves until its window closes, not in the net effect."""
+    return t(
+        lang,
+        "window_line",
+        title=item.title[lang],
+        monthly=money(item.monthly_cny, lang),
+        date=item.until.isoformat() if item.until else "",
+        total=money(item.one_off_cny or 0.0, lang),
+    )
+
+
+def rate_text(rate: RateUsed, lang: str, ident: Any = str) -> str:
+    """Where a rate comes from: its sources, its assumption, or both."""
+    parts = []
+    if rate.sources:
+        parts.append(t(lang, "rate_sources", ids=t(lang, "list_sep").join(ident(s) for s in rate.sources)))
+    if rate.assumption is not None:
+        parts.append(t(lang, "rate_assumption", text=rate.assumption[lang]))
+    return t(lang, "item_sep").join(parts)
+
+
+def missing_text(m: Missing, lang: str, ident: Any = str) -> str:
+    """ "douyin.third_party_link_share (assumed 0.5, plausibly 0.1 to 0.9): narrows ..." """
+    return t(
+        lang,
+        "missing_line",
+        field=ident(m.varies),
+        value=plain(m.assumed, lang),
+        low=plain(m.span[0], lang),
+        high=plain(m.span[1], lang),
+        points=f"{m.narrows_by:.1f}",
+        amount=money(m.narrows_net_by_cny, lang),
+    )
