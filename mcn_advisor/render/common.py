@@ -423,23 +423,23 @@ def verdict_text(verdict: str | None, lang: str, *, short: bool = False) -> str:
     return t(lang, f"verdict_short_{verdict}" if short else f"verdict_{verdict}")
 
 
-def net_text(impact: Impact, lang: str, *, ranged: bool = True) -> str:
+def net_text(impact: Impact, lang: str, *, ranged: bool = True, label: bool = True) -> str:
     """ "Net effect after the plan: +CNY 37,813 a month, positive: ...", with its range when the
     fields left out move it (and "not enough data" when the range spans verdicts)."""
-    line = t(
+    text = t(
         lang,
-        "net_line",
+        "net_short",
         amount=signed(impact.net_effect_cny_monthly, lang),
         verdict=verdict_text(impact.verdict, lang),
     )
     net = next((f for f in impact.figures if f.id == NET_FIGURE and f.policy == impact.policy), None)
-    if not ranged or net is None or net.low is None or net.high is None or net.low == net.high:
-        return line
-    span = t(lang, "net_range_note", low=signed(net.low, lang), high=signed(net.high, lang))
-    if impact.verdict_low != impact.verdict_high:
-        words = (verdict_text(impact.verdict_low, lang, short=True), verdict_text(impact.verdict_high, lang, short=True))
-        span = t(lang, "item_sep").join([span, t(lang, "net_range_spans", low=words[0], high=words[1])])
-    return t(lang, "paren", text=line, note=span)
+    if ranged and net is not None and net.low is not None and net.high is not None and net.low != net.high:
+        span = t(lang, "net_range_note", low=signed(net.low, lang), high=signed(net.high, lang))
+        if impact.verdict_low != impact.verdict_high:
+            words = [verdict_text(v, lang, short=True) for v in (impact.verdict_low, impact.verdict_high)]
+            span = t(lang, "item_sep").join([span, t(lang, "net_range_spans", low=words[0], high=words[1])])
+        text = t(lang, "paren", text=text, note=span)
+    return t(lang, "net_line", text=text) if label else text
 
 
 def band_text(e: Exposure, lang: str) -> str:
