@@ -166,7 +166,7 @@ def rank_levers(profile: Profile, pack: Pack, as_of: dt.date, top: int | None = 
                 step=lv.step,
                 action=lv.action,
                 strategy=pack.actions[lv.action].strategy,
-                effort=lv.effort,
+                effort=pack.actions[lv.action].effort,  # the size its days come from
                 effort_days=effort_of(pack, base.values, {lv.action: as_of}),
                 effort_days_total=days,
                 needs=[a for a in planned if a != lv.action],

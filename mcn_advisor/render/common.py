@@ -533,3 +533,66 @@ def missing_text(m: Missing, lang: str, ident: Any = str) -> str:
         points=f"{m.narrows_by:.1f}",
         amount=money(m.narrows_net_by_cny, lang),
     )
+
+
+# --- levers on money ---------------------------------------------------------------------
+
+
+def months_text(months: list[str], lang: str) -> str:
+    """ "2020-08 to 2021-01": the months a lever's gain is summed over."""
+    if not months:
+        return ""
+    return t(lang, "months_span", first=months[0], last=months[-1])
+
+
+def effort_text(lever: Any, lang: str, *, label: bool = True) -> str:
+    """ "effort: M (14 days)", and the days with what it waits for when those add up to more."""
+    text = t(lang, "effort_value", size=lever.effort, days=lever.effort_days)
+    if label:
+        text = t(lang, "labelled", label=t(lang, "effort"), value=text)
+    if lever.needs:
+        more = t(lang, "lever_effort_total", days=lever.effort_days_total, ids=t(lang, "list_sep").join(lever.needs))
+        text = t(lang, "item_sep").join([text, more])
+    return text
+
+
+def raw_text(move: Any, lang: str) -> str:
+    """A capped factor a lever moves: "Live-cart cut-off 0.68 → 0.51 (full at 0.5), still capped"."""
+    still = t(lang, "lever_still_capped") if move.after >= move.saturation else ""
+    return t(
+        lang,
+        "lever_raw",
+        label=move.label[lang],
+        before=number(round(move.before, 2)),
+        after=number(round(move.after, 2)),
+        full=number(move.saturation),
+        still=still,
+    )
+
+
+def saturation_text(r: Any, lang: str) -> str:
+    """Why no single lever moves a saturated score, and that the ranking is on money."""
+    factors = t(lang, "list_sep").join(
+        t(lang, "capped_factor", label=c.label[lang], raw=number(round(c.raw, 2)), full=number(c.saturation)) for c in r.capped
+    )
+    return t(lang, "levers_saturated", score=f"{r.score:.1f}", factors=factors)
+
+
+def with_levers_text(money: Any, lang: str) -> str:
+    """What a what-if's levers earn on the profile as is (``whatif.WithLevers``), in a sentence."""
+    months = months_text([m.month for m in money.path], lang)
+    return t(
+        lang,
+        "with_levers_line",
+        expected=money_or_unknown(money.expected_loss_cny_monthly, lang),
+        residual=money_or_unknown(money.residual_loss_cny_monthly, lang),
+        upside=money_or_unknown(money.upside_cny_monthly, lang),
+        net=signed(money.net_effect_cny_monthly, lang),
+        gain=signed(money.net_gain_cny_monthly, lang),
+        horizon=signed(money.net_gain_horizon_cny, lang),
+        months=months,
+    )
+
+
+def money_or_unknown(value: float | None, lang: str) -> str:
+    return t(lang, "unknown") if value is None else money(value, lang)

@@ -41,6 +41,7 @@ from mcn_advisor.render.common import (
     change_text,
     days,
     dropped_text,
+    effort_text,
     event_known_note,
     figure,
     groups,
@@ -49,13 +50,16 @@ from mcn_advisor.render.common import (
     missing_text,
     money,
     month_dates,
+    months_text,
     net_text,
     neutral_text,
     number,
     plain,
     range_text,
     rate_text,
+    raw_text,
     rung_amount,
+    saturation_text,
     scale_text,
     score_range_text,
     season_text,
@@ -70,6 +74,7 @@ from mcn_advisor.render.common import (
     substituted,
     tier_lines,
     window_text,
+    with_levers_text,
 )
 
 if TYPE_CHECKING:  # annotations only: an assessment's page need not import the decision modules
@@ -80,7 +85,8 @@ if TYPE_CHECKING:  # annotations only: an assessment's page need not import the 
     from mcn_advisor.core.whatif import WhatIf
 
 HTML_LANG = {"en": "en", "zh": "zh-CN"}
-HEADLINE = ("gmv_at_risk_cny_monthly", "revenue_at_risk_cny_monthly")  # the summary's money figures
+# The summary's money figures: the gross, then the net effect after each side's plan.
+HEADLINE = ("gmv_at_risk_cny_monthly", "revenue_at_risk_cny_monthly", "net_effect_cny_monthly")
 TOP_SCORES = 20  # profiles in a portfolio's score chart
 
 
@@ -218,6 +224,11 @@ def words(lang: str) -> dict[str, Any]:
         "window": lambda item: window_text(item, lang),
         "rate_basis": lambda r: rate_text(r, lang),
         "missing": lambda m: missing_text(m, lang),
+        "with_levers": lambda money: with_levers_text(money, lang),
+        "effort_text": lambda lever: effort_text(lever, lang, label=False),
+        "months_text": lambda months: months_text(months, lang),
+        "raw_text": lambda move: raw_text(move, lang),
+        "saturation": lambda r: saturation_text(r, lang),
     }
 
 
@@ -447,19 +458,21 @@ def comparison_chart(c: Comparison, lang: str, columns: tuple[str, str]) -> Mark
 
 
 def levers_chart(r: LeverRanking, lang: str) -> Markup:
-    if not r.levers:
+    """The levers that move money, by CNY per week of effort."""
+    chosen = [lever for lever in r.levers if lever.group == "money"]
+    if not chosen:
         return Markup()
     rows = [
         charts.Row(
             lever.id,
             f"{lever.rank}. {lever.title[lang]}",
-            (charts.Bar(lever.value_per_week, f"{lever.value_per_week:.2f}"),),
+            (charts.Bar(lever.value_per_week, money(lever.value_per_week, lang)),),
         )
-        for lever in r.levers
+        for lever in chosen
     ]
-    scale = max(lever.value_per_week for lever in r.levers)
+    scale = max(lever.value_per_week for lever in chosen) or 1.0
     return charts.bars(
-        [charts.Group("", rows, scale=scale)], title=t(lang, "value_per_week"), label_width=300
+        [charts.Group("", rows, scale=scale)], title=t(lang, "value_per_week"), label_width=280
     )
 
 
