@@ -146,6 +146,7 @@ class Impact:
     verdict: Literal["positive", "neutral", "negative"] | None = None
     verdict_low: Literal["positive", "neutral", "negative"] | None = None  # at the net's low end
     verdict_high: Literal["positive", "neutral", "negative"] | None = None
+    net_share_of_revenue: float | None = None  # the net effect over the agency's estimated revenue
     upside_items: list[UpsideItem] = dataclasses.field(default_factory=list)
     path: list[PathMonth] = dataclasses.field(default_factory=list)
     season_basis: Text | None = None  # why the path's months carry their seasonal factors

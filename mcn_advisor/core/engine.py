@@ -419,6 +419,7 @@ def explain(ev: Evaluation, pack: Pack) -> Assessment:
             verdict=money.verdicts[0],  # type: ignore[arg-type]
             verdict_low=money.verdicts[1],  # type: ignore[arg-type]
             verdict_high=money.verdicts[2],  # type: ignore[arg-type]
+            net_share_of_revenue=money.net_share,
             upside_items=money.items,
             path=money.path,
             season_basis=pack.money.money.season_basis if pack.money else None,

@@ -158,6 +158,9 @@ def rank_levers(profile: Profile, pack: Pack, as_of: dt.date, top: int | None = 
             if c.factor == f.id and round(raw, 4) != round(raw_before[f.id], 4)
         ]
         money = bool(won.horizon or won.monthly)
+        if not applied.changes and not money:  # e.g. own goods with no capital to hold stock
+            skipped.append(SkippedLever(id=lv.id, title=lv.title, skip=Skip(reason="no_money", checks=[], fields=[])))
+            continue
         results.append(
             LeverResult(
                 rank=0,

@@ -544,6 +544,7 @@ class Money:
     missing: list[Missing]
     bounds: dict[str, tuple[float, float]] = field(default_factory=dict)  # figure id -> (low, high)
     verdicts: tuple[str | None, str | None, str | None] = (None, None, None)  # point, low, high
+    net_share: float | None = None  # of the agency's estimated revenue
 
 
 def money_of(
@@ -607,7 +608,16 @@ def money_of(
         missing=missing_ranked(found, corners, whole) if found else [],
         bounds=bounds,
         verdicts=verdicts,
+        net_share=_share_of_revenue(lad.net, money.revenue, values),
     )
+
+
+def _share_of_revenue(net: float | None, revenue: Formula | None, values: Mapping[str, Any]) -> float | None:
+    """The net effect as a share of the agency's estimated revenue a month, for scale."""
+    total = revenue.evaluate(values) if revenue is not None else None
+    if net is None or not total or total <= 0:
+        return None
+    return round(net / total, 4)
 
 
 def _window_end(pack: Pack, item: str) -> dt.date | None:

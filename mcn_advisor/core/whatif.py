@@ -208,7 +208,8 @@ def _renamed(line: str, named: dict[str, str]) -> str:
 class Skip:
     """Why a lever was not tried on a profile."""
 
-    reason: Literal["not_applicable", "no_change", "window_closed", "unknown_input"]
+    # no_money: a lever that changes no field (repricing) and earns nothing on this profile
+    reason: Literal["not_applicable", "no_change", "window_closed", "unknown_input", "no_money"]
     checks: list[Check]  # not_applicable: the tests of its condition that failed
     fields: list[
         str
@@ -422,5 +423,7 @@ def skip_reason(skip: Skip) -> str:
         return "changes nothing: " + ", ".join(skip.fields) + " already where it would put them"
     if skip.reason == "unknown_input":
         return "needs fields the profile leaves out with no fair guess: " + ", ".join(skip.fields)
+    if skip.reason == "no_money":
+        return "changes no field and wins no money on this profile"
     tests = "; ".join(f"{c.test} is false (it is {show_value(c.actual)})" for c in skip.checks)
     return f"does not apply to this profile: {tests}"

@@ -61,6 +61,7 @@ class CompiledRange:
 class CompiledMoney:
     money: Money
     margin: Formula
+    revenue: Formula | None
     parts: tuple[CompiledPart, ...]
     upside: tuple[CompiledUpside, ...]
     transitional: tuple[CompiledTransitional, ...]
@@ -106,6 +107,7 @@ def compile_money(
     events = {e.id for e in m.events}
     actions = {a.id for a in m.actions}
     margin = formula(money.margin, (*base, "margin"))
+    revenue = formula(money.revenue, (*base, "revenue")) if money.revenue else None
     for j, event in enumerate(money.marks):
         problems.extend(ref((*base, "marks", j), event, events, "event"))
     for j, source in enumerate(money.season_sources):
@@ -165,6 +167,7 @@ def compile_money(
     return CompiledMoney(
         money=money,
         margin=margin,
+        revenue=revenue,
         parts=tuple(parts),
         upside=tuple(upside),
         transitional=tuple(transitional),

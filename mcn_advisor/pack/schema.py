@@ -364,6 +364,8 @@ class Money(_Data):
     """The money ladder and the month-by-month path (``core/money.py``)."""
 
     margin: NonEmpty = "agency.commission_rate * (1 - agency.creator_share)"  # per yuan of GMV
+    # The agency's revenue a month, estimated, to show the net effect's scale (0 or unknown: not shown).
+    revenue: NonEmpty | None = None
     neutral_band: Annotated[float, Field(ge=0, le=1)] = 0.02  # |net| within this share of the margin at risk
     months: Annotated[int, Field(ge=1, le=36)] = 6  # the path's horizon, at least
     marks: list[Id] = []  # events marked on the path; left out: the policy's steps

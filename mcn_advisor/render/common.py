@@ -293,6 +293,8 @@ def skip_text(skip: Any, lang: str) -> str:
         return t(lang, "skip_no_change", fields=", ".join(skip.fields))
     if skip.reason == "unknown_input":
         return t(lang, "skip_unknown_input", fields=", ".join(skip.fields))
+    if skip.reason == "no_money":
+        return t(lang, "skip_no_money")
     tests = "; ".join(t(lang, "skip_test", test=c.test, value=plain(c.actual, lang)) for c in skip.checks)
     return t(lang, "skip_not_applicable", tests=tests)
 
@@ -420,7 +422,9 @@ NET_FIGURE = "net_effect_cny_monthly"
 def verdict_text(verdict: str | None, lang: str, *, short: bool = False) -> str:
     if verdict is None:
         return t(lang, "unknown")
-    return t(lang, f"verdict_short_{verdict}" if short else f"verdict_{verdict}")
+    if short:
+        return t(lang, f"verdict_short_{verdict}")
+    return t(lang, f"verdict_{verdict}")
 
 
 def net_text(impact: Impact, lang: str, *, ranged: bool = True, label: bool = True) -> str:
@@ -432,6 +436,11 @@ def net_text(impact: Impact, lang: str, *, ranged: bool = True, label: bool = Tr
         amount=signed(impact.net_effect_cny_monthly, lang),
         verdict=verdict_text(impact.verdict, lang),
     )
+    if impact.net_share_of_revenue is not None:
+        part = abs(impact.net_share_of_revenue)
+        shown = share(part) if part >= 0.01 else f"{part * 100:.2f}%"  # a small share keeps its digits
+        scale = t(lang, "net_of_revenue", share=shown)
+        text = t(lang, "item_sep").join([text, scale])
     net = next((f for f in impact.figures if f.id == NET_FIGURE and f.policy == impact.policy), None)
     if ranged and net is not None and net.low is not None and net.high is not None and net.low != net.high:
         span = t(lang, "net_range_note", low=signed(net.low, lang), high=signed(net.high, lang))
