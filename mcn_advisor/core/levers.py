@@ -159,7 +159,9 @@ def rank_levers(profile: Profile, pack: Pack, as_of: dt.date, top: int | None = 
         ]
         money = bool(won.horizon or won.monthly)
         if not applied.changes and not money:  # e.g. own goods with no capital to hold stock
-            skipped.append(SkippedLever(id=lv.id, title=lv.title, skip=Skip(reason="no_money", checks=[], fields=[])))
+            skipped.append(
+                SkippedLever(id=lv.id, title=lv.title, skip=Skip(reason="no_money", checks=[], fields=[]))
+            )
             continue
         results.append(
             LeverResult(

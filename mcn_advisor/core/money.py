@@ -37,11 +37,15 @@ from mcn_advisor.core.planner import effort_days, tier_of
 from mcn_advisor.i18n.text import Text
 from mcn_advisor.pack.compile import Pack
 from mcn_advisor.pack.formulas import Formula
-from mcn_advisor.pack.money import REST, CompiledRange
+from mcn_advisor.pack.money import CompiledRange
 from mcn_advisor.profile.model import FIELDS, SHARE_LIMITS
 
 GMV, REVENUE = "gmv_at_risk_cny_monthly", "revenue_at_risk_cny_monthly"
-MARGIN, EXPECTED, RESIDUAL = "margin_at_risk_cny_monthly", "expected_loss_cny_monthly", "residual_loss_cny_monthly"
+MARGIN, EXPECTED, RESIDUAL = (
+    "margin_at_risk_cny_monthly",
+    "expected_loss_cny_monthly",
+    "residual_loss_cny_monthly",
+)
 UPSIDE, NET = "upside_cny_monthly", "net_effect_cny_monthly"
 VERDICTS = ("negative", "neutral", "positive")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+")
@@ -154,7 +158,18 @@ def ladder(values: Mapping[str, Any], pack: Pack, planned: Mapping[str, dt.date]
     upside = sum(items.values())
     expected, residual = k * lost, k * after
     return Ladder(
-        gmv, revenue, margin, k, expected, residual, upside, upside - residual, items, parts, recoveries, computed
+        gmv,
+        revenue,
+        margin,
+        k,
+        expected,
+        residual,
+        upside,
+        upside - residual,
+        items,
+        parts,
+        recoveries,
+        computed,
     )
 
 
@@ -233,7 +248,9 @@ def path(
     parts = []
     for (part_id, share, moves), compiled in zip(lad.parts, money.parts, strict=True):
         p = compiled.part
-        levers = tuple((r.share, due[r.action], r.ramp_days) for r in lad.recoveries if r.part in (part_id, "all"))
+        levers = tuple(
+            (r.share, due[r.action], r.ramp_days) for r in lad.recoveries if r.part in (part_id, "all")
+        )
         moved_by = due.get(p.moved_by) if p.moved_by else None
         parts.append((day(p.lost_from), k * gmv * share, moves, p.moves_days, moved_by, levers))
     costs = []
@@ -242,7 +259,9 @@ def path(
         starts = day(x.starts)
         # A cost that exists only with the plan starts with its action (never before its step).
         with_from = None if x.with_action is None else max(due.get(x.with_action, 10**9), starts)
-        cuts = tuple((_clamp01(f.evaluate(scope)), due[r.action], r.upside) for r, f in c.reduced_by if r.action in due)
+        cuts = tuple(
+            (_clamp01(f.evaluate(scope)), due[r.action], r.upside) for r, f in c.reduced_by if r.action in due
+        )
         monthly = max(0.0, c.monthly.evaluate(scope) or 0.0)
         costs.append((starts, day(x.until), monthly, with_from, cuts))
     gains = []
@@ -459,7 +478,9 @@ class Ranges:
 class Corners:
     """The ladders and scores at corners, each computed once (many outputs share a corner)."""
 
-    def __init__(self, pack: Pack, planned: Mapping[str, dt.date], point: tuple[dict[str, Any], float], at: Corner):
+    def __init__(
+        self, pack: Pack, planned: Mapping[str, dt.date], point: tuple[dict[str, Any], float], at: Corner
+    ):
         self.pack, self.planned, self.at = pack, planned, at
         self.point = (ladder(point[0], pack, planned), point[1])
         self.point_values = point[0]
@@ -582,8 +603,13 @@ def money_of(
                 id=x.id,
                 title=x.title,
                 action=x.action,
-                in_plan=(x.action in planned) if x.action else any(
-                    r.action in planned for c in money.transitional for r, _ in c.reduced_by if r.upside == x.id
+                in_plan=(x.action in planned)
+                if x.action
+                else any(
+                    r.action in planned
+                    for c in money.transitional
+                    for r, _ in c.reduced_by
+                    if r.upside == x.id
                 ),
                 monthly_cny=float(round(w.fullest if w else lad.items.get(x.id, 0.0))),
                 low=None if w else bounds.get(_item_id(x.id), (None, None))[0],
@@ -603,7 +629,10 @@ def money_of(
             for rid, r in pack.model.rates.items()
         ],
         score_range=ScoreRange(
-            low=whole.score[0], high=whole.score[1], band_low=band_of(whole.score[0]), band_high=band_of(whole.score[1])  # type: ignore[arg-type]
+            low=whole.score[0],
+            high=whole.score[1],
+            band_low=band_of(whole.score[0]),
+            band_high=band_of(whole.score[1]),  # type: ignore[arg-type]
         ),
         missing=missing_ranked(found, corners, whole) if found else [],
         bounds=bounds,
@@ -623,7 +652,12 @@ def _share_of_revenue(net: float | None, revenue: Formula | None, values: Mappin
 def _window_end(pack: Pack, item: str) -> dt.date | None:
     money = pack.money
     assert money is not None
-    ends = [pack.events[c.item.until].date for c in money.transitional for r, _ in c.reduced_by if r.upside == item]
+    ends = [
+        pack.events[c.item.until].date
+        for c in money.transitional
+        for r, _ in c.reduced_by
+        if r.upside == item
+    ]
     return max(ends) if ends else None
 
 
@@ -668,7 +702,9 @@ def _figures(values: Mapping[str, Any], unknown: set[str], pack: Pack, lad: Ladd
     lost_terms, after_terms = [], []
     for compiled, (part_id, _, _) in zip(money.parts, lad.parts, strict=True):
         share = _rest(money.parts) if compiled.share is None else _wrap(compiled.share.text)
-        term = share if compiled.part.moves.strip() == "0" else f"{share} * (1 - {_wrap(compiled.part.moves)})"
+        term = (
+            share if compiled.part.moves.strip() == "0" else f"{share} * (1 - {_wrap(compiled.part.moves)})"
+        )
         lost_terms.append(term)
         own = [r for r in lad.recoveries if r.part == part_id]
         after_terms.append(term + "".join(f" * (1 - recovers.{r.lever})" for r in own))
@@ -683,14 +719,28 @@ def _figures(values: Mapping[str, Any], unknown: set[str], pack: Pack, lad: Ladd
     }
     item_names = {}
     figures = [
-        _figure(MARGIN, LABELS[MARGIN], lad.margin, f"{gross} * ({m.margin})", values, unknown, computed, pack),
         _figure(
-            EXPECTED, LABELS[EXPECTED], lad.expected, f"{gross} * ({' + '.join(lost_terms)}) * money.margin",
-            values, unknown, computed, pack,
+            MARGIN, LABELS[MARGIN], lad.margin, f"{gross} * ({m.margin})", values, unknown, computed, pack
         ),
         _figure(
-            RESIDUAL, LABELS[RESIDUAL], lad.residual,
-            f"{gross} * ({' + '.join(after_terms)}){common} * money.margin", values, unknown, computed, pack,
+            EXPECTED,
+            LABELS[EXPECTED],
+            lad.expected,
+            f"{gross} * ({' + '.join(lost_terms)}) * money.margin",
+            values,
+            unknown,
+            computed,
+            pack,
+        ),
+        _figure(
+            RESIDUAL,
+            LABELS[RESIDUAL],
+            lad.residual,
+            f"{gross} * ({' + '.join(after_terms)}){common} * money.margin",
+            values,
+            unknown,
+            computed,
+            pack,
         ),
     ]
     for u in money.upside:
@@ -703,7 +753,9 @@ def _figures(values: Mapping[str, Any], unknown: set[str], pack: Pack, lad: Ladd
         item_names[f"upside.{u.item.id}"] = (_cny(value), any(i.assumed for i in fig.inputs))
     computed.update(item_names)
     figures.append(
-        _figure(UPSIDE, LABELS[UPSIDE], lad.upside, " + ".join(item_names) or "0", values, unknown, computed, pack)
+        _figure(
+            UPSIDE, LABELS[UPSIDE], lad.upside, " + ".join(item_names) or "0", values, unknown, computed, pack
+        )
     )
     computed["impact." + UPSIDE] = (_cny(lad.upside), any(a for _, a in item_names.values()))
     residual_assumed = any(i.assumed for i in figures[2].inputs)

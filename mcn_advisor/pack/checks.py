@@ -342,7 +342,12 @@ def loose_ends(pack: Pack) -> list[str]:
     for i, a in enumerate(m.actions):
         if a.id not in called | needed:
             out.append((("actions", i, "id"), f"'{a.id}' is never planned: no rule calls for it"))
-    cited = {s for part in (m.events, m.rules, m.actions, m.levers, m.partners) for item in part for s in item.sources}
+    cited = {
+        s
+        for part in (m.events, m.rules, m.actions, m.levers, m.partners)
+        for item in part
+        for s in item.sources
+    }
     cited.update(s for rate in m.rates.values() for s in rate.sources)
     cited.update(m.money.season_sources if m.money else ())
     for sid in m.sources:

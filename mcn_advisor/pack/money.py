@@ -131,7 +131,13 @@ def compile_money(
         problems.extend(ref((*loc, "action"), item.action, actions, "action"))
         problems.extend(ref((*loc, "starts"), item.starts, events, "event"))
         if item.window and (item.formula is not None or item.action is not None):
-            problems.append((loc, "a window-only item has no formula or action: reductions tagged with it say what it saves"))
+            problems.append(
+                (
+                    loc,
+                    "a window-only item has no formula or action: the reductions tagged with it "
+                    "say what it saves",
+                )
+            )
         if not item.window and (item.formula is None or item.action is None):
             problems.append((loc, "give the action it comes with and its formula (CNY a month)"))
         compiled = formula(item.formula, (*loc, "formula"), money_scope) if item.formula else None
@@ -148,14 +154,18 @@ def compile_money(
         for j, r in enumerate(cost.reduced_by):
             problems.extend(ref((*loc, "reduced_by", j, "action"), r.action, actions, "action"))
             if r.upside is not None:
-                problems.extend(ref((*loc, "reduced_by", j, "upside"), r.upside, windows, "window-only upside item"))
+                problems.extend(
+                    ref((*loc, "reduced_by", j, "upside"), r.upside, windows, "window-only upside item")
+                )
                 tagged.add(r.upside)
             reductions.append((r, formula(r.by, (*loc, "reduced_by", j, "by"))))
         monthly = formula(cost.monthly, (*loc, "monthly"), money_scope)
         transitional.append(CompiledTransitional(item=cost, monthly=monthly, reduced_by=tuple(reductions)))
     for i, item in enumerate(money.upside):
         if item.window and item.id not in tagged:
-            problems.append(((*base, "upside", i, "id"), f"no reduction names '{item.id}': it would save nothing"))
+            problems.append(
+                ((*base, "upside", i, "id"), f"no reduction names '{item.id}': it would save nothing")
+            )
     outputs = {*OUTPUTS, *(u.id for u in money.upside if not u.window)} - windows
     ranges = {
         key: r
@@ -194,17 +204,26 @@ def _compile_range(
     leaves = tuple(p for p, f in FIELDS.items() if f.declared_at == key and f.assumed is not None)
     if not leaves:
         known = sorted({f.declared_at for f in FIELDS.values() if f.assumed is not None})
-        problems.append((loc, f"'{key}' is no field a profile may leave out with an assumed value{did_you_mean(key, known)}"))
+        problems.append(
+            (
+                loc,
+                f"'{key}' is no field a profile may leave out with an assumed value"
+                + did_you_mean(key, known),
+            )
+        )
         return None
     for output in spec.moves:
         if output not in outputs:
-            problems.append(((*loc, "moves", output), f"unknown output '{output}'{did_you_mean(output, outputs)}; known: {', '.join(sorted(outputs))}"))
+            hint = did_you_mean(output, outputs) or f" (known: {', '.join(sorted(outputs))})"
+            problems.append(((*loc, "moves", output), f"unknown output '{output}'{hint}"))
     table = len(leaves) > 1 or leaves[0] != key
     vary = spec.vary
     if table:
         if vary is None or f"{key}.{vary}" not in leaves:
             names = [p.rsplit(".", 1)[1] for p in leaves]
-            problems.append(((*loc, "vary"), f"name the share of {key} that varies{did_you_mean(vary or '', names)}"))
+            problems.append(
+                ((*loc, "vary"), f"name the share of {key} that varies{did_you_mean(vary or '', names)}")
+            )
             return None
         leaf = f"{key}.{vary}"
     else:
@@ -215,7 +234,9 @@ def _compile_range(
     for j, bound in enumerate(spec.span):
         if isinstance(bound, str):
             if FIELDS[leaf].kind != "number":
-                problems.append(((*loc, "span", j), f"a formula gives a number; '{leaf}' is {FIELDS[leaf].kind}"))
+                problems.append(
+                    ((*loc, "span", j), f"a formula gives a number; '{leaf}' is {FIELDS[leaf].kind}")
+                )
                 return None
             try:
                 bounds.append(compile_formula(bound, scope))
@@ -240,5 +261,6 @@ def _compile_range(
     assumed = FIELDS[leaf].assumed
     if kind == "number" and len(plain) == 2 and not low <= assumed <= high:
         problems.append(((*loc, "span"), f"the span must hold the assumed value {assumed:g}"))
-    return CompiledRange(key=key, fields=leaves, low=low, high=high, vary=vary if table else None, moves=dict(spec.moves))
-
+    return CompiledRange(
+        key=key, fields=leaves, low=low, high=high, vary=vary if table else None, moves=dict(spec.moves)
+    )

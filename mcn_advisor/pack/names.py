@@ -79,7 +79,9 @@ def formula_scope(
         if name.startswith(RATE):
             if name in rates:
                 return None
-            return f"unknown rate '{name}'{did_you_mean(name, rates) or ' (rates are the pack [rates] table)'}"
+            return (
+                f"unknown rate '{name}'{did_you_mean(name, rates) or ' (rates are the pack [rates] table)'}"
+            )
         if name.startswith(MONEY):
             if money and name in MONEY_VALUES:
                 return None

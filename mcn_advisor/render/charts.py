@@ -418,6 +418,7 @@ def columns(
             body.append(_rect(f"col s{i}", lx, 3, 10, 10))
             body.append(_text(lx + 14, 12, [name], cls="val"))
             lx += 14 + text_width(name, SMALL) + 16
+
     def y_of(v: float) -> float:
         return base - plot_h * (v - low_tick) / (top_tick - low_tick)
 

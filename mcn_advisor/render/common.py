@@ -560,7 +560,12 @@ def effort_text(lever: Any, lang: str, *, label: bool = True) -> str:
     if label:
         text = t(lang, "labelled", label=t(lang, "effort"), value=text)
     if lever.needs:
-        more = t(lang, "lever_effort_total", days=lever.effort_days_total, ids=t(lang, "list_sep").join(lever.needs))
+        more = t(
+            lang,
+            "lever_effort_total",
+            days=lever.effort_days_total,
+            ids=t(lang, "list_sep").join(lever.needs),
+        )
         text = t(lang, "item_sep").join([text, more])
     return text
 
@@ -582,7 +587,8 @@ def raw_text(move: Any, lang: str) -> str:
 def saturation_text(r: Any, lang: str) -> str:
     """Why no single lever moves a saturated score, and that the ranking is on money."""
     factors = t(lang, "list_sep").join(
-        t(lang, "capped_factor", label=c.label[lang], raw=number(round(c.raw, 2)), full=number(c.saturation)) for c in r.capped
+        t(lang, "capped_factor", label=c.label[lang], raw=number(round(c.raw, 2)), full=number(c.saturation))
+        for c in r.capped
     )
     return t(lang, "levers_saturated", score=f"{r.score:.1f}", factors=factors)
 

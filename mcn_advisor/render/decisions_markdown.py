@@ -67,7 +67,11 @@ def what_if(w: WhatIf, lang: str = "en") -> str:
     out += _changes(w.changes, lang)
     out += _comparison(c, lang, (t(lang, "as_is"), t(lang, "what_if")), "what-if")
     if w.money is not None:
-        out += [h(2, t(lang, "with_levers")), t(lang, "with_levers_intro"), esc(with_levers_text(w.money, lang))]
+        out += [
+            h(2, t(lang, "with_levers")),
+            t(lang, "with_levers_intro"),
+            esc(with_levers_text(w.money, lang)),
+        ]
     return _document(out)
 
 
@@ -262,7 +266,11 @@ def _comparison(c: Comparison, lang: str, columns: tuple[str, str], mode: str) -
             for m in c.path
         ]
         header = (t(lang, "path_month"), *columns, t(lang, "change"))
-        out += [h(3, t(lang, "path_compared")), t(lang, "path_compared_intro"), pipe_table(header, rows, "lrrr")]
+        out += [
+            h(3, t(lang, "path_compared")),
+            t(lang, "path_compared_intro"),
+            pipe_table(header, rows, "lrrr"),
+        ]
     out += _finding_changes(c.findings, lang, t(lang, "findings"))
     if any(o.status != "open" for o in c.opportunities):
         out += _finding_changes(c.opportunities, lang, t(lang, "opportunities"))

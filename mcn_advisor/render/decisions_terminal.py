@@ -155,7 +155,9 @@ def _lever_table(chosen: list[LeverResult], r: LeverRanking, lang: str) -> Table
         body = _txt(lever.title[lang], style="bold") + _txt("\n" + " · ".join(meta), style="dim")
         body += _txt("\n" + " · ".join(effect))
         if lever.hidden:
-            body += _txt("\n" + t(lang, "item_sep").join(raw_text(m, lang) for m in lever.raw_moves), style="yellow")
+            body += _txt(
+                "\n" + t(lang, "item_sep").join(raw_text(m, lang) for m in lever.raw_moves), style="yellow"
+            )
         body += _txt("\n" + lever.step[lang], style="dim")
         if lever.changes:
             body += _txt("\n" + "; ".join(_change(c, lang) for c in lever.changes), style="dim")
@@ -265,7 +267,9 @@ def _comparison(c: Comparison, lang: str, columns: tuple[str, str], mode: str) -
             )
         parts += [heading(t(lang, "score_moved")), factors]
     if c.path:
-        months = plain_table(t(lang, "path_month"), ">" + columns[0], ">" + columns[1], ">" + t(lang, "change"))
+        months = plain_table(
+            t(lang, "path_month"), ">" + columns[0], ">" + columns[1], ">" + t(lang, "change")
+        )
         for m in c.path:
             months.add_row(
                 _txt(m.month),
@@ -273,7 +277,11 @@ def _comparison(c: Comparison, lang: str, columns: tuple[str, str], mode: str) -
                 _txt("" if m.after is None else loss_text(m.after, lang), style="bold"),
                 _txt("" if m.change is None else change_text(m.change, "cny", lang), style=_trend(m.change)),
             )
-        parts += [heading(t(lang, "path_compared")), _txt(t(lang, "path_compared_intro"), style="dim"), months]
+        parts += [
+            heading(t(lang, "path_compared")),
+            _txt(t(lang, "path_compared_intro"), style="dim"),
+            months,
+        ]
     parts += _finding_changes(c.findings, lang, t(lang, "findings"), mode)
     if any(o.status != "open" for o in c.opportunities):
         parts += _finding_changes(c.opportunities, lang, t(lang, "opportunities"), mode)

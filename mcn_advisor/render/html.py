@@ -23,9 +23,9 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 from markupsafe import Markup, escape
 
+from mcn_advisor.core.money import EXPECTED, MARGIN, RESIDUAL, REVENUE
 from mcn_advisor.i18n import messages, t
 from mcn_advisor.render import charts
-from mcn_advisor.core.money import EXPECTED, MARGIN, RESIDUAL, REVENUE
 from mcn_advisor.render.common import (
     ACTION_GROUPS,
     ASSUMED_MARK,
@@ -339,19 +339,25 @@ def money_chart(a: Assessment, lang: str) -> Markup:
             running -= f.value
         steps.append((NET_FIGURE, t(lang, "chart_net_loss"), running, 0.0, "total"))
         rows = [
-            charts.Row(ident, label, (charts.Bar(value, _step_note(ident, value, lang), base=base, tone=tone),))
+            charts.Row(
+                ident, label, (charts.Bar(value, _step_note(ident, value, lang), base=base, tone=tone),)
+            )
             for ident, label, value, base, tone in steps
         ]
         low = min(0.0, running)
         grouped.append(charts.Group(t(lang, "chart_ladder"), rows, scale=gross.value or 1.0, floor=low))  # type: ignore[union-attr]
     for p in a.policies:
-        counts = [f for f in a.impact.figures if f.policy == p.id and f.unit == "count" and f.value is not None]
+        counts = [
+            f for f in a.impact.figures if f.policy == p.id and f.unit == "count" and f.value is not None
+        ]
         if not counts:
             continue
         title = t(lang, "chart_money_count")
         if len(a.policies) > 1:
             title = t(lang, "paren", text=_pack_title(a, p.id, lang), note=title)
-        rows = [charts.Row(f.id, f.label[lang], (charts.Bar(f.value or 0.0, amount(f, lang)),)) for f in counts]
+        rows = [
+            charts.Row(f.id, f.label[lang], (charts.Bar(f.value or 0.0, amount(f, lang)),)) for f in counts
+        ]
         grouped.append(charts.Group(title, rows, scale=max(f.value or 0.0 for f in counts) or 1.0))
     return charts.bars(grouped, title=t(lang, "money"), label_width=250) if grouped else Markup()
 

@@ -379,14 +379,22 @@ def _pack_heading(result: PolicyResult, lang: str) -> str:
 def _money(a: Assessment, lang: str) -> Blocks:
     figures = a.impact.figures
     ranged = any(range_text(f, lang) for f in figures)
-    header = (t(lang, "rung"), t(lang, "amount"), *([t(lang, "range")] if ranged else []), t(lang, "computed_as"))
+    header = (
+        t(lang, "rung"),
+        t(lang, "amount"),
+        *([t(lang, "range")] if ranged else []),
+        t(lang, "computed_as"),
+    )
     out = [h(2, t(lang, "ladder")), t(lang, "md_ladder_intro")]
     for result in a.policies:  # one ladder per pack
         rows = []
         for f in ladder(a, result.id):
             strong = f.id == NET_FIGURE or f is ladder(a, result.id)[0]
             # Amounts are our own digits and words: only the assumed mark needs escaping.
-            label, amount_ = esc(f.label[lang]), rung_amount(f, lang).replace(ASSUMED_MARK, "\\" + ASSUMED_MARK)
+            label, amount_ = (
+                esc(f.label[lang]),
+                rung_amount(f, lang).replace(ASSUMED_MARK, "\\" + ASSUMED_MARK),
+            )
             rows.append(
                 (
                     f"**{label}**" if strong else label,
@@ -399,7 +407,9 @@ def _money(a: Assessment, lang: str) -> Blocks:
             out.append(h(3, _pack_heading(result, lang)))
         out.append(pipe_table(header, rows, "lrrl" if ranged else "lrl"))
     notes = [f"**{esc(net_text(a.impact, lang))}**", esc(neutral_text(a, lang))]
-    notes += [esc(window_text(u, lang)) for u in a.impact.upside_items if u.until is not None and u.one_off_cny]
+    notes += [
+        esc(window_text(u, lang)) for u in a.impact.upside_items if u.until is not None and u.one_off_cny
+    ]
     out.append("\n".join(f"- {n}" for n in notes if n.strip("*")))
     if any(i.assumed for f in figures for i in f.inputs):
         out.append(t(lang, "assumed_note", mark=esc(ASSUMED_MARK)))
@@ -429,7 +439,12 @@ def _path(a: Assessment, lang: str) -> Blocks:
         return []
     header = (t(lang, "path_month"), t(lang, "path_without"), t(lang, "path_with"), t(lang, "path_dates"))
     rows = [
-        (m.month, esc(loss_text(m.without_plan_cny, lang)), f"**{esc(loss_text(m.with_plan_cny, lang))}**", month_dates(m, a))
+        (
+            m.month,
+            esc(loss_text(m.without_plan_cny, lang)),
+            f"**{esc(loss_text(m.with_plan_cny, lang))}**",
+            month_dates(m, a),
+        )
         for m in months
     ]
     chart = [
@@ -449,7 +464,9 @@ def _path(a: Assessment, lang: str) -> Blocks:
 def _rates(a: Assessment, lang: str) -> Blocks:
     if not a.impact.rates:
         return []
-    rows = [(code(r.id), number(r.value), esc(r.title[lang]), esc(rate_text(r, lang))) for r in a.impact.rates]
+    rows = [
+        (code(r.id), number(r.value), esc(r.title[lang]), esc(rate_text(r, lang))) for r in a.impact.rates
+    ]
     header = (t(lang, "rate"), t(lang, "value"), t(lang, "md_what"), t(lang, "rate_basis"))
     return [h(3, t(lang, "rates")), pipe_table(header, rows, "lrll")]
 

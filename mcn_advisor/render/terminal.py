@@ -446,7 +446,10 @@ def _assumptions(a: Assessment, lang: str) -> list[RenderableType]:
         )
         out.append(Text.assemble((s.field, "bold"), f": {value}; ", (s.rationale[lang], "dim")))
     if a.summary.missing:
-        out += [Text("\n" + t(lang, "missing_title"), style="bold"), Text(t(lang, "missing_intro"), style="dim")]
+        out += [
+            Text("\n" + t(lang, "missing_title"), style="bold"),
+            Text(t(lang, "missing_intro"), style="dim"),
+        ]
         out += [Text(f"{n}. " + missing_text(m, lang)) for n, m in enumerate(a.summary.missing, 1)]
     return out
 

@@ -88,7 +88,9 @@ def check_charts(a: Assessment, points: dict[str, list[list[str | None]]]) -> No
     assert set(points) == {"factors", "money", "platforms", "path"} | ({"plan"} if actions else set())
     assert _values(points["factors"]) == pytest.approx({f.id: f.value for f in a.exposure.factors}, abs=1e-9)
     assert _values(points["money"]) == pytest.approx(waterfall(a), abs=1e-6)
-    path = {(m.month, s): v for m in a.impact.path for s, v in enumerate((m.without_plan_cny, m.with_plan_cny))}
+    path = {
+        (m.month, s): v for m in a.impact.path for s, v in enumerate((m.without_plan_cny, m.with_plan_cny))
+    }
     assert {(i, int(s)): float(v) for i, v, s in points["path"] if s is not None} == pytest.approx(path)
     assert _values(points["platforms"]) == pytest.approx(
         {p.platform: p.share for p in a.platform_mix}, abs=1e-9

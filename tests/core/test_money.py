@@ -54,7 +54,8 @@ def test_the_founders_three_line_mcn_comes_out_net_positive():
     assert (i.gmv_at_risk_cny_monthly, i.revenue_at_risk_cny_monthly) == (8_100_000, 1_620_000)
     assert i.margin_at_risk_cny_monthly == 810_000  # creator_share assumed 0.5
     assert i.expected_loss_cny_monthly == 405_000  # half the clients move into Douyin stores
-    # 4,050,000 lost x (1 - 0.2 retention) x (1 - 0.15 short video)(1 - 0.35 store goods)(1 - 0.15 Suning) x 0.1
+    # 4,050,000 lost x (1 - 0.2 retention) x (1 - 0.15 short video) x (1 - 0.35 store goods)
+    # x (1 - 0.15 Suning) x 0.1
     assert i.residual_loss_cny_monthly == round(4_050_000 * 0.8 * 0.85 * 0.65 * 0.85 * 0.1)
     items = {u.id: u.monthly_cny for u in i.upside_items if u.until is None}
     assert items == {"service_fees": 121_500, "own_goods": 68_471}
@@ -197,7 +198,9 @@ def test_the_ladder_goes_down_from_gross_to_residual_and_upside_is_never_negativ
     gross, margin = i.revenue_at_risk_cny_monthly, i.margin_at_risk_cny_monthly
     assert gross >= margin >= i.expected_loss_cny_monthly >= i.residual_loss_cny_monthly >= 0
     assert i.upside_cny_monthly >= 0 and all(u.monthly_cny >= 0 for u in i.upside_items)
-    assert i.net_effect_cny_monthly == pytest.approx(i.upside_cny_monthly - i.residual_loss_cny_monthly, abs=1)
+    assert i.net_effect_cny_monthly == pytest.approx(
+        i.upside_cny_monthly - i.residual_loss_cny_monthly, abs=1
+    )
 
 
 @given(sparse(), DATES)

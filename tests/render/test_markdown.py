@@ -259,7 +259,10 @@ def test_report_names_the_agency_the_date_and_the_money(pack):
     zh = markdown.render(assess(p, pack, p.as_of), "zh")
     assert en.startswith("# Lihua Deer Culture (example): risk report and migration plan, as of 2020-08-27\n")
     assert "CNY 8,100,000, 27% of the monthly GMV of CNY 30,000,000" in en
-    assert "| **GMV cut off by the live-cart ban, per month** | **CNY 8,100,000** |   | 30,000,000 × 0.6 × 0.45 |" in en
+    assert (
+        "| **GMV cut off by the live-cart ban, per month** | **CNY 8,100,000** |   "
+        "| 30,000,000 × 0.6 × 0.45 |" in en
+    )
     assert "810 万元，占月 GMV（3,000 万元）的 27%" in zh and "162 万元" in zh
     # The ladder ends on the net effect after the plan, its range and verdict (creator_share left out).
     assert "| **+CNY 37,813\\*** | −CNY 23,051 to +CNY 98,676 | 189,971 − 152,158\\* |" in en
