@@ -611,3 +611,13 @@ def with_levers_text(money: Any, lang: str) -> str:
 
 def money_or_unknown(value: float | None, lang: str) -> str:
     return t(lang, "unknown") if value is None else money(value, lang)
+
+
+def compared(f: Any, value: float | None, lang: str) -> str:
+    """One side of a compared figure (``compare.FigureChange``): the net effect with its sign."""
+    return signed(value, lang) if f.id == NET_FIGURE else figure(value, f.unit, lang)
+
+
+def better_lower(f: Any) -> bool:
+    """Whether a fall of the figure is good news: every figure but the net effect (a gain)."""
+    return f.id != NET_FIGURE

@@ -20,6 +20,7 @@ from mcn_advisor.render.common import (
     FINDING_GROUPS,
     acceptance_note,
     change_text,
+    compared,
     effort_text,
     figure,
     groups,
@@ -182,7 +183,7 @@ def _summary(c: Comparison, lang: str, mode: str) -> str:
     lines = [labelled(lang, t(lang, "exposure"), move)]
     for f in c.figures:
         if f.id in HEADLINE:
-            before, after = figure(f.before, f.unit, lang), figure(f.after, f.unit, lang)
+            before, after = compared(f, f.before, lang), compared(f, f.after, lang)
             move = t(lang, "md_move", before=before, after=after, change=change_text(f.change, f.unit, lang))
             lines.append(labelled(lang, esc(f.label[lang]), move))
     found = status_counts(c.findings, FINDING_GROUPS)
@@ -232,8 +233,8 @@ def _comparison(c: Comparison, lang: str, columns: tuple[str, str], mode: str) -
         *(
             (
                 esc(f.label[lang]),
-                figure(f.before, f.unit, lang),
-                figure(f.after, f.unit, lang),
+                compared(f, f.before, lang),
+                compared(f, f.after, lang),
                 change_text(f.change, f.unit, lang),
             )
             for f in c.figures

@@ -20,7 +20,9 @@ from mcn_advisor.render.common import (
     ASSUMED_MARK,
     FINDING_GROUPS,
     acceptance_note,
+    better_lower,
     change_text,
+    compared,
     effort_text,
     figure,
     groups,
@@ -199,9 +201,11 @@ def _score_move(c: Comparison, lang: str) -> Text:
     )
 
 
-def _trend(change: float | None) -> str:
-    # Lower is better for every figure a comparison shows: score, money and clients at risk.
-    return "" if not change else GOOD if change < 0 else BAD
+def _trend(change: float | None, lower_is_better: bool = True) -> str:
+    # Lower is better for the score, the money and the clients at risk; higher for the net effect.
+    if not change:
+        return ""
+    return GOOD if (change < 0) == lower_is_better else BAD
 
 
 def _change(c: FieldChange, lang: str) -> str:
@@ -245,9 +249,9 @@ def _comparison(c: Comparison, lang: str, columns: tuple[str, str], mode: str) -
     for f in c.figures:
         table.add_row(
             _txt(f.label[lang]),
-            figure(f.before, f.unit, lang),
-            _txt(figure(f.after, f.unit, lang), style="bold"),
-            _txt(change_text(f.change, f.unit, lang), style=_trend(f.change)),
+            compared(f, f.before, lang),
+            _txt(compared(f, f.after, lang), style="bold"),
+            _txt(change_text(f.change, f.unit, lang), style=_trend(f.change, better_lower(f))),
         )
     table.add_row(
         _txt(t(lang, "confidence_label")),

@@ -39,6 +39,7 @@ from mcn_advisor.render.common import (
     amount,
     band_text,
     change_text,
+    compared,
     days,
     dropped_text,
     effort_text,
@@ -225,6 +226,7 @@ def words(lang: str) -> dict[str, Any]:
         "rate_basis": lambda r: rate_text(r, lang),
         "missing": lambda m: missing_text(m, lang),
         "with_levers": lambda money: with_levers_text(money, lang),
+        "compared": lambda f, value: compared(f, value, lang),
         "effort_text": lambda lever: effort_text(lever, lang, label=False),
         "months_text": lambda months: months_text(months, lang),
         "raw_text": lambda move: raw_text(move, lang),
@@ -453,8 +455,8 @@ def comparison_chart(c: Comparison, lang: str, columns: tuple[str, str]) -> Mark
             (figure(f.before, f.unit, lang), figure(f.after, f.unit, lang)),
         )
         for f in c.figures
-        if f.unit == "cny" and f.before is not None and f.after is not None
-    ]
+        if f.unit == "cny" and f.id != NET_FIGURE and f.before is not None and f.after is not None
+    ]  # the net effect may be negative: its change is in the table, not on a bar
     if money_rows:
         scale = max(max(b.value for b in r.bars) for r in money_rows)
         grouped.append(charts.Group(t(lang, "chart_money_cny"), money_rows, scale=scale))
