@@ -620,7 +620,7 @@ def money_of(
             )
         )
     return Money(
-        figures=_figures(values, unknown, pack, lad),
+        figures=_figures(values, unknown, pack, lad, planned),
         ladder=lad,
         items=items,
         path=months,
@@ -685,7 +685,9 @@ def _bounds(lad: Ladder, r: Ranges) -> dict[str, tuple[float, float]]:
     return {k: v for k, v in out.items() if v is not None}
 
 
-def _figures(values: Mapping[str, Any], unknown: set[str], pack: Pack, lad: Ladder) -> list[Figure]:
+def _figures(
+    values: Mapping[str, Any], unknown: set[str], pack: Pack, lad: Ladder, planned: Mapping[str, dt.date]
+) -> list[Figure]:
     """The rungs below the gross, each with its formula and the values it used (assumed: marked)."""
     money = pack.money
     assert money is not None
@@ -709,6 +711,9 @@ def _figures(values: Mapping[str, Any], unknown: set[str], pack: Pack, lad: Ladd
         own = [r for r in lad.recoveries if r.part == part_id]
         after_terms.append(term + "".join(f" * (1 - recovers.{r.lever})" for r in own))
     common = "".join(f" * (1 - recovers.{r.lever})" for r in lad.recoveries if r.part == "all")
+    whole = lost_terms == ["1"] and after_terms == ["1"]  # one part, all of it lost: no factor to show
+    lost_share = "" if whole else f" * ({' + '.join(lost_terms)})"
+    after_share = "" if whole else f" * ({' + '.join(after_terms)})"
     computed = {
         **{
             k: (_cny(v), _computed_assumed(pack, unknown))
@@ -726,7 +731,7 @@ def _figures(values: Mapping[str, Any], unknown: set[str], pack: Pack, lad: Ladd
             EXPECTED,
             LABELS[EXPECTED],
             lad.expected,
-            f"{gross} * ({' + '.join(lost_terms)}) * money.margin",
+            f"{gross}{lost_share} * money.margin",
             values,
             unknown,
             computed,
@@ -736,7 +741,7 @@ def _figures(values: Mapping[str, Any], unknown: set[str], pack: Pack, lad: Ladd
             RESIDUAL,
             LABELS[RESIDUAL],
             lad.residual,
-            f"{gross} * ({' + '.join(after_terms)}){common} * money.margin",
+            f"{gross}{after_share}{common} * money.margin",
             values,
             unknown,
             computed,
@@ -744,8 +749,8 @@ def _figures(values: Mapping[str, Any], unknown: set[str], pack: Pack, lad: Ladd
         ),
     ]
     for u in money.upside:
-        if u.item.window or u.formula is None:
-            continue
+        if u.item.window or u.formula is None or u.item.action not in planned:
+            continue  # an item the plan does not take on is listed (upside_items), not a rung
         ident = _item_id(u.item.id)
         value = lad.items[u.item.id] if lad.gmv is not None else None
         fig = _figure(ident, u.item.title, value, u.formula.text, values, unknown, computed, pack)

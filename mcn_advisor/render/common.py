@@ -531,7 +531,13 @@ def rate_text(rate: RateUsed, lang: str, ident: Any = str) -> str:
 
 
 def missing_text(m: Missing, lang: str, ident: Any = str) -> str:
-    """ "douyin.third_party_link_share (assumed 0.5, plausibly 0.1 to 0.9): narrows ..." """
+    """ "douyin.third_party_link_share (assumed 0.5, plausibly 0.1 to 0.9): narrows the score
+    range by 32.9 points, the net effect's by CNY 724,800" (either part alone when the other is 0)."""
+    narrows = []
+    if m.narrows_by:
+        narrows.append(t(lang, "missing_score", points=f"{m.narrows_by:.1f}"))
+    if m.narrows_net_by_cny:
+        narrows.append(t(lang, "missing_net", amount=money(m.narrows_net_by_cny, lang)))
     return t(
         lang,
         "missing_line",
@@ -539,8 +545,7 @@ def missing_text(m: Missing, lang: str, ident: Any = str) -> str:
         value=plain(m.assumed, lang),
         low=plain(m.span[0], lang),
         high=plain(m.span[1], lang),
-        points=f"{m.narrows_by:.1f}",
-        amount=money(m.narrows_net_by_cny, lang),
+        narrows=t(lang, "list_sep").join(narrows),
     )
 
 

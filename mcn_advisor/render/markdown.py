@@ -801,7 +801,7 @@ def _assumptions(a: Assessment, lang: str) -> Blocks:
     else:
         out.append(t(lang, "no_assumptions"))
     if a.summary.missing:
-        items = "\n".join(f"{n}. {esc(missing_text(m, lang))}" for n, m in enumerate(a.summary.missing, 1))
+        items = "\n".join(f"{n}. {missing_text(m, lang, code)}" for n, m in enumerate(a.summary.missing, 1))
         out += [h(3, t(lang, "missing_title")), t(lang, "missing_intro"), items]
     if a.undetermined:
         rows = [
