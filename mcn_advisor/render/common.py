@@ -427,15 +427,16 @@ def verdict_text(verdict: str | None, lang: str, *, short: bool = False) -> str:
     return t(lang, f"verdict_{verdict}")
 
 
-def net_text(impact: Impact, lang: str, *, ranged: bool = True, label: bool = True) -> str:
+def net_text(
+    impact: Impact, lang: str, *, ranged: bool = True, label: bool = True, amount: bool = True
+) -> str:
     """ "Net effect after the plan: +CNY 37,813 a month, positive: ...", with its range when the
-    fields left out move it (and "not enough data" when the range spans verdicts)."""
-    text = t(
-        lang,
-        "net_short",
-        amount=signed(impact.net_effect_cny_monthly, lang),
-        verdict=verdict_text(impact.verdict, lang),
-    )
+    fields left out move it (and "not enough data" when the range spans verdicts); without the
+    amount where it is shown beside it (the HTML summary's tile)."""
+    verdict = verdict_text(impact.verdict, lang)
+    text = t(lang, "net_short", amount=signed(impact.net_effect_cny_monthly, lang), verdict=verdict)
+    if not amount:
+        text = verdict
     if impact.net_share_of_revenue is not None:
         part = abs(impact.net_share_of_revenue)
         shown = share(part) if part >= 0.01 else f"{part * 100:.2f}%"  # a small share keeps its digits

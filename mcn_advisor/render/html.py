@@ -213,7 +213,9 @@ def words(lang: str) -> dict[str, Any]:
         "known_note": lambda e, as_of: event_known_note(e, as_of, lang),
         "band_text": lambda e: band_text(e, lang),
         "score_range": lambda e: score_range_text(e, lang),
-        "net": lambda impact, ranged=True, label=True: net_text(impact, lang, ranged=ranged, label=label),
+        "net": lambda impact, ranged=True, label=True, amount=True: net_text(
+            impact, lang, ranged=ranged, label=label, amount=amount
+        ),
         "signed": lambda v: signed(v, lang),
         "ladder": ladder,
         "rung_amount": lambda f: rung_amount(f, lang),
