@@ -10,6 +10,7 @@ when it knows them, so a diff reads in the language asked for, whatever the file
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 
 from mcn_advisor.core.contract import ASSESSMENT_SCHEMA_VERSION, Acceptance, Assessment, adapter
+from mcn_advisor.core.money import LABELS
 from mcn_advisor.errors import InputError, shorten, show_value
 from mcn_advisor.files.problems import describe
 from mcn_advisor.i18n.text import Text
@@ -26,7 +28,9 @@ from mcn_advisor.pack.compile import Pack
 from mcn_advisor.vocab import SEVERITY_RANK, Band, ConfidenceLevel, FindingKind, Severity, Unit
 
 out = dataclass(slots=True, kw_only=True)
-RESULT_SCHEMA_VERSION = 2  # of the what-if, levers and diff JSON outputs; 2: severities derived from size
+# Of the what-if, levers and diff JSON outputs; 2: severities derived from size; 3: the money
+# ladder (levers ranked on net effect per week, what-if money with the levers, the path compared).
+RESULT_SCHEMA_VERSION = 3
 
 
 # --- what a comparison reads from an assessment -------------------------------------
@@ -75,12 +79,20 @@ class _Figure(_Part):
     label: Title
     unit: Unit
     value: float | None
+    rung: bool = False
+
+
+class _Month(_Part):
+    month: str
+    without_plan_cny: float
+    with_plan_cny: float
 
 
 class _Impact(_Part):
     gmv_at_risk_cny_monthly: float
     revenue_at_risk_cny_monthly: float
     figures: list[_Figure]
+    path: list[_Month] = []
 
 
 class _Acceptance(_Part):
@@ -161,7 +173,7 @@ def saved_snapshot(data: Any, path: Path | str) -> Snapshot:
     version = data.get("schema_version")
     if type(version) is int and 0 < version < ASSESSMENT_SCHEMA_VERSION:
         raise InputError(
-            f"{path}: schema_version: {version}; saved by an older mcn-advisor, whose severities and plans "
+            f"{path}: schema_version: {version}; saved by an older mcn-advisor, whose figures and plans "
             f"meant something else (see the README's output contract); re-run assess on the profile, with "
             f"--as-of {data.get('as_of', 'ITS DATE')}, to compare"
         )
@@ -236,16 +248,27 @@ class ActionChange:
 
 
 @out
+class MonthChange:
+    """A month of the path on both sides: the margin lost with each side's plan (negative: gained)."""
+
+    month: str
+    before: float | None  # None: that side's path does not reach the month
+    after: float | None
+    change: float | None
+
+
+@out
 class Comparison:
     before: Side
     after: Side
     score_change: float
     band_changed: bool
-    figures: list[FigureChange]  # every money and client figure, both sides
+    figures: list[FigureChange]  # every money and client figure, both sides (the ladder's rungs too)
     factors: list[FactorChange]  # the factors whose points changed
     findings: list[FindingChange]  # risk and positive findings, most severe first
     opportunities: list[FindingChange]
     actions: list[ActionChange]  # in the later plan's order, then those that left it
+    path: list[MonthChange] = dataclasses.field(default_factory=list)  # the later side's months
 
 
 @out
@@ -318,6 +341,16 @@ def compare(old: Snapshot, new: Snapshot, pack: Pack) -> Comparison:
         if round(f.contribution - before_points.get(f.id, 0.0), 2) != 0
     ]
     undetermined = {u.rule_id for u in old.undetermined}
+    earlier = {m.month: m.with_plan_cny for m in old.impact.path}
+    path = [
+        MonthChange(
+            month=m.month,
+            before=earlier.get(m.month),
+            after=m.with_plan_cny,
+            change=None if m.month not in earlier else round(m.with_plan_cny - earlier[m.month], 4),
+        )
+        for m in new.impact.path
+    ]
     return Comparison(
         before=_side(old),
         after=_side(new),
@@ -328,6 +361,7 @@ def compare(old: Snapshot, new: Snapshot, pack: Pack) -> Comparison:
         findings=_findings(old.findings, new.findings, undetermined, known),
         opportunities=_findings(old.opportunities, new.opportunities, undetermined, known),
         actions=_actions(old, new, known),
+        path=path,
     )
 
 
@@ -344,6 +378,8 @@ def _texts(pack: Pack) -> dict[str, Text]:
         **{f"action:{a.id}": a.title for a in m.actions},
         **{f"factor:{f.id}": f.label for f in m.factors},
         **{f"figure:{x.id}": x.label for x in m.metrics},
+        **{f"figure:{k}": v for k, v in LABELS.items()},
+        **{f"figure:{u.id}_cny_monthly": u.title for u in (m.money.upside if m.money else [])},
     }
 
 

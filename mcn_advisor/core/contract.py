@@ -23,7 +23,10 @@ from mcn_advisor.vocab import Band, ConfidenceLevel, FindingKind, RiskLevel, Sev
 # 2: a risk's severity is derived from its sizing (findings[].sizing) and equals its risk
 # level; findings known only in hindsight are listed apart; the plan is sized to the agency
 # (plan.tier, plan.optional, plan.set_aside); the headline money is the headline pack's.
-ASSESSMENT_SCHEMA_VERSION = 2
+# 3: the money ladder from the gross at risk to the net effect (impact.*, figures[].rung),
+# the path month by month (impact.path), ranges where data is missing (exposure.range,
+# figures[].low/high, summary.missing) and fill-in priorities (summary.priorities[].kind).
+ASSESSMENT_SCHEMA_VERSION = 3
 
 
 out = dataclass(slots=True, kw_only=True)
@@ -51,11 +54,22 @@ class FactorResult:
 
 
 @out
+class ScoreRange:
+    """The score at the corners of the fields left out (a point when nothing is assumed)."""
+
+    low: float
+    high: float
+    band_low: Band
+    band_high: Band
+
+
+@out
 class Exposure:
     score: float
     band: Band
     bands: dict[str, float]  # upper bounds: a score below "low" is low, ...
     factors: list[FactorResult]
+    range: ScoreRange | None = None
 
 
 @out
@@ -74,14 +88,70 @@ class Figure:
     formula: str
     inputs: list[Input]
     policy: str  # the id of the pack it comes from
+    rung: bool = False  # a rung of the money ladder, from the gross at risk to the net effect
+    low: float | None = None  # at the corners of the fields left out; = value when nothing is assumed
+    high: float | None = None  # (None: the figure has no range, or is unknown)
+
+
+@out
+class UpsideItem:
+    """New money the closed loop opens, one item (``[[money.upside]]``)."""
+
+    id: str
+    title: Text
+    action: str | None  # the plan action it comes with
+    in_plan: bool  # that action is in the plan (else it counts 0)
+    monthly_cny: float  # steady: once ramped up; window-only: at its fullest
+    low: float | None
+    high: float | None
+    until: dt.date | None  # window-only: it ends then, and is not in the net effect
+    one_off_cny: float | None  # window-only: all it saves from as_of
+    basis: Text | None
+
+
+@out
+class PathMonth:
+    """The agency's margin lost in a month (negative: gained), without and with the plan."""
+
+    month: str  # YYYY-MM
+    without_plan_cny: float
+    with_plan_cny: float
+    events: list[str]  # the policy dates that fall in it (ids of timeline events)
+    season: float  # the month's seasonal factor (Double 11), applied to both
+
+
+@out
+class RateUsed:
+    """A constant of the pack the money rests on: a fact with its sources, or an assumption."""
+
+    id: str
+    title: Text
+    value: float
+    sources: list[str]
+    assumption: Text | None
 
 
 @out
 class Impact:
     gmv_at_risk_cny_monthly: float  # the headline pack's (``policy``), never mixed across packs
-    revenue_at_risk_cny_monthly: float
+    revenue_at_risk_cny_monthly: float  # the gross: every yuan of third-party live GMV lost
     figures: list[Figure]  # every pack's, each tagged with its policy
-    policy: str  # the pack whose money the two headline figures are
+    policy: str  # the pack whose money the headline figures are
+    # The ladder, a month at steady state, in the agency's margin (after the creators' split):
+    margin_at_risk_cny_monthly: float | None = None
+    expected_loss_cny_monthly: float | None = None  # if the agency does nothing
+    residual_loss_cny_monthly: float | None = None  # after the plan, its levers together
+    upside_cny_monthly: float | None = None  # new money the closed loop opens
+    net_effect_cny_monthly: float | None = None  # upside - residual: positive, the MCN gains
+    verdict: Literal["positive", "neutral", "negative"] | None = None
+    verdict_low: Literal["positive", "neutral", "negative"] | None = None  # at the net's low end
+    verdict_high: Literal["positive", "neutral", "negative"] | None = None
+    net_share_of_revenue: float | None = None  # the net effect over the agency's estimated revenue
+    upside_items: list[UpsideItem] = dataclasses.field(default_factory=list)
+    path: list[PathMonth] = dataclasses.field(default_factory=list)
+    season_basis: Text | None = None  # why the path's months carry their seasonal factors
+    neutral_band: float = 0.02  # a net within this share of the margin at risk is neutral
+    rates: list[RateUsed] = dataclasses.field(default_factory=list)
 
 
 @out
@@ -318,9 +388,10 @@ class TimelineEvent:
 
 @out
 class Priority:
-    """One of the first things to do: the plan's earliest phase first, the most severe first."""
+    """One of the first things to do: the plan's earliest phase first, the most severe first;
+    or, when the score's range spans bands, filling in the field that narrows it most."""
 
-    action_id: str
+    action_id: str  # "" for a field to fill in
     title: Text
     owner_title: Text
     due: dt.date
@@ -328,6 +399,20 @@ class Priority:
     rule_ids: list[str]  # the findings that call for it directly
     unlocks: list[str]  # planned actions that wait for it
     policy: str = ""  # the headline pack, whose plan the priorities come from
+    kind: Literal["action", "fill_in"] = "action"
+    field: str | None = None  # fill_in: the field (or table) to fill in
+
+
+@out
+class Missing:
+    """A field (or table) left out, and how much filling it in would narrow the ranges."""
+
+    field: str  # as the assumptions name it: a field, or a whole table (revenue_mix)
+    varies: str  # the field whose span it is (a table's: the share that varies, the others rescale)
+    narrows_by: float  # points of the score range's width
+    narrows_net_by_cny: float  # CNY a month of the net effect range's width
+    assumed: Any  # the value used for ``varies``
+    span: list[Any]  # its plausible values, low and high
 
 
 @out
@@ -339,6 +424,7 @@ class Summary:
     risk_findings: dict[str, int]  # risk findings by severity, most severe first
     next_step: TimelineEvent | None  # the next step of the policy on or after as_of
     priorities: list[Priority]
+    missing: list[Missing] = dataclasses.field(default_factory=list)  # what to fill in first, ranked
 
 
 @out

@@ -43,8 +43,10 @@ from mcn_advisor.core.contract import (
     TimelineEvent,
     Undetermined,
 )
+from mcn_advisor.core.money import GMV, REVENUE, Money, money_of
 from mcn_advisor.core.planner import Call, build_plan, served_rules, urgency
 from mcn_advisor.errors import PackError
+from mcn_advisor.i18n import t
 from mcn_advisor.i18n.text import Text
 from mcn_advisor.pack.compile import CompiledRule, Pack
 from mcn_advisor.pack.conditions import Trace
@@ -57,6 +59,7 @@ from mcn_advisor.vocab import SEVERITIES, SEVERITY_RANK
 CONFIDENCE_LEVELS = (("high", 0.85), ("medium", 0.6), ("low", 0.0))
 UNDETERMINED_PENALTY = 0.05  # confidence lost per rule of severity high or above left undecided
 PRIORITIES = 3  # actions the executive summary names as the first to do
+GROSS = (GMV, REVENUE)  # the pack's metrics that are the ladder's first rungs
 NO_GUESS = Text(
     en="not given, and no fair guess exists: figures that need it are left out",
     zh="未提供且无法合理估计：依赖它的数字不予计算",
@@ -150,19 +153,8 @@ def evaluate(profile: Profile, pack: Pack, as_of: dt.date) -> Evaluation:
             unknown.add(name)
         elif not -_LARGEST <= value <= _LARGEST:  # inf or nan: the pack's formula broke down
             raise _not_finite(pack, "metrics", name[len("metric.") :], value)
-    factors: list[tuple[Factor, float, float]] = []
-    factor_values: dict[str, float] = {}
-    score = 0.0
-    for factor, run, saturation, weight in program.factors:
-        raw = run(values) or 0.0
-        if not -_LARGEST <= raw <= _LARGEST:
-            raise _not_finite(pack, "factors", factor.id, raw)
-        value = raw / saturation
-        value = (value if value < 1.0 else 1.0) if value > 0.0 else 0.0  # min(1, max(0, v)), inlined
-        factors.append((factor, raw, value))
-        factor_values[factor.id] = value
-        score += value * weight
-    score = round(score, 1)
+    factors, score = _scored(program, values, pack)
+    factor_values = {factor.id: value for factor, _, value in factors}
     band = _band(score, pack.model.scoring)
     outcomes: list[tuple[CompiledRule, bool | None, Trace]] = []
     sizes: dict[str, Size] = {}
@@ -209,6 +201,36 @@ def _not_finite(pack: Pack, section: str, item_id: str, value: float) -> PackErr
     )
 
 
+def _scored(
+    program: _Program, values: dict[str, Any], pack: Pack
+) -> tuple[list[tuple[Factor, float, float]], float]:
+    """Each factor's (factor, raw, value 0..1) and the score, rounded as reports show it."""
+    factors: list[tuple[Factor, float, float]] = []
+    score = 0.0
+    for factor, run, saturation, weight in program.factors:
+        raw = run(values) or 0.0
+        if not -_LARGEST <= raw <= _LARGEST:
+            raise _not_finite(pack, "factors", factor.id, raw)
+        value = raw / saturation
+        value = (value if value < 1.0 else 1.0) if value > 0.0 else 0.0  # min(1, max(0, v)), inlined
+        factors.append((factor, raw, value))
+        score += value * weight
+    return factors, round(score, 1)
+
+
+def revalue(ev: Evaluation, pack: Pack, fields: dict[str, Any]) -> tuple[dict[str, Any], float]:
+    """The values and the score with some profile fields set otherwise (a corner of the fields
+    left out): the partner values and the metrics recomputed, nothing else."""
+    program = _program(pack)
+    values = dict(ev.values)
+    values.update(fields)
+    if PARTNERS_FIELD in fields:
+        _read_partners(values, frozenset(), set(), pack, ev.as_of)
+    for name, run, _ in program.metrics:
+        values[name] = run(values)
+    return values, _scored(program, values, pack)[1]
+
+
 @dataclass(frozen=True, slots=True)
 class _Program:
     """What ``evaluate`` runs for a pack, unpacked once so the hot loop reads no models."""
@@ -217,7 +239,7 @@ class _Program:
     factors: tuple[tuple[Factor, Any, float, float], ...]  # factor, formula, saturation, weight
     # rule, condition, until date, sizer (risks only), the date its event was announced
     rules: tuple[tuple[CompiledRule, Any, dt.date | None, Any, dt.date | None], ...]
-    partners: dict[str, float]  # partner.<id>.coverage: constants of the partner table
+    constants: dict[str, float]  # partner.<id>.coverage and rate.<id>: constants of the pack
 
 
 @functools.lru_cache(maxsize=16)
@@ -238,7 +260,10 @@ def _program(pack: Pack) -> _Program:
             )
             for c in pack.rules
         ),
-        partners={f"partner.{p.id}.coverage": p.coverage for p in pack.model.partners},
+        constants={
+            **{f"partner.{p.id}.coverage": p.coverage for p in pack.model.partners},
+            **{f"rate.{r}": rate.value for r, rate in pack.model.rates.items()},
+        },
     )
 
 
@@ -307,7 +332,7 @@ def _read_partners(
     ]
     values["partner.in_platform"] = 1.0 if own else 0.0
     values["partner.coverage"] = max((p.coverage for p in own), default=0.0)
-    values.update(_program(pack).partners)
+    values.update(_program(pack).constants)
     if PARTNERS_FIELD in missing:
         unknown.update(PARTNER_VALUES)
 
@@ -350,7 +375,7 @@ def explain(ev: Evaluation, pack: Pack) -> Assessment:
                 )
             )
     assumptions = assumptions_for(pack.fields_read, ev.missing, ev.values) + _partner_notes(ev, pack)
-    plan = build_plan(pack, as_of, calls, _in_place(ev, pack), values, ev.unknown)
+    plan = build_plan(pack, as_of, calls, in_place(ev, pack), values, ev.unknown)
     timeline = [
         TimelineEvent(
             id=e.id,
@@ -368,6 +393,34 @@ def explain(ev: Evaluation, pack: Pack) -> Assessment:
     ]
     gmv_at_risk, revenue_at_risk = ev.at_risk()
     m = pack.model
+    planned = {act.id: act.due for phase in plan.phases for act in phase.actions}
+    money = money_of(
+        values,
+        ev.unknown,
+        ev.missing,
+        pack,
+        planned,
+        as_of,
+        ev.score,
+        lambda score: _band(score, m.scoring),
+        lambda fields: revalue(ev, pack, fields),
+    )
+    exposure.range = money.score_range
+    lad = money.ladder
+    summary = summary_of(
+        float(values["agency.monthly_gmv_cny"]),
+        gmv_at_risk,
+        findings,
+        opportunities,
+        risks,
+        plan,
+        timeline,
+        pack.id,
+    )
+    summary.missing = money.missing
+    first = _fill_in(money, pack, as_of)
+    if first is not None:
+        summary.priorities = [first, *summary.priorities][:PRIORITIES]
     return Assessment(
         agency=ev.agency,
         as_of=as_of,
@@ -376,8 +429,22 @@ def explain(ev: Evaluation, pack: Pack) -> Assessment:
         impact=Impact(
             gmv_at_risk_cny_monthly=gmv_at_risk,
             revenue_at_risk_cny_monthly=revenue_at_risk,
-            figures=_figures(ev, pack),
+            figures=_figures(ev, pack, money),
             policy=pack.id,
+            margin_at_risk_cny_monthly=_money_or_none(lad.margin),
+            expected_loss_cny_monthly=_money_or_none(lad.expected),
+            residual_loss_cny_monthly=_money_or_none(lad.residual),
+            upside_cny_monthly=_money_or_none(lad.upside),
+            net_effect_cny_monthly=_money_or_none(lad.net),
+            verdict=money.verdicts[0],  # type: ignore[arg-type]
+            verdict_low=money.verdicts[1],  # type: ignore[arg-type]
+            verdict_high=money.verdicts[2],  # type: ignore[arg-type]
+            net_share_of_revenue=money.net_share,
+            upside_items=money.items,
+            path=money.path,
+            season_basis=pack.money.money.season_basis if pack.money else None,
+            neutral_band=pack.money.money.neutral_band if pack.money else 0.02,
+            rates=money.rates,
         ),
         findings=findings,
         undetermined=undetermined,
@@ -397,16 +464,7 @@ def explain(ev: Evaluation, pack: Pack) -> Assessment:
         assumptions=assumptions,
         confidence=confidence_for(pack.fields_read, ev.missing, undetermined, len(assumptions)),
         timeline=timeline,
-        summary=summary_of(
-            float(values["agency.monthly_gmv_cny"]),
-            gmv_at_risk,
-            findings,
-            opportunities,
-            risks,
-            plan,
-            timeline,
-            pack.id,
-        ),
+        summary=summary,
         platform_mix=_platform_mix(values),
         sources=_cited(pack, (*findings, *opportunities, *hindsight), timeline),
         policies=[
@@ -503,7 +561,7 @@ def _cited(pack: Pack, findings: tuple[Finding, ...], timeline: list[TimelineEve
     ]
 
 
-def _in_place(ev: Evaluation, pack: Pack) -> frozenset[str]:
+def in_place(ev: Evaluation, pack: Pack) -> frozenset[str]:
     """Actions whose ``done_when`` holds for the profile (unknown fields never count as done)."""
     return frozenset(a for a, check in pack.done_when.items() if check(ev.values, ev.unknown, []) is True)
 
@@ -518,8 +576,10 @@ def _rounded(value: float | None, unit: str) -> float | None:
     return float(round(value)) if unit in ("cny", "count") else round(value, 4)
 
 
-def _figures(ev: Evaluation, pack: Pack) -> list[Figure]:
-    return [
+def _figures(ev: Evaluation, pack: Pack, money: Money) -> list[Figure]:
+    """The pack's figures (the GMV and revenue at risk are the ladder's first rungs), then the
+    ladder's own; each rung with its low and high."""
+    out = [
         Figure(
             id=metric.id,
             label=metric.label,
@@ -528,10 +588,54 @@ def _figures(ev: Evaluation, pack: Pack) -> list[Figure]:
             formula=metric.formula,
             inputs=[_input(n, ev.values, ev.unknown) for n in formula.names],
             policy=pack.id,
+            rung=metric.id in GROSS,
         )
         for metric, formula in pack.metrics
         if metric.impact
     ]
+    for figure in (*out, *money.figures):
+        if figure.rung and figure.value is not None and figure.id in money.bounds:
+            figure.low, figure.high = money.bounds[figure.id]
+    return [*out, *money.figures]
+
+
+def _money_or_none(value: float | None) -> float | None:
+    return None if value is None else _money(value)
+
+
+def _fill_in(money: Money, pack: Pack, as_of: dt.date) -> Priority | None:
+    """When the score's range spans bands, filling in the field that narrows it most comes first."""
+    r = money.score_range
+    if r is None or r.band_low == r.band_high or not money.missing:
+        return None
+    top = money.missing[0]
+
+    def say(lang: str) -> str:
+        bands = (t(lang, f"band_{r.band_low}"), t(lang, f"band_{r.band_high}"))
+        return t(
+            lang,
+            "fill_in_title",
+            field=top.field,
+            low=f"{r.low:.1f}",
+            high=f"{r.high:.1f}",
+            band_low=bands[0],
+            band_high=bands[1],
+            points=f"{top.narrows_by:.1f}",
+        )
+
+    owner = pack.model.roles.get("founder") or Text(en=t("en", "fill_in_owner"), zh=t("zh", "fill_in_owner"))
+    return Priority(
+        action_id="",
+        title=Text(en=say("en"), zh=say("zh")),
+        owner_title=owner,
+        due=as_of,
+        severity="info",
+        rule_ids=[],
+        unlocks=[],
+        policy=pack.id,
+        kind="fill_in",
+        field=top.field,
+    )
 
 
 def _evidence(name: str, values: dict[str, Any], unknown: set[str], pack: Pack) -> Input:

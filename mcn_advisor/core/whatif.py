@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from mcn_advisor.core.compare import RESULT_SCHEMA_VERSION, Comparison, compare, snapshot
-from mcn_advisor.core.contract import Check, PolicyRef
-from mcn_advisor.core.engine import Evaluation, assess, evaluate
+from mcn_advisor.core.contract import Check, PathMonth, PolicyRef
+from mcn_advisor.core.engine import Evaluation, assess, evaluate, in_place
+from mcn_advisor.core.money import alone, gain
 from mcn_advisor.errors import InputError, PackError, did_you_mean, shorten, show_value
 from mcn_advisor.files.toml import MORE_THAN_ONE, parse_value
 from mcn_advisor.i18n.text import Text
@@ -217,7 +218,8 @@ def _renamed(line: str, named: dict[str, str]) -> str:
 class Skip:
     """Why a lever was not tried on a profile."""
 
-    reason: Literal["not_applicable", "no_change", "window_closed", "unknown_input"]
+    # no_money: a lever that changes no field (repricing) and earns nothing on this profile
+    reason: Literal["not_applicable", "no_change", "window_closed", "unknown_input", "no_money"]
     checks: list[Check]  # not_applicable: the tests of its condition that failed
     fields: list[
         str
@@ -272,6 +274,8 @@ def apply_lever(lever: CompiledLever, profile: Profile, ev: Evaluation, pack: Pa
         if not held:
             failed = _why_false(lv.when, values, unknown)
             return _Applied(None, [], Skip(reason="not_applicable", checks=failed, fields=[]))
+    if not lever.steps:  # it changes no field, only the money (repricing quotes)
+        return _Applied(profile, [])
     new: dict[str, Any] = {}
     for step in lever.steps:
         if step.formula is not None:
@@ -341,6 +345,22 @@ class LeverRef:
 
 
 @out
+class WithLevers:
+    """The what-if's levers on the money ladder of the profile as is: their actions alone (with
+    what those wait for, each due after its effort) against doing nothing. The changed profile's
+    own ladder is in the comparison; this says what the moves themselves earn."""
+
+    actions: list[str]
+    expected_loss_cny_monthly: float | None  # doing nothing
+    residual_loss_cny_monthly: float | None  # with only these levers
+    upside_cny_monthly: float | None
+    net_effect_cny_monthly: float | None
+    net_gain_cny_monthly: float  # steady: net effect with them minus doing nothing
+    net_gain_horizon_cny: float  # over the path's months
+    path: list[PathMonth]
+
+
+@out
 class WhatIf:
     """``what-if``: the profile as is and with the changes, assessed on the same date."""
 
@@ -352,6 +372,7 @@ class WhatIf:
     levers: list[LeverRef]  # applied first, in the order given
     changes: list[FieldChange]  # every field that changed, by whom
     comparison: Comparison
+    money: WithLevers | None = None  # with levers: what they earn on the money ladder
 
 
 def what_if(
@@ -385,6 +406,30 @@ def what_if(
         levers=applied,
         changes=changes,
         comparison=compare(snapshot(before), snapshot(after), pack),
+        money=_with_levers(profile, pack, as_of, [find_lever(pack, x).lever.action for x in lever_ids]),
+    )
+
+
+def _with_levers(profile: Profile, pack: Pack, as_of: dt.date, actions: list[str]) -> WithLevers | None:
+    if not actions:
+        return None
+    ev = evaluate(profile, pack, as_of)
+    planned = alone(pack, ev.values, ev.unknown, as_of, actions, in_place(ev, pack))
+    won = gain(ev.values, pack, as_of, planned)
+    lad = won.ladder
+
+    def cny(value: float | None) -> float | None:
+        return None if value is None else float(round(value))
+
+    return WithLevers(
+        actions=list(planned),
+        expected_loss_cny_monthly=cny(lad.expected),
+        residual_loss_cny_monthly=cny(lad.residual),
+        upside_cny_monthly=cny(lad.upside),
+        net_effect_cny_monthly=cny(lad.net),
+        net_gain_cny_monthly=won.monthly,
+        net_gain_horizon_cny=won.horizon,
+        path=won.path,
     )
 
 
@@ -396,5 +441,7 @@ def skip_reason(skip: Skip) -> str:
         return "changes nothing: " + ", ".join(skip.fields) + " already where it would put them"
     if skip.reason == "unknown_input":
         return "needs fields the profile leaves out with no fair guess: " + ", ".join(skip.fields)
+    if skip.reason == "no_money":
+        return "changes no field and wins no money on this profile"
     tests = "; ".join(f"{c.test} is false (it is {show_value(c.actual)})" for c in skip.checks)
     return f"does not apply to this profile: {tests}"

@@ -21,7 +21,7 @@ from mcn_advisor.files.problems import format_problems
 from mcn_advisor.files.toml import Loc
 from mcn_advisor.pack.names import condition_fields
 from mcn_advisor.pack.schema import REQUIRED_METRICS, WEIGHT_TOTAL, Event, PackModel, Steps
-from mcn_advisor.profile.model import partner_key
+from mcn_advisor.profile.model import FIELDS, partner_key
 
 if TYPE_CHECKING:
     from mcn_advisor.pack.compile import Pack
@@ -47,7 +47,7 @@ def cross_check(m: PackModel) -> Iterator[tuple[Loc, str]]:
     actions = {a.id: a for a in m.actions}
     factors = {f.id for f in m.factors}
     phases = [p.id for p in m.phases]
-    metric_names = condition_fields([x.id for x in m.metrics], [p.id for p in m.partners])
+    metric_names = condition_fields([x.id for x in m.metrics], [p.id for p in m.partners], m.rates)
 
     if not m.scoring.low < m.scoring.moderate < m.scoring.high:
         yield ("scoring",), "bands must rise: low < moderate < high"
@@ -175,7 +175,7 @@ def _check_sizing(m: PackModel, r: Any, loc: Loc) -> Iterator[tuple[Loc, str]]:
             )
     steps = r.likelihood
     if isinstance(steps, Steps):
-        names = condition_fields([x.id for x in m.metrics], [p.id for p in m.partners])
+        names = condition_fields([x.id for x in m.metrics], [p.id for p in m.partners], m.rates)
         if names.get(steps.field) != "number":
             yield (
                 (*loc, "likelihood", "field"),
@@ -395,10 +395,35 @@ def loose_ends(pack: Pack) -> list[str]:
     for i, a in enumerate(m.actions):
         if a.id not in called | needed:
             out.append((("actions", i, "id"), f"'{a.id}' is never planned: no rule calls for it"))
-    cited = {s for part in (m.events, m.rules, m.actions) for item in part for s in item.sources}
+    cited = {
+        s
+        for part in (m.events, m.rules, m.actions, m.levers, m.partners)
+        for item in part
+        for s in item.sources
+    }
+    cited.update(s for rate in m.rates.values() for s in rate.sources)
+    cited.update(m.money.season_sources if m.money else ())
     for sid in m.sources:
         if sid not in cited:
             out.append((("sources", sid), f"source '{sid}' is never cited"))
+    if m.lever_ranking.revenue_points is not None:
+        out.append(
+            (
+                ("lever_ranking", "revenue_points"),
+                "ignored: levers rank on the money they win per week of effort (the money ladder); remove it",
+            )
+        )
+    unranged = sorted(
+        {FIELDS[f].declared_at for f in pack.fields_read if FIELDS[f].assumed is not None} - set(m.ranges)
+    )
+    if unranged:
+        out.append(
+            (
+                ("ranges",),
+                "no [ranges] entry for " + ", ".join(unranged) + ": a profile that leaves one out gets its "
+                "assumed value as a point, not a range",
+            )
+        )
     if m.fixtures:
         fire = {rule_id for f in m.fixtures for rule_id in (*f.expect.fire, *f.expect.severity)}
         for i, r in enumerate(m.rules):

@@ -24,6 +24,7 @@ from mcn_advisor.pack.checks import cross_check, plan_order
 from mcn_advisor.pack.conditions import Evaluator, Test, compile_condition, tests_in
 from mcn_advisor.pack.formulas import Formula, FormulaError, compile_formula
 from mcn_advisor.pack.levers import CompiledLever, compile_levers
+from mcn_advisor.pack.money import CompiledMoney, compile_money
 from mcn_advisor.pack.names import condition_fields, formula_scope, profile_fields
 from mcn_advisor.pack.schema import Action, Event, Factor, Metric, PackModel, Partner, Rule, Steps
 from mcn_advisor.profile.model import partner_key
@@ -58,6 +59,7 @@ class Pack:
     needs: dict[str, tuple[tuple[Evaluator, str], ...]] = dataclasses.field(default_factory=dict)
     favoured: Evaluator | None = None
     partners: dict[str, Partner] = dataclasses.field(default_factory=dict)  # partner_key(name) -> entry
+    money: CompiledMoney | None = None  # the ladder, the path and the ranges (always set by load_pack)
 
     @property
     def id(self) -> str:
@@ -96,7 +98,8 @@ def pack_from_text(text: str, source: str) -> Pack:
     data = parse_toml(text, source, PackError)
     if "pack" not in data and "agency" in data:  # a profile given where a pack belongs: say that, once
         raise PackError(f"{source}: this is a profile, not a policy pack (it has [agency] and no [pack])")
-    context = {"fields": condition_fields(_ids(data, "metrics"), _ids(data, "partners"))}
+    rates = list(data.get("rates", {})) if isinstance(data.get("rates"), dict) else []
+    context = {"fields": condition_fields(_ids(data, "metrics"), _ids(data, "partners"), rates)}
     try:
         model = PackModel.model_validate(data, context=context)
     except ValidationError as exc:
@@ -104,11 +107,16 @@ def pack_from_text(text: str, source: str) -> Pack:
     problems = list(cross_check(model))
     metrics, factors, metric_inputs = _compile_formulas(model, problems)
     levers = compile_levers(model, problems, metric_inputs)
+    money = compile_money(model, problems, metric_inputs)
     if problems:
         raise PackError(format_problems(source, key_lines(text), problems))
     done = {a.id: compile_condition(a.done_when) for a in model.actions if a.done_when is not None}
+    pack = _build(model, source, metrics, factors, metric_inputs, text)
+    reads = money.reads.union(*(lever.reads for lever in levers if lever.recovers is not None))
     return dataclasses.replace(
-        _build(model, source, metrics, factors, metric_inputs, text),
+        pack,
+        fields_read=pack.fields_read | reads,
+        money=money,
         levers=levers,
         done_when=done,
         only_if={a.id: compile_condition(a.only_if) for a in model.actions if a.only_if is not None},
@@ -137,7 +145,7 @@ def _compile_formulas(
 ) -> tuple[list[tuple[Metric, Formula]], list[tuple[Factor, Formula]], dict[str, frozenset[str]]]:
     """Compile metric and factor formulas, appending what does not compile to ``problems``."""
     metric_inputs: dict[str, frozenset[str]] = {}  # metric id -> profile fields it reads
-    known = formula_scope(metric_inputs, [p.id for p in m.partners])  # grows as metrics compile
+    known = formula_scope(metric_inputs, [p.id for p in m.partners], m.rates)  # grows as metrics compile
 
     metrics: list[tuple[Metric, Formula]] = []
     for i, metric in enumerate(m.metrics):

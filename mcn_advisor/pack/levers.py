@@ -15,6 +15,7 @@ from mcn_advisor.files.toml import Loc
 from mcn_advisor.pack.checks import duplicates, ref
 from mcn_advisor.pack.conditions import Evaluator, compile_condition, tests_in
 from mcn_advisor.pack.formulas import Formula, FormulaError, compile_formula
+from mcn_advisor.pack.money import default_money, money_actions
 from mcn_advisor.pack.names import formula_scope, profile_fields
 from mcn_advisor.pack.schema import Lever, LeverChange, PackModel
 from mcn_advisor.profile.model import FIELDS, SHARES, mix_of, value_problem
@@ -41,6 +42,7 @@ class CompiledLever:
     applies: Evaluator | None
     steps: tuple[LeverStep, ...]
     reads: frozenset[str]  # profile fields its condition, formulas and changes read
+    recovers: Formula | None = None  # its money term's share won back (``lever.money``)
 
 
 def _lever_step(ch: LeverChange, loc: Loc, scope: Any, problems: list[tuple[Loc, str]]) -> LeverStep | None:
@@ -121,7 +123,10 @@ def compile_levers(
     """Check every lever (references, fields, types, mixes, formulas) and compile it."""
     problems.extend(duplicates(m.levers, "levers"))
     actions = {a.id for a in m.actions}
-    scope = formula_scope(metric_inputs, [p.id for p in m.partners])
+    scope = formula_scope(metric_inputs, [p.id for p in m.partners], m.rates)
+    money = m.money or default_money(m)
+    parts = {p.id for p in money.parts} | {"all"}
+    earns = money_actions(money)
     compiled: list[CompiledLever] = []
     for i, lever in enumerate(m.levers):
         loc: Loc = ("levers", i)
@@ -148,7 +153,21 @@ def compile_levers(
         tests = tests_in(lever.when) if lever.when else []
         reads |= profile_fields([t.field for t in tests], metric_inputs)
         applies = compile_condition(lever.when) if lever.when else None
+        recovers = None
+        if lever.money is not None:
+            problems.extend(ref((*loc, "money", "part"), lever.money.part, parts, "money part"))
+            try:
+                recovers = compile_formula(lever.money.recovers, scope)
+                reads |= profile_fields(recovers.names, metric_inputs)
+            except FormulaError as exc:
+                problems.append(((*loc, "money", "recovers"), str(exc)))
+        elif not lever.changes and lever.action not in earns:
+            problems.append(
+                ((*loc, "changes"), "give the changes it makes, or the money it wins back (money)")
+            )
         compiled.append(
-            CompiledLever(lever=lever, applies=applies, steps=tuple(steps), reads=frozenset(reads))
+            CompiledLever(
+                lever=lever, applies=applies, steps=tuple(steps), reads=frozenset(reads), recovers=recovers
+            )
         )
     return tuple(compiled)

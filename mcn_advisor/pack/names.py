@@ -19,8 +19,17 @@ from mcn_advisor.profile.model import FIELDS
 
 METRIC = "metric."
 PARTNER = "partner."
+RATE = "rate."
+MONEY = "money."
 PARTNERS_FIELD = "supply_chain.partners"
 PARTNER_VALUES = ("partner.in_platform", "partner.coverage")  # read from the profile's partners
+# What the money ladder computes, readable by its upside and transitional formulas (core/money.py).
+MONEY_VALUES = (
+    "money.margin",  # the agency's margin per yuan of GMV
+    "money.gross_gmv",  # the GMV at risk a month
+    "money.moved_to_stores_gmv",  # of it, what ends up selling through Douyin stores with the plan
+    "money.lost_after_plan_gmv",  # of it, what is still lost after the plan
+)
 
 
 def partner_names(partner_ids: Iterable[str]) -> tuple[str, ...]:
@@ -34,28 +43,54 @@ NUMERIC: frozenset[str] = frozenset(
 )
 
 
-def condition_fields(metric_ids: Iterable[str], partner_ids: Iterable[str] = ()) -> dict[str, str]:
-    """The names a condition may test: profile fields, ``metric.<id>`` and ``partner.`` names,
-    with their kind."""
+def condition_fields(
+    metric_ids: Iterable[str], partner_ids: Iterable[str] = (), rate_ids: Iterable[str] = ()
+) -> dict[str, str]:
+    """The names a condition may test: profile fields, ``metric.<id>``, ``partner.`` and
+    ``rate.<id>`` names, with their kind."""
     known = {path: spec.kind for path, spec in FIELDS.items()}
     known.update({METRIC + m: "number" for m in metric_ids})
     known.update({name: "number" for name in partner_names(partner_ids)})
+    known.update({RATE + r: "number" for r in rate_ids})
     return known
 
 
-def formula_scope(metrics: Collection[str], partner_ids: Iterable[str] = ()) -> Callable[[str], str | None]:
+def formula_scope(
+    metrics: Collection[str],
+    partner_ids: Iterable[str] = (),
+    rate_ids: Iterable[str] = (),
+    *,
+    money: bool = False,
+) -> Callable[[str], str | None]:
     """``known(name)`` for ``compile_formula``: None when a formula may read ``name``, else why not.
 
     ``metrics`` are the metric ids in scope; it may grow as metrics compile, so that a
-    metric reads only those defined above it.
+    metric reads only those defined above it. ``rate.<id>`` names the pack's rates; ``money``
+    adds what the money ladder computes (``MONEY_VALUES``: its upside items read them).
     """
     partners = frozenset(partner_names(partner_ids))
+    rates = frozenset(RATE + r for r in rate_ids)
 
     def known(name: str) -> str | None:
         if name.startswith(PARTNER):
             if name in partners:
                 return None
             return f"unknown partner name '{name}'{did_you_mean(name, partners)}"
+        if name.startswith(RATE):
+            if name in rates:
+                return None
+            return (
+                f"unknown rate '{name}'{did_you_mean(name, rates) or ' (rates are the pack [rates] table)'}"
+            )
+        if name.startswith(MONEY):
+            if money and name in MONEY_VALUES:
+                return None
+            if not money:
+                return (
+                    f"'{name}' is computed by the money ladder: only the formulas of its upside items "
+                    "and transitional costs may read it"
+                )
+            return f"unknown money value '{name}'{did_you_mean(name, MONEY_VALUES)}"
         if name.startswith(METRIC):
             if name[len(METRIC) :] in metrics:
                 return None
@@ -79,6 +114,6 @@ def profile_fields(names: Iterable[str], metric_inputs: Mapping[str, frozenset[s
             out |= metric_inputs.get(name[len(METRIC) :], set())
         elif name in PARTNER_VALUES:
             out.add(PARTNERS_FIELD)
-        elif not name.startswith(PARTNER):  # a partner's coverage is a constant of the table
+        elif not name.startswith((PARTNER, RATE, MONEY)):  # constants, and the ladder's own values
             out.add(name)
     return frozenset(out)

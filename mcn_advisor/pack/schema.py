@@ -261,8 +261,24 @@ class LeverChange(_Data):
     fraction: Any = None  # a number in 0..1, or a formula (checked with the change, one message)
 
 
+class LeverMoney(_Data):
+    """What a lever wins back of the GMV a part of the money ladder loses (``[money]``): a share
+    of it, reached ``ramp_days`` after its action is due. Several levers of a plan multiply
+    (each wins back its share of what the others leave), so together they never exceed it."""
+
+    part: Id = "all"  # a [[money.parts]] id, or "all"
+    recovers: NonEmpty  # a formula: the share of that part's lost GMV won back (clamped to 0..1)
+    ramp_days: Annotated[int, Field(ge=0, le=365)] = 0
+    to_stores: bool = False  # what it wins back moves into Douyin stores (store-service fees count it)
+
+
 class Lever(_Data):
-    """A move an MCN can make, as a realistic step over profile fields, tied to an action."""
+    """A move an MCN can make, as a realistic step over profile fields, tied to an action.
+
+    ``changes`` model the step on the profile (what-if, the score); ``money`` what it wins back
+    on the money ladder. A lever whose action only carries money (repricing quotes) may change
+    no field.
+    """
 
     id: Id
     action: RuleId
@@ -270,15 +286,121 @@ class Lever(_Data):
     title: Text
     step: Text  # what the changes model, and what they assume
     when: Condition | None = None  # where the lever applies; tried everywhere when left out
-    changes: Annotated[list[LeverChange], Field(min_length=1)]
+    changes: list[LeverChange] = []
+    money: LeverMoney | None = None
     sources: list[str] = []
 
 
 class LeverRanking(_Data):
-    """How ``levers`` weighs money against score: value = points cut + revenue points x
-    the share of revenue at risk recovered; levers rank by value per week of effort."""
+    """Kept so that older packs load: levers now rank by money per week of effort, and
+    ``revenue_points`` is ignored (a policy validate warning)."""
 
-    revenue_points: Annotated[float, Field(ge=0, le=100)] = 50
+    revenue_points: Annotated[float, Field(ge=0, le=100)] | None = None
+
+
+# --- money: from gross exposure to net effect (core/money.py) ---------------------------
+
+
+class Rate(_Data):
+    """A constant formulas read as ``rate.<id>``: a fact with its sources, or a stated assumption."""
+
+    value: float
+    title: Text  # what it is, e.g. "Store-operation fee, of the store GMV operated"
+    sources: list[str] = []
+    assumption: Text | None = None  # why this value, when no source gives it
+    span: Annotated[list[float], Field(min_length=2, max_length=2)] | None = None  # plausible, for the README
+
+
+class MoneyPart(_Data):
+    """A slice of the GMV at risk, lost from a step of the policy unless it moves by itself.
+
+    The parts' shares sum to 1: the last part's ``share`` is ``"rest"``.
+    """
+
+    id: Id
+    title: Text
+    share: NonEmpty  # a formula, or "rest": what the parts above leave
+    lost_from: Id  # an event
+    moves: NonEmpty = "0"  # a formula: the share of it that moves into the platform by itself
+    moves_days: Annotated[int, Field(ge=0, le=365)] = 0  # days after lost_from it takes to move
+    moved_by: RuleId | None = None  # with the plan, this action moves it by its due date
+    basis: Text | None = None  # why it moves (or not) by itself
+
+
+class Reduction(_Data):
+    """From an action's due date, a transitional cost is cut by the share ``by``."""
+
+    action: RuleId
+    by: NonEmpty  # a formula, clamped to 0..1
+    upside: Id | None = None  # what it saves is shown as this window-only upside item
+
+
+class Transitional(_Data):
+    """A cost that runs only between two steps (the Star Map fee, tasks outside Star Map): it
+    is in the month-by-month path, never in the steady-state ladder."""
+
+    id: Id
+    title: Text
+    monthly: NonEmpty  # a formula: the agency's margin it costs a month, without the plan
+    starts: Id  # an event
+    until: Id  # an event
+    with_action: RuleId | None = None  # it exists only with the plan, from this action's due date
+    reduced_by: list[Reduction] = []
+
+
+class Upside(_Data):
+    """New money the closed loop opens to an MCN whose plan takes ``action``.
+
+    A steady item has a ``formula`` (CNY a month once ramped up, over ``ramp_days`` from the
+    action's due date, never before ``starts``); a window-only item (``window = true``) has
+    none: it is what a transitional cost's reductions tagged with its id save.
+    """
+
+    id: Id
+    title: Text
+    action: RuleId | None = None
+    formula: NonEmpty | None = None
+    ramp_days: Annotated[int, Field(ge=0, le=365)] = 0
+    starts: Id | None = None  # an event
+    window: bool = False
+    basis: Text | None = None
+
+
+Month = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
+
+
+class Money(_Data):
+    """The money ladder and the month-by-month path (``core/money.py``)."""
+
+    margin: NonEmpty = "agency.commission_rate * (1 - agency.creator_share)"  # per yuan of GMV
+    # The agency's revenue a month, estimated, to show the net effect's scale (0 or unknown: not shown).
+    revenue: NonEmpty | None = None
+    neutral_band: Annotated[float, Field(ge=0, le=1)] = 0.02  # |net| within this share of the margin at risk
+    months: Annotated[int, Field(ge=1, le=36)] = 6  # the path's horizon, at least
+    marks: list[Id] = []  # events marked on the path; left out: the policy's steps
+    season: dict[Month, Annotated[float, Field(gt=0, le=10)]] = {}  # month -> factor (path only)
+    season_basis: Text | None = None
+    season_sources: list[str] = []
+    parts: Annotated[list[MoneyPart], Field(min_length=1)]
+    upside: list[Upside] = []
+    transitional: list[Transitional] = []
+
+
+Direction = Literal["+", "-"]
+
+
+class FieldRange(_Data):
+    """The plausible values of a field a profile may leave out, and which way each output moves
+    as it rises (outputs: ``score``, ``gross``, ``expected``, ``residual`` and the steady upside
+    items' ids; outputs not named do not move). A profile that leaves the field out gets ranges
+    computed at the corners of these spans. Bounds are numbers, true/false, lists, or formulas
+    over given fields (``"0.2 * agency.monthly_gmv_cny"``). For a whole table (a mix), ``vary``
+    names the share that varies; the others rescale.
+    """
+
+    span: Annotated[list[Any], Field(min_length=2, max_length=2)]  # [low, high]
+    vary: str | None = None
+    moves: dict[str, Direction] = {}
 
 
 # --- fixtures: the pack's own tests (mcn-advisor policy test) ---------------------------
@@ -329,3 +451,6 @@ class PackModel(_Data):
     fixtures: list[Fixture] = []  # the pack's own tests, run by `mcn-advisor policy test`
     lever_ranking: LeverRanking = LeverRanking()
     levers: list[Lever] = []
+    rates: dict[Id, Rate] = {}
+    money: Money | None = None  # left out: one part, all of it lost at the last step, no upside
+    ranges: dict[str, FieldRange] = {}  # by the field (or table) a profile leaves out

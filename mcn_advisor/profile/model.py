@@ -103,6 +103,15 @@ class Agency(_Section):
         "部分达人签有为淘宝或京东导流的合约",
         "Of signed creators, the share whose contracts oblige them to send traffic to Taobao/JD, 0..1.",
     )
+    creator_share: Share | None = assumed(
+        0.50,
+        0.05,
+        "a common split of commission and slot fees between an agency and its signed creators; "
+        "a studio whose founders are its creators should state its own",
+        "机构与签约达人之间常见的佣金与坑位费分成；创始人即达人的工作室应按实际填写",
+        "Of commission and slot fees, the share the agency pays on to its creators, 0..1: the rest is "
+        "the agency's margin.",
+    )
 
 
 class _Mix(_Section):

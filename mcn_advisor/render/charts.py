@@ -172,8 +172,9 @@ class Mark:
 class Group:
     title: str  # "" for none
     rows: Sequence[Row]
-    scale: float  # the value that spans the whole track
+    scale: float  # the value at the track's right end
     marks: Sequence[Mark] = ()
+    floor: float = 0.0  # the value at its left end: below 0 when a bar (a waterfall's net) goes negative
 
 
 def bars(
@@ -202,10 +203,11 @@ def bars(
             body.append(_text(0, y + 12, wrap(group.title, WIDTH, max_lines=1), cls="grp"))
             y += LINE + 5
         top = y
-        scale = group.scale or 1.0
+        floor = min(group.floor, 0.0)
+        scale = (group.scale - floor) or 1.0
 
-        def x(v: float, scale: float = scale) -> float:
-            return x0 + (x1 - x0) * min(max(v / scale, 0.0), 1.0)
+        def x(v: float, scale: float = scale, floor: float = floor) -> float:
+            return x0 + (x1 - x0) * min(max((v - floor) / scale, 0.0), 1.0)
 
         for row in group.rows:
             lines = wrap(row.label, label_width, max_lines=3)
@@ -222,6 +224,8 @@ def bars(
                 if b.note:
                     body.append(_text(x1 + GAP, by + thick - 3.5, [b.note], cls="val"))
             y += height + 7
+        if floor < 0:  # where 0 falls, so a bar left of it reads as below zero
+            body.append(_line("axis", x(0.0), top - 3, x(0.0), y - 4))
         for m in group.marks:
             mx = x(m.at)
             body.append(_line("mark", mx, top - 3, mx, y - 4))
@@ -380,11 +384,17 @@ def columns(
     markers: Sequence[Marker] = (),
 ) -> Markup:
     """Grouped columns, one group per period, on a shared axis with gridlines labelled by
-    ``fmt``; each marker a dashed line at its day within its period."""
-    top_value = max([0.0, *(v for c in cols for v in c.values)]) or 1.0
-    step = _nice_step(top_value)
+    ``fmt``; a negative value (a gain) hangs below the zero line; each marker a dashed line at
+    its day within its period."""
+    top_value = max([0.0, *(v for c in cols for v in c.values)])
+    low_value = min([0.0, *(v for c in cols for v in c.values)])
+    step = _nice_step(top_value - low_value or 1.0)
     top_tick = step * math.ceil(top_value / step - 1e-9)
-    tick_labels = [fmt(step * i) for i in range(int(round(top_tick / step)) + 1)]
+    low_tick = -step * math.ceil(-low_value / step - 1e-9)
+    if top_tick == low_tick:
+        top_tick = step
+    ticks = [low_tick + step * i for i in range(int(round((top_tick - low_tick) / step)) + 1)]
+    tick_labels = [fmt(v) for v in ticks]
     x0 = max(text_width(s, SMALL) for s in tick_labels) + 6
     slot = (WIDTH - x0) / max(len(cols), 1)
     periods = {c.id: i for i, c in enumerate(cols)}
@@ -408,18 +418,23 @@ def columns(
             body.append(_rect(f"col s{i}", lx, 3, 10, 10))
             body.append(_text(lx + 14, 12, [name], cls="val"))
             lx += 14 + text_width(name, SMALL) + 16
-    for i, label in enumerate(tick_labels):
-        ty = base - plot_h * (step * i) / top_tick
-        body.append(_line("grid" if i else "axis", x0, ty, WIDTH, ty))
+
+    def y_of(v: float) -> float:
+        return base - plot_h * (v - low_tick) / (top_tick - low_tick)
+
+    for value, label in zip(ticks, tick_labels, strict=True):
+        ty = y_of(value)
+        body.append(_line("axis" if value == 0 else "grid", x0, ty, WIDTH, ty))
         body.append(_text(x0 - 4, ty + 4, [label], cls="val", anchor="end"))
+    zero = y_of(0.0)
     width = min(slot * 0.7 / len(series), 28)
     lines_max = 1
     for i, c in enumerate(cols):
         left = x0 + slot * i + (slot - width * len(series)) / 2
         for s, v in enumerate(c.values):
-            h = plot_h * max(v, 0.0) / top_tick
+            top_y, bottom_y = sorted((y_of(v), zero))
             data = _data(c.id, data_value(v), s if len(series) > 1 else None)
-            body.append(_rect(f"col s{s}", left + s * width, base - h, width, h, data))
+            body.append(_rect(f"col s{s}", left + s * width, top_y, width, bottom_y - top_y, data))
         lines = wrap(c.label, slot - 4, SMALL)
         lines_max = max(lines_max, len(lines))
         body.append(_text(x0 + slot * (i + 0.5), base + 14, lines, cls="val", anchor="middle"))

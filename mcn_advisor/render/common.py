@@ -10,7 +10,19 @@ import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
-from mcn_advisor.core.contract import Assessment, Figure, Input, PlannedAction, PlanTier, Sizing
+from mcn_advisor.core.contract import (
+    Assessment,
+    Exposure,
+    Figure,
+    Impact,
+    Input,
+    Missing,
+    PlannedAction,
+    PlanTier,
+    RateUsed,
+    Sizing,
+    UpsideItem,
+)
 from mcn_advisor.i18n import t
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+|\bmin\b|\bmax\b")
@@ -281,6 +293,8 @@ def skip_text(skip: Any, lang: str) -> str:
         return t(lang, "skip_no_change", fields=", ".join(skip.fields))
     if skip.reason == "unknown_input":
         return t(lang, "skip_unknown_input", fields=", ".join(skip.fields))
+    if skip.reason == "no_money":
+        return t(lang, "skip_no_money")
     tests = "; ".join(t(lang, "skip_test", test=c.test, value=plain(c.actual, lang)) for c in skip.checks)
     return t(lang, "skip_not_applicable", tests=tests)
 
@@ -375,3 +389,249 @@ def source_line(sid: str, source: Any, lang: str) -> str:
     if source.date is None:
         return t(lang, "source_line_undated", **values)
     return t(lang, "source_line", date=source.date.isoformat(), **values)
+
+
+# --- the money ladder, the path and ranges ---------------------------------------------------
+
+
+def signed(value: float | None, lang: str) -> str:
+    """An amount with its sign, gains positive: "+CNY 37,813", "−CNY 63,727"."""
+    if value is None:
+        return t(lang, "unknown")
+    if value == 0:
+        return money(0.0, lang)
+    return ("+" if value > 0 else MINUS) + money(abs(value), lang)
+
+
+def ladder(a: Assessment, policy: str | None = None) -> list[Figure]:
+    """A pack's rungs of the money ladder, gross first, net last (the headline pack's by default)."""
+    pack = policy or a.impact.policy
+    return [f for f in a.impact.figures if f.rung and f.policy == pack]
+
+
+def rung_amount(f: Figure, lang: str) -> str:
+    """A rung's amount (the net with its sign), marked when it rests on an assumed value."""
+    marked = ASSUMED_MARK if any(i.assumed for i in f.inputs) else ""
+    return (signed(f.value, lang) if f.id == NET_FIGURE else figure(f.value, f.unit, lang)) + marked
+
+
+def range_text(f: Figure | UpsideItem, lang: str) -> str:
+    """ "CNY 486,000 to CNY 1,134,000", or "" for a point (nothing assumed moves it)."""
+    low, high = f.low, f.high
+    if low is None or high is None or low == high:
+        return ""
+    show = signed if getattr(f, "id", "") == NET_FIGURE else (lambda v, lang: money(v, lang))
+    return t(lang, "range_value", low=show(low, lang), high=show(high, lang))
+
+
+NET_FIGURE = "net_effect_cny_monthly"
+
+
+def verdict_text(verdict: str | None, lang: str, *, short: bool = False) -> str:
+    if verdict is None:
+        return t(lang, "unknown")
+    if short:
+        return t(lang, f"verdict_short_{verdict}")
+    return t(lang, f"verdict_{verdict}")
+
+
+def net_text(
+    impact: Impact, lang: str, *, ranged: bool = True, label: bool = True, amount: bool = True
+) -> str:
+    """ "Net effect after the plan: +CNY 37,813 a month, positive: ...", with its range when the
+    fields left out move it (and "not enough data" when the range spans verdicts); without the
+    amount where it is shown beside it (the HTML summary's tile)."""
+    verdict = verdict_text(impact.verdict, lang)
+    text = t(lang, "net_short", amount=signed(impact.net_effect_cny_monthly, lang), verdict=verdict)
+    if not amount:
+        text = verdict
+    if impact.net_share_of_revenue is not None:
+        part = abs(impact.net_share_of_revenue)
+        shown = share(part) if part >= 0.01 else f"{part * 100:.2f}%"  # a small share keeps its digits
+        scale = t(lang, "net_of_revenue", share=shown)
+        text = t(lang, "item_sep").join([text, scale])
+    net = next((f for f in impact.figures if f.id == NET_FIGURE and f.policy == impact.policy), None)
+    if ranged and net is not None and net.low is not None and net.high is not None and net.low != net.high:
+        span = t(lang, "net_range_note", low=signed(net.low, lang), high=signed(net.high, lang))
+        if impact.verdict_low != impact.verdict_high:
+            words = [verdict_text(v, lang, short=True) for v in (impact.verdict_low, impact.verdict_high)]
+            span = t(lang, "item_sep").join([span, t(lang, "net_range_spans", low=words[0], high=words[1])])
+        text = t(lang, "paren", text=text, note=span)
+    return t(lang, "net_line", text=text) if label else text
+
+
+def band_text(e: Exposure, lang: str) -> str:
+    """The band, or "low to critical: not enough data" when the fields left out span bands."""
+    r = e.range
+    if r is None or r.band_low == r.band_high:
+        return t(lang, f"band_{e.band}")
+    return t(lang, "band_span", low=t(lang, f"band_{r.band_low}"), high=t(lang, f"band_{r.band_high}"))
+
+
+def score_range_text(e: Exposure, lang: str) -> str:
+    """ "range 16.6 to 99.0", or "" when nothing left out moves the score."""
+    r = e.range
+    if r is None or r.low == r.high:
+        return ""
+    return t(lang, "score_range", low=f"{r.low:.1f}", high=f"{r.high:.1f}")
+
+
+def loss_text(value: float, lang: str) -> str:
+    """A month's margin lost, or "gain CNY ..." when the plan makes it a gain."""
+    return money(value, lang) if value >= 0 else t(lang, "gain_amount", amount=money(-value, lang))
+
+
+def path_bar(without: float, with_plan: float, scale: float, width: int) -> tuple[int, int]:
+    """(cells still lost with the plan, cells it wins back) of a bar whose full length is the
+    month's loss without the plan, on a scale where ``scale`` takes ``width`` cells."""
+    if scale <= 0 or without <= 0:
+        return 0, 0
+    total = max(1, round(without / scale * width))
+    won = min(total, round((without - max(with_plan, 0.0)) / scale * width))
+    return total - won, won
+
+
+def month_dates(month: Any, a: Assessment) -> str:
+    """The policy dates a path month holds, as MM-DD."""
+    on = {e.id: e.date for e in a.timeline}
+    return ", ".join(on[e].strftime("%m-%d") for e in month.events if e in on)
+
+
+def season_text(a: Assessment, lang: str) -> str:
+    """The months the season scales, and why; "" when none."""
+    months = [m for m in a.impact.path if m.season != 1.0]
+    if not months:
+        return ""
+    listed = t(lang, "list_sep").join(
+        t(lang, "season_month", month=m.month, factor=number(m.season)) for m in months
+    )
+    basis = a.impact.season_basis[lang] if a.impact.season_basis else ""
+    return t(lang, "season_note", months=listed, basis=basis).strip()
+
+
+def neutral_text(a: Assessment, lang: str) -> str:
+    margin = a.impact.margin_at_risk_cny_monthly
+    if margin is None:
+        return ""
+    band = a.impact.neutral_band
+    return t(lang, "neutral_note", band=share(band), amount=money(band * margin, lang))
+
+
+def window_text(item: UpsideItem, lang: str) -> str:
+    """A window-only upside item: what it saves until its window closes, not in the net effect."""
+    return t(
+        lang,
+        "window_line",
+        title=item.title[lang],
+        monthly=money(item.monthly_cny, lang),
+        date=item.until.isoformat() if item.until else "",
+        total=money(item.one_off_cny or 0.0, lang),
+    )
+
+
+def rate_text(rate: RateUsed, lang: str, ident: Any = str) -> str:
+    """Where a rate comes from: its sources, its assumption, or both."""
+    parts = []
+    if rate.sources:
+        parts.append(t(lang, "rate_sources", ids=t(lang, "list_sep").join(ident(s) for s in rate.sources)))
+    if rate.assumption is not None:
+        parts.append(t(lang, "rate_assumption", text=rate.assumption[lang]))
+    return t(lang, "item_sep").join(parts)
+
+
+def missing_text(m: Missing, lang: str, ident: Any = str) -> str:
+    """ "douyin.third_party_link_share (assumed 0.5, plausibly 0.1 to 0.9): narrows the score
+    range by 32.9 points, the net effect's by CNY 724,800" (either part alone when the other is 0)."""
+    narrows = []
+    if m.narrows_by:
+        narrows.append(t(lang, "missing_score", points=f"{m.narrows_by:.1f}"))
+    if m.narrows_net_by_cny:
+        narrows.append(t(lang, "missing_net", amount=money(m.narrows_net_by_cny, lang)))
+    return t(
+        lang,
+        "missing_line",
+        field=ident(m.varies),
+        value=plain(m.assumed, lang),
+        low=plain(m.span[0], lang),
+        high=plain(m.span[1], lang),
+        narrows=t(lang, "list_sep").join(narrows),
+    )
+
+
+# --- levers on money ---------------------------------------------------------------------
+
+
+def months_text(months: list[str], lang: str) -> str:
+    """ "2020-08 to 2021-01": the months a lever's gain is summed over."""
+    if not months:
+        return ""
+    return t(lang, "months_span", first=months[0], last=months[-1])
+
+
+def effort_text(lever: Any, lang: str, *, label: bool = True) -> str:
+    """ "effort: M (14 days)", and the days with what it waits for when those add up to more."""
+    text = t(lang, "effort_value", size=lever.effort, days=lever.effort_days)
+    if label:
+        text = t(lang, "labelled", label=t(lang, "effort"), value=text)
+    if lever.needs:
+        more = t(
+            lang,
+            "lever_effort_total",
+            days=lever.effort_days_total,
+            ids=t(lang, "list_sep").join(lever.needs),
+        )
+        text = t(lang, "item_sep").join([text, more])
+    return text
+
+
+def raw_text(move: Any, lang: str) -> str:
+    """A capped factor a lever moves: "Live-cart cut-off 0.68 → 0.51 (full at 0.5), still capped"."""
+    still = t(lang, "lever_still_capped") if move.after >= move.saturation else ""
+    return t(
+        lang,
+        "lever_raw",
+        label=move.label[lang],
+        before=number(round(move.before, 2)),
+        after=number(round(move.after, 2)),
+        full=number(move.saturation),
+        still=still,
+    )
+
+
+def saturation_text(r: Any, lang: str) -> str:
+    """Why no single lever moves a saturated score, and that the ranking is on money."""
+    factors = t(lang, "list_sep").join(
+        t(lang, "capped_factor", label=c.label[lang], raw=number(round(c.raw, 2)), full=number(c.saturation))
+        for c in r.capped
+    )
+    return t(lang, "levers_saturated", score=f"{r.score:.1f}", factors=factors)
+
+
+def with_levers_text(money: Any, lang: str) -> str:
+    """What a what-if's levers earn on the profile as is (``whatif.WithLevers``), in a sentence."""
+    months = months_text([m.month for m in money.path], lang)
+    return t(
+        lang,
+        "with_levers_line",
+        expected=money_or_unknown(money.expected_loss_cny_monthly, lang),
+        residual=money_or_unknown(money.residual_loss_cny_monthly, lang),
+        upside=money_or_unknown(money.upside_cny_monthly, lang),
+        net=signed(money.net_effect_cny_monthly, lang),
+        gain=signed(money.net_gain_cny_monthly, lang),
+        horizon=signed(money.net_gain_horizon_cny, lang),
+        months=months,
+    )
+
+
+def money_or_unknown(value: float | None, lang: str) -> str:
+    return t(lang, "unknown") if value is None else money(value, lang)
+
+
+def compared(f: Any, value: float | None, lang: str) -> str:
+    """One side of a compared figure (``compare.FigureChange``): the net effect with its sign."""
+    return signed(value, lang) if f.id == NET_FIGURE else figure(value, f.unit, lang)
+
+
+def better_lower(f: Any) -> bool:
+    """Whether a fall of the figure is good news: every figure but the net effect (a gain)."""
+    return f.id != NET_FIGURE

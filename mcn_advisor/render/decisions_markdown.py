@@ -20,17 +20,27 @@ from mcn_advisor.render.common import (
     FINDING_GROUPS,
     acceptance_note,
     change_text,
+    compared,
+    effort_text,
     figure,
     groups,
+    loss_text,
+    months_text,
     plain,
+    raw_text,
+    saturation_text,
     severity_label,
     share,
+    signed,
     skip_text,
     status_counts,
+    with_levers_text,
 )
+from mcn_advisor.render.common import money as money_text
 from mcn_advisor.render.markdown import Blocks, code, esc, h, join, labelled, pipe_table
 
-HEADLINE = ("gmv_at_risk_cny_monthly", "revenue_at_risk_cny_monthly")  # the summary's money figures
+# The summary's money figures: the gross, then the net effect after each side's plan.
+HEADLINE = ("gmv_at_risk_cny_monthly", "revenue_at_risk_cny_monthly", "net_effect_cny_monthly")
 
 
 def what_if(w: WhatIf, lang: str = "en") -> str:
@@ -57,6 +67,12 @@ def what_if(w: WhatIf, lang: str = "en") -> str:
         out += [h(2, t(lang, "levers_applied")), "\n".join(items)]
     out += _changes(w.changes, lang)
     out += _comparison(c, lang, (t(lang, "as_is"), t(lang, "what_if")), "what-if")
+    if w.money is not None:
+        out += [
+            h(2, t(lang, "with_levers")),
+            t(lang, "with_levers_intro"),
+            esc(with_levers_text(w.money, lang)),
+        ]
     return _document(out)
 
 
@@ -81,29 +97,39 @@ def diff(d: Diff, lang: str = "en") -> str:
 
 
 def levers(r: LeverRanking, lang: str = "en") -> str:
-    """Every lever tried alone, ranked by value per week of effort, as a Markdown document."""
+    """Every lever tried alone, ranked by money per week of effort, as a Markdown document."""
     now = t(lang, "score_line", score=r.score, band=t(lang, f"band_{r.band}"))
     at_risk = t(lang, "levers_at_risk", money=figure(r.revenue_at_risk_cny_monthly, "cny", lang))
+    nothing = t(lang, "levers_nothing", money=figure(r.expected_loss_cny_monthly, "cny", lang))
     out = [
         h(1, t(lang, "md_levers_title", agency=esc(r.agency), date=r.as_of.isoformat())),
         _byline(r.policy, lang),
-        labelled(lang, t(lang, "levers_now"), f"{now} · {at_risk}"),
+        labelled(lang, t(lang, "levers_now"), f"{now} · {at_risk} · {nothing}"),
         h(2, t(lang, "levers_ranked")),
-        t(lang, "md_levers_estimate", points=f"{r.revenue_points:g}"),
+        t(lang, "md_levers_estimate", months=months_text(r.months, lang)),
     ]
+    if r.saturated:
+        out.append(esc(saturation_text(r, lang)))
     if not r.levers:
         out.append(t(lang, "levers_none"))
-    else:
+    months = months_text(r.months, lang)
+    for group in ("money", "score_only"):
+        chosen = [lever for lever in r.levers if lever.group == group]
+        if not chosen:
+            continue
+        if group == "score_only":
+            out.append(h(3, t(lang, "levers_score_only")))
         header = (
             "#",
             t(lang, "lever"),
             t(lang, "md_effort"),
+            t(lang, "md_net_month"),
+            t(lang, "md_over_months", months=months),
+            t(lang, "value_per_week"),
             t(lang, "md_exposure_after"),
             t(lang, "md_band_after"),
-            t(lang, "md_revenue_back"),
-            t(lang, "value_per_week"),
         )
-        out.append(pipe_table(header, (_lever_row(lever, lang) for lever in r.levers), "rllrlrr"))
+        out.append(pipe_table(header, (_lever_row(lever, lang) for lever in chosen), "rllrrrrl"))
     # A client reads this document: the levers by name, never the command that combines them
     # (the terminal output gives that to the analyst).
     if r.not_shown:
@@ -157,7 +183,7 @@ def _summary(c: Comparison, lang: str, mode: str) -> str:
     lines = [labelled(lang, t(lang, "exposure"), move)]
     for f in c.figures:
         if f.id in HEADLINE:
-            before, after = figure(f.before, f.unit, lang), figure(f.after, f.unit, lang)
+            before, after = compared(f, f.before, lang), compared(f, f.after, lang)
             move = t(lang, "md_move", before=before, after=after, change=change_text(f.change, f.unit, lang))
             lines.append(labelled(lang, esc(f.label[lang]), move))
     found = status_counts(c.findings, FINDING_GROUPS)
@@ -207,8 +233,8 @@ def _comparison(c: Comparison, lang: str, columns: tuple[str, str], mode: str) -
         *(
             (
                 esc(f.label[lang]),
-                figure(f.before, f.unit, lang),
-                figure(f.after, f.unit, lang),
+                compared(f, f.before, lang),
+                compared(f, f.after, lang),
                 change_text(f.change, f.unit, lang),
             )
             for f in c.figures
@@ -229,6 +255,22 @@ def _comparison(c: Comparison, lang: str, columns: tuple[str, str], mode: str) -
         out += [
             h(3, t(lang, "score_moved")),
             pipe_table((t(lang, "factor"), *columns, t(lang, "change")), factors, "lrrr"),
+        ]
+    if c.path:
+        rows = [
+            (
+                m.month,
+                "" if m.before is None else esc(loss_text(m.before, lang)),
+                "" if m.after is None else esc(loss_text(m.after, lang)),
+                "" if m.change is None else change_text(m.change, "cny", lang),
+            )
+            for m in c.path
+        ]
+        header = (t(lang, "path_month"), *columns, t(lang, "change"))
+        out += [
+            h(3, t(lang, "path_compared")),
+            t(lang, "path_compared_intro"),
+            pipe_table(header, rows, "lrrr"),
         ]
     out += _finding_changes(c.findings, lang, t(lang, "findings"))
     if any(o.status != "open" for o in c.opportunities):
@@ -279,13 +321,14 @@ def _day(d: object) -> str:
 
 
 def _lever_row(lever: LeverResult, lang: str) -> tuple[str, ...]:
-    revenue = figure(lever.revenue_recovered_cny_monthly, "cny", lang)
-    if lever.revenue_recovered_cny_monthly:
-        revenue = t(lang, "paren", text=revenue, note=share(lever.revenue_recovered_share))
+    money = lever.group == "money"
     return (
         str(lever.rank),
         _named(lever.title[lang], lever.id, lang),
-        t(lang, "effort_value", size=lever.effort, days=lever.effort_days),
+        esc(effort_text(lever, lang, label=False)),
+        signed(lever.net_gain_cny_monthly, lang) if money else "",
+        signed(lever.net_gain_horizon_cny, lang) if money else "",
+        f"**{money_text(lever.value_per_week, lang)}**" if money else "",
         t(
             lang,
             "paren",
@@ -293,8 +336,6 @@ def _lever_row(lever: LeverResult, lang: str) -> tuple[str, ...]:
             note=change_text(-lever.score_cut, "points", lang),  # a cut is a fall of the score
         ),
         t(lang, f"band_{lever.band_after}"),
-        revenue,
-        f"**{lever.value_per_week:.2f}**",
     )
 
 
@@ -304,9 +345,17 @@ def _lever_detail(lever: LeverResult, lang: str) -> Blocks:
         for c in lever.changes
     )
     lines = [
-        labelled(lang, t(lang, "changes"), changes),
         labelled(lang, t(lang, "md_lever_action"), code(lever.action)),
+        esc(effort_text(lever, lang)),
     ]
+    if lever.changes:
+        lines.insert(0, labelled(lang, t(lang, "changes"), changes))
+    if lever.revenue_recovered_cny_monthly:
+        revenue = figure(lever.revenue_recovered_cny_monthly, "cny", lang)
+        share_ = share(lever.revenue_recovered_share)
+        lines.append(esc(t(lang, "lever_revenue", money=revenue, share=share_)))
+    if lever.hidden:
+        lines.append(esc(t(lang, "item_sep").join(raw_text(m, lang) for m in lever.raw_moves)))
     if lever.resolves:
         lines.append(labelled(lang, t(lang, "md_resolves"), join(lang, lever.resolves)))
     if lever.raises:

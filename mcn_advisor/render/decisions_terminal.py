@@ -12,7 +12,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from mcn_advisor.core.compare import ActionChange, Comparison, Diff, FindingChange
-from mcn_advisor.core.levers import LeverRanking
+from mcn_advisor.core.levers import LeverRanking, LeverResult
 from mcn_advisor.core.whatif import FieldChange, WhatIf
 from mcn_advisor.i18n import t
 from mcn_advisor.render.common import (
@@ -20,12 +20,22 @@ from mcn_advisor.render.common import (
     ASSUMED_MARK,
     FINDING_GROUPS,
     acceptance_note,
+    better_lower,
     change_text,
+    compared,
+    effort_text,
     figure,
     groups,
+    loss_text,
+    months_text,
     plain,
+    raw_text,
+    saturation_text,
+    signed,
     skip_text,
+    with_levers_text,
 )
+from mcn_advisor.render.common import money as money_text
 from mcn_advisor.render.linebreak import Para as Text
 from mcn_advisor.render.terminal import BAND_STYLE, SEVERITY_STYLE, heading, plain_table, to_text
 
@@ -55,6 +65,12 @@ def what_if(w: WhatIf, lang: str = "en", *, width: int = 100, color: bool = Fals
             parts.append(Padding(_txt(lever.step[lang], style="dim"), (0, 0, 0, 3)))
     parts += _changes(w.changes, lang)
     parts += _comparison(c, lang, (t(lang, "as_is"), t(lang, "what_if")), mode="what-if")
+    if w.money is not None:
+        parts += [
+            heading(t(lang, "with_levers")),
+            _txt(t(lang, "with_levers_intro"), style="dim"),
+            _txt(with_levers_text(w.money, lang)),
+        ]
     parts.append(_txt("\n" + t(lang, "whatif_note"), style="dim"))
     return to_text(parts, width=width, color=color)
 
@@ -85,43 +101,23 @@ def levers(r: LeverRanking, lang: str = "en", *, width: int = 100, color: bool =
         t(lang, "levers_title", agency=r.agency),
         r.policy.title[lang],
         now,
+        t(lang, "levers_nothing", money=figure(r.expected_loss_cny_monthly, "cny", lang)),
         t(lang, "as_of", date=r.as_of.isoformat())
         + " · "
         + t(lang, "policy", id=r.policy.id, version=r.policy.version),
     )
     parts: list[RenderableType] = [head, heading(t(lang, "levers_ranked"))]
+    if r.saturated:
+        parts.append(_txt(saturation_text(r, lang), style="yellow"))
     if not r.levers:
         parts.append(_txt(t(lang, "levers_none")))
-    table = plain_table("#", t(lang, "lever"), ">" + t(lang, "value_per_week"))
-    for lever in r.levers:
-        band = t(lang, f"band_{lever.band_after}")
-        meta = [
-            lever.id,
-            t(lang, "effort") + f": {lever.effort} ({lever.effort_days}d)",
-            t(lang, "lever_action", action=lever.action),
-        ]
-        after, cut = lever.score_after, lever.score_cut
-        effect = [t(lang, "lever_exposure", before=r.score, after=after, band=band, cut=cut)]
-        if lever.revenue_recovered_cny_monthly:
-            money = figure(lever.revenue_recovered_cny_monthly, "cny", lang)
-            share = figure(lever.revenue_recovered_share, "share", lang)
-            effect.append(t(lang, "lever_revenue", money=money, share=share))
-        body = _txt(lever.title[lang], style="bold") + _txt("\n" + " · ".join(meta), style="dim")
-        body += _txt("\n" + " · ".join(effect))
-        body += _txt("\n" + lever.step[lang], style="dim")
-        body += _txt("\n" + "; ".join(_change(c, lang) for c in lever.changes), style="dim")
-        tail = []
-        if lever.resolves:
-            tail.append(t(lang, "lever_resolves", rules=", ".join(lever.resolves)))
-        if lever.raises:
-            tail.append(t(lang, "lever_raises", rules=", ".join(lever.raises)))
-        if lever.assumed_fields:
-            tail.append(t(lang, "lever_assumed", fields=", ".join(lever.assumed_fields)))
-        if tail:
-            body += _txt("\n" + " · ".join(tail), style="dim")
-        table.add_row(_txt(str(lever.rank)), body, _txt(f"{lever.value_per_week:.2f}", style="bold"))
-    if r.levers:
-        parts.append(table)
+    for group in ("money", "score_only"):
+        chosen = [lever for lever in r.levers if lever.group == group]
+        if not chosen:
+            continue
+        if group == "score_only":
+            parts.append(_txt("\n" + t(lang, "levers_score_only"), style="bold"))
+        parts.append(_lever_table(chosen, r, lang))
     if r.not_shown:
         parts.append(_txt(t(lang, "levers_not_shown", n=r.not_shown), style="dim"))
     if r.band_unchanged and len(r.levers) >= 2:
@@ -132,8 +128,53 @@ def levers(r: LeverRanking, lang: str = "en", *, width: int = 100, color: bool =
         for s in r.skipped:
             parts.append(Text.assemble((s.id + "  ", "bold"), s.title[lang]))
             parts.append(Padding(_txt(skip_text(s.skip, lang), style="dim"), (0, 0, 0, 3)))
-    parts.append(_txt("\n" + t(lang, "levers_estimate", points=f"{r.revenue_points:g}"), style="dim"))
+    parts.append(_txt("\n" + t(lang, "levers_estimate", months=months_text(r.months, lang)), style="dim"))
     return to_text(parts, width=width, color=color)
+
+
+def _lever_table(chosen: list[LeverResult], r: LeverRanking, lang: str) -> Table:
+    table = plain_table("#", t(lang, "lever"), ">" + t(lang, "value_per_week"))
+    for lever in chosen:
+        band = t(lang, f"band_{lever.band_after}")
+        meta = [lever.id, effort_text(lever, lang), t(lang, "lever_action", action=lever.action)]
+        effect = []
+        if lever.group == "money":
+            effect.append(
+                t(
+                    lang,
+                    "lever_money",
+                    monthly=signed(lever.net_gain_cny_monthly, lang),
+                    horizon=signed(lever.net_gain_horizon_cny, lang),
+                    months=months_text(r.months, lang),
+                )
+            )
+        after, cut = lever.score_after, lever.score_cut
+        effect.append(t(lang, "lever_exposure", before=r.score, after=after, band=band, cut=cut))
+        if lever.revenue_recovered_cny_monthly:
+            money = figure(lever.revenue_recovered_cny_monthly, "cny", lang)
+            share = figure(lever.revenue_recovered_share, "share", lang)
+            effect.append(t(lang, "lever_revenue", money=money, share=share))
+        body = _txt(lever.title[lang], style="bold") + _txt("\n" + " · ".join(meta), style="dim")
+        body += _txt("\n" + " · ".join(effect))
+        if lever.hidden:
+            body += _txt(
+                "\n" + t(lang, "item_sep").join(raw_text(m, lang) for m in lever.raw_moves), style="yellow"
+            )
+        body += _txt("\n" + lever.step[lang], style="dim")
+        if lever.changes:
+            body += _txt("\n" + "; ".join(_change(c, lang) for c in lever.changes), style="dim")
+        tail = []
+        if lever.resolves:
+            tail.append(t(lang, "lever_resolves", rules=", ".join(lever.resolves)))
+        if lever.raises:
+            tail.append(t(lang, "lever_raises", rules=", ".join(lever.raises)))
+        if lever.assumed_fields:
+            tail.append(t(lang, "lever_assumed", fields=", ".join(lever.assumed_fields)))
+        if tail:
+            body += _txt("\n" + " · ".join(tail), style="dim")
+        value = money_text(lever.value_per_week, lang) if lever.group == "money" else ""
+        table.add_row(_txt(str(lever.rank)), body, _txt(value, style="bold"))
+    return table
 
 
 # --- pieces ---------------------------------------------------------------------------------
@@ -160,9 +201,11 @@ def _score_move(c: Comparison, lang: str) -> Text:
     )
 
 
-def _trend(change: float | None) -> str:
-    # Lower is better for every figure a comparison shows: score, money and clients at risk.
-    return "" if not change else GOOD if change < 0 else BAD
+def _trend(change: float | None, lower_is_better: bool = True) -> str:
+    # Lower is better for the score, the money and the clients at risk; higher for the net effect.
+    if not change:
+        return ""
+    return GOOD if (change < 0) == lower_is_better else BAD
 
 
 def _change(c: FieldChange, lang: str) -> str:
@@ -206,9 +249,9 @@ def _comparison(c: Comparison, lang: str, columns: tuple[str, str], mode: str) -
     for f in c.figures:
         table.add_row(
             _txt(f.label[lang]),
-            figure(f.before, f.unit, lang),
-            _txt(figure(f.after, f.unit, lang), style="bold"),
-            _txt(change_text(f.change, f.unit, lang), style=_trend(f.change)),
+            compared(f, f.before, lang),
+            _txt(compared(f, f.after, lang), style="bold"),
+            _txt(change_text(f.change, f.unit, lang), style=_trend(f.change, better_lower(f))),
         )
     table.add_row(
         _txt(t(lang, "confidence_label")),
@@ -227,6 +270,22 @@ def _comparison(c: Comparison, lang: str, columns: tuple[str, str], mode: str) -
                 _txt(change_text(f.change, "points", lang), style=_trend(f.change)),
             )
         parts += [heading(t(lang, "score_moved")), factors]
+    if c.path:
+        months = plain_table(
+            t(lang, "path_month"), ">" + columns[0], ">" + columns[1], ">" + t(lang, "change")
+        )
+        for m in c.path:
+            months.add_row(
+                _txt(m.month),
+                "" if m.before is None else loss_text(m.before, lang),
+                _txt("" if m.after is None else loss_text(m.after, lang), style="bold"),
+                _txt("" if m.change is None else change_text(m.change, "cny", lang), style=_trend(m.change)),
+            )
+        parts += [
+            heading(t(lang, "path_compared")),
+            _txt(t(lang, "path_compared_intro"), style="dim"),
+            months,
+        ]
     parts += _finding_changes(c.findings, lang, t(lang, "findings"), mode)
     if any(o.status != "open" for o in c.opportunities):
         parts += _finding_changes(c.opportunities, lang, t(lang, "opportunities"), mode)

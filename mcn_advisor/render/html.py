@@ -23,32 +23,59 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 from markupsafe import Markup, escape
 
+from mcn_advisor.core.money import EXPECTED, MARGIN, RESIDUAL, REVENUE
 from mcn_advisor.i18n import messages, t
 from mcn_advisor.render import charts
 from mcn_advisor.render.common import (
     ACTION_GROUPS,
     ASSUMED_MARK,
     FINDING_GROUPS,
+    MINUS,
+    NET_FIGURE,
     acceptance_key,
     acceptance_note,
     accepted_until,
     action_notes,
     amount,
+    band_text,
     change_text,
+    compared,
     days,
     dropped_text,
+    effort_text,
+    event_known_note,
     figure,
     groups,
+    ladder,
+    loss_text,
+    missing_text,
     money,
+    month_dates,
+    months_text,
+    net_text,
+    neutral_text,
     number,
     plain,
+    range_text,
+    rate_text,
+    raw_text,
+    rung_amount,
+    saturation_text,
+    scale_text,
+    score_range_text,
+    season_text,
     set_aside_text,
     severity_label,
     share,
     short_title,
+    signed,
+    sizing_values,
     skip_text,
     status_counts,
     substituted,
+    tier_lines,
+    window_text,
+    with_levers_text,
 )
 
 if TYPE_CHECKING:  # annotations only: an assessment's page need not import the decision modules
@@ -59,7 +86,8 @@ if TYPE_CHECKING:  # annotations only: an assessment's page need not import the 
     from mcn_advisor.core.whatif import WhatIf
 
 HTML_LANG = {"en": "en", "zh": "zh-CN"}
-HEADLINE = ("gmv_at_risk_cny_monthly", "revenue_at_risk_cny_monthly")  # the summary's money figures
+# The summary's money figures: the gross, then the net effect after each side's plan.
+HEADLINE = ("gmv_at_risk_cny_monthly", "revenue_at_risk_cny_monthly", "net_effect_cny_monthly")
 TOP_SCORES = 20  # profiles in a portfolio's score chart
 
 
@@ -69,7 +97,10 @@ TOP_SCORES = 20  # profiles in a portfolio's score chart
 def render(a: Assessment, lang: str = "en") -> str:
     """The assessment report: summary, factors, money, findings, risks, plan, sources."""
     steps = [f"{m.day.isoformat()} {m.label}" for m in plan_markers(a, lang)]
-    return _page("assessment.html.j2", lang, a=a, charts=assessment_charts(a, lang), plan_steps=steps)
+    marks = [f"{e.date.isoformat()} {e.title[lang]}" for e in path_events(a)]
+    return _page(
+        "assessment.html.j2", lang, a=a, charts=assessment_charts(a, lang), plan_steps=steps, path_steps=marks
+    )
 
 
 def what_if(w: WhatIf, lang: str = "en") -> str:
@@ -175,7 +206,45 @@ def words(lang: str) -> dict[str, Any]:
         "ids": lambda items: Markup(t(lang, "list_sep")).join(
             Markup('<span class="nowrap">{}</span>').format(i) for i in items
         ),
+        # the model's reasons (issue 10) and the money ladder (issue 11), as Markdown says them
+        "sizing": lambda f: sizing_markup(f, lang),
+        "scale_text": lambda x: scale_text(x, lang),
+        "tier_lines": lambda tier: tier_lines(tier, lang),
+        "known_note": lambda e, as_of: event_known_note(e, as_of, lang),
+        "band_text": lambda e: band_text(e, lang),
+        "score_range": lambda e: score_range_text(e, lang),
+        "net": lambda impact, ranged=True, label=True, amount=True: net_text(
+            impact, lang, ranged=ranged, label=label, amount=amount
+        ),
+        "signed": lambda v: signed(v, lang),
+        "ladder": ladder,
+        "rung_amount": lambda f: rung_amount(f, lang),
+        "range_text": lambda f: range_text(f, lang),
+        "loss": lambda v: loss_text(v, lang),
+        "month_dates": month_dates,
+        "season": lambda a: season_text(a, lang),
+        "neutral": lambda a: neutral_text(a, lang),
+        "window": lambda item: window_text(item, lang),
+        "rate_basis": lambda r: rate_text(r, lang),
+        "missing": lambda m: missing_text(m, lang),
+        "with_levers": lambda money: with_levers_text(money, lang),
+        "compared": lambda f, value: compared(f, value, lang),
+        "effort_text": lambda lever: effort_text(lever, lang, label=False),
+        "months_text": lambda months: months_text(months, lang),
+        "raw_text": lambda move: raw_text(move, lang),
+        "saturation": lambda r: saturation_text(r, lang),
     }
+
+
+def sizing_markup(f: Finding, lang: str) -> Markup:
+    """Why a risk finding has its severity (the Markdown report's "Severity basis" line)."""
+    s = f.sizing
+    assert s is not None
+    level = t(lang, f"level_{f.severity}")
+    if s.scale is None:
+        return rich(lang, "md_sizing_fixed", level=level, **sizing_values(s, lang))
+    what = s.label[lang] if s.label else (s.metric or "")
+    return rich(lang, "md_sizing_measured", what=what, level=level, **sizing_values(s, lang))
 
 
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
@@ -248,27 +317,59 @@ def factors_chart(a: Assessment, lang: str) -> Markup:
 
 
 def money_chart(a: Assessment, lang: str) -> Markup:
-    """The money figures on one scale, the client and creator counts on another.
+    """The gross-to-net waterfall of the headline pack, then the client and creator counts.
 
-    One group per unit (and per pack). A gross-to-net ladder drops in here as rungs
-    whose bars start on the running total (``Bar.base``).
+    On the axis of the agency's margin lost a month: the gross revenue at risk, then each
+    step down (the creators' split, what moves by itself, what the plan wins back, each upside
+    item) floating on the running total, and what is still lost (left of 0: a net gain).
     """
     grouped = []
-    for p in a.policies:
-        known = [f for f in a.impact.figures if f.policy == p.id and f.value is not None]
-        for unit, key in (("cny", "chart_money_cny"), ("count", "chart_money_count")):
-            chosen = [f for f in known if f.unit == unit]
-            if not chosen:
+    rungs = {f.id: f for f in ladder(a)}
+    gross, margin = rungs.get(REVENUE), rungs.get(MARGIN)
+    expected, residual = rungs.get(EXPECTED), rungs.get(RESIDUAL)
+    if all(f is not None and f.value is not None for f in (gross, margin, expected, residual)):
+        steps = [
+            (REVENUE, gross.label[lang], gross.value, 0.0, "total"),  # type: ignore[union-attr]
+            ("creators_split", t(lang, "chart_creators"), margin.value - gross.value, gross.value, "down"),  # type: ignore[union-attr, operator]
+            ("moves_by_itself", t(lang, "chart_moves"), expected.value - margin.value, margin.value, "down"),  # type: ignore[union-attr, operator]
+            ("won_back", t(lang, "chart_won_back"), residual.value - expected.value, expected.value, "down"),  # type: ignore[union-attr, operator]
+        ]
+        running = residual.value  # type: ignore[union-attr]
+        for item in a.impact.upside_items:
+            f = rungs.get(f"{item.id}_cny_monthly")
+            if f is None or not f.value:
                 continue
-            title = t(lang, key)
-            if len(a.policies) > 1:
-                title = t(lang, "paren", text=_pack_title(a, p.id, lang), note=title)
-            rows = [
-                charts.Row(f.id, f.label[lang], (charts.Bar(f.value or 0.0, amount(f, lang)),))
-                for f in chosen
-            ]
-            grouped.append(charts.Group(title, rows, scale=max(f.value or 0.0 for f in chosen)))
+            steps.append((f.id, f.label[lang], -f.value, running, "up"))
+            running -= f.value
+        steps.append((NET_FIGURE, t(lang, "chart_net_loss"), running, 0.0, "total"))
+        rows = [
+            charts.Row(
+                ident, label, (charts.Bar(value, _step_note(ident, value, lang), base=base, tone=tone),)
+            )
+            for ident, label, value, base, tone in steps
+        ]
+        low = min(0.0, running)
+        grouped.append(charts.Group(t(lang, "chart_ladder"), rows, scale=gross.value or 1.0, floor=low))  # type: ignore[union-attr]
+    for p in a.policies:
+        counts = [
+            f for f in a.impact.figures if f.policy == p.id and f.unit == "count" and f.value is not None
+        ]
+        if not counts:
+            continue
+        title = t(lang, "chart_money_count")
+        if len(a.policies) > 1:
+            title = t(lang, "paren", text=_pack_title(a, p.id, lang), note=title)
+        rows = [
+            charts.Row(f.id, f.label[lang], (charts.Bar(f.value or 0.0, amount(f, lang)),)) for f in counts
+        ]
+        grouped.append(charts.Group(title, rows, scale=max(f.value or 0.0 for f in counts) or 1.0))
     return charts.bars(grouped, title=t(lang, "money"), label_width=250) if grouped else Markup()
+
+
+def _step_note(ident: str, value: float, lang: str) -> str:
+    if ident == NET_FIGURE:
+        return loss_text(value, lang)
+    return money(value, lang) if value >= 0 else MINUS + money(-value, lang)
 
 
 def plan_chart(a: Assessment, lang: str) -> Markup:
@@ -313,12 +414,8 @@ def platforms_chart(a: Assessment, lang: str) -> Markup:
 
 
 def path_chart(a: Assessment, lang: str) -> Markup:
-    """The loss month by month, without and with the plan, when the assessment has a path.
-
-    ``impact.path`` (``month`` as YYYY-MM, ``without_plan_cny``, ``with_plan_cny``) comes
-    with the money ladder; before it, there is nothing to draw.
-    """
-    path = getattr(a.impact, "path", None)
+    """The margin lost month by month, without and with the plan (below 0: a gain)."""
+    path = a.impact.path
     if not path:
         return Markup()
     cols = [charts.Column(m.month, m.month, (m.without_plan_cny, m.with_plan_cny)) for m in path]
@@ -326,9 +423,15 @@ def path_chart(a: Assessment, lang: str) -> Markup:
         cols,
         title=t(lang, "chart_path"),
         series=(t(lang, "chart_without_plan"), t(lang, "chart_with_plan")),
-        fmt=lambda v: money(v, lang),
-        markers=[charts.Marker(m.id, m.day, "") for m in plan_markers(a, lang)],
+        fmt=lambda v: money(v, lang) if v >= 0 else MINUS + money(-v, lang),
+        markers=[charts.Marker(e.id, e.date, "") for e in path_events(a)],
     )
+
+
+def path_events(a: Assessment) -> list[Any]:
+    """The policy dates the path marks, from the assessment date on (timeline events)."""
+    marked = {e for m in a.impact.path for e in m.events}
+    return [e for e in a.timeline if e.id in marked and e.days_from_as_of >= 0]
 
 
 def comparison_chart(c: Comparison, lang: str, columns: tuple[str, str]) -> Markup:
@@ -354,8 +457,8 @@ def comparison_chart(c: Comparison, lang: str, columns: tuple[str, str]) -> Mark
             (figure(f.before, f.unit, lang), figure(f.after, f.unit, lang)),
         )
         for f in c.figures
-        if f.unit == "cny" and f.before is not None and f.after is not None
-    ]
+        if f.unit == "cny" and f.id != NET_FIGURE and f.before is not None and f.after is not None
+    ]  # the net effect may be negative: its change is in the table, not on a bar
     if money_rows:
         scale = max(max(b.value for b in r.bars) for r in money_rows)
         grouped.append(charts.Group(t(lang, "chart_money_cny"), money_rows, scale=scale))
@@ -365,19 +468,21 @@ def comparison_chart(c: Comparison, lang: str, columns: tuple[str, str]) -> Mark
 
 
 def levers_chart(r: LeverRanking, lang: str) -> Markup:
-    if not r.levers:
+    """The levers that move money, by CNY per week of effort."""
+    chosen = [lever for lever in r.levers if lever.group == "money"]
+    if not chosen:
         return Markup()
     rows = [
         charts.Row(
             lever.id,
             f"{lever.rank}. {lever.title[lang]}",
-            (charts.Bar(lever.value_per_week, f"{lever.value_per_week:.2f}"),),
+            (charts.Bar(lever.value_per_week, money(lever.value_per_week, lang)),),
         )
-        for lever in r.levers
+        for lever in chosen
     ]
-    scale = max(lever.value_per_week for lever in r.levers)
+    scale = max(lever.value_per_week for lever in chosen) or 1.0
     return charts.bars(
-        [charts.Group("", rows, scale=scale)], title=t(lang, "value_per_week"), label_width=300
+        [charts.Group("", rows, scale=scale)], title=t(lang, "value_per_week"), label_width=280
     )
 
 

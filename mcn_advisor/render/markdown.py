@@ -20,20 +20,32 @@ from mcn_advisor.errors import visible
 from mcn_advisor.i18n import t
 from mcn_advisor.render.common import (
     ASSUMED_MARK,
+    NET_FIGURE,
     acceptance_key,
     accepted_until,
     action_notes,
     amount,
+    band_text,
     cells,
     days,
     dropped_text,
     event_known_note,
     figure,
     headline_figure,
+    ladder,
+    loss_text,
+    missing_text,
     money,
+    month_dates,
+    net_text,
+    neutral_text,
     number,
     plain,
+    range_text,
+    rate_text,
+    rung_amount,
     scale_text,
+    season_text,
     set_aside_text,
     severity_label,
     share,
@@ -42,6 +54,7 @@ from mcn_advisor.render.common import (
     substituted,
     text_width,
     tier_lines,
+    window_text,
 )
 
 Blocks = list[str]
@@ -204,16 +217,28 @@ def _summary(a: Assessment, lang: str) -> Blocks:
     counts = [
         t(lang, "md_count", n=n, severity=t(lang, f"sev_{sev}")) for sev, n in s.risk_findings.items() if n
     ]
-    lines = [
-        t(
+    exposure = t(
+        lang,
+        "md_exposure_line",
+        score=e.score,
+        band=band_text(e, lang),
+        low=number(e.bands["low"]),
+        moderate=number(e.bands["moderate"]),
+        high=number(e.bands["high"]),
+    )
+    r = e.range
+    if r is not None and r.low != r.high:
+        spread = t(
             lang,
-            "md_exposure_line",
-            score=e.score,
-            band=t(lang, f"band_{e.band}"),
-            low=number(e.bands["low"]),
-            moderate=number(e.bands["moderate"]),
-            high=number(e.bands["high"]),
-        ),
+            "md_score_range",
+            low=f"{r.low:.1f}",
+            high=f"{r.high:.1f}",
+            band_low=t(lang, f"band_{r.band_low}"),
+            band_high=t(lang, f"band_{r.band_high}"),
+        )
+        exposure = t(lang, "item_sep").join([exposure, spread])
+    lines = [
+        exposure,
         t(
             lang,
             "md_gmv_line",
@@ -228,6 +253,7 @@ def _summary(a: Assessment, lang: str) -> Blocks:
             label=esc(revenue.label[lang]),
             amount=_amount(revenue, lang),
         ),
+        t(lang, "md_net_line", text=net_text(a.impact, lang, label=False)),  # numbers and our words only
         t(lang, "md_findings_line", counts=_accepted_counts(a, lang, join(lang, counts) or t(lang, "none"))),
     ]
     if a.confidence.undetermined_rules:
@@ -260,6 +286,9 @@ def _summary(a: Assessment, lang: str) -> Blocks:
         sentences = [
             t(lang, "md_first_item", title=esc(p.title[lang]), owner=esc(p.owner_title[lang]), due=p.due)
         ]
+        if p.kind == "fill_in":
+            items.append(f"{n}. " + sentences[0])
+            continue
         if p.rule_ids:
             sentences.append(t(lang, "md_answers", rules=join(lang, p.rule_ids)))
         if p.unlocks:
@@ -350,23 +379,97 @@ def _pack_heading(result: PolicyResult, lang: str) -> str:
 
 def _money(a: Assessment, lang: str) -> Blocks:
     figures = a.impact.figures
+    ranged = any(range_text(f, lang) for f in figures)
+    header = (
+        t(lang, "rung"),
+        t(lang, "amount"),
+        *([t(lang, "range")] if ranged else []),
+        t(lang, "computed_as"),
+    )
+    out = [h(2, t(lang, "ladder")), t(lang, "md_ladder_intro")]
+    for result in a.policies:  # one ladder per pack
+        rows = []
+        for f in ladder(a, result.id):
+            strong = f.id == NET_FIGURE or f is ladder(a, result.id)[0]
+            # Amounts are our own digits and words: only the assumed mark needs escaping.
+            label, amount_ = (
+                esc(f.label[lang]),
+                rung_amount(f, lang).replace(ASSUMED_MARK, "\\" + ASSUMED_MARK),
+            )
+            rows.append(
+                (
+                    f"**{label}**" if strong else label,
+                    f"**{amount_}**" if strong else amount_,
+                    *([range_text(f, lang)] if ranged else []),
+                    esc(substituted(f.formula, f.inputs)),
+                )
+            )
+        if len(a.policies) > 1:
+            out.append(h(3, _pack_heading(result, lang)))
+        out.append(pipe_table(header, rows, "lrrl" if ranged else "lrl"))
+    notes = [f"**{esc(net_text(a.impact, lang))}**", esc(neutral_text(a, lang))]
+    notes += [
+        esc(window_text(u, lang)) for u in a.impact.upside_items if u.until is not None and u.one_off_cny
+    ]
+    out.append("\n".join(f"- {n}" for n in notes if n.strip("*")))
+    if any(i.assumed for f in figures for i in f.inputs):
+        out.append(t(lang, "assumed_note", mark=esc(ASSUMED_MARK)))
+    if ranged:
+        out.append(t(lang, "range_note"))
     header = (t(lang, "figure"), t(lang, "amount"), t(lang, "computed_as"))
-    out = [h(2, t(lang, "money")), t(lang, "md_money_intro")]
+    out += [h(3, t(lang, "money_other")), t(lang, "md_money_intro")]
     for result in a.policies:  # one table per pack
         rows = [
             (esc(f.label[lang]), figure(f.value, f.unit, lang), esc(substituted(f.formula, f.inputs)))
             for f in figures
-            if f.policy == result.id
+            if f.policy == result.id and not f.rung
         ]
         if len(a.policies) > 1:
-            out.append(h(3, _pack_heading(result, lang)))
+            out.append(h(4, _pack_heading(result, lang)))
         out.append(pipe_table(header, rows, "lrl"))
-    if any(i.assumed for f in figures for i in f.inputs):
-        out.append(t(lang, "assumed_note", mark=esc(ASSUMED_MARK)))
     formulas = "\n".join(
         "- " + t(lang, "labelled", label=esc(f.label[lang]), value=code(f.formula)) for f in figures
     )
-    return [*out, h(3, t(lang, "md_formulas")), formulas]
+    return [*out, *_path(a, lang), *_rates(a, lang), h(3, t(lang, "md_formulas")), formulas]
+
+
+def _path(a: Assessment, lang: str) -> Blocks:
+    """The margin lost month by month, without and with the plan: a table and a mermaid chart."""
+    months = a.impact.path
+    if not months:
+        return []
+    header = (t(lang, "path_month"), t(lang, "path_without"), t(lang, "path_with"), t(lang, "path_dates"))
+    rows = [
+        (
+            m.month,
+            esc(loss_text(m.without_plan_cny, lang)),
+            f"**{esc(loss_text(m.with_plan_cny, lang))}**",
+            month_dates(m, a),
+        )
+        for m in months
+    ]
+    chart = [
+        "```mermaid",
+        "xychart-beta",
+        f'    title "{mermaid_text(t(lang, "md_path_chart"))}"',
+        "    x-axis [" + ", ".join(f'"{m.month}"' for m in months) + "]",
+        "    bar [" + ", ".join(number(m.without_plan_cny).replace(",", "") for m in months) + "]",
+        "    line [" + ", ".join(number(m.with_plan_cny).replace(",", "") for m in months) + "]",
+        "```",
+    ]
+    out = [h(3, t(lang, "path")), t(lang, "path_intro"), pipe_table(header, rows, "lrrl"), "\n".join(chart)]
+    season = season_text(a, lang)
+    return out + ([esc(season)] if season else [])
+
+
+def _rates(a: Assessment, lang: str) -> Blocks:
+    if not a.impact.rates:
+        return []
+    rows = [
+        (code(r.id), number(r.value), esc(r.title[lang]), esc(rate_text(r, lang))) for r in a.impact.rates
+    ]
+    header = (t(lang, "rate"), t(lang, "value"), t(lang, "md_what"), t(lang, "rate_basis"))
+    return [h(3, t(lang, "rates")), pipe_table(header, rows, "lrll")]
 
 
 def _policies(a: Assessment, lang: str) -> Blocks:
@@ -698,6 +801,9 @@ def _assumptions(a: Assessment, lang: str) -> Blocks:
         out.append(pipe_table((t(lang, "field"), t(lang, "value_used"), t(lang, "why")), rows))
     else:
         out.append(t(lang, "no_assumptions"))
+    if a.summary.missing:
+        items = "\n".join(f"{n}. {missing_text(m, lang, code)}" for n, m in enumerate(a.summary.missing, 1))
+        out += [h(3, t(lang, "missing_title")), t(lang, "missing_intro"), items]
     if a.undetermined:
         rows = [
             (

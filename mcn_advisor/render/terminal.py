@@ -17,20 +17,36 @@ from mcn_advisor.errors import visible
 from mcn_advisor.i18n import t
 from mcn_advisor.render.common import (
     ASSUMED_MARK,
+    NET_FIGURE,
     acceptance_key,
     action_notes,
+    band_text,
     days,
     dropped_text,
     event_known_note,
     figure,
+    ladder,
+    loss_text,
+    missing_text,
     money,
+    month_dates,
+    net_text,
+    neutral_text,
+    number,
+    path_bar,
     plain,
+    range_text,
+    rate_text,
+    rung_amount,
     scale_text,
+    score_range_text,
+    season_text,
     set_aside_text,
     sizing_text,
     source_line,
     substituted,
     tier_lines,
+    window_text,
 )
 from mcn_advisor.render.linebreak import Para as Text
 from mcn_advisor.render.linebreak import ParaTable
@@ -44,6 +60,7 @@ SEVERITY_STYLE = {
 }
 BAND_STYLE = {"critical": "bold white on red", "high": "bold red", "moderate": "yellow", "low": "green"}
 BAR_WIDTH = 12
+VERDICT_STYLE = {"positive": "bold green", "neutral": "bold", "negative": "bold red"}
 
 
 def render(a: Assessment, lang: str = "en", *, width: int = 100, color: bool = False) -> str:
@@ -113,12 +130,16 @@ def _parts(a: Assessment, lang: str) -> list[RenderableType]:
 
 
 def _header(a: Assessment, lang: str) -> Panel:
-    band = t(lang, f"band_{a.exposure.band}")
+    band = band_text(a.exposure, lang)
+    spread = score_range_text(a.exposure, lang)
     body = Text.assemble(
         (a.policy.title[lang], "bold"),
         "\n",
         (t(lang, "exposure") + " ", "bold"),
         (f" {t(lang, 'score_line', score=a.exposure.score, band=band)} ", BAND_STYLE[a.exposure.band]),
+        (f"  {spread}" if spread else "", "dim"),
+        "\n",
+        (net_text(a.impact, lang, ranged=False), VERDICT_STYLE.get(a.impact.verdict or "", "")),
         "\n",
         t(lang, "as_of", date=a.as_of.isoformat()),
         " · ",
@@ -171,17 +192,39 @@ def _exposure(a: Assessment, lang: str) -> list[RenderableType]:
 
 def _money(a: Assessment, lang: str) -> list[RenderableType]:
     assumed = any(i.assumed for fig in a.impact.figures for i in fig.inputs)
-    out: list[RenderableType] = [heading(t(lang, "money"))]
+    ranged = any(range_text(f, lang) for f in a.impact.figures)
+    notes = [t(lang, "assumed_note", mark=ASSUMED_MARK)] if assumed else []
+    notes += [t(lang, "range_note")] if ranged else []
+    out: list[RenderableType] = [heading(t(lang, "ladder")), Text(t(lang, "ladder_intro"), style="dim")]
+    for result in a.policies:  # one ladder per pack
+        rungs = ladder(a, result.id)
+        if len(a.policies) > 1:
+            out.append(Text(f"\n{result.title[lang]} ({result.id})", style="bold"))
+        columns = [t(lang, "rung"), ">" + t(lang, "amount")]
+        columns += [">" + t(lang, "range")] if ranged else []
+        table = plain_table(*columns, t(lang, "computed_as"))
+        for fig in rungs:
+            style = "bold" if fig.id in (rungs[0].id, NET_FIGURE) else ""
+            cells = [Text(fig.label[lang], style=style), Text(rung_amount(fig, lang), style="bold")]
+            cells += [Text(range_text(fig, lang), style="dim")] if ranged else []
+            table.add_row(*cells, Text(substituted(fig.formula, fig.inputs), style="dim"))
+        out.append(table)
+    impact = a.impact
+    out.append(Text(net_text(impact, lang), style=VERDICT_STYLE.get(impact.verdict or "", "bold")))
+    extra = [neutral_text(a, lang)]
+    extra += [window_text(u, lang) for u in impact.upside_items if u.until is not None and u.one_off_cny]
+    out += [Text(line, style="dim") for line in extra if line]
+    out.append(heading(t(lang, "money_other")))
     for n, result in enumerate(a.policies, 1):  # one table per pack
         table = plain_table(
             t(lang, "figure"),
             ">" + t(lang, "amount"),
             t(lang, "computed_as"),
-            caption=t(lang, "assumed_note", mark=ASSUMED_MARK) if assumed and n == len(a.policies) else None,
+            caption="\n".join(notes) if notes and n == len(a.policies) else None,
             caption_justify="left",
         )
         for fig in a.impact.figures:
-            if fig.policy != result.id:
+            if fig.policy != result.id or fig.rung:
                 continue
             table.add_row(
                 Text(fig.label[lang]),
@@ -191,7 +234,49 @@ def _money(a: Assessment, lang: str) -> list[RenderableType]:
         if len(a.policies) > 1:
             out.append(Text(f"\n{result.title[lang]} ({result.id})", style="bold"))
         out.append(table)
-    return out
+    return out + _path(a, lang) + _rates(a, lang)
+
+
+PATH_BAR = 16
+
+
+def _path(a: Assessment, lang: str) -> list[RenderableType]:
+    """The margin lost month by month, without and with the plan, as a compact table with bars."""
+    months = a.impact.path
+    if not months:
+        return []
+    table = plain_table(
+        t(lang, "path_month"),
+        ">" + t(lang, "path_without"),
+        ">" + t(lang, "path_with"),
+        t(lang, "path_bar"),
+        t(lang, "path_dates"),
+    )
+    for column in table.columns[:3]:
+        column.no_wrap = True
+    scale = max(m.without_plan_cny for m in months)
+    for m in months:
+        kept, won = path_bar(m.without_plan_cny, m.with_plan_cny, scale, PATH_BAR)
+        bar = Text("█" * kept, style="red") + Text("░" * won, style="green")
+        table.add_row(
+            Text(m.month),
+            loss_text(m.without_plan_cny, lang),
+            Text(loss_text(m.with_plan_cny, lang), style="bold"),
+            bar,
+            Text(month_dates(m, a), style="dim"),
+        )
+    out: list[RenderableType] = [heading(t(lang, "path")), Text(t(lang, "path_intro"), style="dim"), table]
+    season = season_text(a, lang)
+    return out + ([Text(season, style="dim")] if season else [])
+
+
+def _rates(a: Assessment, lang: str) -> list[RenderableType]:
+    if not a.impact.rates:
+        return []
+    table = plain_table(t(lang, "rate"), ">" + t(lang, "value"), t(lang, "rate_basis"))
+    for r in a.impact.rates:
+        table.add_row(Text(r.id), number(r.value), Text(rate_text(r, lang), style="dim"))
+    return [heading(t(lang, "rates")), table]
 
 
 def _evidence(f: Finding, lang: str) -> Text:
@@ -384,6 +469,12 @@ def _assumptions(a: Assessment, lang: str) -> list[RenderableType]:
             else t(lang, "unknown")
         )
         out.append(Text.assemble((s.field, "bold"), f": {value}; ", (s.rationale[lang], "dim")))
+    if a.summary.missing:
+        out += [
+            Text("\n" + t(lang, "missing_title"), style="bold"),
+            Text(t(lang, "missing_intro"), style="dim"),
+        ]
+        out += [Text(f"{n}. " + missing_text(m, lang)) for n, m in enumerate(a.summary.missing, 1)]
     return out
 
 

@@ -60,13 +60,38 @@ def _values(points: list[list[str | None]]) -> dict[str, float]:
     return {ident: float(value) for ident, value, _ in points}
 
 
+def waterfall(a: Assessment) -> dict[str, float]:
+    """The headline pack's gross-to-net steps as the money chart draws them (the margin lost a
+    month), then every pack's client and creator counts."""
+    rungs = {f.id: f.value for f in a.impact.figures if f.rung and f.policy == a.impact.policy}
+    gross, margin = rungs["revenue_at_risk_cny_monthly"], rungs["margin_at_risk_cny_monthly"]
+    expected, residual = rungs["expected_loss_cny_monthly"], rungs["residual_loss_cny_monthly"]
+    steps = {
+        "revenue_at_risk_cny_monthly": gross,
+        "creators_split": margin - gross,
+        "moves_by_itself": expected - margin,
+        "won_back": residual - expected,
+    }
+    running = residual
+    for item in a.impact.upside_items:
+        value = rungs.get(f"{item.id}_cny_monthly")
+        if value:
+            steps[f"{item.id}_cny_monthly"] = -value
+            running -= value
+    steps["net_effect_cny_monthly"] = running
+    return {**steps, **{f.id: f.value for f in a.impact.figures if f.unit == "count" and f.value is not None}}
+
+
 def check_charts(a: Assessment, points: dict[str, list[list[str | None]]]) -> None:
     """Every chart is there, and holds exactly the assessment's numbers."""
     actions = [act for phase in a.plan.phases for act in phase.actions]
-    assert set(points) == {"factors", "money", "platforms"} | ({"plan"} if actions else set())
+    assert set(points) == {"factors", "money", "platforms", "path"} | ({"plan"} if actions else set())
     assert _values(points["factors"]) == pytest.approx({f.id: f.value for f in a.exposure.factors}, abs=1e-9)
-    money = {f.id: f.value for f in a.impact.figures if f.value is not None and f.unit in ("cny", "count")}
-    assert _values(points["money"]) == pytest.approx(money, abs=1e-6)
+    assert _values(points["money"]) == pytest.approx(waterfall(a), abs=1e-6)
+    path = {
+        (m.month, s): v for m in a.impact.path for s, v in enumerate((m.without_plan_cny, m.with_plan_cny))
+    }
+    assert {(i, int(s)): float(v) for i, v, s in points["path"] if s is not None} == pytest.approx(path)
     assert _values(points["platforms"]) == pytest.approx(
         {p.platform: p.share for p in a.platform_mix}, abs=1e-9
     )
@@ -89,7 +114,7 @@ def test_assessment_report_in_the_browser(tab, tmp_path, pack, name, lang):
     assert problems == [], problems[:5]
     check_charts(a, chart_points(tab))
 
-    assert 3 <= pages(pdf) <= 14
+    assert 3 <= pages(pdf) <= 20  # the money ladder, the path and the rates take two to four pages
     info = poppler("pdfinfo", pdf)
     assert "CreationDate:" in info and a.as_of.strftime("%b %d") in info and str(a.as_of.year) in info
     words = _text(pdf)
@@ -141,7 +166,8 @@ def test_decision_reports_in_the_browser(tab, tmp_path, pack, kind, lang):
     assert problems == [], problems[:5]
     points = chart_points(tab)
     if kind == "levers":
-        assert _values(points["levers"]) == pytest.approx({x.id: x.value_per_week for x in result.levers})
+        earning = {x.id: x.value_per_week for x in result.levers if x.group == "money"}
+        assert _values(points["levers"]) == pytest.approx(earning)
     else:
         c = result.comparison
         factors = {f.id: (f.before, f.after) for f in c.factors}

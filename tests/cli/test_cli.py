@@ -33,7 +33,7 @@ def test_assess_json_follows_the_contract():
     r = run("assess", SMALL, "--format", "json")
     assert r.exit_code == 0
     a = json.loads(r.stdout)
-    assert a["schema_version"] == 2
+    assert a["schema_version"] == 3
     assert a["policy"]["id"] == "douyin-2020-closed-loop"
     assert a["as_of"] == "2020-08-27"
     assert 0 <= a["exposure"]["score"] <= 100 and a["exposure"]["band"] == "critical"

@@ -51,7 +51,8 @@ def test_what_if_shows_both_sides():
 def test_what_if_json_follows_its_contract():
     r = run("what-if", SMALL, "--set", "douyin.operates_own_store=true", "-f", "json")
     w = json.loads(r.stdout)
-    assert (w["schema_version"], w["kind"], w["as_of"]) == (2, "what-if", "2020-08-27")
+    assert (w["schema_version"], w["kind"], w["as_of"]) == (3, "what-if", "2020-08-27")
+    assert w["money"] is None  # no lever: nothing of their own to earn
     assert w["changes"] == [
         {
             "field": "douyin.operates_own_store",
@@ -84,12 +85,13 @@ def test_levers_ranks_with_top_and_says_what_is_an_estimate():
     assert r.exit_code == 0, r.stderr
     out = r.stdout
     assert out.index("Refill live slots with goods already sold") < out.index(
-        "Onboard up to 30% of Taobao-linked"
+        "Route every merchant-ordered third-party live task"
     )
     assert "Build or contract warehousing" not in out  # ranked last, beyond --top 3
-    assert "8 more levers ranked below (see --top)." in out
+    assert "10 more levers ranked below (see --top)." in out
     assert "Model estimates, not forecasts" in out
-    assert "what-if PROFILE --lever store_goods --lever short_video_shift" in out
+    assert "The score 93.5 is saturated" in out  # so the ranking is on money
+    assert "what-if PROFILE --lever store_goods --lever starmap_route" in out
 
 
 def test_levers_json_and_chinese():

@@ -84,7 +84,7 @@ def test_schema_pack_is_the_json_schema_of_pack_files():
     assert set(doc["properties"]) == {
         "schema_version", "pack", "scoring", "risk_matrix", "scales", "effort", "roles", "sources",
         "events", "metrics", "factors", "phases", "rules", "actions", "partners", "tiers", "favoured",
-        "fixtures", "lever_ranking", "levers",
+        "fixtures", "lever_ranking", "levers", "rates", "money", "ranges",
     }  # fmt: skip
     defs = doc["$defs"]
     assert set(defs["Test"]["properties"]["op"]["enum"]) == {

@@ -133,20 +133,34 @@ def test_refuses_different_mcns(pack, tmp_path, august):
 
 
 def test_refuses_other_schema_versions(pack, tmp_path, august):
-    v3 = edited(tmp_path, august, lambda d: d.update(schema_version=3))
-    assert refusal(pack, v3, august) == (
-        f"{v3}: schema_version: 3; this mcn-advisor compares assessments of schema_version 2 "
+    v4 = edited(tmp_path, august, lambda d: d.update(schema_version=4))
+    assert refusal(pack, v4, august) == (
+        f"{v4}: schema_version: 4; this mcn-advisor compares assessments of schema_version 3 "
         "(re-run assess with this version to compare)"
     )
 
 
-def test_refuses_assessments_saved_before_severities_were_sized_and_says_why(pack, tmp_path, august):
-    v1 = edited(tmp_path, august, lambda d: d.update(schema_version=1))
-    assert refusal(pack, v1, august) == (
-        f"{v1}: schema_version: 1; saved by an older mcn-advisor, whose severities and plans meant "
+@pytest.mark.parametrize("version", [1, 2])
+def test_refuses_assessments_saved_before_the_money_ladder_and_says_why(pack, tmp_path, august, version):
+    older = edited(tmp_path, august, lambda d: d.update(schema_version=version))
+    assert refusal(pack, older, august) == (
+        f"{older}: schema_version: {version}; saved by an older mcn-advisor, whose figures and plans meant "
         "something else (see the README's output contract); re-run assess on the profile, with "
         "--as-of 2020-08-27, to compare"
     )
+
+
+def test_diff_compares_the_ladder_and_the_path_month_by_month(pack, august, september):
+    c = compare(pack, august, september).comparison
+    figures = {f.id: f for f in c.figures}
+    for rung in ("margin_at_risk_cny_monthly", "expected_loss_cny_monthly", "residual_loss_cny_monthly"):
+        assert figures[rung].after < figures[rung].before  # a month of moves lowered every rung
+    assert figures["net_effect_cny_monthly"].change == pytest.approx(
+        figures["net_effect_cny_monthly"].after - figures["net_effect_cny_monthly"].before
+    )
+    # The later side's months, with the earlier side's projection where it reached them.
+    assert [m.month for m in c.path] == ["2020-09", "2020-10", "2020-11", "2020-12", "2021-01", "2021-02"]
+    assert c.path[0].before is not None and c.path[-1].before is None and c.path[-1].change is None
 
 
 def test_refuses_different_policy_packs(pack, tmp_path, august):
@@ -173,7 +187,7 @@ def test_a_different_pack_version_is_compared_but_said(pack, tmp_path, august):
         ('{"kind": "levers", "schema_version": 1}', ": is a levers result, not an assessment"),
         (
             '{"agency": "x"}',
-            ": schema_version: missing; this mcn-advisor compares assessments of schema_version 2",
+            ": schema_version: missing; this mcn-advisor compares assessments of schema_version 3",
         ),
     ],
 )

@@ -119,8 +119,8 @@ def test_risk_register_rates_likelihood_times_impact(pack):
 
 
 def test_left_out_fields_become_assumptions_and_lower_confidence(pack):
-    full = assess(example("midsize_mcn_supply_services"), pack, AS_OF)
-    assert full.assumptions == [] and full.confidence.level == "high"
+    full = assess(example("large_own_brands"), pack, AS_OF)
+    assert full.assumptions == [] and full.confidence.level == "high" and full.confidence.score == 1.0
     a = assess(example("minimal"), pack, AS_OF)
     assumed = {x.field: x.assumed_value for x in a.assumptions}
     assert assumed["douyin.third_party_link_share"] == 0.5

@@ -23,6 +23,9 @@ class Case(NamedTuple):
     first: list[tuple[str, str, str]]  # the first three things to do: (action, owner role, due)
     money: tuple[int, int]  # GMV and agency revenue at risk, per month
     clients: float | None  # brand clients at risk, weighted by their Douyin live exposure
+    # The ladder a month: margin at risk, expected loss, residual loss, upside, net effect; its verdict.
+    ladder: tuple[int, int, int, int, int] = (0, 0, 0, 0, 0)
+    verdict: str = ""
 
 
 CASES = {
@@ -48,6 +51,8 @@ CASES = {
         ],
         money=(918_000, 183_600),
         clients=0.0,
+        ladder=(128_520, 118_881, 54_924, 0, -54_924),
+        verdict="negative",
     ),
     "douyin_native_supply": Case(
         band="low",
@@ -69,6 +74,8 @@ CASES = {
         ],
         money=(4_200_000, 630_000),
         clients=2.0,
+        ladder=(315_000, 63_000, 34_807, 20_884, -13_923),
+        verdict="negative",
     ),
     "jd_linked_no_kuaishou": Case(
         band="critical",
@@ -95,6 +102,8 @@ CASES = {
         ],
         money=(15_750_000, 2_362_500),
         clients=25.0,
+        ladder=(1_181_250, 788_484, 230_530, 179_550, -50_980),
+        verdict="negative",
     ),
     "kuaishou_first_jd": Case(
         band="low",
@@ -118,6 +127,8 @@ CASES = {
         ],
         money=(4_500_000, 810_000),
         clients=8.0,
+        ladder=(405_000, 243_000, 114_119, 79_559, -34_559),
+        verdict="negative",
     ),
     "kuaishou_taobao_2019": Case(
         band="low",
@@ -143,6 +154,8 @@ CASES = {
         ],
         money=(1_500_000, 300_000),
         clients=3.0,
+        ladder=(150_000, 90_000, 33_813, 24_966, -8_847),
+        verdict="negative",
     ),
     "large_own_brands": Case(
         band="low",
@@ -166,6 +179,8 @@ CASES = {
         ],
         money=(30_250_000, 4_840_000),
         clients=21.0,
+        ladder=(1_936_000, 832_480, 378_653, 754_778, 376_125),
+        verdict="positive",
     ),
     "midsize_mcn_supply_services": Case(
         band="moderate",
@@ -189,6 +204,8 @@ CASES = {
         ],
         money=(8_100_000, 1_620_000),
         clients=16.0,
+        ladder=(810_000, 405_000, 152_158, 189_971, 37_813),
+        verdict="positive",
     ),
     "minimal": Case(
         band="critical",
@@ -201,6 +218,8 @@ CASES = {
         ],
         money=(4_000_000, 800_000),
         clients=None,
+        ladder=(400_000, 200_000, 200_000, 0, -200_000),
+        verdict="negative",
     ),
     "premium_brands": Case(
         band="critical",
@@ -225,6 +244,8 @@ CASES = {
         ],
         money=(10_312_500, 2_578_125),
         clients=15.0,
+        ladder=(1_289_063, 1_031_250, 380_176, 92_813, -287_364),
+        verdict="negative",
     ),
     "seeding_short_video_90": Case(
         band="low",
@@ -245,6 +266,8 @@ CASES = {
         first=[],
         money=(600_000, 60_000),
         clients=1.0,
+        ladder=(30_000, 24_000, 24_000, 0, -24_000),
+        verdict="negative",
     ),
     "short_video_seeding": Case(
         band="low",
@@ -268,6 +291,8 @@ CASES = {
         ],
         money=(750_000, 90_000),
         clients=2.0,
+        ladder=(45_000, 22_500, 10_567, 0, -10_567),
+        verdict="negative",
     ),
     "small_pure_promotion": Case(
         band="critical",
@@ -292,6 +317,8 @@ CASES = {
         ],
         money=(2_720_000, 598_400),
         clients=19.0,
+        ladder=(299_200, 209_440, 78_687, 14_960, -63_727),
+        verdict="negative",
     ),
     "small_pure_promotion_september": Case(
         band="high",
@@ -314,6 +341,8 @@ CASES = {
         ],
         money=(1_410_000, 310_200),
         clients=13.0,
+        ladder=(155_100, 139_590, 61_699, 4_935, -56_764),
+        verdict="negative",
     ),
     "taobao_live_testing_douyin": Case(
         band="low",
@@ -338,6 +367,8 @@ CASES = {
         ],
         money=(4_800_000, 864_000),
         clients=12.0,
+        ladder=(345_600, 252_288, 98_031, 47_520, -50_511),
+        verdict="negative",
     ),
 }
 OPPORTUNITIES = {
@@ -356,8 +387,13 @@ def test_example_band_severities_plan_and_money(pack, name):
     assert a.plan.tier is not None and a.plan.tier.id == case.tier
     assert {f.rule_id: f.severity for f in a.findings if f.kind == "risk"} == case.severities
     owners = {act.id: act.owner for phase in a.plan.phases for act in phase.actions}
-    assert [(p.action_id, owners[p.action_id], p.due.isoformat()) for p in a.summary.priorities] == case.first
+    actions = [p for p in a.summary.priorities if p.kind == "action"]
+    assert [(p.action_id, owners[p.action_id], p.due.isoformat()) for p in actions] == case.first
     assert (a.impact.gmv_at_risk_cny_monthly, a.impact.revenue_at_risk_cny_monthly) == case.money
+    i = a.impact
+    ladder = (i.margin_at_risk_cny_monthly, i.expected_loss_cny_monthly, i.residual_loss_cny_monthly)
+    assert (*ladder, i.upside_cny_monthly, i.net_effect_cny_monthly) == case.ladder
+    assert i.verdict == case.verdict
     clients = next(f.value for f in a.impact.figures if f.id == "clients_at_risk")
     assert clients == case.clients
     assert OPPORTUNITIES.get(name, set()) <= {o.rule_id for o in a.opportunities}

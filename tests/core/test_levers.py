@@ -47,8 +47,14 @@ def test_pure_promotion_mcn_should_onboard_stores_and_sign_a_partner_before_buil
     assert ranked[-1] == "warehouse_logistics"  # months of work that moves no GMV by itself
 
 
-def test_jd_linked_mcn_should_move_jd_clients_to_kuaishou_first(pack):
-    assert order("kuaishou_first_jd", pack)[0] == "jd_to_kuaishou"
+def test_jd_linked_mcn_wins_most_by_moving_jd_clients_to_kuaishou(pack):
+    # Kuaishou-first with JD-linked clients: moving them to Kuaishou wins the most money and cuts
+    # the score most; store goods, a week's work, still wins more per week of effort.
+    r = ranking("kuaishou_first_jd", pack)
+    by_month = max(r.levers, key=lambda x: x.net_gain_cny_monthly)
+    by_cut = max(r.levers, key=lambda x: x.score_cut)
+    assert by_month.id == by_cut.id == "jd_to_kuaishou"
+    assert r.levers[0].id == "store_goods" and r.levers[0].effort_days_total == 7
 
 
 def test_premium_brand_mcn_gets_out_of_critical_with_one_gmv_lever(pack):
@@ -64,13 +70,23 @@ def test_every_example_gets_a_sensible_ranking(pack, name):
     r = ranking(name, pack)
     assert r.levers, "some lever applies to every example"
     assert [x.rank for x in r.levers] == list(range(1, len(r.levers) + 1))
-    per_week = [x.value_per_week for x in r.levers]
+    earning = [x for x in r.levers if x.group == "money"]
+    rest = [x for x in r.levers if x.group == "score_only"]
+    assert r.levers == earning + rest  # the levers that move money first, then the others
+    per_week = [x.value_per_week for x in earning]
     assert per_week == sorted(per_week, reverse=True)
+    assert [x.score_cut for x in rest] == sorted((x.score_cut for x in rest), reverse=True)
     for x in r.levers:
         assert x.score_cut >= 0 and x.revenue_recovered_cny_monthly >= 0  # no built-in lever makes it worse
+        assert x.net_gain_cny_monthly >= 0 and x.net_gain_horizon_cny >= 0
         assert x.score_after == pytest.approx(r.score - x.score_cut, abs=0.05)
-        assert x.value == pytest.approx(x.score_cut + r.revenue_points * x.revenue_recovered_share, abs=0.01)
-        assert x.changes and all(c.by == x.id for c in x.changes)
+        assert x.effort_days_total >= x.effort_days
+        if x.group == "money":
+            assert x.value_per_week == round(x.net_gain_horizon_cny * 7 / x.effort_days_total)
+        else:
+            assert x.value_per_week == 0 and x.net_gain_horizon_cny == x.net_gain_cny_monthly == 0
+        assert all(c.by == x.id for c in x.changes)
+        assert x.changes or x.group == "money"  # a lever that changes no field earns money
     assert {x.id for x in r.levers} | {s.id for s in r.skipped} == {c.lever.id for c in pack.levers}
 
 

@@ -88,3 +88,43 @@ def test_the_worked_example_is_real_output():
     block = re.search(r"```text\n(.*?)```", section, flags=re.S).group(1)
     for line in block.splitlines():
         assert line == "..." or line in text.splitlines(), line
+
+
+MONEY = README.split("### From gross to net: the money a founder decides on", 1)[1].split("\n## ", 1)[0]
+
+
+def test_from_gross_to_net_is_real_output(monkeypatch):
+    """The money section's commands run, and every line of its excerpts is in their output."""
+    import shlex
+
+    from typer.testing import CliRunner
+
+    monkeypatch.chdir(ROOT)
+    commands = [c for b in re.findall(r"```sh\n(.*?)```", MONEY, flags=re.S) for c in b.splitlines()]
+    assert len(commands) == 3
+    outputs: set[str] = set()
+    for command in commands:
+        r = CliRunner().invoke(app, shlex.split(command)[1:], env={"NO_COLOR": "1"})
+        assert r.exit_code == 0, (command, r.stderr)
+        outputs |= set(r.stdout.splitlines())
+    for block in re.findall(r"````markdown\n(.*?)````", MONEY, flags=re.S):
+        for line in block.splitlines():
+            assert line in ("", "...") or line in outputs, line
+
+
+def test_the_break_even_grid_is_what_the_model_gives():
+    """The table of store-service fee against uptake: every cell assessed for real."""
+    from mcn_advisor.core.engine import assess
+    from tests.conftest import AS_OF, example
+    from tests.core.test_money import with_rates
+
+    grid = MONEY.split("| `service_fee` \\ uptake |", 1)[1].split("\n\n", 1)[0].splitlines()
+    uptakes = [float(x) for x in grid[0].strip(" |").split(" | ")]
+    mid = example("midsize_mcn_supply_services")
+    for row in grid[2:]:
+        fee, *cells = (c.strip() for c in row.strip(" |").split(" | "))
+        for uptake, cell in zip(uptakes, cells, strict=True):
+            pack = with_rates(service_fee=float(fee.rstrip("%")) / 100, service_uptake_existing=uptake)
+            i = assess(mid, pack, AS_OF).impact
+            net, verdict = cell.replace("*", "").replace("−", "-").replace(",", "").split()
+            assert (i.net_effect_cny_monthly, i.verdict) == (float(net), verdict), (fee, uptake)

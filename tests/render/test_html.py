@@ -7,13 +7,11 @@ pages out in Chromium and prints them.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 import re
 import subprocess
 import sys
-from types import SimpleNamespace
 
 import pytest
 from markupsafe import escape
@@ -87,23 +85,37 @@ def test_a_hostile_name_or_reason_shows_as_typed_and_injects_nothing(pack, name)
         assert str(escape(name.strip())) in page or str(escape(name)) in page, kind
 
 
-def test_a_path_month_by_month_is_drawn_when_the_assessment_has_one(pack):
-    """The money ladder brings ``impact.path``; the chart is ready for it."""
+def test_the_path_month_by_month_is_drawn_with_gains_below_zero(pack):
     p = example("midsize_mcn_supply_services")
     a = assess(p, pack, p.as_of)
-    assert 'data-chart="path"' not in html.render(a, "en")
-    months = [
-        SimpleNamespace(month=m, without_plan_cny=810_000.0, with_plan_cny=w)
-        for m, w in (("2020-09", 810_000.0), ("2020-10", 500_000.0), ("2020-11", 200_000.0))
-    ]
-    impact = SimpleNamespace(**{f.name: getattr(a.impact, f.name) for f in dataclasses.fields(a.impact)})
-    impact.path = months
-    page = html.render(dataclasses.replace(a, impact=impact), "zh")
+    page = html.render(a, "zh")
     figure = page.split('data-chart="path">', 1)[1].split("</figure>", 1)[0]
-    values = re.findall(r'data-id="(2020-\d\d)" data-value="([\d.]+)" data-series="(\d)"', figure)
-    assert values[-2:] == [("2020-11", "810000", "0"), ("2020-11", "200000", "1")]
-    assert 'data-id="live_cart_ban" data-value="2020-10-09"' in figure
-    assert "不执行计划" in figure and "万元" in figure
+    values = re.findall(r'data-id="(20\d\d-\d\d)" data-value="(-?[\d.]+)" data-series="(\d)"', figure)
+    assert values == [
+        (m.month, f"{v:g}", str(s))
+        for m in a.impact.path
+        for s, v in enumerate((m.without_plan_cny, m.with_plan_cny))
+    ]
+    assert any(v.startswith("-") for _, v, _ in values)  # the plan turns later months into gains
+    for event, day in (
+        ("star_map_matching", "2020-09-06"),
+        ("live_cart_ban", "2020-10-09"),
+        ("double_11", "2020-11-11"),
+    ):
+        assert f'data-id="{event}" data-value="{day}"' in figure
+    assert "不采取行动" in figure and "执行应对计划" in figure and "万元" in figure
+
+
+def test_the_money_chart_is_the_gross_to_net_waterfall(pack):
+    p = example("small_pure_promotion")
+    a = assess(p, pack, p.as_of)
+    page = html.render(a, "en")
+    figure = page.split('data-chart="money">', 1)[1].split("</figure>", 1)[0]
+    steps = dict(re.findall(r'<rect class="bar[^"]*" [^>]*data-id="([\w]+)" data-value="(-?[\d.]+)"', figure))
+    i = a.impact
+    assert float(steps["revenue_at_risk_cny_monthly"]) == i.revenue_at_risk_cny_monthly
+    assert float(steps["creators_split"]) == i.margin_at_risk_cny_monthly - i.revenue_at_risk_cny_monthly
+    assert float(steps["net_effect_cny_monthly"]) == -i.net_effect_cny_monthly  # still lost after all of it
 
 
 def test_no_client_document_holds_a_shell_command(pack):

@@ -57,8 +57,11 @@ FAMILIES = {
     "set_aside_": ("not_at_this_size", "not_applicable"),
     "platform_": tuple(p.split(".", 1)[1] for p in FIELDS if p.startswith("platform_mix.")),
     "md_plan_move_": ("what-if", "diff"),
+    "verdict_": ("positive", "neutral", "negative"),
+    "verdict_short_": ("positive", "neutral", "negative"),
 }
-CODE = [RENDER.parent / "cli.py", *sorted(RENDER.glob("*.py"))]
+# The renderers, the CLI, and the engine's one text: the fill-in priority's.
+CODE = [RENDER.parent / "cli.py", RENDER.parent / "core" / "engine.py", *sorted(RENDER.glob("*.py"))]
 TEMPLATES = sorted((RENDER / "templates").glob("*.j2"))
 # In a template: t("key", ...) or rich("key", ...), and t("prefix_" ~ value) for a family.
 TEMPLATE_KEY = re.compile(r"\b(?:t|rich)\(\s*\"([\w-]+)\"\s*([~,)])")

@@ -57,12 +57,13 @@ def inline_text(token: Token) -> str:
 
 
 def check_structure(
-    md: str, literal: str = "", fences: tuple[str, ...] = ("mermaid", "mermaid")
+    md: str, literal: str = "", fences: tuple[str, ...] = ("mermaid", "mermaid", "mermaid")
 ) -> list[Token]:
     """Everything a well-formed report must satisfy; returns the tokens for further checks.
 
     ``literal`` is text the report shows as given (a name), which may hold ``**`` itself;
-    ``fences`` the info strings of its code blocks, in order (the assessment: two diagrams).
+    ``fences`` the info strings of its code blocks, in order (the assessment: three diagrams,
+    the path month by month, the plan's gantt and the platform mix).
     """
     assert md.endswith("\n") and not md.endswith("\n\n")
     tokens = parser().parse(md)
@@ -142,6 +143,13 @@ def check_mermaid(block: str) -> None:
                 )
                 assert m, body
                 assert not m.group(1).lower().startswith(GANTT_KEYWORDS), body
+    elif kind == "xychart-beta":
+        months = r'"\d{4}-\d\d"'
+        numbers = r"-?\d+(\.\d+)?"
+        assert re.fullmatch(r'title "[^"\n;#]+"', lines[1].strip()), lines[1]
+        assert re.fullmatch(rf"x-axis \[{months}(, {months})*\]", lines[2].strip()), lines[2]
+        for line in lines[3:]:
+            assert re.fullmatch(rf"(bar|line) \[{numbers}(, {numbers})*\]", line.strip()), line
     else:
         assert kind == "pie showData"
         assert re.fullmatch(r"title [^#\n;]+", lines[1].strip())
@@ -253,8 +261,15 @@ def test_report_names_the_agency_the_date_and_the_money(pack):
     zh = markdown.render(assess(p, pack, p.as_of), "zh")
     assert en.startswith("# Lihua Deer Culture (example): risk report and migration plan, as of 2020-08-27\n")
     assert "CNY 8,100,000, 27% of the monthly GMV of CNY 30,000,000" in en
-    assert "| GMV cut off by the live-cart ban, per month | CNY 8,100,000 | 30,000,000 × 0.6 × 0.45 |" in en
+    assert (
+        "| **GMV cut off by the live-cart ban, per month** | **CNY 8,100,000** |   "
+        "| 30,000,000 × 0.6 × 0.45 |" in en
+    )
     assert "810 万元，占月 GMV（3,000 万元）的 27%" in zh and "162 万元" in zh
+    # The ladder ends on the net effect after the plan, its range and verdict (creator_share left out).
+    assert "| **+CNY 37,813\\*** | −CNY 23,051 to +CNY 98,676 | 189,971 − 152,158\\* |" in en
+    assert "- **Net effect after the plan:** +CNY 37,813 a month, positive: the agency gains" in en
+    assert "**执行应对计划后的净影响**：每月 +3.78 万元，净利好：机构净收益" in zh
     # The plan as task checklists, with owner, due date and KPI; dependencies named.
     assert "- [ ] **Sort every third-party-linked client" in en
     assert "(Account director, due 2020-09-03, KPI: 100% of Taobao/JD-linked clients sorted" in en

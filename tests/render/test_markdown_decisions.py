@@ -92,7 +92,14 @@ def test_what_if_shows_changes_both_sides_findings_and_plan(pack):
     assert text.startswith("# Spark Live Studio (example): what if, as of 2020-08-27\n")
     summary = text.split("\n## ")[1]
     assert "- **Exposure**: 93.5 / 100, critical → 57.8 / 100, high (−35.7)\n" in summary
-    assert "- **Agency revenue at risk, per month**: CNY 598,400 → CNY 212,413 (−CNY 385,987)\n" in summary
+    revenue = "Agency revenue at risk, per month (gross, before the creators' split)"
+    assert f"- **{revenue}**: CNY 598,400 → CNY 212,413 (−CNY 385,987)\n" in summary
+    net = "Net effect after the plan, per month (upside − residual loss; positive: the agency gains)"
+    assert f"- **{net}**: −CNY 63,727 → −CNY 41,652 (+CNY 22,075)\n" in summary
+    # What the levers themselves earn, on the profile as is (the changed profile's ladder counts
+    # its own plan again on what is left).
+    money = text.split("## Money with these levers\n\n")[1]
+    assert "net effect −CNY 98,358 a month, +CNY 111,082 better than doing nothing" in money
     assert "- **Findings**: 1 resolved, 1 new, 10 still open\n" in summary
     assert "- **Plan**: 1 now in place, 0 no longer needed, 0 added\n" in summary
     assert "| `clients.taobao_linked_share` | 0.7 | 0.49 | `store_onboarding` |" in text
@@ -119,34 +126,38 @@ def test_what_if_marks_assumed_values_and_rebalanced_shares(pack):
     assert say("en", "changed_assumed_note", mark="\\*") in text
 
 
-def test_levers_rank_with_value_band_and_the_estimate_disclaimer(pack):
+def test_levers_rank_on_money_per_week_with_the_estimate_disclaimer(pack):
     p = example("small_pure_promotion")
     text = md.levers(rank_levers(p, pack, p.as_of), "en")
     check_structure(text, fences=NO_FENCES)
-    ranked = text.split("## Levers, best value per week of effort first\n\n")[1]
+    ranked = text.split("## Levers, most money per week of effort first\n\n")[1]
     assert ranked.startswith("**Model estimates, not forecasts**: ")  # before the table, not after
+    # Its score is saturated: said before the ranking, which is on money.
+    assert "The score 93.5 is saturated: Live-cart cut-off (raw 0.68, full at 0.5)" in ranked
     rows = [row for row in table_rows(check_structure(text, fences=NO_FENCES)) if row[0].isdigit()]
     assert [row[1] for row in rows[:2]] == [
         "Refill live slots with goods already sold through Douyin stores (store_goods)",
-        "Move a quarter of third-party-link promotion from live to short video (short_video_shift)",
+        "Route every merchant-ordered third-party live task through Star Map (starmap_route)",
     ]
-    assert rows[0][2:] == ["S (7 days)", "93.5 (0)", "critical", "CNY 146,608 (24.5%)", "12.25"]
-    assert rows[-1][1].endswith("(warehouse_logistics)")  # three months of effort, no GMV moved
+    assert rows[0][2:] == ["S (5 days)", "+CNY 73,304", "+CNY 334,094", "CNY 467,732", "93.5 (0)", "critical"]
+    assert rows[-1][1].endswith("(warehouse_logistics)")  # months of effort, no money moved
     assert (
         "No single lever moves the exposure out of critical; combine them, for example "
         "**Refill live slots with goods already sold through Douyin stores** with "
-        "**Move a quarter of third-party-link promotion from live to short video**."
+        "**Route every merchant-ordered third-party live task through Star Map**."
     ) in text
     assert "mcn-advisor" not in text and not re.search(r"--[a-z]", text)  # no command for a client
     detail = text.split("### 5. Sign an in-platform supply partner")[1].split("\n### ")[0]
     assert "- **Changes**: `supply_chain.partners` none → suning; " in detail
     assert "- **Resolves**: DY-SUPPLY-001" in detail
+    # A lever the capped score hides says how far it moves the capped factors.
+    assert "Live-cart cut-off 0.68 → 0.58 (full at 0.5), still capped" in detail
 
 
 def test_levers_say_why_a_lever_was_not_tried_and_when_none_applies(pack):
     p = example("midsize_mcn_supply_services")
     zh = md.levers(rank_levers(p, pack, p.as_of, top=3), "zh")
-    assert "另有 7 项举措排名靠后，未列出。" in zh
+    assert "另有 10 项举措排名靠后，未列出。" in zh
     assert "| 重新谈判达人合约中的导流条款（`contract_review`） | 不适用：" in zh
     bare = dataclasses.replace(rank_levers(p, pack, p.as_of), levers=[], skipped=[], band_unchanged=False)
     for lang in LANGS:

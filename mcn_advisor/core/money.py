@@ -1,0 +1,840 @@
+"""The money a founder decides on: from the gross at risk to the net effect.
+
+The gross (revenue at risk) treats every yuan of third-party live GMV as lost. The ladder
+below it is a month at steady state, in the agency's margin (its take after the creators'
+split), from the pack's ``[money]``:
+
+    margin at risk   = GMV at risk x margin per yuan (never above the revenue at risk)
+    expected loss    = margin x sum over parts of GMV x share x (1 - what moves by itself)
+    residual loss    = margin x sum over parts of what is lost x prod (1 - each plan lever's
+                       recovery on that part): the levers of the plan's actions together,
+                       so they can never win back more than was lost
+    upside           = the steady upside items of the plan's actions (service fees, own goods)
+    net effect       = upside - residual loss (positive: the MCN gains)
+
+so gross >= margin >= expected >= residual >= 0 whatever the rates. The path adds time: each
+part is lost from its step, moves by itself over its days, each action's recovery and
+upside ramp up from its due date, transitional costs run between two steps, and a month's
+season (Double 11) scales both series. Ranges: the model is monotone in every field a
+profile may leave out, so each output's low and high are its values at the corners of the
+pack's spans, in the directions the pack declares (the plan held at the point estimate's).
+
+Pure: the engine hands in the values, the plan's due dates, and a function that recomputes
+the values and the score at a corner.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import ChainMap
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from mcn_advisor.core.contract import Figure, Input, Missing, PathMonth, RateUsed, ScoreRange, UpsideItem
+from mcn_advisor.core.planner import effort_days, tier_of
+from mcn_advisor.i18n.text import Text
+from mcn_advisor.pack.compile import Pack
+from mcn_advisor.pack.formulas import Formula
+from mcn_advisor.pack.money import CompiledRange
+from mcn_advisor.profile.model import FIELDS, SHARE_LIMITS
+
+GMV, REVENUE = "gmv_at_risk_cny_monthly", "revenue_at_risk_cny_monthly"
+MARGIN, EXPECTED, RESIDUAL = (
+    "margin_at_risk_cny_monthly",
+    "expected_loss_cny_monthly",
+    "residual_loss_cny_monthly",
+)
+UPSIDE, NET = "upside_cny_monthly", "net_effect_cny_monthly"
+VERDICTS = ("negative", "neutral", "positive")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+")
+
+# What each rung is, in every language (the gross rungs are the pack's own metrics).
+LABELS = {
+    MARGIN: Text(
+        en="Agency margin at risk, per month (after the creators' split)",
+        zh="每月受影响的机构毛利（扣除达人分成后）",
+    ),
+    EXPECTED: Text(
+        en="Expected loss if the agency does nothing, per month (after what moves by itself)",
+        zh="不采取行动的预计损失，每月（已扣除自行转移的部分）",
+    ),
+    RESIDUAL: Text(
+        en="Residual loss after the plan, per month (its levers together)",
+        zh="执行应对计划后的剩余损失，每月（各项举措合并计算）",
+    ),
+    UPSIDE: Text(en="Upside the closed loop opens, per month", zh="闭环带来的利好收入，每月"),
+    NET: Text(
+        en="Net effect after the plan, per month (upside − residual loss; positive: the agency gains)",
+        zh="执行应对计划后的净影响，每月（利好收入减剩余损失；正数为净收益）",
+    ),
+}
+
+# A corner: the values and the score with some fields set (the engine recomputes the metrics).
+Corner = Callable[[dict[str, Any]], tuple[dict[str, Any], float]]
+
+
+def _clamp01(x: float | None) -> float:
+    if x is None or x != x:  # unknown or NaN: nothing
+        return 0.0
+    return 0.0 if x < 0.0 else 1.0 if x > 1.0 else x
+
+
+# --- the ladder ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Recovery:
+    """A plan lever's money term, evaluated: what it wins back of a part's lost GMV."""
+
+    lever: str
+    action: str
+    part: str  # a part id, or "all"
+    share: float
+    ramp_days: int
+    to_stores: bool
+
+
+@dataclass(slots=True)
+class Ladder:
+    """The ladder's numbers at steady state (CNY a month; None when the GMV at risk is unknown)."""
+
+    gmv: float | None
+    revenue: float | None
+    margin: float | None
+    per_gmv: float  # the agency's margin per yuan of GMV (after the clamp)
+    expected: float | None
+    residual: float | None
+    upside: float | None
+    net: float | None
+    items: dict[str, float]  # steady upside item id -> CNY a month (0 when its action is not planned)
+    parts: list[tuple[str, float, float]]  # (part id, share of the GMV at risk, share moving by itself)
+    recoveries: list[Recovery]
+    computed: dict[str, float]  # money.<name>: what upside and transitional formulas read
+
+
+def ladder(values: Mapping[str, Any], pack: Pack, planned: Mapping[str, dt.date]) -> Ladder:
+    """The ladder for the actions in ``planned`` (action id -> due date): their levers applied
+    together, their upside items counted."""
+    money = pack.money
+    assert money is not None
+    gmv, revenue = values.get("metric." + GMV), values.get("metric." + REVENUE)
+    parts = _parts(money.parts, values)
+    recoveries = _recoveries(pack, values, planned)
+    if gmv is None or revenue is None:
+        items = {u.item.id: 0.0 for u in money.upside if not u.item.window}
+        return Ladder(None, None, None, 0.0, None, None, None, None, items, parts, recoveries, {})
+    gmv, revenue = max(0.0, float(gmv)), max(0.0, float(revenue))
+    per_gmv = money.margin.evaluate(values)
+    margin = min(revenue, max(0.0, gmv * (per_gmv or 0.0)))
+    k = margin / gmv if gmv else 0.0
+    lost = after = moved = 0.0
+    for part, share, moves in parts:
+        keep = 1.0
+        stores = 1.0
+        for r in recoveries:
+            if r.part in (part, "all"):
+                keep *= 1.0 - r.share
+                if r.to_stores:
+                    stores *= 1.0 - r.share
+        lost_here = gmv * share * (1.0 - moves)
+        lost += lost_here
+        after += lost_here * keep
+        moved += gmv * share * (moves + (1.0 - moves) * (1.0 - stores))
+    computed = {
+        "money.margin": k,
+        "money.gross_gmv": gmv,
+        "money.moved_to_stores_gmv": moved,
+        "money.lost_after_plan_gmv": after,
+    }
+    scope = ChainMap(computed, values)  # type: ignore[arg-type]
+    items = {}
+    for u in money.upside:
+        if u.item.window:
+            continue
+        earned = u.item.action in planned and u.formula is not None
+        items[u.item.id] = max(0.0, u.formula.evaluate(scope) or 0.0) if earned else 0.0  # type: ignore[union-attr]
+    upside = sum(items.values())
+    expected, residual = k * lost, k * after
+    return Ladder(
+        gmv,
+        revenue,
+        margin,
+        k,
+        expected,
+        residual,
+        upside,
+        upside - residual,
+        items,
+        parts,
+        recoveries,
+        computed,
+    )
+
+
+def _parts(parts: Sequence[Any], values: Mapping[str, Any]) -> list[tuple[str, float, float]]:
+    """Each part's share of the GMV at risk (they sum to 1: the last is the rest) and the share of
+    it that moves by itself."""
+    out, used = [], 0.0
+    for p in parts:
+        share = 1.0 - used if p.share is None else min(_clamp01(p.share.evaluate(values)), 1.0 - used)
+        used += share
+        out.append((p.part.id, share, _clamp01(p.moves.evaluate(values))))
+    return out
+
+
+def _recoveries(pack: Pack, values: Mapping[str, Any], planned: Mapping[str, dt.date]) -> list[Recovery]:
+    out = []
+    for lever in pack.levers:
+        lv = lever.lever
+        if lever.recovers is None or lv.money is None or lv.action not in planned:
+            continue
+        share = _clamp01(lever.recovers.evaluate(values))
+        out.append(Recovery(lv.id, lv.action, lv.money.part, share, lv.money.ramp_days, lv.money.to_stores))
+    return out
+
+
+def verdict(net: float | None, margin: float | None, band: float) -> str | None:
+    """positive / neutral / negative: a net within ``band`` of the margin at risk is neutral."""
+    if net is None or margin is None:
+        return None
+    limit = band * margin
+    return "positive" if net > limit else "negative" if net < -limit else "neutral"
+
+
+# --- the path, month by month ------------------------------------------------------------
+
+
+def _month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def _next_month(day: dt.date) -> dt.date:
+    return dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+@dataclass(slots=True)
+class Window:
+    """A window-only upside item's savings over the path."""
+
+    fullest: float = 0.0  # CNY a month at its fullest
+    total: float = 0.0  # CNY over the path
+
+
+def path(
+    values: Mapping[str, Any],
+    pack: Pack,
+    planned: Mapping[str, dt.date],
+    as_of: dt.date,
+    lad: Ladder,
+) -> tuple[list[PathMonth], dict[str, Window]]:
+    """The margin lost each month from ``as_of``'s month, without and with the plan, and what
+    the window-only upside items save over it. Day by day (dates as day numbers), averaged
+    over each month, then scaled by the month's season."""
+    money = pack.money
+    assert money is not None
+    m, events = money.money, pack.events
+    windows = {u.item.id: Window() for u in money.upside if u.item.window}
+    if lad.gmv is None:
+        return [], windows
+
+    def day(event: str) -> int:
+        return events[event].date.toordinal()
+
+    due = {a: d.toordinal() for a, d in planned.items()}
+    k, gmv = lad.per_gmv, lad.gmv
+    scope = ChainMap(lad.computed, values)  # type: ignore[arg-type]
+    parts = []
+    for (part_id, share, moves), compiled in zip(lad.parts, money.parts, strict=True):
+        p = compiled.part
+        levers = tuple(
+            (r.share, due[r.action], r.ramp_days) for r in lad.recoveries if r.part in (part_id, "all")
+        )
+        moved_by = due.get(p.moved_by) if p.moved_by else None
+        parts.append((day(p.lost_from), k * gmv * share, moves, p.moves_days, moved_by, levers))
+    costs = []
+    for c in money.transitional:
+        x = c.item
+        starts = day(x.starts)
+        # A cost that exists only with the plan starts with its action (never before its step).
+        with_from = None if x.with_action is None else max(due.get(x.with_action, 10**9), starts)
+        cuts = tuple(
+            (_clamp01(f.evaluate(scope)), due[r.action], r.upside) for r, f in c.reduced_by if r.action in due
+        )
+        monthly = max(0.0, c.monthly.evaluate(scope) or 0.0)
+        costs.append((starts, day(x.until), monthly, with_from, cuts))
+    gains = []
+    for u in money.upside:
+        amount = lad.items.get(u.item.id, 0.0)
+        if u.item.window or not amount:
+            continue
+        start = due[u.item.action]  # type: ignore[index]
+        gains.append((amount, max(start, day(u.item.starts)) if u.item.starts else start, u.item.ramp_days))
+    marks = m.marks or [e.id for e in pack.model.events if e.step]
+    first, last = _month_start(as_of), _month_start(as_of)
+    for event in marks:
+        if events[event].date >= as_of:
+            last = max(last, _next_month(events[event].date))
+    out: list[PathMonth] = []
+    month = first
+    while len(out) < m.months or month <= last:
+        end = _next_month(month)
+        days = (end - month).days
+        without = with_plan = 0.0
+        saved = dict.fromkeys(windows, 0.0)
+        for d in range(month.toordinal(), end.toordinal()):
+            for starts, until, monthly, with_from, cuts in costs:
+                if not starts <= d < until:
+                    continue
+                if with_from is None:
+                    without += monthly
+                elif d < with_from:
+                    continue
+                left = monthly
+                for by, when, tag in cuts:
+                    if d >= when:
+                        if tag is not None:
+                            saved[tag] += left * by
+                            w = windows[tag]
+                            w.fullest = max(w.fullest, left * by)
+                        left *= 1.0 - by
+                with_plan += left
+            for lost_from, base, moves, moves_days, moved_by, levers in parts:
+                if d < lost_from:
+                    continue
+                since = d - lost_from
+                self_moved = moves if since >= moves_days else moves * since / moves_days
+                without += base * (1.0 - self_moved)
+                moved = moves if moved_by is not None and d >= moved_by else self_moved  # onboarded
+                keep = 1.0
+                for share, when, ramp in levers:
+                    if d >= when:
+                        keep *= 1.0 - (share if d - when >= ramp else share * (d - when) / ramp)
+                with_plan += base * (1.0 - moved) * keep
+            for amount, when, ramp in gains:
+                if d >= when:
+                    with_plan -= amount if d - when >= ramp else amount * (d - when) / ramp
+        season = m.season.get(month.strftime("%Y-%m"), 1.0)
+        for tag, amount in saved.items():
+            windows[tag].total += amount / days * season
+        out.append(
+            PathMonth(
+                month=month.strftime("%Y-%m"),
+                without_plan_cny=float(round(without / days * season)),
+                with_plan_cny=float(round(with_plan / days * season)),
+                events=[e for e in marks if month <= events[e].date < end],
+                season=season,
+            )
+        )
+        month = end
+    return out, windows
+
+
+# --- a few actions alone: what one lever, or the levers of a what-if, earn ------------------
+
+
+def alone(
+    pack: Pack,
+    values: Mapping[str, Any],
+    unknown: set[str],
+    as_of: dt.date,
+    actions: Sequence[str],
+    done: frozenset[str],
+) -> dict[str, dt.date]:
+    """A plan of only ``actions`` and what they wait for (not already done): each started as soon
+    as what it waits for is due, and due after its effort at the agency's size."""
+    tier = tier_of(pack, values)
+    due: dict[str, dt.date] = {}
+
+    def waits_for(action: str) -> list[str]:
+        needs = [a for check, a in pack.needs.get(action, ()) if check(values, unknown, []) is not False]
+        return [d for d in (*pack.actions[action].depends_on, *needs) if d not in done]
+
+    def schedule(action: str, seen: frozenset[str]) -> dt.date:
+        if action not in due:
+            start = max([as_of, *(schedule(d, seen | {action}) for d in waits_for(action) if d not in seen)])
+            later = pack.actions[action].not_before
+            if later:
+                start = max(start, pack.events[later].date)
+            due[action] = start + dt.timedelta(days=effort_days(pack, pack.actions[action], tier))
+        return due[action]
+
+    for action in actions:
+        if action not in done:
+            schedule(action, frozenset())
+    return due
+
+
+def effort_of(pack: Pack, values: Mapping[str, Any], planned: Mapping[str, dt.date]) -> int:
+    """The days of effort a plan of these actions takes at the agency's size, one after another."""
+    tier = tier_of(pack, values)
+    return sum(effort_days(pack, pack.actions[a], tier) for a in planned)
+
+
+@dataclass(slots=True)
+class Gain:
+    """What some actions alone earn against doing nothing."""
+
+    planned: dict[str, dt.date]
+    ladder: Ladder
+    path: list[PathMonth]
+    monthly: float  # steady: the net effect with them minus without any action
+    horizon: float  # over the path's months: the margin they save, plus their upside
+
+
+def gain(values: Mapping[str, Any], pack: Pack, as_of: dt.date, planned: dict[str, dt.date]) -> Gain:
+    lad = ladder(values, pack, planned)
+    none = ladder(values, pack, {})
+    months, _ = path(values, pack, planned, as_of, lad)
+    monthly = 0.0 if lad.net is None or none.net is None else lad.net - none.net
+    horizon = sum(m.without_plan_cny - m.with_plan_cny for m in months)
+    return Gain(planned, lad, months, float(round(monthly)), float(round(horizon)))
+
+
+# --- ranges at the corners of the fields left out -----------------------------------------
+
+
+@dataclass(slots=True)
+class Unit:
+    """A field (or table) left out that the pack gives a span: its leaves at the low and the
+    high end, and which way each output moves as it rises."""
+
+    key: str
+    low: dict[str, Any]
+    high: dict[str, Any]
+    moves: dict[str, str]
+
+
+def units(pack: Pack, values: Mapping[str, Any], missing: frozenset[str]) -> list[Unit]:
+    """The spans of the fields ``missing`` holds, cut so that shares kept at or below 1 together
+    stay there, and always holding the value assumed."""
+    money = pack.money
+    assert money is not None
+    out = []
+    for key, r in money.ranges.items():
+        if not set(r.fields) <= missing or not r.moves:
+            continue
+        low, high = (_bound(b, values) for b in (r.low, r.high))
+        leaf = key if r.vary is None else f"{key}.{r.vary}"
+        if FIELDS[leaf].kind == "number":
+            point = values[leaf]
+            limit = _limit(leaf, values, missing)
+            low, high = min(low, limit, point), max(min(high, limit), point)
+        out.append(Unit(key, _leaves(r, leaf, low, values), _leaves(r, leaf, high, values), r.moves))
+    return out
+
+
+def _bound(bound: Any, values: Mapping[str, Any]) -> Any:
+    if isinstance(bound, Formula):
+        return max(0.0, bound.evaluate(values) or 0.0)
+    return list(bound) if isinstance(bound, list) else bound
+
+
+def _limit(leaf: str, values: Mapping[str, Any], missing: frozenset[str]) -> float:
+    """The most a share may be given another that is stated (T + J <= 1, as ``flatten``)."""
+    for one, other in SHARE_LIMITS:
+        for a, b in ((one, other), (other, one)):
+            if a == leaf and b not in missing:
+                return 1.0 - values[b]
+    return float("inf")
+
+
+def _leaves(r: CompiledRange, leaf: str, value: Any, values: Mapping[str, Any]) -> dict[str, Any]:
+    if r.vary is None:
+        return {leaf: value}
+    others = [f for f in r.fields if f != leaf]
+    rest = sum(values[f] for f in others)
+    out = {leaf: value}
+    for f in others:  # the other shares of the table rescale to keep it summing to 1
+        out[f] = values[f] / rest * (1.0 - value) if rest else (1.0 - value) / len(others)
+    return out
+
+
+def corner(found: Sequence[Unit], output: str, up: bool) -> dict[str, Any]:
+    """The fields set so that ``output`` is at its high (``up``) or low end."""
+    out: dict[str, Any] = {}
+    for u in found:
+        direction = u.moves.get(output)
+        if direction is not None:
+            out.update(u.high if (direction == "+") == up else u.low)
+    for one, other in SHARE_LIMITS:  # two spans may still exceed 1 together: the second gives way
+        if one in out and other in out and out[one] + out[other] > 1.0:
+            out[other] = 1.0 - out[one]
+    return out
+
+
+@dataclass(slots=True)
+class Ranges:
+    score: tuple[float, float]
+    gross: tuple[Ladder, Ladder]  # the ladders at the gross outputs' low and high corners
+    expected: tuple[float | None, float | None]
+    residual: tuple[float | None, float | None]
+    items: dict[str, tuple[float, float]]
+    upside: tuple[float, float]
+    net: tuple[float | None, float | None]
+
+
+class Corners:
+    """The ladders and scores at corners, each computed once (many outputs share a corner)."""
+
+    def __init__(
+        self, pack: Pack, planned: Mapping[str, dt.date], point: tuple[dict[str, Any], float], at: Corner
+    ):
+        self.pack, self.planned, self.at = pack, planned, at
+        self.point = (ladder(point[0], pack, planned), point[1])
+        self.point_values = point[0]
+        self.seen: dict[str, tuple[Ladder, float]] = {}
+
+    def get(self, fields: dict[str, Any]) -> tuple[Ladder, float]:
+        if not fields:
+            return self.point
+        key = repr(sorted(fields.items()))
+        if key not in self.seen:
+            values, score = self.at(fields)
+            self.seen[key] = (ladder(values, self.pack, self.planned), score)
+        return self.seen[key]
+
+
+def ranges(found: Sequence[Unit], corners: Corners) -> Ranges:
+    """Every output at its low and high corners (exactly: each is monotone in each field)."""
+
+    def at(output: str, up: bool) -> tuple[Ladder, float]:
+        return corners.get(corner(found, output, up))
+
+    score = (at("score", False)[1], at("score", True)[1])
+    gross = (at("gross", False)[0], at("gross", True)[0])
+    expected = (at("expected", False)[0].expected, at("expected", True)[0].expected)
+    residual = (at("residual", False)[0].residual, at("residual", True)[0].residual)
+    items = {i: (at(i, False)[0].items[i], at(i, True)[0].items[i]) for i in corners.point[0].items}
+    upside = (sum(lo for lo, _ in items.values()), sum(hi for _, hi in items.values()))
+    net: tuple[float | None, float | None] = (None, None)
+    if residual[0] is not None and residual[1] is not None:
+        net = (upside[0] - residual[1], upside[1] - residual[0])  # an interval: sound, maybe wide
+    return Ranges(score, gross, expected, residual, items, upside, net)
+
+
+def missing_ranked(found: Sequence[Unit], corners: Corners, whole: Ranges) -> list[Missing]:
+    """Each field left out, by how much fixing it at its assumed value narrows the score range
+    (then the net effect's): what to fill in first. Fields narrowing nothing are left out."""
+    out = []
+
+    def width(pair: tuple[float | None, float | None]) -> float:
+        lo, hi = pair
+        return 0.0 if lo is None or hi is None else hi - lo
+
+    for u in found:
+        rest = [x for x in found if x is not u]
+        fixed = ranges(rest, corners)
+        by = round(width(whole.score) - width(fixed.score), 1)
+        by_net = float(round(width(whole.net) - width(fixed.net)))
+        if by <= 0 and by_net <= 0:
+            continue
+        leaf = next(iter(u.low))  # the field that varies (a table's others rescale)
+        out.append(
+            Missing(
+                field=u.key,
+                varies=leaf,
+                narrows_by=max(0.0, by),
+                narrows_net_by_cny=max(0.0, by_net),
+                assumed=_shown(corners.point_values[leaf]),
+                span=[_shown(u.low[leaf]), _shown(u.high[leaf])],
+            )
+        )
+    out.sort(key=lambda x: (-x.narrows_by, -x.narrows_net_by_cny, x.field))
+    return out
+
+
+def _shown(value: Any) -> Any:
+    return round(value, 4) if isinstance(value, float) else value
+
+
+# --- the ladder as figures -------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Money:
+    """What the engine puts in the assessment."""
+
+    figures: list[Figure]  # the rungs the pack's metrics do not already give
+    ladder: Ladder
+    items: list[UpsideItem]
+    path: list[PathMonth]
+    rates: list[RateUsed]
+    score_range: ScoreRange | None
+    missing: list[Missing]
+    bounds: dict[str, tuple[float, float]] = field(default_factory=dict)  # figure id -> (low, high)
+    verdicts: tuple[str | None, str | None, str | None] = (None, None, None)  # point, low, high
+    net_share: float | None = None  # of the agency's estimated revenue
+
+
+def money_of(
+    values: dict[str, Any],
+    unknown: set[str],
+    missing: frozenset[str],
+    pack: Pack,
+    planned: Mapping[str, dt.date],
+    as_of: dt.date,
+    score: float,
+    band_of: Callable[[float], str],
+    at: Corner,
+) -> Money:
+    """The ladder, its figures and ranges, the path and what to fill in first."""
+    money = pack.money
+    assert money is not None
+    corners = Corners(pack, planned, (values, score), at)
+    lad = corners.point[0]
+    months, windows = path(values, pack, planned, as_of, lad)
+    found = units(pack, values, missing)
+    whole = ranges(found, corners)
+    bounds = _bounds(lad, whole)
+    band = money.money.neutral_band
+    verdicts = (
+        verdict(lad.net, lad.margin, band),
+        verdict(whole.net[0], lad.margin, band),
+        verdict(whole.net[1], lad.margin, band),
+    )
+    items = []
+    for u in money.upside:
+        x = u.item
+        w = windows.get(x.id)
+        items.append(
+            UpsideItem(
+                id=x.id,
+                title=x.title,
+                action=x.action,
+                in_plan=(x.action in planned)
+                if x.action
+                else any(
+                    r.action in planned
+                    for c in money.transitional
+                    for r, _ in c.reduced_by
+                    if r.upside == x.id
+                ),
+                monthly_cny=float(round(w.fullest if w else lad.items.get(x.id, 0.0))),
+                low=None if w else bounds.get(_item_id(x.id), (None, None))[0],
+                high=None if w else bounds.get(_item_id(x.id), (None, None))[1],
+                until=_window_end(pack, x.id) if w else None,
+                one_off_cny=float(round(w.total)) if w else None,
+                basis=x.basis,
+            )
+        )
+    return Money(
+        figures=_figures(values, unknown, pack, lad, planned),
+        ladder=lad,
+        items=items,
+        path=months,
+        rates=[
+            RateUsed(id=rid, title=r.title, value=r.value, sources=list(r.sources), assumption=r.assumption)
+            for rid, r in pack.model.rates.items()
+        ],
+        score_range=ScoreRange(
+            low=whole.score[0],
+            high=whole.score[1],
+            band_low=band_of(whole.score[0]),
+            band_high=band_of(whole.score[1]),  # type: ignore[arg-type]
+        ),
+        missing=missing_ranked(found, corners, whole) if found else [],
+        bounds=bounds,
+        verdicts=verdicts,
+        net_share=_share_of_revenue(lad.net, money.revenue, values),
+    )
+
+
+def _share_of_revenue(net: float | None, revenue: Formula | None, values: Mapping[str, Any]) -> float | None:
+    """The net effect as a share of the agency's estimated revenue a month, for scale."""
+    total = revenue.evaluate(values) if revenue is not None else None
+    if net is None or not total or total <= 0:
+        return None
+    return round(net / total, 4)
+
+
+def _window_end(pack: Pack, item: str) -> dt.date | None:
+    money = pack.money
+    assert money is not None
+    ends = [
+        pack.events[c.item.until].date
+        for c in money.transitional
+        for r, _ in c.reduced_by
+        if r.upside == item
+    ]
+    return max(ends) if ends else None
+
+
+def _item_id(item: str) -> str:
+    return f"{item}_cny_monthly"
+
+
+def _bounds(lad: Ladder, r: Ranges) -> dict[str, tuple[float, float]]:
+    """Each rung's low and high, rounded as reports show them (an unknown rung has none)."""
+
+    def pair(lo: float | None, hi: float | None) -> tuple[float, float] | None:
+        return None if lo is None or hi is None else (float(round(lo)), float(round(hi)))
+
+    low, high = r.gross
+    out = {
+        GMV: pair(low.gmv, high.gmv),
+        REVENUE: pair(low.revenue, high.revenue),
+        MARGIN: pair(low.margin, high.margin),
+        EXPECTED: pair(*r.expected),
+        RESIDUAL: pair(*r.residual),
+        UPSIDE: pair(*r.upside),
+        NET: pair(*r.net),
+        **{_item_id(i): pair(*v) for i, v in r.items.items()},
+    }
+    return {k: v for k, v in out.items() if v is not None}
+
+
+def _figures(
+    values: Mapping[str, Any], unknown: set[str], pack: Pack, lad: Ladder, planned: Mapping[str, dt.date]
+) -> list[Figure]:
+    """The rungs below the gross, each with its formula and the values it used (assumed: marked)."""
+    money = pack.money
+    assert money is not None
+    m = money.money
+    margin_names = set(money.margin.names)
+    extra: dict[str, tuple[Any, bool]] = {
+        "money.margin": (lad.per_gmv, bool(margin_names & unknown)),
+    }
+    for r in lad.recoveries:
+        lever = next(x for x in pack.levers if x.lever.id == r.lever)
+        names = set(lever.recovers.names) if lever.recovers else set()
+        extra[f"recovers.{r.lever}"] = (r.share, bool(names & unknown))
+    gross = "metric." + GMV
+    lost_terms, after_terms = [], []
+    for compiled, (part_id, _, _) in zip(money.parts, lad.parts, strict=True):
+        share = _rest(money.parts) if compiled.share is None else _wrap(compiled.share.text)
+        term = (
+            share if compiled.part.moves.strip() == "0" else f"{share} * (1 - {_wrap(compiled.part.moves)})"
+        )
+        lost_terms.append(term)
+        own = [r for r in lad.recoveries if r.part == part_id]
+        after_terms.append(term + "".join(f" * (1 - recovers.{r.lever})" for r in own))
+    common = "".join(f" * (1 - recovers.{r.lever})" for r in lad.recoveries if r.part == "all")
+    whole = lost_terms == ["1"] and after_terms == ["1"]  # one part, all of it lost: no factor to show
+    lost_share = "" if whole else f" * ({' + '.join(lost_terms)})"
+    after_share = "" if whole else f" * ({' + '.join(after_terms)})"
+    computed = {
+        **{
+            k: (_cny(v), _computed_assumed(pack, unknown))
+            for k, v in lad.computed.items()
+            if k != "money.margin"
+        },
+        **extra,
+    }
+    item_names = {}
+    figures = [
+        _figure(
+            MARGIN, LABELS[MARGIN], lad.margin, f"{gross} * ({m.margin})", values, unknown, computed, pack
+        ),
+        _figure(
+            EXPECTED,
+            LABELS[EXPECTED],
+            lad.expected,
+            f"{gross}{lost_share} * money.margin",
+            values,
+            unknown,
+            computed,
+            pack,
+        ),
+        _figure(
+            RESIDUAL,
+            LABELS[RESIDUAL],
+            lad.residual,
+            f"{gross}{after_share}{common} * money.margin",
+            values,
+            unknown,
+            computed,
+            pack,
+        ),
+    ]
+    for u in money.upside:
+        if u.item.window or u.formula is None or u.item.action not in planned:
+            continue  # an item the plan does not take on is listed (upside_items), not a rung
+        ident = _item_id(u.item.id)
+        value = lad.items[u.item.id] if lad.gmv is not None else None
+        fig = _figure(ident, u.item.title, value, u.formula.text, values, unknown, computed, pack)
+        figures.append(fig)
+        item_names[f"upside.{u.item.id}"] = (_cny(value), any(i.assumed for i in fig.inputs))
+    computed.update(item_names)
+    figures.append(
+        _figure(
+            UPSIDE, LABELS[UPSIDE], lad.upside, " + ".join(item_names) or "0", values, unknown, computed, pack
+        )
+    )
+    computed["impact." + UPSIDE] = (_cny(lad.upside), any(a for _, a in item_names.values()))
+    residual_assumed = any(i.assumed for i in figures[2].inputs)
+    computed["impact." + RESIDUAL] = (_cny(lad.residual), residual_assumed)
+    figures.append(
+        _figure(
+            NET, LABELS[NET], lad.net, f"impact.{UPSIDE} - impact.{RESIDUAL}", values, unknown, computed, pack
+        )
+    )
+    return figures
+
+
+def _computed_assumed(pack: Pack, unknown: set[str]) -> bool:
+    """Whether the ladder's own values rest on something assumed: the GMV at risk or its parts."""
+    money = pack.money
+    assert money is not None
+    names = {"metric." + GMV}
+    for p in money.parts:
+        names.update(p.moves.names)
+        if p.share is not None:
+            names.update(p.share.names)
+    return bool(names & unknown)
+
+
+def _rest(parts: Sequence[Any]) -> str:
+    shares = [_wrap(p.share.text) for p in parts if p.share is not None]
+    return f"(1 - {' - '.join(shares)})" if shares else "1"
+
+
+def _wrap(text: str) -> str:
+    text = text.strip()
+    return text if all(c not in text for c in "+-*/ ") else f"({text})"
+
+
+def _figure(
+    ident: str,
+    label: Text,
+    value: float | None,
+    formula: str,
+    values: Mapping[str, Any],
+    unknown: set[str],
+    computed: Mapping[str, tuple[Any, bool]],
+    pack: Pack,
+) -> Figure:
+    names = _names(formula)
+    inputs = []
+    for name in names:
+        if name in computed:
+            shown, assumed = computed[name]
+        elif name in values:
+            shown, assumed = values[name], name in unknown
+        else:
+            continue
+        inputs.append(Input(field=name, value=_plain(shown), assumed=assumed))
+    return Figure(
+        id=ident,
+        label=label,
+        unit="cny",
+        value=None if value is None else float(round(value)),
+        formula=formula,
+        inputs=inputs,
+        policy=pack.id,
+        rung=True,
+    )
+
+
+def _names(formula: str) -> list[str]:
+    return list(dict.fromkeys(_NAME.findall(formula)))
+
+
+def _cny(value: float | None) -> float | None:
+    """A computed amount as reports show it: whole yuan."""
+    return None if value is None else float(round(value))
+
+
+def _plain(value: Any) -> Any:
+    return round(value, 6) if isinstance(value, float) else value
