@@ -147,7 +147,7 @@ def assess(
 
     date = _parse_date(as_of)
     chosen = _packs(packs)
-    prof = load_profile(profile, rule_book(chosen))
+    prof = load_profile(profile, lambda: rule_book(chosen))
     when = date or prof.as_of or dt.date.today()
     result = assess_all(prof, chosen, when)
     text = _renderer("assessment", fmt, output)(result, lang)
@@ -174,17 +174,18 @@ def validate(
 ) -> None:
     """Check profiles without assessing them; every problem is listed, one per line.
 
-    Accepted risks must name rules of the policy packs (the built-in one by default).
+    Accepted risks must name rules of the policy packs (the built-in one by default);
+    the packs are read only when a profile accepts a risk.
     """
     from mcn_advisor.pack.select import rule_book
     from mcn_advisor.profile.load import load_profile
 
     problems: list[str] = []
-    chosen = _packs(packs)
-    for path, prof in _each_loaded(profiles, lambda p: load_profile(p, rule_book(chosen)), problems):
+    book = functools.cache(lambda: rule_book(_packs(packs)))
+    for path, prof in _each_loaded(profiles, lambda p: load_profile(p, book), problems):
         typer.echo(f"{path}: ok ({prof.agency.name})")
     if problems:
-        raise InputError(problems)
+        raise InputError(list(dict.fromkeys(problems)))  # a bad --policy once, not once per profile
 
 
 def _each_loaded(items: list[T], load: Callable[[T], R], problems: list[str]) -> Iterator[tuple[T, R]]:
@@ -394,7 +395,7 @@ def _profile_and_date(profile: Path, as_of: str | None, pack: Pack) -> tuple[Any
     from mcn_advisor.profile.load import load_profile
 
     date = _parse_date(as_of)
-    prof = load_profile(profile, rule_book([pack]))
+    prof = load_profile(profile, lambda: rule_book([pack]))
     return prof, date or prof.as_of or dt.date.today()
 
 

@@ -123,7 +123,7 @@ def rules_of(settings: Settings) -> RuleBook:
 def _init_worker(settings: Settings) -> None:
     global _settings
     _settings = settings
-    rules_of(settings)  # the packs and their rules once per process, before the first profile
+    packs_of(settings)  # the packs once per process, before the first profile (forked: inherited)
     # Ctrl-C reaches every process of the terminal's group: the parent alone decides
     # what it means, and ends the workers with SIGTERM (see run).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -139,7 +139,7 @@ def assess_one(task: Task, settings: Settings | None = None) -> Row | Failure:
     packs = packs_of(cfg)
     try:
         if task.path is not None:
-            profile = load_profile(task.path, rules_of(cfg))
+            profile = load_profile(task.path, lambda: rules_of(cfg))
         else:
             profile = profile_from_data(task.data or {}, task.source)
         date = cfg.as_of or profile.as_of or cfg.today
