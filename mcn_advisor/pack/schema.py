@@ -43,9 +43,10 @@ class PackInfo(_Data):
 class Scoring(_Data):
     """Exposure bands: a score below ``low`` is low, below ``moderate`` moderate, ..."""
 
-    low: Annotated[float, Field(gt=0, lt=100)] = 25
-    moderate: Annotated[float, Field(gt=0, lt=100)] = 50
-    high: Annotated[float, Field(gt=0, lt=100)] = 75
+    # validate_default: a default becomes a float like a value read from the file (JSON writes 25.0)
+    low: Annotated[float, Field(gt=0, lt=100, validate_default=True)] = 25
+    moderate: Annotated[float, Field(gt=0, lt=100, validate_default=True)] = 50
+    high: Annotated[float, Field(gt=0, lt=100, validate_default=True)] = 75
 
 
 class RiskMatrix(_Data):
@@ -164,7 +165,7 @@ class LeverRanking(_Data):
     """How ``levers`` weighs money against score: value = points cut + revenue points x
     the share of revenue at risk recovered; levers rank by value per week of effort."""
 
-    revenue_points: Annotated[float, Field(ge=0, le=100)] = 50
+    revenue_points: Annotated[float, Field(ge=0, le=100, validate_default=True)] = 50  # a float, as Scoring
 
 
 # --- fixtures: the pack's own tests (mcn-advisor policy test) ---------------------------
