@@ -9,6 +9,7 @@ that ``--help`` and ``--version`` start fast.
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime as dt
 import functools
 import os
@@ -490,7 +491,7 @@ def diff_command(
 def main() -> None:
     """Console entry point."""
     try:
-        app()
+        only_invoked(sys.argv[1:])()
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         sys.exit(130)
@@ -498,6 +499,25 @@ def main() -> None:
         # The reader went away (e.g. `| head`): stop quietly.
         sys.stderr.close()
         sys.exit(0)
+
+
+def only_invoked(args: list[str]) -> typer.Typer:
+    """``app`` with only the command ``args`` start with (a run needs one, and typer reads the
+    signature and options of every command it is given); the whole app when they start with
+    none (``--help``, ``--version``, a typo), so that help lists every command and a typo
+    gets its suggestion."""
+    word = args[0] if args else ""
+    commands = [c for c in app.registered_commands if word in (c.name, _command_name(c))]
+    groups = [g for g in app.registered_groups if g.name == word]
+    if word.startswith("-") or not commands and not groups:
+        return app
+    only = copy.copy(app)
+    only.registered_commands, only.registered_groups = commands, groups
+    return only
+
+
+def _command_name(info: Any) -> str | None:
+    return None if info.name or info.callback is None else info.callback.__name__.lower().replace("_", "-")
 
 
 # --- batch: a portfolio of profiles --------------------------------------------------
