@@ -3,7 +3,9 @@
 ``load_pack`` validates a pack completely when it loads (every field a condition or
 formula names, every reference between rules, actions, events and sources, dependency
 cycles, weights, dates, both languages of every text) and compiles its conditions and
-formulas once; the engine then only runs closures.
+formulas once; the engine then only runs closures. The validated model of a pack that
+loaded cleanly is kept in the user's cache (``pack/cache.py``): the next run with the same
+pack text and the same program only compiles it.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pydantic import ValidationError
 from mcn_advisor.errors import PackError
 from mcn_advisor.files.problems import describe, format_problems
 from mcn_advisor.files.toml import Loc, key_lines, line_of, parse_toml, read_text
+from mcn_advisor.pack import cache as pack_cache
 from mcn_advisor.pack.checks import cross_check
 from mcn_advisor.pack.conditions import Evaluator, Test, compile_condition, tests_in
 from mcn_advisor.pack.formulas import Formula, FormulaError, compile_formula
@@ -87,24 +90,35 @@ def _builtin_pack(name: str) -> Pack:
 
 
 def pack_from_text(text: str, source: str) -> Pack:
+    """Validate, check and compile a pack's text; a pack already validated comes from the cache."""
+    model = pack_cache.recall(text)
+    fresh = model is None
+    problems: list[tuple[Loc, str]] = []
+    if model is None:
+        model = _validate(text, source)
+        problems += cross_check(model)
+    metrics, factors, metric_inputs = _compile_formulas(model, problems)
+    levers = compile_levers(model, problems, metric_inputs)
+    if problems:
+        raise PackError(format_problems(source, key_lines(text), problems))
+    if fresh:
+        pack_cache.remember(text, model)
+    done = {a.id: compile_condition(a.done_when) for a in model.actions if a.done_when is not None}
+    return dataclasses.replace(
+        _build(model, source, metrics, factors, metric_inputs, text), levers=levers, done_when=done
+    )
+
+
+def _validate(text: str, source: str) -> PackModel:
     data = parse_toml(text, source, PackError)
     if "pack" not in data and "agency" in data:  # a profile given where a pack belongs: say that, once
         raise PackError(f"{source}: this is a profile, not a policy pack (it has [agency] and no [pack])")
     metric_ids = [m.get("id") for m in data.get("metrics", []) if isinstance(m, dict)]
     context = {"fields": condition_fields([m for m in metric_ids if isinstance(m, str)])}
     try:
-        model = PackModel.model_validate(data, context=context)
+        return PackModel.model_validate(data, context=context)
     except ValidationError as exc:
         raise PackError(describe(exc, PackModel, source, key_lines(text))) from None
-    problems = list(cross_check(model))
-    metrics, factors, metric_inputs = _compile_formulas(model, problems)
-    levers = compile_levers(model, problems, metric_inputs)
-    if problems:
-        raise PackError(format_problems(source, key_lines(text), problems))
-    done = {a.id: compile_condition(a.done_when) for a in model.actions if a.done_when is not None}
-    return dataclasses.replace(
-        _build(model, source, metrics, factors, metric_inputs, text), levers=levers, done_when=done
-    )
 
 
 def _plan_order(m: PackModel) -> list[str]:

@@ -59,7 +59,7 @@ Known = Mapping[str, str]  # field name -> kind ("number", "bool", "str", "list"
 
 
 class _Node(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, defer_build=True)  # see schema._Data
 
 
 class Test(_Node):

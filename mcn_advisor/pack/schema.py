@@ -28,7 +28,9 @@ RuleId = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+
 
 
 class _Data(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    # defer_build: validators are built on a pack's first validation, so a run whose
+    # packs all come from the cache (pack/cache.py) never builds them
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
 
 class PackInfo(_Data):
@@ -176,6 +178,7 @@ class LeverRanking(_Data):
 class FixtureProfile(Profile):
     """A fixture's profile: a profile whose ``schema_version`` may be left out."""
 
+    model_config = ConfigDict(defer_build=True)  # as _Data
     schema_version: Literal[1] = SCHEMA_VERSION
 
 
