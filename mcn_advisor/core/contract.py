@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import reprlib
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -23,18 +24,38 @@ from mcn_advisor.vocab import Band, ConfidenceLevel, FindingKind, RiskLevel, Sev
 ASSESSMENT_SCHEMA_VERSION = 1
 
 
-out = dataclass(slots=True, kw_only=True)
+class Record:
+    """What every class of the contract shares: equality and a repr, field by field, as a
+    dataclass would generate them. Written once here instead of compiled for each of
+    the classes below at import, which a single run would pay for."""
+
+    __slots__ = ()
+    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value: unhashable, as a dataclass
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        names = [f.name for f in dataclasses.fields(self) if f.compare]  # type: ignore[arg-type]
+        return tuple(getattr(self, n) for n in names) == tuple(getattr(other, n) for n in names)
+
+    @reprlib.recursive_repr()
+    def __repr__(self) -> str:
+        shown = (f"{f.name}={getattr(self, f.name)!r}" for f in dataclasses.fields(self) if f.repr)  # type: ignore[arg-type]
+        return f"{self.__class__.__qualname__}({', '.join(shown)})"
+
+
+out = dataclass(slots=True, kw_only=True, eq=False, repr=False)
 
 
 @out
-class PolicyRef:
+class PolicyRef(Record):
     id: str
     version: str
     title: Text
 
 
 @out
-class FactorResult:
+class FactorResult(Record):
     id: str
     label: Text
     explain: Text
@@ -48,7 +69,7 @@ class FactorResult:
 
 
 @out
-class Exposure:
+class Exposure(Record):
     score: float
     band: Band
     bands: dict[str, float]  # upper bounds: a score below "low" is low, ...
@@ -56,14 +77,14 @@ class Exposure:
 
 
 @out
-class Input:
+class Input(Record):
     field: str
     value: Any
     assumed: bool  # the profile left it out and the documented value was used
 
 
 @out
-class Figure:
+class Figure(Record):
     id: str
     label: Text
     unit: Unit
@@ -74,14 +95,14 @@ class Figure:
 
 
 @out
-class Impact:
+class Impact(Record):
     gmv_at_risk_cny_monthly: float
     revenue_at_risk_cny_monthly: float
     figures: list[Figure]
 
 
 @out
-class Check:
+class Check(Record):
     test: str  # the condition as written, e.g. "clients.taobao_linked_share >= 0.2"
     field: str
     actual: Any
@@ -89,14 +110,14 @@ class Check:
 
 
 @out
-class EventRef:
+class EventRef(Record):
     id: str
     date: dt.date
     days_from_as_of: int  # negative: already passed
 
 
 @out
-class SourceRef:
+class SourceRef(Record):
     id: str
     title: str
     publisher: str
@@ -104,7 +125,7 @@ class SourceRef:
 
 
 @out
-class Acceptance:
+class Acceptance(Record):
     """The profile's ``[[accepted_risks]]`` entry for a finding's rule."""
 
     reason: str
@@ -113,7 +134,7 @@ class Acceptance:
 
 
 @out
-class Finding:
+class Finding(Record):
     rule_id: str
     kind: FindingKind
     severity: Severity
@@ -131,7 +152,7 @@ class Finding:
 
 
 @out
-class Undetermined:
+class Undetermined(Record):
     rule_id: str
     severity: str
     title: Text
@@ -141,7 +162,7 @@ class Undetermined:
 
 
 @out
-class Risk:
+class Risk(Record):
     rule_id: str
     title: Text
     likelihood: int
@@ -154,7 +175,7 @@ class Risk:
 
 
 @out
-class StatedMatrix:
+class StatedMatrix(Record):
     """The risk matrix a report states (ISO 31000 leaves its thresholds to the organisation):
     rating bands (up to ``low`` is low, up to ``medium`` medium, up to ``high`` high) and the
     level of every cell."""
@@ -168,7 +189,7 @@ class StatedMatrix:
 
 
 @out
-class PlannedAction:
+class PlannedAction(Record):
     id: str
     strategy: str
     title: Text
@@ -187,7 +208,7 @@ class PlannedAction:
 
 
 @out
-class PlanPhase:
+class PlanPhase(Record):
     id: str
     title: Text
     deadline: dt.date | None
@@ -198,7 +219,7 @@ class PlanPhase:
 
 
 @out
-class DroppedAction:
+class DroppedAction(Record):
     id: str
     title: Text
     expired_with: str  # event id
@@ -207,13 +228,13 @@ class DroppedAction:
 
 
 @out
-class InPlaceAction:
+class InPlaceAction(Record):
     id: str
     title: Text
 
 
 @out
-class Plan:
+class Plan(Record):
     mode: Literal["migration", "remediation"]
     phases: list[PlanPhase]
     dropped: list[DroppedAction]
@@ -221,14 +242,14 @@ class Plan:
 
 
 @out
-class Assumption:
+class Assumption(Record):
     field: str
     assumed_value: Any  # None: no fair guess; figures that need it are left out
     rationale: Text
 
 
 @out
-class Confidence:
+class Confidence(Record):
     level: ConfidenceLevel
     score: float  # 1.0 when nothing was assumed
     assumed_fields: int
@@ -236,7 +257,7 @@ class Confidence:
 
 
 @out
-class TimelineEvent:
+class TimelineEvent(Record):
     id: str
     date: dt.date
     precision: Literal["day", "month"]
@@ -248,7 +269,7 @@ class TimelineEvent:
 
 
 @out
-class Priority:
+class Priority(Record):
     """One of the first things to do: the plan's earliest phase first, the most severe first."""
 
     action_id: str
@@ -261,7 +282,7 @@ class Priority:
 
 
 @out
-class Summary:
+class Summary(Record):
     """The executive summary: the headline figures and the first things to do."""
 
     monthly_gmv_cny: float
@@ -272,14 +293,14 @@ class Summary:
 
 
 @out
-class PlatformShare:
+class PlatformShare(Record):
     platform: str  # a platform_mix key of the profile
     share: float  # of monthly GMV
     gmv_cny_monthly: float
 
 
 @out
-class Assessment:
+class Assessment(Record):
     schema_version: int = ASSESSMENT_SCHEMA_VERSION
     agency: str
     as_of: dt.date
@@ -309,7 +330,7 @@ class Assessment:
 
 
 @out
-class PolicyResult:
+class PolicyResult(Record):
     """One pack's own verdict; ``policy`` and ``exposure`` hold the headline one's."""
 
     id: str
