@@ -30,6 +30,7 @@ from mcn_advisor.vocab import Lang, Severity, at_or_above
 if TYPE_CHECKING:
     from mcn_advisor.core.contract import Assessment
     from mcn_advisor.pack.compile import Pack
+    from mcn_advisor.profile.acceptance import RuleBook
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
@@ -178,11 +179,15 @@ def validate(
     Accepted risks must name rules of the policy packs (the built-in one by default);
     the packs are read only when a profile accepts a risk.
     """
-    from mcn_advisor.pack.select import rule_book
     from mcn_advisor.profile.load import load_profile
 
+    @functools.cache
+    def book() -> RuleBook:
+        from mcn_advisor.pack.select import rule_book  # the pack machinery, only when needed
+
+        return rule_book(_packs(packs))
+
     problems: list[str] = []
-    book = functools.cache(lambda: rule_book(_packs(packs)))
     for path, prof in _each_loaded(profiles, lambda p: load_profile(p, book), problems):
         typer.echo(f"{path}: ok ({prof.agency.name})")
     if problems:
