@@ -38,6 +38,7 @@ AS_OF = "2020-08-27"
 PER_FOLDER = 250
 FLOOR = """
 import os, sys
+from pathlib import Path
 from mcn_advisor.profile.csvfile import read_rows
 from mcn_advisor.profile.load import load_profile, profile_from_data
 
@@ -49,7 +50,7 @@ def profiles(path):
                 if name.endswith(".toml"):
                     yield load_profile(os.path.join(here, name))
     else:
-        for row in read_rows(path):
+        for row in read_rows(Path(path)):
             yield profile_from_data(row.data, f"{path}:{row.number}")
 
 out = sys.argv[2] if len(sys.argv) > 2 else None
@@ -233,7 +234,7 @@ def timed(cmd: list[str]) -> tuple[float, int]:
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     code = os.waitstatus_to_exitcode(status)
-    if code not in (0, 1):
+    if code != 0:
         raise SystemExit(f"{' '.join(cmd)} failed with {code}:\n{err}")
     return wall, usage.ru_maxrss
 

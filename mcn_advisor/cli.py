@@ -16,7 +16,7 @@ import os
 import shutil
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
@@ -92,10 +92,10 @@ def _color(stream: Any) -> bool:
     return stream.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
 
 
-def _emit(text: str, output: Path | None, protect: tuple[Path, ...] = ()) -> None:
-    """The report to ``output`` (atomically) or to stdout."""
+def _emit(text: str | Iterable[str], output: Path | None, protect: tuple[Path, ...] = ()) -> None:
+    """The report (or its pieces, as they come) to ``output`` (atomically) or to stdout."""
     if output is None or str(output) == "-":
-        sys.stdout.write(text)
+        sys.stdout.writelines([text] if isinstance(text, str) else text)
         sys.stdout.flush()
         return
     from mcn_advisor.files.write import write_atomic
@@ -630,7 +630,7 @@ def batch(
         result = batches.run(inputs, settings, jobs=jobs, on_result=tick)
     if out_dir is not None:
         batches.write_summaries(out_dir, result, lang)
-    _emit(render.get("portfolio", fmt)(result, lang), None)
+    _emit(render.pieces("portfolio", fmt)(result, lang), None)
     tally = f"{result.assessed:,} assessed, {len(result.failures):,} failed"
     if fail_on:
         tally += f", {result.failing:,} with a finding at or above {fail_on}"

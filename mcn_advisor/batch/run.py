@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from mcn_advisor import render
 from mcn_advisor.batch.discover import Inputs
 from mcn_advisor.batch.names import ReportNames
+from mcn_advisor.batch.spill import Spilled
 from mcn_advisor.core import portfolio
 from mcn_advisor.core.combine import explain_all
 from mcn_advisor.core.engine import evaluate
@@ -68,13 +69,15 @@ class Settings:
 class Task(NamedTuple):
     source: str
     path: str | None = None  # a TOML file to read
-    data: dict[str, Any] | None = None  # or a CSV row's profile data
+    cells: list[str] | None = None  # or a row's cells, converted by the worker that assesses it
+    header: tuple[str, ...] = ()  # the columns of those cells (one object per file: pickled once a chunk)
     report: str | None = None  # the report files' stem
     problems: tuple[str, ...] = ()  # already failed
 
 
 def tasks(inputs: Inputs, names: ReportNames | None) -> Iterator[Task]:
-    """One task per profile, lazily: CSV rows are read as they are needed."""
+    """One task per profile, lazily: a CSV file's rows are read as they are needed and handed
+    on as cells; the parent of a run with several processes only splits rows."""
 
     def name(parts: tuple[str, ...]) -> str | None:
         return names.assign(parts) if names is not None else None
@@ -91,12 +94,15 @@ def tasks(inputs: Inputs, names: ReportNames | None) -> Iterator[Task]:
         else:
             stem = os.path.splitext(os.path.basename(item.label))[0]
             try:
-                for row in csvfile.read_rows(Path(item.label), item.label):
+                header, rows = csvfile.read_cells(Path(item.label), item.label)
+                for row in rows:
                     source = f"{item.label}:{row.number}"
-                    if row.problem:
+                    if row.problem is not None:
                         yield Task(source, problems=(row.problem,))
                     else:
-                        yield Task(source, data=row.data, report=name((stem, f"row{row.number}")))
+                        yield Task(
+                            source, cells=row.cells, header=header, report=name((stem, f"row{row.number}"))
+                        )
             except InputError as exc:  # the file changed since discover() read it
                 yield Task(item.label, problems=tuple(exc.problems))
 
@@ -141,7 +147,7 @@ def assess_one(task: Task, settings: Settings | None = None) -> Row | Failure:
         if task.path is not None:
             profile = load_profile(task.path, lambda: rules_of(cfg))
         else:
-            profile = profile_from_data(task.data or {}, task.source)
+            profile = profile_from_data(csvfile.row_data(task.header, task.cells or []), task.source)
         date = cfg.as_of or profile.as_of or cfg.today
         evaluations = [evaluate(profile, pack, date) for pack in packs]
         if cfg.out_dir is not None and task.report is not None:
@@ -178,7 +184,7 @@ def run(
     if settings.out_dir is not None:
         prepare_out_dir(settings.out_dir, inputs)
     names = ReportNames() if settings.out_dir is not None else None
-    tally = Tally(packs, settings.fail_on, tuple(settings.formats) if settings.out_dir else ())
+    tally = Tally(packs, settings.fail_on, tuple(settings.formats) if settings.out_dir else (), Spilled)
     jobs = min(jobs or default_jobs(inputs.total), max(1, inputs.total))
     stream = tasks(inputs, names)
     try:
@@ -281,7 +287,7 @@ def write_summaries(out_dir: Path, summary: Portfolio, lang: str) -> list[Path]:
     written = []
     for name, fmt in SUMMARY_FILES.items():
         path = out_dir / name
-        write_atomic(path, render.get("portfolio", fmt)(summary, lang))
+        write_atomic(path, render.pieces("portfolio", fmt)(summary, lang))
         written.append(path)
     return written
 

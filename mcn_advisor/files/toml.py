@@ -7,9 +7,11 @@ the text (only ever run on text tomllib accepted), so that a schema error about
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import re
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +28,62 @@ _TOML_POS = re.compile(r"^(?P<msg>.*?)\s*\(at line (?P<line>\d+), column (?P<col
 _TOML_EOF = re.compile(r"^(?P<msg>.*?)\s*\(at end of document\)$")
 
 
+BLOCK = 1 << 20  # bytes ``check_text`` reads at a time
+
+
 def read_text(path: Path, error: type[InputError] = InputError) -> str:
     """Read a UTF-8 text file, or raise ``error`` with one line naming the file."""
-    try:
+    with _reading(path, error):
         data = path.read_bytes()
+    if b"\x00" in data:
+        raise error(_BINARY.format(path=path))
+    try:
+        text = data.decode("utf-8")  # not utf-8-sig: its error positions skip the BOM
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise error(_NOT_UTF8.format(path=path, line=line, byte=data[exc.start])) from None
+    return text.removeprefix("\ufeff")  # a byte-order mark, as spreadsheets on Windows save
+
+
+def check_text(path: Path, error: type[InputError] = InputError) -> None:
+    """Raise what ``read_text`` would raise for this file, reading it a block at a time, so
+    that a file too large to hold whole (a survey of a million rows) can be read as a stream.
+
+    A NUL byte anywhere says "binary" first, as in ``read_text``; else the line and value of
+    the first byte that is not UTF-8.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    bad: tuple[int, int] | None = None  # (line, byte) of the first invalid UTF-8
+    lines = 0  # line breaks before the block
+    with _reading(path, error), path.open("rb") as handle:
+        for block in iter(lambda: handle.read(BLOCK), b""):
+            if b"\x00" in block:
+                raise error(_BINARY.format(path=path))
+            if bad is None:
+                seen = decoder.getstate()[0] + block  # bytes held back (never a line break), then the block
+                try:
+                    decoder.decode(block)
+                except UnicodeDecodeError as exc:
+                    bad = (lines + seen[: exc.start].count(b"\n") + 1, seen[exc.start])
+            lines += block.count(b"\n")
+    if bad is None:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError as exc:  # the file ends inside a character
+            bad = (lines + 1, exc.object[exc.start])
+    if bad is not None:
+        raise error(_NOT_UTF8.format(path=path, line=bad[0], byte=bad[1]))
+
+
+_BINARY = "{path}: not a text file (it contains binary data)"
+_NOT_UTF8 = "{path}:{line}: not valid UTF-8 (byte 0x{byte:02x}); save the file as UTF-8"
+
+
+@contextlib.contextmanager
+def _reading(path: Path, error: type[InputError]) -> Iterator[None]:
+    """Why a file cannot be read, as one line naming it."""
+    try:
+        yield
     except FileNotFoundError:
         raise error(f"{path}: no such file") from None
     except IsADirectoryError:
@@ -38,16 +92,6 @@ def read_text(path: Path, error: type[InputError] = InputError) -> str:
         raise error(f"{path}: permission denied") from None
     except OSError as exc:
         raise error(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    if b"\x00" in data:
-        raise error(f"{path}: not a text file (it contains binary data)")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise error(
-            f"{path}:{line}: not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8"
-        ) from None
-    return text
 
 
 def parse_toml(text: str, path: Path | str, error: type[InputError] = InputError) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from mcn_advisor.errors import InputError
@@ -17,8 +17,8 @@ def _umask() -> int:
     return mask
 
 
-def write_atomic(path: Path, text: str, *, protect: tuple[Path, ...] = ()) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename.
+def write_atomic(path: Path, text: str | Iterable[str], *, protect: tuple[Path, ...] = ()) -> None:
+    """Write ``text`` (or its pieces, as they come) to ``path`` through a temporary file and a rename.
 
     A reader sees the old file or the new one, never half of either. ``protect``
     lists the inputs of the run: writing over one of them is refused.
@@ -33,7 +33,10 @@ def write_atomic(path: Path, text: str, *, protect: tuple[Path, ...] = ()) -> No
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+            if isinstance(text, str):
+                handle.write(text)
+            else:
+                handle.writelines(text)
             handle.flush()
             os.fsync(handle.fileno())
         mode = target.stat().st_mode & 0o777 if target.exists() else 0o666 & ~_umask()

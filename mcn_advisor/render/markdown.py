@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from mcn_advisor.core.contract import Assessment, Figure, Finding, PlanPhase, PolicyResult
 from mcn_advisor.i18n import t
@@ -115,14 +115,19 @@ def render(a: Assessment, lang: str = "en") -> str:
 
 def pipe_table(header: Iterable[str], rows: Iterable[Iterable[str]], align: str = "") -> str:
     """A pipe table; cells must already be escaped. ``align`` is one letter per column: l or r."""
+    return "\n".join(pipe_lines(header, rows, align))
+
+
+def pipe_lines(header: Iterable[str], rows: Iterable[Iterable[str]], align: str = "") -> Iterator[str]:
+    """The lines of ``pipe_table``, one at a time (a table of any length, never held whole)."""
     head = list(header)
     marks = [("---:" if align[i : i + 1] == "r" else "---") for i in range(len(head))]
-    lines = ["| " + " | ".join(head) + " |", "| " + " | ".join(marks) + " |"]
+    yield "| " + " | ".join(head) + " |"
+    yield "| " + " | ".join(marks) + " |"
     for row in rows:
         cells = list(row)
         assert len(cells) == len(head), (head, cells)
-        lines.append("| " + " | ".join(c or " " for c in cells) + " |")
-    return "\n".join(lines)
+        yield "| " + " | ".join(c or " " for c in cells) + " |"
 
 
 def h(level: int, text: str) -> str:

@@ -17,12 +17,14 @@ from typer.testing import CliRunner
 
 from mcn_advisor.batch import names as report_names
 from mcn_advisor.batch import run as batch
+from mcn_advisor.batch import spill
 from mcn_advisor.batch.discover import discover
 from mcn_advisor.cli import app
 from mcn_advisor.core import portfolio
 from mcn_advisor.core.engine import assess
 from mcn_advisor.files.toml import parse_toml
 from mcn_advisor.profile import csvfile
+from mcn_advisor.render import get as get_renderer
 from mcn_advisor.render import portfolio as render
 from tests.conftest import AS_OF, GOOD, PROFILES, ROOT, example
 
@@ -366,7 +368,7 @@ def test_as_of_comes_from_each_profile_unless_given(tmp_path):
     later.write_text("as_of = 2020-10-20\n" + GOOD, encoding="utf-8")
     s = summarise(later, PROFILES / "minimal.toml", as_of=None)
     assert s.as_of is None and sorted(str(r.as_of) for r in s.rows) == ["2020-08-27", "2020-10-20"]
-    assert "As of" in render.table(s).splitlines()[3]  # a column, since the dates differ
+    assert "As of" in "".join(render.table(s)).splitlines()[3]  # a column, since the dates differ
     assert summarise(later, PROFILES / "minimal.toml").as_of == AS_OF
 
 
@@ -568,3 +570,32 @@ def test_several_packs_score_each_profile_by_the_headline_pack(tmp_path):
     assert [pid for pid, _ in s.policies] == ["douyin-2020-closed-loop", "kuaishou-2019-taobao-links"]
     r = run(str(tmp_path), "--as-of", DATE, "--policy", "nope")
     assert r.exit_code == 2 and "no such policy pack" in r.stderr
+
+
+@pytest.mark.parametrize("limit", [1, 2, 7, 10_000])
+def test_the_spilled_store_gives_back_what_sorted_would(monkeypatch, limit):
+    monkeypatch.setattr(spill, "MAX_RUNS", 3)  # compaction too
+    items = [(n % 7, -n % 5, n) for n in range(200)]
+    rows, failures = spill.Spilled(lambda x: x[:2], limit), spill.Spilled(None, limit)
+    for item in items:
+        rows.add(item)
+        failures.add(item)
+    expected = sorted(items, key=lambda x: x[:2])  # ties (same key) keep the order they came in
+    assert list(rows) == expected and list(rows) == expected and len(rows) == 200
+    assert list(failures) == items and len(failures) == 200
+
+
+def test_a_batch_spilled_to_disk_writes_the_same_summaries(tmp_path, monkeypatch):
+    path = tmp_path / "survey.csv"
+    text = csv_of(EXAMPLES * 4)
+    bad_row = text.splitlines()[1].replace(",", ",,", 1)  # a cell too many
+    path.write_text(f"{text}{bad_row}\n", encoding="utf-8")
+    kept = summarise(path, fail_on="high")
+    monkeypatch.setattr(spill, "LIMIT", 3)
+    monkeypatch.setattr(spill, "MAX_RUNS", 4)
+    spilled = summarise(path, fail_on="high")
+    assert spilled.failures and spilled.assessed == kept.assessed == len(EXAMPLES) * 4
+    for fmt in ("table", "json", "csv", "markdown"):
+        for lang in ("en", "zh"):
+            write = get_renderer("portfolio", fmt)
+            assert write(spilled, lang) == write(kept, lang), (fmt, lang)
