@@ -3,12 +3,15 @@
 - ``run(inputs, settings)`` (``inputs`` from ``discover``) assesses them as a stream, in
   one process or across ``jobs`` processes. Each worker returns one small ``Row`` (or a
   ``Failure``), never an assessment; the ``Tally`` keeps those rows and bounded counters
-  only. The cheap ``engine.evaluate`` feeds the portfolio; the full ``engine.explain``
-  runs only when per-profile reports are written (``out_dir``), by the worker itself.
+  only (``batch.spill`` keeps them on disk past a few thousand). The cheap
+  ``engine.evaluate`` feeds the portfolio; the full ``engine.explain`` runs only when
+  per-profile reports are written (``out_dir``), by the worker itself, to hidden files
+  that the parent publishes (syncs, then names) every ``PUBLISH_EVERY`` profiles.
 - ``write_summaries(out_dir, portfolio, lang)`` writes ``summary.json``, ``.csv`` and ``.md``.
 
 One bad profile never stops the others: it becomes a ``Failure`` naming its file
-(and CSV row) and the reason. Every file is written whole through ``write_atomic``.
+(and CSV row) and the reason. Every file is written whole (``files.write``): a crash can
+leave a report missing, never a report with only part of its text.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from mcn_advisor.core.combine import explain_all
 from mcn_advisor.core.engine import evaluate
 from mcn_advisor.core.portfolio import Failure, Portfolio, Row, Tally
 from mcn_advisor.errors import InputError
-from mcn_advisor.files.write import leftover_temps, write_atomic
+from mcn_advisor.files.write import discard, publish, write_atomic, write_hidden
 from mcn_advisor.pack.compile import Pack
 from mcn_advisor.pack.select import load_packs, rule_book
 from mcn_advisor.profile import csvfile
@@ -43,6 +46,7 @@ if TYPE_CHECKING:
     from mcn_advisor.core.contract import Assessment
 
 SMALL_BATCH = 200  # below this, starting worker processes costs more than it saves
+PUBLISH_EVERY = 500  # profiles whose reports are synced to disk and named together
 SUMMARY_FILES = {"summary.json": "json", "summary.csv": "csv", "summary.md": "markdown"}
 
 REPORTS = {"json": "json", "md": "markdown"}  # per-profile report files: extension -> format
@@ -64,6 +68,7 @@ class Settings:
     formats: dict[str, render.Renderer] = field(default_factory=dict)
     fail_on: str | None = None
     packs: tuple[str, ...] = ()  # --policy values: built-in names or pack files; () the default
+    token: str = field(default_factory=lambda: os.urandom(6).hex())  # names this run's unpublished reports
 
 
 class Task(NamedTuple):
@@ -185,24 +190,60 @@ def run(
         prepare_out_dir(settings.out_dir, inputs)
     names = ReportNames() if settings.out_dir is not None else None
     tally = Tally(packs, settings.fail_on, tuple(settings.formats) if settings.out_dir else (), Spilled)
+    reports = _Reports(settings)
     jobs = min(jobs or default_jobs(inputs.total), max(1, inputs.total))
     stream = tasks(inputs, names)
+
+    def take(item: Row | Failure) -> None:
+        tally.add(item)
+        reports.done(item)
+        if on_result:
+            on_result()
+
     try:
         if jobs == 1:
             with _interrupt_between_profiles() as interrupted:
                 for task in stream:
-                    tally.add(assess_one(task, settings))
-                    if on_result:
-                        on_result()
+                    take(assess_one(task, settings))
                     if interrupted():
                         raise KeyboardInterrupt
         else:
-            _in_pool(stream, settings, jobs, max(1, min(64, inputs.total // (jobs * 8))), tally, on_result)
-    except BaseException:
-        if settings.out_dir is not None and names is not None:
-            _remove_partial_reports(settings.out_dir, names)
-        raise
+            _in_pool(stream, settings, jobs, max(1, min(64, inputs.total // (jobs * 8))), take)
+    finally:
+        reports.close()  # also when stopped: what was assessed is published, the rest removed
     return tally.portfolio()
+
+
+class _Reports:
+    """A run's reports given their names a few hundred profiles at a time (``files.write.publish``):
+    one sync of the file system for every ``PUBLISH_EVERY`` profiles instead of one per file."""
+
+    def __init__(self, settings: Settings):
+        self._out = settings.out_dir
+        self._formats = tuple(settings.formats)
+        self._token = settings.token
+        self._stems: list[str] = []
+
+    def done(self, item: Row | Failure) -> None:
+        if self._out is not None and isinstance(item, Row) and item.report is not None:
+            self._stems.append(item.report)
+            if len(self._stems) >= PUBLISH_EVERY:
+                self.publish()
+
+    def publish(self) -> None:
+        if self._out is not None:
+            publish(
+                [self._out / f"{stem}.{ext}" for stem in self._stems for ext in self._formats], self._token
+            )
+        self._stems = []
+
+    def close(self) -> None:
+        if self._out is None:
+            return
+        try:
+            self.publish()
+        finally:  # a profile that failed half-way, or one a stopped worker was writing
+            discard(self._out, self._token)
 
 
 @contextlib.contextmanager
@@ -232,12 +273,7 @@ def _interrupt_between_profiles() -> Iterator[Callable[[], bool]]:
 
 
 def _in_pool(
-    stream: Iterator[Task],
-    settings: Settings,
-    jobs: int,
-    chunk: int,
-    tally: Tally,
-    on_result: Callable[[], None] | None,
+    stream: Iterator[Task], settings: Settings, jobs: int, chunk: int, take: Callable[[Any], None]
 ) -> None:
     import multiprocessing  # only a batch that uses processes pays for the import
 
@@ -247,22 +283,13 @@ def _in_pool(
     pool = ctx.Pool(jobs, initializer=_init_worker, initargs=(settings,))
     try:
         for item in pool.imap(assess_one, stream, chunksize=chunk):
-            tally.add(item)
-            if on_result:
-                on_result()
+            take(item)
         pool.close()
     except BaseException:
         pool.terminate()  # SIGTERM: a worker may die mid-write; run() removes what it left
         raise
     finally:
         pool.join()
-
-
-def _remove_partial_reports(out_dir: Path, names: ReportNames) -> None:
-    """Remove the temporary files of reports this run was writing when it was stopped."""
-    for temp, target in leftover_temps(out_dir):
-        if names.issued(os.path.splitext(target)[0]):
-            temp.unlink(missing_ok=True)
 
 
 def prepare_out_dir(out_dir: Path, inputs: Inputs) -> None:
@@ -295,4 +322,4 @@ def write_summaries(out_dir: Path, summary: Portfolio, lang: str) -> list[Path]:
 def _write_reports(assessment: Assessment, cfg: Settings, stem: str) -> None:
     assert cfg.out_dir is not None
     for ext, renderer in cfg.formats.items():
-        write_atomic(cfg.out_dir / f"{stem}.{ext}", renderer(assessment, cfg.lang))
+        write_hidden(cfg.out_dir / f"{stem}.{ext}", renderer(assessment, cfg.lang), cfg.token)

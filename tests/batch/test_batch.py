@@ -22,6 +22,7 @@ from mcn_advisor.batch.discover import discover
 from mcn_advisor.cli import app
 from mcn_advisor.core import portfolio
 from mcn_advisor.core.engine import assess
+from mcn_advisor.files import write
 from mcn_advisor.files.toml import parse_toml
 from mcn_advisor.profile import csvfile
 from mcn_advisor.render import get as get_renderer
@@ -518,12 +519,36 @@ def test_the_readme_example_is_real_output(monkeypatch):
 
 
 def test_a_stopped_run_removes_only_its_own_temporary_files(tmp_path):
-    names = report_names.ReportNames()
-    names.assign(("a.toml",))
-    for name in (".a.json.k2j4_x9q.tmp", ".a.md.abcdefgh.tmp", ".b.json.abcdefgh.tmp", "a.json", ".a.json"):
+    for name in (".a.json.k2j4x9q.tmp", ".a.md.mine42.tmp", ".b.json.mine42.tmp", "a.json", ".a.json"):
         (tmp_path / name).write_text("x", encoding="utf-8")
-    batch._remove_partial_reports(tmp_path, names)
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".a.json", ".b.json.abcdefgh.tmp", "a.json"]
+    write.discard(tmp_path, "mine42")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".a.json", ".a.json.k2j4x9q.tmp", "a.json"]
+
+
+def test_reports_are_named_only_once_they_are_on_disk(tmp_path, monkeypatch):
+    synced: list[list[str]] = []
+    monkeypatch.setattr(os, "sync", lambda: synced.append(sorted(p.name for p in tmp_path.iterdir())))
+    write.write_hidden(tmp_path / "a.json", "{}", "t1")
+    write.write_hidden(tmp_path / "a.md", ["# a", "\n"], "t1")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".a.json.t1.tmp", ".a.md.t1.tmp"]
+    write.publish([tmp_path / "a.json", tmp_path / "a.md"], "t1")
+    assert synced == [[".a.json.t1.tmp", ".a.md.t1.tmp"]]  # one sync, before any file has its name
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json", "a.md"]
+    assert (tmp_path / "a.md").read_text(encoding="utf-8") == "# a\n"
+
+
+def test_a_batch_syncs_its_reports_a_few_hundred_profiles_at_a_time(tmp_path, monkeypatch):
+    for i in range(5):
+        (tmp_path / f"p{i}.toml").write_text(GOOD, encoding="utf-8")
+    syncs: list[str] = []
+    monkeypatch.setattr(os, "sync", lambda: syncs.append("sync"))
+    monkeypatch.setattr(os, "fsync", lambda fd: syncs.append("folder"))  # never a file's own
+    monkeypatch.setattr(batch, "PUBLISH_EVERY", 2)
+    out = tmp_path / "out"
+    s = summarise(tmp_path, out_dir=out, formats=batch.report_renderers())
+    assert s.assessed == 5 and syncs == ["sync", "folder"] * 3  # profiles 1-2, 3-4, 5
+    reports = sorted(f"p{i}.{ext}" for i in range(5) for ext in ("json", "md"))
+    assert sorted(p.name for p in out.iterdir()) == reports
 
 
 @pytest.mark.parametrize("sep", [";", "\t"])
