@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import IO
 
 from mcn_advisor.errors import InputError
 
@@ -33,26 +35,41 @@ def write_atomic(path: Path, text: str | Iterable[str], *, protect: tuple[Path, 
     target = _target(path, protect)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     with _cleaning(path, Path(tmp)):
-        _fill(fd, Path(tmp), text, target, sync=True)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            _put(handle, text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, target.stat().st_mode & 0o777 if target.exists() else 0o666 & ~_umask())
         os.replace(tmp, target)
 
 
 def write_hidden(path: Path, text: str | Iterable[str], token: str) -> None:
     """Write ``text`` to the hidden file ``.NAME.TOKEN.tmp`` beside ``path``, neither synced
     to disk nor named yet: ``publish`` does both for many files at once, so that a batch
-    of reports costs one sync of the file system instead of one per file."""
-    target = _target(path, ())
-    hidden = _hidden(target, token)
-    fd = os.open(hidden, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with _cleaning(path, hidden):
-        _fill(fd, hidden, text, target, sync=False)
+    of reports costs one sync of the file system instead of one per file. The folder is
+    the caller's, checked once (a batch writes thousands of files into it)."""
+    hidden = _hidden(path, token)
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        mode = None
+    if mode is not None and stat.S_ISDIR(mode):
+        raise InputError(f"{path}: is a folder; give a file name")
+    try:  # a new file gets 0666 less the umask from open itself; a replaced one keeps its mode
+        fd = os.open(hidden, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666 if mode is None else 0o600)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write ({exc.strerror or exc})") from None
+    with _cleaning(path, hidden), os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+        _put(handle, text)
+        if mode is not None:
+            os.chmod(hidden, stat.S_IMODE(mode))
 
 
 def publish(paths: Iterable[Path], token: str) -> None:
     """Give the files ``write_hidden`` wrote for ``paths`` their names, durably: first one sync
     of what was written (no file ever has its name before all of it is on disk), then the
     renames, then a sync of each folder so that the names last too."""
-    pairs = [(_hidden(path.resolve(), token), path) for path in paths]
+    pairs = [(_hidden(path, token), path) for path in paths]
     if not pairs:
         return
     if hasattr(os, "sync"):
@@ -66,7 +83,7 @@ def publish(paths: Iterable[Path], token: str) -> None:
             os.replace(hidden, path)
         except OSError as exc:
             raise InputError(f"{path}: cannot write ({exc.strerror or exc})") from None
-    for folder in {path.resolve().parent for _, path in pairs}:
+    for folder in {path.parent for _, path in pairs}:
         _sync_folder(folder)
 
 
@@ -90,21 +107,15 @@ def _target(path: Path, protect: tuple[Path, ...]) -> Path:
     return target
 
 
-def _hidden(target: Path, token: str) -> Path:
-    return target.with_name(f".{target.name}.{token}.tmp")
+def _hidden(path: Path, token: str) -> Path:
+    return path.with_name(f".{path.name}.{token}.tmp")
 
 
-def _fill(fd: int, temporary: Path, text: str | Iterable[str], target: Path, *, sync: bool) -> None:
-    """Write the file open as ``fd`` and give it the mode ``target`` has (or a new file would)."""
-    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-        if isinstance(text, str):
-            handle.write(text)
-        else:
-            handle.writelines(text)
-        handle.flush()
-        if sync:
-            os.fsync(handle.fileno())
-    os.chmod(temporary, target.stat().st_mode & 0o777 if target.exists() else 0o666 & ~_umask())
+def _put(handle: IO[str], text: str | Iterable[str]) -> None:
+    if isinstance(text, str):
+        handle.write(text)
+    else:
+        handle.writelines(text)
 
 
 @contextlib.contextmanager
