@@ -25,7 +25,7 @@ from mcn_advisor.pack.compile import Pack, builtin_pack
 from mcn_advisor.profile.load import load_profile
 from mcn_advisor.profile.model import Profile
 
-# The run's own pack cache (files/cache.py): never the user's, and empty when the run starts.
+# The run's own cache folder (files/cache.py): never the user's, and empty when the run starts.
 os.environ["MCN_ADVISOR_CACHE"] = CACHE = tempfile.mkdtemp(prefix="mcn-advisor-test-cache-")
 atexit.register(shutil.rmtree, CACHE, ignore_errors=True)
 

@@ -1,10 +1,12 @@
 """The user's cache folder: results that are slow to build, kept between runs, never trusted blindly.
 
-``read(key)`` returns the bytes stored under ``key`` or ``None``; ``write(key, data)``
-stores them. A key is a digest of everything that shapes the stored result, including
-``code_version()`` (this mcn-advisor's modules and the versions of Python, pydantic and
-pydantic-core), so a changed input or a changed program is a different key and is never
-served stale; a store keeps the most recent ``KEEP`` entries.
+``recall(kind, text, type)`` gives back what ``remember(kind, text, value)`` stored for
+the same text: a policy pack validated from its TOML (``pack.compile``), the message
+catalogue parsed from its own (``i18n``); ``tomllib`` is pure Python, and parsing costs a
+single run more than the rest of its work. An entry's key is a digest of the kind, the
+text and ``code_version()`` (this mcn-advisor's modules and the versions of Python,
+pydantic and pydantic-core): a changed text or a changed program is another key and is
+never served stale. The folder keeps the ``KEEP`` entries written last.
 
 The folder is ``$MCN_ADVISOR_CACHE`` (``off`` turns caching off), else
 ``$XDG_CACHE_HOME/mcn-advisor``, else ``~/.cache/mcn-advisor``. It is used only when it
@@ -20,14 +22,17 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import pickle
 import stat
 import sys
 from pathlib import Path
+from typing import TypeVar
 
 ENV = "MCN_ADVISOR_CACHE"
 KEEP = 32  # entries kept; each is small (a pack is about 60 KB)
 _SUFFIX = ".cache"
 _DIGEST = hashlib.sha256().digest_size
+T = TypeVar("T")
 
 
 def folder() -> Path | None:
@@ -61,6 +66,29 @@ def code_version() -> str:
                 st = os.stat(path)
                 parts.append(f"{os.path.relpath(path, root)}:{st.st_size}:{st.st_mtime_ns}")
     return hashlib.sha256("\n".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def recall(kind: str, text: str, expected: type[T]) -> T | None:
+    """What ``remember`` stored for ``text`` as ``kind``, if it is an ``expected``; else ``None``."""
+    blob = read(_key(kind, text))
+    if blob is None:
+        return None
+    try:
+        value = pickle.loads(blob)  # bytes this user's own run wrote (see read)
+    except Exception:  # a damaged entry is a miss, whatever it raises
+        return None
+    return value if type(value) is expected else None
+
+
+def remember(kind: str, text: str, value: object) -> None:
+    """Keep ``value``, built from ``text`` as ``kind``, for the next run."""
+    write(_key(kind, text), pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _key(kind: str, text: str) -> str:
+    digest = hashlib.sha256(f"mcn-advisor {kind}\n{code_version()}\n".encode())
+    digest.update(text.encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
 
 
 def _trusted(st: os.stat_result, kind: int) -> bool:

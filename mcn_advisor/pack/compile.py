@@ -4,8 +4,8 @@
 formula names, every reference between rules, actions, events and sources, dependency
 cycles, weights, dates, both languages of every text) and compiles its conditions and
 formulas once; the engine then only runs closures. The validated model of a pack that
-loaded cleanly is kept in the user's cache (``pack/cache.py``): the next run with the same
-pack text and the same program only compiles it.
+loaded cleanly is kept in the user's cache (``files.cache``): the next run with the same
+pack text and the same program only compiles it (its validators are never even built).
 """
 
 from __future__ import annotations
@@ -19,15 +19,17 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from mcn_advisor.errors import PackError
+from mcn_advisor.files import cache
 from mcn_advisor.files.problems import describe, format_problems
 from mcn_advisor.files.toml import Loc, key_lines, line_of, parse_toml, read_text
-from mcn_advisor.pack import cache as pack_cache
 from mcn_advisor.pack.checks import cross_check
 from mcn_advisor.pack.conditions import Evaluator, Test, compile_condition, tests_in
 from mcn_advisor.pack.formulas import Formula, FormulaError, compile_formula
 from mcn_advisor.pack.levers import CompiledLever, compile_levers
 from mcn_advisor.pack.names import condition_fields, formula_scope, profile_fields
 from mcn_advisor.pack.schema import Action, Event, Factor, Metric, PackModel, Rule
+
+VALIDATED = "validated pack 1"  # what the cache holds for a pack's text: its PackModel
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,7 @@ def _builtin_pack(name: str) -> Pack:
 
 def pack_from_text(text: str, source: str) -> Pack:
     """Validate, check and compile a pack's text; a pack already validated comes from the cache."""
-    model = pack_cache.recall(text)
+    model = cache.recall(VALIDATED, text, PackModel)
     fresh = model is None
     problems: list[tuple[Loc, str]] = []
     if model is None:
@@ -101,8 +103,8 @@ def pack_from_text(text: str, source: str) -> Pack:
     levers = compile_levers(model, problems, metric_inputs)
     if problems:
         raise PackError(format_problems(source, key_lines(text), problems))
-    if fresh:
-        pack_cache.remember(text, model)
+    if fresh:  # only a pack without a problem: every error is found, and said, by building it
+        cache.remember(VALIDATED, text, model)
     done = {a.id: compile_condition(a.done_when) for a in model.actions if a.done_when is not None}
     return dataclasses.replace(
         _build(model, source, metrics, factors, metric_inputs, text), levers=levers, done_when=done

@@ -29,7 +29,7 @@ RuleId = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+
 
 class _Data(BaseModel):
     # defer_build: validators are built on a pack's first validation, so a run whose
-    # packs all come from the cache (pack/cache.py) never builds them
+    # packs all come from the cache (files.cache) never builds them
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
 

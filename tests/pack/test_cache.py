@@ -161,3 +161,24 @@ def test_the_folder_keeps_only_the_latest_entries(own_cache, monkeypatch):
         os.utime(own_cache / f"key{n}.cache", ns=(n, n))  # written in this order
     assert [p.name for p in entries(own_cache)] == ["key2.cache", "key3.cache", "key4.cache"]
     assert cache.read("key4") == b"data" and cache.read("key0") is None
+
+
+def test_the_message_catalogue_is_recalled_as_parsed(own_cache, monkeypatch):
+    import tomllib
+
+    from mcn_advisor import i18n
+
+    fresh = tomllib.loads((ROOT / "mcn_advisor" / "i18n" / "messages.toml").read_text(encoding="utf-8"))
+    for _ in range(2):  # built and stored, then recalled
+        i18n.messages.cache_clear()
+        assert i18n.messages()["zh"] == {key: pair["zh"] for key, pair in fresh.items()}
+    assert len(entries(own_cache)) == 1
+    i18n.messages.cache_clear()
+
+
+def test_an_entry_is_given_back_only_for_the_same_kind_text_and_type(own_cache):
+    cache.remember("kind", "text", {"a": 1})
+    assert cache.recall("kind", "text", dict) == {"a": 1}
+    assert cache.recall("kind", "text ", dict) is None
+    assert cache.recall("other kind", "text", dict) is None
+    assert cache.recall("kind", "text", list) is None
