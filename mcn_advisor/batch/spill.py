@@ -6,8 +6,9 @@ temporary folder, and hands every item back through ``ordered()``: the runs merg
 few hundred items at a time, in exactly the order ``sorted`` would give (ties keep the order
 they were added in: each run is sorted stably, the runs hold consecutive items, and
 ``heapq.merge`` takes an earlier run's item first). The summaries written from it are
-byte for byte those of a batch held in memory. The folder is removed with the store, or
-when the program ends.
+byte for byte those of a batch held in memory. Runs are only merged when read back, once
+every item is in: adding never pauses for long, so results arriving from the workers do
+not pile up meanwhile. The folder is removed with the store, or when the program ends.
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 from typing import Any
 
 LIMIT = 10_000  # items held in memory before a run is written (a row is about 1 KB)
-FRAME = 256  # items pickled together: the unit a run is read back in
-MAX_RUNS = 32  # more runs are merged into one, so that a merge keeps few files open
+FRAME = 64  # items pickled together: the unit a run is read back in
+MAX_RUNS = 128  # runs merged at once (files open, FRAME items each); more are merged first
 
 
 class Spilled(Collection[Any]):
@@ -44,14 +45,9 @@ class Spilled(Collection[Any]):
     def add(self, item: Any) -> None:
         self._items.append(item)
         self._count += 1
-        if len(self._items) >= self._limit:
+        if len(self._items) >= self._limit:  # a short pause: results keep arriving meanwhile
             self._runs.append(self._write(self._sorted(self._items)))
             self._items = []
-            if len(self._runs) >= MAX_RUNS:
-                runs, self._runs = self._runs, []
-                self._runs.append(self._write(self._merge([_read(path) for path in runs])))
-                for path in runs:
-                    os.unlink(path)
 
     def ordered(self) -> Collection[Any]:
         return self
@@ -60,6 +56,11 @@ class Spilled(Collection[Any]):
         return self._count
 
     def __iter__(self) -> Iterator[Any]:
+        while len(self._runs) > MAX_RUNS:  # once all are added: runs merged by groups, in order
+            groups = [self._runs[i : i + MAX_RUNS] for i in range(0, len(self._runs), MAX_RUNS)]
+            self._runs = [self._write(self._merge([_read(path) for path in group])) for group in groups]
+            for path in (path for group in groups for path in group):
+                os.unlink(path)
         return self._merge([*(_read(path) for path in self._runs), iter(self._sorted(self._items))])
 
     def __contains__(self, item: object) -> bool:
