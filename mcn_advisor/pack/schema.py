@@ -8,8 +8,6 @@ engine runs; ``checks.py`` holds what a model alone cannot check (references bet
 parts, dates, cycles, weights).
 """
 
-from __future__ import annotations
-
 import datetime as dt
 from typing import Annotated, Any, Literal
 
