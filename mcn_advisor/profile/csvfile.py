@@ -44,8 +44,7 @@ class Row:
     problem: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Cells:
+class Cells(NamedTuple):  # a tuple: made for every row of a survey, it must cost little
     """One data row as read, not yet converted (``row_data`` does that, where the row is assessed)."""
 
     number: int
