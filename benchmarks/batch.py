@@ -226,8 +226,9 @@ def report_sizes(profiles: Path) -> tuple[int, int]:
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
-def timed(cmd: list[str]) -> tuple[float, int]:
-    """Wall seconds and peak RSS (KiB, the largest of the process and its waited children)."""
+def timed(cmd: list[str]) -> tuple[float, float, int]:
+    """Wall seconds, CPU seconds (user + system, the workers' included) and peak RSS (KiB, the
+    largest of the process and its waited children)."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENV)
     err = proc.stderr.read().decode() if proc.stderr else ""
@@ -236,15 +237,18 @@ def timed(cmd: list[str]) -> tuple[float, int]:
     code = os.waitstatus_to_exitcode(status)
     if code != 0:
         raise SystemExit(f"{' '.join(cmd)} failed with {code}:\n{err}")
-    return wall, usage.ru_maxrss
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss
 
 
-def rounds(runs: dict[str, list[str]], repeat: int, warm: bool) -> dict[str, list[tuple[float, int]]]:
+Seen = dict[str, list[tuple[float, float, int]]]
+
+
+def rounds(runs: dict[str, list[str]], repeat: int, warm: bool) -> Seen:
     """Each command ``repeat`` times, taking turns: floor, batch, floor, batch, ..."""
     if warm:
         for cmd in runs.values():
             timed(cmd)  # warm-up: file cache, bytecode, pack cache
-    seen: dict[str, list[tuple[float, int]]] = {label: [] for label in runs}
+    seen: Seen = {label: [] for label in runs}
     for _ in range(repeat):
         for label, cmd in runs.items():
             seen[label].append(timed(cmd))
@@ -267,8 +271,13 @@ def main() -> None:
         f"python {sys.version.split()[0]}, {os.cpu_count()} cores, load average {load}; "
         f"{args.input.upper()} input, {args.repeat} rounds"
     )
-    print("seconds: the best round; vs floor: the median, over rounds, of the run's time / its floor's")
-    print(f"{'N':>9}  {'run':<30} {'seconds':>8} {'profiles/s':>11} {'vs floor':>9} {'peak RSS':>9}")
+    print(
+        "seconds: the best round; vs floor: the median, over rounds, of the run's wall time / its floor's "
+        "(min-max); CPU: the same for CPU time, workers included"
+    )
+    print(
+        f"{'N':>9}  {'run':<30} {'seconds':>8} {'profiles/s':>11} {'vs floor':>20} {'CPU':>7} {'peak RSS':>9}"
+    )
     for n in args.sizes:
         with tempfile.TemporaryDirectory(prefix="mcn-bench-") as tmp:
             source = generate(Path(tmp), n, args.input)
@@ -288,16 +297,18 @@ def main() -> None:
                 floors["batch --out-dir -j 2"] = "floor (read+validate+write)"
             seen = rounds(runs, args.repeat, warm=not args.no_floor)
             for label, results in seen.items():
-                wall = min(w for w, _ in results)
-                kib = max(k for _, k in results)
+                wall = min(w for w, _, _ in results)
+                kib = max(k for _, _, k in results)
                 base = seen.get(floors.get(label, label))
-                ratio = (
-                    f"{statistics.median(w / f for (w, _), (f, _) in zip(results, base, strict=True)):>8.2f}x"
-                    if base
-                    else f"{'':>9}"
-                )
+                ratio, cpu = f"{'':>20}", f"{'':>7}"
+                if base:
+                    walls = [w / f for (w, _, _), (f, _, _) in zip(results, base, strict=True)]
+                    cpus = [c / f for (_, c, _), (_, f, _) in zip(results, base, strict=True)]
+                    ratio = f"{statistics.median(walls):.2f}x ({min(walls):.2f}-{max(walls):.2f})".rjust(20)
+                    cpu = f"{statistics.median(cpus):6.2f}x"
                 rss.setdefault(label, {})[n] = kib
-                print(f"{n:>9,}  {label:<30} {wall:>8.2f} {n / wall:>11,.0f} {ratio} {kib / 1024:>7.0f}MB")
+                rate = f"{n / wall:>11,.0f}"
+                print(f"{n:>9,}  {label:<30} {wall:>8.2f} {rate} {ratio} {cpu} {kib / 1024:>7.0f}MB")
     if len(args.sizes) > 1:
         lo, hi = min(args.sizes), max(args.sizes)
         print(f"\npeak RSS at N={hi:,} vs N={lo:,}:")
