@@ -12,6 +12,7 @@ that ``--help`` and ``--version`` start fast.
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime as dt
 import functools
 import os
@@ -19,7 +20,7 @@ import shutil
 import signal
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar, get_args
 
@@ -34,6 +35,7 @@ from mcn_advisor.vocab import Lang, Severity, at_or_above
 if TYPE_CHECKING:
     from mcn_advisor.core.contract import Assessment
     from mcn_advisor.pack.compile import Pack
+    from mcn_advisor.profile.acceptance import RuleBook
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
@@ -118,14 +120,15 @@ def _color(stream: Any) -> bool:
     return stream.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
 
 
-def _emit(text: str | bytes, output: Path | None) -> None:
-    """The report to ``output`` (whole, never over an input: ``files.write``) or to stdout (``-``)."""
+def _emit(text: str | bytes | Iterable[str], output: Path | None) -> None:
+    """The report (bytes, text, or its pieces as they come) to ``output`` (whole, never over an
+    input: ``files.write``) or to stdout (``-``)."""
     if output is None or str(output) == "-":
         if isinstance(text, bytes):
             sys.stdout.buffer.write(text)
             sys.stdout.buffer.flush()
         else:
-            sys.stdout.write(text)
+            sys.stdout.writelines([text] if isinstance(text, str) else text)
             sys.stdout.flush()
         return
     from mcn_advisor.files.write import write_atomic
@@ -200,7 +203,7 @@ def assess(
 
     date = _parse_date(as_of)
     chosen = _packs(packs)
-    prof = load_profile(profile, rule_book(chosen))
+    prof = load_profile(profile, lambda: rule_book(chosen))
     when = date or prof.as_of or dt.date.today()
     result = assess_all(prof, chosen, when)
     _write_report(result, "assessment", fmt, lang, output)
@@ -226,17 +229,22 @@ def validate(
 ) -> None:
     """Check profiles without assessing them; every problem is listed, one per line.
 
-    Accepted risks must name rules of the policy packs (the built-in one by default).
+    Accepted risks must name rules of the policy packs (the built-in one by default);
+    the packs are read only when a profile accepts a risk.
     """
-    from mcn_advisor.pack.select import rule_book
     from mcn_advisor.profile.load import load_profile
 
+    @functools.cache
+    def book() -> RuleBook:
+        from mcn_advisor.pack.select import rule_book  # the pack machinery, only when needed
+
+        return rule_book(_packs(packs))
+
     problems: list[str] = []
-    chosen = _packs(packs)
-    for path, prof in _each_loaded(profiles, lambda p: load_profile(p, rule_book(chosen)), problems):
+    for path, prof in _each_loaded(profiles, lambda p: load_profile(p, book), problems):
         _say(f"{path}: ok ({prof.agency.name})")
     if problems:
-        raise InputError(problems)
+        raise InputError(list(dict.fromkeys(problems)))  # a bad --policy once, not once per profile
 
 
 def _each_loaded(items: list[T], load: Callable[[T], R], problems: list[str]) -> Iterator[tuple[T, R]]:
@@ -457,7 +465,7 @@ def _profile_and_date(profile: Path, as_of: str | None, pack: Pack) -> tuple[Any
     from mcn_advisor.profile.load import load_profile
 
     date = _parse_date(as_of)
-    prof = load_profile(profile, rule_book([pack]))
+    prof = load_profile(profile, lambda: rule_book([pack]))
     return prof, date or prof.as_of or dt.date.today()
 
 
@@ -553,7 +561,7 @@ def main() -> None:
     """Console entry point."""
     _stop_on_signals()
     try:
-        app()
+        only_invoked(sys.argv[1:])()
     except Stopped as exc:
         _stopped(exc.signum)
     except KeyboardInterrupt:  # SIGINT while its handler was not ours
@@ -596,6 +604,25 @@ def _stopped(signum: int) -> None:
                 err=True,
             )
     sys.exit(128 + signum)
+
+
+def only_invoked(args: list[str]) -> typer.Typer:
+    """``app`` with only the command ``args`` start with (a run needs one, and typer reads the
+    signature and options of every command it is given); the whole app when they start with
+    none (``--help``, ``--version``, a typo), so that help lists every command and a typo
+    gets its suggestion."""
+    word = args[0] if args else ""
+    commands = [c for c in app.registered_commands if word in (c.name, _command_name(c))]
+    groups = [g for g in app.registered_groups if g.name == word]
+    if word.startswith("-") or not commands and not groups:
+        return app
+    only = copy.copy(app)
+    only.registered_commands, only.registered_groups = commands, groups
+    return only
+
+
+def _command_name(info: Any) -> str | None:
+    return None if info.name or info.callback is None else info.callback.__name__.lower().replace("_", "-")
 
 
 # --- batch: a portfolio of profiles --------------------------------------------------
@@ -729,7 +756,7 @@ def batch(
             batches.write_summaries(out_dir, result, lang)
         except InputError as exc:  # said after the summary, which is printed whatever happens
             problems = exc.problems
-    _emit(render.get("portfolio", fmt)(result, lang), None)
+    _emit(render.pieces("portfolio", fmt)(result, lang), None)
     tally = f"{result.assessed:,} assessed, {len(result.failures):,} failed"
     if fail_on:
         tally += f", {result.failing:,} with a finding at or above {fail_on}"

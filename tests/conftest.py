@@ -11,8 +11,11 @@ and review the diff like code. A test that compares a golden uses ``check_golden
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -21,6 +24,10 @@ from hypothesis import settings
 from mcn_advisor.pack.compile import Pack, builtin_pack
 from mcn_advisor.profile.load import load_profile
 from mcn_advisor.profile.model import Profile
+
+# The run's own cache folder (files/cache.py): never the user's, and empty when the run starts.
+os.environ["MCN_ADVISOR_CACHE"] = CACHE = tempfile.mkdtemp(prefix="mcn-advisor-test-cache-")
+atexit.register(shutil.rmtree, CACHE, ignore_errors=True)
 
 # Property tests are reproducible and never fail on timing: timings belong in benchmarks.
 settings.register_profile("repo", derandomize=True, deadline=None, max_examples=150)

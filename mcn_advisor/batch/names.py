@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import unicodedata
 from collections.abc import Iterable
 
@@ -32,18 +31,6 @@ class ReportNames:
             name = f"{base}-{n}"
         self._used.add(_fold(name))
         return name
-
-    def issued(self, stem: str) -> bool:
-        """Whether ``stem`` was handed out (or reserved) by this instance."""
-        return _fold(stem) in self._used
-
-    def issued_file(self, name: str) -> bool:
-        """Whether ``name`` is a report file of an issued stem, or the start of one (a
-        temporary file's name holds a cut of a long report name)."""
-        if self.issued(os.path.splitext(name)[0]):
-            return True
-        start = _fold(name)
-        return any(start.startswith(f"{u}.") or f"{u}.".startswith(start) for u in self._used)
 
 
 def safe_stem(parts: tuple[str, ...]) -> str:

@@ -3,14 +3,16 @@
 - ``run(inputs, settings)`` (``inputs`` from ``discover``) assesses them as a stream, in
   one process or across ``jobs`` processes. Each worker returns one small ``Row`` (or a
   ``Failure``), never an assessment; the ``Tally`` keeps those rows and bounded counters
-  only. The cheap ``engine.evaluate`` feeds the portfolio; the full ``engine.explain``
-  runs only when per-profile reports are written (``out_dir``), by the worker itself.
+  only (``batch.spill`` keeps them on disk past a few thousand). The cheap
+  ``engine.evaluate`` feeds the portfolio; the full ``engine.explain`` runs only when
+  per-profile reports are written (``out_dir``), by the worker itself, to hidden files
+  that the parent publishes (syncs, then names) every ``PUBLISH_EVERY`` profiles.
 - ``write_summaries(out_dir, portfolio, lang)`` writes ``summary.json``, ``.csv``, ``.md`` and ``.html``.
 
 One bad profile never stops the others: whatever goes wrong reading or assessing it
 becomes a ``Failure`` naming its file (and CSV row) and the reason. Every file is
-written whole through ``write_atomic``, never over an input and never through a
-symbolic link out of the out-dir.
+written whole under the one rule of ``files.write``, never over an input: a crash can
+leave a report missing, never a report with only part of its text.
 """
 
 from __future__ import annotations
@@ -29,12 +31,22 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from mcn_advisor import render
 from mcn_advisor.batch.discover import Inputs
 from mcn_advisor.batch.names import ReportNames
+from mcn_advisor.batch.spill import Spilled
 from mcn_advisor.core import portfolio
 from mcn_advisor.core.combine import explain_all
 from mcn_advisor.core.engine import evaluate
 from mcn_advisor.core.portfolio import Failure, Portfolio, Row, Tally
 from mcn_advisor.errors import InputError, shorten
-from mcn_advisor.files.write import Identity, leftover_temps, protect, protect_all, protected, write_atomic
+from mcn_advisor.files.write import (
+    Identity,
+    discard,
+    protect,
+    protect_all,
+    protected,
+    publish,
+    write_atomic,
+    write_hidden,
+)
 from mcn_advisor.pack.compile import Pack
 from mcn_advisor.pack.select import load_packs, rule_book
 from mcn_advisor.profile import acceptance, csvfile
@@ -45,6 +57,7 @@ if TYPE_CHECKING:
     from mcn_advisor.core.contract import Assessment
 
 SMALL_BATCH = 200  # below this, starting worker processes costs more than it saves
+PUBLISH_EVERY = 500  # profiles whose reports are synced to disk and named together
 SUMMARY_FILES = {
     "summary.json": "json",
     "summary.csv": "csv",
@@ -74,18 +87,21 @@ class Settings:
     formats: dict[str, render.Renderer] = field(default_factory=dict)
     fail_on: str | None = None
     packs: tuple[str, ...] = ()  # --policy values: built-in names or pack files; () the default
+    token: str = field(default_factory=lambda: os.urandom(6).hex())  # names this run's unpublished reports
 
 
 class Task(NamedTuple):
     source: str
     path: str | None = None  # a TOML file to read
-    data: dict[str, Any] | None = None  # or a CSV row's profile data
+    cells: list[str] | None = None  # or a row's cells, converted by the worker that assesses it
+    header: tuple[str, ...] = ()  # the columns of those cells (one object per file: pickled once a chunk)
     report: str | None = None  # the report files' stem
     problems: tuple[str, ...] = ()  # already failed
 
 
 def tasks(inputs: Inputs, names: ReportNames | None) -> Iterator[Task]:
-    """One task per profile, lazily: CSV rows are read as they are needed."""
+    """One task per profile, lazily: a CSV file's rows are read as they are needed and handed
+    on as cells; the parent of a run with several processes only splits rows."""
 
     def name(parts: tuple[str, ...]) -> str | None:
         return names.assign(parts) if names is not None else None
@@ -102,12 +118,15 @@ def tasks(inputs: Inputs, names: ReportNames | None) -> Iterator[Task]:
         else:
             stem = os.path.splitext(os.path.basename(item.label))[0]
             try:
-                for row in csvfile.read_rows(Path(item.label), item.label):
+                header, rows = csvfile.read_cells(Path(item.label), item.label)
+                for row in rows:
                     source = f"{item.label}:{row.number}"
-                    if row.problem:
+                    if row.problem is not None:
                         yield Task(source, problems=(row.problem,))
                     else:
-                        yield Task(source, data=row.data, report=name((stem, f"row{row.number}")))
+                        yield Task(
+                            source, cells=row.cells, header=header, report=name((stem, f"row{row.number}"))
+                        )
             except InputError as exc:  # the file changed since discover() read it
                 yield Task(item.label, problems=tuple(exc.problems))
             except Exception as exc:  # whatever else goes wrong reading it, the others still run
@@ -144,7 +163,7 @@ def _init_worker(settings: Settings, inputs: frozenset[Identity] = frozenset(), 
     signal.signal(signal.SIGTERM, _stop_worker)
     _die_with(parent)
     protect_all(inputs)  # (already inherited when forked)
-    rules_of(settings)  # the packs and their rules once per process, before the first profile
+    packs_of(settings)  # the packs once per process, before the first profile (forked: inherited)
 
 
 _busy = False  # this worker is assessing a profile (rather than waiting for the next)
@@ -154,7 +173,7 @@ def _stop_worker(signum: int, frame: Any) -> None:
     """SIGTERM in a worker (from the parent, or sent to the whole group by a CI time-out).
 
     Assessing, it dies at once, as by default: an exception raised inside rendering
-    could be taken for the profile's error; the parent removes the temporary file it
+    could be taken for the profile's error; the parent removes the hidden file it
     leaves. Waiting for a task it unwinds instead: dead while it waits, it would keep
     the task queue's lock, and the parent's ``pool.terminate()`` would wait for it forever.
     """
@@ -196,10 +215,10 @@ def assess_one(task: Task, settings: Settings | None = None) -> Row | Failure:
     packs = packs_of(cfg)
     try:
         if task.path is not None:
-            profile = load_profile(task.path, rules_of(cfg))
+            profile = load_profile(task.path, lambda: rules_of(cfg))
         else:
-            profile = profile_from_data(task.data or {}, task.source)
-            acceptance.check(profile, rules_of(cfg), task.source)  # a mistyped partner in a row
+            profile = profile_from_data(csvfile.row_data(task.header, task.cells or []), task.source)
+            acceptance.check(profile, lambda: rules_of(cfg), task.source)  # a mistyped partner in a row
         date = cfg.as_of or profile.as_of or cfg.today
         evaluations = [evaluate(profile, pack, date) for pack in packs]
         if cfg.out_dir is not None and task.report is not None:
@@ -239,8 +258,8 @@ def run(
 
     Results stream back in input order (so report names and the summary never depend
     on timing) and are folded into the summary one at a time. On Ctrl-C, SIGTERM or
-    SIGHUP the workers are terminated, the temporary files of reports being written are
-    removed and the stop is raised again; reports already written stay whole.
+    SIGHUP the workers are terminated, the reports of the profiles already assessed are
+    published (whole), the hidden files of the others removed, and the stop raised again.
     """
     # A pack file read by an earlier run in this process may have changed: read it again.
     _loaded.pop(settings.packs, None)
@@ -250,24 +269,60 @@ def run(
         prepare_out_dir(settings.out_dir, inputs)
         _protect_inputs(inputs)
     names = ReportNames() if settings.out_dir is not None else None
-    tally = Tally(packs, settings.fail_on, tuple(settings.formats) if settings.out_dir else ())
+    tally = Tally(packs, settings.fail_on, tuple(settings.formats) if settings.out_dir else (), Spilled)
+    reports = _Reports(settings)
     jobs = min(jobs or default_jobs(inputs.total), max(1, inputs.total))
     stream = tasks(inputs, names)
+
+    def take(item: Row | Failure) -> None:
+        tally.add(item)
+        reports.done(item)
+        if on_result:
+            on_result()
+
     try:
         if jobs == 1:
             with _stop_between_profiles() as stop_if_asked:
                 for task in stream:
-                    tally.add(assess_one(task, settings))
-                    if on_result:
-                        on_result()
+                    take(assess_one(task, settings))
                     stop_if_asked()
         else:
-            _in_pool(stream, settings, jobs, max(1, min(64, inputs.total // (jobs * 8))), tally, on_result)
-    except BaseException:
-        if settings.out_dir is not None and names is not None:
-            _remove_partial_reports(settings.out_dir, names)
-        raise
+            _in_pool(stream, settings, jobs, max(1, min(64, inputs.total // (jobs * 8))), take)
+    finally:
+        reports.close()  # also when stopped: what was assessed is published, the rest removed
     return tally.portfolio()
+
+
+class _Reports:
+    """A run's reports given their names a few hundred profiles at a time (``files.write.publish``):
+    one sync of the file system for every ``PUBLISH_EVERY`` profiles instead of one per file."""
+
+    def __init__(self, settings: Settings):
+        self._out = settings.out_dir
+        self._formats = tuple(settings.formats)
+        self._token = settings.token
+        self._stems: list[str] = []
+
+    def done(self, item: Row | Failure) -> None:
+        if self._out is not None and isinstance(item, Row) and item.report is not None:
+            self._stems.append(item.report)
+            if len(self._stems) >= PUBLISH_EVERY:
+                self.publish()
+
+    def publish(self) -> None:
+        if self._out is not None:
+            publish(
+                [self._out / f"{stem}.{ext}" for stem in self._stems for ext in self._formats], self._token
+            )
+        self._stems = []
+
+    def close(self) -> None:
+        if self._out is None:
+            return
+        try:
+            self.publish()
+        finally:  # a profile that failed half-way, or one a stopped worker was writing
+            discard(self._out, self._token)
 
 
 _STOP_SIGNALS = tuple(
@@ -315,8 +370,7 @@ def _in_pool(
     settings: Settings,
     jobs: int,
     chunk: int,
-    tally: Tally,
-    on_result: Callable[[], None] | None,
+    take: Callable[[Row | Failure], None],
 ) -> None:
     import multiprocessing  # only a batch that uses processes pays for the import
 
@@ -326,22 +380,13 @@ def _in_pool(
     pool = ctx.Pool(jobs, initializer=_init_worker, initargs=(settings, protected(), os.getpid()))
     try:
         for item in pool.imap(_assess_in_worker, stream, chunksize=chunk):
-            tally.add(item)
-            if on_result:
-                on_result()
+            take(item)
         pool.close()
     except BaseException:
-        pool.terminate()  # SIGTERM: a worker may die mid-write; run() removes what it left
+        pool.terminate()  # SIGTERM: a worker may die mid-write; run() discards what it left
         raise
     finally:
         pool.join()
-
-
-def _remove_partial_reports(out_dir: Path, names: ReportNames) -> None:
-    """Remove the temporary files of reports this run was writing when it was stopped."""
-    for temp, target in leftover_temps(out_dir):
-        if names.issued_file(target):
-            temp.unlink(missing_ok=True)
 
 
 def prepare_out_dir(out_dir: Path, inputs: Inputs) -> None:
@@ -383,7 +428,7 @@ def write_summaries(out_dir: Path, summary: Portfolio, lang: str) -> list[Path]:
     for name, fmt in SUMMARY_FILES.items():
         path = out_dir / name
         try:
-            write_atomic(path, render.get("portfolio", fmt)(summary, lang), within=out_dir)
+            write_atomic(path, render.pieces("portfolio", fmt)(summary, lang), within=out_dir)
         except InputError as exc:
             problems.extend(exc.problems)
             continue
@@ -396,4 +441,4 @@ def write_summaries(out_dir: Path, summary: Portfolio, lang: str) -> list[Path]:
 def _write_reports(assessment: Assessment, cfg: Settings, stem: str) -> None:
     assert cfg.out_dir is not None
     for ext, renderer in cfg.formats.items():
-        write_atomic(cfg.out_dir / f"{stem}.{ext}", renderer(assessment, cfg.lang), within=cfg.out_dir)
+        write_hidden(cfg.out_dir / f"{stem}.{ext}", renderer(assessment, cfg.lang), cfg.token)

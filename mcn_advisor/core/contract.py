@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import reprlib
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -29,18 +30,38 @@ from mcn_advisor.vocab import Band, ConfidenceLevel, FindingKind, RiskLevel, Sev
 ASSESSMENT_SCHEMA_VERSION = 3
 
 
-out = dataclass(slots=True, kw_only=True)
+class Record:
+    """What every class of the contract shares: equality and a repr, field by field, as a
+    dataclass would generate them. Written once here instead of compiled for each of
+    the classes below at import, which a single run would pay for."""
+
+    __slots__ = ()
+    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value: unhashable, as a dataclass
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        names = [f.name for f in dataclasses.fields(self) if f.compare]  # type: ignore[arg-type]
+        return tuple(getattr(self, n) for n in names) == tuple(getattr(other, n) for n in names)
+
+    @reprlib.recursive_repr()
+    def __repr__(self) -> str:
+        shown = (f"{f.name}={getattr(self, f.name)!r}" for f in dataclasses.fields(self) if f.repr)  # type: ignore[arg-type]
+        return f"{self.__class__.__qualname__}({', '.join(shown)})"
+
+
+out = dataclass(slots=True, kw_only=True, eq=False, repr=False)
 
 
 @out
-class PolicyRef:
+class PolicyRef(Record):
     id: str
     version: str
     title: Text
 
 
 @out
-class FactorResult:
+class FactorResult(Record):
     id: str
     label: Text
     explain: Text
@@ -54,7 +75,7 @@ class FactorResult:
 
 
 @out
-class ScoreRange:
+class ScoreRange(Record):
     """The score at the corners of the fields left out (a point when nothing is assumed)."""
 
     low: float
@@ -64,7 +85,7 @@ class ScoreRange:
 
 
 @out
-class Exposure:
+class Exposure(Record):
     score: float
     band: Band
     bands: dict[str, float]  # upper bounds: a score below "low" is low, ...
@@ -73,14 +94,14 @@ class Exposure:
 
 
 @out
-class Input:
+class Input(Record):
     field: str
     value: Any
     assumed: bool  # the profile left it out and the documented value was used
 
 
 @out
-class Figure:
+class Figure(Record):
     id: str
     label: Text
     unit: Unit
@@ -94,7 +115,7 @@ class Figure:
 
 
 @out
-class UpsideItem:
+class UpsideItem(Record):
     """New money the closed loop opens, one item (``[[money.upside]]``)."""
 
     id: str
@@ -110,7 +131,7 @@ class UpsideItem:
 
 
 @out
-class PathMonth:
+class PathMonth(Record):
     """The agency's margin lost in a month (negative: gained), without and with the plan."""
 
     month: str  # YYYY-MM
@@ -121,7 +142,7 @@ class PathMonth:
 
 
 @out
-class RateUsed:
+class RateUsed(Record):
     """A constant of the pack the money rests on: a fact with its sources, or an assumption."""
 
     id: str
@@ -132,7 +153,7 @@ class RateUsed:
 
 
 @out
-class Impact:
+class Impact(Record):
     gmv_at_risk_cny_monthly: float  # the headline pack's (``policy``), never mixed across packs
     revenue_at_risk_cny_monthly: float  # the gross: every yuan of third-party live GMV lost
     figures: list[Figure]  # every pack's, each tagged with its policy
@@ -155,7 +176,7 @@ class Impact:
 
 
 @out
-class Check:
+class Check(Record):
     test: str  # the condition as written, e.g. "clients.taobao_linked_share >= 0.2"
     field: str
     actual: Any
@@ -163,14 +184,14 @@ class Check:
 
 
 @out
-class EventRef:
+class EventRef(Record):
     id: str
     date: dt.date
     days_from_as_of: int  # negative: already passed
 
 
 @out
-class SourceRef:
+class SourceRef(Record):
     id: str
     title: Text  # in the report's language (the outlet's own, for a Chinese original)
     publisher: Text
@@ -179,7 +200,7 @@ class SourceRef:
 
 
 @out
-class Acceptance:
+class Acceptance(Record):
     """The profile's ``[[accepted_risks]]`` entry for a finding's rule."""
 
     reason: str
@@ -188,7 +209,7 @@ class Acceptance:
 
 
 @out
-class Sizing:
+class Sizing(Record):
     """Why a risk has its severity: likelihood x impact = rating, whose level in the risk matrix
     *is* the severity. The impact comes from the size of what the rule measures, read on one of
     the pack's scales (or, with no measure, is fixed by the rule)."""
@@ -204,7 +225,7 @@ class Sizing:
 
 
 @out
-class Finding:
+class Finding(Record):
     rule_id: str
     kind: FindingKind
     severity: Severity  # a risk's is its sizing's level in the risk matrix; "info" otherwise
@@ -223,7 +244,7 @@ class Finding:
 
 
 @out
-class Undetermined:
+class Undetermined(Record):
     rule_id: str
     severity: str  # what it would be at the assumed values, should it hold
     title: Text
@@ -233,7 +254,7 @@ class Undetermined:
 
 
 @out
-class Risk:
+class Risk(Record):
     rule_id: str
     title: Text
     likelihood: int
@@ -246,7 +267,7 @@ class Risk:
 
 
 @out
-class StatedMatrix:
+class StatedMatrix(Record):
     """The risk matrix a report states (ISO 31000 leaves its thresholds to the organisation):
     rating bands (up to ``low`` is low, up to ``medium`` medium, up to ``high`` high) and the
     level of every cell."""
@@ -261,7 +282,7 @@ class StatedMatrix:
 
 
 @out
-class StatedScale:
+class StatedScale(Record):
     id: str
     title: Text  # what it measures
     bounds: list[float]  # lower bounds of impact 2, 3, 4 and 5
@@ -269,7 +290,7 @@ class StatedScale:
 
 
 @out
-class PlannedAction:
+class PlannedAction(Record):
     id: str
     strategy: str
     title: Text
@@ -289,7 +310,7 @@ class PlannedAction:
 
 
 @out
-class PlanPhase:
+class PlanPhase(Record):
     id: str
     title: Text
     deadline: dt.date | None
@@ -301,7 +322,7 @@ class PlanPhase:
 
 
 @out
-class DroppedAction:
+class DroppedAction(Record):
     id: str
     title: Text
     expired_with: str  # event id
@@ -312,13 +333,13 @@ class DroppedAction:
 
 
 @out
-class InPlaceAction:
+class InPlaceAction(Record):
     id: str
     title: Text
 
 
 @out
-class SetAside:
+class SetAside(Record):
     """An action a finding calls for that this agency is not asked to take, and why."""
 
     id: str
@@ -328,7 +349,7 @@ class SetAside:
 
 
 @out
-class PlanTier:
+class PlanTier(Record):
     """The agency size the plan is made for (the pack's ``[[tiers]]``)."""
 
     id: str
@@ -345,7 +366,7 @@ class PlanTier:
 
 
 @out
-class Plan:
+class Plan(Record):
     mode: Literal["migration", "remediation"]
     phases: list[PlanPhase]  # required actions only
     dropped: list[DroppedAction]
@@ -357,7 +378,7 @@ class Plan:
 
 
 @out
-class Assumption:
+class Assumption(Record):
     field: str
     assumed_value: Any  # None: no fair guess; figures that need it are left out
     rationale: Text
@@ -365,7 +386,7 @@ class Assumption:
 
 
 @out
-class Confidence:
+class Confidence(Record):
     level: ConfidenceLevel
     score: float  # 1.0 when nothing was assumed
     assumed_fields: int
@@ -373,7 +394,7 @@ class Confidence:
 
 
 @out
-class TimelineEvent:
+class TimelineEvent(Record):
     id: str
     date: dt.date
     precision: Literal["day", "month"]
@@ -387,7 +408,7 @@ class TimelineEvent:
 
 
 @out
-class Priority:
+class Priority(Record):
     """One of the first things to do: the plan's earliest phase first, the most severe first;
     or, when the score's range spans bands, filling in the field that narrows it most."""
 
@@ -404,7 +425,7 @@ class Priority:
 
 
 @out
-class Missing:
+class Missing(Record):
     """A field (or table) left out, and how much filling it in would narrow the ranges."""
 
     field: str  # as the assumptions name it: a field, or a whole table (revenue_mix)
@@ -416,7 +437,7 @@ class Missing:
 
 
 @out
-class Summary:
+class Summary(Record):
     """The executive summary: the headline figures and the first things to do."""
 
     monthly_gmv_cny: float
@@ -428,14 +449,14 @@ class Summary:
 
 
 @out
-class PlatformShare:
+class PlatformShare(Record):
     platform: str  # a platform_mix key of the profile
     share: float  # of monthly GMV
     gmv_cny_monthly: float
 
 
 @out
-class Assessment:
+class Assessment(Record):
     schema_version: int = ASSESSMENT_SCHEMA_VERSION
     agency: str
     as_of: dt.date
@@ -466,7 +487,7 @@ class Assessment:
 
 
 @out
-class PolicyResult:
+class PolicyResult(Record):
     """One pack's own verdict; ``policy`` and ``exposure`` hold the headline one's."""
 
     id: str

@@ -1,18 +1,20 @@
 """The portfolio view of a batch: one small row per profile, totals and the most common findings.
 
 Pure: rows are made from evaluations (``row``) and folded one at a time into a ``Tally``,
-whose memory grows by one small row per profile (the rule counters are bounded by the
-packs' rules); ``Tally.portfolio()`` sorts and totals them. ``batch/`` feeds it; the
-renderers in ``render/portfolio.py`` write it as a table, JSON, CSV or Markdown.
+whose counters are bounded by the packs' rules; the rows and failures themselves go to
+a ``Store`` (in memory by default; ``batch`` gives one that spills to disk, so a run of a
+million profiles keeps its memory flat). ``Tally.portfolio()`` totals them, with the rows
+in ``row_order``. ``batch/`` feeds it; the renderers in ``render/portfolio.py`` write it as a
+table, JSON, CSV or Markdown.
 """
 
 from __future__ import annotations
 
 import collections
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from mcn_advisor.core.combine import headline
 from mcn_advisor.core.engine import Evaluation
@@ -47,6 +49,37 @@ class Failure(NamedTuple):
     problems: tuple[str, ...]
 
 
+def row_order(row: Row) -> tuple[float, str, str]:
+    """The summary's order of rows: highest score first, then by name, then by source."""
+    return (-row.score, row.name, row.source)
+
+
+T = TypeVar("T")
+
+
+class Store(Protocol[T]):
+    """Where a tally keeps its rows (or failures): ``add`` them one at a time, then have them
+    all back, in ``order`` when it is given (as ``sorted`` would: ties in the order added),
+    else as added, as often as needed."""
+
+    def add(self, item: T) -> None: ...
+    def __len__(self) -> int: ...
+    def ordered(self) -> Collection[T]: ...
+
+
+class Kept(list):  # type: ignore[type-arg]
+    """A store in memory: the rows of a batch of a few thousand profiles cost little."""
+
+    def __init__(self, order: Callable[[Any], Any] | None = None):
+        super().__init__()
+        self._order = order
+
+    add = list.append
+
+    def ordered(self) -> Collection[Any]:
+        return sorted(self, key=self._order) if self._order else self
+
+
 @dataclass(frozen=True, slots=True)
 class RuleRef:
     rule_id: str
@@ -66,8 +99,8 @@ class Portfolio:
     """The portfolio view: rows sorted by score (then name, then source), totals, failures."""
 
     policies: list[tuple[str, str]]  # (id, version) of every pack, in the order given
-    rows: list[Row]
-    failures: list[Failure]  # in input order
+    rows: Collection[Row]  # iterable as often as needed (a large batch reads them back from disk)
+    failures: Collection[Failure]  # in input order
     bands: dict[str, int]  # count per band, most severe first
     gmv_at_risk: float  # totals, per month
     revenue_at_risk: float
@@ -95,13 +128,17 @@ class Tally:
     """Accumulates results as they stream in; memory grows by one small row per profile."""
 
     def __init__(
-        self, packs: tuple[Pack, ...], fail_on: str | None = None, report_formats: tuple[str, ...] = ()
+        self,
+        packs: tuple[Pack, ...],
+        fail_on: str | None = None,
+        report_formats: tuple[str, ...] = (),
+        store: Callable[[Callable[[Any], Any] | None], Store[Any]] = Kept,
     ):
         self._packs = packs
         self._fail_on = fail_on
         self._formats = report_formats
-        self.rows: list[Row] = []
-        self.failures: list[Failure] = []
+        self.rows: Store[Row] = store(row_order)
+        self.failures: Store[Failure] = store(None)
         self._bands: collections.Counter[str] = collections.Counter()
         self._findings: collections.Counter[str] = collections.Counter()  # one key per rule: bounded
         self._severities: collections.Counter[tuple[str, str]] = collections.Counter()  # rule x severity
@@ -112,9 +149,9 @@ class Tally:
 
     def add(self, item: Row | Failure) -> None:
         if isinstance(item, Failure):
-            self.failures.append(item)
+            self.failures.add(item)
             return
-        self.rows.append(item)
+        self.rows.add(item)
         self._bands[item.band] += 1
         self._findings.update(item.findings)
         self._severities.update(zip(item.findings, item.severities, strict=True))
@@ -144,8 +181,8 @@ class Tally:
         n = len(self.rows)
         return Portfolio(
             policies=[(p.id, p.model.pack.version) for p in self._packs],
-            rows=sorted(self.rows, key=lambda r: (-r.score, r.name, r.source)),
-            failures=self.failures,
+            rows=self.rows.ordered(),
+            failures=self.failures.ordered(),
             bands={b: self._bands.get(b, 0) for b in reversed(BANDS)},
             gmv_at_risk=self._gmv,
             revenue_at_risk=self._revenue,

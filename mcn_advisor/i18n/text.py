@@ -2,8 +2,6 @@
 rationales, labels, KPIs...). Held whole in the assessment; a renderer picks one language.
 """
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 from pydantic import (

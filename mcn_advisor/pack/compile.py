@@ -3,7 +3,9 @@
 ``load_pack`` validates a pack completely when it loads (every field a condition or
 formula names, every reference between rules, actions, events and sources, dependency
 cycles, weights, dates, both languages of every text) and compiles its conditions and
-formulas once; the engine then only runs closures.
+formulas once; the engine then only runs closures. The validated model of a pack that
+loaded cleanly is kept in the user's cache (``files.cache``): the next run with the same
+pack text and the same program only compiles it (its validators are never even built).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from mcn_advisor.errors import PackError
+from mcn_advisor.files import cache
 from mcn_advisor.files.problems import describe, format_problems
 from mcn_advisor.files.read import read_text
 from mcn_advisor.files.toml import Loc, key_lines, line_of, parse_toml
@@ -28,6 +31,8 @@ from mcn_advisor.pack.money import CompiledMoney, compile_money
 from mcn_advisor.pack.names import condition_fields, formula_scope, profile_fields
 from mcn_advisor.pack.schema import Action, Event, Factor, Metric, PackModel, Partner, Rule, Steps
 from mcn_advisor.profile.model import partner_key
+
+VALIDATED = "validated pack 1"  # what the cache holds for a pack's text: its PackModel
 
 
 @dataclass(frozen=True)
@@ -95,21 +100,20 @@ def _builtin_pack(name: str) -> Pack:
 
 
 def pack_from_text(text: str, source: str) -> Pack:
-    data = parse_toml(text, source, PackError)
-    if "pack" not in data and "agency" in data:  # a profile given where a pack belongs: say that, once
-        raise PackError(f"{source}: this is a profile, not a policy pack (it has [agency] and no [pack])")
-    rates = list(data.get("rates", {})) if isinstance(data.get("rates"), dict) else []
-    context = {"fields": condition_fields(_ids(data, "metrics"), _ids(data, "partners"), rates)}
-    try:
-        model = PackModel.model_validate(data, context=context)
-    except ValidationError as exc:
-        raise PackError(describe(exc, PackModel, source, key_lines(text))) from None
-    problems = list(cross_check(model))
+    """Validate, check and compile a pack's text; a pack already validated comes from the cache."""
+    model = cache.recall(VALIDATED, text, PackModel)
+    fresh = model is None
+    problems: list[tuple[Loc, str]] = []
+    if model is None:
+        model = _validate(text, source)
+        problems += cross_check(model)
     metrics, factors, metric_inputs = _compile_formulas(model, problems)
     levers = compile_levers(model, problems, metric_inputs)
     money = compile_money(model, problems, metric_inputs)
     if problems:
         raise PackError(format_problems(source, key_lines(text), problems))
+    if fresh:  # only a pack without a problem: every error is found, and said, by building it
+        cache.remember(VALIDATED, text, model)
     done = {a.id: compile_condition(a.done_when) for a in model.actions if a.done_when is not None}
     pack = _build(model, source, metrics, factors, metric_inputs, text)
     reads = money.reads.union(*(lever.reads for lever in levers if lever.recovers is not None))
@@ -128,6 +132,18 @@ def pack_from_text(text: str, source: str) -> Pack:
         favoured=compile_condition(model.favoured.when) if model.favoured else None,
         partners={partner_key(name): p for p in model.partners for name in (p.id, *p.names)},
     )
+
+
+def _validate(text: str, source: str) -> PackModel:
+    data = parse_toml(text, source, PackError)
+    if "pack" not in data and "agency" in data:  # a profile given where a pack belongs: say that, once
+        raise PackError(f"{source}: this is a profile, not a policy pack (it has [agency] and no [pack])")
+    rates = list(data.get("rates", {})) if isinstance(data.get("rates"), dict) else []
+    context = {"fields": condition_fields(_ids(data, "metrics"), _ids(data, "partners"), rates)}
+    try:
+        return PackModel.model_validate(data, context=context)
+    except ValidationError as exc:
+        raise PackError(describe(exc, PackModel, source, key_lines(text))) from None
 
 
 def _ids(data: dict, section: str) -> list[str]:

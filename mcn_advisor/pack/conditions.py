@@ -12,8 +12,6 @@ field the profile left out is *unknown*, never silently false, and every test is
 recorded with the value it saw, so a finding can show why it holds.
 """
 
-from __future__ import annotations
-
 import datetime as dt
 import operator
 from collections.abc import Callable, Mapping
@@ -60,7 +58,7 @@ Known = Mapping[str, str]  # field name -> kind ("number", "bool", "str", "list"
 
 
 class _Node(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, defer_build=True)  # see schema._Data
 
 
 class Test(_Node):
@@ -71,7 +69,7 @@ class Test(_Node):
     value: Any = None
 
     @model_validator(mode="after")
-    def _check_against_fields(self, info: ValidationInfo) -> Test:
+    def _check_against_fields(self, info: ValidationInfo) -> "Test":
         known: Known | None = (info.context or {}).get("fields")
         if known is None:
             return self
@@ -119,15 +117,15 @@ def _check_value(test: Test, kind: str) -> None:
 
 
 class All(_Node):
-    all: Annotated[list[Condition], Field(min_length=1)]
+    all: Annotated[list["Condition"], Field(min_length=1)]
 
 
 class AnyOf(_Node):
-    any: Annotated[list[Condition], Field(min_length=1)]
+    any: Annotated[list["Condition"], Field(min_length=1)]
 
 
 class Not(_Node):
-    not_: Condition = Field(alias="not")
+    not_: "Condition" = Field(alias="not")
 
 
 def _node_kind(data: Any) -> str:

@@ -8,8 +8,6 @@ engine runs; ``checks.py`` holds what a model alone cannot check (references bet
 parts, dates, cycles, weights).
 """
 
-from __future__ import annotations
-
 import datetime as dt
 from typing import Annotated, Any, Literal
 
@@ -28,7 +26,9 @@ RuleId = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+
 
 
 class _Data(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
+    # defer_build: validators are built on a pack's first validation, so a run whose
+    # packs all come from the cache (files.cache) never builds them
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False, defer_build=True)
 
 
 class PackInfo(_Data):
@@ -43,9 +43,10 @@ class PackInfo(_Data):
 class Scoring(_Data):
     """Exposure bands: a score below ``low`` is low, below ``moderate`` moderate, ..."""
 
-    low: Annotated[float, Field(gt=0, lt=100)] = 25
-    moderate: Annotated[float, Field(gt=0, lt=100)] = 50
-    high: Annotated[float, Field(gt=0, lt=100)] = 75
+    # validate_default: a default becomes a float like a value read from the file (JSON writes 25.0)
+    low: Annotated[float, Field(gt=0, lt=100, validate_default=True)] = 25
+    moderate: Annotated[float, Field(gt=0, lt=100, validate_default=True)] = 50
+    high: Annotated[float, Field(gt=0, lt=100, validate_default=True)] = 75
 
 
 class RiskMatrix(_Data):
@@ -411,6 +412,7 @@ class FieldRange(_Data):
 class FixtureProfile(Profile):
     """A fixture's profile: a profile whose ``schema_version`` may be left out."""
 
+    model_config = ConfigDict(defer_build=True)  # as _Data
     schema_version: Literal[1] = SCHEMA_VERSION
 
 

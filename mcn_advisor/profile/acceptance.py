@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -98,10 +98,17 @@ def _a(kind: str) -> str:
     return "an opportunity" if kind == "opportunity" else f"a {kind}"
 
 
-def check(profile: Profile, book: RuleBook, source: Any = "profile", lines: Any = dict) -> None:
+Rules = RuleBook | Callable[[], RuleBook]
+"""A ``RuleBook``, or a function that makes one: called only for a profile that accepts a risk
+or names supply-chain partners, so any other profile loads no policy pack to be checked."""
+
+
+def check(profile: Profile, book: Rules, source: Any = "profile", lines: Any = dict) -> None:
     """Raise ``ProfileError`` (``source:line: accepted_risks.N.rule: ...``) for bad acceptances
     and mistyped partner names."""
-    found = problems(profile, book) if profile.accepted_risks or profile.supply_chain.partners else []
+    if not (profile.accepted_risks or profile.supply_chain.partners):
+        return
+    found = problems(profile, book if isinstance(book, RuleBook) else book())
     if found:
         raise ProfileError(format_problems(source, lines(), found))
 

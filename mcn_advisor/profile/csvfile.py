@@ -14,16 +14,15 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
+import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, NamedTuple
 
 from mcn_advisor.errors import ProfileError, did_you_mean
-from mcn_advisor.files.limits import MAX_CSV_BYTES
-from mcn_advisor.files.read import read_text
+from mcn_advisor.files.read import bounded_lines, check_text, open_stream
 from mcn_advisor.profile.model import FIELDS, HOMES, SCHEMA_VERSION
 
 TOP_LEVEL = {"schema_version": "number", "as_of": "date"}
@@ -45,47 +44,102 @@ class Row:
     problem: str | None = None
 
 
+class Cells(NamedTuple):  # a tuple: made for every row of a survey, it must cost little
+    """One data row as read, not yet converted (``row_data`` does that, where the row is assessed)."""
+
+    number: int
+    cells: list[str] | None
+    problem: str | None = None
+
+
+class Sheet(NamedTuple):
+    """A table of profiles: the checked header, then the data rows as cells, read as they are needed.
+
+    What a batch reads from any file of rows: a reader of another kind of file plugs in by
+    giving the same (``read_cells`` is the CSV one).
+    """
+
+    header: tuple[str, ...]
+    rows: Iterator[Cells]
+
+
 def read_rows(path: Path, label: str | None = None) -> Iterator[Row]:
-    """The data rows of a CSV of profiles, blank rows skipped.
+    """The data rows of a CSV of profiles, converted to profile data, blank rows skipped.
 
     A problem with the whole file (unreadable, no header, unknown columns) raises
     ``ProfileError`` before any row; a row that cannot be split into the header's
     cells comes back with ``problem`` set, and the other rows still follow.
     """
-    name = label or str(path)
-    text = read_text(path, ProfileError, limit=MAX_CSV_BYTES, what="a CSV file")
-    header_line = text.split("\n", 1)[0]
-    # Spreadsheets in many locales export ";" and survey tools often tab: the header tells.
-    delimiter = max(DELIMITERS, key=header_line.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    header = _header(reader, name)
-    unnamed = [i for i, column in enumerate(header) if not column]
-    number = 1
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            number += 1
-            yield Row(number, None, f"{name}:{number}: not valid CSV ({exc}); the rows after it are not read")
-            return
-        number += 1
-        if not any(c.strip() for c in cells):
-            continue
-        if len(cells) > len(header):
-            yield Row(number, None, f"{name}:{number}: {len(cells)} cells, the header has {len(header)}")
-            continue
-        lost = [i for i in unnamed if i < len(cells) and cells[i].strip()]
-        if lost:  # a value under a blank header cell would be dropped without a word
-            yield Row(number, None, f"{name}:{number}: a value under column {lost[0] + 1}, which has no name")
-            continue
-        yield Row(number, row_data(header, cells))
+    header, rows = read_cells(path, label)
+    for row in rows:
+        yield (
+            Row(row.number, None, row.problem)
+            if row.cells is None
+            else Row(row.number, row_data(header, row.cells))
+        )
 
 
 def count_rows(path: Path, label: str | None = None) -> int:
-    """How many data rows ``read_rows`` yields (checking the header on the way)."""
-    return sum(1 for _ in read_rows(path, label))
+    """How many data rows ``read_rows`` yields (checking the file and its header on the way)."""
+    return sum(1 for _ in read_cells(path, label).rows)
+
+
+def read_cells(path: Path, label: str | None = None) -> Sheet:
+    """The header of a CSV of profiles, and its data rows as cells, streamed from the file.
+
+    The whole file is checked to be UTF-8 text first (``files.read.open_stream``, a block at
+    a time), then read a row at a time: memory does not grow with the number of rows.
+    """
+    name = label or str(path)
+    handle = open_stream(path, ProfileError)
+    try:
+        lines = bounded_lines(handle, name, ProfileError)
+        # Spreadsheets in many locales export ";" and survey tools often tab: the header tells.
+        head = [next(lines, "")]
+        while head[-1] and not head[-1].endswith("\n"):  # a lone CR does not end the header line
+            head.append(next(lines, ""))
+        header_line = "".join(head)
+        delimiter = max(DELIMITERS, key=header_line.count)
+        reader = csv.reader(itertools.chain(head, lines), delimiter=delimiter, strict=True)
+        header = _header(reader, name)
+    except BaseException:
+        handle.close()
+        raise
+    return Sheet(tuple(header), _data_rows(handle, reader, header, name, path))
+
+
+def _data_rows(handle: IO[str], reader: Any, header: list[str], name: str, path: Path) -> Iterator[Cells]:
+    width = len(header)
+    unnamed = [i for i, column in enumerate(header) if not column]
+    number = 1
+    with handle:
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                number += 1
+                yield Cells(
+                    number, None, f"{name}:{number}: not valid CSV ({exc}); the rows after it are not read"
+                )
+                return
+            except (OSError, UnicodeDecodeError):  # the file changed since it was checked
+                check_text(path, ProfileError)  # says what is wrong with it now
+                raise ProfileError(f"{name}: changed while it was being read; run again") from None
+            number += 1
+            if not any(c.strip() for c in cells):
+                continue
+            if len(cells) > width:
+                yield Cells(number, None, f"{name}:{number}: {len(cells)} cells, the header has {width}")
+                continue
+            lost = [i for i in unnamed if i < len(cells) and cells[i].strip()]
+            if lost:  # a value under a blank header cell would be dropped without a word
+                yield Cells(
+                    number, None, f"{name}:{number}: a value under column {lost[0] + 1}, which has no name"
+                )
+                continue
+            yield Cells(number, cells)
 
 
 def _header(reader: Any, name: str) -> list[str]:
@@ -115,7 +169,7 @@ def _header(reader: Any, name: str) -> list[str]:
     return header
 
 
-def row_data(header: list[str], cells: list[str]) -> dict[str, Any]:
+def row_data(header: Sequence[str], cells: Sequence[str]) -> dict[str, Any]:
     """Nested profile data from one row: blank cells left out, cells typed by their field's kind."""
     data: dict[str, Any] = {"schema_version": SCHEMA_VERSION}
     for column, cell in zip(header, cells, strict=False):  # short rows: missing cells are blank

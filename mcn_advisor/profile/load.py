@@ -12,15 +12,16 @@ from mcn_advisor.files.problems import describe
 from mcn_advisor.files.read import read_text
 from mcn_advisor.files.toml import key_lines, line_of, parse_toml
 from mcn_advisor.profile import acceptance
-from mcn_advisor.profile.acceptance import RuleBook
+from mcn_advisor.profile.acceptance import Rules
 from mcn_advisor.profile.model import HOMES, SCHEMA_VERSION, Profile
 
 
-def load_profile(path: Path | str, rules: RuleBook | None = None) -> Profile:
+def load_profile(path: Path | str, rules: Rules | None = None) -> Profile:
     """Read, parse and validate one profile file; raise ``ProfileError`` listing every problem.
 
-    With ``rules`` (``pack.select.rule_book(packs)``), its ``accepted_risks`` must also
-    name risk rules of those packs.
+    With ``rules`` (``pack.select.rule_book(packs)``, or a function returning it, called
+    only when the profile accepts a risk), its ``accepted_risks`` must also name risk
+    rules of those packs.
     """
     path = Path(path)
     text = read_text(path, ProfileError)

@@ -6,8 +6,6 @@ the documented value declared here with ``assumed(...)`` and says so in its
 ``assumptions``, and rule conditions treat the field as unknown.
 """
 
-from __future__ import annotations
-
 import datetime as dt
 import unicodedata
 from dataclasses import dataclass
@@ -118,7 +116,7 @@ class _Mix(_Section):
     """Shares that must sum to 1 (within ``MIX_TOLERANCE``); keys left out are 0."""
 
     @model_validator(mode="after")
-    def _sums_to_one(self) -> _Mix:
+    def _sums_to_one(self) -> "_Mix":
         values = self.model_dump()
         total = sum(values.values())
         if abs(total - 1.0) > MIX_TOLERANCE:
@@ -261,7 +259,7 @@ class Clients(_Section):
     )
 
     @model_validator(mode="after")
-    def _linked_shares_fit(self) -> Clients:
+    def _linked_shares_fit(self) -> "Clients":
         linked = (self.taobao_linked_share or 0.0) + (self.jd_linked_share or 0.0)
         if linked > 1.0 + MIX_TOLERANCE:
             raise ValueError(f"taobao_linked_share + jd_linked_share = {linked:g}, must not exceed 1")
@@ -294,7 +292,7 @@ class Kuaishou(_Section):
     )
 
     @model_validator(mode="after")
-    def _link_shares_fit(self) -> Kuaishou:
+    def _link_shares_fit(self) -> "Kuaishou":
         linked = (self.taobao_link_share or 0.0) + (self.jd_link_share or 0.0)
         if linked > 1.0 + MIX_TOLERANCE:
             raise ValueError(f"taobao_link_share + jd_link_share = {linked:g}, must not exceed 1")

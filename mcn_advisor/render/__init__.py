@@ -1,6 +1,7 @@
 """Renderers: each turns a result of the core into text, and only formats it.
 
-One interface and one registry. A renderer is a function ``(result, lang) -> str``; it
+One interface and one registry. A renderer is a function ``(result, lang) -> str`` (or one
+that yields the text in pieces: ``get`` joins them, ``pieces`` hands them on); it
 computes nothing (every number was computed by the core), writes no file and reads no
 terminal: the CLI and the batch runner choose one with ``get`` and write what it
 returns. A renderer module is imported only when its format is asked for, so a command
@@ -11,6 +12,8 @@ from __future__ import annotations
 
 import functools
 import importlib
+import inspect
+from collections.abc import Callable, Iterable
 from typing import Any, Literal, Protocol
 
 
@@ -69,6 +72,26 @@ PRINTED = frozenset({"pdf"})  # formats whose renderer writes the HTML the write
 
 def get(kind: str, fmt: str, *, width: int = 100, color: bool = False) -> Renderer:
     """The renderer of ``kind`` (a key of ``REGISTRY``) as ``fmt``."""
+    fn = _styled(kind, fmt, width, color)
+    if not inspect.isgeneratorfunction(_function(kind, fmt)):
+        return fn  # type: ignore[no-any-return]
+    return lambda result, lang="en", /: "".join(fn(result, lang))
+
+
+def pieces(kind: str, fmt: str, *, width: int = 100, color: bool = False) -> Callable[..., Iterable[str]]:
+    """The renderer of ``kind`` as ``fmt``, giving its text in pieces to write as they come:
+    one that yields them (the batch summaries) never holds a large text whole."""
+    fn = _styled(kind, fmt, width, color)
+    if inspect.isgeneratorfunction(_function(kind, fmt)):
+        return fn
+    return lambda result, lang="en", /: (fn(result, lang),)
+
+
+def _function(kind: str, fmt: str) -> Callable[..., Any]:
     module, name = REGISTRY[kind][fmt].split(":")
-    fn = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)  # type: ignore[no-any-return]
+
+
+def _styled(kind: str, fmt: str, width: int, color: bool) -> Callable[..., Any]:
+    fn = _function(kind, fmt)
     return functools.partial(fn, width=width, color=color) if fmt in STYLED else fn

@@ -16,7 +16,9 @@ Jinja2 is imported by this module only, which the renderer registry imports when
 from __future__ import annotations
 
 import functools
+import itertools
 import re
+from collections.abc import Iterator
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
@@ -125,13 +127,14 @@ def levers(r: LeverRanking, lang: str = "en") -> str:
     return _page("levers.html.j2", lang, r=r, chart=levers_chart(r, lang))
 
 
-def portfolio(s: Portfolio, lang: str = "en") -> str:
-    """A batch's portfolio summary, linking each profile's HTML report when there is one."""
+def portfolio(s: Portfolio, lang: str = "en") -> Iterator[str]:
+    """A batch's portfolio summary, linking each profile's HTML report when there is one (in
+    pieces, as the template renders them: a summary of a million rows is never held whole)."""
     from mcn_advisor.render import portfolio as summary  # its texts; only a batch pays for it
 
-    return _page(
-        "portfolio.html.j2",
-        lang,
+    context = {"lang": lang, **words(lang)}
+    yield from environment().get_template("portfolio.html.j2").generate(
+        context,
         s=s,
         charts=portfolio_charts(s, lang),
         summary_line=summary.headline(s, lang),
@@ -501,7 +504,7 @@ def portfolio_charts(s: Portfolio, lang: str) -> dict[str, Markup]:
             label_width=120,
         )
     }
-    top = s.rows[:TOP_SCORES]
+    top = list(itertools.islice(s.rows, TOP_SCORES))
     rows = [
         charts.Row(r.source, r.name, (charts.Bar(r.score, f"{r.score:.1f}", tone=f"band-{r.band}"),))
         for r in top

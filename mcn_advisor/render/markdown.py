@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 
 from mcn_advisor.core.contract import Assessment, Figure, Finding, PlannedAction, PlanPhase, PolicyResult
 from mcn_advisor.errors import visible
@@ -155,13 +155,26 @@ def pipe_table(header: Iterable[str], rows: Iterable[Iterable[str]], align: str 
     """
     head = list(header)
     body = [list(row) for row in rows]
-    for cells_ in body:
-        assert len(cells_) == len(head), (head, cells_)
     widths = [min(WIDEST, max(3, *(cells(c) for c in column))) for column in zip(head, *body, strict=True)]
-    marks = [("-" * w + ":" if align[i : i + 1] == "r" else "-" * w) for i, w in enumerate(widths)]
-    lines = ["| " + " | ".join(head) + " |", "| " + " | ".join(marks) + " |"]
-    lines += ["| " + " | ".join(c or " " for c in row) + " |" for row in body]
-    return "\n".join(lines)
+    return "\n".join(pipe_lines(head, body, align, widths))
+
+
+def pipe_lines(
+    header: Iterable[str], rows: Iterable[Iterable[str]], align: str = "", widths: Sequence[int] = ()
+) -> Iterator[str]:
+    """The lines of a pipe table, one at a time (a table of any length, never held whole: the
+    rule's width hints, which need every row first, are ``pipe_table``'s)."""
+    head = list(header)
+    marks = [
+        ("-" * w + ":" if align[i : i + 1] == "r" else "-" * w)
+        for i, w in enumerate(widths or [3] * len(head))
+    ]
+    yield "| " + " | ".join(head) + " |"
+    yield "| " + " | ".join(marks) + " |"
+    for row in rows:
+        cells_ = list(row)
+        assert len(cells_) == len(head), (head, cells_)
+        yield "| " + " | ".join(c or " " for c in cells_) + " |"
 
 
 def h(level: int, text: str) -> str:

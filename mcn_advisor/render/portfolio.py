@@ -2,13 +2,16 @@
 
 Formatting only: sorting, totals, shares and the most common findings were computed
 by ``core.portfolio.Tally``. The table is laid out by hand rather than with rich so that a
-summary of tens of thousands of rows prints in a blink.
+summary of tens of thousands of rows prints in a blink. Each renderer gives its text in
+pieces (``render.get`` joins them; ``render.pieces`` does not): a summary of a million
+rows is written as it is made, never held whole.
 """
 
 from __future__ import annotations
 
 import csv as csv_lib
 import io
+import itertools
 import json as jsonlib
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -20,7 +23,7 @@ from mcn_advisor.core.portfolio import Portfolio, Row
 from mcn_advisor.errors import visible
 from mcn_advisor.i18n import t
 from mcn_advisor.render.common import money, share
-from mcn_advisor.render.markdown import code, esc, pipe_table
+from mcn_advisor.render.markdown import code, esc, pipe_lines
 
 SUMMARY_SCHEMA_VERSION = (
     2  # 2: a finding's severity is per profile (top_finding, common_findings[].severities)
@@ -128,7 +131,7 @@ def _cut(text: str, width: int) -> str:
     return out + "…"
 
 
-def _align(rows: Callable[[], Iterable[list[str]]], align: str, gap: str = "  ") -> list[str]:
+def _align(rows: Callable[[], Iterable[list[str]]], align: str, gap: str = "  ") -> Iterator[str]:
     """Rows of cells as lines of aligned columns (by display width).
 
     ``rows`` is called twice (widths, then lines) instead of keeping every cell of a
@@ -141,19 +144,30 @@ def _align(rows: Callable[[], Iterable[list[str]]], align: str, gap: str = "  ")
             if w > widths[i]:
                 widths[i] = w
     right = [a == "r" for a in align]
-    lines = []
     for r in rows():
         cells = []
         for i, cell in enumerate(r):
             pad = " " * (widths[i] - (len(cell) if cell.isascii() else cell_len(cell)))
             cells.append(pad + cell if right[i] else cell + pad)
-        lines.append(gap.join(cells).rstrip())
-    return lines
+        yield gap.join(cells).rstrip()
 
 
-def table(s: Portfolio, lang: str = "en") -> str:
-    """The summary for a terminal or a text file: aligned columns, no colour."""
-    out = [t(lang, "batch_title").upper() if lang == "en" else t(lang, "batch_title"), headline(s, lang), ""]
+def _lines(lines: Iterable[str], size: int = 512) -> Iterator[str]:
+    """Lines as pieces of text of ``size`` lines each, every line ended."""
+    it = iter(lines)
+    while block := list(itertools.islice(it, size)):
+        yield "\n".join(block) + "\n"
+
+
+def table(s: Portfolio, lang: str = "en") -> Iterator[str]:
+    """The summary for a terminal or a text file: aligned columns, no colour (in pieces)."""
+    yield from _lines(_table(s, lang))
+
+
+def _table(s: Portfolio, lang: str) -> Iterator[str]:
+    yield t(lang, "batch_title").upper() if lang == "en" else t(lang, "batch_title")
+    yield headline(s, lang)
+    yield ""
     if s.rows:
         head = [*_profile_headers(s, lang), t(lang, "batch_source")]
 
@@ -167,20 +181,19 @@ def table(s: Portfolio, lang: str = "en") -> str:
                 cells.append(clean(r.source))
                 yield cells
 
-        out += _align(rows, PROFILE_ALIGN.ljust(len(head), "l"))
+        yield from _align(rows, PROFILE_ALIGN.ljust(len(head), "l"))
     else:
-        out.append(t(lang, "batch_no_profiles"))
-    out.append(_heading(t(lang, "batch_totals")))
+        yield t(lang, "batch_no_profiles")
+    yield _heading(t(lang, "batch_totals"))
     total_rows = [[label, value] for label, value in totals(s, lang)]
-    out += _align(lambda: total_rows, "ll", gap="   ")
+    yield from _align(lambda: total_rows, "ll", gap="   ")
     if s.common:
-        out.append(_heading(t(lang, "batch_common")))
+        yield _heading(t(lang, "batch_common"))
         common = [_common_headers(lang), *_common_cells(s, lang)]
-        out += _align(lambda: common, "llrrl")
+        yield from _align(lambda: common, "llrrl")
     if s.failures:
-        out.append(_heading(t(lang, "batch_failures", count=f"{len(s.failures):,}")))
-        out += [clean(p) for f in s.failures for p in f.problems]
-    return "\n".join(out) + "\n"
+        yield _heading(t(lang, "batch_failures", count=f"{len(s.failures):,}"))
+        yield from (clean(p) for f in s.failures for p in f.problems)
 
 
 # --- JSON --------------------------------------------------------------------------
@@ -214,8 +227,8 @@ def _dump(value: Any, indent: int) -> str:
     return text.replace("\n", "\n" + " " * indent)
 
 
-def json(s: Portfolio, lang: str = "en") -> str:
-    """The summary as indented JSON: rows, totals, most common findings, failures.
+def json(s: Portfolio, lang: str = "en") -> Iterator[str]:
+    """The summary as indented JSON: rows, totals, most common findings, failures (in pieces).
 
     Indented, but each profile on one line: a summary of many thousands of profiles
     stays easy to scan and grep, and is written row by row without a giant dict first.
@@ -248,14 +261,11 @@ def json(s: Portfolio, lang: str = "en") -> str:
         ],
         "failures": [{"source": f.source, "problems": list(f.problems)} for f in s.failures],
     }
-    parts = [_dump(head, 0)[:-2], ',\n  "profiles": [']
+    yield _dump(head, 0)[:-2] + ',\n  "profiles": ['
     for i, r in enumerate(s.rows):
-        parts.append(
-            ("\n    " if i == 0 else ",\n    ") + jsonlib.dumps(_row_json(s, r, lang), ensure_ascii=False)
-        )
-    parts.append("\n  ],\n" if s.rows else "],\n")
-    parts.append(_dump(tail, 0)[2:] + "\n")
-    return "".join(parts)
+        yield ("\n    " if i == 0 else ",\n    ") + jsonlib.dumps(_row_json(s, r, lang), ensure_ascii=False)
+    yield "\n  ],\n" if s.rows else "],\n"
+    yield _dump(tail, 0)[2:] + "\n"
 
 
 # --- CSV ---------------------------------------------------------------------------
@@ -295,12 +305,19 @@ class _SafeWriter:
         self._w.writerow([_safe_cell(c) for c in cells])
 
 
-def csv(s: Portfolio, lang: str = "en") -> str:
-    """One line per input, assessed profiles first (sorted as the summary), then failures."""
+def csv(s: Portfolio, lang: str = "en") -> Iterator[str]:
+    """One line per input, assessed profiles first (sorted as the summary), then failures (in pieces)."""
     buf = io.StringIO()
     w = _SafeWriter(buf)
+
+    def flush() -> str:
+        text = buf.getvalue()
+        buf.seek(0)
+        buf.truncate()
+        return text
+
     w.writerow(CSV_COLUMNS)
-    for r in s.rows:
+    for n, r in enumerate(s.rows, 1):
         top = s.rules[r.findings[0]] if r.findings else None
         w.writerow(
             [
@@ -321,41 +338,48 @@ def csv(s: Portfolio, lang: str = "en") -> str:
                 "",
             ]
         )
+        if n % 512 == 0:
+            yield flush()
     for f in s.failures:
         w.writerow([f.source, "failed", *[""] * 12, " | ".join(f.problems)])
-    return buf.getvalue()
+    yield flush()
 
 
 # --- Markdown ----------------------------------------------------------------------
 
 
-def markdown(s: Portfolio, lang: str = "en") -> str:
-    """The summary as a Markdown document a consultant can share; report files are linked."""
-    out = [f"# {t(lang, 'batch_title')}", "", esc(headline(s, lang)), ""]
+def markdown(s: Portfolio, lang: str = "en") -> Iterator[str]:
+    """The summary as a Markdown document a consultant can share; report files are linked (in pieces)."""
+    yield from _lines(_markdown(s, lang))
+
+
+def _markdown(s: Portfolio, lang: str) -> Iterator[str]:
+    yield from (f"# {t(lang, 'batch_title')}", "", esc(headline(s, lang)), "")
     if s.rows:
         headers = [*_profile_headers(s, lang), t(lang, "batch_source")]
-        rows = []
         profile_cells = _profile_cells(s, lang)
-        for r in s.rows:
-            cells = profile_cells(r)
-            cells[2] = esc(cells[2])
-            cells.append(code(r.source))
-            if s.report_formats:
-                links = zip(s.report_formats, _reports(s, r), strict=True)
-                cells.append(" ".join(f"[{ext}]({name})" for ext, name in links))
-            rows.append(cells)
+
+        def rows() -> Iterator[list[str]]:
+            for r in s.rows:
+                cells = profile_cells(r)
+                cells[2] = esc(cells[2])
+                cells.append(code(r.source))
+                if s.report_formats:
+                    links = zip(s.report_formats, _reports(s, r), strict=True)
+                    cells.append(" ".join(f"[{ext}]({name})" for ext, name in links))
+                yield cells
+
         if s.report_formats:
             headers.append(t(lang, "batch_report"))
-        out.append(pipe_table(headers, rows, PROFILE_ALIGN.ljust(len(headers), "l")))
+        yield from pipe_lines(headers, rows(), PROFILE_ALIGN.ljust(len(headers), "l"))
     else:
-        out.append(t(lang, "batch_no_profiles"))
-    out += ["", f"## {t(lang, 'batch_totals')}", ""]
-    out += [f"- **{esc(label)}**: {esc(value)}" for label, value in totals(s, lang)]
+        yield t(lang, "batch_no_profiles")
+    yield from ("", f"## {t(lang, 'batch_totals')}", "")
+    yield from (f"- **{esc(label)}**: {esc(value)}" for label, value in totals(s, lang))
     if s.common:
-        out += ["", f"## {t(lang, 'batch_common')}", ""]
+        yield from ("", f"## {t(lang, 'batch_common')}", "")
         cells = [[*c[:4], esc(c[4])] for c in _common_cells(s, lang)]
-        out.append(pipe_table(_common_headers(lang), cells, "llrrl"))
+        yield from pipe_lines(_common_headers(lang), cells, "llrrl")
     if s.failures:
-        out += ["", f"## {t(lang, 'batch_failures', count=f'{len(s.failures):,}')}", ""]
-        out += [f"- {code(p)}" for f in s.failures for p in f.problems]
-    return "\n".join(out) + "\n"
+        yield from ("", f"## {t(lang, 'batch_failures', count=f'{len(s.failures):,}')}", "")
+        yield from (f"- {code(p)}" for f in s.failures for p in f.problems)

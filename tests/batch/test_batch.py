@@ -17,12 +17,15 @@ from typer.testing import CliRunner
 
 from mcn_advisor.batch import names as report_names
 from mcn_advisor.batch import run as batch
+from mcn_advisor.batch import spill
 from mcn_advisor.batch.discover import discover
 from mcn_advisor.cli import app
 from mcn_advisor.core import portfolio
 from mcn_advisor.core.engine import assess
+from mcn_advisor.files import write
 from mcn_advisor.files.toml import parse_toml
 from mcn_advisor.profile import csvfile
+from mcn_advisor.render import get as get_renderer
 from mcn_advisor.render import portfolio as render
 from tests.conftest import AS_OF, GOOD, PROFILES, ROOT, example
 
@@ -371,7 +374,7 @@ def test_as_of_comes_from_each_profile_unless_given(tmp_path):
     later.write_text("as_of = 2020-10-20\n" + GOOD, encoding="utf-8")
     s = summarise(later, PROFILES / "minimal.toml", as_of=None)
     assert s.as_of is None and sorted(str(r.as_of) for r in s.rows) == ["2020-08-27", "2020-10-20"]
-    assert "As of" in render.table(s).splitlines()[3]  # a column, since the dates differ
+    assert "As of" in "".join(render.table(s)).splitlines()[3]  # a column, since the dates differ
     assert summarise(later, PROFILES / "minimal.toml").as_of == AS_OF
 
 
@@ -567,12 +570,48 @@ def test_the_readme_example_is_real_output(monkeypatch):
 
 
 def test_a_stopped_run_removes_only_its_own_temporary_files(tmp_path):
-    names = report_names.ReportNames()
-    names.assign(("a.toml",))
-    for name in (".a.json.k2j4_x9q.tmp", ".a.md.abcdefgh.tmp", ".b.json.abcdefgh.tmp", "a.json", ".a.json"):
+    for name in (".a.json.k2j4x9q.tmp", ".a.md.mine42.tmp", ".b.json.mine42.tmp", "a.json", ".a.json"):
         (tmp_path / name).write_text("x", encoding="utf-8")
-    batch._remove_partial_reports(tmp_path, names)
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".a.json", ".b.json.abcdefgh.tmp", "a.json"]
+    write.discard(tmp_path, "mine42")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".a.json", ".a.json.k2j4x9q.tmp", "a.json"]
+
+
+def test_reports_are_named_only_once_they_are_on_disk(tmp_path, monkeypatch):
+    synced: list[list[str]] = []
+    monkeypatch.setattr(os, "sync", lambda: synced.append(sorted(p.name for p in tmp_path.iterdir())))
+    write.write_hidden(tmp_path / "a.json", "{}", "t1")
+    write.write_hidden(tmp_path / "a.md", ["# a", "\n"], "t1")
+    hidden = sorted(p.name for p in tmp_path.iterdir())
+    assert [h.split(".")[1:3] for h in hidden] == [["a", "json"], ["a", "md"]]
+    assert all(h.endswith(".t1.tmp") for h in hidden)
+    write.publish([tmp_path / "a.json", tmp_path / "a.md"], "t1")
+    assert synced == [hidden]  # one sync, before any file has its name
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json", "a.md"]
+    assert (tmp_path / "a.md").read_text(encoding="utf-8") == "# a\n"
+
+
+def test_long_report_names_that_share_their_start_get_hidden_files_of_their_own(tmp_path):
+    # A name cut to fit 255 bytes loses its end: the .json and the .md of one long stem would
+    # otherwise be written to the same hidden file.
+    stem = "机" * 80  # 240 bytes: the names fit, their hidden names are cut
+    for ext in ("json", "md"):
+        write.write_hidden(tmp_path / f"{stem}.{ext}", ext, "t1")
+    write.publish([tmp_path / f"{stem}.json", tmp_path / f"{stem}.md"], "t1")
+    assert sorted(p.read_text(encoding="utf-8") for p in tmp_path.iterdir()) == ["json", "md"]
+
+
+def test_a_batch_syncs_its_reports_a_few_hundred_profiles_at_a_time(tmp_path, monkeypatch):
+    for i in range(5):
+        (tmp_path / f"p{i}.toml").write_text(GOOD, encoding="utf-8")
+    syncs: list[str] = []
+    monkeypatch.setattr(os, "sync", lambda: syncs.append("sync"))
+    monkeypatch.setattr(os, "fsync", lambda fd: syncs.append("folder"))  # never a file's own
+    monkeypatch.setattr(batch, "PUBLISH_EVERY", 2)
+    out = tmp_path / "out"
+    s = summarise(tmp_path, out_dir=out, formats=batch.report_renderers())
+    assert s.assessed == 5 and syncs == ["sync", "folder"] * 3  # profiles 1-2, 3-4, 5
+    reports = sorted(f"p{i}.{ext}" for i in range(5) for ext in ("json", "md"))
+    assert sorted(p.name for p in out.iterdir()) == reports
 
 
 @pytest.mark.parametrize("sep", [";", "\t"])
@@ -632,3 +671,32 @@ def test_a_csv_row_with_a_mistyped_partner_fails_alone_with_did_you_mean(tmp_pat
     assert [r.name for r in s.rows] == ["Good MCN"]
     [failure] = s.failures
     assert failure.source == f"{path}:3" and "did you mean 'suning'?" in failure.problems[0]
+
+
+@pytest.mark.parametrize("limit", [1, 2, 7, 10_000])
+def test_the_spilled_store_gives_back_what_sorted_would(monkeypatch, limit):
+    monkeypatch.setattr(spill, "MAX_RUNS", 3)  # compaction too
+    items = [(n % 7, -n % 5, n) for n in range(200)]
+    rows, failures = spill.Spilled(lambda x: x[:2], limit), spill.Spilled(None, limit)
+    for item in items:
+        rows.add(item)
+        failures.add(item)
+    expected = sorted(items, key=lambda x: x[:2])  # ties (same key) keep the order they came in
+    assert list(rows) == expected and list(rows) == expected and len(rows) == 200
+    assert list(failures) == items and len(failures) == 200
+
+
+def test_a_batch_spilled_to_disk_writes_the_same_summaries(tmp_path, monkeypatch):
+    path = tmp_path / "survey.csv"
+    text = csv_of(EXAMPLES * 4)
+    bad_row = text.splitlines()[1].replace(",", ",,", 1)  # a cell too many
+    path.write_text(f"{text}{bad_row}\n", encoding="utf-8")
+    kept = summarise(path, fail_on="high")
+    monkeypatch.setattr(spill, "LIMIT", 3)
+    monkeypatch.setattr(spill, "MAX_RUNS", 4)
+    spilled = summarise(path, fail_on="high")
+    assert spilled.failures and spilled.assessed == kept.assessed == len(EXAMPLES) * 4
+    for fmt in ("table", "json", "csv", "markdown"):
+        for lang in ("en", "zh"):
+            write = get_renderer("portfolio", fmt)
+            assert write(spilled, lang) == write(kept, lang), (fmt, lang)

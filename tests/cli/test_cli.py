@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from typer.main import get_command
 from typer.testing import CliRunner
 
 from mcn_advisor import __version__
-from mcn_advisor.cli import app
+from mcn_advisor.cli import app, only_invoked
 from tests.conftest import GOOD, PROFILES
 
 runner = CliRunner()
@@ -242,3 +243,32 @@ def test_dates_outside_the_range_are_refused_by_every_command(write, date):
     ):
         r = run(*args, "--as-of", date)
         assert r.exit_code == 2 and f"{date} is outside the dates" in r.stderr, (args, r.stderr)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["assess", SMALL, "-f", "json"],
+        ["assess"],
+        ["assess", SMALL, "--bogus"],
+        ["policy"],
+        ["rules", "show", "NOPE-1"],
+        ["--help"],
+        [],
+        ["-h", "assess"],
+        ["--version"],
+        ["asess", SMALL],
+    ],
+)
+def test_a_run_builds_only_its_command_and_behaves_the_same(args):
+    only = only_invoked(args)
+    if args and not args[0].startswith("-") and args[0] != "asess":
+        assert only is not app and len(only.registered_commands) + len(only.registered_groups) == 1
+    full, alone = run(*args), runner.invoke(only, args, env={"NO_COLOR": "1", "COLUMNS": "80"})
+    assert (alone.exit_code, alone.stdout, alone.stderr) == (full.exit_code, full.stdout, full.stderr)
+
+
+def test_every_command_s_help_is_the_same_built_alone():
+    for name in get_command(app).commands:
+        full, alone = run(name, "--help"), runner.invoke(only_invoked([name, "--help"]), [name, "--help"])
+        assert full.exit_code == alone.exit_code == 0 and full.stdout == alone.stdout, name

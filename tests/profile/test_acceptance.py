@@ -150,6 +150,18 @@ def test_validate_checks_acceptances_against_the_pack(write):
     assert "accepted_risks.0.rule: unknown rule 'DY-PLAT-01'" in r.stderr
 
 
+def test_validate_reads_the_packs_only_for_a_profile_that_accepts_a_risk(write, tmp_path):
+    broken = write("[pack]\nid = 'x'\n", "broken-pack.toml")
+    plain = write(CONCENTRATED, "plain.toml")
+    r = run("validate", str(plain), "--policy", str(broken))
+    assert r.exit_code == 0 and r.stdout == f"{plain}: ok (Concentrated MCN)\n"
+    accepting = write(accepted(), "accepting.toml")
+    r = run("validate", str(plain), str(accepting), str(accepting), "--policy", str(broken))
+    assert r.exit_code == 2 and r.stdout.count(": ok") == 1
+    pack_errors = [line for line in r.stderr.splitlines() if str(broken) in line]
+    assert pack_errors and len(pack_errors) == len(set(pack_errors))  # said once, not per profile
+
+
 def in_memory(rule: str):
     data = {
         "schema_version": 1,

@@ -23,6 +23,7 @@ from mcn_advisor.core.levers import rank_levers
 from mcn_advisor.core.portfolio import Row, Tally
 from mcn_advisor.core.whatif import parse_assignment, what_if
 from mcn_advisor.render import decisions_markdown, html
+from mcn_advisor.render import get as get_renderer
 from mcn_advisor.render import json as json_report
 from mcn_advisor.vocab import LANGS
 from tests.conftest import AS_OF, GOLDEN, PROFILES, example
@@ -73,7 +74,7 @@ def hostile_results(pack, name: str) -> dict[str, object]:
         "what-if": (html.what_if, what_if(p, pack, AS_OF, [parse_assignment("agency.creators=5")])),
         "levers": (html.levers, rank_levers(p, pack, AS_OF)),
         "diff": (html.diff, diff(saved, saved, pack)),
-        "portfolio": (html.portfolio, tally.portfolio()),
+        "portfolio": (get_renderer("portfolio", "html"), tally.portfolio()),  # joins its pieces
     }
 
 
