@@ -158,12 +158,16 @@ def _check_blocks(fd: int, path: Path | str, error: type[InputError]) -> None:
         raise error(_NOT_UTF8.format(path=path, line=bad[0], byte=bad[1]))
 
 
-def bounded_lines(handle: IO[str], name: str, error: type[InputError]) -> Iterator[str]:
+class LongLine(InputError):
+    """A line of a stream longer than ``MAX_LINE_CHARS``: the lines before it were good."""
+
+
+def bounded_lines(handle: IO[str], name: str) -> Iterator[str]:
     """The lines of a stream, each at most ``MAX_LINE_CHARS`` characters: a longer one (a file
-    without line breaks) is refused with its line number instead of being held whole."""
+    without line breaks) raises ``LongLine`` with its line number instead of being held whole."""
     number = 0
     while line := handle.readline(MAX_LINE_CHARS + 1):
         number += 1
         if len(line) > MAX_LINE_CHARS:
-            raise error(f"{name}:{number}: a line longer than {MAX_LINE_CHARS:,} characters")
+            raise LongLine(f"{name}:{number}: a line longer than {MAX_LINE_CHARS:,} characters")
         yield line

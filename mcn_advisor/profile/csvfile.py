@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import IO, Any, NamedTuple
 
 from mcn_advisor.errors import ProfileError, did_you_mean
-from mcn_advisor.files.read import bounded_lines, check_text, open_stream
+from mcn_advisor.files.read import LongLine, bounded_lines, check_text, open_stream
 from mcn_advisor.profile.model import FIELDS, HOMES, SCHEMA_VERSION
 
 TOP_LEVEL = {"schema_version": "number", "as_of": "date"}
@@ -93,7 +93,7 @@ def read_cells(path: Path, label: str | None = None) -> Sheet:
     name = label or str(path)
     handle = open_stream(path, ProfileError)
     try:
-        lines = bounded_lines(handle, name, ProfileError)
+        lines = bounded_lines(handle, name)
         # Spreadsheets in many locales export ";" and survey tools often tab: the header tells.
         head = [next(lines, "")]
         while head[-1] and not head[-1].endswith("\n"):  # a lone CR does not end the header line
@@ -123,6 +123,9 @@ def _data_rows(handle: IO[str], reader: Any, header: list[str], name: str, path:
                 yield Cells(
                     number, None, f"{name}:{number}: not valid CSV ({exc}); the rows after it are not read"
                 )
+                return
+            except LongLine as exc:
+                yield Cells(number + 1, None, f"{exc.problems[0]}; the rows after it are not read")
                 return
             except (OSError, UnicodeDecodeError):  # the file changed since it was checked
                 check_text(path, ProfileError)  # says what is wrong with it now

@@ -22,7 +22,7 @@ from mcn_advisor.batch.discover import discover
 from mcn_advisor.cli import app
 from mcn_advisor.core import portfolio
 from mcn_advisor.core.engine import assess
-from mcn_advisor.files import write
+from mcn_advisor.files import read, write
 from mcn_advisor.files.toml import parse_toml
 from mcn_advisor.profile import csvfile
 from mcn_advisor.render import get as get_renderer
@@ -206,6 +206,22 @@ def test_a_bad_csv_row_never_stops_the_others(tmp_path):
     ]
     alpha = next(r for r in s.rows if r.name == "Alpha")
     assert alpha.gmv_at_risk == 10_000_000 * 0.6 * 0.5  # third_party_link_share left out: 0.50 assumed
+
+
+def test_a_csv_line_too_long_to_hold_stops_the_file_there_and_the_rows_before_it_count(tmp_path, monkeypatch):
+    monkeypatch.setattr(read, "MAX_LINE_CHARS", 100)
+    path = tmp_path / "survey.csv"
+    head = "agency.name,agency.monthly_gmv_cny,platform_mix.douyin_live\n"
+    path.write_text(f"{head}Alpha,1000000,1\nBeta,{'9' * 200},1\nGamma,1000000,1\n", encoding="utf-8")
+    s = summarise(path)
+    assert [r.name for r in s.rows] == ["Alpha"]
+    assert [p for f in s.failures for p in f.problems] == [
+        f"{path}:3: a line longer than 100 characters; the rows after it are not read"
+    ]
+    path.write_text(f"{'x' * 200}\n", encoding="utf-8")  # the header itself: the whole file fails
+    assert [p for f in summarise(path).failures for p in f.problems] == [
+        f"{path}:1: a line longer than 100 characters"
+    ]
 
 
 def test_csv_cells_are_typed_by_field():
