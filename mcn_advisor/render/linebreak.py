@@ -20,8 +20,10 @@ renderers use it for every text they lay out.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len
@@ -44,6 +46,7 @@ _HAN_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf
 _CURRENCY = re.compile(r"(?:^|\s)(?:CNY|RMB|USD|¥|￥)$")
 
 
+@functools.lru_cache(maxsize=4096)  # per character: a report asks again and again
 def is_wide(ch: str) -> bool:
     """A character of a language written without spaces (Chinese, Japanese, Korean)."""
     return unicodedata.east_asian_width(ch) in ("W", "F")
@@ -77,7 +80,8 @@ def _breaks_between(prev: str, ch: str) -> bool:
     return wide_prev and prev in CLOSING
 
 
-def segments(text: str) -> list[tuple[int, int]]:
+@functools.lru_cache(maxsize=4096)  # rich measures and wraps each cell several times
+def segments(text: str) -> tuple[tuple[int, int], ...]:
     """``text`` cut into the pieces a line may break between, as (start, end) offsets.
 
     Spaces stay at the end of the piece before them (a line drops them when it ends there).
@@ -107,7 +111,7 @@ def segments(text: str) -> list[tuple[int, int]]:
         for i in range(m.start() + 1, m.end())
     }
     cuts = [c for c in cuts if c not in inside]
-    return [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if b > a]
+    return tuple((a, b) for a, b in zip(cuts, cuts[1:], strict=False) if b > a)
 
 
 def _fold(text: str, start: int, end: int, width: int) -> tuple[list[int], int]:
@@ -138,7 +142,7 @@ def _spaces_inside(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return list(zip(cuts, cuts[1:], strict=False))
 
 
-def _fill(text: str, pieces: list[tuple[int, int]], width: int, used: int, offsets: list[int]) -> int:
+def _fill(text: str, pieces: Sequence[tuple[int, int]], width: int, used: int, offsets: list[int]) -> int:
     """Lay ``pieces`` onto lines from ``used`` cells on, appending breaks; the last line's width."""
     for start, end in pieces:
         piece = text[start:end]
@@ -159,13 +163,15 @@ def _fill(text: str, pieces: list[tuple[int, int]], width: int, used: int, offse
     return used
 
 
-def break_offsets(text: str, width: int) -> list[int]:
+@functools.lru_cache(maxsize=4096)
+def break_offsets(text: str, width: int) -> tuple[int, ...]:
     """Where to break one line of ``text`` so that no line is wider than ``width`` cells."""
     offsets: list[int] = []
     _fill(text, segments(text), max(1, width), 0, offsets)
-    return offsets
+    return tuple(offsets)
 
 
+@functools.lru_cache(maxsize=4096)
 def min_width(text: str) -> int:
     """The narrowest a column can be without folding a piece of ``text``."""
     return max(

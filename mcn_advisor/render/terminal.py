@@ -82,10 +82,10 @@ def to_text(parts: list[RenderableType], *, width: int = 100, color: bool = Fals
         markup=False,
         soft_wrap=False,
     )
-    for part in parts:
-        # A Text printed alone is joined into a plain rich Text, which would wrap it without
-        # our line-breaking rules; as a group of one it is laid out as itself.
-        console.print(Group(part) if isinstance(part, Text) else part)
+    # One print of one group (each print looks up the terminal again). A Text printed alone
+    # is joined into a plain rich Text, which would wrap it without our line-breaking rules;
+    # inside a group it is laid out as itself.
+    console.print(Group(*parts))
     out = console.file.getvalue()  # type: ignore[attr-defined]
     return "\n".join(line.rstrip() for line in out.splitlines()) + "\n"
 
