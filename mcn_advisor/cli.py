@@ -732,6 +732,7 @@ def batch(
     """Assess a portfolio of profiles: one summary, optional reports, a CI-style exit code."""
     from mcn_advisor.batch import run as batches
     from mcn_advisor.batch.discover import discover
+    from mcn_advisor.i18n import t
 
     date = _parse_date(as_of)
     if reports and out_dir is None:
@@ -739,6 +740,9 @@ def batch(
     inputs = discover(paths, exclude=out_dir)
     for note in inputs.notes:
         _say(f"note: {note}", err=True)
+    for item in inputs.inputs:
+        if item.encoding in ("GB18030", "UTF-16"):  # a guess a user should be able to check
+            _say(t(lang, "batch_read_as", file=item.label, encoding=item.encoding), err=True)
     settings = batches.Settings(
         today=dt.date.today(),
         as_of=date,

@@ -116,10 +116,11 @@ def tasks(inputs: Inputs, names: ReportNames | None) -> Iterator[Task]:
                 path = os.path.join(item.label, rel)
                 yield Task(path, path, report=name(tuple(rel.split(os.sep))))
         else:
-            stem = os.path.splitext(os.path.basename(item.label))[0]
+            stem = os.path.splitext(os.path.basename(csvfile.split_sheet(item.label)[0]))[0]
             try:
-                header, rows = csvfile.read_cells(Path(item.label), item.label)
-                for row in rows:
+                sheet = csvfile.read_cells(Path(item.label), item.label)
+                header = sheet.header
+                for row in sheet.rows:
                     source = f"{item.label}:{row.number}"
                     if row.problem is not None:
                         yield Task(source, problems=(row.problem,))
@@ -414,7 +415,7 @@ def _protect_inputs(inputs: Inputs) -> None:
             for rel in item.files:
                 protect(os.path.join(item.label, rel))
         elif item.kind != "failed":
-            protect(item.label)
+            protect(csvfile.split_sheet(item.label)[0])
 
 
 def write_summaries(out_dir: Path, summary: Portfolio, lang: str) -> list[Path]:

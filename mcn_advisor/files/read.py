@@ -16,10 +16,17 @@ import os
 import stat
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, BinaryIO
 
 from mcn_advisor.errors import InputError
-from mcn_advisor.files.limits import MAX_FILE_BYTES, MAX_LINE_CHARS, MIB
+from mcn_advisor.files.limits import (
+    MAX_FILE_BYTES,
+    MAX_LINE_CHARS,
+    MAX_XLSX_PART_BYTES,
+    MAX_XLSX_PARTS,
+    MAX_XLSX_SHEET_BYTES,
+    MIB,
+)
 from mcn_advisor.files.write import kind_of, protect
 
 # Opening a FIFO for reading waits for a writer unless it is opened non-blocking.
@@ -223,6 +230,45 @@ def _check_blocks(fd: int, path: Path | str, error: type[InputError]) -> str:
         bom[1][-3:].upper() if bom and bom[1] else ""
     )
     raise error(f"{path}:{line}: not valid {name} (byte 0x{byte:02x}); save the file as UTF-8")
+
+
+def open_workbook(path: Path | str, error: type[InputError] = InputError) -> BinaryIO:
+    """A regular file that is a well-formed zip archive of an .xlsx workbook, its parts within
+    their bounds (``files.limits``), opened for reading: checked from the archive's directory
+    before anything is unzipped, so a zip bomb is refused without inflating a byte. Each part
+    then inflates to at most the size the directory gives (``zipfile`` stops there, and a
+    part that lies fails its checksum)."""
+    import zipfile  # only a workbook pays for it
+
+    fd, st = _open(path, error)
+    handle = open(fd, "rb")  # noqa: SIM115 - the caller closes it
+    try:
+        try:
+            with zipfile.ZipFile(handle) as archive:
+                parts = archive.infolist()
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, NotImplementedError):
+            raise error(f"{path}: not an .xlsx workbook (not a readable zip archive)") from None
+        if len(parts) > MAX_XLSX_PARTS:
+            raise error(f"{path}: {len(parts):,} parts in the workbook, more than {MAX_XLSX_PARTS:,}")
+        for part in parts:
+            sheet = part.filename.startswith("xl/worksheets/")
+            limit = MAX_XLSX_SHEET_BYTES if sheet else MAX_XLSX_PART_BYTES
+            if part.file_size > limit:
+                raise error(
+                    f"{path}: {part.filename} unzips to {part.file_size / MIB:,.0f} MiB, more than the "
+                    f"{limit // MIB:,} MiB a workbook's {'sheet' if sheet else 'part'} may hold"
+                )
+        if "[Content_Types].xml" not in {part.filename for part in parts}:
+            raise error(f"{path}: not an .xlsx workbook (a zip archive without [Content_Types].xml)")
+        handle.seek(0)
+    except OSError as exc:
+        handle.close()
+        raise error(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    except BaseException:
+        handle.close()
+        raise
+    protect(st)
+    return handle
 
 
 def bounded_lines(handle: IO[str], name: str, error: type[InputError]) -> Iterator[str]:

@@ -133,13 +133,17 @@ def portfolio(s: Portfolio, lang: str = "en") -> Iterator[str]:
     from mcn_advisor.render import portfolio as summary  # its texts; only a batch pays for it
 
     context = {"lang": lang, **words(lang)}
-    yield from environment().get_template("portfolio.html.j2").generate(
-        context,
-        s=s,
-        charts=portfolio_charts(s, lang),
-        summary_line=summary.headline(s, lang),
-        top_scores=TOP_SCORES,
-        totals=summary.totals(s, lang),
+    yield from (
+        environment()
+        .get_template("portfolio.html.j2")
+        .generate(
+            context,
+            s=s,
+            charts=portfolio_charts(s, lang),
+            summary_line=summary.headline(s, lang),
+            top_scores=TOP_SCORES,
+            totals=summary.totals(s, lang),
+        )
     )
 
 
