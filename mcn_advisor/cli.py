@@ -15,6 +15,7 @@ import contextlib
 import copy
 import datetime as dt
 import functools
+import io
 import os
 import shutil
 import signal
@@ -145,8 +146,8 @@ def _write_report(result: Any, kind: str, fmt: str, lang: str, output: Path | No
     """Render ``result`` as ``fmt`` and write it; ``pdf`` is the HTML report printed by a
     headless Chromium or Chrome (files/pdf.py), dated with the result's date."""
     to_stdout = output is None or str(output) == "-"
-    if fmt in render.PRINTED and to_stdout and sys.stdout.isatty():
-        raise InputError(f"--format {fmt} writes a binary file: give --output FILE.{fmt} or redirect stdout")
+    if to_stdout:
+        _no_binary_to_terminal(fmt, f"give --output FILE.{fmt} or redirect stdout")
     text = _renderer(kind, fmt, output)(result, lang)
     if fmt in render.PRINTED:
         from mcn_advisor.files.pdf import print_pdf
@@ -155,6 +156,21 @@ def _write_report(result: Any, kind: str, fmt: str, lang: str, output: Path | No
         _emit(print_pdf(text, day), output)
     else:
         _emit(text, output)
+
+
+def _no_binary_to_terminal(fmt: str, how: str) -> None:
+    if fmt in render.BINARY and sys.stdout.isatty():
+        raise InputError(f"--format {fmt} writes a binary file: {how}")
+
+
+def _stdout_is_a_file() -> bool:
+    """Whether stdout was redirected to a file (``> summary.csv``), not a pipe or a terminal."""
+    import stat
+
+    try:
+        return stat.S_ISREG(os.fstat(sys.stdout.fileno()).st_mode)
+    except (OSError, ValueError, io.UnsupportedOperation):  # no real descriptor (a test's capture)
+        return False
 
 
 def _renderer(kind: str, fmt: str, output: Path | None) -> render.Renderer:
@@ -737,6 +753,8 @@ def batch(
     date = _parse_date(as_of)
     if reports and out_dir is None:
         raise InputError("--report writes per-profile reports into --out-dir; give --out-dir DIR")
+    if out_dir is None:
+        _no_binary_to_terminal(fmt, "redirect stdout (> summary.xlsx) or give --out-dir DIR")
     inputs = discover(paths, exclude=out_dir)
     for note in inputs.notes:
         _say(f"note: {note}", err=True)
@@ -757,10 +775,11 @@ def batch(
     problems: list[str] = []
     if out_dir is not None:
         try:
-            batches.write_summaries(out_dir, result, lang)
+            batches.write_summaries(out_dir, result, lang, xlsx=fmt == "xlsx")
         except InputError as exc:  # said after the summary, which is printed whatever happens
             problems = exc.problems
-    _emit(render.pieces("portfolio", fmt)(result, lang), None)
+    if fmt != "xlsx" or out_dir is None:  # with --out-dir, the workbook is summary.xlsx there
+        _emit(batches.summary_text(result, fmt, lang, bom=_stdout_is_a_file()), None)
     tally = f"{result.assessed:,} assessed, {len(result.failures):,} failed"
     if fail_on:
         tally += f", {result.failing:,} with a finding at or above {fail_on}"

@@ -23,7 +23,7 @@ class Renderer(Protocol):
 
 ReportFormat = Literal["terminal", "json", "markdown", "html", "pdf"]
 """Formats of an assessment and of what-if, levers and diff results."""
-SummaryFormat = Literal["table", "json", "csv", "markdown", "html"]
+SummaryFormat = Literal["table", "json", "csv", "markdown", "html", "xlsx"]
 """Formats of a batch's portfolio summary."""
 ReportFile = Literal["json", "markdown", "html"]
 """Formats of the per-profile reports a batch writes (a file each, so no terminal)."""
@@ -64,9 +64,11 @@ REGISTRY: dict[str, dict[str, str]] = {
         "csv": "portfolio:csv",
         "markdown": "portfolio:markdown",
         "html": "html:portfolio",
+        "xlsx": "spreadsheet:portfolio",
     },
 }
 STYLED = frozenset({"terminal"})  # formats laid out for a terminal: they take its width and colour
+BINARY = frozenset({"pdf", "xlsx"})  # formats whose bytes a terminal must not be sent
 PRINTED = frozenset({"pdf"})  # formats whose renderer writes the HTML the writer prints (files.pdf)
 
 

@@ -25,9 +25,9 @@ from mcn_advisor.i18n import t
 from mcn_advisor.render.common import money, share
 from mcn_advisor.render.markdown import code, esc, pipe_lines
 
-SUMMARY_SCHEMA_VERSION = (
-    2  # 2: a finding's severity is per profile (top_finding, common_findings[].severities)
-)
+# 2: a finding's severity is per profile (top_finding, common_findings[].severities);
+# 3: each profile's confidence and key_fields_missing, totals.insufficient_data
+SUMMARY_SCHEMA_VERSION = 3
 NAME_WIDTH = 40  # cells of an agency name in the table before it is cut
 _SPREADSHEET_FORMULA = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
@@ -50,18 +50,23 @@ def headline(s: Portfolio, lang: str) -> str:
 
 
 def _profile_cells(s: Portfolio, lang: str) -> Callable[[Row], list[str]]:
-    """A row's cells as text (a function, so words are looked up once for all rows)."""
+    """A row's cells as text (a function, so words are looked up once for all rows). A row
+    whose band and money rest on key fields left out says "insufficient data" instead."""
     bands = {b: t(lang, f"band_{b}") for b in s.bands}
+    levels = {level: t(lang, f"level_{level}") for level in CONFIDENCE}
+    unsure = t(lang, "batch_insufficient")
     dated = s.as_of is None
 
     def cells(row: Row) -> list[str]:
+        sure = not row.insufficient
         out = [
             f"{row.score:.1f}",
-            bands[row.band],
+            bands[row.band] if sure else unsure,
             clean(row.name),
-            money(row.gmv_at_risk, lang),
-            money(row.revenue_at_risk, lang),
+            money(row.gmv_at_risk, lang) if sure else "—",
+            money(row.revenue_at_risk, lang) if sure else "—",
             row.findings[0] if row.findings else "",
+            levels[row.confidence],
         ]
         if dated:
             out.append(row.as_of.isoformat())
@@ -72,10 +77,12 @@ def _profile_cells(s: Portfolio, lang: str) -> Callable[[Row], list[str]]:
 
 def _profile_headers(s: Portfolio, lang: str) -> list[str]:
     keys = ["batch_score", "batch_band", "batch_agency", "batch_gmv", "batch_revenue", "batch_top"]
+    keys.append("confidence_label")
     return [t(lang, k) for k in keys] + ([t(lang, "batch_as_of")] if s.as_of is None else [])
 
 
-PROFILE_ALIGN = "rllrrl"  # score and money right-aligned; then "l" for each column after
+PROFILE_ALIGN = "rllrrll"  # score and money right-aligned; then "l" for each column after
+CONFIDENCE = ("high", "medium", "low")  # engine.CONFIDENCE_LEVELS
 
 
 def totals(s: Portfolio, lang: str) -> list[tuple[str, str]]:
@@ -85,6 +92,8 @@ def totals(s: Portfolio, lang: str) -> list[tuple[str, str]]:
         (t(lang, "batch_total_gmv"), money(s.gmv_at_risk, lang)),
         (t(lang, "batch_total_revenue"), money(s.revenue_at_risk, lang)),
     ]
+    if s.insufficient:
+        lines.append((t(lang, "batch_insufficient_total"), f"{s.insufficient:,}"))
     if s.fail_on:
         label = t(lang, "batch_fail_on", severity=s.fail_on)
         lines.append((label, t(lang, "batch_of", count=f"{s.failing:,}", total=f"{s.assessed:,}")))
@@ -204,6 +213,7 @@ def _row_json(s: Portfolio, r: Row, lang: str) -> dict[str, Any]:
     top_severity = r.severities[0] if r.severities else None
     doc: dict[str, Any] = {
         "source": r.source,
+        "status": status(r),
         "name": r.name,
         "as_of": r.as_of.isoformat(),
         "score": r.score,
@@ -214,6 +224,8 @@ def _row_json(s: Portfolio, r: Row, lang: str) -> dict[str, Any]:
         if top
         else None,
         "findings": list(r.findings),
+        "confidence": r.confidence,
+        "key_fields_missing": list(r.gaps),
     }
     if s.fail_on:
         doc["reaches_fail_on"] = s.reaches(r)
@@ -248,6 +260,7 @@ def json(s: Portfolio, lang: str = "en") -> Iterator[str]:
             "revenue_at_risk_cny_monthly": s.revenue_at_risk,
             "fail_on": s.fail_on,
             "reaching_fail_on": s.failing if s.fail_on else None,
+            "insufficient_data": s.insufficient,
         },
         "common_findings": [
             {
@@ -286,7 +299,15 @@ CSV_COLUMNS = (
     "reaches_fail_on",
     "reports",
     "error",
+    "confidence",
+    "key_fields_missing",
 )
+STATUS_OK, STATUS_INSUFFICIENT, STATUS_FAILED = "ok", "insufficient_data", "failed"
+
+
+def status(r: Row) -> str:
+    """A row's status in the CSV and JSON summaries: ok, or insufficient_data."""
+    return STATUS_INSUFFICIENT if r.insufficient else STATUS_OK
 
 
 def _safe_cell(cell: str) -> str:
@@ -322,7 +343,7 @@ def csv(s: Portfolio, lang: str = "en") -> Iterator[str]:
         w.writerow(
             [
                 r.source,
-                "ok",
+                status(r),
                 r.name,
                 r.as_of.isoformat(),
                 f"{r.score:.1f}",
@@ -336,12 +357,14 @@ def csv(s: Portfolio, lang: str = "en") -> Iterator[str]:
                 ("true" if s.reaches(r) else "false") if s.fail_on else "",
                 ";".join(_reports(s, r)),
                 "",
+                r.confidence,
+                ";".join(r.gaps),
             ]
         )
         if n % 512 == 0:
             yield flush()
     for f in s.failures:
-        w.writerow([f.source, "failed", *[""] * 12, " | ".join(f.problems)])
+        w.writerow([f.source, STATUS_FAILED, *[""] * 12, " | ".join(f.problems), "", ""])
     yield flush()
 
 
