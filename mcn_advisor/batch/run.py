@@ -444,12 +444,15 @@ def write_summaries(out_dir: Path, summary: Portfolio, lang: str, *, xlsx: bool 
     return written
 
 
-def summary_text(summary: Portfolio, fmt: str, lang: str, *, bom: bool) -> bytes | Iterable[str]:
+def summary_text(
+    summary: Portfolio, fmt: str, lang: str, *, bom: bool, width: int | None = None
+) -> bytes | Iterable[str]:
     """The summary as ``fmt``: bytes (xlsx), or text in pieces; CSV with a byte-order mark
-    first when ``bom`` (a file Excel opens), without one for a program that reads it."""
+    first when ``bom`` (a file Excel opens), without one for a program that reads it; the
+    table at most ``width`` cells wide."""
     if fmt in render.BINARY:
         return render.get("portfolio", fmt)(summary, lang)  # type: ignore[return-value]
-    pieces = render.pieces("portfolio", fmt)(summary, lang)
+    pieces = render.pieces("portfolio", fmt, width=width)(summary, lang)  # type: ignore[arg-type]
     return itertools.chain(("\ufeff",), pieces) if bom and fmt == "csv" else pieces
 
 

@@ -140,8 +140,21 @@ def _cut(text: str, width: int) -> str:
     return out + "…"
 
 
-def _align(rows: Callable[[], Iterable[list[str]]], align: str, gap: str = "  ") -> Iterator[str]:
-    """Rows of cells as lines of aligned columns (by display width).
+MIN_CUT = 10  # cells a column that is cut to fit the terminal keeps
+
+
+def _align(
+    rows: Callable[[], Iterable[list[str]]],
+    align: str,
+    gap: str = "  ",
+    width: int | None = None,
+    cut: tuple[int, ...] = (),
+    ends: tuple[int, ...] = (),
+) -> Iterator[str]:
+    """Rows of cells as lines of aligned columns (by display width), at most ``width`` cells
+    wide when it is given: the columns ``cut`` (names, titles, sources) give up cells first,
+    in that order, down to ``MIN_CUT`` each; a cell cut ends in "…" (in the columns ``ends``,
+    a path, it keeps its end instead: "…/survey.csv:7").
 
     ``rows`` is called twice (widths, then lines) instead of keeping every cell of a
     large portfolio in memory at once.
@@ -152,10 +165,22 @@ def _align(rows: Callable[[], Iterable[list[str]]], align: str, gap: str = "  ")
             w = len(cell) if cell.isascii() else cell_len(cell)  # _width, inlined: runs per cell
             if w > widths[i]:
                 widths[i] = w
+    over = sum(widths) + len(gap) * (len(widths) - 1) - width if width else 0
+    limits: dict[int, int] = {}
+    for i in cut:
+        if over <= 0:
+            break
+        give = min(over, max(0, widths[i] - MIN_CUT))
+        if give:
+            widths[i] -= give
+            limits[i] = widths[i]
+            over -= give
     right = [a == "r" for a in align]
     for r in rows():
         cells = []
         for i, cell in enumerate(r):
+            if i in limits:
+                cell = _cut(cell[::-1], limits[i])[::-1] if i in ends else _cut(cell, limits[i])
             pad = " " * (widths[i] - (len(cell) if cell.isascii() else cell_len(cell)))
             cells.append(pad + cell if right[i] else cell + pad)
         yield gap.join(cells).rstrip()
@@ -168,12 +193,13 @@ def _lines(lines: Iterable[str], size: int = 512) -> Iterator[str]:
         yield "\n".join(block) + "\n"
 
 
-def table(s: Portfolio, lang: str = "en") -> Iterator[str]:
-    """The summary for a terminal or a text file: aligned columns, no colour (in pieces)."""
-    yield from _lines(_table(s, lang))
+def table(s: Portfolio, lang: str = "en", *, width: int | None = None, color: bool = False) -> Iterator[str]:
+    """The summary for a terminal or a text file: aligned columns, no colour (in pieces), at
+    most ``width`` cells wide when given (agency names, sources and titles cut to fit)."""
+    yield from _lines(_table(s, lang, width))
 
 
-def _table(s: Portfolio, lang: str) -> Iterator[str]:
+def _table(s: Portfolio, lang: str, width: int | None) -> Iterator[str]:
     yield t(lang, "batch_title").upper() if lang == "en" else t(lang, "batch_title")
     yield headline(s, lang)
     yield ""
@@ -190,7 +216,13 @@ def _table(s: Portfolio, lang: str) -> Iterator[str]:
                 cells.append(clean(r.source))
                 yield cells
 
-        yield from _align(rows, PROFILE_ALIGN.ljust(len(head), "l"))
+        yield from _align(
+            rows,
+            PROFILE_ALIGN.ljust(len(head), "l"),
+            width=width,
+            cut=(2, len(head) - 1),
+            ends=(len(head) - 1,),
+        )
     else:
         yield t(lang, "batch_no_profiles")
     yield _heading(t(lang, "batch_totals"))
@@ -199,7 +231,7 @@ def _table(s: Portfolio, lang: str) -> Iterator[str]:
     if s.common:
         yield _heading(t(lang, "batch_common"))
         common = [_common_headers(lang), *_common_cells(s, lang)]
-        yield from _align(lambda: common, "llrrl")
+        yield from _align(lambda: common, "llrrl", width=width, cut=(4,))
     if s.failures:
         yield _heading(t(lang, "batch_failures", count=f"{len(s.failures):,}"))
         yield from (clean(p) for f in s.failures for p in f.problems)
