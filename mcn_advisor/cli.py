@@ -310,6 +310,15 @@ def init(
     path: Annotated[Path, typer.Argument(help="Where to write the starter profile ('-' for stdout).")] = Path(
         "mcn-profile.toml"
     ),
+    csv: Annotated[
+        bool,
+        typer.Option(
+            "--csv",
+            help="Write a CSV survey template instead (default name mcn-survey.csv): a header of "
+            "every column, Chinese names with --lang zh, and one example row.",
+        ),
+    ] = False,
+    lang: LangOpt = "en",
 ) -> None:
     """Write a commented starter profile to fill in, and its JSON Schema beside it for editors;
     never overwrites an existing file."""
@@ -319,11 +328,21 @@ def init(
     from mcn_advisor.profile.model import Profile, json_schema
 
     text = resources.files("mcn_advisor").joinpath("templates", "starter.toml").read_text("utf-8")
+    if csv:
+        from mcn_advisor.profile.csvfile import template
+
+        if path == Path("mcn-profile.toml"):
+            path = Path("mcn-survey.csv")
+        text = template(text, lang)
     if str(path) == "-":
         sys.stdout.write(text)
         return
     if path.exists():
         raise InputError(f"{path}: already exists; choose another name or remove it first")
+    if csv:
+        _emit("\ufeff" + text, path)  # a byte-order mark: Excel and WPS then read it as UTF-8
+        _say(f"{path}: written; fill in a row per MCN, then run: mcn-advisor batch {path}", err=True)
+        return
     _emit(text, path)
     _say(f"{path}: written; fill it in, then run: mcn-advisor assess {path}", err=True)
     schema_path = path.parent / SCHEMA_FILE  # the starter's #:schema line points here

@@ -306,3 +306,27 @@ def _number(text: str) -> Any:
     if percent:
         value /= 100
     return int(value) if value.is_integer() and abs(value) < 2**53 else value
+
+
+def template(starter: str, lang: str) -> str:
+    """A CSV survey template: a header of every column (field paths, or with ``lang`` zh the
+    first Chinese name of each) and one row holding the values of ``starter`` (a profile)."""
+    import io
+
+    data = tomllib.loads(starter)
+    yes, no, empty = ("是", "否", "无") if lang == "zh" else ("true", "false", "none")
+    row: list[str] = []
+    for column in COLUMNS:
+        section, _, leaf = column.partition(".")
+        value = data.get(section, {}).get(leaf) if leaf else data.get(section)
+        if isinstance(value, bool):
+            row.append(yes if value else no)
+        elif isinstance(value, list):
+            row.append(";".join(value) if value else empty)
+        else:
+            row.append("" if value is None else str(value))
+    header = [aliases()[c][0] for c in COLUMNS] if lang == "zh" else list(COLUMNS)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerows([header, row])
+    return buf.getvalue()
