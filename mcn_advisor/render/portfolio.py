@@ -140,7 +140,7 @@ def _cut(text: str, width: int) -> str:
     return out + "…"
 
 
-MIN_CUT = 10  # cells a column that is cut to fit the terminal keeps
+MIN_CUT = 16  # cells a column that is cut to fit the terminal keeps
 
 
 def _align(
