@@ -713,7 +713,9 @@ member(
     "csv-gbk-bad-byte",
     "a survey saved as GBK by WPS, with a byte no encoding takes on row 3",
     lambda tmp: (tmp / "survey.csv").write_bytes(
-        "机构名称,月GMV（元）,platform_mix.douyin_live,platform_mix.other\n甲传媒,10000000,0.6,0.4\n".encode("gbk")
+        "机构名称,月GMV（元）,platform_mix.douyin_live,platform_mix.other\n甲传媒,10000000,0.6,0.4\n".encode(
+            "gbk"
+        )
         + b"\xff\x80,1,1,0\n"
     ),
     r"survey\.csv:3",
