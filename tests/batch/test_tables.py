@@ -8,7 +8,6 @@ import csv
 import datetime as dt
 import io
 import json
-import re
 import zipfile
 from pathlib import Path
 
