@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 from mcn_advisor.cli import app
 from mcn_advisor.errors import ProfileError
 from mcn_advisor.profile import csvfile
+from mcn_advisor.render.portfolio import CSV_COLUMNS
 from tests.conftest import AS_OF, ROOT
 
 runner = CliRunner()
@@ -332,16 +333,7 @@ def test_the_xlsx_summary_reads_back_with_numbers_status_and_no_formula(tmp_path
     assert book.sheetnames == ["档案", "最常见的风险点", "评估失败"]
     ws = book["档案"]
     head = [c.value for c in ws[1]]
-    assert head[:8] == [
-        "source",
-        "status",
-        "name",
-        "as_of",
-        "score",
-        "band",
-        "gmv_at_risk_cny_monthly",
-        "revenue_at_risk_cny_monthly",
-    ]
+    assert tuple(head) == CSV_COLUMNS  # the columns of summary.csv
     assert ws.freeze_panes == "A2" and all(c.font.b for c in ws[1])
     rows = [dict(zip(head, (c.value for c in row), strict=True)) for row in ws.iter_rows(min_row=2)]
     assert [r["status"] for r in rows] == ["正常", "数据不足"]  # same score: by name
