@@ -133,15 +133,21 @@ def _sheet(ws: Any, columns: list[tuple[str, tuple[int, str | None]]], rows: Ite
 
 
 def _cell(ws: Any, make: Any, value: Any, fmt: str | None) -> Any:
+    """A value as openpyxl writes it: a plain value where it can (cheaper by far), a cell
+    where it needs a number format, or where text would be taken for a formula."""
     if value is None or value == "":
         return None
     if isinstance(value, str):
+        text = clean(value)
+        if not text.startswith("="):
+            return text  # openpyxl takes only "=..." for a formula
         cell = make(ws, value=None)
-        cell.value, cell.data_type = clean(value), "s"  # text, even one that starts with "="
+        cell.value, cell.data_type = text, "s"  # text, whatever it starts with
         return cell
+    if fmt is None:
+        return value
     cell = make(ws, value=value)
-    if fmt is not None:
-        cell.number_format = fmt
+    cell.number_format = fmt
     return cell
 
 
