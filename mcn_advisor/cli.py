@@ -15,6 +15,7 @@ import contextlib
 import copy
 import datetime as dt
 import functools
+import io
 import os
 import shutil
 import signal
@@ -145,8 +146,8 @@ def _write_report(result: Any, kind: str, fmt: str, lang: str, output: Path | No
     """Render ``result`` as ``fmt`` and write it; ``pdf`` is the HTML report printed by a
     headless Chromium or Chrome (files/pdf.py), dated with the result's date."""
     to_stdout = output is None or str(output) == "-"
-    if fmt in render.PRINTED and to_stdout and sys.stdout.isatty():
-        raise InputError(f"--format {fmt} writes a binary file: give --output FILE.{fmt} or redirect stdout")
+    if to_stdout:
+        _no_binary_to_terminal(fmt, f"give --output FILE.{fmt} or redirect stdout")
     text = _renderer(kind, fmt, output)(result, lang)
     if fmt in render.PRINTED:
         from mcn_advisor.files.pdf import print_pdf
@@ -155,6 +156,29 @@ def _write_report(result: Any, kind: str, fmt: str, lang: str, output: Path | No
         _emit(print_pdf(text, day), output)
     else:
         _emit(text, output)
+
+
+def _table_width() -> int | None:
+    """Columns a batch table fits in: $COLUMNS when set, else the terminal's; piped without
+    $COLUMNS, none (a file keeps every name whole)."""
+    if os.environ.get("COLUMNS", "").isdigit() or sys.stdout.isatty():
+        return _width()
+    return None
+
+
+def _no_binary_to_terminal(fmt: str, how: str) -> None:
+    if fmt in render.BINARY and sys.stdout.isatty():
+        raise InputError(f"--format {fmt} writes a binary file: {how}")
+
+
+def _stdout_is_a_file() -> bool:
+    """Whether stdout was redirected to a file (``> summary.csv``), not a pipe or a terminal."""
+    import stat
+
+    try:
+        return stat.S_ISREG(os.fstat(sys.stdout.fileno()).st_mode)
+    except (OSError, ValueError, io.UnsupportedOperation):  # no real descriptor (a test's capture)
+        return False
 
 
 def _renderer(kind: str, fmt: str, output: Path | None) -> render.Renderer:
@@ -286,6 +310,15 @@ def init(
     path: Annotated[Path, typer.Argument(help="Where to write the starter profile ('-' for stdout).")] = Path(
         "mcn-profile.toml"
     ),
+    csv: Annotated[
+        bool,
+        typer.Option(
+            "--csv",
+            help="Write a CSV survey template instead (default name mcn-survey.csv): a header of "
+            "every column, Chinese names with --lang zh, and one example row.",
+        ),
+    ] = False,
+    lang: LangOpt = "en",
 ) -> None:
     """Write a commented starter profile to fill in, and its JSON Schema beside it for editors;
     never overwrites an existing file."""
@@ -295,11 +328,21 @@ def init(
     from mcn_advisor.profile.model import Profile, json_schema
 
     text = resources.files("mcn_advisor").joinpath("templates", "starter.toml").read_text("utf-8")
+    if csv:
+        from mcn_advisor.profile.csvfile import template
+
+        if path == Path("mcn-profile.toml"):
+            path = Path("mcn-survey.csv")
+        text = template(text, lang)
     if str(path) == "-":
         sys.stdout.write(text)
         return
     if path.exists():
         raise InputError(f"{path}: already exists; choose another name or remove it first")
+    if csv:
+        _emit("\ufeff" + text, path)  # a byte-order mark: Excel and WPS then read it as UTF-8
+        _say(f"{path}: written; fill in a row per MCN, then run: mcn-advisor batch {path}", err=True)
+        return
     _emit(text, path)
     _say(f"{path}: written; fill it in, then run: mcn-advisor assess {path}", err=True)
     schema_path = path.parent / SCHEMA_FILE  # the starter's #:schema line points here
@@ -732,13 +775,19 @@ def batch(
     """Assess a portfolio of profiles: one summary, optional reports, a CI-style exit code."""
     from mcn_advisor.batch import run as batches
     from mcn_advisor.batch.discover import discover
+    from mcn_advisor.i18n import t
 
     date = _parse_date(as_of)
     if reports and out_dir is None:
         raise InputError("--report writes per-profile reports into --out-dir; give --out-dir DIR")
+    if out_dir is None:
+        _no_binary_to_terminal(fmt, "redirect stdout (> summary.xlsx) or give --out-dir DIR")
     inputs = discover(paths, exclude=out_dir)
     for note in inputs.notes:
         _say(f"note: {note}", err=True)
+    for item in inputs.inputs:
+        if item.encoding in ("GB18030", "UTF-16"):  # a guess a user should be able to check
+            _say(t(lang, "batch_read_as", file=item.label, encoding=item.encoding), err=True)
     settings = batches.Settings(
         today=dt.date.today(),
         as_of=date,
@@ -753,10 +802,11 @@ def batch(
     problems: list[str] = []
     if out_dir is not None:
         try:
-            batches.write_summaries(out_dir, result, lang)
+            batches.write_summaries(out_dir, result, lang, xlsx=fmt == "xlsx")
         except InputError as exc:  # said after the summary, which is printed whatever happens
             problems = exc.problems
-    _emit(render.pieces("portfolio", fmt)(result, lang), None)
+    if fmt != "xlsx" or out_dir is None:  # with --out-dir, the workbook is summary.xlsx there
+        _emit(batches.summary_text(result, fmt, lang, bom=_stdout_is_a_file(), width=_table_width()), None)
     tally = f"{result.assessed:,} assessed, {len(result.failures):,} failed"
     if fail_on:
         tally += f", {result.failing:,} with a finding at or above {fail_on}"

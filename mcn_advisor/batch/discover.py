@@ -1,4 +1,5 @@
-"""Finding a batch's inputs: files, folders (recursively ``*.toml``), globs and CSV files.
+"""Finding a batch's inputs: files, folders (recursively ``*.toml``), globs and tables
+(CSV files and .xlsx workbooks, ``FILE.xlsx#Sheet`` for a sheet other than the first).
 
 ``discover(paths)`` lists them in a fixed order with how many profiles each holds; a
 PATH that matches nothing or a CSV whose header is wrong becomes a failed input, and
@@ -27,6 +28,7 @@ class InputPath(NamedTuple):
     files: tuple[str, ...] = ()  # a folder's *.toml files, relative to it, sorted
     profiles: int = 1  # how many profiles it holds
     problems: tuple[str, ...] = ()
+    encoding: str = ""  # a table: how it was read ("UTF-8", "GB18030", "UTF-16", "xlsx")
 
 
 class Inputs(NamedTuple):
@@ -66,18 +68,19 @@ def discover(paths: Iterable[Path | str], *, exclude: Path | None = None) -> Inp
     def add_file(path: str) -> None:
         if not first_time(path):
             return
-        if not path.lower().endswith(".csv"):
+        if not csvfile.is_table(path):
             inputs.append(InputPath(path, "toml"))
             return
         try:
-            rows = csvfile.count_rows(Path(path), path)
+            sheet = csvfile.read_cells(Path(path), path)
+            rows = sum(1 for _ in sheet.rows)
         except InputError as exc:
             inputs.append(InputPath(path, "failed", problems=tuple(exc.problems)))
             return
         if rows == 0:
             inputs.append(InputPath(path, "failed", problems=(f"{path}: no data rows under the header",)))
             return
-        inputs.append(InputPath(path, "csv", profiles=rows))
+        inputs.append(InputPath(path, "csv", profiles=rows, encoding=sheet.encoding))
 
     def add_folder(root: str) -> None:
         found, csvs = _walk(root, skip)
@@ -93,7 +96,7 @@ def discover(paths: Iterable[Path | str], *, exclude: Path | None = None) -> Inp
         path = str(Path(raw))  # as given, tidied: "profiles/" and "profiles" are one folder
         if os.path.isdir(path):
             add_folder(path)
-        elif os.path.exists(path):
+        elif os.path.exists(path) or os.path.isfile(csvfile.split_sheet(path)[0]):
             add_file(path)
         elif _GLOB_CHARS & set(str(raw)):
             matches = sorted(glob.glob(str(raw), recursive=True))
@@ -121,7 +124,7 @@ def discover(paths: Iterable[Path | str], *, exclude: Path | None = None) -> Inp
 
 
 def _walk(root: str, skip: str | None) -> tuple[list[str], list[str]]:
-    """The ``*.toml`` files below ``root`` (relative, sorted) and the CSV files passed over."""
+    """The ``*.toml`` files below ``root`` (relative, sorted) and the tables passed over."""
     found: list[str] = []
     csvs: list[str] = []
     for here, subdirs, files in os.walk(root):
@@ -137,6 +140,6 @@ def _walk(root: str, skip: str | None) -> tuple[list[str], list[str]]:
                 continue
             if low.endswith(".toml"):
                 found.append(name if rel == "." else os.path.join(rel, name))
-            elif low.endswith(".csv"):
+            elif low.endswith((".csv", ".xlsx")):
                 csvs.append(os.path.join(here, name))
     return found, csvs

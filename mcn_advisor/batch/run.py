@@ -7,7 +7,8 @@
   ``engine.evaluate`` feeds the portfolio; the full ``engine.explain`` runs only when
   per-profile reports are written (``out_dir``), by the worker itself, to hidden files
   that the parent publishes (syncs, then names) every ``PUBLISH_EVERY`` profiles.
-- ``write_summaries(out_dir, portfolio, lang)`` writes ``summary.json``, ``.csv``, ``.md`` and ``.html``.
+- ``write_summaries(out_dir, portfolio, lang)`` writes ``summary.json``, ``.csv``, ``.md`` and
+  ``.html`` (and ``.xlsx`` when asked).
 
 One bad profile never stops the others: whatever goes wrong reading or assessing it
 becomes a ``Failure`` naming its file (and CSV row) and the reason. Every file is
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import itertools
 import os
 import signal
 import sys
@@ -116,10 +118,11 @@ def tasks(inputs: Inputs, names: ReportNames | None) -> Iterator[Task]:
                 path = os.path.join(item.label, rel)
                 yield Task(path, path, report=name(tuple(rel.split(os.sep))))
         else:
-            stem = os.path.splitext(os.path.basename(item.label))[0]
+            stem = os.path.splitext(os.path.basename(csvfile.split_sheet(item.label)[0]))[0]
             try:
-                header, rows = csvfile.read_cells(Path(item.label), item.label)
-                for row in rows:
+                sheet = csvfile.read_cells(Path(item.label), item.label)
+                header = sheet.header
+                for row in sheet.rows:
                     source = f"{item.label}:{row.number}"
                     if row.problem is not None:
                         yield Task(source, problems=(row.problem,))
@@ -414,21 +417,24 @@ def _protect_inputs(inputs: Inputs) -> None:
             for rel in item.files:
                 protect(os.path.join(item.label, rel))
         elif item.kind != "failed":
-            protect(item.label)
+            protect(csvfile.split_sheet(item.label)[0])
 
 
-def write_summaries(out_dir: Path, summary: Portfolio, lang: str) -> list[Path]:
-    """``summary.json``, ``.csv``, ``.md`` and ``.html`` in ``out_dir``, each written whole.
+def write_summaries(out_dir: Path, summary: Portfolio, lang: str, *, xlsx: bool = False) -> list[Path]:
+    """``summary.json``, ``.csv``, ``.md`` and ``.html`` in ``out_dir`` (and ``summary.xlsx``
+    when asked: it costs a second or so a hundred thousand rows), each written whole.
+    ``summary.csv`` starts with a byte-order mark, so that Excel reads it as UTF-8.
 
     One that cannot be written does not keep the others from being written; then
     ``InputError`` lists what failed.
     """
     written: list[Path] = []
     problems: list[str] = []
-    for name, fmt in SUMMARY_FILES.items():
+    files = {**SUMMARY_FILES, **({"summary.xlsx": "xlsx"} if xlsx else {})}
+    for name, fmt in files.items():
         path = out_dir / name
         try:
-            write_atomic(path, render.pieces("portfolio", fmt)(summary, lang), within=out_dir)
+            write_atomic(path, summary_text(summary, fmt, lang, bom=True), within=out_dir)
         except InputError as exc:
             problems.extend(exc.problems)
             continue
@@ -436,6 +442,18 @@ def write_summaries(out_dir: Path, summary: Portfolio, lang: str) -> list[Path]:
     if problems:
         raise InputError(problems)
     return written
+
+
+def summary_text(
+    summary: Portfolio, fmt: str, lang: str, *, bom: bool, width: int | None = None
+) -> bytes | Iterable[str]:
+    """The summary as ``fmt``: bytes (xlsx), or text in pieces; CSV with a byte-order mark
+    first when ``bom`` (a file Excel opens), without one for a program that reads it; the
+    table at most ``width`` cells wide."""
+    if fmt in render.BINARY:
+        return render.get("portfolio", fmt)(summary, lang)  # type: ignore[return-value]
+    pieces = render.pieces("portfolio", fmt, width=width)(summary, lang)  # type: ignore[arg-type]
+    return itertools.chain(("\ufeff",), pieces) if bom and fmt == "csv" else pieces
 
 
 def _write_reports(assessment: Assessment, cfg: Settings, stem: str) -> None:

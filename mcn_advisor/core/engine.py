@@ -13,6 +13,7 @@ import bisect
 import datetime as dt
 import functools
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -888,11 +889,35 @@ def _declared_value(key: str, path: str, leaf_value: Any) -> Any:
 def confidence_for(
     fields_read: frozenset[str], missing: frozenset[str], undetermined: list[Undetermined], assumed: int
 ) -> Confidence:
+    level, score = rated(fields_read, missing, [u.severity for u in undetermined])
+    return Confidence(level=level, score=score, assumed_fields=assumed, undetermined_rules=len(undetermined))
+
+
+def rated(
+    fields_read: frozenset[str], missing: frozenset[str], severities: Iterable[str]
+) -> tuple[str, float]:
+    """The confidence level and score: 1, less each left-out field's importance and a penalty
+    per undecided rule (of these ``severities``) of severity high or above."""
     lost: dict[str, float] = {}
     for path in missing & fields_read:
         spec = FIELDS[path]
         lost[spec.declared_at] = spec.importance
-    severe = sum(1 for u in undetermined if SEVERITY_RANK[u.severity] >= SEVERITY_RANK["high"])
+    severe = sum(1 for s in severities if SEVERITY_RANK[s] >= SEVERITY_RANK["high"])
     score = max(0.0, round(1.0 - sum(lost.values()) - UNDETERMINED_PENALTY * severe, 2))
-    level = next(name for name, floor in CONFIDENCE_LEVELS if score >= floor)
-    return Confidence(level=level, score=score, assumed_fields=assumed, undetermined_rules=len(undetermined))
+    return next(name for name, floor in CONFIDENCE_LEVELS if score >= floor), score
+
+
+def key_gaps(ev: Evaluation, pack: Pack) -> set[str]:
+    """The left-out fields a summary's headline rests on: those behind the gross GMV at risk,
+    and those behind an undecided risk of severity high or above that is more severe than
+    every risk that holds (the top finding could be another). Empty: the band, the money
+    and the top finding stand on the profile's own data (assumed values elsewhere only
+    lower the confidence)."""
+    gaps = set(profile_fields([f"metric.{GMV}"], pack.metric_inputs) & ev.missing)
+    held = [SEVERITY_RANK[ev.severity(c.rule)] for c in ev.held() if c.rule.kind == "risk"]
+    top = max([SEVERITY_RANK["high"] - 1, *held])
+    for compiled, held, trace in ev.outcomes:
+        rule = compiled.rule
+        if held is None and rule.id not in ev.hindsight and SEVERITY_RANK[ev.severity(rule)] > top:
+            gaps.update(unknown_fields(pack, trace, ev.missing))
+    return gaps

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol, TypeVar
 
 from mcn_advisor.core.combine import headline
-from mcn_advisor.core.engine import Evaluation
+from mcn_advisor.core.engine import Evaluation, key_gaps, rated
 from mcn_advisor.i18n.text import Text
 from mcn_advisor.pack.compile import Pack
 from mcn_advisor.profile import acceptance
@@ -40,6 +40,13 @@ class Row(NamedTuple):
     worst: str | None  # the worst severity not accepted (what --fail-on sees); None: no open risk
     report: str | None = None  # the report files' stem in the out-dir
     severities: tuple[str, ...] = ()  # each finding's severity, in the order of ``findings``
+    confidence: str = "high"  # the assessment's confidence level (engine.rated)
+    gaps: tuple[str, ...] = ()  # left-out fields the band, money and top finding rest on (engine.key_gaps)
+
+    @property
+    def insufficient(self) -> bool:
+        """Too little data to stand by the row's band, money and top finding: say so instead."""
+        return bool(self.gaps)
 
 
 class Failure(NamedTuple):
@@ -110,6 +117,7 @@ class Portfolio:
     failing: int  # profiles with a risk finding at or above ``fail_on``
     report_formats: tuple[str, ...]  # extensions of the per-profile reports written
     as_of: dt.date | None  # the date of every row, when they share one
+    insufficient: int = 0  # rows whose band and money rest on key fields left out (Row.insufficient)
 
     @property
     def assessed(self) -> int:
@@ -146,6 +154,7 @@ class Tally:
         self._gmv = 0.0
         self._revenue = 0.0
         self._failing = 0
+        self._insufficient = 0
 
     def add(self, item: Row | Failure) -> None:
         if isinstance(item, Failure):
@@ -161,6 +170,7 @@ class Tally:
         self._revenue += item.revenue_at_risk
         if at_or_above(item.worst, self._fail_on):
             self._failing += 1
+        self._insufficient += item.insufficient
 
     def portfolio(self) -> Portfolio:
         rules = {
@@ -194,6 +204,7 @@ class Tally:
             failing=self._failing,
             report_formats=self._formats,
             as_of=next(iter(self._dates)) if len(self._dates) == 1 else None,
+            insufficient=self._insufficient,
         )
 
 
@@ -212,8 +223,19 @@ def row(
                 )
     if len(packs) > 1:
         risks.sort(key=lambda r: (-r[0], -r[1], r[2]))  # as engine.finding_order
-    head = evaluations[headline([ev.score for ev in evaluations])]
+    at = headline([ev.score for ev in evaluations])
+    head = evaluations[at]
     gmv, revenue = head.at_risk()
+    level, _ = rated(
+        frozenset().union(*(p.fields_read for p in packs)),
+        head.missing,
+        [
+            ev.severity(c.rule)
+            for ev in evaluations
+            for c, held, _ in ev.outcomes
+            if held is None and c.rule.id not in ev.hindsight
+        ],
+    )
     worst = max((rank for rank, _, _, accepted in risks if not accepted), default=None)
     return Row(
         source,
@@ -227,4 +249,6 @@ def row(
         None if worst is None else SEVERITIES[worst],
         report,
         tuple(SEVERITIES[rank] for rank, _, _, _ in risks),
+        level,
+        tuple(sorted(key_gaps(head, packs[at]))),
     )

@@ -13,6 +13,9 @@ import datetime as dt
 MIB = 1 << 20
 MAX_FILE_BYTES = 16 * MIB  # a profile, a policy pack or a saved assessment
 MAX_LINE_CHARS = 1 * MIB  # one line of a CSV file of profiles (the file itself is streamed: no limit)
+MAX_XLSX_PART_BYTES = 64 * MIB  # a part of an .xlsx read whole (shared strings, styles), unzipped
+MAX_XLSX_SHEET_BYTES = 4096 * MIB  # a worksheet of an .xlsx, unzipped (it is streamed a row at a time)
+MAX_XLSX_PARTS = 10_000  # files inside one .xlsx
 MAX_NESTING = 64  # arrays and tables inside one another, in TOML and JSON
 MAX_KEY_PARTS = 32  # parts of one dotted TOML key (a.b.c has 3)
 MAX_DIGITS = 1_000  # digits of one number as written (Python reads at most 4,300)

@@ -1,11 +1,12 @@
-"""Reading an input file: regular files only, within a size limit, as UTF-8 text.
+"""Reading an input file: regular files only, within a size limit, as text.
 
 A FIFO, a device (``/dev/zero``, ``/dev/urandom``) or a folder is refused before a
 byte is read, so nothing can hang the run or fill its memory; a file over its size
 limit is refused without reading it whole. A file of rows (a CSV survey) has no size
-limit: ``open_stream`` checks it a block at a time and hands it on as a stream, its
-lines bounded. Every file read is registered with ``files.write`` so that no output of
-the run is ever written over it.
+limit: ``open_stream`` checks it a block at a time (and finds its encoding: UTF-8,
+UTF-16 with a byte-order mark, or GB18030) and hands it on as a stream, its lines
+bounded. Profiles and packs are UTF-8 (``read_text``). Every file read is registered
+with ``files.write`` so that no output of the run is ever written over it.
 """
 
 from __future__ import annotations
@@ -15,10 +16,17 @@ import os
 import stat
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, BinaryIO
 
 from mcn_advisor.errors import InputError
-from mcn_advisor.files.limits import MAX_FILE_BYTES, MAX_LINE_CHARS, MIB
+from mcn_advisor.files.limits import (
+    MAX_FILE_BYTES,
+    MAX_LINE_CHARS,
+    MAX_XLSX_PART_BYTES,
+    MAX_XLSX_PARTS,
+    MAX_XLSX_SHEET_BYTES,
+    MIB,
+)
 from mcn_advisor.files.write import kind_of, protect
 
 # Opening a FIFO for reading waits for a writer unless it is opened non-blocking.
@@ -104,14 +112,20 @@ def read_text(
 
 
 def open_stream(path: Path | str, error: type[InputError] = InputError) -> IO[str]:
-    """A regular UTF-8 text file of any size, opened as a stream of text (a BOM skipped,
-    newlines kept for the csv module): checked whole first, a block at a time, so a file too
-    large to hold (a survey of a million rows) is read with memory that does not grow."""
+    """A regular text file of any size, opened as a stream of text (a BOM skipped, newlines
+    kept for the csv module): checked whole first, a block at a time, so a file too large to
+    hold (a survey of a million rows) is read with memory that does not grow.
+
+    Its encoding is found as spreadsheets on Windows save: a byte-order mark first (UTF-8,
+    UTF-16 LE or BE), else UTF-8 when every byte fits, else GB18030 (a superset of GBK, what
+    Excel and WPS save in a Chinese locale) when every byte fits that. The stream's
+    ``encoding`` names it (``ENCODING_NAMES`` gives how a user reads it).
+    """
     fd, st = _open(path, error)
     try:
-        _check_blocks(fd, path, error)
+        encoding = _check_blocks(fd, path, error)
         os.lseek(fd, 0, os.SEEK_SET)
-        handle = open(fd, encoding="utf-8-sig", newline="")  # noqa: SIM115 - the caller closes it
+        handle = open(fd, encoding=encoding, newline="")  # noqa: SIM115 - the caller closes it
     except OSError as exc:
         os.close(fd)
         raise error(f"{path}: cannot be read ({exc.strerror or exc})") from None
@@ -133,29 +147,128 @@ def check_text(path: Path | str, error: type[InputError] = InputError) -> None:
         os.close(fd)
 
 
-def _check_blocks(fd: int, path: Path | str, error: type[InputError]) -> None:
-    """What ``read_text`` would refuse, found a block at a time: a NUL byte anywhere says
-    "binary" first; else the line and value of the first byte that is not UTF-8."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    bad: tuple[int, int] | None = None  # (line, byte) of the first invalid UTF-8
-    lines = 0  # line breaks before the block
-    for block in iter(lambda: os.read(fd, BLOCK), b""):
-        if b"\x00" in block:
-            raise error(_BINARY.format(path=path))
-        if bad is None:
-            seen = decoder.getstate()[0] + block  # bytes held back (never a line break), then the block
-            try:
-                decoder.decode(block)
-            except UnicodeDecodeError as exc:
-                bad = (lines + seen[: exc.start].count(b"\n") + 1, seen[exc.start])
-        lines += block.count(b"\n")
-    if bad is None:
+# Codec names ``open_stream`` opens with -> as a message names them.
+ENCODING_NAMES = {"utf-8-sig": "UTF-8", "gb18030": "GB18030", "utf-16": "UTF-16"}
+_BOMS = (  # (mark, codec to check with, codec that counts its lines)
+    (codecs.BOM_UTF8, "utf-8", None),  # (utf-8-sig would give error positions past the mark)
+    (codecs.BOM_UTF16_LE, "utf-16", "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16", "utf-16-be"),
+)
+_WORKBOOKS = {  # how a workbook's file starts, and what to tell one given as CSV
+    b"PK\x03\x04": "an Excel workbook (.xlsx), not CSV; name it FILE.xlsx to read its first sheet",
+    b"\xd0\xcf\x11\xe0": "an Excel 97-2003 workbook (.xls), not CSV; save it as .xlsx or CSV (UTF-8)",
+}
+
+
+class _Decoding:
+    """One candidate encoding, fed a file a block at a time: where it first fails, if it does."""
+
+    def __init__(self, encoding: str, lines_in: str | None = None):
+        self.encoding = encoding
+        self._lines_in = lines_in  # a codec whose line breaks are not the byte 0x0a (UTF-16)
+        self._decoder = codecs.getincrementaldecoder(encoding)()
+        self.bad: tuple[int, int] | None = None  # (line, byte) of the first byte that does not fit
+        self.at = -1  # offset of that byte in the file
+
+    def feed(self, block: bytes, offset: int, lines: int, final: bool = False) -> str:
+        if self.bad is not None:
+            return ""
+        held = self._decoder.getstate()[0]  # bytes held back (never a line break), then the block
         try:
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError as exc:  # the file ends inside a character
-            bad = (lines + 1, exc.object[exc.start])
-    if bad is not None:
-        raise error(_NOT_UTF8.format(path=path, line=bad[0], byte=bad[1]))
+            return self._decoder.decode(block, final=final)
+        except UnicodeDecodeError as exc:
+            before = (held + block)[: exc.start]
+            breaks = (
+                before.decode(self._lines_in, "replace").count("\n")
+                if self._lines_in
+                else before.count(b"\n")
+            )
+            self.bad = (lines + breaks + 1, (held + block)[exc.start])
+            self.at = offset - len(held) + exc.start
+            return ""
+
+
+def _check_blocks(fd: int, path: Path | str, error: type[InputError]) -> str:
+    """The codec to read the file with (see ``open_stream``), found a block at a time; a NUL
+    byte (or, in UTF-16, a NUL character) says "binary"; else the line and value of the first
+    byte that fits no encoding tried."""
+    first = os.read(fd, BLOCK)
+    bom: tuple[str, str | None] | None = next(
+        ((codec, lines_in) for mark, codec, lines_in in _BOMS if first.startswith(mark)), None
+    )
+    for magic, what in _WORKBOOKS.items():
+        if first.startswith(magic):
+            raise error(f"{path}: {what}")
+    wide = bom is not None and bom[0] == "utf-16"
+    candidates = [_Decoding("utf-8"), _Decoding("gb18030")] if bom is None else [_Decoding(*bom)]
+    lines, offset = 0, 0
+    block = first
+    while block:
+        if not wide and b"\x00" in block:
+            raise error(_BINARY.format(path=path))
+        for candidate in candidates:
+            text = candidate.feed(block, offset, lines)
+            if wide:
+                if "\x00" in text:
+                    raise error(_BINARY.format(path=path))
+                lines += text.count("\n")
+        if not wide:
+            lines += block.count(b"\n")
+        if all(c.bad is not None for c in candidates):
+            break
+        offset += len(block)
+        block = os.read(fd, BLOCK)
+    for candidate in candidates:
+        candidate.feed(b"", offset, lines, final=True)
+        if candidate.bad is None:
+            return "utf-8-sig" if candidate.encoding == "utf-8" else candidate.encoding
+    worst = max(candidates, key=lambda c: c.at)  # the encoding that read the furthest tells
+    line, byte = worst.bad  # type: ignore[misc]
+    if worst.encoding == "utf-8":
+        raise error(_NOT_UTF8.format(path=path, line=line, byte=byte))
+    name = ENCODING_NAMES.get(worst.encoding, worst.encoding) + (
+        bom[1][-3:].upper() if bom and bom[1] else ""
+    )
+    raise error(f"{path}:{line}: not valid {name} (byte 0x{byte:02x}); save the file as UTF-8")
+
+
+def open_workbook(path: Path | str, error: type[InputError] = InputError) -> BinaryIO:
+    """A regular file that is a well-formed zip archive of an .xlsx workbook, its parts within
+    their bounds (``files.limits``), opened for reading: checked from the archive's directory
+    before anything is unzipped, so a zip bomb is refused without inflating a byte. Each part
+    then inflates to at most the size the directory gives (``zipfile`` stops there, and a
+    part that lies fails its checksum)."""
+    import zipfile  # only a workbook pays for it
+
+    fd, st = _open(path, error)
+    handle = open(fd, "rb")  # noqa: SIM115 - the caller closes it
+    try:
+        try:
+            with zipfile.ZipFile(handle) as archive:
+                parts = archive.infolist()
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, NotImplementedError):
+            raise error(f"{path}: not an .xlsx workbook (not a readable zip archive)") from None
+        if len(parts) > MAX_XLSX_PARTS:
+            raise error(f"{path}: {len(parts):,} parts in the workbook, more than {MAX_XLSX_PARTS:,}")
+        for part in parts:
+            sheet = part.filename.startswith("xl/worksheets/")
+            limit = MAX_XLSX_SHEET_BYTES if sheet else MAX_XLSX_PART_BYTES
+            if part.file_size > limit:
+                raise error(
+                    f"{path}: {part.filename} unzips to {part.file_size / MIB:,.0f} MiB, more than the "
+                    f"{limit // MIB:,} MiB a workbook's {'sheet' if sheet else 'part'} may hold"
+                )
+        if "[Content_Types].xml" not in {part.filename for part in parts}:
+            raise error(f"{path}: not an .xlsx workbook (a zip archive without [Content_Types].xml)")
+        handle.seek(0)
+    except OSError as exc:
+        handle.close()
+        raise error(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    except BaseException:
+        handle.close()
+        raise
+    protect(st)
+    return handle
 
 
 class LongLine(InputError):

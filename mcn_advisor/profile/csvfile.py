@@ -2,27 +2,35 @@
 
 Cells are separated by commas, semicolons or tabs, whichever the header uses.
 Columns are dotted profile fields (``agency.name``, ``clients.taobao_linked_share``)
-plus ``schema_version`` and ``as_of``; a blank cell leaves the field out (a list
-field written ``none`` or ``-`` is an empty list). Each cell is
+plus ``schema_version`` and ``as_of``, or their Chinese names (``机构名称``: every alias
+is in ``columns.toml``, read only when a header names a column otherwise); a blank cell
+leaves the field out (a list field written ``none`` or ``-`` is an empty list). Each cell is
 converted by the kind the profile's ``FIELDS`` registry gives it, then every row is
 validated like a TOML profile, so errors read
 ``survey.csv:7: clients.taobao_linked_share: must be within 0..1``. Rows are numbered
 as a spreadsheet shows them: the header is row 1.
+
+The same holds for the first sheet of an .xlsx workbook, or the sheet ``file.xlsx#Sheet``
+names (``xlsxfile``): a reader of any table gives a ``Sheet`` of cells as text.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import itertools
 import re
-from collections.abc import Iterator, Sequence
+import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
 from mcn_advisor.errors import ProfileError, did_you_mean
-from mcn_advisor.files.read import LongLine, bounded_lines, check_text, open_stream
+from mcn_advisor.files.read import ENCODING_NAMES, LongLine, bounded_lines, check_text, open_stream
+from mcn_advisor.files.toml import tomllib
 from mcn_advisor.profile.model import FIELDS, HOMES, SCHEMA_VERSION
 
 TOP_LEVEL = {"schema_version": "number", "as_of": "date"}
@@ -59,8 +67,9 @@ class Sheet(NamedTuple):
     giving the same (``read_cells`` is the CSV one).
     """
 
-    header: tuple[str, ...]
+    header: tuple[str, ...]  # the column of each cell: a field path (a Chinese name resolved), or ""
     rows: Iterator[Cells]
+    encoding: str = "UTF-8"  # how the file was read, as a user names it (a workbook: "xlsx")
 
 
 def read_rows(path: Path, label: str | None = None) -> Iterator[Row]:
@@ -70,8 +79,9 @@ def read_rows(path: Path, label: str | None = None) -> Iterator[Row]:
     ``ProfileError`` before any row; a row that cannot be split into the header's
     cells comes back with ``problem`` set, and the other rows still follow.
     """
-    header, rows = read_cells(path, label)
-    for row in rows:
+    sheet = read_cells(path, label)
+    header = sheet.header
+    for row in sheet.rows:
         yield (
             Row(row.number, None, row.problem)
             if row.cells is None
@@ -79,18 +89,37 @@ def read_rows(path: Path, label: str | None = None) -> Iterator[Row]:
         )
 
 
-def count_rows(path: Path, label: str | None = None) -> int:
-    """How many data rows ``read_rows`` yields (checking the file and its header on the way)."""
-    return sum(1 for _ in read_cells(path, label).rows)
+def is_table(path: str) -> bool:
+    """Whether ``path`` names a table of profiles: ``*.csv``, ``*.xlsx`` or ``*.xlsx#Sheet``."""
+    return split_sheet(path)[0].lower().endswith((".csv", ".xlsx"))
+
+
+def split_sheet(text: str) -> tuple[str, str | None]:
+    """``FILE.xlsx#Sheet`` as (file, sheet name); any other path as (path, None)."""
+    at = text.lower().find(".xlsx#")
+    return (text, None) if at < 0 else (text[: at + 5], text[at + 6 :])
 
 
 def read_cells(path: Path, label: str | None = None) -> Sheet:
-    """The header of a CSV of profiles, and its data rows as cells, streamed from the file.
+    """The header of a table of profiles, and its data rows as cells, streamed from the file.
 
-    The whole file is checked to be UTF-8 text first (``files.read.open_stream``, a block at
-    a time), then read a row at a time: memory does not grow with the number of rows.
+    A CSV file is checked whole first (``files.read.open_stream``, a block at a time: its
+    encoding found on the way), then read a row at a time: memory does not grow with the
+    number of rows. An .xlsx workbook (``FILE.xlsx`` or ``FILE.xlsx#Sheet``) is read by
+    ``xlsxfile``.
     """
     name = label or str(path)
+    file, sheet = split_sheet(str(path))
+    if file.lower().endswith(".xlsx"):
+        from mcn_advisor.profile.xlsxfile import open_sheet  # only a workbook pays for openpyxl
+
+        first, rows = open_sheet(file, sheet, name)
+        try:
+            header = check_header(first, name)
+        except BaseException:
+            rows.close()
+            raise
+        return Sheet(tuple(header), checked_rows(rows, header, name), "xlsx")
     handle = open_stream(path, ProfileError)
     try:
         lines = bounded_lines(handle, name)
@@ -101,16 +130,22 @@ def read_cells(path: Path, label: str | None = None) -> Sheet:
         header_line = "".join(head)
         delimiter = max(DELIMITERS, key=header_line.count)
         reader = csv.reader(itertools.chain(head, lines), delimiter=delimiter, strict=True)
-        header = _header(reader, name)
+        try:
+            first = next(reader)
+        except StopIteration:
+            raise ProfileError(f"{name}: file is empty") from None
+        except csv.Error as exc:
+            raise ProfileError(f"{name}:1: not valid CSV ({exc})") from None
+        header = check_header(first, name)
     except BaseException:
         handle.close()
         raise
-    return Sheet(tuple(header), _data_rows(handle, reader, header, name, path))
+    encoding = ENCODING_NAMES.get(handle.encoding, handle.encoding)
+    return Sheet(tuple(header), checked_rows(_csv_rows(handle, reader, name, path), header, name), encoding)
 
 
-def _data_rows(handle: IO[str], reader: Any, header: list[str], name: str, path: Path) -> Iterator[Cells]:
-    width = len(header)
-    unnamed = [i for i, column in enumerate(header) if not column]
+def _csv_rows(handle: IO[str], reader: Any, name: str, path: Path) -> Iterator[tuple[int, list[str] | str]]:
+    """``(row number, cells)`` of a CSV file's data rows, or ``(number, problem)`` where it breaks."""
     number = 1
     with handle:
         while True:
@@ -119,57 +154,111 @@ def _data_rows(handle: IO[str], reader: Any, header: list[str], name: str, path:
             except StopIteration:
                 return
             except csv.Error as exc:
-                number += 1
-                yield Cells(
-                    number, None, f"{name}:{number}: not valid CSV ({exc}); the rows after it are not read"
+                yield (
+                    number + 1,
+                    f"{name}:{number + 1}: not valid CSV ({exc}); the rows after it are not read",
                 )
                 return
             except LongLine as exc:
-                yield Cells(number + 1, None, f"{exc.problems[0]}; the rows after it are not read")
+                yield number + 1, f"{exc.problems[0]}; the rows after it are not read"
                 return
             except (OSError, UnicodeDecodeError):  # the file changed since it was checked
                 check_text(path, ProfileError)  # says what is wrong with it now
                 raise ProfileError(f"{name}: changed while it was being read; run again") from None
             number += 1
-            if not any(c.strip() for c in cells):
-                continue
-            if len(cells) > width:
-                yield Cells(number, None, f"{name}:{number}: {len(cells)} cells, the header has {width}")
-                continue
-            lost = [i for i in unnamed if i < len(cells) and cells[i].strip()]
-            if lost:  # a value under a blank header cell would be dropped without a word
-                yield Cells(
-                    number, None, f"{name}:{number}: a value under column {lost[0] + 1}, which has no name"
-                )
-                continue
-            yield Cells(number, cells)
+            yield number, cells
 
 
-def _header(reader: Any, name: str) -> list[str]:
-    try:
-        header = [h.strip() for h in next(reader)]
-    except StopIteration:
-        raise ProfileError(f"{name}: file is empty") from None
-    except csv.Error as exc:
-        raise ProfileError(f"{name}:1: not valid CSV ({exc})") from None
+def checked_rows(
+    rows: Iterable[tuple[int, list[str] | str]], header: Sequence[str], name: str
+) -> Iterator[Cells]:
+    """The data rows of any table as ``Cells``: blank rows skipped, a row wider than the header
+    or with a value under a column without a name refused (its problem given, the rows after
+    it still read). ``rows`` gives ``(number, cells)``, or ``(number, problem)`` to pass on."""
+    width = len(header)
+    unnamed = [i for i, column in enumerate(header) if not column]
+    for number, cells in rows:
+        if isinstance(cells, str):
+            yield Cells(number, None, cells)
+            continue
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) > width:
+            yield Cells(number, None, f"{name}:{number}: {len(cells)} cells, the header has {width}")
+            continue
+        lost = [i for i in unnamed if i < len(cells) and cells[i].strip()]
+        if lost:  # a value under a blank header cell would be dropped without a word
+            yield Cells(
+                number, None, f"{name}:{number}: a value under column {lost[0] + 1}, which has no name"
+            )
+            continue
+        yield Cells(number, cells)
+
+
+@functools.cache
+def aliases() -> dict[str, list[str]]:
+    """Every column's Chinese names (``columns.toml``), the one ``init --csv`` writes first."""
+    text = resources.files(__package__).joinpath("columns.toml").read_text("utf-8")
+    return tomllib.loads(text)  # type: ignore[return-value]
+
+
+def header_key(text: str) -> str:
+    """A header as it is matched: NFKC, whitespace removed, case folded (月 GMV（元） = 月gmv(元))."""
+    return "".join(unicodedata.normalize("NFKC", text).split()).casefold()
+
+
+@functools.cache
+def _by_alias() -> dict[str, str]:
+    return {header_key(alias): column for column, names in aliases().items() for alias in names}
+
+
+_UNITS = (
+    ("万元", "10,000 CNY (万元); give CNY (元)"),
+    ("%", "percent; give a share from 0 to 1, or 45% in a cell"),
+)
+
+
+def check_header(cells: Sequence[str], name: str) -> list[str]:
+    """The column of each header cell: a field path as written, or the field a Chinese name
+    stands for ("" for a blank cell); every problem at once, naming ``name:1``."""
+    header = [h.strip() for h in cells]
+    columns: list[str] = []
     problems: list[str] = []
-    seen: set[str] = set()
-    for column in header:
-        if not column:
+    named: dict[str, str] = {}  # column -> the header cell that named it first
+    for cell in header:
+        column = cell if not cell or cell in COLUMNS else _by_alias().get(header_key(cell), "")
+        columns.append(column)
+        if not cell:
             continue  # spreadsheets often export a trailing empty column (rows must leave it blank)
-        if column in seen:
-            problems.append(f"{name}:1: column '{column}' appears twice")
-        elif column not in COLUMNS:
-            hint = did_you_mean(column, COLUMNS)
-            if not hint and column in HOMES:
-                hint = f"; did you mean '{HOMES[column]}'?"
-            problems.append(f"{name}:1: unknown column '{column}'{hint}")
-        seen.add(column)
+        if not column:
+            problems.append(f"{name}:1: unknown column '{cell}'{_hint(cell)}")
+        elif column in named:
+            first = named[column]
+            problems.append(
+                f"{name}:1: column '{cell}' appears twice"
+                if first == cell
+                else f"{name}:1: columns '{first}' and '{cell}' both name {column}"
+            )
+        else:
+            named[column] = cell
     if problems:
         raise ProfileError(problems)
-    if "agency.name" not in seen:
-        raise ProfileError(f"{name}:1: no 'agency.name' column; the header must name profile fields")
-    return header
+    if "agency.name" not in named:
+        raise ProfileError(
+            f"{name}:1: no 'agency.name' (机构名称) column; the header must name profile fields"
+        )
+    return columns
+
+
+def _hint(cell: str) -> str:
+    key = header_key(cell)
+    for unit, hint in _UNITS:
+        if unit in key:
+            return f": a column in {hint}"
+    hint = did_you_mean(cell, COLUMNS)
+    if not hint and cell in HOMES:
+        hint = f"; did you mean '{HOMES[cell]}'?"
+    return hint
 
 
 def row_data(header: Sequence[str], cells: Sequence[str]) -> dict[str, Any]:
@@ -220,3 +309,27 @@ def _number(text: str) -> Any:
     if percent:
         value /= 100
     return int(value) if value.is_integer() and abs(value) < 2**53 else value
+
+
+def template(starter: str, lang: str) -> str:
+    """A CSV survey template: a header of every column (field paths, or with ``lang`` zh the
+    first Chinese name of each) and one row holding the values of ``starter`` (a profile)."""
+    import io
+
+    data = tomllib.loads(starter)
+    yes, no, empty = ("是", "否", "无") if lang == "zh" else ("true", "false", "none")
+    row: list[str] = []
+    for column in COLUMNS:
+        section, _, leaf = column.partition(".")
+        value = data.get(section, {}).get(leaf) if leaf else data.get(section)
+        if isinstance(value, bool):
+            row.append(yes if value else no)
+        elif isinstance(value, list):
+            row.append(";".join(value) if value else empty)
+        else:
+            row.append("" if value is None else str(value))
+    header = [aliases()[c][0] for c in COLUMNS] if lang == "zh" else list(COLUMNS)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerows([header, row])
+    return buf.getvalue()

@@ -23,7 +23,7 @@ class Renderer(Protocol):
 
 ReportFormat = Literal["terminal", "json", "markdown", "html", "pdf"]
 """Formats of an assessment and of what-if, levers and diff results."""
-SummaryFormat = Literal["table", "json", "csv", "markdown", "html"]
+SummaryFormat = Literal["table", "json", "csv", "markdown", "html", "xlsx"]
 """Formats of a batch's portfolio summary."""
 ReportFile = Literal["json", "markdown", "html"]
 """Formats of the per-profile reports a batch writes (a file each, so no terminal)."""
@@ -64,13 +64,15 @@ REGISTRY: dict[str, dict[str, str]] = {
         "csv": "portfolio:csv",
         "markdown": "portfolio:markdown",
         "html": "html:portfolio",
+        "xlsx": "spreadsheet:portfolio",
     },
 }
-STYLED = frozenset({"terminal"})  # formats laid out for a terminal: they take its width and colour
+STYLED = frozenset({"terminal", "table"})  # formats laid out for a terminal: they take its width and colour
+BINARY = frozenset({"pdf", "xlsx"})  # formats whose bytes a terminal must not be sent
 PRINTED = frozenset({"pdf"})  # formats whose renderer writes the HTML the writer prints (files.pdf)
 
 
-def get(kind: str, fmt: str, *, width: int = 100, color: bool = False) -> Renderer:
+def get(kind: str, fmt: str, *, width: int | None = None, color: bool = False) -> Renderer:
     """The renderer of ``kind`` (a key of ``REGISTRY``) as ``fmt``."""
     fn = _styled(kind, fmt, width, color)
     if not inspect.isgeneratorfunction(_function(kind, fmt)):
@@ -78,7 +80,9 @@ def get(kind: str, fmt: str, *, width: int = 100, color: bool = False) -> Render
     return lambda result, lang="en", /: "".join(fn(result, lang))
 
 
-def pieces(kind: str, fmt: str, *, width: int = 100, color: bool = False) -> Callable[..., Iterable[str]]:
+def pieces(
+    kind: str, fmt: str, *, width: int | None = None, color: bool = False
+) -> Callable[..., Iterable[str]]:
     """The renderer of ``kind`` as ``fmt``, giving its text in pieces to write as they come:
     one that yields them (the batch summaries) never holds a large text whole."""
     fn = _styled(kind, fmt, width, color)
@@ -92,6 +96,10 @@ def _function(kind: str, fmt: str) -> Callable[..., Any]:
     return getattr(importlib.import_module(f"{__name__}.{module}"), name)  # type: ignore[no-any-return]
 
 
-def _styled(kind: str, fmt: str, width: int, color: bool) -> Callable[..., Any]:
+def _styled(kind: str, fmt: str, width: int | None, color: bool) -> Callable[..., Any]:
+    """The renderer, given the width (when given: each styled renderer has its own default)
+    and colour of a format laid out for a terminal."""
     fn = _function(kind, fmt)
-    return functools.partial(fn, width=width, color=color) if fmt in STYLED else fn
+    if fmt not in STYLED:
+        return fn
+    return functools.partial(fn, color=color, **({"width": width} if width is not None else {}))

@@ -25,9 +25,9 @@ from mcn_advisor.i18n import t
 from mcn_advisor.render.common import money, share
 from mcn_advisor.render.markdown import code, esc, pipe_lines
 
-SUMMARY_SCHEMA_VERSION = (
-    2  # 2: a finding's severity is per profile (top_finding, common_findings[].severities)
-)
+# 2: a finding's severity is per profile (top_finding, common_findings[].severities);
+# 3: each profile's confidence and key_fields_missing, totals.insufficient_data
+SUMMARY_SCHEMA_VERSION = 3
 NAME_WIDTH = 40  # cells of an agency name in the table before it is cut
 _SPREADSHEET_FORMULA = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
@@ -50,18 +50,23 @@ def headline(s: Portfolio, lang: str) -> str:
 
 
 def _profile_cells(s: Portfolio, lang: str) -> Callable[[Row], list[str]]:
-    """A row's cells as text (a function, so words are looked up once for all rows)."""
+    """A row's cells as text (a function, so words are looked up once for all rows). A row
+    whose band and money rest on key fields left out says "insufficient data" instead."""
     bands = {b: t(lang, f"band_{b}") for b in s.bands}
+    levels = {level: t(lang, f"level_{level}") for level in CONFIDENCE}
+    unsure = t(lang, "batch_insufficient")
     dated = s.as_of is None
 
     def cells(row: Row) -> list[str]:
+        sure = not row.insufficient
         out = [
             f"{row.score:.1f}",
-            bands[row.band],
+            bands[row.band] if sure else unsure,
             clean(row.name),
-            money(row.gmv_at_risk, lang),
-            money(row.revenue_at_risk, lang),
+            money(row.gmv_at_risk, lang) if sure else "—",
+            money(row.revenue_at_risk, lang) if sure else "—",
             row.findings[0] if row.findings else "",
+            levels[row.confidence],
         ]
         if dated:
             out.append(row.as_of.isoformat())
@@ -72,10 +77,12 @@ def _profile_cells(s: Portfolio, lang: str) -> Callable[[Row], list[str]]:
 
 def _profile_headers(s: Portfolio, lang: str) -> list[str]:
     keys = ["batch_score", "batch_band", "batch_agency", "batch_gmv", "batch_revenue", "batch_top"]
+    keys.append("confidence_label")
     return [t(lang, k) for k in keys] + ([t(lang, "batch_as_of")] if s.as_of is None else [])
 
 
-PROFILE_ALIGN = "rllrrl"  # score and money right-aligned; then "l" for each column after
+PROFILE_ALIGN = "rllrrll"  # score and money right-aligned; then "l" for each column after
+CONFIDENCE = ("high", "medium", "low")  # engine.CONFIDENCE_LEVELS
 
 
 def totals(s: Portfolio, lang: str) -> list[tuple[str, str]]:
@@ -85,6 +92,8 @@ def totals(s: Portfolio, lang: str) -> list[tuple[str, str]]:
         (t(lang, "batch_total_gmv"), money(s.gmv_at_risk, lang)),
         (t(lang, "batch_total_revenue"), money(s.revenue_at_risk, lang)),
     ]
+    if s.insufficient:
+        lines.append((t(lang, "batch_insufficient_total"), f"{s.insufficient:,}"))
     if s.fail_on:
         label = t(lang, "batch_fail_on", severity=s.fail_on)
         lines.append((label, t(lang, "batch_of", count=f"{s.failing:,}", total=f"{s.assessed:,}")))
@@ -131,8 +140,21 @@ def _cut(text: str, width: int) -> str:
     return out + "…"
 
 
-def _align(rows: Callable[[], Iterable[list[str]]], align: str, gap: str = "  ") -> Iterator[str]:
-    """Rows of cells as lines of aligned columns (by display width).
+MIN_CUT = 16  # cells a column that is cut to fit the terminal keeps
+
+
+def _align(
+    rows: Callable[[], Iterable[list[str]]],
+    align: str,
+    gap: str = "  ",
+    width: int | None = None,
+    cut: tuple[int, ...] = (),
+    ends: tuple[int, ...] = (),
+) -> Iterator[str]:
+    """Rows of cells as lines of aligned columns (by display width), at most ``width`` cells
+    wide when it is given: the columns ``cut`` (names, titles, sources) give up cells first,
+    in that order, down to ``MIN_CUT`` each; a cell cut ends in "…" (in the columns ``ends``,
+    a path, it keeps its end instead: "…/survey.csv:7").
 
     ``rows`` is called twice (widths, then lines) instead of keeping every cell of a
     large portfolio in memory at once.
@@ -143,10 +165,22 @@ def _align(rows: Callable[[], Iterable[list[str]]], align: str, gap: str = "  ")
             w = len(cell) if cell.isascii() else cell_len(cell)  # _width, inlined: runs per cell
             if w > widths[i]:
                 widths[i] = w
+    over = sum(widths) + len(gap) * (len(widths) - 1) - width if width else 0
+    limits: dict[int, int] = {}
+    for i in cut:
+        if over <= 0:
+            break
+        give = min(over, max(0, widths[i] - MIN_CUT))
+        if give:
+            widths[i] -= give
+            limits[i] = widths[i]
+            over -= give
     right = [a == "r" for a in align]
     for r in rows():
         cells = []
         for i, cell in enumerate(r):
+            if i in limits:
+                cell = _cut(cell[::-1], limits[i])[::-1] if i in ends else _cut(cell, limits[i])
             pad = " " * (widths[i] - (len(cell) if cell.isascii() else cell_len(cell)))
             cells.append(pad + cell if right[i] else cell + pad)
         yield gap.join(cells).rstrip()
@@ -159,12 +193,13 @@ def _lines(lines: Iterable[str], size: int = 512) -> Iterator[str]:
         yield "\n".join(block) + "\n"
 
 
-def table(s: Portfolio, lang: str = "en") -> Iterator[str]:
-    """The summary for a terminal or a text file: aligned columns, no colour (in pieces)."""
-    yield from _lines(_table(s, lang))
+def table(s: Portfolio, lang: str = "en", *, width: int | None = None, color: bool = False) -> Iterator[str]:
+    """The summary for a terminal or a text file: aligned columns, no colour (in pieces), at
+    most ``width`` cells wide when given (agency names, sources and titles cut to fit)."""
+    yield from _lines(_table(s, lang, width))
 
 
-def _table(s: Portfolio, lang: str) -> Iterator[str]:
+def _table(s: Portfolio, lang: str, width: int | None) -> Iterator[str]:
     yield t(lang, "batch_title").upper() if lang == "en" else t(lang, "batch_title")
     yield headline(s, lang)
     yield ""
@@ -181,7 +216,13 @@ def _table(s: Portfolio, lang: str) -> Iterator[str]:
                 cells.append(clean(r.source))
                 yield cells
 
-        yield from _align(rows, PROFILE_ALIGN.ljust(len(head), "l"))
+        yield from _align(
+            rows,
+            PROFILE_ALIGN.ljust(len(head), "l"),
+            width=width,
+            cut=(2, len(head) - 1),
+            ends=(len(head) - 1,),
+        )
     else:
         yield t(lang, "batch_no_profiles")
     yield _heading(t(lang, "batch_totals"))
@@ -190,7 +231,7 @@ def _table(s: Portfolio, lang: str) -> Iterator[str]:
     if s.common:
         yield _heading(t(lang, "batch_common"))
         common = [_common_headers(lang), *_common_cells(s, lang)]
-        yield from _align(lambda: common, "llrrl")
+        yield from _align(lambda: common, "llrrl", width=width, cut=(4,))
     if s.failures:
         yield _heading(t(lang, "batch_failures", count=f"{len(s.failures):,}"))
         yield from (clean(p) for f in s.failures for p in f.problems)
@@ -204,6 +245,7 @@ def _row_json(s: Portfolio, r: Row, lang: str) -> dict[str, Any]:
     top_severity = r.severities[0] if r.severities else None
     doc: dict[str, Any] = {
         "source": r.source,
+        "status": status(r),
         "name": r.name,
         "as_of": r.as_of.isoformat(),
         "score": r.score,
@@ -214,6 +256,8 @@ def _row_json(s: Portfolio, r: Row, lang: str) -> dict[str, Any]:
         if top
         else None,
         "findings": list(r.findings),
+        "confidence": r.confidence,
+        "key_fields_missing": list(r.gaps),
     }
     if s.fail_on:
         doc["reaches_fail_on"] = s.reaches(r)
@@ -248,6 +292,7 @@ def json(s: Portfolio, lang: str = "en") -> Iterator[str]:
             "revenue_at_risk_cny_monthly": s.revenue_at_risk,
             "fail_on": s.fail_on,
             "reaching_fail_on": s.failing if s.fail_on else None,
+            "insufficient_data": s.insufficient,
         },
         "common_findings": [
             {
@@ -286,7 +331,15 @@ CSV_COLUMNS = (
     "reaches_fail_on",
     "reports",
     "error",
+    "confidence",
+    "key_fields_missing",
 )
+STATUS_OK, STATUS_INSUFFICIENT, STATUS_FAILED = "ok", "insufficient_data", "failed"
+
+
+def status(r: Row) -> str:
+    """A row's status in the CSV and JSON summaries: ok, or insufficient_data."""
+    return STATUS_INSUFFICIENT if r.insufficient else STATUS_OK
 
 
 def _safe_cell(cell: str) -> str:
@@ -322,7 +375,7 @@ def csv(s: Portfolio, lang: str = "en") -> Iterator[str]:
         w.writerow(
             [
                 r.source,
-                "ok",
+                status(r),
                 r.name,
                 r.as_of.isoformat(),
                 f"{r.score:.1f}",
@@ -336,12 +389,14 @@ def csv(s: Portfolio, lang: str = "en") -> Iterator[str]:
                 ("true" if s.reaches(r) else "false") if s.fail_on else "",
                 ";".join(_reports(s, r)),
                 "",
+                r.confidence,
+                ";".join(r.gaps),
             ]
         )
         if n % 512 == 0:
             yield flush()
     for f in s.failures:
-        w.writerow([f.source, "failed", *[""] * 12, " | ".join(f.problems)])
+        w.writerow([f.source, STATUS_FAILED, *[""] * 12, " | ".join(f.problems), "", ""])
     yield flush()
 
 

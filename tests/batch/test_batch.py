@@ -355,6 +355,7 @@ def test_summary_formats(tmp_path):
         "revenue_at_risk_cny_monthly": 598_400 + 500_000,
         "fail_on": "high",
         "reaching_fail_on": 1,
+        "insufficient_data": 1,  # the weird one leaves out douyin.third_party_link_share
     }
     assert doc["profiles"][0]["top_finding"]["rule_id"] == "DY-LIVE-001"
     assert doc["failures"] == [{"source": gone, "problems": [f"{gone}: no such file or folder"]}]
@@ -362,7 +363,7 @@ def test_summary_formats(tmp_path):
     rows = list(csv.DictReader(io.StringIO(run(*args, "-f", "csv").stdout)))
     assert [(r["status"], r["band"]) for r in rows] == [
         ("ok", "critical"),
-        ("ok", "moderate"),
+        ("insufficient_data", "moderate"),
         ("failed", ""),
     ]
     assert rows[1]["name"].startswith("'=HYPERLINK")  # a spreadsheet shows it, never runs it
@@ -371,7 +372,7 @@ def test_summary_formats(tmp_path):
 
     md = run(*args, "-f", "markdown").stdout
     line = next(x for x in md.splitlines() if "HYPERLINK" in x)
-    assert "\\| \\*bold\\*" in line and len(re.findall(r"(?<!\\)\|", line)) == 8  # 7 columns, unbroken
+    assert "\\| \\*bold\\*" in line and len(re.findall(r"(?<!\\)\|", line)) == 9  # 8 columns, unbroken
     assert "## Failed (1)" in md
 
     table = run(*args, "--lang", "zh").stdout

@@ -630,7 +630,7 @@ def member(name: str, what: str, add, bad_re: str, exit=2, **kw):
         add(tmp)
 
     kw.setdefault("exists", _SUMMARIES)
-    kw.setdefault("stdout", MIDSIZE_NAME.replace("(", r"\(").replace(")", r"\)"))
+    kw.setdefault("stdout", MIDSIZE_NAME[:12])  # the table fits COLUMNS=80: a long name is cut
     if exit == 2:
         kw.setdefault("check", _failed_row(bad_re))
     return case(G, name, what, kw.pop("argv", ["batch", "in", "--out-dir", "out"]), setup, exit=exit, **kw)
@@ -709,6 +709,46 @@ member(
     timeout=10,
     argv=["batch", "in", "survey.csv", "--out-dir", "out"],
 )
+member(
+    "csv-gbk-bad-byte",
+    "a survey saved as GBK by WPS, with a byte no encoding takes on row 3",
+    lambda tmp: (tmp / "survey.csv").write_bytes(
+        "机构名称,月GMV（元）,platform_mix.douyin_live,platform_mix.other\n甲传媒,10000000,0.6,0.4\n".encode(
+            "gbk"
+        )
+        + b"\xff\x80,1,1,0\n"
+    ),
+    r"survey\.csv:3",
+    argv=["batch", "in", "survey.csv", "--out-dir", "out"],
+)
+member(
+    "xlsx-not-a-zip",
+    "survey.xlsx holds random bytes, not a workbook",
+    lambda tmp: (tmp / "survey.xlsx").write_bytes(b"PK\x03\x04" + os.urandom(4096)),
+    r"survey\.xlsx",
+    argv=["batch", "in", "survey.xlsx", "--out-dir", "out"],
+)
+member(
+    "xlsx-zip-bomb",
+    "survey.xlsx: 80 MiB of shared strings deflated to a few kilobytes (a zip bomb)",
+    lambda tmp: _zip_bomb(tmp / "survey.xlsx"),
+    r"survey\.xlsx",
+    argv=["batch", "in", "survey.xlsx", "--out-dir", "out"],
+    max_stderr=4096,
+)
+
+
+def _zip_bomb(path: Path) -> None:
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        with archive.open("xl/sharedStrings.xml", "w") as part:
+            block = b" " * (1 << 20)
+            for _ in range(80):
+                part.write(block)
+
+
 member(
     "csv-row-inf",
     "a CSV row with monthly GMV 1e400 (float('1e400') is inf)",
