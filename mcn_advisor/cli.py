@@ -158,14 +158,6 @@ def _write_report(result: Any, kind: str, fmt: str, lang: str, output: Path | No
         _emit(text, output)
 
 
-def _table_width() -> int | None:
-    """Columns a batch table fits in: $COLUMNS when set, else the terminal's; piped without
-    $COLUMNS, none (a file keeps every name whole)."""
-    if os.environ.get("COLUMNS", "").isdigit() or sys.stdout.isatty():
-        return _width()
-    return None
-
-
 def _no_binary_to_terminal(fmt: str, how: str) -> None:
     if fmt in render.BINARY and sys.stdout.isatty():
         raise InputError(f"--format {fmt} writes a binary file: {how}")
@@ -806,7 +798,7 @@ def batch(
         except InputError as exc:  # said after the summary, which is printed whatever happens
             problems = exc.problems
     if fmt != "xlsx" or out_dir is None:  # with --out-dir, the workbook is summary.xlsx there
-        _emit(batches.summary_text(result, fmt, lang, bom=_stdout_is_a_file(), width=_table_width()), None)
+        _emit(batches.summary_text(result, fmt, lang, bom=_stdout_is_a_file(), width=_width()), None)
     tally = f"{result.assessed:,} assessed, {len(result.failures):,} failed"
     if fail_on:
         tally += f", {result.failing:,} with a finding at or above {fail_on}"

@@ -23,6 +23,7 @@ from mcn_advisor.core.portfolio import Portfolio, Row
 from mcn_advisor.errors import visible
 from mcn_advisor.i18n import t
 from mcn_advisor.render.common import money, share
+from mcn_advisor.render.linebreak import break_offsets
 from mcn_advisor.render.markdown import code, esc, pipe_lines
 
 # 2: a finding's severity is per profile (top_finding, common_findings[].severities);
@@ -143,23 +144,18 @@ def _cut(text: str, width: int) -> str:
 MIN_CUT = 16  # cells a column that is cut to fit the terminal keeps
 
 
-def _align(
+def _layout(
     rows: Callable[[], Iterable[list[str]]],
-    align: str,
-    gap: str = "  ",
-    width: int | None = None,
-    cut: tuple[int, ...] = (),
-    ends: tuple[int, ...] = (),
-) -> Iterator[str]:
-    """Rows of cells as lines of aligned columns (by display width), at most ``width`` cells
-    wide when it is given: the columns ``cut`` (names, titles, sources) give up cells first,
-    in that order, down to ``MIN_CUT`` each; a cell cut ends in "…" (in the columns ``ends``,
-    a path, it keeps its end instead: "…/survey.csv:7").
-
-    ``rows`` is called twice (widths, then lines) instead of keeping every cell of a
-    large portfolio in memory at once.
-    """
-    widths = [0] * len(align)
+    columns: int,
+    gap: str,
+    width: int | None,
+    cut: tuple[int, ...],
+    drop: tuple[int, ...],
+) -> tuple[list[int], dict[int, int], set[int]]:
+    """Each column's width, the columns cut (to how many cells) and the columns left out, for
+    rows to fit in ``width`` cells: the columns ``cut`` give up cells first, in that order,
+    down to ``MIN_CUT`` each; then the columns ``drop`` are left out, in that order."""
+    widths = [0] * columns
     for r in rows():
         for i, cell in enumerate(r):
             w = len(cell) if cell.isascii() else cell_len(cell)  # _width, inlined: runs per cell
@@ -175,15 +171,56 @@ def _align(
             widths[i] -= give
             limits[i] = widths[i]
             over -= give
+    dropped: set[int] = set()
+    for i in drop:
+        if over <= 0:
+            break
+        dropped.add(i)
+        over -= widths[i] + len(gap)
+    return widths, limits, dropped
+
+
+def _align(
+    rows: Callable[[], Iterable[list[str]]],
+    align: str,
+    gap: str = "  ",
+    width: int | None = None,
+    cut: tuple[int, ...] = (),
+    ends: tuple[int, ...] = (),
+    drop: tuple[int, ...] = (),
+) -> Iterator[str]:
+    """Rows of cells as lines of aligned columns (by display width), at most ``width`` cells
+    wide when it is given (``_layout``); a cell cut ends in "…" (in the columns ``ends``, a
+    path, it keeps its end instead: "…/survey.csv:7").
+
+    ``rows`` is called twice (widths, then lines) instead of keeping every cell of a
+    large portfolio in memory at once.
+    """
+    widths, limits, dropped = _layout(rows, len(align), gap, width, cut, drop)
     right = [a == "r" for a in align]
     for r in rows():
         cells = []
         for i, cell in enumerate(r):
+            if i in dropped:
+                continue
             if i in limits:
                 cell = _cut(cell[::-1], limits[i])[::-1] if i in ends else _cut(cell, limits[i])
             pad = " " * (widths[i] - (len(cell) if cell.isascii() else cell_len(cell)))
             cells.append(pad + cell if right[i] else cell + pad)
         yield gap.join(cells).rstrip()
+
+
+def _fit(text: str, width: int | None, sep: str = " · ") -> Iterator[str]:
+    """A line of parts joined by ``sep``, broken between parts where it is wider than ``width``."""
+    line = ""
+    for part in text.split(sep):
+        joined = f"{line}{sep}{part}" if line else part
+        if line and width and _width(joined) > width:
+            yield line
+            line = part
+        else:
+            line = joined
+    yield line
 
 
 def _lines(lines: Iterable[str], size: int = 512) -> Iterator[str]:
@@ -201,7 +238,7 @@ def table(s: Portfolio, lang: str = "en", *, width: int | None = None, color: bo
 
 def _table(s: Portfolio, lang: str, width: int | None) -> Iterator[str]:
     yield t(lang, "batch_title").upper() if lang == "en" else t(lang, "batch_title")
-    yield headline(s, lang)
+    yield from _fit(headline(s, lang), width)
     yield ""
     if s.rows:
         head = [*_profile_headers(s, lang), t(lang, "batch_source")]
@@ -216,13 +253,17 @@ def _table(s: Portfolio, lang: str, width: int | None) -> Iterator[str]:
                 cells.append(clean(r.source))
                 yield cells
 
-        yield from _align(
-            rows,
-            PROFILE_ALIGN.ljust(len(head), "l"),
-            width=width,
-            cut=(2, len(head) - 1),
-            ends=(len(head) - 1,),
-        )
+        # Narrow: names and sources are cut first; then the source, the GMV (the revenue at
+        # risk stays) and the top finding are left out, and a line says which.
+        source = len(head) - 1
+        fit = {"width": width, "cut": (2, source), "drop": (source, 3, 5)}
+        dropped = _layout(rows, len(head), "  ", **fit)[2]
+        if dropped:
+            left_out = t(lang, "list_sep").join(head[i] for i in sorted(dropped))
+            note = t(lang, "batch_columns_left_out", columns=left_out)
+            cuts = [0, *break_offsets(note, width or len(note)), len(note)]
+            yield from (note[a:b].rstrip() for a, b in zip(cuts, cuts[1:], strict=False))
+        yield from _align(rows, PROFILE_ALIGN.ljust(len(head), "l"), ends=(source,), **fit)  # type: ignore[arg-type]
     else:
         yield t(lang, "batch_no_profiles")
     yield _heading(t(lang, "batch_totals"))

@@ -371,3 +371,13 @@ def test_the_table_fits_columns(tmp_path):
     lines = [x for x in narrow.splitlines() if "Agency" in x or "s.csv" in x]
     assert lines and all(len(x) <= 120 for x in lines)
     assert "An Agency With …" in narrow or "An Agency With A…" in narrow
+
+
+def test_a_piped_table_without_columns_is_80_wide(tmp_path, monkeypatch):
+    survey = tmp_path / "s.csv"
+    survey.write_text(
+        text_of(GAP, [["An Agency With A Long Name (example)", "10000000", "0.6", "0.4", "0.5"]])
+    )
+    monkeypatch.delenv("COLUMNS", raising=False)
+    out = runner.invoke(app, ["batch", str(survey), "--as-of", DATE], env={"NO_COLOR": "1"}).stdout
+    assert out and max(len(line) for line in out.splitlines()) <= 80
