@@ -68,12 +68,12 @@ UNKNOWN_PARTNER = Text(
     en="not in the policy pack's partner table: counted as no in-platform partner. If its goods sell "
     "inside the platform without a redirect, they are platform-store goods: leave them out of the "
     "third-party link share",
-    zh="不在新规数据包的货源伙伴表中：按无站内货源伙伴计算。若其商品无需跳转即可在平台内成交，"
+    zh="不在新规数据包的站内货源表中：按未接入站内货源计算。若其商品无需跳转即可在平台内成交，"
     "则属于平台小店商品，不应计入外链成交占比",
 )
 ELSEWHERE_PARTNER = Text(
     en="its goods supply another platform's cart: not counted as an in-platform partner here",
-    zh="其商品供应的是其他平台的购物车：此处不计为站内货源伙伴",
+    zh="其商品供应的是其他平台的购物车：此处不计为站内货源",
 )
 NOT_YET_PARTNER = Text(
     en="its goods supply this platform only from a later date: not counted yet",

@@ -168,7 +168,7 @@ class Douyin(_Section):
         0.30,
         0.05,
         "a minority of live tasks went through Star Map before it became mandatory",
-        "星图强制撮合之前，只有少数直播任务经由巨量星图下单",
+        "星图下单新规生效前，只有少数直播任务经巨量星图下单",
         "Of live-commerce tasks, the share contracted through Star Map, 0..1.",
     )
     operates_own_store: bool | None = assumed(
@@ -214,7 +214,7 @@ class SupplyChain(_Section):
         [],
         0.03,
         "assume no in-platform supply partner unless stated",
-        "未说明时视为没有站内货源伙伴",
+        "未说明时视为未接入站内货源",
         "Supply partners, by name (e.g. suning, whose goods sell inside Douyin; jd, whose goods sell "
         "inside Kuaishou). The policy pack's partner table says which platform each one supplies.",
     )
@@ -226,7 +226,7 @@ class Clients(_Section):
         0.40,
         0.15,
         "a mid-size MCN interviewed in August 2020 reported about 40% (source 000)",
-        "2020 年 8 月受访的一家中型 MCN 称约 40%（来源 000）",
+        "2020 年 8 月受访的一家中型 MCN 称，约 40% 的品牌客户挂淘宝外链直播（来源 000）",
         "Clients whose Douyin live sales land on Taobao/Tmall, 0..1.",
     )
     jd_linked_share: Share | None = assumed(

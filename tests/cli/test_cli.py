@@ -211,7 +211,7 @@ def test_version_and_usage_errors():
 
 def test_chinese_text_fields_in_json():
     a = json.loads(run("assess", SMALL, "-f", "json", "--lang", "zh").stdout)
-    assert a["findings"][0]["title"] == "第三方链接直播 GMV 将于 2020-10-09 被切断"
+    assert a["findings"][0]["title"] == "直播断外链：第三方链接直播 GMV 将于 2020-10-09 被切断"
     assert "exposure" in a  # keys stay English
 
 
