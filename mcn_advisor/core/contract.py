@@ -14,9 +14,10 @@ import datetime as dt
 import functools
 import reprlib
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import TypeAdapter
+from pydantic import Field, TypeAdapter
+from pydantic_core import SchemaSerializer, core_schema
 
 from mcn_advisor.i18n.text import Text
 from mcn_advisor.vocab import Band, ConfidenceLevel, FindingKind, RiskLevel, Severity, Unit, worst
@@ -98,6 +99,21 @@ class Input(Record):
     field: str
     value: Any
     assumed: bool  # the profile left it out and the documented value was used
+    # A metric's label and unit, for reports to show it as clients read it. Not in the JSON:
+    # scripts read the key (``field``), and a saved assessment loads without them.
+    label: Annotated[Text | None, Field(exclude=True)] = dataclasses.field(default=None, compare=False)
+    unit: Annotated[Unit | None, Field(exclude=True)] = dataclasses.field(default=None, compare=False)
+
+
+# ``render/json.py`` dumps results with pydantic_core's ``to_json``, which writes every field
+# of a dataclass; this serializer, which it asks first, leaves the report-only ones out.
+Input.__pydantic_serializer__ = SchemaSerializer(  # type: ignore[attr-defined]
+    core_schema.any_schema(
+        serialization=core_schema.plain_serializer_function_ser_schema(
+            lambda i: {"field": i.field, "value": i.value, "assumed": i.assumed}
+        )
+    )
+)
 
 
 @out

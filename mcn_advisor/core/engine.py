@@ -615,7 +615,7 @@ def _fill_in(money: Money, pack: Pack, as_of: dt.date) -> Priority | None:
         return t(
             lang,
             "fill_in_title",
-            field=top.field,
+            field=t(lang, f"field.{top.field}"),  # its label: the title is for the founder
             low=f"{r.low:.1f}",
             high=f"{r.high:.1f}",
             band_low=bands[0],
@@ -639,16 +639,20 @@ def _fill_in(money: Money, pack: Pack, as_of: dt.date) -> Priority | None:
 
 
 def _evidence(name: str, values: dict[str, Any], unknown: set[str], pack: Pack) -> Input:
-    """A value a finding shows; a count (clients, creators) as the whole number reports show."""
+    """A value a finding shows; a metric with its label and unit, a count (clients, creators)
+    as the whole number reports show."""
     item = _input(name, values, unknown)
-    if name in _counts(pack) and isinstance(item.value, float):
-        item.value = float(round(item.value))
+    metric = _metrics(pack).get(name)
+    if metric is not None:
+        item.label, item.unit = metric.label, metric.unit
+        if metric.unit == "count" and isinstance(item.value, float):
+            item.value = float(round(item.value))
     return item
 
 
 @functools.lru_cache(maxsize=16)
-def _counts(pack: Pack) -> frozenset[str]:
-    return frozenset(f"metric.{m.id}" for m, _ in pack.metrics if m.unit == "count")
+def _metrics(pack: Pack) -> dict[str, Any]:
+    return {f"metric.{m.id}": m for m, _ in pack.metrics}
 
 
 def _input(name: str, values: dict[str, Any], unknown: set[str]) -> Input:

@@ -492,6 +492,24 @@ def _is_share(path: str) -> bool:
 SHARES: frozenset[str] = frozenset(p for p in FIELDS if _is_share(p))
 
 
+def _unit(path: str) -> str:
+    """How a client document shows a field's value: a share as a percentage, money as money,
+    a count as a whole number; otherwise its kind (bool, list, str, date)."""
+    if path in SHARES:
+        return "share"
+    if path.endswith("_cny"):  # the profile's rule: a money field's name ends in _cny
+        return "cny"
+    section, name = path.split(".", 1)
+    model = _section_model(Profile.model_fields[section].annotation)
+    base = model.model_fields[name].annotation if model is not None else None
+    while get_origin(base) in (Annotated, Union, UnionType):
+        base = next(a for a in get_args(base) if a is not type(None))
+    return "count" if base is int else FIELDS[path].kind
+
+
+UNITS: dict[str, str] = {p: _unit(p) for p in FIELDS}
+
+
 # --- values written by what-if and levers: checked like a file's ---------------------------
 
 _KIND_TYPES: dict[str, tuple[type, ...]] = {

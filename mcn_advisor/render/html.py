@@ -46,6 +46,10 @@ from mcn_advisor.render.common import (
     dropped_text,
     effort_text,
     event_known_note,
+    evidence_texts,
+    field_label,
+    field_move,
+    field_value,
     figure,
     groups,
     ladder,
@@ -133,13 +137,17 @@ def portfolio(s: Portfolio, lang: str = "en") -> Iterator[str]:
     from mcn_advisor.render import portfolio as summary  # its texts; only a batch pays for it
 
     context = {"lang": lang, **words(lang)}
-    yield from environment().get_template("portfolio.html.j2").generate(
-        context,
-        s=s,
-        charts=portfolio_charts(s, lang),
-        summary_line=summary.headline(s, lang),
-        top_scores=TOP_SCORES,
-        totals=summary.totals(s, lang),
+    yield from (
+        environment()
+        .get_template("portfolio.html.j2")
+        .generate(
+            context,
+            s=s,
+            charts=portfolio_charts(s, lang),
+            summary_line=summary.headline(s, lang),
+            top_scores=TOP_SCORES,
+            totals=summary.totals(s, lang),
+        )
     )
 
 
@@ -188,6 +196,10 @@ def words(lang: str) -> dict[str, Any]:
         "number": number,
         "days": lambda n: days(n, lang),
         "plain": lambda v: plain(v, lang),
+        "label": lambda name: field_label(name, lang),
+        "value": lambda name, v: field_value(name, v, lang),
+        "move": lambda c: field_move(c, lang),
+        "evidence": lambda f: evidence_texts(f, lang),
         "substituted": substituted,
         "change": lambda v, unit: change_text(v, unit, lang),
         "severity": lambda f: severity_label(f, lang),

@@ -282,7 +282,7 @@ def test_minimal_profile_flags_assumed_money_and_undecided_rules(pack):
     md = markdown.render(assess(p, pack, p.as_of), "en")
     summary = md.split("## Policy timeline")[0]
     assert "CNY 4,000,000\\*" in summary and "**Rules left undecided:** 15" in summary
-    assert "| `douyin.third_party_link_share` | 0.5 |" in md
+    assert "| Douyin live GMV through third-party links | 50% |" in md  # its label, as a client reads it
     assert "### Rules left undecided (fill in these fields)" in md
 
 
