@@ -208,11 +208,20 @@ def assess(
     result = assess_all(prof, chosen, when)
     _write_report(result, "assessment", fmt, lang, output)
     if output is not None and str(output) != "-":
-        _say(
-            f"{output}: {result.agency}: score {result.exposure.score:g} ({result.exposure.band}), "
-            f"{len(result.findings)} findings, {len(_actions(result))} actions",
-            err=True,
+        from mcn_advisor.i18n import t
+
+        e = result.exposure
+        line = t(
+            lang,
+            "run_assessed",
+            output=output,
+            agency=result.agency,
+            score=f"{e.score:g}",
+            band=t(lang, f"band_{e.band}"),
+            findings=len(result.findings),
+            actions=len(_actions(result)),
         )
+        _say(line, err=True)
     if at_or_above(result.worst_open_risk(), fail_on):
         raise typer.Exit(1)
 
@@ -457,7 +466,12 @@ def _show(result: Any, kind: str, fmt: str, lang: str, output: Path | None) -> N
     """Render a what-if, levers or diff result and write it (the report formats live in render/)."""
     _write_report(result, kind, fmt, lang, output)
     if output is not None and str(output) != "-":
-        _say(f"{output}: {kind} written", err=True)
+        from mcn_advisor.i18n import t
+
+        _say(t(lang, WRITTEN[kind], output=output), err=True)
+
+
+WRITTEN = {"what-if": "run_written_what_if", "levers": "run_written_levers", "diff": "run_written_diff"}
 
 
 def _profile_and_date(profile: Path, as_of: str | None, pack: Pack) -> tuple[Any, dt.date]:
