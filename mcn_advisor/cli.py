@@ -398,6 +398,7 @@ app.add_typer(policy_app, name="policy")
 def policy_timeline(ctx: typer.Context, lang: LangOpt = "en", packs: PolicyOpt = None) -> None:
     """Show the policy's dated timeline, with sources; or list, validate or test packs."""
     if ctx.invoked_subcommand is not None:
+        ctx.obj = {"lang": lang}  # `policy --lang zh list` speaks Chinese as `policy list --lang zh` does
         return
     from mcn_advisor.render import packview as catalogue
 
@@ -406,8 +407,15 @@ def policy_timeline(ctx: typer.Context, lang: LangOpt = "en", packs: PolicyOpt =
 
 @policy_app.command("list")
 @user_errors
-def policy_list(lang: LangOpt = "en") -> None:
+def policy_list(
+    ctx: typer.Context,
+    lang: Annotated[
+        Lang | None,
+        typer.Option("--lang", help="Language of the text [default: the group's --lang, else en]."),
+    ] = None,
+) -> None:
     """List the built-in policy packs, by the short name --policy takes."""
+    lang = lang or (ctx.obj or {}).get("lang", "en")
     from mcn_advisor.pack.select import DEFAULT, builtin_names, resolve
     from mcn_advisor.render import packview as catalogue
 
