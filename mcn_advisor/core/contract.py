@@ -453,6 +453,15 @@ class Missing(Record):
 
 
 @out
+class Stale(Record):
+    """``as_of`` lies long after the policy's last step: every date of the plan is past."""
+
+    last_step: dt.date  # the last step of the policy (of every pack assessed)
+    years: int  # whole years from it to as_of
+    suggested_as_of: dt.date  # a date to see the plan as it stood (engine.stale_date says which)
+
+
+@out
 class Summary(Record):
     """The executive summary: the headline figures and the first things to do."""
 
@@ -462,6 +471,7 @@ class Summary(Record):
     next_step: TimelineEvent | None  # the next step of the policy on or after as_of
     priorities: list[Priority]
     missing: list[Missing] = dataclasses.field(default_factory=list)  # what to fill in first, ranked
+    stale: Stale | None = None  # as_of long after the policy's last step: the report says so
 
 
 @out

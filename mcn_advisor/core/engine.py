@@ -37,6 +37,7 @@ from mcn_advisor.core.contract import (
     Risk,
     Sizing,
     SourceRef,
+    Stale,
     StatedMatrix,
     StatedScale,
     Summary,
@@ -504,7 +505,32 @@ def summary_of(
         risk_findings=counts,
         next_step=next((e for e in timeline if e.step and e.days_from_as_of >= 0), None),
         priorities=_priorities(plan, [*findings, *opportunities], risks, policy),
+        stale=stale_date(timeline),
     )
+
+
+STALE_AFTER_DAYS = 365  # a year after the last step, a plan has nothing left to date
+SUGGEST_BEFORE_FIRST_STEP = 7  # days: when no step records its announcement
+
+
+def stale_date(timeline: list[TimelineEvent]) -> Stale | None:
+    """Whether ``as_of`` lies more than a year after the policy's last step (a first run on
+    today's date of a 2020 policy), and the date to assess at instead: the day after the
+    last step was announced, when the whole policy was known and its last step still ahead;
+    else a week before the first step (the pack records no announcement)."""
+    steps = [e for e in timeline if e.step]
+    if not steps:
+        return None
+    last = max(steps, key=lambda e: e.date)
+    if -last.days_from_as_of <= STALE_AFTER_DAYS:
+        return None
+    as_of = last.date - dt.timedelta(days=last.days_from_as_of)
+    if last.announced is not None and last.announced < last.date:
+        suggested = last.announced + dt.timedelta(days=1)
+    else:
+        suggested = min(e.date for e in steps) - dt.timedelta(days=SUGGEST_BEFORE_FIRST_STEP)
+    years = (as_of.year - last.date.year) - ((as_of.month, as_of.day) < (last.date.month, last.date.day))
+    return Stale(last_step=last.date, years=years, suggested_as_of=suggested)
 
 
 def _priorities(plan: Plan, findings: list[Finding], risks: list[Risk], policy: str) -> list[Priority]:

@@ -132,6 +132,20 @@ def evidence_texts(f: Any, lang: str) -> list[str]:
     return out
 
 
+def stale_values(a: Assessment, lang: str) -> dict[str, str] | None:
+    """The words of the note that ``as_of`` lies long after the policy's last step, or None."""
+    s = a.summary.stale
+    if s is None:
+        return None
+    years = t(lang, "years_one") if s.years == 1 else t(lang, "years_many", n=s.years)
+    return {
+        "date": a.as_of.isoformat(),
+        "years": years,
+        "last": s.last_step.isoformat(),
+        "suggested": s.suggested_as_of.isoformat(),
+    }
+
+
 def days(n: int, lang: str) -> str:
     """Days from the assessment date: "in 43 days", "12 days ago", "today"."""
     if n in (-1, 0, 1):

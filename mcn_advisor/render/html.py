@@ -77,6 +77,7 @@ from mcn_advisor.render.common import (
     signed,
     sizing_values,
     skip_text,
+    stale_values,
     status_counts,
     substituted,
     tier_lines,
@@ -226,6 +227,7 @@ def words(lang: str) -> dict[str, Any]:
         "scale_text": lambda x: scale_text(x, lang),
         "tier_lines": lambda tier: tier_lines(tier, lang),
         "known_note": lambda e, as_of: event_known_note(e, as_of, lang),
+        "stale": lambda a: stale_values(a, lang),
         "band_text": lambda e: band_text(e, lang),
         "score_range": lambda e: score_range_text(e, lang),
         "net": lambda impact, ranged=True, label=True, amount=True: net_text(

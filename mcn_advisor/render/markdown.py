@@ -54,6 +54,7 @@ from mcn_advisor.render.common import (
     share,
     short_title,
     sizing_values,
+    stale_values,
     substituted,
     text_width,
     tier_lines,
@@ -125,6 +126,7 @@ def render(a: Assessment, lang: str = "en") -> str:
     """The full report as Markdown, byte-identical for identical input."""
     sections = (
         _title,
+        _stale,
         _summary,
         _policies,
         _timeline,
@@ -224,6 +226,11 @@ def _title(a: Assessment, lang: str) -> Blocks:
         )
     )
     return [h(1, t(lang, "md_title", agency=esc(a.agency), date=a.as_of.isoformat())), byline]
+
+
+def _stale(a: Assessment, lang: str) -> Blocks:
+    values = stale_values(a, lang)
+    return [t(lang, "md_stale_note", **values)] if values else []
 
 
 def _summary(a: Assessment, lang: str) -> Blocks:

@@ -47,6 +47,7 @@ from mcn_advisor.render.common import (
     set_aside_text,
     sizing_text,
     source_line,
+    stale_values,
     substituted,
     tier_lines,
     window_text,
@@ -118,6 +119,7 @@ def heading(text: str) -> Text:
 def _parts(a: Assessment, lang: str) -> list[RenderableType]:
     return [
         _header(a, lang),
+        *_stale(a, lang),
         *_policies(a, lang),
         *_exposure(a, lang),
         *_money(a, lang),
@@ -130,6 +132,11 @@ def _parts(a: Assessment, lang: str) -> list[RenderableType]:
         *_timeline(a, lang),
         *_sources(a, lang),
     ]
+
+
+def _stale(a: Assessment, lang: str) -> list[RenderableType]:
+    values = stale_values(a, lang)
+    return [Text(t(lang, "stale_note", **values), style="bold yellow")] if values else []
 
 
 def _header(a: Assessment, lang: str) -> Panel:

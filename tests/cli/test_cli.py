@@ -129,7 +129,9 @@ def test_lines_about_a_run_speak_its_language(tmp_path):
     out = tmp_path / "报告.md"
     r = run("assess", SMALL, "-f", "markdown", "-o", str(out), "--lang", "zh")
     assert r.exit_code == 0
-    assert r.stderr == f"{out}：Spark Live Studio (example)：风险指数 93.5（极高），风险点 11 个，行动 11 项\n"
+    assert (
+        r.stderr == f"{out}：Spark Live Studio (example)：风险指数 93.5（极高），风险点 11 个，行动 11 项\n"
+    )
     r = run("what-if", SMALL, "--set", "clients.brand_clients=40", "-o", str(out), "--lang", "zh")
     assert r.exit_code == 0 and r.stderr == f"{out}：假设推演已写入\n"
 

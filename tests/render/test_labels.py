@@ -58,3 +58,19 @@ def test_an_assumed_table_shows_each_share(pack):
     a = _assess("minimal", pack)
     text = markdown.render(a, "en")
     assert "| Revenue mix | Live-commerce share of revenue = 60%, Advertising share of revenue = 20%" in text
+
+
+def test_a_late_date_is_said_once_in_each_format_with_the_date_to_use(pack):
+    import datetime as dt
+
+    a = assess(example("minimal"), pack, dt.date(2026, 11, 25))
+    first = "As of 2026-11-25, 6 years after the last step of this policy (2020-10-09)"
+    text = " ".join(terminal.render(a, "en", width=200).split())
+    assert text.count(first) == 1 and "run with --as-of 2020-08-27." in text
+    assert "to see the plan as it stood, assess as of 2020-08-27." in markdown.render(a, "en")
+    assert "<strong>评估日期 2026-11-25 已在本政策最后一步（2020-10-09）之后 6 年</strong>" in html.render(
+        a, "zh"
+    )
+    stale = json.loads(json_render.render(a))["summary"]["stale"]
+    assert stale == {"last_step": "2020-10-09", "years": 6, "suggested_as_of": "2020-08-27"}
+    assert json.loads(json_render.render(_assess("minimal", pack)))["summary"]["stale"] is None

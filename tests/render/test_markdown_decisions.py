@@ -263,7 +263,7 @@ def test_cli_writes_each_document_whole_and_the_same_every_time(tmp_path):
         out.write_text("an older report\n", encoding="utf-8")
         r = run(*args, "--format", "markdown", "--output", str(out), "--lang", "zh")
         assert r.exit_code == 0, r.stderr
-        assert r.stdout == "" and r.stderr == f"{out}: {kind} written\n"
+        assert r.stdout == "" and r.stderr == f"{out}：{titles[kind]}已写入\n"  # in the run's --lang
         text = out.read_text(encoding="utf-8")
         assert text.startswith("# Spark Live Studio (example)：") and titles[kind] in text.split("\n")[0]
         check_structure(text, fences=NO_FENCES)
