@@ -293,8 +293,8 @@ def validate(
 ) -> None:
     """Check profiles without assessing them.
 
-    Every problem is listed, one per line. Accepted risks must name rules of the policy packs (the built-in one by default);
-    the packs are read only when a profile accepts a risk.
+    Every problem is listed, one per line. Accepted risks must name rules of the policy
+    packs (the built-in one by default); the packs are read only when a profile accepts a risk.
     """
     from mcn_advisor.profile.load import load_profile
 
