@@ -88,6 +88,48 @@ def _say(text: str, *, err: bool = False) -> None:
     typer.echo(visible(text, one_line=True), err=err)
 
 
+def one_of(kind: Any) -> dict[str, Any]:
+    """What an option taking one of the values of ``kind`` (a Literal) needs: its choices as the
+    metavar ("[en|zh]"), and a check whose error lists them ("'pdf' is not one of: table, json,
+    ..."; typer's own reads "Value error, ..."). Works for a repeatable option too."""
+    choices = get_args(kind)
+
+    def check(value: Any) -> Any:
+        for item in value if isinstance(value, list) else [value]:
+            if item is not None and item not in choices:
+                shown = visible(shorten(str(item), 40))
+                raise typer.BadParameter(f"'{shown}' is not one of: {', '.join(choices)}")
+        return value
+
+    return {"metavar": "[" + "|".join(choices) + "]", "callback": check}
+
+
+def at_least_one(value: int | None) -> int | None:
+    """A count of 1 or more (checked here: typer's own min=1 prints "[x>=1]" in the help)."""
+    if value is not None and value < 1:
+        raise typer.BadParameter(f"{value} is not a count: give 1 or more")
+    return value
+
+
+def _plain_metavars() -> None:
+    """Help shows an argument by its metavar alone ("PROFILE"), as it does an option: typer 0.2x
+    adds the Python type after it ("PROFILE <path>", "PATH <list[Path]>")."""
+    from typer import core
+
+    argument = getattr(core, "TyperArgument", None)
+    typed = getattr(argument, "display_type_rich", None)
+    if typed is None:  # another typer: nothing to hide
+        return
+
+    def shown(self: Any, ctx: Any) -> str | None:
+        return None if self.metavar is not None else typed(self, ctx)
+
+    argument.display_type_rich = shown  # type: ignore[union-attr]
+
+
+_plain_metavars()
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"mcn-advisor {__version__}")
@@ -180,6 +222,9 @@ def _renderer(kind: str, fmt: str, output: Path | None) -> render.Renderer:
     return render.get(kind, fmt, width=width, color=to_tty and _color(sys.stdout))
 
 
+ProfileArg = Annotated[
+    Path, typer.Argument(help="The MCN profile (TOML).", metavar="PROFILE", show_default=False)
+]
 AsOf = Annotated[
     str | None,
     typer.Option(
@@ -188,23 +233,28 @@ AsOf = Annotated[
         help="Assess as of this date [default: the profile's as_of, else today].",
     ),
 ]
-LangOpt = Annotated[Lang, typer.Option("--lang", help="Language of the report's text.")]
+LangOpt = Annotated[str, typer.Option("--lang", **one_of(Lang), help="Language of the report's text.")]
 
 
 @app.command()
 @user_errors
 def assess(
-    profile: Annotated[Path, typer.Argument(help="The MCN profile (TOML).", show_default=False)],
+    profile: ProfileArg,
     as_of: AsOf = None,
-    fmt: Annotated[ReportFormat, typer.Option("--format", "-f", help="Report format.")] = "terminal",
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", **one_of(ReportFormat), help="Report format.")
+    ] = "terminal",
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="Write the report to this file instead of stdout."),
+        typer.Option(
+            "--output", "-o", metavar="FILE", help="Write the report to this file instead of stdout."
+        ),
     ] = None,
     fail_on: Annotated[
-        Severity | None,
+        str | None,
         typer.Option(
             "--fail-on",
+            **one_of(Severity),
             help="Exit 1 when a risk finding has this severity or higher.",
             show_default=False,
         ),
@@ -212,7 +262,10 @@ def assess(
     lang: LangOpt = "en",
     packs: PolicyOpt = None,
 ) -> None:
-    """Assess one profile: exposure score, money at risk, findings, risks and a dated plan."""
+    """Assess one profile: score, money at risk, findings and a plan.
+
+    Exposure score, money at risk, findings, risks and a dated plan.
+    """
     from mcn_advisor.core.combine import assess_all
     from mcn_advisor.pack.select import rule_book
     from mcn_advisor.profile.load import load_profile
@@ -224,11 +277,20 @@ def assess(
     result = assess_all(prof, chosen, when)
     _write_report(result, "assessment", fmt, lang, output)
     if output is not None and str(output) != "-":
-        _say(
-            f"{output}: {result.agency}: score {result.exposure.score:g} ({result.exposure.band}), "
-            f"{len(result.findings)} findings, {len(_actions(result))} actions",
-            err=True,
+        from mcn_advisor.i18n import t
+
+        e = result.exposure
+        line = t(
+            lang,
+            "run_assessed",
+            output=output,
+            agency=result.agency,
+            score=f"{e.score:g}",
+            band=t(lang, f"band_{e.band}"),
+            findings=len(result.findings),
+            actions=len(_actions(result)),
         )
+        _say(line, err=True)
     if at_or_above(result.worst_open_risk(), fail_on):
         raise typer.Exit(1)
 
@@ -240,13 +302,15 @@ def _actions(a: Assessment) -> list[str]:
 @app.command()
 @user_errors
 def validate(
-    profiles: Annotated[list[Path], typer.Argument(help="Profiles to check.", show_default=False)],
+    profiles: Annotated[
+        list[Path], typer.Argument(help="Profiles to check.", metavar="PROFILE", show_default=False)
+    ],
     packs: PolicyOpt = None,
 ) -> None:
-    """Check profiles without assessing them; every problem is listed, one per line.
+    """Check profiles without assessing them.
 
-    Accepted risks must name rules of the policy packs (the built-in one by default);
-    the packs are read only when a profile accepts a risk.
+    Every problem is listed, one per line. Accepted risks must name rules of the policy
+    packs (the built-in one by default); the packs are read only when a profile accepts a risk.
     """
     from mcn_advisor.profile.load import load_profile
 
@@ -276,13 +340,16 @@ def _each_loaded(items: list[T], load: Callable[[T], R], problems: list[str]) ->
 @user_errors
 def schema(
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write the schema to this file.")
+        Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write the schema to this file.")
     ] = None,
     pack: Annotated[
         bool, typer.Option("--pack", help="The schema of policy pack files instead of profiles.")
     ] = False,
 ) -> None:
-    """Print the JSON Schema of the profile format (or with --pack, of policy packs), for editors."""
+    """Print the JSON Schema of profiles (or of policy packs).
+
+    For editors: with --pack, the schema of policy pack files instead of profiles.
+    """
     import json
 
     from mcn_advisor.pack.schema import PackModel
@@ -299,9 +366,9 @@ SCHEMA_FILE = "mcn-profile.schema.json"
 @app.command()
 @user_errors
 def init(
-    path: Annotated[Path, typer.Argument(help="Where to write the starter profile ('-' for stdout).")] = Path(
-        "mcn-profile.toml"
-    ),
+    path: Annotated[
+        Path, typer.Argument(help="Where to write the starter profile ('-' for stdout).", metavar="FILE")
+    ] = Path("mcn-profile.toml"),
     csv: Annotated[
         bool,
         typer.Option(
@@ -312,8 +379,11 @@ def init(
     ] = False,
     lang: LangOpt = "en",
 ) -> None:
-    """Write a commented starter profile to fill in, and its JSON Schema beside it for editors;
-    never overwrites an existing file."""
+    """Write a starter profile to fill in, and its JSON Schema.
+
+    The profile is commented; the schema, beside it, lets editors check it. Never overwrites
+    an existing file.
+    """
     import json
     from importlib import resources
 
@@ -347,7 +417,9 @@ def init(
 @rules_app.command("list")
 @user_errors
 def rules_list(
-    fmt: Annotated[Literal["table", "json"], typer.Option("--format", "-f")] = "table",
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", **one_of(Literal["table", "json"]), help="Output format.")
+    ] = "table",
     lang: LangOpt = "en",
     packs: PolicyOpt = None,
 ) -> None:
@@ -366,12 +438,17 @@ def rules_list(
 @rules_app.command("show")
 @user_errors
 def rules_show(
-    rule_id: Annotated[str, typer.Argument(help="A rule id, e.g. DY-LIVE-001.", show_default=False)],
+    rule_id: Annotated[
+        str, typer.Argument(help="A rule id, e.g. DY-LIVE-001.", metavar="RULE_ID", show_default=False)
+    ],
     lang: LangOpt = "en",
     packs: PolicyOpt = None,
 ) -> None:
-    """Explain one rule: what it checks, why, the fields it reads, the actions it triggers,
-    and the pack's fixtures where it fires and where it stays silent."""
+    """Explain one rule: what it checks, why, and where it fires.
+
+    What it checks, why, the fields it reads, the actions it triggers, and the pack's
+    fixtures where it fires and where it stays silent.
+    """
     from mcn_advisor.core.fixtures import run_fixtures
     from mcn_advisor.render import packview
 
@@ -422,8 +499,9 @@ app.add_typer(policy_app, name="policy")
 @policy_app.callback(invoke_without_command=True)
 @user_errors
 def policy_timeline(ctx: typer.Context, lang: LangOpt = "en", packs: PolicyOpt = None) -> None:
-    """Show the policy's dated timeline, with sources; or list, validate or test packs."""
+    """The policy's dated timeline, with sources; or list, validate or test packs."""
     if ctx.invoked_subcommand is not None:
+        ctx.obj = {"lang": lang}  # `policy --lang zh list` speaks Chinese as `policy list --lang zh` does
         return
     from mcn_advisor.render import packview as catalogue
 
@@ -432,8 +510,20 @@ def policy_timeline(ctx: typer.Context, lang: LangOpt = "en", packs: PolicyOpt =
 
 @policy_app.command("list")
 @user_errors
-def policy_list(lang: LangOpt = "en") -> None:
-    """List the built-in policy packs, by the short name --policy takes."""
+def policy_list(
+    ctx: typer.Context,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang", **one_of(Lang), help="Language of the text [default: the group's --lang, else en]."
+        ),
+    ] = None,
+) -> None:
+    """List the built-in policy packs.
+
+    By the short name --policy takes.
+    """
+    lang = lang or (ctx.obj or {}).get("lang", "en")
     from mcn_advisor.pack.select import DEFAULT, builtin_names, resolve
     from mcn_advisor.render import packview as catalogue
 
@@ -444,7 +534,10 @@ def policy_list(lang: LangOpt = "en") -> None:
 @policy_app.command("validate")
 @user_errors
 def policy_validate(packs: PackArgs) -> None:
-    """Check pack files: every error with its line; warnings for loose ends (exit 0)."""
+    """Check pack files: every error with its line.
+
+    Warnings for loose ends (exit 0).
+    """
     from mcn_advisor.pack.checks import loose_ends
     from mcn_advisor.pack.select import resolve
 
@@ -464,7 +557,10 @@ def policy_validate(packs: PackArgs) -> None:
 @policy_app.command("test")
 @user_errors
 def policy_test(packs: PackArgs) -> None:
-    """Run each pack's fixtures: exit 1 when one fails (or a pack has none), 2 for a broken pack."""
+    """Run each pack's fixtures.
+
+    Exit 1 when one fails (or a pack has none), 2 for a broken pack.
+    """
     from mcn_advisor.core.fixtures import run_fixtures
     from mcn_advisor.pack.select import resolve
     from mcn_advisor.render import fixtures as packcheck
@@ -483,16 +579,22 @@ def policy_test(packs: PackArgs) -> None:
 
 # --- decision support: what-if, levers, diff ---------------------------------------------
 
-Format = Annotated[ReportFormat, typer.Option("--format", "-f", help="Output format.")]
-Output = Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")]
-ProfileArg = Annotated[Path, typer.Argument(help="The MCN profile (TOML).", show_default=False)]
+Format = Annotated[str, typer.Option("--format", "-f", **one_of(ReportFormat), help="Output format.")]
+Output = Annotated[
+    Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write to this file instead of stdout.")
+]
 
 
 def _show(result: Any, kind: str, fmt: str, lang: str, output: Path | None) -> None:
     """Render a what-if, levers or diff result and write it (the report formats live in render/)."""
     _write_report(result, kind, fmt, lang, output)
     if output is not None and str(output) != "-":
-        _say(f"{output}: {kind} written", err=True)
+        from mcn_advisor.i18n import t
+
+        _say(t(lang, WRITTEN[kind], output=output), err=True)
+
+
+WRITTEN = {"what-if": "run_written_what_if", "levers": "run_written_levers", "diff": "run_written_diff"}
 
 
 def _profile_and_date(profile: Path, as_of: str | None, pack: Pack) -> tuple[Any, dt.date]:
@@ -539,7 +641,10 @@ def what_if_command(
     lang: LangOpt = "en",
     packs: PolicyOpt = None,
 ) -> None:
-    """Assess a profile as is and with changes, side by side: score, money, findings, plan."""
+    """Assess a profile as is and with changes, side by side.
+
+    Score, money, findings and plan, as is and with the changes.
+    """
     from mcn_advisor.core.whatif import parse_assignment, what_if
 
     if not assignments and not levers:
@@ -556,7 +661,14 @@ def what_if_command(
 def levers_command(
     profile: ProfileArg,
     top: Annotated[
-        int | None, typer.Option("--top", min=1, help="Show only the N best levers.", show_default=False)
+        int | None,
+        typer.Option(
+            "--top",
+            metavar="N",
+            callback=at_least_one,
+            help="Show only the N best levers.",
+            show_default=False,
+        ),
     ] = None,
     as_of: AsOf = None,
     fmt: Format = "terminal",
@@ -564,7 +676,10 @@ def levers_command(
     lang: LangOpt = "en",
     packs: PolicyOpt = None,
 ) -> None:
-    """Try each lever of the policy pack on a profile and rank them by value per week of effort."""
+    """Rank the policy pack's levers on a profile.
+
+    Each lever is tried on the profile; they are ranked by value per week of effort.
+    """
     from mcn_advisor.core.levers import rank_levers
 
     pack = _one_pack(packs, "levers")
@@ -575,14 +690,21 @@ def levers_command(
 @app.command("diff")
 @user_errors
 def diff_command(
-    old: Annotated[Path, typer.Argument(help="The older saved JSON assessment.", show_default=False)],
-    new: Annotated[Path, typer.Argument(help="The newer saved JSON assessment.", show_default=False)],
+    old: Annotated[
+        Path, typer.Argument(help="The older saved JSON assessment.", metavar="OLD", show_default=False)
+    ],
+    new: Annotated[
+        Path, typer.Argument(help="The newer saved JSON assessment.", metavar="NEW", show_default=False)
+    ],
     fmt: Format = "terminal",
     output: Output = None,
     lang: LangOpt = "en",
     packs: PolicyOpt = None,
 ) -> None:
-    """Compare two saved JSON assessments of the same MCN: progress, what is done, what is overdue."""
+    """Compare two saved JSON assessments of the same MCN.
+
+    Progress, what is done, what is overdue.
+    """
     from mcn_advisor.core.compare import diff, saved_snapshot
     from mcn_advisor.files.saved import read_json
 
@@ -697,14 +819,6 @@ def _progress(total: int) -> Iterator[Callable[[], None] | None]:
         yield tick
 
 
-def _report_files(values: list[str] | None) -> list[str] | None:
-    choices = get_args(ReportFile)
-    for value in values or ():
-        if value not in choices:
-            raise typer.BadParameter(f"'{value}' is not one of {', '.join(choices)}")
-    return values
-
-
 @app.command()
 @user_errors
 def batch(
@@ -721,30 +835,31 @@ def batch(
         typer.Option(
             "--out-dir",
             "-o",
+            metavar="DIR",
             help="Also write one report per profile (see --report) and summary.json/.csv/.md/.html "
             "into this folder.",
             show_default=False,
         ),
     ] = None,
     fmt: Annotated[
-        SummaryFormat,
-        typer.Option("--format", "-f", help="Format of the summary on stdout."),
+        str,
+        typer.Option("--format", "-f", **one_of(SummaryFormat), help="Format of the summary on stdout."),
     ] = "table",
     reports: Annotated[
         list[str] | None,
         typer.Option(
             "--report",
             "-r",
-            metavar="[" + "|".join(get_args(ReportFile)) + "]",
-            callback=_report_files,  # typer takes no list of a Literal: checked here
+            **one_of(ReportFile),  # typer takes no list of a Literal: checked here
             help="Format of the per-profile reports in --out-dir (repeatable) [default: json and markdown].",
             show_default=False,
         ),
     ] = None,
     fail_on: Annotated[
-        Severity | None,
+        str | None,
         typer.Option(
             "--fail-on",
+            **one_of(Severity),
             help="Exit 1 when any profile has a risk finding of this severity or higher.",
             show_default=False,
         ),
@@ -754,8 +869,8 @@ def batch(
         typer.Option(
             "--jobs",
             "-j",
-            min=1,
             metavar="N",
+            callback=at_least_one,
             help="Processes to assess with [default: every core for 200 profiles or more, else 1].",
             show_default=False,
         ),
@@ -764,7 +879,10 @@ def batch(
     lang: LangOpt = "en",
     packs: PolicyOpt = None,
 ) -> None:
-    """Assess a portfolio of profiles: one summary, optional reports, a CI-style exit code."""
+    """Assess a portfolio of profiles.
+
+    One summary, optional reports, a CI-style exit code.
+    """
     from mcn_advisor.batch import run as batches
     from mcn_advisor.batch.discover import discover
     from mcn_advisor.i18n import t

@@ -44,6 +44,7 @@ from mcn_advisor.core.engine import (
     evaluate,
     explain,
     finding_order,
+    stale_date,
 )
 from mcn_advisor.pack.compile import Pack
 from mcn_advisor.profile.model import Profile
@@ -133,6 +134,7 @@ def merge(
             top.summary,
             risk_findings=counts,
             next_step=next((e for e in timeline if e.step and e.days_from_as_of >= 0), None),
+            stale=stale_date(timeline),
         ),
         platform_mix=top.platform_mix,
         sources=[sources[k] for k in sorted(sources)],

@@ -14,9 +14,10 @@ import datetime as dt
 import functools
 import reprlib
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import TypeAdapter
+from pydantic import Field, TypeAdapter
+from pydantic_core import SchemaSerializer, core_schema
 
 from mcn_advisor.i18n.text import Text
 from mcn_advisor.vocab import Band, ConfidenceLevel, FindingKind, RiskLevel, Severity, Unit, worst
@@ -98,6 +99,21 @@ class Input(Record):
     field: str
     value: Any
     assumed: bool  # the profile left it out and the documented value was used
+    # A metric's label and unit, for reports to show it as clients read it. Not in the JSON:
+    # scripts read the key (``field``), and a saved assessment loads without them.
+    label: Annotated[Text | None, Field(exclude=True)] = dataclasses.field(default=None, compare=False)
+    unit: Annotated[Unit | None, Field(exclude=True)] = dataclasses.field(default=None, compare=False)
+
+
+# ``render/json.py`` dumps results with pydantic_core's ``to_json``, which writes every field
+# of a dataclass; this serializer, which it asks first, leaves the report-only ones out.
+Input.__pydantic_serializer__ = SchemaSerializer(  # type: ignore[attr-defined]
+    core_schema.any_schema(
+        serialization=core_schema.plain_serializer_function_ser_schema(
+            lambda i: {"field": i.field, "value": i.value, "assumed": i.assumed}
+        )
+    )
+)
 
 
 @out
@@ -437,6 +453,15 @@ class Missing(Record):
 
 
 @out
+class Stale(Record):
+    """``as_of`` lies long after the policy's last step: every date of the plan is past."""
+
+    last_step: dt.date  # the last step of the policy (of every pack assessed)
+    years: int  # whole years from it to as_of
+    suggested_as_of: dt.date  # a date to see the plan as it stood (engine.stale_date says which)
+
+
+@out
 class Summary(Record):
     """The executive summary: the headline figures and the first things to do."""
 
@@ -446,6 +471,7 @@ class Summary(Record):
     next_step: TimelineEvent | None  # the next step of the policy on or after as_of
     priorities: list[Priority]
     missing: list[Missing] = dataclasses.field(default_factory=list)  # what to fill in first, ranked
+    stale: Stale | None = None  # as_of long after the policy's last step: the report says so
 
 
 @out

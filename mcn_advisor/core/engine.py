@@ -38,6 +38,7 @@ from mcn_advisor.core.contract import (
     Risk,
     Sizing,
     SourceRef,
+    Stale,
     StatedMatrix,
     StatedScale,
     Summary,
@@ -69,12 +70,12 @@ UNKNOWN_PARTNER = Text(
     en="not in the policy pack's partner table: counted as no in-platform partner. If its goods sell "
     "inside the platform without a redirect, they are platform-store goods: leave them out of the "
     "third-party link share",
-    zh="不在新规数据包的货源伙伴表中：按无站内货源伙伴计算。若其商品无需跳转即可在平台内成交，"
+    zh="不在新规数据包的站内货源表中：按未接入站内货源计算。若其商品无需跳转即可在平台内成交，"
     "则属于平台小店商品，不应计入外链成交占比",
 )
 ELSEWHERE_PARTNER = Text(
     en="its goods supply another platform's cart: not counted as an in-platform partner here",
-    zh="其商品供应的是其他平台的购物车：此处不计为站内货源伙伴",
+    zh="其商品供应的是其他平台的购物车：此处不计为站内货源",
 )
 NOT_YET_PARTNER = Text(
     en="its goods supply this platform only from a later date: not counted yet",
@@ -505,7 +506,32 @@ def summary_of(
         risk_findings=counts,
         next_step=next((e for e in timeline if e.step and e.days_from_as_of >= 0), None),
         priorities=_priorities(plan, [*findings, *opportunities], risks, policy),
+        stale=stale_date(timeline),
     )
+
+
+STALE_AFTER_DAYS = 365  # a year after the last step, a plan has nothing left to date
+SUGGEST_BEFORE_FIRST_STEP = 7  # days: when no step records its announcement
+
+
+def stale_date(timeline: list[TimelineEvent]) -> Stale | None:
+    """Whether ``as_of`` lies more than a year after the policy's last step (a first run on
+    today's date of a 2020 policy), and the date to assess at instead: the day after the
+    last step was announced, when the whole policy was known and its last step still ahead;
+    else a week before the first step (the pack records no announcement)."""
+    steps = [e for e in timeline if e.step]
+    if not steps:
+        return None
+    last = max(steps, key=lambda e: e.date)
+    if -last.days_from_as_of <= STALE_AFTER_DAYS:
+        return None
+    as_of = last.date - dt.timedelta(days=last.days_from_as_of)
+    if last.announced is not None and last.announced < last.date:
+        suggested = last.announced + dt.timedelta(days=1)
+    else:
+        suggested = min(e.date for e in steps) - dt.timedelta(days=SUGGEST_BEFORE_FIRST_STEP)
+    years = (as_of.year - last.date.year) - ((as_of.month, as_of.day) < (last.date.month, last.date.day))
+    return Stale(last_step=last.date, years=years, suggested_as_of=suggested)
 
 
 def _priorities(plan: Plan, findings: list[Finding], risks: list[Risk], policy: str) -> list[Priority]:
@@ -616,7 +642,7 @@ def _fill_in(money: Money, pack: Pack, as_of: dt.date) -> Priority | None:
         return t(
             lang,
             "fill_in_title",
-            field=top.field,
+            field=t(lang, f"field.{top.field}"),  # its label: the title is for the founder
             low=f"{r.low:.1f}",
             high=f"{r.high:.1f}",
             band_low=bands[0],
@@ -640,16 +666,20 @@ def _fill_in(money: Money, pack: Pack, as_of: dt.date) -> Priority | None:
 
 
 def _evidence(name: str, values: dict[str, Any], unknown: set[str], pack: Pack) -> Input:
-    """A value a finding shows; a count (clients, creators) as the whole number reports show."""
+    """A value a finding shows; a metric with its label and unit, a count (clients, creators)
+    as the whole number reports show."""
     item = _input(name, values, unknown)
-    if name in _counts(pack) and isinstance(item.value, float):
-        item.value = float(round(item.value))
+    metric = _metrics(pack).get(name)
+    if metric is not None:
+        item.label, item.unit = metric.label, metric.unit
+        if metric.unit == "count" and isinstance(item.value, float):
+            item.value = float(round(item.value))
     return item
 
 
 @functools.lru_cache(maxsize=16)
-def _counts(pack: Pack) -> frozenset[str]:
-    return frozenset(f"metric.{m.id}" for m, _ in pack.metrics if m.unit == "count")
+def _metrics(pack: Pack) -> dict[str, Any]:
+    return {f"metric.{m.id}": m for m, _ in pack.metrics}
 
 
 def _input(name: str, values: dict[str, Any], unknown: set[str]) -> Input:

@@ -58,16 +58,16 @@ LABELS = {
     ),
     EXPECTED: Text(
         en="Expected loss if the agency does nothing, per month (after what moves by itself)",
-        zh="不采取行动的预计损失，每月（已扣除自行转移的部分）",
+        zh="每月预计损失（不采取行动；已扣除自行转移的部分）",
     ),
     RESIDUAL: Text(
         en="Residual loss after the plan, per month (its levers together)",
-        zh="执行应对计划后的剩余损失，每月（各项举措合并计算）",
+        zh="每月剩余损失（执行应对计划后，各项举措合并计算）",
     ),
-    UPSIDE: Text(en="Upside the closed loop opens, per month", zh="闭环带来的利好收入，每月"),
+    UPSIDE: Text(en="Upside the closed loop opens, per month", zh="每月利好收入（闭环带来的新收入）"),
     NET: Text(
         en="Net effect after the plan, per month (upside − residual loss; positive: the agency gains)",
-        zh="执行应对计划后的净影响，每月（利好收入减剩余损失；正数为净收益）",
+        zh="每月净影响（执行应对计划后：利好收入减剩余损失，正数为净收益）",
     ),
 }
 

@@ -168,7 +168,7 @@ class Douyin(_Section):
         0.30,
         0.05,
         "a minority of live tasks went through Star Map before it became mandatory",
-        "星图强制撮合之前，只有少数直播任务经由巨量星图下单",
+        "星图下单新规生效前，只有少数直播任务经巨量星图下单",
         "Of live-commerce tasks, the share contracted through Star Map, 0..1.",
     )
     operates_own_store: bool | None = assumed(
@@ -214,7 +214,7 @@ class SupplyChain(_Section):
         [],
         0.03,
         "assume no in-platform supply partner unless stated",
-        "未说明时视为没有站内货源伙伴",
+        "未说明时视为未接入站内货源",
         "Supply partners, by name (e.g. suning, whose goods sell inside Douyin; jd, whose goods sell "
         "inside Kuaishou). The policy pack's partner table says which platform each one supplies.",
     )
@@ -226,7 +226,7 @@ class Clients(_Section):
         0.40,
         0.15,
         "a mid-size MCN interviewed in August 2020 reported about 40% (source 000)",
-        "2020 年 8 月受访的一家中型 MCN 称约 40%（来源 000）",
+        "2020 年 8 月受访的一家中型 MCN 称，约 40% 的品牌客户挂淘宝外链直播（来源 000）",
         "Clients whose Douyin live sales land on Taobao/Tmall, 0..1.",
     )
     jd_linked_share: Share | None = assumed(
@@ -490,6 +490,24 @@ def _is_share(path: str) -> bool:
 
 
 SHARES: frozenset[str] = frozenset(p for p in FIELDS if _is_share(p))
+
+
+def _unit(path: str) -> str:
+    """How a client document shows a field's value: a share as a percentage, money as money,
+    a count as a whole number; otherwise its kind (bool, list, str, date)."""
+    if path in SHARES:
+        return "share"
+    if path.endswith("_cny"):  # the profile's rule: a money field's name ends in _cny
+        return "cny"
+    section, name = path.split(".", 1)
+    model = _section_model(Profile.model_fields[section].annotation)
+    base = model.model_fields[name].annotation if model is not None else None
+    while get_origin(base) in (Annotated, Union, UnionType):
+        base = next(a for a in get_args(base) if a is not type(None))
+    return "count" if base is int else FIELDS[path].kind
+
+
+UNITS: dict[str, str] = {p: _unit(p) for p in FIELDS}
 
 
 # --- values written by what-if and levers: checked like a file's ---------------------------

@@ -23,7 +23,8 @@ from mcn_advisor.core.contract import (
     Sizing,
     UpsideItem,
 )
-from mcn_advisor.i18n import t
+from mcn_advisor.i18n import messages, t
+from mcn_advisor.profile.model import UNITS
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+|\bmin\b|\bmax\b")
 
@@ -64,6 +65,8 @@ def figure(value: float | None, unit: str, lang: str) -> str:
         return money(value, lang)
     if unit == "share":
         return share(value)
+    if unit == "count":  # clients, creators: whole ones, never "22.4 clients"
+        return number(float(round(value)))
     return number(value)
 
 
@@ -74,12 +77,73 @@ def plain(value: Any, lang: str) -> str:
     if isinstance(value, bool):
         return t(lang, "yes" if value else "no")
     if isinstance(value, list):
-        return ", ".join(str(v) for v in value) if value else t(lang, "none")
+        return t(lang, "list_sep").join(str(v) for v in value) if value else t(lang, "none")
     if isinstance(value, dict):
         return ", ".join(f"{k} {plain(v, lang)}" for k, v in value.items())
     if isinstance(value, (int, float)):
         return number(value)
     return str(value)
+
+
+def field_label(name: str, lang: str, label: Any = None) -> str:
+    """A profile field (or a table assumed whole) as a client reads it: its label, never its key
+    ("Monthly GMV", "月 GMV"). ``label``: a metric's own (``Input.label``)."""
+    if label is not None:
+        return label[lang]
+    key = f"field.{name}"
+    return t(lang, key) if key in messages()[lang] else name
+
+
+def field_value(name: str, value: Any, lang: str, unit: str | None = None) -> str:
+    """A field's value in its unit: a share as a percentage, money as money in the report's
+    language, a count as a whole number, yes/no; otherwise as ``plain``. ``unit``: a metric's."""
+    if isinstance(value, dict):  # a table assumed whole: each of its fields
+        return t(lang, "list_sep").join(field_text(f"{name}.{k}", v, lang) for k, v in value.items())
+    unit = unit or UNITS.get(name, "")
+    if unit in ("cny", "share", "count") and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return figure(value, unit, lang)
+    return plain(value, lang)
+
+
+def field_text(name: str, value: Any, lang: str, label: Any = None, unit: str | None = None) -> str:
+    """ "Monthly GMV = CNY 30,000,000", "月 GMV = 3,000 万元": a field and its value, as clients read it."""
+    return f"{field_label(name, lang, label)} = {field_value(name, value, lang, unit)}"
+
+
+def field_labels(names: Iterable[str], lang: str) -> str:
+    """Several fields by their labels, joined the report's way ("A, B" / "A、B")."""
+    return t(lang, "list_sep").join(field_label(n, lang) for n in names)
+
+
+def field_move(c: Any, lang: str) -> tuple[str, str, str]:
+    """A what-if or lever change (``FieldChange``) as clients read it: the field's label, its value
+    before (marked when assumed) and after."""
+    before = field_value(c.field, c.before, lang) + (ASSUMED_MARK if c.assumed_before else "")
+    return field_label(c.field, lang), before, field_value(c.field, c.after, lang)
+
+
+def evidence_texts(f: Any, lang: str) -> list[str]:
+    """A finding's evidence as clients read it, each marked when it was assumed:
+    "Monthly GMV = CNY 30,000,000", "Douyin live GMV through third-party links = 50% (assumed)"."""
+    out = []
+    for e in f.evidence:
+        text = field_text(e.field, e.value, lang, e.label, e.unit)
+        out.append(t(lang, "paren", text=text, note=t(lang, "assumed_mark")) if e.assumed else text)
+    return out
+
+
+def stale_values(a: Assessment, lang: str) -> dict[str, str] | None:
+    """The words of the note that ``as_of`` lies long after the policy's last step, or None."""
+    s = a.summary.stale
+    if s is None:
+        return None
+    years = t(lang, "years_one") if s.years == 1 else t(lang, "years_many", n=s.years)
+    return {
+        "date": a.as_of.isoformat(),
+        "years": years,
+        "last": s.last_step.isoformat(),
+        "suggested": s.suggested_as_of.isoformat(),
+    }
 
 
 def days(n: int, lang: str) -> str:
@@ -290,12 +354,14 @@ def skip_text(skip: Any, lang: str) -> str:
     if skip.reason == "window_closed":
         return t(lang, "skip_window_closed", date=skip.closed_on.isoformat())
     if skip.reason == "no_change":
-        return t(lang, "skip_no_change", fields=", ".join(skip.fields))
+        return t(lang, "skip_no_change", fields=field_labels(skip.fields, lang))
     if skip.reason == "unknown_input":
-        return t(lang, "skip_unknown_input", fields=", ".join(skip.fields))
+        return t(lang, "skip_unknown_input", fields=field_labels(skip.fields, lang))
     if skip.reason == "no_money":
         return t(lang, "skip_no_money")
-    tests = "; ".join(t(lang, "skip_test", test=c.test, value=plain(c.actual, lang)) for c in skip.checks)
+    tests = t(lang, "item_sep").join(
+        t(lang, "skip_test", test=c.test, value=field_value(c.field, c.actual, lang)) for c in skip.checks
+    )
     return t(lang, "skip_not_applicable", tests=tests)
 
 
@@ -539,9 +605,9 @@ def rate_text(rate: RateUsed, lang: str, ident: Any = str) -> str:
     return t(lang, "item_sep").join(parts)
 
 
-def missing_text(m: Missing, lang: str, ident: Any = str) -> str:
-    """ "douyin.third_party_link_share (assumed 0.5, plausibly 0.1 to 0.9): narrows the score
-    range by 32.9 points, the net effect's by CNY 724,800" (either part alone when the other is 0)."""
+def missing_text(m: Missing, lang: str, escape: Any = str) -> str:
+    """ "Douyin live GMV through third-party links (assumed 50%, plausibly 10% to 90%): narrows the
+    score range by 32.9 points, the net effect's by CNY 724,800" (either part alone when the other is 0)."""
     narrows = []
     if m.narrows_by:
         narrows.append(t(lang, "missing_score", points=f"{m.narrows_by:.1f}"))
@@ -550,10 +616,10 @@ def missing_text(m: Missing, lang: str, ident: Any = str) -> str:
     return t(
         lang,
         "missing_line",
-        field=ident(m.varies),
-        value=plain(m.assumed, lang),
-        low=plain(m.span[0], lang),
-        high=plain(m.span[1], lang),
+        field=escape(field_label(m.varies, lang)),
+        value=escape(field_value(m.varies, m.assumed, lang)),
+        low=escape(field_value(m.varies, m.span[0], lang)),
+        high=escape(field_value(m.varies, m.span[1], lang)),
         narrows=t(lang, "list_sep").join(narrows),
     )
 

@@ -22,11 +22,12 @@ from mcn_advisor.render.common import (
     change_text,
     compared,
     effort_text,
+    field_labels,
+    field_move,
     figure,
     groups,
     loss_text,
     months_text,
-    plain,
     raw_text,
     saturation_text,
     severity_label,
@@ -197,19 +198,12 @@ def _changes(changes: list[FieldChange], lang: str) -> Blocks:
     out = [h(2, t(lang, "changes"))]
     if not changes:
         return [*out, t(lang, "no_changes")]
-    rows = [
-        (code(c.field), _value(c.before, c.assumed_before, lang), _value(c.after, False, lang), _by(c, lang))
-        for c in changes
-    ]
+    rows = [(*map(esc, field_move(c, lang)), _by(c, lang)) for c in changes]
     header = (t(lang, "field"), t(lang, "as_is"), t(lang, "what_if"), t(lang, "changed_by"))
     out.append(pipe_table(header, rows, "lrrl"))
     if any(c.assumed_before for c in changes):
         out.append(t(lang, "changed_assumed_note", mark=esc(ASSUMED_MARK)))
     return out
-
-
-def _value(value: object, assumed: bool, lang: str) -> str:
-    return esc(plain(value, lang)) + (esc(ASSUMED_MARK) if assumed else "")
 
 
 def _by(c: FieldChange, lang: str) -> str:
@@ -340,10 +334,7 @@ def _lever_row(lever: LeverResult, lang: str) -> tuple[str, ...]:
 
 
 def _lever_detail(lever: LeverResult, lang: str) -> Blocks:
-    changes = t(lang, "item_sep").join(
-        f"{code(c.field)} {_value(c.before, c.assumed_before, lang)} → {_value(c.after, False, lang)}"
-        for c in lever.changes
-    )
+    changes = t(lang, "item_sep").join(esc("{} {} → {}".format(*field_move(c, lang))) for c in lever.changes)
     lines = [
         labelled(lang, t(lang, "md_lever_action"), code(lever.action)),
         esc(effort_text(lever, lang)),
@@ -361,7 +352,7 @@ def _lever_detail(lever: LeverResult, lang: str) -> Blocks:
     if lever.raises:
         lines.append(labelled(lang, t(lang, "md_raises"), join(lang, lever.raises)))
     if lever.assumed_fields:
-        lines.append(labelled(lang, t(lang, "md_assumed"), join(lang, map(code, lever.assumed_fields))))
+        lines.append(labelled(lang, t(lang, "md_assumed"), esc(field_labels(lever.assumed_fields, lang))))
     if lever.sources:
         lines.append(labelled(lang, t(lang, "sources"), join(lang, map(esc, lever.sources))))
     return [

@@ -24,11 +24,12 @@ from mcn_advisor.render.common import (
     change_text,
     compared,
     effort_text,
+    field_labels,
+    field_move,
     figure,
     groups,
     loss_text,
     months_text,
-    plain,
     raw_text,
     saturation_text,
     signed,
@@ -162,14 +163,16 @@ def _lever_table(chosen: list[LeverResult], r: LeverRanking, lang: str) -> Table
             )
         body += _txt("\n" + lever.step[lang], style="dim")
         if lever.changes:
-            body += _txt("\n" + "; ".join(_change(c, lang) for c in lever.changes), style="dim")
+            body += _txt(
+                "\n" + t(lang, "item_sep").join(_change(c, lang) for c in lever.changes), style="dim"
+            )
         tail = []
         if lever.resolves:
             tail.append(t(lang, "lever_resolves", rules=", ".join(lever.resolves)))
         if lever.raises:
             tail.append(t(lang, "lever_raises", rules=", ".join(lever.raises)))
         if lever.assumed_fields:
-            tail.append(t(lang, "lever_assumed", fields=", ".join(lever.assumed_fields)))
+            tail.append(t(lang, "lever_assumed", fields=field_labels(lever.assumed_fields, lang)))
         if tail:
             body += _txt("\n" + " · ".join(tail), style="dim")
         value = money_text(lever.value_per_week, lang) if lever.group == "money" else ""
@@ -197,7 +200,10 @@ def _score_move(c: Comparison, lang: str) -> Text:
         _band(c.before.score, c.before.band, lang),
         " → ",
         _band(c.after.score, c.after.band, lang),
-        (f"  ({change_text(c.score_change, 'points', lang)})", _trend(c.score_change)),
+        (
+            "  " + t(lang, "paren", text="", note=change_text(c.score_change, "points", lang)).strip(),
+            _trend(c.score_change),
+        ),
     )
 
 
@@ -209,8 +215,8 @@ def _trend(change: float | None, lower_is_better: bool = True) -> str:
 
 
 def _change(c: FieldChange, lang: str) -> str:
-    mark = ASSUMED_MARK if c.assumed_before else ""  # explained by the ranking's "rests on assumed values"
-    return f"{c.field} {plain(c.before, lang)}{mark} → {plain(c.after, lang)}"
+    label, before, after = field_move(c, lang)  # an assumed mark: the ranking's "rests on assumed values"
+    return f"{label} {before} → {after}"
 
 
 def _changes(changes: list[FieldChange], lang: str) -> list[RenderableType]:
@@ -225,8 +231,8 @@ def _changes(changes: list[FieldChange], lang: str) -> list[RenderableType]:
     )
     for c in changes:
         by = {"set": "--set", "rebalanced": t(lang, "rebalanced")}.get(c.by, c.by)
-        mark = ASSUMED_MARK if c.assumed_before else ""
-        table.add_row(c.field, plain(c.before, lang) + mark, _txt(plain(c.after, lang), style="bold"), by)
+        label, before, after = field_move(c, lang)
+        table.add_row(label, before, _txt(after, style="bold"), by)
     if not changes:
         return [heading(t(lang, "changes")), _txt(t(lang, "no_changes"))]
     return [heading(t(lang, "changes")), table]

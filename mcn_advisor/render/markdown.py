@@ -30,6 +30,10 @@ from mcn_advisor.render.common import (
     days,
     dropped_text,
     event_known_note,
+    evidence_texts,
+    field_label,
+    field_labels,
+    field_value,
     figure,
     headline_figure,
     ladder,
@@ -40,7 +44,6 @@ from mcn_advisor.render.common import (
     net_text,
     neutral_text,
     number,
-    plain,
     range_text,
     rate_text,
     rung_amount,
@@ -51,6 +54,7 @@ from mcn_advisor.render.common import (
     share,
     short_title,
     sizing_values,
+    stale_values,
     substituted,
     text_width,
     tier_lines,
@@ -122,6 +126,7 @@ def render(a: Assessment, lang: str = "en") -> str:
     """The full report as Markdown, byte-identical for identical input."""
     sections = (
         _title,
+        _stale,
         _summary,
         _policies,
         _timeline,
@@ -221,6 +226,11 @@ def _title(a: Assessment, lang: str) -> Blocks:
         )
     )
     return [h(1, t(lang, "md_title", agency=esc(a.agency), date=a.as_of.isoformat())), byline]
+
+
+def _stale(a: Assessment, lang: str) -> Blocks:
+    values = stale_values(a, lang)
+    return [t(lang, "md_stale_note", **values)] if values else []
 
 
 def _summary(a: Assessment, lang: str) -> Blocks:
@@ -509,16 +519,6 @@ def _policies(a: Assessment, lang: str) -> Blocks:
     return [h(2, t(lang, "policies")), t(lang, "headline_rule"), pipe_table(header, rows, "lrlrr")]
 
 
-def _evidence(f: Finding, lang: str) -> str:
-    items = []
-    for e in f.evidence:
-        value = esc(plain(e.value, lang))
-        if e.assumed:
-            value = t(lang, "paren", text=value, note=t(lang, "assumed_mark"))
-        items.append(f"{code(e.field)} = {value}")
-    return t(lang, "item_sep").join(items)
-
-
 def _finding_detail(f: Finding, lang: str) -> Blocks:
     facts = [
         labelled(lang, t(lang, "severity" if f.kind == "risk" else "kind"), severity_label(f, lang)),
@@ -527,7 +527,8 @@ def _finding_detail(f: Finding, lang: str) -> Blocks:
     if f.event:
         when = t(lang, "paren", text=f.event.date.isoformat(), note=days(f.event.days_from_as_of, lang))
         facts.append(labelled(lang, t(lang, "when"), when))
-    lines = [labelled(lang, t(lang, "evidence"), _evidence(f, lang))]
+    evidence = t(lang, "item_sep").join(map(esc, evidence_texts(f, lang)))
+    lines = [labelled(lang, t(lang, "evidence"), evidence)]
     if f.sizing is not None:
         lines.insert(0, _sizing(f, lang))
     if f.acceptance:
@@ -805,8 +806,8 @@ def _assumptions(a: Assessment, lang: str) -> Blocks:
     if a.assumptions:
         rows = [
             (
-                code(s.field),
-                esc(plain(s.assumed_value, lang)),
+                esc(field_label(s.field, lang)),
+                esc(field_value(s.field, s.assumed_value, lang)),
                 esc(s.rationale[lang]),
             )
             for s in a.assumptions
@@ -815,7 +816,7 @@ def _assumptions(a: Assessment, lang: str) -> Blocks:
     else:
         out.append(t(lang, "no_assumptions"))
     if a.summary.missing:
-        items = "\n".join(f"{n}. {missing_text(m, lang, code)}" for n, m in enumerate(a.summary.missing, 1))
+        items = "\n".join(f"{n}. {missing_text(m, lang, esc)}" for n, m in enumerate(a.summary.missing, 1))
         out += [h(3, t(lang, "missing_title")), t(lang, "missing_intro"), items]
     if a.undetermined:
         rows = [
@@ -823,7 +824,7 @@ def _assumptions(a: Assessment, lang: str) -> Blocks:
                 u.rule_id,
                 t(lang, f"sev_{u.severity}"),
                 esc(u.title[lang]),
-                join(lang, map(code, u.unknown_fields)),
+                esc(field_labels(u.unknown_fields, lang)),
             )
             for u in a.undetermined
         ]

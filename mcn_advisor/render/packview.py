@@ -236,7 +236,7 @@ def builtin_packs(named: Sequence[tuple[str, Pack]], default: str, lang: str, *,
     for key in ("pack_name", "pack_id", "pack_version", "title"):
         table.add_column(t(lang, key))
     for name, pack in named:
-        mark = " " + t(lang, "default") if name == default else ""
+        mark = t(lang, "paren", text="", note=t(lang, "default")) if name == default else ""
         table.add_row(
             Text(name + mark, style="bold"), pack.id, pack.model.pack.version, pack.model.pack.title[lang]
         )

@@ -24,6 +24,10 @@ from mcn_advisor.render.common import (
     days,
     dropped_text,
     event_known_note,
+    evidence_texts,
+    field_label,
+    field_labels,
+    field_value,
     figure,
     ladder,
     loss_text,
@@ -34,7 +38,6 @@ from mcn_advisor.render.common import (
     neutral_text,
     number,
     path_bar,
-    plain,
     range_text,
     rate_text,
     rung_amount,
@@ -44,6 +47,7 @@ from mcn_advisor.render.common import (
     set_aside_text,
     sizing_text,
     source_line,
+    stale_values,
     substituted,
     tier_lines,
     window_text,
@@ -115,6 +119,7 @@ def heading(text: str) -> Text:
 def _parts(a: Assessment, lang: str) -> list[RenderableType]:
     return [
         _header(a, lang),
+        *_stale(a, lang),
         *_policies(a, lang),
         *_exposure(a, lang),
         *_money(a, lang),
@@ -127,6 +132,11 @@ def _parts(a: Assessment, lang: str) -> list[RenderableType]:
         *_timeline(a, lang),
         *_sources(a, lang),
     ]
+
+
+def _stale(a: Assessment, lang: str) -> list[RenderableType]:
+    values = stale_values(a, lang)
+    return [Text(t(lang, "stale_note", **values), style="bold yellow")] if values else []
 
 
 def _header(a: Assessment, lang: str) -> Panel:
@@ -279,16 +289,6 @@ def _rates(a: Assessment, lang: str) -> list[RenderableType]:
     return [heading(t(lang, "rates")), table]
 
 
-def _evidence(f: Finding, lang: str) -> Text:
-    parts = []
-    for e in f.evidence:
-        value = plain(e.value, lang)
-        if e.assumed:
-            value = t(lang, "paren", text=value, note=t(lang, "assumed_mark"))
-        parts.append(f"{e.field} = {value}")
-    return Text("\n".join(parts), style="dim")  # one per line: field names are long words
-
-
 def _finding_rows(findings: list[Finding], lang: str) -> Table:
     table = plain_table(t(lang, "severity"), t(lang, "rule"), t(lang, "finding"), t(lang, "when"))
     for f in findings:
@@ -298,7 +298,7 @@ def _finding_rows(findings: list[Finding], lang: str) -> Table:
         body = Text(f.title[lang], style="bold")
         if f.sizing is not None:
             body += Text("\n" + sizing_text(f.sizing, lang))
-        body += Text("\n") + _evidence(f, lang)
+        body += Text("\n" + "\n".join(evidence_texts(f, lang)), style="dim")  # one a line
         sources = t(lang, "list_sep").join(s.id for s in f.sources)
         body += Text("\n" + t(lang, "labelled", label=t(lang, "sources"), value=sources), style="dim")
         severity = Text(t(lang, f"sev_{f.severity}"), style=SEVERITY_STYLE[f.severity])
@@ -336,7 +336,13 @@ def _findings(a: Assessment, lang: str) -> list[RenderableType]:
                     (f"{u.rule_id} ", "bold"),
                     u.title[lang],
                     (
-                        "  " + t(lang, "labelled", label=t(lang, "needs"), value=", ".join(u.unknown_fields)),
+                        "  "
+                        + t(
+                            lang,
+                            "labelled",
+                            label=t(lang, "needs"),
+                            value=field_labels(u.unknown_fields, lang),
+                        ),
                         "dim",
                     ),
                 )
@@ -464,11 +470,12 @@ def _assumptions(a: Assessment, lang: str) -> list[RenderableType]:
         return [*out, Text(t(lang, "no_assumptions"))]
     for s in a.assumptions:
         value = (
-            t(lang, "assumed_value", value=plain(s.assumed_value, lang))
+            t(lang, "assumed_value", value=field_value(s.field, s.assumed_value, lang))
             if s.assumed_value is not None
             else t(lang, "unknown")
         )
-        out.append(Text.assemble((s.field, "bold"), f": {value}; ", (s.rationale[lang], "dim")))
+        label = t(lang, "labelled", label=field_label(s.field, lang), value=value)
+        out.append(Text.assemble((label, "bold"), t(lang, "item_sep"), (s.rationale[lang], "dim")))
     if a.summary.missing:
         out += [
             Text("\n" + t(lang, "missing_title"), style="bold"),

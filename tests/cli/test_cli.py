@@ -125,6 +125,17 @@ def test_output_is_written_whole_and_summarised_on_stderr(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["report.json"]  # no temp file left
 
 
+def test_lines_about_a_run_speak_its_language(tmp_path):
+    out = tmp_path / "报告.md"
+    r = run("assess", SMALL, "-f", "markdown", "-o", str(out), "--lang", "zh")
+    assert r.exit_code == 0
+    assert (
+        r.stderr == f"{out}：Spark Live Studio (example)：风险指数 93.5（极高），风险点 11 个，行动 11 项\n"
+    )
+    r = run("what-if", SMALL, "--set", "clients.brand_clients=40", "-o", str(out), "--lang", "zh")
+    assert r.exit_code == 0 and r.stderr == f"{out}：假设推演已写入\n"
+
+
 def test_output_never_overwrites_the_profile(write):
     path = write(GOOD)
     before = path.read_text()
@@ -211,7 +222,7 @@ def test_version_and_usage_errors():
 
 def test_chinese_text_fields_in_json():
     a = json.loads(run("assess", SMALL, "-f", "json", "--lang", "zh").stdout)
-    assert a["findings"][0]["title"] == "第三方链接直播 GMV 将于 2020-10-09 被切断"
+    assert a["findings"][0]["title"] == "直播断外链：第三方链接直播 GMV 将于 2020-10-09 被切断"
     assert "exposure" in a  # keys stay English
 
 
@@ -272,3 +283,46 @@ def test_every_command_s_help_is_the_same_built_alone():
     for name in get_command(app).commands:
         full, alone = run(name, "--help"), runner.invoke(only_invoked([name, "--help"]), [name, "--help"])
         assert full.exit_code == alone.exit_code == 0 and full.stdout == alone.stdout, name
+
+
+def _commands(group, path=()):
+    """Every command's words: ("assess",), ("policy", "list"), ..., and the groups themselves."""
+    yield path
+    for name, command in getattr(group, "commands", {}).items():
+        yield from _commands(command, (*path, name))
+
+
+def test_every_help_reads_at_80_columns_with_metavars_and_help_for_each_option():
+    root = get_command(app)
+    for words in _commands(root):
+        r = run(*words, "--help")
+        assert r.exit_code == 0, words
+        assert "<" not in r.stdout and "[x" not in r.stdout, (words, r.stdout)  # no Python types, no ranges
+        body = [line for line in r.stdout.splitlines() if not line.startswith("Usage:")]
+        assert not [line for line in body if line.rstrip().endswith("...")], (words, r.stdout)  # none cut
+        assert all(len(line) <= 80 for line in r.stdout.splitlines()), words
+        command = root
+        for word in words:
+            command = command.commands[word]
+        for param in command.params:
+            assert param.help, (words, param.name)  # every option and argument says what it is for
+
+
+@pytest.mark.parametrize(
+    ("args", "choices"),
+    [
+        (["assess", SMALL, "-f", "pdf2"], "terminal, json, markdown, html, pdf"),
+        (["batch", SMALL, "-f", "pdf"], "table, json, csv, markdown, html"),
+        (["assess", SMALL, "--lang", "fr"], "en, zh"),
+        (["assess", SMALL, "--fail-on", "severe"], "info, low, medium, high, critical"),
+        (["rules", "list", "-f", "xml"], "table, json"),
+    ],
+)
+def test_a_bad_choice_lists_the_valid_ones(args, choices):
+    r = run(*args)
+    assert r.exit_code == 2 and f"is not one of: {choices}" in r.stderr and "Value error" not in r.stderr
+
+
+def test_a_count_below_one_is_refused_plainly():
+    r = run("levers", SMALL, "--top", "0")
+    assert r.exit_code == 2 and "0 is not a count: give 1 or more" in r.stderr

@@ -182,3 +182,13 @@ def test_rules_show_lists_the_fixtures_where_the_rule_fires_and_stays_silent():
     out = run("rules", "show", "DY-LIVE-001").stdout
     assert "pure_promotion (2020-08-27, critical" in out
     assert "douyin_native" in out.split("Stays silent in", 1)[1]
+
+
+def test_policy_commands_speak_chinese_with_lang_on_the_group_or_the_command():
+    for args in (("policy", "--lang", "zh", "list"), ("policy", "list", "--lang", "zh")):
+        r = run(*args)
+        assert r.exit_code == 0 and r.stdout.startswith("名称") and "douyin-2020（默认）" in r.stdout
+    assert "douyin-2020 (default)" in run("policy", "list").stdout
+    r = run("policy", "--lang", "zh")
+    assert r.exit_code == 0 and "直播断外链：" in r.stdout
+    assert run("rules", "list", "--lang", "zh").stdout.startswith("规则")

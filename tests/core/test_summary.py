@@ -124,3 +124,32 @@ def test_risk_matrix_levels_follow_the_stated_thresholds(pack):
             assert m.levels[likelihood - 1][impact - 1] == expected
     for r in a.risks:
         assert r.level == m.levels[r.likelihood - 1][r.impact - 1]
+
+
+@pytest.mark.parametrize(
+    ("as_of", "stale"),
+    [
+        (dt.date(2020, 8, 27), False),  # the plan's own time
+        (dt.date(2021, 10, 9), False),  # a year after the last step (2020-10-09): a late review still reads
+        (dt.date(2021, 10, 10), True),
+        (dt.date(2026, 11, 25), True),  # a first run on today's date
+    ],
+)
+def test_a_date_long_after_the_last_step_is_flagged_with_a_date_to_use(pack, as_of, stale):
+    s = assess(example("minimal"), pack, as_of).summary.stale
+    assert (s is not None) == stale
+    if stale:
+        # The day after the last step (the live-cart ban) was announced on 2020-08-26.
+        assert s.last_step == dt.date(2020, 10, 9) and s.suggested_as_of == dt.date(2020, 8, 27)
+        assert s.years == as_of.year - 2020 - (as_of < dt.date(as_of.year, 10, 9))
+
+
+def test_a_pack_without_announcements_suggests_a_week_before_its_first_step():
+    from mcn_advisor.pack.compile import builtin_pack
+
+    ks = builtin_pack("kuaishou_2019")
+    s = assess(example("kuaishou_taobao_2019"), ks, dt.date(2026, 11, 25)).summary.stale
+    assert (
+        s is not None and s.last_step == dt.date(2019, 12, 23) and s.suggested_as_of == dt.date(2019, 12, 16)
+    )
+    assert s.years == 6

@@ -52,7 +52,7 @@ FAMILIES = {
     "treat_": get_args(Treatment),
     "cat_": get_args(Category),
     "kind_": ("risk", "positive", "opportunity"),
-    "field.": tuple(FIELDS),
+    "field.": tuple({*FIELDS, *(s.declared_at for s in FIELDS.values())}),  # and a table assumed whole
     "op_": ("in", "not_in", "contains", "empty", "not_empty"),
     "set_aside_": ("not_at_this_size", "not_applicable"),
     "platform_": tuple(p.split(".", 1)[1] for p in FIELDS if p.startswith("platform_mix.")),

@@ -282,7 +282,7 @@ def test_minimal_profile_flags_assumed_money_and_undecided_rules(pack):
     md = markdown.render(assess(p, pack, p.as_of), "en")
     summary = md.split("## Policy timeline")[0]
     assert "CNY 4,000,000\\*" in summary and "**Rules left undecided:** 15" in summary
-    assert "| `douyin.third_party_link_share` | 0.5 |" in md
+    assert "| Douyin live GMV through third-party links | 50% |" in md  # its label, as a client reads it
     assert "### Rules left undecided (fill in these fields)" in md
 
 
@@ -306,7 +306,7 @@ def test_cli_writes_markdown_whole_to_a_file(tmp_path):
     r = run("assess", profile, "--format", "markdown", "--output", str(out), "--lang", "zh")
     assert r.exit_code == 0, r.stderr
     assert r.stdout == ""
-    assert f"{out}: Lihua Deer Culture (example): score 45.6 (moderate)" in r.stderr
+    assert f"{out}：Lihua Deer Culture (example)：风险指数 45.6（中）" in r.stderr  # in the run's --lang
     text = out.read_text(encoding="utf-8")
     assert text.startswith("# Lihua Deer Culture (example)：风险评估与应对方案（评估日期 2020-08-27）\n")
     assert [p.name for p in tmp_path.iterdir()] == ["report.md"]  # no temporary file left

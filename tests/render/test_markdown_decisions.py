@@ -102,8 +102,8 @@ def test_what_if_shows_changes_both_sides_findings_and_plan(pack):
     assert "net effect −CNY 98,358 a month, +CNY 111,082 better than doing nothing" in money
     assert "- **Findings**: 1 resolved, 1 new, 10 still open\n" in summary
     assert "- **Plan**: 1 now in place, 0 no longer needed, 0 added\n" in summary
-    assert "| `clients.taobao_linked_share` | 0.7 | 0.49 | `store_onboarding` |" in text
-    assert "| `agency.divert_contract_share` | 0.25 | 0.1 | set directly |" in text
+    assert "| Taobao-linked clients | 70% | 49% | `store_onboarding` |" in text
+    assert "| Creators bound to divert traffic | 25% | 10% | set directly |" in text
     assert "| Exposure score | 93.5 | 57.8 | −35.7 |" in text
     assert "| Live-cart cut-off | 30.0 | 14.5 | −15.5 |" in text
     resolved = text.split("### Resolved (1)\n\n")[1].split("\n\n")[0]
@@ -121,8 +121,8 @@ def test_what_if_marks_assumed_values_and_rebalanced_shares(pack):
     w = what_if(p, pack, p.as_of, [parse_assignment("revenue_mix.services=0.3")], rebalance=True)
     text = md.what_if(w, "en")
     check_structure(text, fences=NO_FENCES)
-    assert "| `revenue_mix.services` | 0.1\\* | 0.3 | set directly |" in text
-    assert "| `revenue_mix.live_commerce` |" in text and "| rebalanced |" in text
+    assert "| Services share of revenue | 10%\\* | 30% | set directly |" in text
+    assert "| Live-commerce share of revenue |" in text and "| rebalanced |" in text
     assert say("en", "changed_assumed_note", mark="\\*") in text
 
 
@@ -148,7 +148,7 @@ def test_levers_rank_on_money_per_week_with_the_estimate_disclaimer(pack):
     ) in text
     assert "mcn-advisor" not in text and not re.search(r"--[a-z]", text)  # no command for a client
     detail = text.split("### 5. Sign an in-platform supply partner")[1].split("\n### ")[0]
-    assert "- **Changes**: `supply_chain.partners` none → suning; " in detail
+    assert "- **Changes**: In-platform supply partners none → suning; " in detail
     assert "- **Resolves**: DY-SUPPLY-001" in detail
     # A lever the capped score hides says how far it moves the capped factors.
     assert "Live-cart cut-off 0.68 → 0.58 (full at 0.5), still capped" in detail
@@ -263,7 +263,7 @@ def test_cli_writes_each_document_whole_and_the_same_every_time(tmp_path):
         out.write_text("an older report\n", encoding="utf-8")
         r = run(*args, "--format", "markdown", "--output", str(out), "--lang", "zh")
         assert r.exit_code == 0, r.stderr
-        assert r.stdout == "" and r.stderr == f"{out}: {kind} written\n"
+        assert r.stdout == "" and r.stderr == f"{out}：{titles[kind]}已写入\n"  # in the run's --lang
         text = out.read_text(encoding="utf-8")
         assert text.startswith("# Spark Live Studio (example)：") and titles[kind] in text.split("\n")[0]
         check_structure(text, fences=NO_FENCES)
