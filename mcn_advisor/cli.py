@@ -917,12 +917,14 @@ def batch(
             problems = exc.problems
     if fmt != "xlsx" or out_dir is None:  # with --out-dir, the workbook is summary.xlsx there
         _emit(batches.summary_text(result, fmt, lang, bom=_stdout_is_a_file(), width=_width()), None)
-    tally = f"{result.assessed:,} assessed, {len(result.failures):,} failed"
+    parts = [t(lang, "batch_counts", assessed=f"{result.assessed:,}", failed=f"{len(result.failures):,}")]
     if fail_on:
-        tally += f", {result.failing:,} with a finding at or above {fail_on}"
+        parts.append(
+            t(lang, "run_tally_fail_on", count=f"{result.failing:,}", severity=t(lang, f"sev_{fail_on}"))
+        )
     if out_dir is not None:
-        tally += f"; reports in {out_dir}"
-    _say(tally, err=True)
+        parts.append(t(lang, "run_tally_reports", folder=str(out_dir)))
+    _say(t(lang, "item_sep").join(parts), err=True)
     if problems:
         raise InputError(problems)
     if result.exit_code:
