@@ -285,7 +285,7 @@ def _rates(a: Assessment, lang: str) -> list[RenderableType]:
         return []
     table = plain_table(t(lang, "rate"), ">" + t(lang, "value"), t(lang, "rate_basis"))
     for r in a.impact.rates:
-        table.add_row(Text(r.id), number(r.value), Text(rate_text(r, lang), style="dim"))
+        table.add_row(Text(r.title[lang]), number(r.value), Text(rate_text(r, lang), style="dim"))
     return [heading(t(lang, "rates")), table]
 
 
