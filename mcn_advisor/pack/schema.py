@@ -84,7 +84,12 @@ class Source(_Data):
     @field_validator("title", "publisher", mode="before")
     @classmethod
     def _one_name_for_both(cls, value: Any) -> Any:
-        return {"en": value, "zh": value} if isinstance(value, str) else value
+        return _both_languages(value)
+
+
+def _both_languages(value: Any) -> Any:
+    """One string written where a text in each language may be: the same in both."""
+    return {"en": value, "zh": value} if isinstance(value, str) else value
 
 
 class Event(_Data):
@@ -426,7 +431,13 @@ class Expect(_Data):
 
 class Fixture(_Data):
     id: Id
-    about: NonEmpty  # what the fixture stands for, one line
+    about: Text | NonEmpty  # what the fixture stands for, one line: {en, zh}, or one string for both
+
+    @field_validator("about", mode="before")
+    @classmethod
+    def _one_text_for_both(cls, value: Any) -> Any:
+        return _both_languages(value)
+
     as_of: AssessmentDate  # the date it is assessed at
     profile: FixtureProfile
     expect: Expect

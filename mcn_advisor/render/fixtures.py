@@ -28,7 +28,7 @@ def fixture_report(pack: Pack, results: Sequence[FixtureResult], *, color: bool 
         lines.append(
             status
             + Text(f"{r.fixture.id.ljust(id_width)}  {verdict.ljust(15)}")
-            + Text(r.fixture.about, style="dim")
+            + Text(r.fixture.about["en"], style="dim")
         )
         lines.extend(Text(INDENT + failure, style="red") for failure in r.failures)
     failed = sum(not r.passed for r in results)

@@ -198,7 +198,7 @@ def _examples(rule_id: str, results: Sequence[FixtureResult], lang: str) -> list
             verdict = t(lang, "list_sep").join(
                 [f.as_of.isoformat(), f"{t(lang, f'band_{r.band}')} {r.score:g}"]
             )
-            line = t(lang, "labelled", label=t(lang, "paren", text=f.id, note=verdict), value=f.about)
+            line = t(lang, "labelled", label=t(lang, "paren", text=f.id, note=verdict), value=f.about[lang])
             parts.append(Padding(Text(line), (0, 0, 0, 2)))
         if not shown:
             parts.append(Padding(Text(t(lang, "none")), (0, 0, 0, 2)))
