@@ -387,6 +387,7 @@ def init(
     import json
     from importlib import resources
 
+    from mcn_advisor.i18n import t
     from mcn_advisor.profile.model import Profile, json_schema
 
     text = resources.files("mcn_advisor").joinpath("templates", "starter.toml").read_text("utf-8")
@@ -403,15 +404,15 @@ def init(
         raise InputError(f"{path}: already exists; choose another name or remove it first")
     if csv:
         _emit("\ufeff" + text, path)  # a byte-order mark: Excel and WPS then read it as UTF-8
-        _say(f"{path}: written; fill in a row per MCN, then run: mcn-advisor batch {path}", err=True)
+        _say(t(lang, "run_init_csv", path=str(path)), err=True)
         return
     _emit(text, path)
-    _say(f"{path}: written; fill it in, then run: mcn-advisor assess {path}", err=True)
+    _say(t(lang, "run_init", path=str(path)), err=True)
     schema_path = path.parent / SCHEMA_FILE  # the starter's #:schema line points here
     if not schema_path.exists():
         doc = json_schema(Profile, "mcn-advisor profile, schema_version 1")
         _emit(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", schema_path)
-        _say(f"{schema_path}: written; editors check the profile against it", err=True)
+        _say(t(lang, "run_init_schema", path=str(schema_path)), err=True)
 
 
 @rules_app.command("list")
