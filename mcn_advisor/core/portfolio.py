@@ -108,8 +108,8 @@ class Portfolio:
     policies: list[tuple[str, str]]  # (id, version) of every pack, in the order given
     rows: Collection[Row]  # iterable as often as needed (a large batch reads them back from disk)
     failures: Collection[Failure]  # in input order
-    bands: dict[str, int]  # count per band, most severe first
-    gmv_at_risk: float  # totals, per month
+    bands: dict[str, int]  # count per band, most severe first (rows with insufficient data apart)
+    gmv_at_risk: float  # totals, per month, of the rows with a band
     revenue_at_risk: float
     common: list[CommonFinding]
     rules: dict[str, RuleRef]  # every rule a row names
@@ -161,16 +161,18 @@ class Tally:
             self.failures.add(item)
             return
         self.rows.add(item)
-        self._bands[item.band] += 1
+        if item.insufficient:  # no band and no money is shown for it: it is counted apart
+            self._insufficient += 1
+        else:
+            self._bands[item.band] += 1
+            self._gmv += item.gmv_at_risk
+            self._revenue += item.revenue_at_risk
         self._findings.update(item.findings)
         self._severities.update(zip(item.findings, item.severities, strict=True))
         if len(self._dates) < 2:
             self._dates.add(item.as_of)
-        self._gmv += item.gmv_at_risk
-        self._revenue += item.revenue_at_risk
         if at_or_above(item.worst, self._fail_on):
             self._failing += 1
-        self._insufficient += item.insufficient
 
     def portfolio(self) -> Portfolio:
         rules = {

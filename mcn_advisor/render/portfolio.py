@@ -27,7 +27,8 @@ from mcn_advisor.render.linebreak import break_offsets
 from mcn_advisor.render.markdown import code, esc, pipe_lines
 
 # 2: a finding's severity is per profile (top_finding, common_findings[].severities);
-# 3: each profile's confidence and key_fields_missing, totals.insufficient_data
+# 3: each profile's confidence and key_fields_missing, totals.insufficient_data (rows counted
+# there are in no band's count and no money total)
 SUMMARY_SCHEMA_VERSION = 3
 NAME_WIDTH = 40  # cells of an agency name in the table before it is cut
 _SPREADSHEET_FORMULA = ("=", "+", "-", "@", "\t", "\r")
@@ -256,7 +257,8 @@ def _table(s: Portfolio, lang: str, width: int | None) -> Iterator[str]:
         # Narrow: names and sources are cut first; then the source, the GMV (the revenue at
         # risk stays) and the top finding are left out, and a line says which.
         source = len(head) - 1
-        fit = {"width": width, "cut": (2, source), "drop": (source, 3, 5)}
+        dated = (7,) if s.as_of is None else ()  # each row's date, when they differ
+        fit = {"width": width, "cut": (2, source), "drop": (source, *dated, 3, 5)}
         dropped = _layout(rows, len(head), "  ", **fit)[2]
         if dropped:
             left_out = t(lang, "list_sep").join(head[i] for i in sorted(dropped))
@@ -272,7 +274,7 @@ def _table(s: Portfolio, lang: str, width: int | None) -> Iterator[str]:
     if s.common:
         yield _heading(t(lang, "batch_common"))
         common = [_common_headers(lang), *_common_cells(s, lang)]
-        yield from _align(lambda: common, "llrrl", width=width, cut=(4,))
+        yield from _align(lambda: common, "llrrl", width=width, cut=(4, 1))
     if s.failures:
         yield _heading(t(lang, "batch_failures", count=f"{len(s.failures):,}"))
         yield from (clean(p) for f in s.failures for p in f.problems)

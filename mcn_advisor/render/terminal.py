@@ -259,7 +259,7 @@ def _path(a: Assessment, lang: str) -> list[RenderableType]:
         t(lang, "path_month"),
         ">" + t(lang, "path_without"),
         ">" + t(lang, "path_with"),
-        t(lang, "path_bar"),
+        "",  # the bars: their legend follows the table (a header would wrap at 80 columns)
         t(lang, "path_dates"),
     )
     for column in table.columns[:3]:
@@ -275,7 +275,12 @@ def _path(a: Assessment, lang: str) -> list[RenderableType]:
             bar,
             Text(month_dates(m, a), style="dim"),
         )
-    out: list[RenderableType] = [heading(t(lang, "path")), Text(t(lang, "path_intro"), style="dim"), table]
+    out: list[RenderableType] = [
+        heading(t(lang, "path")),
+        Text(t(lang, "path_intro"), style="dim"),
+        table,
+        Text(t(lang, "path_bar"), style="dim"),
+    ]
     season = season_text(a, lang)
     return out + ([Text(season, style="dim")] if season else [])
 

@@ -201,7 +201,9 @@ def test_batch_summary_and_reports_in_the_browser(tab, tmp_path, lang):
     load(tab, summary)
     assert measure(tab) == []
     points = chart_points(tab)
-    assert sum(float(v) for _, v, _ in points["bands"]) == len(NAMES)
+    totals = json.loads((out / "summary.json").read_text(encoding="utf-8"))["totals"]
+    assert totals["insufficient_data"] == 1  # minimal.toml: in no band, counted apart
+    assert sum(float(v) for _, v, _ in points["bands"]) == len(NAMES) - 1
     links = tab.evaluate("Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href'))")
     assert sorted(links) == sorted(p.name for p in out.glob("*.html") if p.name != "summary.html")
     for link in links[:2]:  # the linked reports open and hold together
