@@ -254,8 +254,8 @@ def _table(s: Portfolio, lang: str, width: int | None) -> Iterator[str]:
                 cells.append(clean(r.source))
                 yield cells
 
-        # Narrow: names and sources are cut first; then the source, the GMV (the revenue at
-        # risk stays) and the top finding are left out, and a line says which.
+        # Narrow: names and sources are cut first; then the source, each row's date, the GMV
+        # (the revenue at risk stays) and the top finding are left out, and a line says which.
         source = len(head) - 1
         dated = (7,) if s.as_of is None else ()  # each row's date, when they differ
         fit = {"width": width, "cut": (2, source), "drop": (source, *dated, 3, 5)}
