@@ -137,18 +137,14 @@ def portfolio(s: Portfolio, lang: str = "en") -> Iterator[str]:
     pieces, as the template renders them: a summary of a million rows is never held whole)."""
     from mcn_advisor.render import portfolio as summary  # its texts; only a batch pays for it
 
-    context = {"lang": lang, **words(lang)}
-    yield from (
-        environment()
-        .get_template("portfolio.html.j2")
-        .generate(
-            context,
-            s=s,
-            charts=portfolio_charts(s, lang),
-            summary_line=summary.headline(s, lang),
-            top_scores=TOP_SCORES,
-            totals=summary.totals(s, lang),
-        )
+    yield from _pieces(
+        "portfolio.html.j2",
+        lang,
+        s=s,
+        charts=portfolio_charts(s, lang),
+        summary_line=summary.headline(s, lang),
+        top_scores=TOP_SCORES,
+        totals=summary.totals(s, lang),
     )
 
 
@@ -172,7 +168,12 @@ def environment() -> jinja2.Environment:
 
 
 def _page(template: str, lang: str, **context: Any) -> str:
-    return environment().get_template(template).render(lang=lang, **words(lang), **context)
+    return "".join(_pieces(template, lang, **context))
+
+
+def _pieces(template: str, lang: str, **context: Any) -> Iterator[str]:
+    """A page's text in the pieces the template renders it in (as they come)."""
+    return environment().get_template(template).generate(lang=lang, **words(lang), **context)
 
 
 def _id(ident: str) -> Markup:
