@@ -145,6 +145,9 @@ def _cut(text: str, width: int) -> str:
 MIN_CUT = 16  # cells a column that is cut to fit the terminal keeps
 
 
+Layout = tuple[list[int], dict[int, int], set[int]]  # widths, cut columns' limits, columns left out
+
+
 def _layout(
     rows: Callable[[], Iterable[list[str]]],
     columns: int,
@@ -152,7 +155,7 @@ def _layout(
     width: int | None,
     cut: tuple[int, ...],
     drop: tuple[int, ...],
-) -> tuple[list[int], dict[int, int], set[int]]:
+) -> Layout:
     """Each column's width, the columns cut (to how many cells) and the columns left out, for
     rows to fit in ``width`` cells: the columns ``cut`` give up cells first, in that order,
     down to ``MIN_CUT`` each; then the columns ``drop`` are left out, in that order."""
@@ -188,7 +191,6 @@ def _align(
     width: int | None = None,
     cut: tuple[int, ...] = (),
     ends: tuple[int, ...] = (),
-    drop: tuple[int, ...] = (),
 ) -> Iterator[str]:
     """Rows of cells as lines of aligned columns (by display width), at most ``width`` cells
     wide when it is given (``_layout``); a cell cut ends in "…" (in the columns ``ends``, a
@@ -197,7 +199,14 @@ def _align(
     ``rows`` is called twice (widths, then lines) instead of keeping every cell of a
     large portfolio in memory at once.
     """
-    widths, limits, dropped = _layout(rows, len(align), gap, width, cut, drop)
+    yield from _aligned(rows, align, _layout(rows, len(align), gap, width, cut, ()), gap, ends)
+
+
+def _aligned(
+    rows: Callable[[], Iterable[list[str]]], align: str, layout: Layout, gap: str, ends: tuple[int, ...]
+) -> Iterator[str]:
+    """The lines of ``_align`` for a layout already made (one pass over the rows)."""
+    widths, limits, dropped = layout
     right = [a == "r" for a in align]
     for r in rows():
         cells = []
@@ -258,14 +267,14 @@ def _table(s: Portfolio, lang: str, width: int | None) -> Iterator[str]:
         # (the revenue at risk stays) and the top finding are left out, and a line says which.
         source = len(head) - 1
         dated = (7,) if s.as_of is None else ()  # each row's date, when they differ
-        fit = {"width": width, "cut": (2, source), "drop": (source, *dated, 3, 5)}
-        dropped = _layout(rows, len(head), "  ", **fit)[2]
+        layout = _layout(rows, len(head), "  ", width, cut=(2, source), drop=(source, *dated, 3, 5))
+        dropped = layout[2]
         if dropped:
             left_out = t(lang, "list_sep").join(head[i] for i in sorted(dropped))
             note = t(lang, "batch_columns_left_out", columns=left_out)
             cuts = [0, *break_offsets(note, width or len(note)), len(note)]
             yield from (note[a:b].rstrip() for a, b in zip(cuts, cuts[1:], strict=False))
-        yield from _align(rows, PROFILE_ALIGN.ljust(len(head), "l"), ends=(source,), **fit)  # type: ignore[arg-type]
+        yield from _aligned(rows, PROFILE_ALIGN.ljust(len(head), "l"), layout, "  ", ends=(source,))
     else:
         yield t(lang, "batch_no_profiles")
     yield _heading(t(lang, "batch_totals"))
