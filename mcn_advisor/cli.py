@@ -28,10 +28,10 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar, get_args
 import typer
 
 from mcn_advisor import __version__, render
-from mcn_advisor.errors import InputError, Stopped, shorten, visible
+from mcn_advisor.errors import InputError, Stopped, say, shorten, visible
 from mcn_advisor.files.limits import date_problem
 from mcn_advisor.render import ReportFile, ReportFormat, SummaryFormat
-from mcn_advisor.vocab import Lang, Severity, at_or_above
+from mcn_advisor.vocab import LANGS, Lang, Severity, at_or_above
 
 if TYPE_CHECKING:
     from mcn_advisor.core.contract import Assessment
@@ -67,8 +67,11 @@ def user_errors(fn: F) -> F:
             with one_run():
                 return fn(*args, **kwargs)
         except InputError as exc:
+            from mcn_advisor.i18n import t, translate
+
+            lang = _lang_of(kwargs)
             for line in exc.problems:
-                _say(f"error: {line}", err=True)
+                _say(t(lang, "error_line", line=translate(lang, line)), err=True)
             raise typer.Exit(2) from None
         except BrokenPipeError:  # the reader went away (`| head`): as if SIGPIPE had ended us
             raise Stopped(signal.SIGPIPE) from None
@@ -80,6 +83,16 @@ def user_errors(fn: F) -> F:
             raise
 
     return run  # type: ignore[return-value]
+
+
+def _lang_of(kwargs: dict[str, Any]) -> str:
+    """The language a command was asked to speak: its --lang, else its group's (`policy --lang zh
+    validate`), else English."""
+    lang = kwargs.get("lang")
+    if lang is None:
+        ctx = kwargs.get("ctx")  # a command of a group takes its context by this name
+        lang = (getattr(ctx, "obj", None) or {}).get("lang")
+    return lang if lang in LANGS else "en"
 
 
 def _say(text: str, *, err: bool = False) -> None:
@@ -202,7 +215,7 @@ def _write_report(result: Any, kind: str, fmt: str, lang: str, output: Path | No
 
 def _no_binary_to_terminal(fmt: str, how: str) -> None:
     if fmt in render.BINARY and sys.stdout.isatty():
-        raise InputError(f"--format {fmt} writes a binary file: {how}")
+        raise InputError(say("--format {fmt} writes a binary file: {how}", fmt=fmt, how=how))
 
 
 def _stdout_is_a_file() -> bool:
@@ -401,7 +414,7 @@ def init(
         sys.stdout.write(text)
         return
     if path.exists():
-        raise InputError(f"{path}: already exists; choose another name or remove it first")
+        raise InputError(say("{path}: already exists; choose another name or remove it first", path=path))
     if csv:
         _emit("\ufeff" + text, path)  # a byte-order mark: Excel and WPS then read it as UTF-8
         _say(t(lang, "run_init_csv", path=str(path)), err=True)
@@ -485,7 +498,9 @@ def _one_pack(specs: list[str] | None, command: str) -> Pack:
     """The one pack a decision command works with (levers and plans belong to one pack)."""
     packs = _packs(specs)
     if len(packs) > 1:
-        raise InputError(f"{command} works with one policy pack at a time; give --policy once")
+        raise InputError(
+            say("{command} works with one policy pack at a time; give --policy once", command=command)
+        )
     return packs[0]
 
 
@@ -534,13 +549,16 @@ def policy_list(
 
 @policy_app.command("validate")
 @user_errors
-def policy_validate(packs: PackArgs) -> None:
+def policy_validate(ctx: typer.Context, packs: PackArgs) -> None:
     """Check pack files: every error with its line.
 
     Warnings for loose ends (exit 0).
     """
+    from mcn_advisor.i18n import t, translate
     from mcn_advisor.pack.checks import loose_ends
     from mcn_advisor.pack.select import resolve
+
+    lang = _lang_of({"ctx": ctx})
 
     problems: list[str] = []
     for _, pack in _each_loaded(packs, resolve, problems):
@@ -550,14 +568,14 @@ def policy_validate(packs: PackArgs) -> None:
             f"{len(m.actions)} actions, {len(m.fixtures)} fixtures)"
         )
         for warning in loose_ends(pack):
-            _say(f"warning: {warning}", err=True)
+            _say(t(lang, "warning_line", line=translate(lang, warning)), err=True)
     if problems:
         raise InputError(problems)
 
 
 @policy_app.command("test")
 @user_errors
-def policy_test(packs: PackArgs) -> None:
+def policy_test(ctx: typer.Context, packs: PackArgs) -> None:
     """Run each pack's fixtures.
 
     Exit 1 when one fails (or a pack has none), 2 for a broken pack.
@@ -649,7 +667,7 @@ def what_if_command(
     from mcn_advisor.core.whatif import parse_assignment, what_if
 
     if not assignments and not levers:
-        raise InputError("what-if needs at least one --set FIELD=VALUE or --lever LEVER")
+        raise InputError(say("what-if needs at least one --set FIELD=VALUE or --lever LEVER"))
     parsed = [parse_assignment(text) for text in assignments or []]
     pack = _one_pack(packs, "what-if")
     prof, when = _profile_and_date(profile, as_of, pack)
@@ -890,7 +908,7 @@ def batch(
 
     date = _parse_date(as_of)
     if reports and out_dir is None:
-        raise InputError("--report writes per-profile reports into --out-dir; give --out-dir DIR")
+        raise InputError(say("--report writes per-profile reports into --out-dir; give --out-dir DIR"))
     if out_dir is None:
         _no_binary_to_terminal(fmt, "redirect stdout (> summary.xlsx) or give --out-dir DIR")
     inputs = discover(paths, exclude=out_dir)

@@ -1,11 +1,14 @@
 """The failures a user can cause, each naming its place, and the words every error message uses.
 
 The CLI turns an ``InputError`` into one line per problem on stderr and exit code 2.
+Every message is made by ``say``: English here, and said again in the user's language
+when the CLI prints it (``i18n.translate``, whose catalogue is keyed by the English).
 """
 
 from __future__ import annotations
 
 import difflib
+import errno
 from collections.abc import Iterable
 from typing import Any
 
@@ -20,6 +23,32 @@ class InputError(Exception):
     def __init__(self, problems: list[str] | str):
         self.problems = [problems] if isinstance(problems, str) else list(problems)
         super().__init__("\n".join(self.problems))
+
+
+class Said(str):
+    """An error text in English that keeps how it was made, so it can be said in another language.
+
+    It is a ``str`` (its English), so everything that sorts, joins or compares problems
+    works on it as on any text; its ``template`` is the key of its translation and its
+    ``values`` fill the translated template (a value that is itself ``Said`` is translated
+    too). Text made from it by string operations is plain English: build messages with
+    ``say``, not ``+`` or f-strings.
+    """
+
+    template: str
+    values: dict[str, Any]
+
+
+def say(template: str, **values: Any) -> Said:
+    """The message ``template`` with ``{placeholders}`` filled: ``say("{path}: is a folder", path=p)``.
+
+    ``template`` is a literal (tests check each has its Chinese in ``i18n/errors.toml``,
+    with the same placeholders); values are formatted by the caller (``f"{n:,}"``).
+    """
+    said = Said(template.format(**values) if values else template)
+    said.template = template
+    said.values = values
+    return said
 
 
 class ProfileError(InputError):
@@ -49,7 +78,31 @@ def suggest(word: str, candidates: Iterable[str], cutoff: float = 0.6) -> str | 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     match = suggest(word, candidates)
-    return f"; did you mean '{match}'?" if match else ""
+    return say("; did you mean '{match}'?", match=match) if match else ""
+
+
+# The operating system's reasons a user meets most, in the C library's English (strerror), said
+# so they can be translated; any other keeps the system's words.
+_OS_REASONS = {
+    errno.EACCES: lambda: say("Permission denied"),
+    errno.EPERM: lambda: say("Operation not permitted"),
+    errno.ENOENT: lambda: say("No such file or directory"),
+    errno.ENOTDIR: lambda: say("Not a directory"),
+    errno.EISDIR: lambda: say("Is a directory"),
+    errno.ENAMETOOLONG: lambda: say("File name too long"),
+    errno.ELOOP: lambda: say("Too many levels of symbolic links"),
+    errno.ENOSPC: lambda: say("No space left on device"),
+    errno.EROFS: lambda: say("Read-only file system"),
+    errno.EEXIST: lambda: say("File exists"),
+    errno.EMFILE: lambda: say("Too many open files"),
+    errno.EIO: lambda: say("Input/output error"),
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """Why the system refused, in words ``i18n.translate`` can say in Chinese."""
+    reason = _OS_REASONS.get(exc.errno or 0)
+    return reason() if reason else str(exc.strerror or exc)
 
 
 def show_value(value: Any, limit: int = 60) -> str:
@@ -58,6 +111,8 @@ def show_value(value: Any, limit: int = 60) -> str:
     Built piece by piece and cut as soon as it is long enough: a huge list, a megabyte
     of text or an integer of thousands of digits is never written out whole.
     """
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 4 * limit:
+        return _huge(value)
     parts: list[str] = []
     size = 0
     stack: list[Any] = [value]
@@ -72,8 +127,7 @@ def show_value(value: Any, limit: int = 60) -> str:
             piece = '"' + cut.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
             piece += '"' if cut == item else ""
         elif isinstance(item, int) and item.bit_length() > 4 * limit:  # str() of it would be huge
-            digits = int(item.bit_length() * 0.30103) + 1  # log10(2): no str() of a huge int
-            piece = f"{'-' if item < 0 else ''}an integer of about {digits:,} digits"
+            piece = _huge(item)
         elif isinstance(item, float):
             piece = repr(item)
         elif isinstance(item, (dict, list, tuple)):
@@ -96,6 +150,12 @@ def show_value(value: Any, limit: int = 60) -> str:
         size += len(piece)
     text = visible("".join(parts), one_line=True)
     return text if len(text) <= limit and not stack else text[: limit - 3] + "..."
+
+
+def _huge(value: int) -> str:
+    digits = int(value.bit_length() * 0.30103) + 1  # log10(2): no str() of a huge int
+    sign = "-" if value < 0 else ""
+    return say("{sign}an integer of about {digits} digits", sign=sign, digits=f"{digits:,}")
 
 
 class _Raw:

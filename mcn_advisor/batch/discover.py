@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal, NamedTuple
 
-from mcn_advisor.errors import InputError
+from mcn_advisor.errors import InputError, say
 from mcn_advisor.profile import csvfile
 
 _GLOB_CHARS = frozenset("*?[")
@@ -78,7 +78,9 @@ def discover(paths: Iterable[Path | str], *, exclude: Path | None = None) -> Inp
             inputs.append(InputPath(path, "failed", problems=tuple(exc.problems)))
             return
         if rows == 0:
-            inputs.append(InputPath(path, "failed", problems=(f"{path}: no data rows under the header",)))
+            inputs.append(
+                InputPath(path, "failed", problems=(say("{path}: no data rows under the header", path=path),))
+            )
             return
         inputs.append(InputPath(path, "csv", profiles=rows, encoding=sheet.encoding))
 
@@ -86,7 +88,11 @@ def discover(paths: Iterable[Path | str], *, exclude: Path | None = None) -> Inp
         found, csvs = _walk(root, skip)
         passed_over.extend(csvs)
         if not found:
-            inputs.append(InputPath(root, "failed", problems=(f"{root}: no .toml profiles in this folder",)))
+            inputs.append(
+                InputPath(
+                    root, "failed", problems=(say("{root}: no .toml profiles in this folder", root=root),)
+                )
+            )
             return
         files = tuple(rel for rel in found if first_time(os.path.join(root, rel)))
         if files:
@@ -102,16 +108,23 @@ def discover(paths: Iterable[Path | str], *, exclude: Path | None = None) -> Inp
             matches = sorted(glob.glob(str(raw), recursive=True))
             if not matches:
                 inputs.append(
-                    InputPath(str(raw), "failed", problems=(f"{raw}: no file matches this pattern",))
+                    InputPath(
+                        str(raw), "failed", problems=(say("{raw}: no file matches this pattern", raw=raw),)
+                    )
                 )
             for match in matches:
                 add_folder(match) if os.path.isdir(match) else add_file(match)
         else:
-            inputs.append(InputPath(str(raw), "failed", problems=(f"{raw}: no such file or folder",)))
+            inputs.append(
+                InputPath(str(raw), "failed", problems=(say("{raw}: no such file or folder", raw=raw),))
+            )
     named = {i.label for i in inputs if i.kind == "csv"}
     notes = tuple(
-        f"{path}: not read (folders are scanned for *.toml only); "
-        f"to assess the profiles it holds, name it: mcn-advisor batch {path}"
+        say(
+            "{path}: not read (folders are scanned for *.toml only); to assess the profiles it holds, name "
+            "it: mcn-advisor batch {path}",
+            path=path,
+        )
         for path in passed_over
         if path not in named
     )

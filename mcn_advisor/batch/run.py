@@ -38,7 +38,7 @@ from mcn_advisor.core import portfolio
 from mcn_advisor.core.combine import explain_all
 from mcn_advisor.core.engine import evaluate
 from mcn_advisor.core.portfolio import Failure, Portfolio, Row, Tally
-from mcn_advisor.errors import InputError, shorten
+from mcn_advisor.errors import InputError, os_reason, say, shorten
 from mcn_advisor.files.write import (
     Identity,
     discard,
@@ -237,7 +237,12 @@ def assess_one(task: Task, settings: Settings | None = None) -> Row | Failure:
 
 def _unexpected(source: str, exc: Exception) -> str:
     """An error nothing anticipated, as one line naming the input (never a traceback)."""
-    return f"{source}: could not be assessed ({type(exc).__name__}: {shorten(str(exc), 120)})"
+    return say(
+        "{source}: could not be assessed ({kind}: {exc})",
+        source=source,
+        kind=type(exc).__name__,
+        exc=shorten(str(exc), 120),
+    )
 
 
 def default_jobs(total: int) -> int:
@@ -395,18 +400,29 @@ def _in_pool(
 def prepare_out_dir(out_dir: Path, inputs: Inputs) -> None:
     """Create the report folder, refusing one that is a file or holds this run's inputs."""
     if out_dir.exists() and not out_dir.is_dir():
-        raise InputError(f"{out_dir}: exists and is not a folder; give a folder for the reports")
+        raise InputError(
+            say("{out_dir}: exists and is not a folder; give a folder for the reports", out_dir=out_dir)
+        )
     if out_dir.resolve() in inputs.folders:
         raise InputError(
-            f"{out_dir}: holds input profiles of this run; give a separate folder for the reports "
-            "so that no input is ever overwritten"
+            say(
+                "{out_dir}: holds input profiles of this run; give a separate folder for the reports so "
+                "that no input is ever overwritten",
+                out_dir=out_dir,
+            )
         )
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise InputError(f"{out_dir}: cannot create the folder ({exc.strerror or exc})") from None
+        raise InputError(
+            say(
+                "{out_dir}: cannot create the folder ({reason})",
+                out_dir=out_dir,
+                reason=os_reason(exc),
+            )
+        ) from None
     if not os.access(out_dir, os.W_OK | os.X_OK):  # say it once, not once per profile
-        raise InputError(f"{out_dir}: cannot write there (permission denied)")
+        raise InputError(say("{out_dir}: cannot write there (permission denied)", out_dir=out_dir))
 
 
 def _protect_inputs(inputs: Inputs) -> None:

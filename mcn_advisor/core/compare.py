@@ -21,7 +21,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 
 from mcn_advisor.core.contract import ASSESSMENT_SCHEMA_VERSION, Acceptance, Assessment, adapter
 from mcn_advisor.core.money import LABELS
-from mcn_advisor.errors import InputError, shorten, show_value
+from mcn_advisor.errors import InputError, say, shorten, show_value
 from mcn_advisor.files.problems import describe
 from mcn_advisor.i18n.text import Text
 from mcn_advisor.pack.compile import Pack
@@ -164,24 +164,38 @@ def saved_snapshot(data: Any, path: Path | str) -> Snapshot:
     """The comparable part of a JSON assessment saved by ``assess --format json`` (``data``,
     as ``files.saved.read_json`` read it from ``path``); ``InputError`` names the file."""
     if not isinstance(data, dict):
-        raise InputError(f"{path}: not an assessment (expected a JSON object)")
+        raise InputError(say("{path}: not an assessment (expected a JSON object)", path=path))
     if "kind" in data:
         raise InputError(
-            f"{path}: is a {shorten(str(data['kind']), 40)} result, not an assessment; save one with: "
-            "mcn-advisor assess PROFILE -f json -o FILE"
+            say(
+                "{path}: is a {kind} result, not an assessment; save one with: mcn-advisor assess PROFILE "
+                "-f json -o FILE",
+                path=path,
+                kind=shorten(str(data["kind"]), 40),
+            )
         )
     version = data.get("schema_version")
     if type(version) is int and 0 < version < ASSESSMENT_SCHEMA_VERSION:
         raise InputError(
-            f"{path}: schema_version: {version}; saved by an older mcn-advisor, whose figures and plans "
-            f"meant something else (see the README's output contract); re-run assess on the profile, with "
-            f"--as-of {data.get('as_of', 'ITS DATE')}, to compare"
+            say(
+                "{path}: schema_version: {version}; saved by an older mcn-advisor, whose figures and plans "
+                "meant something else (see the README's output contract); re-run assess on the profile, "
+                "with --as-of {date}, to compare",
+                path=path,
+                version=version,
+                date=data.get("as_of", "ITS DATE"),
+            )
         )
     if version != ASSESSMENT_SCHEMA_VERSION:
         shown = "missing" if version is None else show_value(version)
         raise InputError(
-            f"{path}: schema_version: {shown}; this mcn-advisor compares assessments of "
-            f"schema_version {ASSESSMENT_SCHEMA_VERSION} (re-run assess with this version to compare)"
+            say(
+                "{path}: schema_version: {shown}; this mcn-advisor compares assessments of schema_version "
+                "{version} (re-run assess with this version to compare)",
+                path=path,
+                shown=shown,
+                version=ASSESSMENT_SCHEMA_VERSION,
+            )
         )
     try:
         return Snapshot.model_validate(data)
@@ -288,18 +302,36 @@ def diff(old: Snapshot, new: Snapshot, pack: Pack, names: tuple[str, str] = ("OL
     """Compare two assessments of the same MCN under the same policy; refuse anything else."""
     if old.agency != new.agency:
         raise InputError(
-            f"cannot compare assessments of different MCNs: {names[0]} is '{old.agency}', "
-            f"{names[1]} is '{new.agency}'"
+            say(
+                "cannot compare assessments of different MCNs: {old} is '{old_agency}', {new} is "
+                "'{new_agency}'",
+                old=names[0],
+                old_agency=old.agency,
+                new=names[1],
+                new_agency=new.agency,
+            )
         )
     if old.policy.id != new.policy.id:
         raise InputError(
-            f"cannot compare assessments made with different policy packs: {names[0]} used "
-            f"'{old.policy.id}', {names[1]} used '{new.policy.id}'"
+            say(
+                "cannot compare assessments made with different policy packs: {old} used '{old_pack}', "
+                "{new} used '{new_pack}'",
+                old=names[0],
+                old_pack=old.policy.id,
+                new=names[1],
+                new_pack=new.policy.id,
+            )
         )
     if new.as_of < old.as_of:
         raise InputError(
-            f"{names[1]} (as of {new.as_of}) is older than {names[0]} (as of {old.as_of}); "
-            "give the older assessment first"
+            say(
+                "{new} (as of {new_date}) is older than {old} (as of {old_date}); give the older "
+                "assessment first",
+                new=names[1],
+                new_date=new.as_of,
+                old=names[0],
+                old_date=old.as_of,
+            )
         )
     return Diff(
         agency=new.agency,

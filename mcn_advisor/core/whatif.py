@@ -20,7 +20,7 @@ from mcn_advisor.core.compare import RESULT_SCHEMA_VERSION, Comparison, compare,
 from mcn_advisor.core.contract import Check, PathMonth, PolicyRef
 from mcn_advisor.core.engine import Evaluation, assess, evaluate, in_place
 from mcn_advisor.core.money import alone, gain
-from mcn_advisor.errors import InputError, PackError, did_you_mean, shorten, show_value
+from mcn_advisor.errors import InputError, PackError, did_you_mean, say, shorten, show_value
 from mcn_advisor.files.toml import MORE_THAN_ONE, parse_value
 from mcn_advisor.i18n.text import Text
 from mcn_advisor.pack.compile import Pack
@@ -58,28 +58,46 @@ def parse_assignment(text: str) -> Assignment:
     path, raw = path.strip(), raw.strip()
     shown = shorten(text)  # messages quote the --set, never a huge one whole
     if not sep or not path:
-        raise InputError(f"--set '{shown}': expected FIELD=VALUE, e.g. --set clients.taobao_linked_share=0.3")
+        raise InputError(
+            say(
+                "--set '{shown}': expected FIELD=VALUE, e.g. --set clients.taobao_linked_share=0.3",
+                shown=shown,
+            )
+        )
     if path not in FIELDS:
-        hint = did_you_mean(path, FIELDS) or " (see the profile format in the README, or: mcn-advisor schema)"
+        hint = did_you_mean(path, FIELDS) or say(
+            " (see the profile format in the README, or: mcn-advisor schema)"
+        )
         if path == "as_of":
-            hint = "; the date is an option: --as-of YYYY-MM-DD"
-        raise InputError(f"--set {shown}: unknown field '{shorten(path)}'{hint}")
+            hint = say("; the date is an option: --as-of YYYY-MM-DD")
+        raise InputError(
+            say("--set {shown}: unknown field '{path}'{hint}", shown=shown, path=shorten(path), hint=hint)
+        )
     try:
         value = parse_value(raw)
     except ValueError as exc:
         if str(exc) == MORE_THAN_ONE:
             raise InputError(
-                f"--set {shown}: takes exactly one value; a line break cannot add another key"
+                say(
+                    "--set {shown}: takes exactly one value; a line break cannot add another key", shown=shown
+                )
             ) from None
         if FIELDS[path].kind != "str":
-            hint = ' (quote each text in a list: ["suning"])' if raw.startswith("[") else ""
-            kinds = 'true/false, a number, "text" or a [list]'
+            hint = say(' (quote each text in a list: ["suning"])') if raw.startswith("[") else ""
             raise InputError(
-                f"--set {shown}: '{shorten(raw, 40)}' is not a value; write {kinds}{hint}"
+                say(
+                    "--set {shown}: '{raw}' is not a value; write true/false, a number, \"text\" or a "
+                    "[list]{hint}",
+                    shown=shown,
+                    raw=shorten(raw, 40),
+                    hint=hint,
+                )
             ) from None
         value = raw  # a text field may be written without quotes
     if isinstance(value, dict):
-        raise InputError(f"--set {shown}: '{path}' takes a single value, not a table")
+        raise InputError(
+            say("--set {shown}: '{path}' takes a single value, not a table", shown=shown, path=path)
+        )
     if isinstance(value, float) and value == 0:
         value = 0.0  # -0.0 is 0: never shown as "-0"
     return Assignment(field=path, value=value, text=shown)
@@ -139,20 +157,36 @@ def _rebalance(
                 biggest = max(free, key=lambda n: shares[n])
                 needed = round(shares[biggest] + 1.0 - total, 4)
                 if 0 <= needed <= 1:
-                    hint = f" (e.g. --set {mix}.{biggest}={needed:g})"
+                    hint = say(" (e.g. --set {example})", example=f"{mix}.{biggest}={needed:g}")
             raise InputError(
-                f"--set {first}: {mix} would sum to {total:.4g} ({listed}), not 1; set its other "
-                f"shares too{hint}, or add --rebalance to scale the shares you did not set in proportion"
+                say(
+                    "--set {first}: {mix} would sum to {total} ({listed}), not 1; set its other shares "
+                    "too{hint}, or add --rebalance to scale the shares you did not set in proportion",
+                    first=first,
+                    mix=mix,
+                    total=f"{total:.4g}",
+                    listed=listed,
+                    hint=hint,
+                )
             )
         if fixed_total > 1.0 + MIX_TOLERANCE:
             raise InputError(
-                f"--set {first}: the shares set in {mix} already sum to {fixed_total:.4g}, more than 1"
+                say(
+                    "--set {first}: the shares set in {mix} already sum to {fixed_total}, more than 1",
+                    first=first,
+                    mix=mix,
+                    fixed_total=f"{fixed_total:.4g}",
+                )
             )
         free_total = sum(shares[n] for n in free)
         if not free:
             raise InputError(
-                f"--set {first}: --rebalance has nothing to scale in {mix} (its other shares are 0); "
-                f"set another share of {mix} yourself"
+                say(
+                    "--set {first}: --rebalance has nothing to scale in {mix} (its other shares are 0); "
+                    "set another share of {mix} yourself",
+                    first=first,
+                    mix=mix,
+                )
             )
         factor = (1.0 - fixed_total) / free_total
         for n in free:
@@ -177,11 +211,18 @@ def apply_assignments(
     seen: dict[str, str] = {}
     for a in assignments:
         if a.field in seen:
-            raise InputError(f"--set {a.text}: '{a.field}' is already set by --set {seen[a.field]}")
+            raise InputError(
+                say(
+                    "--set {text}: '{field}' is already set by --set {first}",
+                    text=a.text,
+                    field=a.field,
+                    first=seen[a.field],
+                )
+            )
         seen[a.field] = a.text
         problem = value_problem(a.field, a.value)
         if problem:
-            raise InputError(f"--set {a.text}: {problem}")
+            raise InputError(say("--set {text}: {problem}", text=a.text, problem=problem))
     values, missing = flatten(profile)
     data = _data(profile)
     changes = []
@@ -200,15 +241,15 @@ def apply_assignments(
     try:
         return profile_from_data(data, "--set"), changes
     except InputError as exc:  # name the --set behind each problem where there is one
-        named = {f"--set: {a.field}: ": f"--set {a.text}: " for a in assignments}
+        named = {a.field: a.text for a in assignments}
         raise InputError([_renamed(line, named) for line in exc.problems]) from None
 
 
 def _renamed(line: str, named: dict[str, str]) -> str:
-    for prefix, replacement in named.items():
-        if line.startswith(prefix):
-            return replacement + line[len(prefix) :]
-    return line
+    """A profile problem about a field a --set wrote, said as that --set's problem."""
+    values = getattr(line, "values", {})
+    text = named.get(values.get("field", "")) if values.get("where") == "--set" else None
+    return say("--set {text}: {problem}", text=text, problem=values["message"]) if text else line
 
 
 # --- levers ----------------------------------------------------------------------------------
@@ -288,8 +329,14 @@ def apply_lever(lever: CompiledLever, profile: Profile, ev: Evaluation, pack: Pa
                 key = "fraction" if step.op == "move" else "formula"
                 loc = ("levers", at, "changes", lever.steps.index(step), key)
                 raise PackError(
-                    f"{pack.where(loc)}: {'.'.join(map(str, loc))}: lever '{lv.id}': its formula computes "
-                    f"to {result} for this profile, not a finite number (an overflow); check the formula"
+                    say(
+                        "{where}: {field}: lever '{lever}': its formula computes to {result} for this "
+                        "profile, not a finite number (an overflow); check the formula",
+                        where=pack.where(loc),
+                        field=".".join(map(str, loc)),
+                        lever=lv.id,
+                        result=result,
+                    )
                 )
         if step.op == "set":
             new[step.field] = step.value
@@ -315,7 +362,12 @@ def apply_lever(lever: CompiledLever, profile: Profile, ev: Evaluation, pack: Pa
         after = profile_from_data(data, f"lever {lv.id}")
     except InputError as exc:  # the pack checks make this unreachable; say so if not
         raise InputError(
-            [f"policy pack {pack.id}: lever '{lv.id}' gives an invalid profile:", *exc.problems]
+            [
+                say(
+                    "policy pack {pack}: lever '{lever}' gives an invalid profile:", pack=pack.id, lever=lv.id
+                ),
+                *exc.problems,
+            ]
         ) from None
     changes = [
         FieldChange(
@@ -329,8 +381,8 @@ def apply_lever(lever: CompiledLever, profile: Profile, ev: Evaluation, pack: Pa
 def find_lever(pack: Pack, lever_id: str) -> CompiledLever:
     levers = {c.lever.id: c for c in pack.levers}
     if lever_id not in levers:
-        hint = did_you_mean(lever_id, levers) or " (see: mcn-advisor levers PROFILE)"
-        raise InputError(f"--lever {lever_id}: unknown lever{hint}")
+        hint = did_you_mean(lever_id, levers) or say(" (see: mcn-advisor levers PROFILE)")
+        raise InputError(say("--lever {lever_id}: unknown lever{hint}", lever_id=lever_id, hint=hint))
     return levers[lever_id]
 
 
@@ -391,7 +443,9 @@ def what_if(
         lever = find_lever(pack, lever_id)
         result = apply_lever(lever, current, evaluate(current, pack, as_of), pack)
         if result.skip is not None:
-            raise InputError(f"--lever {lever_id}: {skip_reason(result.skip)}")
+            raise InputError(
+                say("--lever {lever_id}: {skip}", lever_id=lever_id, skip=skip_reason(result.skip))
+            )
         current = result.profile  # type: ignore[assignment]
         changes += result.changes
         applied.append(LeverRef(id=lever_id, title=lever.lever.title, step=lever.lever.step))
@@ -436,7 +490,7 @@ def _with_levers(profile: Profile, pack: Pack, as_of: dt.date, actions: list[str
 def skip_reason(skip: Skip) -> str:
     """A skip as one English line, for errors (reports word it through the i18n catalogue)."""
     if skip.reason == "window_closed":
-        return f"its window closed on {skip.closed_on}"
+        return say("its window closed on {closed_on}", closed_on=skip.closed_on)
     if skip.reason == "no_change":
         return "changes nothing: " + ", ".join(skip.fields) + " already where it would put them"
     if skip.reason == "unknown_input":
@@ -444,4 +498,4 @@ def skip_reason(skip: Skip) -> str:
     if skip.reason == "no_money":
         return "changes no field and wins no money on this profile"
     tests = "; ".join(f"{c.test} is false (it is {show_value(c.actual)})" for c in skip.checks)
-    return f"does not apply to this profile: {tests}"
+    return say("does not apply to this profile: {tests}", tests=tests)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from mcn_advisor.errors import say
+
 MIB = 1 << 20
 MAX_FILE_BYTES = 16 * MIB  # a profile, a policy pack or a saved assessment
 MAX_LINE_CHARS = 1 * MIB  # one line of a CSV file of profiles (the file itself is streamed: no limit)
@@ -31,4 +33,9 @@ def date_problem(date: dt.date) -> str | None:
     """Why ``date`` is outside the dates the tool computes with, or None."""
     if FIRST_DATE <= date <= LAST_DATE:
         return None
-    return f"{date} is outside the dates this tool plans with ({FIRST_DATE} to {LAST_DATE})"
+    return say(
+        "{date} is outside the dates this tool plans with ({first} to {last})",
+        date=date,
+        first=FIRST_DATE,
+        last=LAST_DATE,
+    )

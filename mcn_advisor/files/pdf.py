@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from mcn_advisor.errors import InputError
+from mcn_advisor.errors import InputError, os_reason, say
 
 INSTALL_HINT = (
     "--format pdf needs Chromium or Google Chrome: install one (Debian/Ubuntu: apt-get install chromium; "
@@ -87,9 +87,13 @@ class Browser:
             raise BrowserError(INSTALL_HINT)
         path = shutil.which(exe)
         if path is None:
-            raise BrowserError(f"{exe}: no such browser (not found or not executable); {INSTALL_HINT}")
+            raise BrowserError(
+                say(
+                    "{exe}: no such browser (not found or not executable); {hint}", exe=exe, hint=INSTALL_HINT
+                )
+            )
         if os.name != "posix":
-            raise BrowserError("--format pdf drives the browser over a pipe, which needs Linux or macOS")
+            raise BrowserError(say("--format pdf drives the browser over a pipe, which needs Linux or macOS"))
         self.executable = exe
         self.timeout = timeout
         self._broken = False
@@ -122,7 +126,9 @@ class Browser:
             )
         except OSError as exc:
             self._cleanup()
-            raise BrowserError(f"{exe}: cannot start it ({exc.strerror or exc})") from None
+            raise BrowserError(
+                say("{exe}: cannot start it ({reason})", exe=exe, reason=os_reason(exc))
+            ) from None
         finally:
             for fd in theirs:
                 os.close(fd)
@@ -146,7 +152,7 @@ class Browser:
         try:
             os.write(self._commands, json.dumps(message).encode() + b"\0")
         except OSError:
-            raise self._failed(f"{method}: the browser closed its pipe") from None
+            raise self._failed(say("{method}: the browser closed its pipe", method=method)) from None
         while True:
             reply = self._read()
             if reply.get("id") == self._last_id:
@@ -173,14 +179,14 @@ class Browser:
         while b"\0" not in self._buffer:
             left = deadline - time.monotonic()
             if left <= 0 or not select.select([self._replies], [], [], left)[0]:
-                raise self._failed(f"no answer within {self.timeout:g} s")
+                raise self._failed(say("no answer within {timeout} s", timeout=f"{self.timeout:g}"))
             chunk = os.read(self._replies, 1 << 20)
             if not chunk:
                 try:
                     code = self.process.wait(5)
                 except subprocess.TimeoutExpired:
                     code = None
-                raise self._failed(f"it closed its pipe (exit code {code})")
+                raise self._failed(say("it closed its pipe (exit code {code})", code=code))
             self._buffer += chunk
         raw, self._buffer = self._buffer.split(b"\0", 1)
         return json.loads(raw)

@@ -13,31 +13,31 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from mcn_advisor.errors import did_you_mean, shorten, show_value
+from mcn_advisor.errors import Said, did_you_mean, say, shorten, show_value
 from mcn_advisor.files.toml import Loc, line_of
 
 # Tagged unions name the chosen member in an error's location; such parts are dropped.
 TAG_PREFIX = "node:"
 
 _MESSAGES = {
-    "float_type": "must be a number",
-    "float_parsing": "must be a number",
-    "int_type": "must be a whole number",
-    "int_parsing": "must be a whole number",
-    "int_from_float": "must be a whole number",
-    "bool_type": "must be true or false",
-    "string_type": "must be text in quotes",
-    "list_type": "must be a list [...]",
-    "tuple_type": "must be a list [...]",
-    "model_type": "must be a table",
-    "model_attributes_type": "must be a table",
-    "dict_type": "must be a table",
-    "date_type": "must be a date (YYYY-MM-DD)",
-    "date_from_datetime_inexact": "must be a date without a time (YYYY-MM-DD)",
-    "finite_number": "must be a finite number (not nan or inf)",
-    "missing": "is required",
-    "string_too_short": "must not be empty",
-    "too_short": "must not be empty",
+    "float_type": say("must be a number"),
+    "float_parsing": say("must be a number"),
+    "int_type": say("must be a whole number"),
+    "int_parsing": say("must be a whole number"),
+    "int_from_float": say("must be a whole number"),
+    "bool_type": say("must be true or false"),
+    "string_type": say("must be text in quotes"),
+    "list_type": say("must be a list [...]"),
+    "tuple_type": say("must be a list [...]"),
+    "model_type": say("must be a table"),
+    "model_attributes_type": say("must be a table"),
+    "dict_type": say("must be a table"),
+    "date_type": say("must be a date (YYYY-MM-DD)"),
+    "date_from_datetime_inexact": say("must be a date without a time (YYYY-MM-DD)"),
+    "finite_number": say("must be a finite number (not nan or inf)"),
+    "missing": say("is required"),
+    "string_too_short": say("must not be empty"),
+    "too_short": say("must not be empty"),
 }
 
 
@@ -86,7 +86,7 @@ def describe(
         if err["type"] not in ("missing", "value_error", "assertion_error") and not isinstance(
             err.get("input"), (dict, list)
         ):
-            message += f" (got {show_value(err.get('input'))})"
+            message = say("{message} (got {value})", message=message, value=show_value(err.get("input")))
         problems.append((loc, message))
     return format_problems(source, lines, problems)
 
@@ -100,7 +100,9 @@ def format_problems(
         path = ".".join(shorten(str(p), 40) for p in loc) or "(top level)"  # a key may be huge
         line = line_of(lines, loc)
         where = f"{source}:{line}" if line else f"{source}"
-        out.append((line or 0, path, f"{where}: {path}: {message}"))
+        out.append(
+            (line or 0, path, say("{where}: {field}: {message}", where=where, field=path, message=message))
+        )
     return [text for _, _, text in sorted(dict.fromkeys(out))]
 
 
@@ -112,27 +114,30 @@ def _message(err: Any, model: type[BaseModel], loc: Loc, elsewhere: dict[str, st
         holder = model_at(model, loc)
         hint = did_you_mean(key, holder.model_fields) if holder else ""
         if not hint and key in elsewhere:
-            hint = f"; it belongs in '{elsewhere[key]}'"
-        return f"unknown field '{key}'{hint}"
+            hint = say("; it belongs in '{path}'", path=elsewhere[key])
+        return say("unknown field '{key}'{hint}", key=key, hint=hint)
     if kind in ("value_error", "assertion_error"):
+        raised = ctx.get("error")
+        if raised is not None and raised.args and isinstance(raised.args[0], Said):
+            return raised.args[0]  # said by our own check: it can be said in every language
         msg = str(err["msg"])
         for prefix in ("Value error, ", "Assertion failed, "):
             msg = msg.removeprefix(prefix)
         return msg
     if kind == "float_type" and type(err.get("input")) is int:
-        return "is too large a number to compute with"
+        return say("is too large a number to compute with")
     if kind == "greater_than_equal":
-        return f"must be at least {_bound(ctx.get('ge'))}"
+        return say("must be at least {bound}", bound=_bound(ctx.get("ge")))
     if kind == "less_than_equal":
-        return f"must be at most {_bound(ctx.get('le'))}"
+        return say("must be at most {bound}", bound=_bound(ctx.get("le")))
     if kind == "greater_than":
-        return f"must be more than {_bound(ctx.get('gt'))}"
+        return say("must be more than {bound}", bound=_bound(ctx.get("gt")))
     if kind == "string_too_long":
-        return f"must be at most {ctx.get('max_length')} characters"
+        return say("must be at most {count} characters", count=ctx.get("max_length"))
     if kind in ("literal_error", "enum"):
         expected = str(ctx.get("expected", ""))
         hint = did_you_mean(str(err.get("input")), re.findall(r"'([^']*)'", expected))
-        return f"must be one of {expected}{hint}"
+        return say("must be one of {choices}{hint}", choices=expected, hint=hint)
     return _MESSAGES.get(kind, str(err["msg"]))
 
 

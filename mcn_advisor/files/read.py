@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, BinaryIO
 
-from mcn_advisor.errors import InputError
+from mcn_advisor.errors import InputError, os_reason, say
 from mcn_advisor.files.limits import (
     MAX_FILE_BYTES,
     MAX_LINE_CHARS,
@@ -32,8 +32,19 @@ from mcn_advisor.files.write import kind_of, protect
 # Opening a FIFO for reading waits for a writer unless it is opened non-blocking.
 _FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
 BLOCK = 1 << 20  # bytes a stream is checked by at a time
-_BINARY = "{path}: not a text file (it contains binary data)"
-_NOT_UTF8 = "{path}:{line}: not valid UTF-8 (byte 0x{byte:02x}); save the file as UTF-8"
+
+
+def _binary(path: Path | str) -> str:
+    return say("{path}: not a text file (it contains binary data)", path=path)
+
+
+def _not_utf8(path: Path | str, line: int, byte: int) -> str:
+    return say(
+        "{path}:{line}: not valid UTF-8 (byte 0x{byte}); save the file as UTF-8",
+        path=path,
+        line=line,
+        byte=f"{byte:02x}",
+    )
 
 
 def _open(path: Path | str, error: type[InputError]) -> tuple[int, os.stat_result]:
@@ -41,17 +52,19 @@ def _open(path: Path | str, error: type[InputError]) -> tuple[int, os.stat_resul
     try:
         fd = os.open(path, _FLAGS)
     except FileNotFoundError:
-        raise error(f"{path}: no such file") from None
+        raise error(say("{path}: no such file", path=path)) from None
     except PermissionError:
-        raise error(f"{path}: permission denied") from None
+        raise error(say("{path}: permission denied", path=path)) from None
     except OSError as exc:
-        raise error(f"{path}: cannot be read ({exc.strerror or exc})") from None
+        raise error(_unreadable(path, exc)) from None
     try:
         st = os.fstat(fd)
         if stat.S_ISDIR(st.st_mode):
-            raise error(f"{path}: is a folder, not a file")
+            raise error(say("{path}: is a folder, not a file", path=path))
         if not stat.S_ISREG(st.st_mode):
-            raise error(f"{path}: is {kind_of(st.st_mode)}; only regular files are read")
+            raise error(
+                say("{path}: is {kind}; only regular files are read", path=path, kind=kind_of(st.st_mode))
+            )
     except BaseException:
         os.close(fd)
         raise
@@ -63,13 +76,12 @@ def read_bytes(
     error: type[InputError] = InputError,
     *,
     limit: int = MAX_FILE_BYTES,
-    what: str = "a file",
 ) -> bytes:
     """The bytes of a regular file of at most ``limit`` bytes, or ``error`` naming the file."""
     fd, st = _open(path, error)
     try:
         if st.st_size > limit:
-            raise error(_too_big(path, st.st_size, limit, what))
+            raise error(_too_big(path, st.st_size, limit))
         chunks: list[bytes] = []
         size = 0
         while size <= limit:  # files in /proc say size 0 and hold more: read up to the limit only
@@ -79,17 +91,22 @@ def read_bytes(
             chunks.append(chunk)
             size += len(chunk)
         if size > limit:
-            raise error(_too_big(path, size, limit, what))
+            raise error(_too_big(path, size, limit))
     except OSError as exc:
-        raise error(f"{path}: cannot be read ({exc.strerror or exc})") from None
+        raise error(_unreadable(path, exc)) from None
     finally:
         os.close(fd)
     protect(st)
     return b"".join(chunks)
 
 
-def _too_big(path: Path | str, size: int, limit: int, what: str) -> str:
-    return f"{path}: larger than {limit // MIB} MiB ({size / MIB:,.1f} MiB or more), the most {what} may hold"
+def _too_big(path: Path | str, size: int, limit: int) -> str:
+    return say(
+        "{path}: larger than {limit} MiB ({size} MiB or more), the most a file may hold",
+        path=path,
+        limit=limit // MIB,
+        size=f"{size / MIB:,.1f}",
+    )
 
 
 def read_text(
@@ -97,17 +114,16 @@ def read_text(
     error: type[InputError] = InputError,
     *,
     limit: int = MAX_FILE_BYTES,
-    what: str = "a file",
 ) -> str:
     """Read a UTF-8 text file (a BOM is allowed), or raise ``error`` with one line naming the file."""
-    data = read_bytes(path, error, limit=limit, what=what)
+    data = read_bytes(path, error, limit=limit)
     if b"\x00" in data:
-        raise error(_BINARY.format(path=path))
+        raise error(_binary(path))
     try:
         text = data.decode("utf-8")  # not utf-8-sig: its error positions would skip the BOM
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise error(_NOT_UTF8.format(path=path, line=line, byte=data[exc.start])) from None
+        raise error(_not_utf8(path, line, data[exc.start])) from None
     return text.removeprefix("\ufeff")  # a byte-order mark, as spreadsheets on Windows save
 
 
@@ -128,7 +144,7 @@ def open_stream(path: Path | str, error: type[InputError] = InputError) -> IO[st
         handle = open(fd, encoding=encoding, newline="")  # noqa: SIM115 - the caller closes it
     except OSError as exc:
         os.close(fd)
-        raise error(f"{path}: cannot be read ({exc.strerror or exc})") from None
+        raise error(_unreadable(path, exc)) from None
     except BaseException:
         os.close(fd)
         raise
@@ -142,7 +158,7 @@ def check_text(path: Path | str, error: type[InputError] = InputError) -> None:
     try:
         _check_blocks(fd, path, error)
     except OSError as exc:
-        raise error(f"{path}: cannot be read ({exc.strerror or exc})") from None
+        raise error(_unreadable(path, exc)) from None
     finally:
         os.close(fd)
 
@@ -155,8 +171,8 @@ _BOMS = (  # (mark, codec to check with, codec that counts its lines)
     (codecs.BOM_UTF16_BE, "utf-16", "utf-16-be"),
 )
 _WORKBOOKS = {  # how a workbook's file starts, and what to tell one given as CSV
-    b"PK\x03\x04": "an Excel workbook (.xlsx), not CSV; name it FILE.xlsx to read its first sheet",
-    b"\xd0\xcf\x11\xe0": "an Excel 97-2003 workbook (.xls), not CSV; save it as .xlsx or CSV (UTF-8)",
+    b"PK\x03\x04": say("an Excel workbook (.xlsx), not CSV; name it FILE.xlsx to read its first sheet"),
+    b"\xd0\xcf\x11\xe0": say("an Excel 97-2003 workbook (.xls), not CSV; save it as .xlsx or CSV (UTF-8)"),
 }
 
 
@@ -198,19 +214,19 @@ def _check_blocks(fd: int, path: Path | str, error: type[InputError]) -> str:
     )
     for magic, what in _WORKBOOKS.items():
         if first.startswith(magic):
-            raise error(f"{path}: {what}")
+            raise error(say("{path}: {what}", path=path, what=what))
     wide = bom is not None and bom[0] == "utf-16"
     candidates = [_Decoding("utf-8"), _Decoding("gb18030")] if bom is None else [_Decoding(*bom)]
     lines, offset = 0, 0
     block = first
     while block:
         if not wide and b"\x00" in block:
-            raise error(_BINARY.format(path=path))
+            raise error(_binary(path))
         for candidate in candidates:
             text = candidate.feed(block, offset, lines)
             if wide:
                 if "\x00" in text:
-                    raise error(_BINARY.format(path=path))
+                    raise error(_binary(path))
                 lines += text.count("\n")
         if not wide:
             lines += block.count(b"\n")
@@ -225,11 +241,19 @@ def _check_blocks(fd: int, path: Path | str, error: type[InputError]) -> str:
     worst = max(candidates, key=lambda c: c.at)  # the encoding that read the furthest tells
     line, byte = worst.bad  # type: ignore[misc]
     if worst.encoding == "utf-8":
-        raise error(_NOT_UTF8.format(path=path, line=line, byte=byte))
+        raise error(_not_utf8(path, line, byte))
     name = ENCODING_NAMES.get(worst.encoding, worst.encoding) + (
         bom[1][-3:].upper() if bom and bom[1] else ""
     )
-    raise error(f"{path}:{line}: not valid {name} (byte 0x{byte:02x}); save the file as UTF-8")
+    raise error(
+        say(
+            "{path}:{line}: not valid {name} (byte 0x{byte}); save the file as UTF-8",
+            path=path,
+            line=line,
+            name=name,
+            byte=f"{byte:02x}",
+        )
+    )
 
 
 def open_workbook(path: Path | str, error: type[InputError] = InputError) -> BinaryIO:
@@ -247,23 +271,41 @@ def open_workbook(path: Path | str, error: type[InputError] = InputError) -> Bin
             with zipfile.ZipFile(handle) as archive:
                 parts = archive.infolist()
         except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, NotImplementedError):
-            raise error(f"{path}: not an .xlsx workbook (not a readable zip archive)") from None
+            raise error(
+                say("{path}: not an .xlsx workbook (not a readable zip archive)", path=path)
+            ) from None
         if len(parts) > MAX_XLSX_PARTS:
-            raise error(f"{path}: {len(parts):,} parts in the workbook, more than {MAX_XLSX_PARTS:,}")
+            raise error(
+                say(
+                    "{path}: {parts} parts in the workbook, more than {limit}",
+                    path=path,
+                    parts=f"{len(parts):,}",
+                    limit=f"{MAX_XLSX_PARTS:,}",
+                )
+            )
         for part in parts:
             sheet = part.filename.startswith("xl/worksheets/")
             limit = MAX_XLSX_SHEET_BYTES if sheet else MAX_XLSX_PART_BYTES
             if part.file_size > limit:
                 raise error(
-                    f"{path}: {part.filename} unzips to {part.file_size / MIB:,.0f} MiB, more than the "
-                    f"{limit // MIB:,} MiB a workbook's {'sheet' if sheet else 'part'} may hold"
+                    say(
+                        "{path}: {filename} unzips to {file_size} MiB, more than the {limit} MiB a "
+                        "workbook's {part} may hold",
+                        path=path,
+                        filename=part.filename,
+                        file_size=f"{part.file_size / MIB:,.0f}",
+                        limit=f"{limit // MIB:,}",
+                        part=say("sheet") if sheet else say("part"),
+                    )
                 )
         if "[Content_Types].xml" not in {part.filename for part in parts}:
-            raise error(f"{path}: not an .xlsx workbook (a zip archive without [Content_Types].xml)")
+            raise error(
+                say("{path}: not an .xlsx workbook (a zip archive without [Content_Types].xml)", path=path)
+            )
         handle.seek(0)
     except OSError as exc:
         handle.close()
-        raise error(f"{path}: cannot be read ({exc.strerror or exc})") from None
+        raise error(_unreadable(path, exc)) from None
     except BaseException:
         handle.close()
         raise
@@ -282,5 +324,16 @@ def bounded_lines(handle: IO[str], name: str) -> Iterator[str]:
     while line := handle.readline(MAX_LINE_CHARS + 1):
         number += 1
         if len(line) > MAX_LINE_CHARS:
-            raise LongLine(f"{name}:{number}: a line longer than {MAX_LINE_CHARS:,} characters")
+            raise LongLine(
+                say(
+                    "{name}:{number}: a line longer than {limit} characters",
+                    name=name,
+                    number=number,
+                    limit=f"{MAX_LINE_CHARS:,}",
+                )
+            )
         yield line
+
+
+def _unreadable(path: Path | str, exc: OSError) -> str:
+    return say("{path}: cannot be read ({reason})", path=path, reason=os_reason(exc))

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from mcn_advisor.errors import InputError
+from mcn_advisor.errors import InputError, say
 from mcn_advisor.files.read import read_text
 from mcn_advisor.files.toml import check_shape
 
@@ -28,6 +28,17 @@ def read_json(path: Path) -> Any:
             if path.suffix.lower() == ".toml"
             else ""
         )
-        raise InputError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg}){hint}") from None
+        raise InputError(
+            say(
+                "{path}:{lineno}:{colno}: not valid JSON ({msg}){hint}",
+                path=path,
+                lineno=exc.lineno,
+                colno=exc.colno,
+                msg=exc.msg,
+                hint=hint,
+            )
+        ) from None
     except (RecursionError, ValueError) as exc:  # past check_shape this is a bug; still one line
-        raise InputError(f"{path}: cannot be read as JSON ({type(exc).__name__})") from None
+        raise InputError(
+            say("{path}: cannot be read as JSON ({kind})", path=path, kind=type(exc).__name__)
+        ) from None

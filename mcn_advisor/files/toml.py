@@ -22,7 +22,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-from mcn_advisor.errors import InputError, shorten
+from mcn_advisor.errors import InputError, say, shorten
 from mcn_advisor.files.limits import MAX_DIGITS, MAX_KEY_PARTS, MAX_NESTING
 
 Loc = tuple[str | int, ...]
@@ -89,8 +89,13 @@ def check_shape(text: str, path: Path | str, error: Callable[[str], Exception] =
             depth += 1
             if depth > MAX_NESTING:
                 raise error(
-                    f"{path}:{_line(text, m.start())}: nested more than {MAX_NESTING} levels deep "
-                    "(arrays and tables inside one another)"
+                    say(
+                        "{path}:{line}: nested more than {limit} levels deep (arrays and tables inside one "
+                        "another)",
+                        path=path,
+                        line=_line(text, m.start()),
+                        limit=MAX_NESTING,
+                    )
                 )
         elif kind == "close":
             depth = max(0, depth - 1)
@@ -99,12 +104,25 @@ def check_shape(text: str, path: Path | str, error: Callable[[str], Exception] =
             if pos < 0:
                 return  # never closed: the parser says where
         elif kind == "dotted":
-            raise error(f"{path}:{_line(text, m.start())}: a dotted key of more than {MAX_KEY_PARTS} parts")
+            raise error(
+                say(
+                    "{path}:{line}: a dotted key of more than {limit} parts",
+                    path=path,
+                    line=_line(text, m.start()),
+                    limit=MAX_KEY_PARTS,
+                )
+            )
         elif kind == "digits":
             start = text.rfind("\n", 0, m.start()) + 1
             shown = shorten(text[start : m.start() + 20].strip(), 60)  # the key, and the number cut
             raise error(
-                f"{path}:{_line(text, m.start())}: a number of more than {MAX_DIGITS:,} digits: {shown}"
+                say(
+                    "{path}:{line}: a number of more than {limit} digits: {shown}",
+                    path=path,
+                    line=_line(text, m.start()),
+                    limit=f"{MAX_DIGITS:,}",
+                    shown=shown,
+                )
             )
 
 
@@ -134,7 +152,7 @@ def _line(text: str, pos: int) -> int:
 def parse_toml(text: str, path: Path | str, error: type[InputError] = InputError) -> dict[str, Any]:
     """Parse TOML text within the bounds; a syntax error becomes ``path:line:col: message``."""
     if not text.strip():
-        raise error(f"{path}: file is empty")
+        raise error(say("{path}: file is empty", path=path))
     check_shape(text, path, error)
     try:
         return tomllib.loads(text)
@@ -143,17 +161,34 @@ def parse_toml(text: str, path: Path | str, error: type[InputError] = InputError
         message = str(exc.args[0] if exc.args else exc).splitlines()[0]
         m = _TOML_POS.match(message)
         if m:
-            raise error(f"{path}:{m['line']}:{m['col']}: TOML syntax error: {_lower(m['msg'])}") from None
+            raise error(
+                say(
+                    "{path}:{line}:{col}: TOML syntax error: {msg}",
+                    path=path,
+                    line=m["line"],
+                    col=m["col"],
+                    msg=_lower(m["msg"]),
+                )
+            ) from None
         m = _TOML_EOF.match(message)
         if m:
             line = text.count("\n") + 1
-            raise error(f"{path}:{line}: TOML syntax error: {_lower(m['msg'])} at end of file") from None
-        raise error(f"{path}: TOML syntax error: {message}") from None
+            raise error(
+                say(
+                    "{path}:{line}: TOML syntax error: {msg} at end of file",
+                    path=path,
+                    line=line,
+                    msg=_lower(m["msg"]),
+                )
+            ) from None
+        raise error(say("{path}: TOML syntax error: {message}", path=path, message=message)) from None
     except (RecursionError, ValueError) as exc:  # past check_shape this is a bug; still one line
-        raise error(f"{path}: cannot be read as TOML ({type(exc).__name__})") from None
+        raise error(
+            say("{path}: cannot be read as TOML ({kind})", path=path, kind=type(exc).__name__)
+        ) from None
 
 
-MORE_THAN_ONE = "more than one value"
+MORE_THAN_ONE = say("more than one value")
 
 
 def parse_value(raw: str) -> Any:
@@ -174,7 +209,73 @@ def parse_value(raw: str) -> Any:
 
 
 def _lower(msg: str) -> str:
-    return msg[:1].lower() + msg[1:]
+    """The parser's message, lower-cased to follow a colon, and said in a way that can be
+    translated when it is one the parser is known to give (tomllib's and tomli's)."""
+    msg = msg[:1].lower() + msg[1:]
+    for pattern, saying in _PARSER_SAYS:
+        m = pattern.fullmatch(msg)
+        if m:
+            return saying(**m.groupdict())
+    return msg
+
+
+_PARSER_SAYS: list[tuple[re.Pattern[str], Callable[..., str]]] = [
+    (re.compile(p), f)
+    for p, f in (
+        (r"cannot overwrite a value", lambda: say("cannot overwrite a value")),
+        (
+            r"escaped character is not a Unicode scalar value",
+            lambda: say("escaped character is not a Unicode scalar value"),
+        ),
+        (
+            r"expected '=' after a key in a key/value pair",
+            lambda: say("expected '=' after a key in a key/value pair"),
+        ),
+        (
+            r"expected '\]' at the end of a table declaration",
+            lambda: say("expected ']' at the end of a table declaration"),
+        ),
+        (
+            r"expected '\]\]' at the end of an array declaration",
+            lambda: say("expected ']]' at the end of an array declaration"),
+        ),
+        (
+            r"expected newline or end of document after a statement",
+            lambda: say("expected newline or end of document after a statement"),
+        ),
+        (r"invalid date or datetime", lambda: say("invalid date or datetime")),
+        (r"invalid hex value", lambda: say("invalid hex value")),
+        (
+            r"invalid initial character for a key part",
+            lambda: say("invalid initial character for a key part"),
+        ),
+        (r"invalid statement", lambda: say("invalid statement")),
+        (r"invalid value", lambda: say("invalid value")),
+        (r"unclosed array", lambda: say("unclosed array")),
+        (r"unclosed inline table", lambda: say("unclosed inline table")),
+        (r"unescaped '\\' in a string", lambda: say("unescaped '\\' in a string")),
+        (r"unterminated string", lambda: say("unterminated string")),
+        (r"cannot declare (?P<key>.+) twice", lambda key: say("cannot declare {key} twice", key=key)),
+        (
+            r"cannot mutate immutable namespace (?P<key>.+)",
+            lambda key: say("cannot mutate immutable namespace {key}", key=key),
+        ),
+        (
+            r"cannot redefine namespace (?P<key>.+)",
+            lambda key: say("cannot redefine namespace {key}", key=key),
+        ),
+        (
+            r"duplicate inline table key (?P<key>.+)",
+            lambda key: say("duplicate inline table key {key}", key=key),
+        ),
+        (r"expected (?P<what>'.*')", lambda what: say("expected {what}", what=what)),
+        (
+            r"found invalid character (?P<char>.+)",
+            lambda char: say("found invalid character {char}", char=char),
+        ),
+        (r"illegal character (?P<char>.+)", lambda char: say("illegal character {char}", char=char)),
+    )
+]
 
 
 def line_of(lines: dict[Loc, int], loc: Loc) -> int | None:
@@ -300,7 +401,7 @@ class _Scanner:
             else:
                 m = _BARE.match(self.s, self.i)
                 if not m:
-                    raise ValueError("not a key")
+                    raise ValueError(say("not a key"))
                 parts.append(m.group())
                 self.i = m.end()
             self._skip()
@@ -352,11 +453,11 @@ class _Scanner:
         if s.startswith(quote * 3, i):
             self.i = _close_multi(s, i + 3, quote * 3)
             if self.i < 0:
-                raise ValueError("unterminated string")
+                raise ValueError(say("unterminated string"))
             return s[i + 3 : self.i - 3]
         m = (_BASIC_STRING if quote == '"' else _LITERAL_STRING).match(s, i)
         if not m:
-            raise ValueError("unterminated string")
+            raise ValueError(say("unterminated string"))
         self.i = m.end()
         raw = m.group()[1:-1]
         return _unescape(raw) if quote == '"' and "\\" in raw else raw

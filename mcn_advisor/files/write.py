@@ -35,7 +35,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO
 
-from mcn_advisor.errors import InputError
+from mcn_advisor.errors import InputError, os_reason, say
 
 NAME_MAX = 255  # bytes of one file name on Linux, macOS and Windows file systems
 _TEMP_EXTRA = len(".") + len(".") + 8 + len(".tmp")  # around the target's name: ".NAME.XXXXXXXX.tmp"
@@ -112,7 +112,13 @@ def write_atomic(path: Path, text: str | bytes | Iterable[str], *, within: Path 
     try:
         target = Path(os.path.realpath(path))  # the file a symbolic link names is the one written
         if within is not None and not target.is_relative_to(os.path.realpath(within)):
-            raise InputError(f"{path}: is a symbolic link out of {within}; refusing to follow it")
+            raise InputError(
+                say(
+                    "{path}: is a symbolic link out of {within}; refusing to follow it",
+                    path=path,
+                    within=within,
+                )
+            )
         try:
             st: os.stat_result | None = os.stat(target)
         except FileNotFoundError:
@@ -123,10 +129,10 @@ def write_atomic(path: Path, text: str | bytes | Iterable[str], *, within: Path 
         else:
             mode = 0o666 & ~_umask()
         if not target.parent.is_dir():
-            raise InputError(f"{path}: folder {path.parent} does not exist")
+            raise InputError(say("{path}: folder {parent} does not exist", path=path, parent=path.parent))
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=temp_prefix(target.name), suffix=".tmp")
     except OSError as exc:
-        raise InputError(f"{path}: cannot write ({exc.strerror or exc})") from None
+        raise InputError(_unwritable(path, exc)) from None
     with _cleaning(path, Path(tmp)):
         with os.fdopen(fd, "wb") as handle:
             _put(handle, text)
@@ -139,11 +145,15 @@ def write_atomic(path: Path, text: str | bytes | Iterable[str], *, within: Path 
 def _may_replace(path: Path, st: os.stat_result, shown: str = "") -> None:
     """Refuse to replace an input of the run, a folder or anything but a regular file."""
     if (st.st_dev, st.st_ino) in _inputs:
-        raise InputError(f"{path}: is an input of this run{shown}; refusing to overwrite it")
+        raise InputError(
+            say("{path}: is an input of this run{shown}; refusing to overwrite it", path=path, shown=shown)
+        )
     if stat.S_ISDIR(st.st_mode):
-        raise InputError(f"{path}: is a folder; give a file name")
+        raise InputError(say("{path}: is a folder; give a file name", path=path))
     if not stat.S_ISREG(st.st_mode):
-        raise InputError(f"{path}: is {kind_of(st.st_mode)}; only regular files are written")
+        raise InputError(
+            say("{path}: is {kind}; only regular files are written", path=path, kind=kind_of(st.st_mode))
+        )
 
 
 def write_hidden(path: Path, text: str | Iterable[str], token: str) -> None:
@@ -156,7 +166,7 @@ def write_hidden(path: Path, text: str | Iterable[str], token: str) -> None:
     except FileNotFoundError:
         st = None
     except OSError as exc:
-        raise InputError(f"{path}: cannot write ({exc.strerror or exc})") from None
+        raise InputError(_unwritable(path, exc)) from None
     keep = st is not None and not stat.S_ISLNK(st.st_mode)
     if st is not None and keep:
         _may_replace(path, st)
@@ -168,7 +178,7 @@ def write_hidden(path: Path, text: str | Iterable[str], token: str) -> None:
             0o600 if keep else 0o666,
         )
     except OSError as exc:
-        raise InputError(f"{path}: cannot write ({exc.strerror or exc})") from None
+        raise InputError(_unwritable(path, exc)) from None
     with _cleaning(path, hidden):
         with os.fdopen(fd, "wb") as handle:
             _put(handle, text)
@@ -193,7 +203,7 @@ def publish(paths: Iterable[Path], token: str) -> None:
         try:
             os.replace(hidden, path)
         except OSError as exc:
-            raise InputError(f"{path}: cannot write ({exc.strerror or exc})") from None
+            raise InputError(_unwritable(path, exc)) from None
     for folder in {path.parent for _, path in pairs}:
         _sync_folder(folder)
 
@@ -231,7 +241,7 @@ def _cleaning(path: Path, temporary: Path) -> Iterator[None]:
         yield
     except OSError as exc:
         temporary.unlink(missing_ok=True)
-        raise InputError(f"{path}: cannot write ({exc.strerror or exc})") from None
+        raise InputError(_unwritable(path, exc)) from None
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
@@ -248,3 +258,7 @@ def _sync_folder(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def _unwritable(path: Path | str, exc: OSError) -> str:
+    return say("{path}: cannot write ({reason})", path=path, reason=os_reason(exc))

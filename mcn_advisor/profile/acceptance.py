@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from mcn_advisor.errors import ProfileError, did_you_mean, suggest
+from mcn_advisor.errors import ProfileError, did_you_mean, say, suggest
 from mcn_advisor.files.problems import format_problems
 from mcn_advisor.files.toml import Loc
 from mcn_advisor.profile.model import AcceptedRisk, Profile, partner_key
@@ -65,13 +65,42 @@ def problems(profile: Profile, book: RuleBook) -> list[tuple[Loc, str]]:
         if kind is None and entry.rule in book.elsewhere:
             continue  # a rule of a pack this run does not use: the acceptance waits for that pack
         if kind is None:
-            hint = did_you_mean(entry.rule, book.kinds) or " (see: mcn-advisor rules list)"
-            where = "policy pack" if len(book.packs) == 1 else "policy packs"
-            out.append((loc, f"unknown rule '{entry.rule}' in {where} {', '.join(book.packs)}{hint}"))
+            hint = did_you_mean(entry.rule, book.kinds) or say(" (see: mcn-advisor rules list)")
+            where = say("policy pack") if len(book.packs) == 1 else say("policy packs")
+            out.append(
+                (
+                    loc,
+                    say(
+                        "unknown rule '{rule}' in {where} {packs}{hint}",
+                        rule=entry.rule,
+                        where=where,
+                        packs=", ".join(book.packs),
+                        hint=hint,
+                    ),
+                )
+            )
         elif kind != "risk":
-            out.append((loc, f"'{entry.rule}' is {_a(kind)} finding, not a risk: there is nothing to accept"))
+            out.append(
+                (
+                    loc,
+                    say(
+                        "'{rule}' is {kind} finding, not a risk: there is nothing to accept",
+                        rule=entry.rule,
+                        kind=_a(kind),
+                    ),
+                )
+            )
         elif entry.rule in first:
-            out.append((loc, f"'{entry.rule}' is already accepted by accepted_risks[{first[entry.rule]}]"))
+            out.append(
+                (
+                    loc,
+                    say(
+                        "'{rule}' is already accepted by accepted_risks[{first}]",
+                        rule=entry.rule,
+                        first=first[entry.rule],
+                    ),
+                )
+            )
         first.setdefault(entry.rule, i)
     return out
 
@@ -87,15 +116,21 @@ def _partner_problems(profile: Profile, book: RuleBook) -> list[tuple[Loc, str]]
             out.append(
                 (
                     ("supply_chain", "partners", i),
-                    f"unknown partner '{name}'; did you mean '{book.partners[near]}'? (known partners: "
-                    f"{', '.join(sorted(set(book.partners.values())))})",
+                    say(
+                        "unknown partner '{name}'; did you mean '{match}'? (known partners: {known})",
+                        name=name,
+                        match=book.partners[near],
+                        known=", ".join(sorted(set(book.partners.values()))),
+                    ),
                 )
             )
     return out
 
 
 def _a(kind: str) -> str:
-    return "an opportunity" if kind == "opportunity" else f"a {kind}"
+    return (
+        say("an opportunity") if kind == "opportunity" else say("a positive") if kind == "positive" else kind
+    )
 
 
 Rules = RuleBook | Callable[[], RuleBook]

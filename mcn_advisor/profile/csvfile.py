@@ -28,7 +28,7 @@ from importlib import resources
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
-from mcn_advisor.errors import ProfileError, did_you_mean
+from mcn_advisor.errors import ProfileError, did_you_mean, say
 from mcn_advisor.files.read import ENCODING_NAMES, LongLine, bounded_lines, check_text, open_stream
 from mcn_advisor.files.toml import tomllib
 from mcn_advisor.profile.model import FIELDS, HOMES, SCHEMA_VERSION
@@ -133,9 +133,9 @@ def read_cells(path: Path, label: str | None = None) -> Sheet:
         try:
             first = next(reader)
         except StopIteration:
-            raise ProfileError(f"{name}: file is empty") from None
+            raise ProfileError(say("{name}: file is empty", name=name)) from None
         except csv.Error as exc:
-            raise ProfileError(f"{name}:1: not valid CSV ({exc})") from None
+            raise ProfileError(say("{name}:1: not valid CSV ({exc})", name=name, exc=exc)) from None
         header = check_header(first, name)
     except BaseException:
         handle.close()
@@ -156,15 +156,22 @@ def _csv_rows(handle: IO[str], reader: Any, name: str, path: Path) -> Iterator[t
             except csv.Error as exc:
                 yield (
                     number + 1,
-                    f"{name}:{number + 1}: not valid CSV ({exc}); the rows after it are not read",
+                    say(
+                        "{name}:{number}: not valid CSV ({exc}); the rows after it are not read",
+                        name=name,
+                        number=number + 1,
+                        exc=exc,
+                    ),
                 )
                 return
             except LongLine as exc:
-                yield number + 1, f"{exc.problems[0]}; the rows after it are not read"
+                yield number + 1, say("{problem}; the rows after it are not read", problem=exc.problems[0])
                 return
             except (OSError, UnicodeDecodeError):  # the file changed since it was checked
                 check_text(path, ProfileError)  # says what is wrong with it now
-                raise ProfileError(f"{name}: changed while it was being read; run again") from None
+                raise ProfileError(
+                    say("{name}: changed while it was being read; run again", name=name)
+                ) from None
             number += 1
             yield number, cells
 
@@ -184,12 +191,29 @@ def checked_rows(
         if not any(c.strip() for c in cells):
             continue
         if len(cells) > width:
-            yield Cells(number, None, f"{name}:{number}: {len(cells)} cells, the header has {width}")
+            yield Cells(
+                number,
+                None,
+                say(
+                    "{name}:{number}: {cells} cells, the header has {width}",
+                    name=name,
+                    number=number,
+                    cells=len(cells),
+                    width=width,
+                ),
+            )
             continue
         lost = [i for i in unnamed if i < len(cells) and cells[i].strip()]
         if lost:  # a value under a blank header cell would be dropped without a word
             yield Cells(
-                number, None, f"{name}:{number}: a value under column {lost[0] + 1}, which has no name"
+                number,
+                None,
+                say(
+                    "{name}:{number}: a value under column {column}, which has no name",
+                    name=name,
+                    number=number,
+                    column=lost[0] + 1,
+                ),
             )
             continue
         yield Cells(number, cells)
@@ -231,13 +255,21 @@ def check_header(cells: Sequence[str], name: str) -> list[str]:
         if not cell:
             continue  # spreadsheets often export a trailing empty column (rows must leave it blank)
         if not column:
-            problems.append(f"{name}:1: unknown column '{cell}'{_hint(cell)}")
+            problems.append(
+                say("{name}:1: unknown column '{cell}'{hint}", name=name, cell=cell, hint=_hint(cell))
+            )
         elif column in named:
             first = named[column]
             problems.append(
-                f"{name}:1: column '{cell}' appears twice"
+                say("{name}:1: column '{cell}' appears twice", name=name, cell=cell)
                 if first == cell
-                else f"{name}:1: columns '{first}' and '{cell}' both name {column}"
+                else say(
+                    "{name}:1: columns '{first}' and '{cell}' both name {column}",
+                    name=name,
+                    first=first,
+                    cell=cell,
+                    column=column,
+                )
             )
         else:
             named[column] = cell
@@ -245,7 +277,9 @@ def check_header(cells: Sequence[str], name: str) -> list[str]:
         raise ProfileError(problems)
     if "agency.name" not in named:
         raise ProfileError(
-            f"{name}:1: no 'agency.name' (机构名称) column; the header must name profile fields"
+            say(
+                "{name}:1: no 'agency.name' (机构名称) column; the header must name profile fields", name=name
+            )
         )
     return columns
 
@@ -254,10 +288,10 @@ def _hint(cell: str) -> str:
     key = header_key(cell)
     for unit, hint in _UNITS:
         if unit in key:
-            return f": a column in {hint}"
+            return say(": a column in {hint}", hint=hint)
     hint = did_you_mean(cell, COLUMNS)
     if not hint and cell in HOMES:
-        hint = f"; did you mean '{HOMES[cell]}'?"
+        hint = say("; did you mean '{match}'?", match=HOMES[cell])
     return hint
 
 

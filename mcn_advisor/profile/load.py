@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from mcn_advisor.errors import ProfileError, show_value
+from mcn_advisor.errors import ProfileError, say, show_value
 from mcn_advisor.files.problems import describe
 from mcn_advisor.files.read import read_text
 from mcn_advisor.files.toml import key_lines, line_of, parse_toml
@@ -27,7 +27,9 @@ def load_profile(path: Path | str, rules: Rules | None = None) -> Profile:
     text = read_text(path, ProfileError)
     data = parse_toml(text, path, ProfileError)
     if "agency" not in data and "pack" in data:  # a policy pack given where a profile belongs
-        raise ProfileError(f"{path}: this is a policy pack, not a profile; pass it with --policy {path}")
+        raise ProfileError(
+            say("{path}: this is a policy pack, not a profile; pass it with --policy {path}", path=path)
+        )
     profile = profile_from_data(data, path, lambda: key_lines(text))
     if rules is not None:
         acceptance.check(profile, rules, path, lambda: key_lines(text))
@@ -48,13 +50,21 @@ def _check_version(data: dict[str, Any], source: Path | str, lines: Any) -> None
     version = data.get("schema_version")
     if "schema_version" not in data:
         raise ProfileError(
-            f"{source}: schema_version: is required; add 'schema_version = {SCHEMA_VERSION}' "
-            "as the first line"
+            say(
+                "{source}: schema_version: is required; add 'schema_version = {version}' as the first line",
+                source=source,
+                version=SCHEMA_VERSION,
+            )
         )
     if type(version) is not int or version != SCHEMA_VERSION:
         line = line_of(lines(), ("schema_version",))
         where = f"{source}:{line}" if line else str(source)
         raise ProfileError(
-            f"{where}: schema_version: unsupported version {show_value(version)}; "
-            f"this mcn-advisor reads profiles of schema_version {SCHEMA_VERSION}"
+            say(
+                "{where}: schema_version: unsupported version {version}; this mcn-advisor reads profiles "
+                "of schema_version {supported}",
+                where=where,
+                version=show_value(version),
+                supported=SCHEMA_VERSION,
+            )
         )

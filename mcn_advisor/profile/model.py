@@ -24,7 +24,7 @@ from pydantic import (
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
-from mcn_advisor.errors import show_value
+from mcn_advisor.errors import say, show_value
 from mcn_advisor.files.limits import FIRST_DATE, LAST_DATE, MAX_COUNT, MAX_NUMBER, date_problem
 
 SCHEMA_VERSION = 1
@@ -34,14 +34,14 @@ MAX_PARTNERS = 50
 
 def _share(value: float) -> float:
     if not 0.0 <= value <= 1.0:
-        raise ValueError("must be within 0..1")
+        raise ValueError(say("must be within 0..1"))
     return value
 
 
 def _named(name: str) -> str:
     # Spaces, zero-width characters or control characters alone name nobody.
     if not any(not c.isspace() and unicodedata.category(c) not in ("Cc", "Cf") for c in name):
-        raise ValueError("must hold a visible character (it is blank)")
+        raise ValueError(say("must hold a visible character (it is blank)"))
     return name
 
 
@@ -122,8 +122,12 @@ class _Mix(_Section):
         if abs(total - 1.0) > MIX_TOLERANCE:
             listed = ", ".join(f"{k} {v:g}" for k, v in values.items() if v)
             raise ValueError(
-                f"shares sum to {total:.4g}, must sum to 1 (±{MIX_TOLERANCE:g})"
-                + (f": {listed}" if listed else "")
+                say(
+                    "shares sum to {total}, must sum to 1 (±{tolerance}){listed}",
+                    total=f"{total:.4g}",
+                    tolerance=f"{MIX_TOLERANCE:g}",
+                    listed=say(": {listed}", listed=listed) if listed else "",
+                )
             )
         return self
 
@@ -262,7 +266,12 @@ class Clients(_Section):
     def _linked_shares_fit(self) -> "Clients":
         linked = (self.taobao_linked_share or 0.0) + (self.jd_linked_share or 0.0)
         if linked > 1.0 + MIX_TOLERANCE:
-            raise ValueError(f"taobao_linked_share + jd_linked_share = {linked:g}, must not exceed 1")
+            raise ValueError(
+                say(
+                    "taobao_linked_share + jd_linked_share = {linked}, must not exceed 1",
+                    linked=f"{linked:g}",
+                )
+            )
         return self
 
 
@@ -295,7 +304,9 @@ class Kuaishou(_Section):
     def _link_shares_fit(self) -> "Kuaishou":
         linked = (self.taobao_link_share or 0.0) + (self.jd_link_share or 0.0)
         if linked > 1.0 + MIX_TOLERANCE:
-            raise ValueError(f"taobao_link_share + jd_link_share = {linked:g}, must not exceed 1")
+            raise ValueError(
+                say("taobao_link_share + jd_link_share = {linked}, must not exceed 1", linked=f"{linked:g}")
+            )
         return self
 
 
@@ -520,11 +531,11 @@ _KIND_TYPES: dict[str, tuple[type, ...]] = {
     "date": (dt.date,),
 }
 _KIND_NEEDS = {
-    "bool": "must be true or false",
-    "number": "must be a number",
-    "str": "must be text in quotes",
-    "list": 'must be a list of texts, e.g. ["suning"]',
-    "date": "must be a date (YYYY-MM-DD)",
+    "bool": say("must be true or false"),
+    "number": say("must be a number"),
+    "str": say("must be text in quotes"),
+    "list": say('must be a list of texts, e.g. ["suning"]'),
+    "date": say("must be a date (YYYY-MM-DD)"),
 }
 
 
@@ -534,16 +545,17 @@ def value_problem(path: str, value: Any) -> str | None:
     fits = isinstance(value, _KIND_TYPES[kind]) and not (kind == "number" and isinstance(value, bool))
     if kind == "list" and fits:
         fits = all(isinstance(v, str) and v for v in value)
-    got = f" (got {show_value(value)})"
     if not fits:
-        return _KIND_NEEDS[kind] + got
-    if path in SHARES and not 0 <= value <= 1:
-        return "must be within 0..1" + got
-    if kind == "number" and value < 0:
-        return "must not be negative" + got
-    if kind == "number" and not value <= MAX_NUMBER:  # also nan
-        return f"must be a finite number of at most {MAX_NUMBER:g}" + got
-    return None
+        problem = _KIND_NEEDS[kind]
+    elif path in SHARES and not 0 <= value <= 1:
+        problem = say("must be within 0..1")
+    elif kind == "number" and value < 0:
+        problem = say("must not be negative")
+    elif kind == "number" and not value <= MAX_NUMBER:  # also nan
+        problem = say("must be a finite number of at most {bound}", bound=f"{MAX_NUMBER:g}")
+    else:
+        return None
+    return say("{message} (got {value})", message=problem, value=show_value(value))
 
 
 # --- the JSON Schema of a TOML file (mcn-advisor schema, for editors) ---------------------

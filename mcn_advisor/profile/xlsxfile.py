@@ -21,7 +21,7 @@ import zipfile
 from collections.abc import Iterator
 from typing import Any
 
-from mcn_advisor.errors import ProfileError
+from mcn_advisor.errors import ProfileError, say
 from mcn_advisor.files.read import open_workbook
 
 Row = tuple[int, "list[str] | str"]  # a row's number and its cells, or why the rows end there
@@ -51,19 +51,32 @@ def open_sheet(path: str, wanted: str | None, name: str) -> tuple[list[str], Ite
             try:
                 book = load_workbook(handle, read_only=True, data_only=True)
             except _BROKEN as exc:
-                raise ProfileError(f"{path}: not a readable .xlsx workbook ({_why(exc)})") from None
+                raise ProfileError(
+                    say("{path}: not a readable .xlsx workbook ({exc})", path=path, exc=_why(exc))
+                ) from None
         names = book.sheetnames
         if wanted is not None and wanted not in names:
             book.close()
             listed = ", ".join(f"'{n}'" for n in names)
-            raise ProfileError(f"{name}: no sheet '{wanted}' in the workbook; its sheets: {listed}")
+            raise ProfileError(
+                say(
+                    "{name}: no sheet '{wanted}' in the workbook; its sheets: {listed}",
+                    name=name,
+                    wanted=wanted,
+                    listed=listed,
+                )
+            )
         rows = _rows(book, book[wanted if wanted is not None else names[0]], name, handle)
         first = next(rows, None)
         if first is None or isinstance(first[1], str) or not first[1]:
             rows.close()
             if first is not None and isinstance(first[1], str):
                 raise ProfileError(first[1])
-            raise ProfileError(f"{name}: the sheet is empty" if first is None else f"{name}:1: no header row")
+            raise ProfileError(
+                say("{name}: the sheet is empty", name=name)
+                if first is None
+                else say("{name}:1: no header row", name=name)
+            )
     except BaseException:
         handle.close()
         raise

@@ -168,3 +168,52 @@ def test_chinese_uses_the_trade_terms(pack):
         assert term in zh, term
     for literal in ("星图地图", "抖音商店", "多频道网络", "第三方平台链接的直播任务任务"):
         assert literal not in zh, literal
+
+
+# --- error messages: made in English by errors.say, said again from i18n/errors.toml ----------
+
+
+def _said_templates() -> dict[str, str]:
+    """Every template the code says (``say("...")``), with where it is said."""
+    found: dict[str, str] = {}
+    for path in sorted((ROOT / "mcn_advisor").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        imported = any(
+            isinstance(n, ast.ImportFrom)
+            and n.module == "mcn_advisor.errors"
+            and any(a.name == "say" for a in n.names)
+            for n in ast.walk(tree)
+        )
+        for call in ast.walk(tree) if imported or path.name == "errors.py" else ():
+            if isinstance(call, ast.Call) and getattr(call.func, "id", None) == "say":
+                template = call.args[0] if call.args else None
+                where = f"{path.relative_to(ROOT)}:{call.lineno}"
+                assert isinstance(template, ast.Constant) and isinstance(template.value, str), (
+                    f"{where}: say() takes a literal template, the key of its translation"
+                )
+                found.setdefault(template.value, where)
+    return found
+
+
+def test_every_error_the_code_says_is_in_chinese():
+    from mcn_advisor.i18n import error_catalogue
+
+    missing = {k: where for k, where in _said_templates().items() if k not in error_catalogue()}
+    assert not missing, "\n".join(f"{where}: {k!r}" for k, where in missing.items())
+
+
+def test_every_error_translation_is_said_somewhere():
+    from mcn_advisor.i18n import error_catalogue
+
+    unused = set(error_catalogue()) - set(_said_templates())
+    assert not unused, sorted(unused)
+
+
+def test_each_error_keeps_its_placeholders_and_reads_chinese():
+    from mcn_advisor.i18n import error_catalogue
+
+    for en, zh in error_catalogue().items():
+        assert placeholders(en) == placeholders(zh), en
+        if re.sub(r"\{[^}]*\}|--[a-z-]+|[\W\d_]", "", en):  # words, not only places, options, punctuation
+            assert re.search(r"[\u4e00-\u9fff]", zh), en
+        assert not HALF_WIDTH.search(zh.replace("{", "").replace("}", "")), zh
