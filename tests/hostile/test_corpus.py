@@ -386,3 +386,46 @@ def _listing(folder: Path) -> dict[str, tuple[int, int]]:
             st = os.lstat(folder / name)
             result[name] = (st.st_size, st.st_mtime_ns)
     return result
+
+
+# --- the same bad input, told in Chinese -----------------------------------------------------
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")  # values and names as the user wrote them
+ENGLISH = re.compile(r"\b[A-Za-z]{2,} [a-z]{2,} [a-z]{2,}\b")  # three words in a row: a sentence
+
+
+def _with_chinese(argv: list[str]) -> list[str] | None:
+    """``argv`` asking for Chinese (`--lang zh` on the command, or on the `policy` group), or
+    None when the command speaks one language only."""
+    from typer.main import get_command
+
+    command, words = get_command(app), list(argv)
+    for i, word in enumerate(words):
+        sub = getattr(command, "commands", {}).get(word)
+        if sub is None:
+            break
+        if any("--lang" in p.opts for p in sub.params):
+            return [*words[: i + 1], "--lang", "zh", *words[i + 1 :]]
+        command = sub
+    return None
+
+
+CHINESE = [c for c in IN_PROCESS if c["exit"] == 2 and _with_chinese(c["argv"])]
+
+
+@pytest.mark.parametrize("case", CHINESE, ids=[c["id"] for c in CHINESE])
+def test_hostile_case_in_chinese(case: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With --lang zh, every error about bad input is said in Chinese: no line is left in English
+    (file names, fields and values stay as typed). Only the command-line parser's own usage
+    errors ("Usage: ... Error: No such option") stay English, as the help does."""
+    with _built(case, tmp_path):
+        monkeypatch.chdir(tmp_path)
+        with _deadline(case["timeout"]), _memory_bound():
+            result = CliRunner().invoke(app, _with_chinese(case["argv"]), env=ENV)
+    lines = result.stderr.splitlines()
+    assert result.exit_code == 2, (case["id"], lines[:2])
+    assert not [line for line in lines if line.startswith("error:")], (case["id"], lines[:2])
+    told = [line.removeprefix("错误：") for line in lines if line.startswith("错误：")]
+    untranslated = [line for line in told if ENGLISH.search(QUOTED.sub("", line)) or not CJK.search(line)]
+    assert not untranslated, (case["id"], untranslated[:2])
