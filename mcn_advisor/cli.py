@@ -319,12 +319,14 @@ def validate(
         list[Path], typer.Argument(help="Profiles to check.", metavar="PROFILE", show_default=False)
     ],
     packs: PolicyOpt = None,
+    lang: LangOpt = "en",
 ) -> None:
     """Check profiles without assessing them.
 
     Every problem is listed, one per line. Accepted risks must name rules of the policy
     packs (the built-in one by default); the packs are read only when a profile accepts a risk.
     """
+    from mcn_advisor.i18n import t
     from mcn_advisor.profile.load import load_profile
 
     @functools.cache
@@ -335,7 +337,7 @@ def validate(
 
     problems: list[str] = []
     for path, prof in _each_loaded(profiles, lambda p: load_profile(p, book), problems):
-        _say(f"{path}: ok ({prof.agency.name})")
+        _say(t(lang, "run_valid", path=str(path), agency=prof.agency.name))
     if problems:
         raise InputError(list(dict.fromkeys(problems)))  # a bad --policy once, not once per profile
 
@@ -904,7 +906,7 @@ def batch(
     """
     from mcn_advisor.batch import run as batches
     from mcn_advisor.batch.discover import discover
-    from mcn_advisor.i18n import t
+    from mcn_advisor.i18n import t, translate
 
     date = _parse_date(as_of)
     if reports and out_dir is None:
@@ -913,7 +915,7 @@ def batch(
         _no_binary_to_terminal(fmt, "redirect stdout (> summary.xlsx) or give --out-dir DIR")
     inputs = discover(paths, exclude=out_dir)
     for note in inputs.notes:
-        _say(f"note: {note}", err=True)
+        _say(t(lang, "note_line", line=translate(lang, note)), err=True)
     for item in inputs.inputs:
         if item.encoding in ("GB18030", "UTF-16"):  # a guess a user should be able to check
             _say(t(lang, "batch_read_as", file=item.label, encoding=item.encoding), err=True)

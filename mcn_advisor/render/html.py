@@ -145,6 +145,7 @@ def portfolio(s: Portfolio, lang: str = "en") -> Iterator[str]:
         summary_line=summary.headline(s, lang),
         top_scores=TOP_SCORES,
         totals=summary.totals(s, lang),
+        problems=lambda f: summary.problems(f, lang),
     )
 
 

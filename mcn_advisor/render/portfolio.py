@@ -19,9 +19,9 @@ from typing import Any
 
 from rich.cells import cell_len
 
-from mcn_advisor.core.portfolio import Portfolio, Row
+from mcn_advisor.core.portfolio import Failure, Portfolio, Row
 from mcn_advisor.errors import visible
-from mcn_advisor.i18n import t
+from mcn_advisor.i18n import t, translate
 from mcn_advisor.render.common import money, share
 from mcn_advisor.render.linebreak import break_offsets
 from mcn_advisor.render.markdown import code, esc, pipe_lines
@@ -38,6 +38,11 @@ _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 def clean(text: str) -> str:
     """User text on one line: control characters would break a row or drive the terminal."""
     return visible(text, one_line=True)
+
+
+def problems(f: Failure, lang: str) -> list[str]:
+    """A failed input's problems, in ``lang``."""
+    return [translate(lang, p) for p in f.problems]
 
 
 def _reports(s: Portfolio, row: Row) -> list[str]:
@@ -286,7 +291,7 @@ def _table(s: Portfolio, lang: str, width: int | None) -> Iterator[str]:
         yield from _align(lambda: common, "llrrl", width=width, cut=(4, 1))
     if s.failures:
         yield _heading(t(lang, "batch_failures", count=f"{len(s.failures):,}"))
-        yield from (clean(p) for f in s.failures for p in f.problems)
+        yield from (clean(p) for f in s.failures for p in problems(f, lang))
 
 
 # --- JSON --------------------------------------------------------------------------
@@ -356,7 +361,7 @@ def json(s: Portfolio, lang: str = "en") -> Iterator[str]:
             }
             for c in s.common
         ],
-        "failures": [{"source": f.source, "problems": list(f.problems)} for f in s.failures],
+        "failures": [{"source": f.source, "problems": problems(f, lang)} for f in s.failures],
     }
     yield _dump(head, 0)[:-2] + ',\n  "profiles": ['
     for i, r in enumerate(s.rows):
@@ -448,7 +453,7 @@ def csv(s: Portfolio, lang: str = "en") -> Iterator[str]:
         if n % 512 == 0:
             yield flush()
     for f in s.failures:
-        w.writerow([f.source, STATUS_FAILED, *[""] * 12, " | ".join(f.problems), "", ""])
+        w.writerow([f.source, STATUS_FAILED, *[""] * 12, " | ".join(problems(f, lang)), "", ""])
     yield flush()
 
 
@@ -489,4 +494,4 @@ def _markdown(s: Portfolio, lang: str) -> Iterator[str]:
         yield from pipe_lines(_common_headers(lang), cells, "llrrl")
     if s.failures:
         yield from ("", f"## {t(lang, 'batch_failures', count=f'{len(s.failures):,}')}", "")
-        yield from (f"- {code(p)}" for f in s.failures for p in f.problems)
+        yield from (f"- {code(p)}" for f in s.failures for p in problems(f, lang))

@@ -19,7 +19,7 @@ from typing import Any
 
 from mcn_advisor.core.portfolio import Portfolio
 from mcn_advisor.i18n import t
-from mcn_advisor.render.portfolio import CSV_COLUMNS, clean, status
+from mcn_advisor.render.portfolio import CSV_COLUMNS, clean, problems, status
 
 PINNED = dt.datetime(2020, 1, 1)  # the workbook's date when the rows have no common date
 MONEY = "#,##0"
@@ -104,7 +104,7 @@ def portfolio(s: Portfolio, lang: str = "en") -> bytes:
     _sheet(
         book.create_sheet(t(lang, "xlsx_failures")),
         [("source", (28, None)), ("error", (100, None))],
-        ([f.source, problem] for f in s.failures for problem in f.problems),
+        ([f.source, problem] for f in s.failures for problem in problems(f, lang)),
     )
     day = dt.datetime.combine(s.as_of, dt.time()) if s.as_of else PINNED
     book.properties.creator = "mcn-advisor"

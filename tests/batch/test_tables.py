@@ -345,7 +345,8 @@ def test_the_xlsx_summary_reads_back_with_numbers_status_and_no_formula(tmp_path
     common = list(book["最常见的风险点"].iter_rows(min_row=2, values_only=True))
     assert common and all(isinstance(row[2], int) for row in common)
     failures = list(book["评估失败"].iter_rows(min_row=2, values_only=True))
-    assert failures == [(str(tmp_path / "gone.toml"), f"{tmp_path / 'gone.toml'}: no such file or folder")]
+    gone = tmp_path / "gone.toml"
+    assert failures == [(str(gone), f"{gone}：文件或文件夹不存在")]  # said in --lang zh
     assert book.properties.modified == dt.datetime(2020, 8, 27)
 
 
