@@ -24,7 +24,9 @@ def read_json(path: Path) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         hint = (
-            "; diff compares saved assessments (mcn-advisor assess PROFILE -f json -o FILE), not profiles"
+            say(
+                "; diff compares saved assessments (mcn-advisor assess PROFILE -f json -o FILE), not profiles"
+            )
             if path.suffix.lower() == ".toml"
             else ""
         )
@@ -34,7 +36,7 @@ def read_json(path: Path) -> Any:
                 path=path,
                 lineno=exc.lineno,
                 colno=exc.colno,
-                msg=exc.msg,
+                msg=_JSON_SAYS.get(exc.msg, exc.msg),
                 hint=hint,
             )
         ) from None
@@ -42,3 +44,18 @@ def read_json(path: Path) -> Any:
         raise InputError(
             say("{path}: cannot be read as JSON ({kind})", path=path, kind=type(exc).__name__)
         ) from None
+
+
+# The messages Python's json parser gives, said so they can be translated.
+_JSON_SAYS = {
+    "Expecting value": say("Expecting value"),
+    "Expecting ',' delimiter": say("Expecting ',' delimiter"),
+    "Expecting ':' delimiter": say("Expecting ':' delimiter"),
+    "Expecting property name enclosed in double quotes": say(
+        "Expecting property name enclosed in double quotes"
+    ),
+    "Extra data": say("Extra data"),
+    "Unterminated string starting at": say("Unterminated string starting at"),
+    "Invalid control character at": say("Invalid control character at"),
+    "Invalid \\escape": say("Invalid \\escape"),
+}
