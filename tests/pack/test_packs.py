@@ -4,6 +4,7 @@ the checks `policy validate` runs, and the second real pack (Kuaishou 2019)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from importlib import resources
 
 import pytest
@@ -465,3 +466,39 @@ def test_not_before_delays_an_action_until_its_event():
 def test_the_douyin_pack_still_loads_with_its_fixtures(pack):
     assert len(pack.model.fixtures) >= 5
     assert pack_from_text(DOUYIN, "x").model == pack.model
+
+
+def _texts(node, where=""):
+    """Every Text in a pack's model, with where it is."""
+    from pydantic import BaseModel
+
+    from mcn_advisor.i18n.text import Text
+
+    if isinstance(node, Text):
+        yield where, node
+    elif isinstance(node, BaseModel):
+        for name in type(node).model_fields:
+            yield from _texts(getattr(node, name), f"{where}.{name}")
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield from _texts(value, f"{where}.{key}")
+    elif isinstance(node, (list, tuple)):
+        for i, value in enumerate(node):
+            yield from _texts(value, f"{where}[{i}]")
+
+
+@pytest.mark.parametrize("name", builtin_names())
+def test_no_text_a_client_reads_names_a_rate_by_its_id(name):
+    """A rate is named by what it means and its value ("half of the gap"), never by its id
+    (`fee_pass_through`): the ids are for the formulas and the methods table."""
+    model = resolve(name).model
+    ids = set(getattr(model, "rates", {}) or {})
+    found = [
+        (where, rid)
+        for where, text in _texts(model)
+        if not where.startswith((".rates", ".fixtures"))
+        for lang in ("en", "zh")
+        for rid in ids
+        if re.search(rf"(?<![\w.]){re.escape(rid)}(?!\w)", text[lang])
+    ]
+    assert not found, found[:5]
