@@ -83,14 +83,14 @@ def _umask() -> int:
 def kind_of(mode: int) -> str:
     """What a file that is not a regular file is, in a user's words."""
     if stat.S_ISDIR(mode):
-        return "a folder"
+        return say("a folder")
     if stat.S_ISFIFO(mode):
-        return "a named pipe (FIFO)"
+        return say("a named pipe (FIFO)")
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
+        return say("a device")
     if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "not a regular file"
+        return say("a socket")
+    return say("not a regular file")
 
 
 def temp_prefix(name: str, token: int = 8) -> str:
@@ -124,7 +124,9 @@ def write_atomic(path: Path, text: str | bytes | Iterable[str], *, within: Path 
         except FileNotFoundError:
             st = None
         if st is not None:
-            _may_replace(path, st, "" if target == Path(os.path.abspath(path)) else f" ({target})")
+            _may_replace(
+                path, st, "" if target == Path(os.path.abspath(path)) else say(" ({target})", target=target)
+            )
             mode = st.st_mode & 0o777
         else:
             mode = 0o666 & ~_umask()
