@@ -566,8 +566,16 @@ def policy_validate(ctx: typer.Context, packs: PackArgs) -> None:
     for _, pack in _each_loaded(packs, resolve, problems):
         m = pack.model
         _say(
-            f"{pack.source}: ok ({pack.id} {m.pack.version}: {len(m.rules)} rules, "
-            f"{len(m.actions)} actions, {len(m.fixtures)} fixtures)"
+            t(
+                lang,
+                "policy_ok",
+                source=pack.source,
+                pack=pack.id,
+                version=m.pack.version,
+                rules=len(m.rules),
+                actions=len(m.actions),
+                fixtures=len(m.fixtures),
+            )
         )
         for warning in loose_ends(pack):
             _say(t(lang, "warning_line", line=translate(lang, warning)), err=True)
@@ -586,11 +594,12 @@ def policy_test(ctx: typer.Context, packs: PackArgs) -> None:
     from mcn_advisor.pack.select import resolve
     from mcn_advisor.render import fixtures as packcheck
 
+    lang = _lang_of({"ctx": ctx})
     problems: list[str] = []
     failed = False
     for _, pack in _each_loaded(packs, resolve, problems):
         results = run_fixtures(pack)
-        sys.stdout.write(packcheck.fixture_report(pack, results, color=_color(sys.stdout)))
+        sys.stdout.write(packcheck.fixture_report(pack, results, lang, color=_color(sys.stdout)))
         failed = failed or not results or not all(r.passed for r in results)
     if problems:
         raise InputError(problems)

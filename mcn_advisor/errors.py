@@ -51,6 +51,20 @@ def say(template: str, **values: Any) -> Said:
     return said
 
 
+def in_turn(items: Iterable[str]) -> str:
+    """``items`` one after another, separated by "; " (each said in its language in turn)."""
+    told = ""
+    for item in reversed(list(items)):
+        told = say("{item}; {rest}", item=item, rest=told) if told else item
+    return told
+
+
+def message_of(exc: Exception) -> str:
+    """An exception's message, still able to be said in another language (``str(exc)`` of a
+    ``ValueError(say(...))`` is plain English)."""
+    return exc.args[0] if len(exc.args) == 1 and isinstance(exc.args[0], Said) else str(exc)
+
+
 class ProfileError(InputError):
     """A profile file that cannot be read, parsed or validated."""
 

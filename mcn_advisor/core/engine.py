@@ -196,11 +196,7 @@ _LARGEST = sys.float_info.max
 
 def _not_finite(pack: Pack, section: str, item_id: str, value: float) -> PackError:
     """A formula that gives inf or nan for a profile: the pack's formula, named, is at fault."""
-    at = next(i for i, x in enumerate(getattr(pack.model, section)) if x.id == item_id)
-    return PackError(
-        f"{pack.where((section, at, 'formula'))}: {section}.{at}.formula: {section[:-1]} '{item_id}' "
-        f"computes to {value} for this profile, not a finite number (an overflow); check its formula"
-    )
+    return PackError(pack.not_finite(section, item_id, value))
 
 
 def _scored(

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mcn_advisor.core.engine import evaluate, unknown_fields
-from mcn_advisor.errors import show_value
+from mcn_advisor.errors import in_turn, say, show_value
 from mcn_advisor.files.toml import Loc
+from mcn_advisor.pack.checks import VERB
 from mcn_advisor.pack.compile import Pack
 from mcn_advisor.pack.conditions import Trace
 from mcn_advisor.pack.schema import Fixture
@@ -50,11 +51,21 @@ def _run(pack: Pack, index: int, fixture: Fixture) -> FixtureResult:
 
     def fail(where: Loc, message: str) -> None:
         path = ".".join(str(p) for p in where)
-        failures.append(f"{pack.where(where)}: {path}: {message}")
+        failures.append(
+            say("{where}: {field}: {message}", where=pack.where(where), field=path, message=message)
+        )
 
     e = fixture.expect
     if e.band is not None and e.band != ev.band:
-        fail((*loc, "band"), f"expected band {e.band}, got {ev.band} (score {ev.score:g})")
+        fail(
+            (*loc, "band"),
+            say(
+                "expected band {band}, got {got} (score {score})",
+                band=e.band,
+                got=ev.band,
+                score=f"{ev.score:g}",
+            ),
+        )
     for key, wanted in (("fire", True), ("silent", False), ("undecided", None)):
         for j, rule_id in enumerate(getattr(e, key)):
             held, trace = outcome.get(rule_id, (False, []))  # not in force: it cannot hold
@@ -66,34 +77,58 @@ def _run(pack: Pack, index: int, fixture: Fixture) -> FixtureResult:
         got = size.level if held and size else None
         if got != severity:
             seen = (
-                f"is {got} (likelihood {size.likelihood} x impact {size.impact})"
+                say(
+                    "is {level} (likelihood {likelihood} x impact {impact})",
+                    level=got,
+                    likelihood=size.likelihood,
+                    impact=size.impact,
+                )
                 if got and size
                 else _STATE[held]
             )
-            fail((*loc, "severity", rule_id), f"expected {rule_id} to be {severity}; it {seen}")
+            fail(
+                (*loc, "severity", rule_id),
+                say(
+                    "expected {rule_id} to be {severity}; it {seen}",
+                    rule_id=rule_id,
+                    severity=severity,
+                    seen=seen,
+                ),
+            )
     fired = tuple(rule_id for rule_id, (held, _) in outcome.items() if held)
     silent = tuple(rule_id for rule_id, (held, _) in outcome.items() if held is False)
     return FixtureResult(fixture, ev.score, ev.band, fired, tuple(failures), silent)
 
 
-_STATE = {True: "fired", False: "stayed silent", None: "is undecided"}
-_WANT = {True: "fire", False: "stay silent", None: "stay undecided"}
+_STATE = {True: say("fired"), False: say("stayed silent"), None: say("is undecided")}
+_WANT = {True: VERB["fire"], False: VERB["silent"], None: VERB["undecided"]}
 
 
 def _why(
     pack: Pack, rule_id: str, wanted: bool | None, held: bool | None, trace: Trace, missing: frozenset[str]
 ) -> str:
-    head = f"expected {rule_id} to {_WANT[wanted]}; it {_STATE[held]}"
+    head = say(
+        "expected {rule_id} to {verb}; it {state}", rule_id=rule_id, verb=_WANT[wanted], state=_STATE[held]
+    )
     if not trace:
-        return head + " (the rule no longer applies at the fixture's as_of)"
+        return say("{head} (the rule no longer applies at the fixture's as_of)", head=head)
     if held is None:
-        return f"{head}: the profile leaves out {', '.join(unknown_fields(pack, trace, missing))}"
+        fields = ", ".join(unknown_fields(pack, trace, missing))
+        return say("{head}: the profile leaves out {fields}", head=head, fields=fields)
     # The tests that went the way the rule went explain it: failed ones when it stayed
     # silent, passed ones when it fired.
-    shown = [f"{t.text()} (saw {_show(actual)})" for t, actual, ok in trace if ok is held]
+    shown = [
+        say("{test} (saw {value})", test=t.text(), value=_show(actual))
+        for t, actual, ok in trace
+        if ok is held
+    ]
+    if not shown:
+        return head
     more = len(shown) - MAX_TESTS_SHOWN
-    text = "; ".join(shown[:MAX_TESTS_SHOWN]) + (f"; and {more} more" if more > 0 else "")
-    return f"{head}: {'held' if held else 'failed'}: {text}" if shown else head
+    tests = in_turn(shown[:MAX_TESTS_SHOWN])
+    if more > 0:
+        tests = say("{tests}; and {more} more", tests=tests, more=more)
+    return say("{head}: {how}: {tests}", head=head, how=say("held") if held else say("failed"), tests=tests)
 
 
 def _show(value: Any) -> str:

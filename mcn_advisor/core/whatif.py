@@ -20,7 +20,7 @@ from mcn_advisor.core.compare import RESULT_SCHEMA_VERSION, Comparison, compare,
 from mcn_advisor.core.contract import Check, PathMonth, PolicyRef
 from mcn_advisor.core.engine import Evaluation, assess, evaluate, in_place
 from mcn_advisor.core.money import alone, gain
-from mcn_advisor.errors import InputError, PackError, did_you_mean, say, shorten, show_value
+from mcn_advisor.errors import InputError, PackError, did_you_mean, in_turn, say, shorten, show_value
 from mcn_advisor.files.toml import MORE_THAN_ONE, parse_value
 from mcn_advisor.i18n.text import Text
 from mcn_advisor.pack.compile import Pack
@@ -492,10 +492,14 @@ def skip_reason(skip: Skip) -> str:
     if skip.reason == "window_closed":
         return say("its window closed on {closed_on}", closed_on=skip.closed_on)
     if skip.reason == "no_change":
-        return "changes nothing: " + ", ".join(skip.fields) + " already where it would put them"
+        return say("changes nothing: {fields} already where it would put them", fields=", ".join(skip.fields))
     if skip.reason == "unknown_input":
-        return "needs fields the profile leaves out with no fair guess: " + ", ".join(skip.fields)
+        return say(
+            "needs fields the profile leaves out with no fair guess: {fields}", fields=", ".join(skip.fields)
+        )
     if skip.reason == "no_money":
-        return "changes no field and wins no money on this profile"
-    tests = "; ".join(f"{c.test} is false (it is {show_value(c.actual)})" for c in skip.checks)
+        return say("changes no field and wins no money on this profile")
+    tests = in_turn(
+        say("{test} is false (it is {value})", test=c.test, value=show_value(c.actual)) for c in skip.checks
+    )
     return say("does not apply to this profile: {tests}", tests=tests)

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from mcn_advisor.errors import Said, did_you_mean, say, shorten, show_value
+from mcn_advisor.errors import Said, did_you_mean, message_of, say, shorten, show_value
 from mcn_advisor.files.toml import Loc, line_of
 
 # Tagged unions name the chosen member in an error's location; such parts are dropped.
@@ -118,8 +118,8 @@ def _message(err: Any, model: type[BaseModel], loc: Loc, elsewhere: dict[str, st
         return say("unknown field '{key}'{hint}", key=key, hint=hint)
     if kind in ("value_error", "assertion_error"):
         raised = ctx.get("error")
-        if raised is not None and raised.args and isinstance(raised.args[0], Said):
-            return raised.args[0]  # said by our own check: it can be said in every language
+        if raised is not None and isinstance(said := message_of(raised), Said):
+            return said  # said by our own check: it can be said in every language
         msg = str(err["msg"])
         for prefix in ("Value error, ", "Assertion failed, "):
             msg = msg.removeprefix(prefix)
@@ -137,7 +137,9 @@ def _message(err: Any, model: type[BaseModel], loc: Loc, elsewhere: dict[str, st
     if kind in ("literal_error", "enum"):
         expected = str(ctx.get("expected", ""))
         hint = did_you_mean(str(err.get("input")), re.findall(r"'([^']*)'", expected))
-        return say("must be one of {choices}{hint}", choices=expected, hint=hint)
+        head, sep, last = expected.rpartition(" or ")  # pydantic's "'a', 'b' or 'c'"
+        choices = say("{choices} or {last}", choices=head, last=last) if sep else expected
+        return say("must be one of {choices}{hint}", choices=choices, hint=hint)
     return _MESSAGES.get(kind, str(err["msg"]))
 
 

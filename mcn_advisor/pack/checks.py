@@ -15,7 +15,7 @@ import heapq
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from mcn_advisor.errors import did_you_mean
+from mcn_advisor.errors import did_you_mean, say
 from mcn_advisor.files.limits import MAX_PLAN_DAYS
 from mcn_advisor.files.problems import format_problems
 from mcn_advisor.files.toml import Loc
@@ -31,13 +31,46 @@ def duplicates(items: list[Any], name: str) -> Iterator[tuple[Loc, str]]:
     seen: dict[str, int] = {}
     for i, item in enumerate(items):
         if item.id in seen:
-            yield (name, i, "id"), f"duplicate id '{item.id}' (first at {name}[{seen[item.id]}])"
+            yield (
+                (name, i, "id"),
+                say(
+                    "duplicate id '{id}' (first at {name}[{first}])",
+                    id=item.id,
+                    name=name,
+                    first=seen[item.id],
+                ),
+            )
         seen.setdefault(item.id, i)
+
+
+# What a reference names, as an error says it.
+_WHAT = {
+    "source": say("source"),
+    "event": say("event"),
+    "action": say("action"),
+    "field": say("field"),
+    "factor": say("factor"),
+    "metric": say("metric"),
+    "scale": say("scale"),
+    "phase": say("phase"),
+    "role": say("role"),
+    "effort size": say("effort size"),
+    "money part": say("money part"),
+    "window-only upside item": say("window-only upside item"),
+}
 
 
 def ref(loc: Loc, value: str | None, known: Any, what: str) -> Iterator[tuple[Loc, str]]:
     if value is not None and value not in known:
-        yield loc, f"unknown {what} '{value}'{did_you_mean(value, known)}"
+        yield (
+            loc,
+            say(
+                "unknown {what} '{value}'{hint}",
+                what=_WHAT[what],
+                value=value,
+                hint=did_you_mean(value, known),
+            ),
+        )
 
 
 def cross_check(m: PackModel) -> Iterator[tuple[Loc, str]]:
@@ -50,26 +83,40 @@ def cross_check(m: PackModel) -> Iterator[tuple[Loc, str]]:
     metric_names = condition_fields([x.id for x in m.metrics], [p.id for p in m.partners], m.rates)
 
     if not m.scoring.low < m.scoring.moderate < m.scoring.high:
-        yield ("scoring",), "bands must rise: low < moderate < high"
+        yield ("scoring",), say("bands must rise: low < moderate < high")
     if not m.risk_matrix.low < m.risk_matrix.medium < m.risk_matrix.high:
-        yield ("risk_matrix",), "bands must rise: low < medium < high"
+        yield ("risk_matrix",), say("bands must rise: low < medium < high")
     for sid, scale in m.scales.items():
         if any(b <= a for a, b in zip(scale.at, scale.at[1:], strict=False)) or scale.at[0] <= 0:
-            yield ("scales", sid, "at"), "the bounds of impact 2..5 must be above 0 and rise strictly"
+            yield ("scales", sid, "at"), say("the bounds of impact 2..5 must be above 0 and rise strictly")
     total = sum(f.weight for f in m.factors)
     if abs(total - WEIGHT_TOTAL) > 1e-6:
-        yield ("factors",), f"weights sum to {total:g}, must sum to {WEIGHT_TOTAL:g}"
+        yield (
+            ("factors",),
+            say(
+                "weights sum to {total}, must sum to {required}",
+                total=f"{total:g}",
+                required=f"{WEIGHT_TOTAL:g}",
+            ),
+        )
     for required in REQUIRED_METRICS:
         if required not in {x.id for x in m.metrics}:
-            yield ("metrics",), f"the pack must define metric '{required}' (every report shows it)"
+            yield (
+                ("metrics",),
+                say("the pack must define metric '{required}' (every report shows it)", required=required),
+            )
 
     for i in range(1, len(m.events)):
         if m.events[i].date < m.events[i - 1].date:
             yield (
                 ("events", i, "date"),
                 (
-                    f"events must be listed in date order: {m.events[i].date} is listed after "
-                    f"'{m.events[i - 1].id}' ({m.events[i - 1].date})"
+                    say(
+                        "events must be listed in date order: {date} is listed after '{id}' ({before})",
+                        date=m.events[i].date,
+                        id=m.events[i - 1].id,
+                        before=m.events[i - 1].date,
+                    )
                 ),
             )
     for i, e in enumerate(m.events):
@@ -82,10 +129,10 @@ def cross_check(m: PackModel) -> Iterator[tuple[Loc, str]]:
         if p.deadline in events:
             date = events[p.deadline].date
             if last_deadline and date <= last_deadline:
-                yield ("phases", i, "deadline"), "phase deadlines must come in date order"
+                yield ("phases", i, "deadline"), say("phase deadlines must come in date order")
             last_deadline = date
         elif p.deadline is None and i != len(m.phases) - 1:
-            yield ("phases", i, "deadline"), "only the last phase may have no deadline"
+            yield ("phases", i, "deadline"), say("only the last phase may have no deadline")
 
     for i, r in enumerate(m.rules):
         loc: Loc = ("rules", i)
@@ -101,14 +148,14 @@ def cross_check(m: PackModel) -> Iterator[tuple[Loc, str]]:
         if isinstance(r.impact, str):
             yield from ref((*loc, "impact"), r.impact, factors, "factor")
         if r.kind != "risk" and r.severity not in (None, "info"):
-            yield (*loc, "severity"), f"a {r.kind} finding must have severity 'info'"
+            yield (*loc, "severity"), say("a {kind} finding must have severity 'info'", kind=r.kind)
         yield from _check_sizing(m, r, loc)
         if r.after is not None:
             yield from ref((*loc, "after", "event"), r.after.event, events, "event")
             if r.after.event is None and r.event is None:
-                yield (*loc, "after"), "give after.event: the rule has no event of its own"
+                yield (*loc, "after"), say("give after.event: the rule has no event of its own")
             if r.after.kpi is not None:
-                yield (*loc, "after", "kpi"), "a rule has no KPI; after.kpi is for actions"
+                yield (*loc, "after", "kpi"), say("a rule has no KPI; after.kpi is for actions")
 
     for i, a in enumerate(m.actions):
         loc = ("actions", i)
@@ -123,9 +170,12 @@ def cross_check(m: PackModel) -> Iterator[tuple[Loc, str]]:
         if a.after is not None:
             yield from ref((*loc, "after", "event"), a.after.event, events, "event")
             if a.after.event is None:
-                yield (*loc, "after", "event"), "an action's after text needs the event it follows"
+                yield (*loc, "after", "event"), say("an action's after text needs the event it follows")
             if a.after.rationale is not None:
-                yield (*loc, "after", "rationale"), "an action has no rationale; after.rationale is for rules"
+                yield (
+                    (*loc, "after", "rationale"),
+                    say("an action has no rationale; after.rationale is for rules"),
+                )
         for j, dep in enumerate(a.depends_on):
             yield from ref((*loc, "depends_on", j), dep, actions, "action")
             if (
@@ -136,7 +186,15 @@ def cross_check(m: PackModel) -> Iterator[tuple[Loc, str]]:
             ):
                 yield (
                     (*loc, "depends_on", j),
-                    (f"'{dep}' is in a later phase ('{actions[dep].phase}') than '{a.id}' ('{a.phase}')"),
+                    (
+                        say(
+                            "'{dep}' is in a later phase ('{phase}') than '{id}' ('{own}')",
+                            dep=dep,
+                            phase=actions[dep].phase,
+                            id=a.id,
+                            own=a.phase,
+                        )
+                    ),
                 )
     first_of = {a.id: a for a in reversed(m.actions)}  # a duplicate id is reported above, not as a cycle
     graph = {
@@ -146,8 +204,17 @@ def cross_check(m: PackModel) -> Iterator[tuple[Loc, str]]:
     cycle = _find_cycle(graph)
     if cycle:
         first = next(i for i, a in enumerate(m.actions) if a.id == cycle[0])
-        shown = cycle if len(cycle) <= 12 else [*cycle[:6], f"... ({len(cycle) - 11} more) ...", *cycle[-5:]]
-        yield ("actions", first, "depends_on"), "dependency cycle: " + " -> ".join(shown)
+        chain = (
+            " -> ".join(cycle)
+            if len(cycle) <= 12
+            else say(
+                "{head} -> ... ({count} more) ... -> {tail}",
+                head=" -> ".join(cycle[:6]),
+                count=len(cycle) - 11,
+                tail=" -> ".join(cycle[-5:]),
+            )
+        )
+        yield ("actions", first, "depends_on"), say("dependency cycle: {chain}", chain=chain)
     else:
         yield from _longest_chain(m)
     yield from _check_dates(m, events)
@@ -164,14 +231,18 @@ def _check_sizing(m: PackModel, r: Any, loc: Loc) -> Iterator[tuple[Loc, str]]:
     metrics = {x.id: x for x in m.metrics}
     if r.measure is not None:
         if r.kind != "risk":
-            yield (*loc, "measure"), f"a {r.kind} finding is not sized: remove its measure"
+            yield (*loc, "measure"), say("a {kind} finding is not sized: remove its measure", kind=r.kind)
         yield from ref((*loc, "measure", "metric"), r.measure.metric, metrics, "metric")
         yield from ref((*loc, "measure", "scale"), r.measure.scale, m.scales, "scale")
         metric = metrics.get(r.measure.metric)
         if metric is not None and metric.unit != "share":
             yield (
                 (*loc, "measure", "metric"),
-                f"metric '{metric.id}' is a {metric.unit}; a measure must be a share (0..1)",
+                say(
+                    "metric '{id}' is a {unit}; a measure must be a share (0..1)",
+                    id=metric.id,
+                    unit=metric.unit,
+                ),
             )
     steps = r.likelihood
     if isinstance(steps, Steps):
@@ -179,12 +250,16 @@ def _check_sizing(m: PackModel, r: Any, loc: Loc) -> Iterator[tuple[Loc, str]]:
         if names.get(steps.field) != "number":
             yield (
                 (*loc, "likelihood", "field"),
-                f"'{steps.field}' is not a number field{did_you_mean(steps.field, names)}",
+                say(
+                    "'{field}' is not a number field{hint}",
+                    field=steps.field,
+                    hint=did_you_mean(steps.field, names),
+                ),
             )
         if len(steps.levels) != len(steps.at) + 1:
-            yield (*loc, "likelihood", "levels"), "give one level more than bounds in 'at'"
+            yield (*loc, "likelihood", "levels"), say("give one level more than bounds in 'at'")
         if any(b <= a for a, b in zip(steps.at, steps.at[1:], strict=False)):
-            yield (*loc, "likelihood", "at"), "the bounds must rise strictly"
+            yield (*loc, "likelihood", "at"), say("the bounds must rise strictly")
 
 
 def _check_partners(m: PackModel, events: dict[str, Event]) -> Iterator[tuple[Loc, str]]:
@@ -197,7 +272,10 @@ def _check_partners(m: PackModel, events: dict[str, Event]) -> Iterator[tuple[Lo
         for j, name in enumerate((p.id, *p.names)):
             key = partner_key(name)
             if seen.get(key, p.id) != p.id:
-                yield (*loc, "names", max(0, j - 1)), f"'{name}' already names partner '{seen[key]}'"
+                yield (
+                    (*loc, "names", max(0, j - 1)),
+                    say("'{name}' already names partner '{partner}'", name=name, partner=seen[key]),
+                )
             seen.setdefault(key, p.id)
 
 
@@ -210,16 +288,25 @@ def _check_tiers(m: PackModel, actions: dict[str, Any]) -> Iterator[tuple[Loc, s
         if last and limits != (None, None):
             yield (
                 loc,
-                "the last tier is every agency above the others: "
-                "give it no max_creators or max_monthly_gmv_cny",
+                say(
+                    "the last tier is every agency above the others: "
+                    "give it no max_creators or max_monthly_gmv_cny"
+                ),
             )
         if not last and None in limits:
-            yield loc, "give max_creators and max_monthly_gmv_cny (only the last tier is open)"
+            yield loc, say("give max_creators and max_monthly_gmv_cny (only the last tier is open)")
         if i and not last and None not in limits:
             before = m.tiers[i - 1]
             for key in ("max_creators", "max_monthly_gmv_cny"):
                 if (getattr(before, key) or 0) >= (getattr(tier, key) or 0):
-                    yield (*loc, key), f"limits must rise from tier '{before.id}' to '{tier.id}'"
+                    yield (
+                        (*loc, key),
+                        say(
+                            "limits must rise from tier '{before}' to '{tier}'",
+                            before=before.id,
+                            tier=tier.id,
+                        ),
+                    )
         for role, owner in tier.owners.items():
             if role != "*":
                 yield from ref((*loc, "owners", role), role, m.roles, "role")
@@ -229,7 +316,7 @@ def _check_tiers(m: PackModel, actions: dict[str, Any]) -> Iterator[tuple[Loc, s
                 yield from ref((*loc, key, j), action, actions, "action")
         for j, action in enumerate(tier.optional):
             if action in tier.drop:
-                yield (*loc, "optional", j), f"'{action}' is also in drop"
+                yield (*loc, "optional", j), say("'{action}' is also in drop", action=action)
 
 
 def _find_cycle(graph: dict[str, list[str]]) -> list[str] | None:
@@ -301,8 +388,13 @@ def _longest_chain(m: PackModel) -> Iterator[tuple[Loc, str]]:
         at = next(i for i, a in enumerate(m.actions) if a.id == longest)
         yield (
             ("actions", at, "depends_on"),
-            f"the chain of actions ending with '{longest}' takes {days[longest]:,} days of effort; "
-            f"a plan may take at most {MAX_PLAN_DAYS:,}",
+            say(
+                "the chain of actions ending with '{longest}' takes {days} days of effort; "
+                "a plan may take at most {limit}",
+                longest=longest,
+                days=f"{days[longest]:,}",
+                limit=f"{MAX_PLAN_DAYS:,}",
+            ),
         )
 
 
@@ -314,7 +406,13 @@ def _check_dates(m: PackModel, events: dict[str, Event]) -> Iterator[tuple[Loc, 
         if r.event in on and r.until in on and on[r.until] <= on[r.event]:
             yield (
                 ("rules", i, "until"),
-                f"'{r.until}' ({on[r.until]}) must come after the rule's event '{r.event}' ({on[r.event]})",
+                say(
+                    "'{until}' ({until_date}) must come after the rule's event '{event}' ({event_date})",
+                    until=r.until,
+                    until_date=on[r.until],
+                    event=r.event,
+                    event_date=on[r.event],
+                ),
             )
     deadlines = {p.id: p.deadline for p in m.phases}
     for i, a in enumerate(m.actions):
@@ -325,13 +423,25 @@ def _check_dates(m: PackModel, events: dict[str, Event]) -> Iterator[tuple[Loc, 
         if deadline in on and start >= on[deadline]:
             yield (
                 ("actions", i, "not_before"),
-                f"'{a.not_before}' ({start}) is not before the deadline of phase '{a.phase}' "
-                f"({on[deadline]}); move the action to a later phase",
+                say(
+                    "'{not_before}' ({start}) is not before the deadline of phase '{phase}' ({deadline}); "
+                    "move the action to a later phase",
+                    not_before=a.not_before,
+                    start=start,
+                    phase=a.phase,
+                    deadline=on[deadline],
+                ),
             )
         if a.until in on and on[a.until] <= start:
             yield (
                 ("actions", i, "until"),
-                f"'{a.until}' ({on[a.until]}) must come after not_before '{a.not_before}' ({start})",
+                say(
+                    "'{until}' ({until_date}) must come after not_before '{not_before}' ({start})",
+                    until=a.until,
+                    until_date=on[a.until],
+                    not_before=a.not_before,
+                    start=start,
+                ),
             )
 
 
@@ -343,38 +453,66 @@ def _check_fixtures(m: PackModel, events: dict[str, Event]) -> Iterator[tuple[Lo
         if f.profile.as_of is not None:
             yield (
                 (*loc, "profile", "as_of"),
-                "a fixture's date is its own as_of (next to id), not the profile's",
+                say("a fixture's date is its own as_of (next to id), not the profile's"),
             )
         e = f.expect
         for rule_id in e.severity:
             if rule_id not in rules or rules[rule_id].kind != "risk":
                 yield (
                     (*loc, "expect", "severity"),
-                    f"'{rule_id}' is not a risk rule{did_you_mean(rule_id, rules)}",
+                    say(
+                        "'{rule_id}' is not a risk rule{hint}",
+                        rule_id=rule_id,
+                        hint=did_you_mean(rule_id, rules),
+                    ),
                 )
         if e.band is None and not (e.fire or e.silent or e.undecided or e.severity):
-            yield (*loc, "expect"), "expects nothing; give a band, or rules to fire, stay silent or undecided"
+            yield (
+                (*loc, "expect"),
+                say("expects nothing; give a band, or rules to fire, stay silent or undecided"),
+            )
         seen: dict[str, str] = {}
         for key in ("fire", "silent", "undecided"):
             for j, rule_id in enumerate(getattr(e, key)):
                 where: Loc = (*loc, "expect", key, j)
                 if rule_id not in rules:
-                    yield where, f"unknown rule '{rule_id}'{did_you_mean(rule_id, rules)}"
+                    yield (
+                        where,
+                        say(
+                            "unknown rule '{rule_id}'{hint}",
+                            rule_id=rule_id,
+                            hint=did_you_mean(rule_id, rules),
+                        ),
+                    )
                     continue
                 if rule_id in seen:
-                    yield where, f"'{rule_id}' is already expected to {_VERB[seen[rule_id]]}"
+                    yield (
+                        where,
+                        say(
+                            "'{rule_id}' is already expected to {verb}",
+                            rule_id=rule_id,
+                            verb=VERB[seen[rule_id]],
+                        ),
+                    )
                     continue
                 seen[rule_id] = key
                 until = rules[rule_id].until
                 if key != "silent" and until in events and f.as_of >= events[until].date:
                     yield (
                         where,
-                        f"'{rule_id}' no longer applies on {f.as_of} (it ends with '{until}', "
-                        f"{events[until].date}); expect it silent or move the fixture's as_of",
+                        say(
+                            "'{rule_id}' no longer applies on {as_of} (it ends with '{until}', {date}); "
+                            "expect it silent or move the fixture's as_of",
+                            rule_id=rule_id,
+                            as_of=f.as_of,
+                            until=until,
+                            date=events[until].date,
+                        ),
                     )
 
 
-_VERB = {"fire": "fire", "silent": "stay silent", "undecided": "stay undecided"}
+# What a fixture expects of a rule, as its report says it.
+VERB = {"fire": say("fire"), "silent": say("stay silent"), "undecided": say("stay undecided")}
 
 
 def loose_ends(pack: Pack) -> list[str]:
@@ -388,13 +526,17 @@ def loose_ends(pack: Pack) -> list[str]:
             out.append(
                 (
                     ("rules", i, "severity"),
-                    f"'{r.id}': a risk's severity is derived from likelihood x impact; "
-                    f"'{r.severity}' is ignored: remove it",
+                    say(
+                        "'{id}': a risk's severity is derived from likelihood x impact; "
+                        "'{severity}' is ignored: remove it",
+                        id=r.id,
+                        severity=r.severity,
+                    ),
                 )
             )
     for i, a in enumerate(m.actions):
         if a.id not in called | needed:
-            out.append((("actions", i, "id"), f"'{a.id}' is never planned: no rule calls for it"))
+            out.append((("actions", i, "id"), say("'{id}' is never planned: no rule calls for it", id=a.id)))
     cited = {
         s
         for part in (m.events, m.rules, m.actions, m.levers, m.partners)
@@ -405,12 +547,15 @@ def loose_ends(pack: Pack) -> list[str]:
     cited.update(m.money.season_sources if m.money else ())
     for sid in m.sources:
         if sid not in cited:
-            out.append((("sources", sid), f"source '{sid}' is never cited"))
+            out.append((("sources", sid), say("source '{sid}' is never cited", sid=sid)))
     if m.lever_ranking.revenue_points is not None:
         out.append(
             (
                 ("lever_ranking", "revenue_points"),
-                "ignored: levers rank on the money they win per week of effort (the money ladder); remove it",
+                say(
+                    "ignored: levers rank on the money they win per week of effort "
+                    "(the money ladder); remove it"
+                ),
             )
         )
     unranged = sorted(
@@ -420,17 +565,25 @@ def loose_ends(pack: Pack) -> list[str]:
         out.append(
             (
                 ("ranges",),
-                "no [ranges] entry for " + ", ".join(unranged) + ": a profile that leaves one out gets its "
-                "assumed value as a point, not a range",
+                say(
+                    "no [ranges] entry for {fields}: a profile that leaves one out gets its "
+                    "assumed value as a point, not a range",
+                    fields=", ".join(unranged),
+                ),
             )
         )
     if m.fixtures:
         fire = {rule_id for f in m.fixtures for rule_id in (*f.expect.fire, *f.expect.severity)}
         for i, r in enumerate(m.rules):
             if r.id not in fire:
-                out.append((("rules", i, "id"), f"'{r.id}' fires in no fixture; add one that expects it"))
+                out.append(
+                    (("rules", i, "id"), say("'{id}' fires in no fixture; add one that expects it", id=r.id))
+                )
     else:
         out.append(
-            (("pack",), "no fixtures: add [[fixtures]] so that `mcn-advisor policy test` can check the rules")
+            (
+                ("pack",),
+                say("no fixtures: add [[fixtures]] so that `mcn-advisor policy test` can check the rules"),
+            )
         )
     return format_problems(pack.source, pack.lines, out)  # sorted by line

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from mcn_advisor.errors import PackError
+from mcn_advisor.errors import PackError, message_of, say
 from mcn_advisor.files import cache
 from mcn_advisor.files.problems import describe, format_problems
 from mcn_advisor.files.read import read_text
@@ -80,6 +80,19 @@ class Pack:
         line = line_of(self.lines, loc)
         return f"{self.source}:{line}" if line else self.source
 
+    def not_finite(self, section: str, item_id: str, value: float) -> str:
+        """Why a metric or factor of this pack cannot be used for a profile: it computes to inf or nan."""
+        at = next(i for i, x in enumerate(getattr(self.model, section)) if x.id == item_id)
+        return say(
+            "{where}: {field}: {what} '{item}' computes to {value} for this profile, "
+            "not a finite number (an overflow); check its formula",
+            where=self.where((section, at, "formula")),
+            field=f"{section}.{at}.formula",
+            what=say("metric") if section == "metrics" else say("factor"),
+            item=item_id,
+            value=value,
+        )
+
 
 def load_pack(path: Path | str) -> Pack:
     """Read, validate and compile a pack file; raise ``PackError`` listing every problem."""
@@ -137,7 +150,12 @@ def pack_from_text(text: str, source: str) -> Pack:
 def _validate(text: str, source: str) -> PackModel:
     data = parse_toml(text, source, PackError)
     if "pack" not in data and "agency" in data:  # a profile given where a pack belongs: say that, once
-        raise PackError(f"{source}: this is a profile, not a policy pack (it has [agency] and no [pack])")
+        raise PackError(
+            say(
+                "{source}: this is a profile, not a policy pack (it has [agency] and no [pack])",
+                source=source,
+            )
+        )
     rates = list(data.get("rates", {})) if isinstance(data.get("rates"), dict) else []
     context = {"fields": condition_fields(_ids(data, "metrics"), _ids(data, "partners"), rates)}
     try:
@@ -168,7 +186,7 @@ def _compile_formulas(
         try:
             formula = compile_formula(metric.formula, known)
         except FormulaError as exc:
-            problems.append((("metrics", i, "formula"), str(exc)))
+            problems.append((("metrics", i, "formula"), message_of(exc)))
             metric_inputs[metric.id] = frozenset()  # known, so later uses do not cascade
             continue
         metrics.append((metric, formula))
@@ -178,7 +196,7 @@ def _compile_formulas(
         try:
             factors.append((factor, compile_formula(factor.formula, known)))
         except FormulaError as exc:
-            problems.append((("factors", i, "formula"), str(exc)))
+            problems.append((("factors", i, "formula"), message_of(exc)))
     return metrics, factors, metric_inputs
 
 

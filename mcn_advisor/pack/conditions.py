@@ -27,7 +27,7 @@ from pydantic import (
     model_validator,
 )
 
-from mcn_advisor.errors import did_you_mean, show_value
+from mcn_advisor.errors import did_you_mean, say, show_value
 from mcn_advisor.files.limits import MAX_NUMBER
 from mcn_advisor.files.problems import TAG_PREFIX
 
@@ -75,12 +75,19 @@ class Test(_Node):
             return self
         kind = known.get(self.field)
         if kind is None:
-            raise ValueError(f"unknown field '{self.field}'{did_you_mean(self.field, known)}")
+            raise ValueError(
+                say("unknown field '{field}'{hint}", field=self.field, hint=did_you_mean(self.field, known))
+            )
         allowed = OPS_BY_KIND[kind]
         if self.op not in allowed:
             raise ValueError(
-                f"operator '{self.op}' does not apply to {kind} field '{self.field}'; "
-                f"use one of {', '.join(allowed)}"
+                say(
+                    "operator '{op}' does not apply to {kind} field '{field}'; use one of {allowed}",
+                    op=self.op,
+                    kind=kind,
+                    field=self.field,
+                    allowed=", ".join(allowed),
+                )
             )
         _check_value(self, kind)
         return self
@@ -95,25 +102,40 @@ def _check_value(test: Test, kind: str) -> None:
     value, op = test.value, test.op
     if op in ("empty", "not_empty"):
         if value is not None:
-            raise ValueError(f"operator '{op}' takes no value")
+            raise ValueError(say("operator '{op}' takes no value", op=op))
         return
     if op == "contains":
         if not isinstance(value, str):
-            raise ValueError(f"'contains' needs a text value (got {show_value(value)})")
+            raise ValueError(say("'contains' needs a text value (got {value})", value=show_value(value)))
         return
     types = _PYTHON_TYPE[kind]
     if op in ("in", "not_in"):
         if not isinstance(value, list) or not value:
-            raise ValueError(f"'{op}' needs a non-empty list of values (got {show_value(value)})")
+            raise ValueError(
+                say("'{op}' needs a non-empty list of values (got {value})", op=op, value=show_value(value))
+            )
         items = value
     else:
         items = [value]
     for item in items:
         ok = isinstance(item, types) and not (kind == "number" and isinstance(item, bool))
         if not ok:
-            raise ValueError(f"value {show_value(item)} does not fit {kind} field '{test.field}'")
+            raise ValueError(
+                say(
+                    "value {item} does not fit {kind} field '{field}'",
+                    item=show_value(item),
+                    kind=kind,
+                    field=test.field,
+                )
+            )
         if kind == "number" and not -MAX_NUMBER <= item <= MAX_NUMBER:  # also refuses nan
-            raise ValueError(f"value {show_value(item)} must be a finite number within ±{MAX_NUMBER:g}")
+            raise ValueError(
+                say(
+                    "value {item} must be a finite number within ±{limit}",
+                    item=show_value(item),
+                    limit=f"{MAX_NUMBER:g}",
+                )
+            )
 
 
 class All(_Node):

@@ -25,7 +25,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from mcn_advisor.errors import shorten
+from mcn_advisor.errors import say, shorten
 from mcn_advisor.files.limits import MAX_FORMULA_DEPTH, MAX_NUMBER
 
 Value = float | None
@@ -56,7 +56,13 @@ def compile_formula(text: str, known: Callable[[str], str | None]) -> Formula:
     parser = _Parser(tokens, known)
     fn = parser.formula()
     if parser.pos != len(tokens):
-        raise FormulaError(f"unexpected '{tokens[parser.pos][1]}' in formula {shorten(repr(text))}")
+        raise FormulaError(
+            say(
+                "unexpected '{found}' in formula {text}",
+                found=tokens[parser.pos][1],
+                text=shorten(repr(text)),
+            )
+        )
     return Formula(text=text, names=tuple(dict.fromkeys(parser.names)), evaluate=fn)
 
 
@@ -68,12 +74,14 @@ def _tokenize(text: str) -> list[tuple[str, str]]:
         m = _TOKEN.match(text, pos)
         if not m or m.end() == pos:
             bad = text[pos:].strip()[:1]
-            raise FormulaError(f"unexpected character '{bad}' in formula {shorten(repr(text))}")
+            raise FormulaError(
+                say("unexpected character '{bad}' in formula {text}", bad=bad, text=shorten(repr(text)))
+            )
         kind = m.lastgroup or ""
         tokens.append((kind, m.group(kind)))
         pos = m.end()
     if not tokens:
-        raise FormulaError("formula is empty")
+        raise FormulaError(say("formula is empty"))
     return tokens
 
 
@@ -100,10 +108,15 @@ class _Parser:
 
     def _take(self, expected: str | None = None) -> tuple[str, str]:
         if self.pos >= len(self.tokens):
-            raise FormulaError("formula ends too early" + (f"; expected '{expected}'" if expected else ""))
+            raise FormulaError(
+                say(
+                    "formula ends too early{expected}",
+                    expected=say("; expected '{token}'", token=expected) if expected else "",
+                )
+            )
         tok = self.tokens[self.pos]
         if expected is not None and tok[1] != expected:
-            raise FormulaError(f"expected '{expected}', found '{tok[1]}'")
+            raise FormulaError(say("expected '{expected}', found '{found}'", expected=expected, found=tok[1]))
         self.pos += 1
         return tok
 
@@ -143,14 +156,22 @@ class _Parser:
     def _nested(self) -> None:
         self.depth += 1
         if self.depth > MAX_FORMULA_DEPTH:
-            raise FormulaError(f"parentheses and calls nest more than {MAX_FORMULA_DEPTH} deep")
+            raise FormulaError(
+                say("parentheses and calls nest more than {limit} deep", limit=MAX_FORMULA_DEPTH)
+            )
 
     def atom(self) -> Compiled:
         kind, tok = self._take()
         if kind == "num":
             value = float(tok.replace("_", ""))
             if not value <= MAX_NUMBER:
-                raise FormulaError(f"number {shorten(tok, 24)} is larger than {MAX_NUMBER:g}")
+                raise FormulaError(
+                    say(
+                        "number {number} is larger than {limit}",
+                        number=shorten(tok, 24),
+                        limit=f"{MAX_NUMBER:g}",
+                    )
+                )
             return _constant(value)
         if tok == "(":
             self._nested()
@@ -160,7 +181,9 @@ class _Parser:
             return inner
         if kind == "name" and self._peek() == "(":
             if tok not in FUNCTIONS:
-                raise FormulaError(f"unknown function '{tok}'; known: {', '.join(FUNCTIONS)}")
+                raise FormulaError(
+                    say("unknown function '{name}'; known: {known}", name=tok, known=", ".join(FUNCTIONS))
+                )
             self._take("(")
             self._nested()
             args = [self.formula()]
@@ -182,7 +205,7 @@ class _Parser:
 
             read.field = tok  # type: ignore[attr-defined]  # lets _chain read it inline
             return read
-        raise FormulaError(f"unexpected '{tok}'")
+        raise FormulaError(say("unexpected '{found}'", found=tok))
 
 
 _OPERATORS: dict[str, Callable[[float, float], float]] = {
@@ -195,7 +218,7 @@ _OPERATORS: dict[str, Callable[[float, float], float]] = {
 
 def _constant(value: float) -> Compiled:
     if not math.isfinite(value):  # constants folded when the pack loads: 1e15 * 1e15 * ...
-        raise FormulaError(f"its constants compute to {value}, not a finite number")
+        raise FormulaError(say("its constants compute to {value}, not a finite number", value=value))
 
     def const(v: Mapping[str, Any]) -> Value:
         return value

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from mcn_advisor.errors import did_you_mean, show_value
+from mcn_advisor.errors import did_you_mean, message_of, say, show_value
 from mcn_advisor.files.toml import Loc
 from mcn_advisor.pack.checks import duplicates, ref
 from mcn_advisor.pack.conditions import Evaluator, compile_condition, tests_in
@@ -50,21 +50,29 @@ def _lever_step(ch: LeverChange, loc: Loc, scope: Any, problems: list[tuple[Loc,
     given = [op for op in _LEVER_OPS if op in ch.model_fields_set]
     if len(given) != 1:
         found = ", ".join(given) or "none"
-        problems.append((loc, f"give exactly one of set, add, formula, move_to (found: {found})"))
+        problems.append(
+            (loc, say("give exactly one of set, add, formula, move_to (found: {found})", found=found))
+        )
         return None
     op, path = given[0], ch.field
     if path not in FIELDS:
-        problems.append(((*loc, "field"), f"unknown field '{path}'{did_you_mean(path, FIELDS)}"))
+        problems.append(
+            ((*loc, "field"), say("unknown field '{path}'{hint}", path=path, hint=did_you_mean(path, FIELDS)))
+        )
         return None
     if op != "move_to" and ch.fraction is not None:
-        problems.append(((*loc, "fraction"), "'fraction' only goes with 'move_to'"))
+        problems.append(((*loc, "fraction"), say("'fraction' only goes with 'move_to'")))
     mix = mix_of(path)
     if mix and op != "move_to":
         problems.append(
             (
                 (*loc, "field"),
-                f"'{path}' is a share of {mix}, which must keep summing to 1: "
-                f"change it with move_to another share of {mix}",
+                say(
+                    "'{path}' is a share of {mix}, which must keep summing to 1: "
+                    "change it with move_to another share of {mix}",
+                    path=path,
+                    mix=mix,
+                ),
             )
         )
         return None
@@ -78,17 +86,26 @@ def _lever_step(ch: LeverChange, loc: Loc, scope: Any, problems: list[tuple[Loc,
             return LeverStep(op="set", field=path, value=ch.set)
         if op == "add":
             if kind != "list":
-                problems.append(((*loc, "add"), f"'add' needs a list field; '{path}' is {kind}"))
+                problems.append(
+                    ((*loc, "add"), say("'add' needs a list field; '{path}' is {kind}", path=path, kind=kind))
+                )
                 return None
             return LeverStep(op="add", field=path, value=ch.add)
         if op == "formula":
             if kind != "number":
-                problems.append(((*loc, "formula"), f"a formula gives a number; '{path}' is {kind}"))
+                problems.append(
+                    (
+                        (*loc, "formula"),
+                        say("a formula gives a number; '{path}' is {kind}", path=path, kind=kind),
+                    )
+                )
                 return None
             return LeverStep(op="formula", field=path, formula=compile_formula(ch.formula or "", scope))
         to = ch.move_to or ""
         if to not in FIELDS:
-            problems.append(((*loc, "move_to"), f"unknown field '{to}'{did_you_mean(to, FIELDS)}"))
+            problems.append(
+                ((*loc, "move_to"), say("unknown field '{to}'{hint}", to=to, hint=did_you_mean(to, FIELDS)))
+            )
             return None
         bad = [p for p in (path, to) if p not in SHARES]
         if bad or to == path or mix_of(to) != mix:
@@ -113,7 +130,7 @@ def _lever_step(ch: LeverChange, loc: Loc, scope: Any, problems: list[tuple[Loc,
         return LeverStep(op="move", field=path, to=to, fraction=float(fraction))
     except FormulaError as exc:
         key = "fraction" if op == "move_to" else "formula"
-        problems.append(((*loc, key), str(exc)))
+        problems.append(((*loc, key), message_of(exc)))
         return None
 
 
@@ -143,7 +160,14 @@ def compile_levers(
             for path in filter(None, (step.field, step.to)):
                 if path in written:
                     problems.append(
-                        ((*loc, "changes", j), f"'{path}' is already changed by changes[{written[path]}]")
+                        (
+                            (*loc, "changes", j),
+                            say(
+                                "'{path}' is already changed by changes[{first}]",
+                                path=path,
+                                first=written[path],
+                            ),
+                        )
                     )
                 written.setdefault(path, j)
             steps.append(step)
@@ -160,10 +184,10 @@ def compile_levers(
                 recovers = compile_formula(lever.money.recovers, scope)
                 reads |= profile_fields(recovers.names, metric_inputs)
             except FormulaError as exc:
-                problems.append(((*loc, "money", "recovers"), str(exc)))
+                problems.append(((*loc, "money", "recovers"), message_of(exc)))
         elif not lever.changes and lever.action not in earns:
             problems.append(
-                ((*loc, "changes"), "give the changes it makes, or the money it wins back (money)")
+                ((*loc, "changes"), say("give the changes it makes, or the money it wins back (money)"))
             )
         compiled.append(
             CompiledLever(

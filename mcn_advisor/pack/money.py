@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from mcn_advisor.errors import did_you_mean
+from mcn_advisor.errors import did_you_mean, message_of, say
 from mcn_advisor.files.toml import Loc
 from mcn_advisor.i18n.text import Text
 from mcn_advisor.pack.checks import duplicates, ref
@@ -97,7 +97,7 @@ def compile_money(
         try:
             compiled = compile_formula(text, known)
         except FormulaError as exc:
-            problems.append((loc, str(exc)))
+            problems.append((loc, message_of(exc)))
             return compile_formula("0", known)
         names.extend(compiled.names)
         return compiled
@@ -120,7 +120,7 @@ def compile_money(
         problems.extend(ref((*loc, "moved_by"), part.moved_by, actions, "action"))
         last = i == len(money.parts) - 1
         if (part.share == REST) != last:
-            problems.append(((*loc, "share"), 'the last part, and only it, has share = "rest"'))
+            problems.append(((*loc, "share"), say('the last part, and only it, has share = "rest"')))
         share = None if part.share == REST else formula(part.share, (*loc, "share"))
         parts.append(CompiledPart(part=part, share=share, moves=formula(part.moves, (*loc, "moves"))))
     windows = {u.id for u in money.upside if u.window}
@@ -134,12 +134,14 @@ def compile_money(
             problems.append(
                 (
                     loc,
-                    "a window-only item has no formula or action: the reductions tagged with it "
-                    "say what it saves",
+                    say(
+                        "a window-only item has no formula or action: the reductions tagged with it "
+                        "say what it saves"
+                    ),
                 )
             )
         if not item.window and (item.formula is None or item.action is None):
-            problems.append((loc, "give the action it comes with and its formula (CNY a month)"))
+            problems.append((loc, say("give the action it comes with and its formula (CNY a month)")))
         compiled = formula(item.formula, (*loc, "formula"), money_scope) if item.formula else None
         upside.append(CompiledUpside(item=item, formula=compiled))
     tagged: set[str] = set()
@@ -164,7 +166,10 @@ def compile_money(
     for i, item in enumerate(money.upside):
         if item.window and item.id not in tagged:
             problems.append(
-                ((*base, "upside", i, "id"), f"no reduction names '{item.id}': it would save nothing")
+                (
+                    (*base, "upside", i, "id"),
+                    say("no reduction names '{id}': it would save nothing", id=item.id),
+                )
             )
     outputs = {*OUTPUTS, *(u.id for u in money.upside if not u.window)} - windows
     ranges = {
@@ -192,9 +197,13 @@ def _check_rates(m: PackModel, problems: list[tuple[Loc, str]]) -> None:
         for j, source in enumerate(rate.sources):
             problems.extend(ref((*loc, "sources", j), source, m.sources, "source"))
         if not rate.sources and rate.assumption is None:
-            problems.append((loc, "cite its sources, or state it as an assumption (assumption = { en, zh })"))
+            problems.append(
+                (loc, say("cite its sources, or state it as an assumption (assumption = { en, zh })"))
+            )
         if rate.span is not None and not rate.span[0] <= rate.value <= rate.span[1]:
-            problems.append(((*loc, "span"), f"the span must hold the value {rate.value:g}"))
+            problems.append(
+                ((*loc, "span"), say("the span must hold the value {value}", value=f"{rate.value:g}"))
+            )
 
 
 def _compile_range(
@@ -207,7 +216,7 @@ def _compile_range(
         problems.append(
             (
                 loc,
-                f"'{key}' is no field a profile may leave out with an assumed value"
+                say("'{key}' is no field a profile may leave out with an assumed value", key=key)
                 + did_you_mean(key, known),
             )
         )
@@ -215,33 +224,47 @@ def _compile_range(
     for output in spec.moves:
         if output not in outputs:
             hint = did_you_mean(output, outputs) or f" (known: {', '.join(sorted(outputs))})"
-            problems.append(((*loc, "moves", output), f"unknown output '{output}'{hint}"))
+            problems.append(
+                ((*loc, "moves", output), say("unknown output '{output}'{hint}", output=output, hint=hint))
+            )
     table = len(leaves) > 1 or leaves[0] != key
     vary = spec.vary
     if table:
         if vary is None or f"{key}.{vary}" not in leaves:
             names = [p.rsplit(".", 1)[1] for p in leaves]
             problems.append(
-                ((*loc, "vary"), f"name the share of {key} that varies{did_you_mean(vary or '', names)}")
+                (
+                    (*loc, "vary"),
+                    say(
+                        "name the share of {key} that varies{hint}",
+                        key=key,
+                        hint=did_you_mean(vary or "", names),
+                    ),
+                )
             )
             return None
         leaf = f"{key}.{vary}"
     else:
         if vary is not None:
-            problems.append(((*loc, "vary"), "'vary' is for a whole table (a mix)"))
+            problems.append(((*loc, "vary"), say("'vary' is for a whole table (a mix)")))
         leaf = key
     bounds = []
     for j, bound in enumerate(spec.span):
         if isinstance(bound, str):
             if FIELDS[leaf].kind != "number":
                 problems.append(
-                    ((*loc, "span", j), f"a formula gives a number; '{leaf}' is {FIELDS[leaf].kind}")
+                    (
+                        (*loc, "span", j),
+                        say(
+                            "a formula gives a number; '{leaf}' is {kind}", leaf=leaf, kind=FIELDS[leaf].kind
+                        ),
+                    )
                 )
                 return None
             try:
                 bounds.append(compile_formula(bound, scope))
             except FormulaError as exc:
-                problems.append(((*loc, "span", j), str(exc)))
+                problems.append(((*loc, "span", j), message_of(exc)))
                 return None
         else:
             bounds.append(bound)
@@ -254,13 +277,17 @@ def _compile_range(
         "list": lambda b: isinstance(b, list) and all(isinstance(x, str) for x in b),
     }.get(kind, lambda b: False)
     if not all(fits(b) for b in plain):
-        problems.append(((*loc, "span"), f"'{leaf}' is {kind}: give two values of that kind"))
+        problems.append(
+            ((*loc, "span"), say("'{leaf}' is {kind}: give two values of that kind", leaf=leaf, kind=kind))
+        )
         return None
     if kind == "number" and len(plain) == 2 and not low <= high:
-        problems.append(((*loc, "span"), "the span must rise: [low, high]"))
+        problems.append(((*loc, "span"), say("the span must rise: [low, high]")))
     assumed = FIELDS[leaf].assumed
     if kind == "number" and len(plain) == 2 and not low <= assumed <= high:
-        problems.append(((*loc, "span"), f"the span must hold the assumed value {assumed:g}"))
+        problems.append(
+            ((*loc, "span"), say("the span must hold the assumed value {assumed}", assumed=f"{assumed:g}"))
+        )
     return CompiledRange(
         key=key, fields=leaves, low=low, high=high, vary=vary if table else None, moves=dict(spec.moves)
     )

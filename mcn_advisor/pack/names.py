@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping
 
-from mcn_advisor.errors import did_you_mean
+from mcn_advisor.errors import did_you_mean, say
 from mcn_advisor.profile.model import FIELDS
 
 METRIC = "metric."
@@ -75,33 +75,36 @@ def formula_scope(
         if name.startswith(PARTNER):
             if name in partners:
                 return None
-            return f"unknown partner name '{name}'{did_you_mean(name, partners)}"
+            return say("unknown partner name '{name}'{hint}", name=name, hint=did_you_mean(name, partners))
         if name.startswith(RATE):
             if name in rates:
                 return None
-            return (
-                f"unknown rate '{name}'{did_you_mean(name, rates) or ' (rates are the pack [rates] table)'}"
+            return say(
+                "unknown rate '{name}'{hint}",
+                name=name,
+                hint=did_you_mean(name, rates) or say(" (rates are the pack [rates] table)"),
             )
         if name.startswith(MONEY):
             if money and name in MONEY_VALUES:
                 return None
             if not money:
-                return (
-                    f"'{name}' is computed by the money ladder: only the formulas of its upside items "
-                    "and transitional costs may read it"
+                return say(
+                    "'{name}' is computed by the money ladder: only the formulas of its upside items "
+                    "and transitional costs may read it",
+                    name=name,
                 )
-            return f"unknown money value '{name}'{did_you_mean(name, MONEY_VALUES)}"
+            return say("unknown money value '{name}'{hint}", name=name, hint=did_you_mean(name, MONEY_VALUES))
         if name.startswith(METRIC):
             if name[len(METRIC) :] in metrics:
                 return None
             ids = [METRIC + x for x in metrics]
             hint = did_you_mean(name, ids) or " (a metric may only use metrics defined above it)"
-            return f"unknown metric '{name}'{hint}"
+            return say("unknown metric '{name}'{hint}", name=name, hint=hint)
         if name in NUMERIC:
             return None
         if name in FIELDS:
-            return f"field '{name}' is {FIELDS[name].kind}, not a number"
-        return f"unknown field '{name}'{did_you_mean(name, NUMERIC)}"
+            return say("field '{name}' is {kind}, not a number", name=name, kind=FIELDS[name].kind)
+        return say("unknown field '{name}'{hint}", name=name, hint=did_you_mean(name, NUMERIC))
 
     return known
 

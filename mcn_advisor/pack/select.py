@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from importlib import resources
 from pathlib import Path
 
-from mcn_advisor.errors import PackError, did_you_mean
+from mcn_advisor.errors import PackError, did_you_mean, say
 from mcn_advisor.pack.compile import Pack, builtin_pack, load_pack
 from mcn_advisor.profile.acceptance import RuleBook
 
@@ -44,8 +44,12 @@ def resolve(spec: str) -> Pack:
     if looks_like_path or Path(spec).exists():
         return load_pack(spec)
     raise PackError(
-        f"{spec}: no such policy pack: not a file, nor a built-in pack "
-        f"({', '.join(names)}){did_you_mean(spec, names)}"
+        say(
+            "{spec}: no such policy pack: not a file, nor a built-in pack ({names}){hint}",
+            spec=spec,
+            names=", ".join(names),
+            hint=did_you_mean(spec, names),
+        )
     )
 
 
@@ -79,8 +83,12 @@ def clashes(packs: list[Pack]) -> list[str]:
     for pack in packs:
         if pack.id in first_pack:
             problems.append(
-                f"{pack.where(('pack', 'id'))}: pack.id: pack '{pack.id}' is given twice "
-                f"(also {first_pack[pack.id].source})"
+                say(
+                    "{where}: pack.id: pack '{id}' is given twice (also {source})",
+                    where=pack.where(("pack", "id")),
+                    id=pack.id,
+                    source=first_pack[pack.id].source,
+                )
             )
             continue
         first_pack[pack.id] = pack
@@ -91,16 +99,28 @@ def clashes(packs: list[Pack]) -> list[str]:
                     continue
                 (here, at), (there, other_at) = _to_fix((pack, i), owner[(section, item.id)])
                 problems.append(
-                    f"{here.where((section, at, 'id'))}: {section}.{at}.id: '{item.id}' is also defined "
-                    f"by pack '{there.id}' ({there.where((section, other_at, 'id'))}); rule and action ids "
-                    "must be unique across the packs assessed together"
+                    say(
+                        "{where}: {section}.{at}.id: '{id}' is also defined by pack '{pack}' ({there}); "
+                        "rule and action ids must be unique across the packs assessed together",
+                        where=here.where((section, at, "id")),
+                        section=section,
+                        at=at,
+                        id=item.id,
+                        pack=there.id,
+                        there=there.where((section, other_at, "id")),
+                    )
                 )
         if pack.model.risk_matrix != packs[0].model.risk_matrix:
             (here, _), (there, _) = _to_fix((pack, 0), (packs[0], 0))
             problems.append(
-                f"{here.where(('risk_matrix',))}: risk_matrix: {_matrix(here)} differs from pack "
-                f"'{there.id}' ({_matrix(there)}); packs assessed together must share one risk "
-                "matrix, as a report states one set of thresholds"
+                say(
+                    "{where}: risk_matrix: {here} differs from pack '{pack}' ({there}); packs "
+                    "assessed together must share one risk matrix, as a report states one set of thresholds",
+                    where=here.where(("risk_matrix",)),
+                    here=_matrix(here),
+                    pack=there.id,
+                    there=_matrix(there),
+                )
             )
     return problems
 
@@ -114,7 +134,7 @@ def _to_fix(later: tuple[Pack, int], earlier: tuple[Pack, int]) -> tuple[tuple[P
 
 def _matrix(pack: Pack) -> str:
     m = pack.model.risk_matrix
-    return f"low {m.low}, medium {m.medium}, high {m.high}"
+    return say("low {low}, medium {medium}, high {high}", low=m.low, medium=m.medium, high=m.high)
 
 
 def rule_book(packs: Sequence[Pack]) -> RuleBook:

@@ -4,39 +4,45 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rich.cells import cell_len
 from rich.text import Text
 
 from mcn_advisor.core.fixtures import FixtureResult
+from mcn_advisor.i18n import t, translate
 from mcn_advisor.pack.compile import Pack
 from mcn_advisor.render.terminal import to_text
 
 INDENT = "      "
 
 
-def fixture_report(pack: Pack, results: Sequence[FixtureResult], *, color: bool = False) -> str:
+def fixture_report(
+    pack: Pack, results: Sequence[FixtureResult], lang: str = "en", *, color: bool = False
+) -> str:
     """PASS/FAIL per fixture, each failure on its own line starting with the place to fix, a summary."""
     lines = [Text(f"{pack.id} {pack.model.pack.version} ({pack.source})", style="bold")]
     if not results:
-        lines.append(
-            Text(f"{pack.where(('pack',))}: no fixtures to run; add [[fixtures]] to the pack", style="red")
-        )
+        lines.append(Text(t(lang, "fixtures_none", where=pack.where(("pack",))), style="red"))
         return _text(lines, color)
     id_width = max(len(r.fixture.id) for r in results)
     for r in results:
-        status = Text("PASS  ", style="green") if r.passed else Text("FAIL  ", style="bold red")
-        verdict = f"{r.band} {r.score:g}"
+        status = (
+            Text(t(lang, "fixture_pass"), style="green")
+            if r.passed
+            else Text(t(lang, "fixture_fail"), style="bold red")
+        )
+        verdict = f"{t(lang, f'band_{r.band}')} {r.score:g}"
         lines.append(
             status
-            + Text(f"{r.fixture.id.ljust(id_width)}  {verdict.ljust(15)}")
-            + Text(r.fixture.about["en"], style="dim")
+            + Text(f"{r.fixture.id.ljust(id_width)}  {verdict}{' ' * (15 - cell_len(verdict))}")
+            + Text(r.fixture.about[lang], style="dim")
         )
-        lines.extend(Text(INDENT + failure, style="red") for failure in r.failures)
+        lines.extend(Text(INDENT + translate(lang, failure), style="red") for failure in r.failures)
     failed = sum(not r.passed for r in results)
     fired = {rule_id for r in results for rule_id in r.fired}
     untested = [c.rule.id for c in pack.rules if c.rule.id not in fired]
-    summary = f"{len(results)} fixtures: {len(results) - failed} passed, {failed} failed"
+    summary = t(lang, "fixtures_summary", count=len(results), passed=len(results) - failed, failed=failed)
     summary += (
-        f"; rules no fixture fires: {', '.join(untested)}" if untested else "; every rule fires in a fixture"
+        t(lang, "fixtures_untested", rules=", ".join(untested)) if untested else t(lang, "fixtures_all_fire")
     )
     lines.append(Text(summary + "\n", style="bold red" if failed else "bold green"))
     return _text(lines, color)

@@ -11,7 +11,7 @@ from rich.padding import Padding
 
 from mcn_advisor.core.engine import severity_range
 from mcn_advisor.core.fixtures import FixtureResult
-from mcn_advisor.errors import InputError, did_you_mean, show_value
+from mcn_advisor.errors import InputError, did_you_mean, say, show_value
 from mcn_advisor.i18n import t
 from mcn_advisor.pack.compile import Pack
 from mcn_advisor.pack.conditions import All, AnyOf, Not, Test
@@ -114,7 +114,11 @@ def rule_detail(
     rules = {c.rule.id: (c, pack) for pack in packs for c in pack.rules}
     if rule_id not in rules:
         raise InputError(
-            f"unknown rule '{rule_id}' (see: mcn-advisor rules list){did_you_mean(rule_id, rules)}"
+            say(
+                "unknown rule '{rule_id}' (see: mcn-advisor rules list){hint}",
+                rule_id=rule_id,
+                hint=did_you_mean(rule_id, rules),
+            )
         )
     c, pack = rules[rule_id]
     r = c.rule

@@ -192,3 +192,58 @@ def test_policy_commands_speak_chinese_with_lang_on_the_group_or_the_command():
     r = run("policy", "--lang", "zh")
     assert r.exit_code == 0 and "直播断外链：" in r.stdout
     assert run("rules", "list", "--lang", "zh").stdout.startswith("规则")
+
+
+def test_policy_validate_speaks_chinese_for_a_good_pack_a_broken_one_and_loose_ends(write):
+    good = write(EXAMPLE, "good.toml")
+    r = run("policy", "--lang", "zh", "validate", str(good))
+    assert r.exit_code == 0 and r.stderr == ""
+    assert r.stdout == f"{good}：通过（kuaishou-2022-live-links 2022.1：规则 2 条，行动 3 项，样例 2 个）\n"
+    broken = EXAMPLE.replace("weight = 70", "weight = 60")
+    bad = write(broken.replace('formula = "', 'formula = "nosuch(1) + ', 1), "bad.toml")
+    r = run("policy", "--lang", "zh", "validate", str(good), str(bad))
+    assert r.exit_code == 2 and r.stdout.startswith(f"{good}：通过")
+    told = r.stderr.splitlines()
+    assert len(told) == 2 and all(line.startswith(f"错误：{bad}:") for line in told), told
+    assert f"错误：{bad}:{line_of(EXAMPLE, '[[factors]]')}：factors：权重合计 90，应合计为 100" in told
+    assert "未知函数 'nosuch'；可用函数：min, max" in told[0], told
+    typo = write(EXAMPLE.replace('op = ">="', 'op = "=>"'), "typo.toml")
+    [told] = run("policy", "--lang", "zh", "validate", str(typo)).stderr.splitlines()
+    assert ".op：应为以下之一：" in told and "是否想写 '>='？（填写的是 \"=>\"）" in told
+    loose = write(EXAMPLE.split("# --- fixtures")[0], "loose.toml")
+    r = run("policy", "--lang", "zh", "validate", str(loose))
+    assert r.exit_code == 0
+    assert f"警告：{loose}:11：pack：没有样例：请加上 [[fixtures]]" in r.stderr
+    commands_aside = re.sub(r"`[^`]*`", "", r.stderr)
+    assert not re.search(r"\b[a-z]{2,} [a-z]{2,} [a-z]{2,}\b", commands_aside)  # no English sentence left
+
+
+def test_policy_test_reports_in_chinese_failures_included(write):
+    failing = write(EXAMPLE.replace('band = "critical"', 'band = "high"'), "failing.toml")
+    r = run("policy", "--lang", "zh", "test", str(failing))
+    assert r.exit_code == 1
+    at = line_of(EXAMPLE, "band = " + chr(34) + "critical")
+    assert "失败  linked_kuaishou_mcn" in r.stdout and "通过  " in r.stdout
+    assert (
+        f"{failing}:{at}：fixtures.0.expect.band：预期风险等级 high，实际为 critical（风险指数 " in r.stdout
+    )
+    assert "样例 2 个：通过 1 个，失败 1 个" in r.stdout
+    none = write(EXAMPLE.split("# --- fixtures")[0], "none.toml")
+    r = run("policy", "--lang", "zh", "test", str(none))
+    assert r.exit_code == 1 and "没有可运行的样例；请在政策包中加上 [[fixtures]]" in r.stdout
+
+
+def test_a_fixture_failure_says_why_in_chinese_with_the_tests_it_saw(write):
+    fires = write(EXAMPLE.replace("taobao_link_share = 0.0\n", "taobao_link_share = 0.2\n"), "fires.toml")
+    r = run("policy", "--lang", "zh", "test", str(fires))
+    assert r.exit_code == 1
+    assert (
+        "fixtures.1.expect.silent.0：预期 KS22-LINK-001 不触发；实际触发了：成立的条件："
+        "platform_mix.kuaishou > 0（实际为 0.5）；metric.outside_link_share > 0（实际为 0.1）"
+    ) in r.stdout
+    undecided = write(EXAMPLE.replace("taobao_link_share = 0.30\njd_link_share = 0.30\n", ""), "gaps.toml")
+    r = run("policy", "--lang", "zh", "test", str(undecided))
+    assert (
+        "fixtures.0.expect.fire.0：预期 KS22-LINK-001 触发；实际未定："
+        "档案缺少 kuaishou.jd_link_share, kuaishou.taobao_link_share"
+    ) in r.stdout
