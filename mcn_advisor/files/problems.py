@@ -134,6 +134,12 @@ def _message(err: Any, model: type[BaseModel], loc: Loc, elsewhere: dict[str, st
         return say("must be more than {bound}", bound=_bound(ctx.get("gt")))
     if kind == "string_too_long":
         return say("must be at most {count} characters", count=ctx.get("max_length"))
+    if kind == "too_long":
+        return say(
+            "must hold at most {count} items (it holds {actual})",
+            count=f"{ctx.get('max_length'):,}",
+            actual=f"{ctx.get('actual_length'):,}",
+        )
     if kind in ("literal_error", "enum"):
         expected = str(ctx.get("expected", ""))
         hint = did_you_mean(str(err.get("input")), re.findall(r"'([^']*)'", expected))
