@@ -193,7 +193,7 @@ class Browser:
 
     def _failed(self, why: str) -> BrowserError:
         self._broken = True  # close() stops it at once instead of asking it to
-        return BrowserError(f"{self.executable}: the browser failed: {why}")
+        return BrowserError(say("{exe}: the browser failed: {why}", exe=self.executable, why=why))
 
     # --- pages -------------------------------------------------------------------------------
 

@@ -99,7 +99,12 @@ def _rows(book: Any, sheet: Any, name: str, handle: Any) -> Iterator[Row]:
     except _BROKEN as exc:
         yield (
             number + 1,
-            f"{name}:{number + 1}: the workbook is damaged here ({_why(exc)}); no row after it is read",
+            say(
+                "{name}:{number}: the workbook is damaged here ({why}); no row after it is read",
+                name=name,
+                number=number + 1,
+                why=_why(exc),
+            ),
         )
     finally:
         book.close()

@@ -305,7 +305,9 @@ def _finding_changes(changes: list[FindingChange], lang: str, title: str, mode: 
         if status == "open" and mode == "what-if":  # unchanged by the what-if: their ids suffice
             label = t(lang, "group_count", label=t(lang, "finding_open"), n=len(group))
             ids = ", ".join(_open_id(f, lang) for f in group) or t(lang, "none")
-            parts.append(_txt(f"\n{label}: ", style="bold") + _txt(ids, style="dim"))
+            parts.append(
+                _txt("\n" + t(lang, "labelled", label=label, value=""), style="bold") + _txt(ids, style="dim")
+            )
             continue
         parts.append(
             _txt(

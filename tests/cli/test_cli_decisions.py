@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -183,3 +184,9 @@ def test_golden_levers_in_chinese(pack):
 def test_golden_diff(pack, saved):
     old, new = (saved_snapshot(read_json(Path(p)), Path(p)) for p in saved)
     check(GOLDEN / "diff_small_pure_promotion.txt", at_80("diff", diff(old, new, pack)))
+
+
+def test_a_chinese_what_if_lists_the_open_findings_after_a_full_width_colon():
+    r = run("what-if", SMALL, "--set", "clients.brand_clients=40", "--lang", "zh")
+    assert r.exit_code == 0
+    assert re.search(r"仍存在（\d+）：DY-", r.stdout), r.stdout[-400:]
