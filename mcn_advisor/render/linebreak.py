@@ -42,10 +42,17 @@ OPENING = frozenset("（(［[｛{「『《〈【〔“‘")
 # Arithmetic and arrows: the spaces around them belong to the expression.
 OPERATORS = frozenset("×÷−-+*/=<>≤≥→←≈")
 SHORT_RUN = 6  # Chinese characters: a run this short is a word, kept whole
-_HAN_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
+_HAN_FROM = "\u3040"  # the first character of a run of Chinese (or Japanese, Korean) characters
 _CURRENCY = re.compile(r"(?:^|\s)(?:CNY|RMB|USD|¥|￥)$")
 _SPACES = re.compile(" +")
 _WIDE = re.compile(r"[^\x00-\x7f]+")  # a wide character (``is_wide``) is in one of these runs
+
+
+@functools.cache
+def _han_run() -> re.Pattern[str]:
+    """A run of Chinese, Japanese or Korean characters; compiled on first use (its ranges
+    take about 4 ms to compile, which an English report never needs)."""
+    return re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
 
 
 def _cells(text: str) -> int:
@@ -105,12 +112,16 @@ def segments(text: str) -> tuple[tuple[int, int], ...]:
                     cuts.append(i)
         # A short run of Chinese characters between other text is a word or a label (完成期限,
         # 抖音小店): kept whole like a Latin word. A longer run is a sentence: it breaks anywhere.
-        inside = {
-            i
-            for m in _HAN_RUN.finditer(text)
-            if len(m.group()) <= SHORT_RUN
-            for i in range(m.start() + 1, m.end())
-        }
+        inside = (
+            {
+                i
+                for m in _han_run().finditer(text)
+                if len(m.group()) <= SHORT_RUN
+                for i in range(m.start() + 1, m.end())
+            }
+            if max(text) >= _HAN_FROM
+            else set()
+        )
         cuts = sorted(c for c in cuts if c not in inside)
     cuts = [0, *cuts, n]
     return tuple((a, b) for a, b in zip(cuts, cuts[1:], strict=False) if b > a)
