@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
+from pydantic_core import to_jsonable_python
 
-from mcn_advisor.core.contract import ASSESSMENT_SCHEMA_VERSION, Acceptance, Assessment, adapter
+from mcn_advisor.core.contract import ASSESSMENT_SCHEMA_VERSION, Acceptance, Assessment
 from mcn_advisor.core.money import LABELS
 from mcn_advisor.errors import InputError, say, shorten, show_value
 from mcn_advisor.files.problems import describe
@@ -156,8 +157,10 @@ class Snapshot(_Part):
 
 
 def snapshot(a: Assessment) -> Snapshot:
-    """The comparable part of an assessment held in memory (texts in every language)."""
-    return Snapshot.model_validate(adapter().dump_python(a))
+    """The comparable part of an assessment held in memory (texts in every language), read
+    from its JSON form as a saved one is: no TypeAdapter to build, which would cost a
+    what-if run more than its two assessments."""
+    return Snapshot.model_validate(to_jsonable_python(a))
 
 
 def saved_snapshot(data: Any, path: Path | str) -> Snapshot:

@@ -2,21 +2,21 @@
 
 These classes are the JSON output contract (``ASSESSMENT_SCHEMA_VERSION``). They are
 plain dataclasses, cheap to build in a batch of thousands, and read-only by
-convention; ``adapter()`` (a pydantic TypeAdapter) dumps, loads and describes them.
-Texts are ``Text`` objects holding every language; dumping with
-``context={"lang": "zh"}`` writes each as a plain string in that language.
+convention; pydantic_core dumps them by their values' own types (``render/json.py``,
+``compare.snapshot``), with no TypeAdapter to build. Texts are ``Text`` objects holding
+every language; dumping with ``context={"lang": "zh"}`` writes each as a plain string in
+that language.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
 import reprlib
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, TypeAdapter
+from pydantic import Field
 from pydantic_core import SchemaSerializer, core_schema
 
 from mcn_advisor.i18n.text import Text
@@ -524,9 +524,3 @@ class PolicyResult(Record):
     gmv_at_risk_cny_monthly: float
     revenue_at_risk_cny_monthly: float
     headline: bool  # the highest score (the first pack given on a tie)
-
-
-@functools.cache
-def adapter() -> TypeAdapter[Assessment]:
-    """Dumps, loads and describes assessments as JSON (built on first use: it is costly)."""
-    return TypeAdapter(Assessment)

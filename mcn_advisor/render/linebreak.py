@@ -42,8 +42,23 @@ OPENING = frozenset("（(［[｛{「『《〈【〔“‘")
 # Arithmetic and arrows: the spaces around them belong to the expression.
 OPERATORS = frozenset("×÷−-+*/=<>≤≥→←≈")
 SHORT_RUN = 6  # Chinese characters: a run this short is a word, kept whole
-_HAN_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
+_HAN_FROM = "\u3040"  # the first character of a run of Chinese (or Japanese, Korean) characters
 _CURRENCY = re.compile(r"(?:^|\s)(?:CNY|RMB|USD|¥|￥)$")
+_SPACES = re.compile(" +")
+_WIDE = re.compile(r"[^\x00-\x7f]+")  # a wide character (``is_wide``) is in one of these runs
+
+
+@functools.cache
+def _han_run() -> re.Pattern[str]:
+    """A run of Chinese, Japanese or Korean characters; compiled on first use (its ranges
+    take about 4 ms to compile, which an English report never needs)."""
+    return re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
+
+
+def _cells(text: str) -> int:
+    """The cells ``text`` takes on a terminal: its length when it is printable ASCII (most
+    of an English report), else rich's count."""
+    return len(text) if text.isascii() and text.isprintable() else cell_len(text)
 
 
 @functools.lru_cache(maxsize=4096)  # per character: a report asks again and again
@@ -86,31 +101,29 @@ def segments(text: str) -> tuple[tuple[int, int], ...]:
 
     Spaces stay at the end of the piece before them (a line drops them when it ends there).
     """
-    cuts = [0]
-    i, n = 1, len(text)
-    while i < n:
-        ch, prev = text[i], text[i - 1]
-        if ch == " ":
-            end = i
-            while end < n and text[end] == " ":
-                end += 1
-            if end < n and _space_breaks(text, i, end):
-                cuts.append(end)
-            i = end
-            continue
-        if prev != " " and _breaks_between(prev, ch):
-            cuts.append(i)
-        i += 1
-    cuts.append(n)
-    # A short run of Chinese characters between other text is a word or a label (完成期限,
-    # 抖音小店): kept whole like a Latin word. A longer run is a sentence: it breaks anywhere.
-    inside = {
-        i
-        for m in _HAN_RUN.finditer(text)
-        if len(m.group()) <= SHORT_RUN
-        for i in range(m.start() + 1, m.end())
-    }
-    cuts = [c for c in cuts if c not in inside]
+    n = len(text)
+    cuts = [m.end() for m in _SPACES.finditer(text, 1) if m.end() < n and _space_breaks(text, *m.span())]
+    if not text.isascii():
+        # Between two characters with no space between them a line breaks only after a wide
+        # one (``_breaks_between``): only those places are looked at, not every character.
+        for m in _WIDE.finditer(text):
+            for i in range(m.start() + 1, min(m.end() + 1, n)):
+                if text[i] != " " and _breaks_between(text[i - 1], text[i]):
+                    cuts.append(i)
+        # A short run of Chinese characters between other text is a word or a label (完成期限,
+        # 抖音小店): kept whole like a Latin word. A longer run is a sentence: it breaks anywhere.
+        inside = (
+            {
+                i
+                for m in _han_run().finditer(text)
+                if len(m.group()) <= SHORT_RUN
+                for i in range(m.start() + 1, m.end())
+            }
+            if max(text) >= _HAN_FROM
+            else set()
+        )
+        cuts = sorted(c for c in cuts if c not in inside)
+    cuts = [0, *cuts, n]
     return tuple((a, b) for a, b in zip(cuts, cuts[1:], strict=False) if b > a)
 
 
@@ -146,7 +159,7 @@ def _fill(text: str, pieces: Sequence[tuple[int, int]], width: int, used: int, o
     """Lay ``pieces`` onto lines from ``used`` cells on, appending breaks; the last line's width."""
     for start, end in pieces:
         piece = text[start:end]
-        visible, full = cell_len(piece.rstrip(" ")), cell_len(piece)
+        visible, full = _cells(piece.rstrip(" ")), _cells(piece)
         if used + visible <= width:
             used += full
         elif visible > width and " " in piece.rstrip(" "):
@@ -175,7 +188,7 @@ def break_offsets(text: str, width: int) -> tuple[int, ...]:
 def min_width(text: str) -> int:
     """The narrowest a column can be without folding a piece of ``text``."""
     return max(
-        (cell_len(text[a:b].rstrip(" ")) for line in text.split("\n") for a, b in segments(line)), default=0
+        (_cells(text[a:b].rstrip(" ")) for line in text.split("\n") for a, b in segments(line)), default=0
     )
 
 
@@ -227,7 +240,7 @@ class Para(Text):
         return lines
 
     def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
-        widest = max((cell_len(line) for line in self.plain.split("\n")), default=0)
+        widest = max((_cells(line) for line in self.plain.split("\n")), default=0)
         return Measurement(min(min_width(self.plain), widest), widest)
 
 
