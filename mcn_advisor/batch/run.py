@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import itertools
 import os
 import signal
@@ -249,6 +250,10 @@ def _init_worker(settings: Settings, inputs: frozenset[Identity] = frozenset(), 
     _die_with(parent)
     protect_all(inputs)  # (already inherited when forked)
     packs_of(settings)  # the packs once per process, before the first profile (forked: inherited)
+    # What the worker holds now (modules, packs) lives as long as it does: the collector
+    # leaves it alone instead of walking it again and again, and a forked worker's pages
+    # stay shared with its parent's (a collection writes to every object it walks).
+    gc.freeze()
 
 
 _busy = False  # this worker is assessing a profile (rather than waiting for the next)
