@@ -1,9 +1,10 @@
 """Running a batch: assess every input as a stream, in one process or several, into a portfolio.
 
 - ``run(inputs, settings)`` (``inputs`` from ``discover``) assesses them as a stream, in
-  one process or across ``jobs`` processes. Each worker returns one small ``Row`` (or a
-  ``Failure``), never an assessment; the ``Tally`` keeps those rows and bounded counters
-  only (``batch.spill`` keeps them on disk past a few thousand). The cheap
+  one process or across ``jobs`` processes. A worker is given up to ``PIECE`` profiles at a
+  time (``work``: a table's rows as one text of cells, ``Rows``) and returns one small ``Row``
+  (or a ``Failure``) for each, never an assessment; the ``Tally`` keeps those rows and
+  bounded counters only (``batch.spill`` keeps them on disk past a few thousand). The cheap
   ``engine.evaluate`` feeds the portfolio; the full ``engine.explain`` runs only when
   per-profile reports are written (``out_dir``), by the worker itself, to hidden files
   that the parent publishes (syncs, then names) every ``PUBLISH_EVERY`` profiles.
@@ -111,11 +112,11 @@ class Rows(NamedTuple):
     header: tuple[str, ...]
     numbers: list[int]  # each row's number
     widths: list[int]  # each row's count of cells
-    cells: str  # every cell of every row, joined by NUL (which no checked text holds)
+    cells: str | list[str]  # every cell of every row, joined by NUL (which no checked text holds)
     reports: list[str | None]  # each row's report stem
 
     def tasks(self) -> Iterator[Task]:
-        parts = self.cells.split(SEP)
+        parts = self.cells.split(SEP) if isinstance(self.cells, str) else self.cells
         at = 0
         for number, width, report in zip(self.numbers, self.widths, self.reports, strict=True):
             yield Task(
@@ -208,14 +209,9 @@ class _Piece:
             return
         label, header = self._table
         text = SEP.join(cells)
-        if text.count(SEP) == len(cells) - 1:
-            self._items.append(Rows(label, header, numbers, widths, text, reports))
-        else:  # a NUL in a cell (the file changed since it was checked): its cells go as they are
-            at = 0
-            for number, width, report in zip(numbers, widths, reports, strict=True):
-                cut = cells[at : at + width]
-                self._items.append(Task(f"{label}:{number}", cells=cut, header=header, report=report))
-                at += width
+        # Else a NUL in a cell (the file changed since it was checked): the cells go as they are.
+        joined = text.count(SEP) == len(cells) - 1
+        self._items.append(Rows(label, header, numbers, widths, text if joined else cells, reports))
         self._rows = ([], [], [], [])
 
 
