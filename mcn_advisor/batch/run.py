@@ -1,9 +1,10 @@
 """Running a batch: assess every input as a stream, in one process or several, into a portfolio.
 
 - ``run(inputs, settings)`` (``inputs`` from ``discover``) assesses them as a stream, in
-  one process or across ``jobs`` processes. Each worker returns one small ``Row`` (or a
-  ``Failure``), never an assessment; the ``Tally`` keeps those rows and bounded counters
-  only (``batch.spill`` keeps them on disk past a few thousand). The cheap
+  one process or across ``jobs`` processes. A worker is given up to ``PIECE`` profiles at a
+  time (``work``: a table's rows as one text of cells, ``Rows``) and returns one small ``Row``
+  (or a ``Failure``) for each, never an assessment; the ``Tally`` keeps those rows and
+  bounded counters only (``batch.spill`` keeps them on disk past a few thousand). The cheap
   ``engine.evaluate`` feeds the portfolio; the full ``engine.explain`` runs only when
   per-profile reports are written (``out_dir``), by the worker itself, to hidden files
   that the parent publishes (syncs, then names) every ``PUBLISH_EVERY`` profiles.
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import itertools
 import os
 import signal
@@ -59,6 +61,7 @@ if TYPE_CHECKING:
     from mcn_advisor.core.contract import Assessment
 
 SMALL_BATCH = 200  # below this, starting worker processes costs more than it saves
+PIECE = 64  # profiles a worker is given at a time, at most (fewer for a small batch: 8 pieces a worker)
 PUBLISH_EVERY = 500  # profiles whose reports are synced to disk and named together
 SUMMARY_FILES = {
     "summary.json": "json",
@@ -96,44 +99,120 @@ class Task(NamedTuple):
     source: str
     path: str | None = None  # a TOML file to read
     cells: list[str] | None = None  # or a row's cells, converted by the worker that assesses it
-    header: tuple[str, ...] = ()  # the columns of those cells (one object per file: pickled once a chunk)
+    header: tuple[str, ...] = ()  # the columns of those cells
     report: str | None = None  # the report files' stem
     problems: tuple[str, ...] = ()  # already failed
 
 
-def tasks(inputs: Inputs, names: ReportNames | None) -> Iterator[Task]:
-    """One task per profile, lazily: a CSV file's rows are read as they are needed and handed
-    on as cells; the parent of a run with several processes only splits rows."""
+class Rows(NamedTuple):
+    """Consecutive rows of one table, packed for the trip to a worker: their cells as one text
+    (one object to pickle instead of a list of texts per row, a few times cheaper both ways)."""
+
+    label: str  # the file, as a row's source names it
+    header: tuple[str, ...]
+    numbers: list[int]  # each row's number
+    widths: list[int]  # each row's count of cells
+    cells: str | list[str]  # every cell of every row, joined by NUL (which no checked text holds)
+    reports: list[str | None]  # each row's report stem
+
+    def tasks(self) -> Iterator[Task]:
+        parts = self.cells.split(SEP) if isinstance(self.cells, str) else self.cells
+        at = 0
+        for number, width, report in zip(self.numbers, self.widths, self.reports, strict=True):
+            yield Task(
+                f"{self.label}:{number}", cells=parts[at : at + width], header=self.header, report=report
+            )
+            at += width
+
+
+SEP = "\x00"
+Work = list[Task | Rows]  # what one worker assesses at a time: up to ``size`` profiles, in input order
+
+
+def work(inputs: Inputs, names: ReportNames | None, size: int) -> Iterator[Work]:
+    """The profiles of ``inputs`` in pieces of ``size``, lazily: a CSV file's rows are read as
+    they are needed and handed on as cells (``Rows``); the parent of a run with several
+    processes only splits rows."""
 
     def name(parts: tuple[str, ...]) -> str | None:
         return names.assign(parts) if names is not None else None
 
+    piece = _Piece(size)
     for item in inputs.inputs:
         if item.kind == "failed":
-            yield Task(item.label, problems=item.problems)
+            yield from piece.add(Task(item.label, problems=item.problems))
         elif item.kind == "toml":
-            yield Task(item.label, item.label, report=name((os.path.basename(item.label),)))
+            yield from piece.add(Task(item.label, item.label, report=name((os.path.basename(item.label),))))
         elif item.kind == "folder":
             for rel in item.files:
                 path = os.path.join(item.label, rel)
-                yield Task(path, path, report=name(tuple(rel.split(os.sep))))
+                yield from piece.add(Task(path, path, report=name(tuple(rel.split(os.sep)))))
         else:
-            stem = os.path.splitext(os.path.basename(csvfile.split_sheet(item.label)[0]))[0]
+            label = item.label
+            stem = os.path.splitext(os.path.basename(csvfile.split_sheet(label)[0]))[0]
             try:
-                sheet = csvfile.read_cells(Path(item.label), item.label)
-                header = sheet.header
+                sheet = csvfile.read_cells(Path(label), label)
+                piece.table(label, sheet.header)
                 for row in sheet.rows:
-                    source = f"{item.label}:{row.number}"
                     if row.problem is not None:
-                        yield Task(source, problems=(row.problem,))
+                        yield from piece.add(Task(f"{label}:{row.number}", problems=(row.problem,)))
                     else:
-                        yield Task(
-                            source, cells=row.cells, header=header, report=name((stem, f"row{row.number}"))
-                        )
-            except InputError as exc:  # the file changed since discover() read it
-                yield Task(item.label, problems=tuple(exc.problems))
-            except Exception as exc:  # whatever else goes wrong reading it, the others still run
-                yield Task(item.label, problems=(_unexpected(item.label, exc),))
+                        yield from piece.row(row.number, row.cells, name((stem, f"row{row.number}")))  # type: ignore[arg-type]
+            except (
+                Exception
+            ) as exc:  # the file changed since discover() read it, or worse: the others still run
+                problems = tuple(exc.problems) if isinstance(exc, InputError) else (_unexpected(label, exc),)
+                yield from piece.add(Task(label, problems=problems))  # after the rows read before it
+    yield from piece.flush()
+
+
+class _Piece:
+    """The piece of work being filled: tasks, and the rows of the table being read packed as ``Rows``."""
+
+    def __init__(self, size: int):
+        self._size = size
+        self._items: Work = []
+        self._count = 0
+        self._table: tuple[str, tuple[str, ...]] = ("", ())
+        self._rows: tuple[list[int], list[int], list[str], list[str | None]] = ([], [], [], [])
+
+    def table(self, label: str, header: tuple[str, ...]) -> None:
+        self._pack()
+        self._table = (label, header)
+
+    def add(self, task: Task) -> Iterator[Work]:
+        self._pack()
+        self._items.append(task)
+        return self._full()
+
+    def row(self, number: int, cells: list[str], report: str | None) -> Iterator[Work]:
+        numbers, widths, texts, reports = self._rows
+        numbers.append(number)
+        widths.append(len(cells))
+        texts.extend(cells)
+        reports.append(report)
+        return self._full()
+
+    def flush(self) -> Iterator[Work]:
+        self._pack()
+        if self._items:
+            yield self._items
+        self._items, self._count = [], 0
+
+    def _full(self) -> Iterator[Work]:
+        self._count += 1
+        return self.flush() if self._count >= self._size else iter(())
+
+    def _pack(self) -> None:
+        numbers, widths, cells, reports = self._rows
+        if not numbers:
+            return
+        label, header = self._table
+        text = SEP.join(cells)
+        # Else a NUL in a cell (the file changed since it was checked): the cells go as they are.
+        joined = text.count(SEP) == len(cells) - 1
+        self._items.append(Rows(label, header, numbers, widths, text if joined else cells, reports))
+        self._rows = ([], [], [], [])
 
 
 _settings: Settings | None = None
@@ -167,6 +246,10 @@ def _init_worker(settings: Settings, inputs: frozenset[Identity] = frozenset(), 
     _die_with(parent)
     protect_all(inputs)  # (already inherited when forked)
     packs_of(settings)  # the packs once per process, before the first profile (forked: inherited)
+    # What the worker holds now (modules, packs) lives as long as it does: the collector
+    # leaves it alone instead of walking it again and again, and a forked worker's pages
+    # stay shared with its parent's (a collection writes to every object it walks).
+    gc.freeze()
 
 
 _busy = False  # this worker is assessing a profile (rather than waiting for the next)
@@ -185,13 +268,24 @@ def _stop_worker(signum: int, frame: Any) -> None:
     raise SystemExit(128 + signum)
 
 
-def _assess_in_worker(task: Task) -> Row | Failure:
+def _assess_in_worker(piece: Work) -> list[Row | Failure]:
     global _busy
-    _busy = True
-    try:
-        return assess_one(task)
-    finally:
-        _busy = False
+    out = []
+    for task in unpack(piece):
+        _busy = True
+        try:
+            out.append(assess_one(task))
+        finally:
+            _busy = False
+    return out
+
+
+def unpack(piece: Work) -> Iterator[Task]:
+    for item in piece:
+        if isinstance(item, Rows):
+            yield from item.tasks()
+        else:
+            yield item
 
 
 def _die_with(parent: int) -> None:
@@ -280,7 +374,7 @@ def run(
     tally = Tally(packs, settings.fail_on, tuple(settings.formats) if settings.out_dir else (), Spilled)
     reports = _Reports(settings)
     jobs = min(jobs or default_jobs(inputs.total), max(1, inputs.total))
-    stream = tasks(inputs, names)
+    stream = work(inputs, names, max(1, min(PIECE, inputs.total // (jobs * 8))))
 
     def take(item: Row | Failure) -> None:
         tally.add(item)
@@ -291,11 +385,12 @@ def run(
     try:
         if jobs == 1:
             with _stop_between_profiles() as stop_if_asked:
-                for task in stream:
-                    take(assess_one(task, settings))
-                    stop_if_asked()
+                for piece in stream:
+                    for task in unpack(piece):
+                        take(assess_one(task, settings))
+                        stop_if_asked()
         else:
-            _in_pool(stream, settings, jobs, max(1, min(64, inputs.total // (jobs * 8))), take)
+            _in_pool(stream, settings, jobs, take)
     finally:
         reports.close()  # also when stopped: what was assessed is published, the rest removed
     return tally.portfolio()
@@ -374,11 +469,7 @@ def _stop_between_profiles() -> Iterator[Callable[[], None]]:
 
 
 def _in_pool(
-    stream: Iterator[Task],
-    settings: Settings,
-    jobs: int,
-    chunk: int,
-    take: Callable[[Row | Failure], None],
+    stream: Iterator[Work], settings: Settings, jobs: int, take: Callable[[Row | Failure], None]
 ) -> None:
     import multiprocessing  # only a batch that uses processes pays for the import
 
@@ -387,8 +478,9 @@ def _in_pool(
     ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
     pool = ctx.Pool(jobs, initializer=_init_worker, initargs=(settings, protected(), os.getpid()))
     try:
-        for item in pool.imap(_assess_in_worker, stream, chunksize=chunk):
-            take(item)
+        for items in pool.imap(_assess_in_worker, stream):
+            for item in items:
+                take(item)
         pool.close()
     except BaseException:
         pool.terminate()  # SIGTERM: a worker may die mid-write; run() discards what it left

@@ -83,6 +83,13 @@ NOT_YET_PARTNER = Text(
 )
 
 
+_INFO = -SEVERITY_RANK["info"]
+
+
+def _first_three(item: tuple[int, int, str, Any]) -> tuple[int, int, str]:
+    return item[0], item[1], item[2]
+
+
 class Size(NamedTuple):  # a tuple: thousands are made per second in a batch
     """A risk rule's likelihood x impact, and the level of that rating: its severity."""
 
@@ -122,14 +129,30 @@ class Evaluation:
     def held(self) -> list[CompiledRule]:
         """Rules that hold and were known on as_of (findings and opportunities), most severe
         first, then the highest rating, then by id (as ``finding_order``)."""
+        return [c for _, _, _, c in self._held()]
 
-        def key(c: CompiledRule) -> tuple[int, int, str]:
-            size = self.sizes.get(c.rule.id)
-            return -SEVERITY_RANK[self.severity(c.rule)], -(size.rating if size else 0), c.rule.id
+    def _held(self) -> list[tuple[int, int, str, CompiledRule]]:
+        """``held()`` with each rule's sort key: (-severity rank, -rating, rule id, rule)."""
+        sizes, later = self.sizes, self.hindsight
+        keyed = []
+        for c, held, _ in self.outcomes:
+            if held:
+                rule_id = c.rule.id
+                if rule_id not in later:
+                    size = sizes.get(rule_id)
+                    if size is None:
+                        keyed.append((_INFO, 0, rule_id, c))
+                    else:
+                        keyed.append((-SEVERITY_RANK[size.level], -size.rating, rule_id, c))
+        keyed.sort(key=_first_three)  # rule ids are distinct: the rule itself is never compared
+        return keyed
 
-        return sorted(
-            (c for c, held, _ in self.outcomes if held and c.rule.id not in self.hindsight), key=key
-        )
+    def risks_held(self) -> list[tuple[int, int, str]]:
+        """The risks that hold and were known on as_of, in ``held()`` order, as (severity rank,
+        rating, rule id)."""
+        return [
+            (-rank, -rating, rule_id) for rank, rating, rule_id, c in self._held() if c.rule.kind == "risk"
+        ]
 
     def at_risk(self) -> tuple[float, float]:
         """Monthly GMV and agency revenue at risk, rounded as every report shows them."""
@@ -933,17 +956,28 @@ def rated(
     return next(name for name, floor in CONFIDENCE_LEVELS if score >= floor), score
 
 
-def key_gaps(ev: Evaluation, pack: Pack) -> set[str]:
+def key_gaps(ev: Evaluation, pack: Pack, held: list[tuple[int, int, str]] | None = None) -> set[str]:
     """The left-out fields a summary's headline rests on: those behind the gross GMV at risk,
     and those behind an undecided risk of severity high or above that is more severe than
     every risk that holds (the top finding could be another). Empty: the band, the money
     and the top finding stand on the profile's own data (assumed values elsewhere only
-    lower the confidence)."""
-    gaps = set(profile_fields([f"metric.{GMV}"], pack.metric_inputs) & ev.missing)
-    held = [SEVERITY_RANK[ev.severity(c.rule)] for c in ev.held() if c.rule.kind == "risk"]
-    top = max([SEVERITY_RANK["high"] - 1, *held])
-    for compiled, held, trace in ev.outcomes:
-        rule = compiled.rule
-        if held is None and rule.id not in ev.hindsight and SEVERITY_RANK[ev.severity(rule)] > top:
-            gaps.update(unknown_fields(pack, trace, ev.missing))
+    lower the confidence). ``held``: ``ev.risks_held()``, when the caller has it already."""
+    gaps = set(_gross_fields(pack) & ev.missing)
+    top = max([_HIGH - 1, *(rank for rank, _, _ in (ev.risks_held() if held is None else held))])
+    sizes, later = ev.sizes, ev.hindsight
+    for compiled, result, trace in ev.outcomes:
+        if result is None:
+            rule_id = compiled.rule.id
+            size = sizes.get(rule_id)
+            if size is not None and SEVERITY_RANK[size.level] > top and rule_id not in later:
+                gaps.update(unknown_fields(pack, trace, ev.missing))
     return gaps
+
+
+_HIGH = SEVERITY_RANK["high"]
+
+
+@functools.lru_cache(maxsize=16)
+def _gross_fields(pack: Pack) -> frozenset[str]:
+    """The profile fields behind the gross GMV at risk."""
+    return profile_fields([f"metric.{GMV}"], pack.metric_inputs)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
+import functools
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol, TypeVar
@@ -216,26 +217,25 @@ def row(
     """The portfolio row of one profile's evaluations. Several packs: the score and the money
     are the headline pack's, as in ``combine``; findings are every pack's."""
     risks: list[tuple[int, int, str, bool]] = []  # (severity rank, rating, rule id, accepted and in force)
-    for ev in evaluations:
-        for c in ev.held():
-            if c.rule.kind == "risk":
-                entry, size = ev.accepted.get(c.rule.id), ev.sizes[c.rule.id]
-                risks.append(
-                    (SEVERITY_RANK[size.level], size.rating, c.rule.id, acceptance.holds(entry, ev.as_of))
-                )
+    held = [ev.risks_held() for ev in evaluations]
+    for ev, risks_held in zip(evaluations, held, strict=True):
+        accepted = ev.accepted
+        for rank, rating, rule_id in risks_held:
+            entry = accepted.get(rule_id) if accepted else None
+            risks.append((rank, rating, rule_id, entry is not None and acceptance.holds(entry, ev.as_of)))
     if len(packs) > 1:
         risks.sort(key=lambda r: (-r[0], -r[1], r[2]))  # as engine.finding_order
-    at = headline([ev.score for ev in evaluations])
+    at = headline([ev.score for ev in evaluations]) if len(evaluations) > 1 else 0
     head = evaluations[at]
     gmv, revenue = head.at_risk()
     level, _ = rated(
-        frozenset().union(*(p.fields_read for p in packs)),
+        _fields_read(tuple(packs)),
         head.missing,
         [
             ev.severity(c.rule)
             for ev in evaluations
-            for c, held, _ in ev.outcomes
-            if held is None and c.rule.id not in ev.hindsight
+            for c, result, _ in ev.outcomes
+            if result is None and c.rule.id not in ev.hindsight
         ],
     )
     worst = max((rank for rank, _, _, accepted in risks if not accepted), default=None)
@@ -252,5 +252,10 @@ def row(
         report,
         tuple(SEVERITIES[rank] for rank, _, _, _ in risks),
         level,
-        tuple(sorted(key_gaps(head, packs[at]))),
+        tuple(sorted(key_gaps(head, packs[at], held[at]))),
     )
+
+
+@functools.lru_cache(maxsize=16)
+def _fields_read(packs: tuple[Pack, ...]) -> frozenset[str]:
+    return frozenset().union(*(p.fields_read for p in packs))

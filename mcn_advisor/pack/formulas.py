@@ -11,6 +11,12 @@ formula ``true``/``false`` fields count as 1/0 and list fields as their length;
 dividing by zero gives 0. A name whose value is unknown (left out, with no assumed
 value) makes the whole formula unknown (``None``).
 
+A formula compiles to closures when its pack loads. One that a process evaluates more than
+``COMPILE_AFTER`` times (a batch: every profile, and a report's ranges many times over) is
+then written as one Python function (``written``): code made from its checked tokens, never
+from its text, computing exactly what the closures compute; a single report never pays for
+writing it.
+
 Bounded, so that no formula can exhaust the parser or the evaluator: parentheses and
 function calls nest at most ``MAX_FORMULA_DEPTH`` deep, a run of minus signs is read
 as one sign (``--x`` is ``x``), and every number written lies within ``MAX_NUMBER``.
@@ -50,10 +56,13 @@ class Formula:
     evaluate: Compiled
 
 
+COMPILE_AFTER = 200  # evaluations of a formula, in one process, before it is written as Python
+
+
 def compile_formula(text: str, known: Callable[[str], str | None]) -> Formula:
     """Parse and compile ``text``; ``known(name)`` returns an error message or None."""
     tokens = _tokenize(text)
-    parser = _Parser(tokens, known)
+    parser = _Closures(tokens, known)
     fn = parser.formula()
     if parser.pos != len(tokens):
         raise FormulaError(
@@ -63,7 +72,34 @@ def compile_formula(text: str, known: Callable[[str], str | None]) -> Formula:
                 text=shorten(repr(text)),
             )
         )
-    return Formula(text=text, names=tuple(dict.fromkeys(parser.names)), evaluate=fn)
+    return Formula(text=text, names=tuple(dict.fromkeys(parser.names)), evaluate=_warming(fn, text))
+
+
+def _warming(interpreted: Compiled, text: str) -> Compiled:
+    """The formula as closures for its first ``COMPILE_AFTER`` evaluations, then as one Python
+    function (``_Writer``): writing it costs about as much as a few hundred evaluations, which
+    a single report never reaches and a batch passes at its first few profiles."""
+    if hasattr(interpreted, "value"):
+        return interpreted  # a constant
+    fn = interpreted
+    calls = 0
+
+    def evaluate(v: Mapping[str, Any]) -> Value:
+        nonlocal fn, calls
+        if calls <= COMPILE_AFTER:
+            calls += 1
+            if calls > COMPILE_AFTER:
+                fn = written(text)
+        return fn(v)
+
+    return evaluate
+
+
+def written(text: str) -> Compiled:
+    """A formula (checked by ``compile_formula``) as one Python function that computes exactly
+    what its closures compute."""
+    writer = _Writer(_tokenize(text), lambda name: None)
+    return writer.function(writer.formula())
 
 
 def _tokenize(text: str) -> list[tuple[str, str]]:
@@ -95,7 +131,10 @@ def _number(value: Any) -> Value:
     return float(value)
 
 
-class _Parser:
+class _Grammar:
+    """Recursive descent over the tokens; what each construct becomes is the builder's
+    (``_Closures``: closures, ``_Writer``: Python code). Every check is made here, once."""
+
     def __init__(self, tokens: list[tuple[str, str]], known: Callable[[str], str | None]):
         self.tokens = tokens
         self.pos = 0
@@ -120,38 +159,28 @@ class _Parser:
         self.pos += 1
         return tok
 
-    def formula(self) -> Compiled:
+    def formula(self) -> Any:
         first = self.term()
-        rest: list[tuple[str, Compiled]] = []
+        rest: list[tuple[str, Any]] = []
         while self._peek() in ("+", "-"):
             op = self._take()[1]
             rest.append((op, self.term()))
-        return _chain(first, rest)
+        return self.chain(first, rest)
 
-    def term(self) -> Compiled:
+    def term(self) -> Any:
         first = self.unary()
-        rest: list[tuple[str, Compiled]] = []
+        rest: list[tuple[str, Any]] = []
         while self._peek() in ("*", "/"):
             op = self._take()[1]
             rest.append((op, self.unary()))
-        return _chain(first, rest)
+        return self.chain(first, rest)
 
-    def unary(self) -> Compiled:
+    def unary(self) -> Any:
         minus = 0
         while self._peek() == "-":  # counted, not recursed: 10,000 signs are one sign or none
             self._take()
             minus += 1
-        if minus % 2:
-            inner = self.atom()
-            if hasattr(inner, "value"):
-                return _constant(-inner.value)  # type: ignore[attr-defined]
-
-            def neg(v: Mapping[str, Any]) -> Value:
-                x = inner(v)
-                return None if x is None else -x
-
-            return neg
-        return self.atom()
+        return self.negate(self.atom()) if minus % 2 else self.atom()
 
     def _nested(self) -> None:
         self.depth += 1
@@ -160,7 +189,7 @@ class _Parser:
                 say("parentheses and calls nest more than {limit} deep", limit=MAX_FORMULA_DEPTH)
             )
 
-    def atom(self) -> Compiled:
+    def atom(self) -> Any:
         kind, tok = self._take()
         if kind == "num":
             value = float(tok.replace("_", ""))
@@ -172,7 +201,7 @@ class _Parser:
                         limit=f"{MAX_NUMBER:g}",
                     )
                 )
-            return _constant(value)
+            return self.number(value)
         if tok == "(":
             self._nested()
             inner = self.formula()
@@ -192,20 +221,108 @@ class _Parser:
                 args.append(self.formula())
             self._take(")")
             self.depth -= 1
-            return _call(FUNCTIONS[tok], args)
+            return self.call(tok, args)
         if kind == "name":
             problem = self.known(tok)
             if problem:
                 raise FormulaError(problem)
             self.names.append(tok)
-
-            def read(v: Mapping[str, Any]) -> Value:
-                x = v[tok]
-                return x if type(x) is float else _number(x)  # most values are floats already
-
-            read.field = tok  # type: ignore[attr-defined]  # lets _chain read it inline
-            return read
+            return self.read(tok)
         raise FormulaError(say("unexpected '{found}'", found=tok))
+
+
+class _Closures(_Grammar):
+    """Each construct as a closure: the formula as the pack loads it, and for its first evaluations."""
+
+    def chain(self, first: Compiled, rest: list[tuple[str, Compiled]]) -> Compiled:
+        return _chain(first, rest)
+
+    def negate(self, inner: Compiled) -> Compiled:
+        if hasattr(inner, "value"):
+            return _constant(-inner.value)  # type: ignore[attr-defined]
+
+        def neg(v: Mapping[str, Any]) -> Value:
+            x = inner(v)
+            return None if x is None else -x
+
+        return neg
+
+    def number(self, value: float) -> Compiled:
+        return _constant(value)
+
+    def call(self, name: str, args: list[Compiled]) -> Compiled:
+        return _call(FUNCTIONS[name], args)
+
+    def read(self, name: str) -> Compiled:
+        def read(v: Mapping[str, Any]) -> Value:
+            x = v[name]
+            return x if type(x) is float else _number(x)  # most values are floats already
+
+        read.field = name  # type: ignore[attr-defined]  # lets _chain read it inline
+        return read
+
+
+Operand = float | str  # a constant (folded when the pack loads), or the local holding a value
+
+
+class _Writer(_Grammar):
+    """Each construct as Python code, one operation a line, into one function: each name read
+    once into a local (``None`` anywhere: the formula is unknown, as its closures say), then
+    the operations left to right, exactly as the closures do them (same order, same rounding,
+    constants folded alike). Written from the checked tokens only: names as quoted keys,
+    numbers as floats; every chain into a local of its own, so the code nests no deeper
+    however long the formula."""
+
+    def __init__(self, tokens: list[tuple[str, str]], known: Callable[[str], str | None]):
+        super().__init__(tokens, known)
+        self.reads: dict[str, str] = {}  # name -> its local
+        self.lines: list[str] = []
+
+    def function(self, result: Operand) -> Compiled:
+        body = [f"{var} = v[{name!r}]" for name, var in self.reads.items()]
+        if self.reads:
+            body += [f"if {' or '.join(f'{var} is None' for var in self.reads.values())}:", "    return None"]
+        for var in self.reads.values():  # most values are floats already
+            body += [f"if type({var}) is not float:", f"    {var} = _number({var})"]
+        body += [*self.lines, f"return {_operand(result)}"]
+        scope: dict[str, Any] = {"_number": _number, **FUNCTIONS}
+        exec("def formula(v):\n" + "".join(f"    {line}\n" for line in body), scope)  # tokens only: see above
+        return scope["formula"]  # type: ignore[no-any-return]
+
+    def _local(self, expression: str) -> str:
+        var = f"t{len(self.lines)}"
+        self.lines.append(f"{var} = {expression}")
+        return var
+
+    def chain(self, first: Operand, rest: list[tuple[str, Operand]]) -> Operand:
+        while rest and isinstance(first, float) and isinstance(rest[0][1], float):
+            op, const = rest.pop(0)
+            first = _constant(_OPERATORS[op](first, const)).value  # type: ignore[attr-defined]
+        if not rest:
+            return first
+        acc = self._local(_operand(first))
+        for op, x in rest:
+            if op == "/":  # dividing by zero gives 0
+                self.lines.append(f"{acc} = {acc} / {_operand(x)} if {_operand(x)} else 0.0")
+            else:
+                self.lines.append(f"{acc} = {acc} {op} {_operand(x)}")
+        return acc
+
+    def negate(self, inner: Operand) -> Operand:
+        return -inner if isinstance(inner, float) else self._local(f"-{inner}")
+
+    def number(self, value: float) -> Operand:
+        return value
+
+    def call(self, name: str, args: list[Operand]) -> Operand:
+        return self._local(f"{name}(({', '.join(map(_operand, args))},))")  # of a sequence, as closures
+
+    def read(self, name: str) -> Operand:
+        return self.reads.setdefault(name, f"n{len(self.reads)}")
+
+
+def _operand(x: Operand) -> str:
+    return repr(x) if isinstance(x, float) else x  # the float exactly (finite: checked when folded)
 
 
 _OPERATORS: dict[str, Callable[[float, float], float]] = {

@@ -188,7 +188,7 @@ def checked_rows(
         if isinstance(cells, str):
             yield Cells(number, None, cells)
             continue
-        if not any(c.strip() for c in cells):
+        if not "".join(cells).strip():  # blank: every cell empty or spaces (one C call, not one a cell)
             continue
         if len(cells) > width:
             yield Cells(

@@ -449,17 +449,19 @@ def flatten(profile: Profile) -> tuple[dict[str, Any], frozenset[str]]:
     missing: list[str] = []
     for section, leaves in _LEAVES:
         obj = getattr(profile, section)
+        given = {} if obj is None else obj.__dict__  # a model's fields (read per profile in a batch)
         for name, path, assumed in leaves:
-            value = None if obj is None else getattr(obj, name)
+            value = given.get(name)
             if value is None:
                 missing.append(path)
                 value = assumed
             values[path] = value
+    left_out = frozenset(missing)
     for one, other in SHARE_LIMITS:  # an assumed share never breaks the limit with a given one
-        for assumed, given in ((one, other), (other, one)):
-            if assumed in missing and given not in missing:
-                values[assumed] = min(values[assumed], 1.0 - values[given])
-    return values, frozenset(missing)
+        for assumed, given_share in ((one, other), (other, one)):
+            if assumed in left_out and given_share not in left_out:
+                values[assumed] = min(values[assumed], 1.0 - values[given_share])
+    return values, left_out
 
 
 # Shares a profile keeps at or below 1 together (checked by the validators above).

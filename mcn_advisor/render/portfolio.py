@@ -133,7 +133,16 @@ def _heading(text: str) -> str:
 
 def _width(text: str) -> int:
     """Display width: CJK characters take two cells."""
-    return len(text) if text.isascii() else cell_len(text)
+    if text.isascii():
+        return len(text)
+    ascii_count = len(text.encode("ascii", "ignore"))
+    ideographs = len(_IDEOGRAPHS.findall(text))
+    # Only ASCII and common Chinese characters (two cells each): counted here at C speed, as
+    # rich would count them (a name of a survey's rows is often so); anything else, rich counts.
+    return ascii_count + 2 * ideographs if ascii_count + ideographs == len(text) else cell_len(text)
+
+
+_IDEOGRAPHS = re.compile("[\u4e00-\u9fff]")
 
 
 def _cut(text: str, width: int) -> str:
@@ -167,7 +176,7 @@ def _layout(
     widths = [0] * columns
     for r in rows():
         for i, cell in enumerate(r):
-            w = len(cell) if cell.isascii() else cell_len(cell)  # _width, inlined: runs per cell
+            w = len(cell) if cell.isascii() else _width(cell)  # the common case inlined: runs per cell
             if w > widths[i]:
                 widths[i] = w
     over = sum(widths) + len(gap) * (len(widths) - 1) - width if width else 0
@@ -212,16 +221,25 @@ def _aligned(
 ) -> Iterator[str]:
     """The lines of ``_align`` for a layout already made (one pass over the rows)."""
     widths, limits, dropped = layout
-    right = [a == "r" for a in align]
+    kept = [i for i in range(len(widths)) if i not in dropped]
+    columns = [(widths[i], align[i] == "r") for i in kept]
     for r in rows():
+        if limits:
+            r = [
+                (_cut(cell[::-1], limits[i])[::-1] if i in ends else _cut(cell, limits[i]))
+                if i in limits
+                else cell
+                for i, cell in enumerate(r)
+            ]
+        if dropped:
+            r = [r[i] for i in kept if i < len(r)]
         cells = []
-        for i, cell in enumerate(r):
-            if i in dropped:
-                continue
-            if i in limits:
-                cell = _cut(cell[::-1], limits[i])[::-1] if i in ends else _cut(cell, limits[i])
-            pad = " " * (widths[i] - (len(cell) if cell.isascii() else cell_len(cell)))
-            cells.append(pad + cell if right[i] else cell + pad)
+        for cell, (width, right) in zip(r, columns, strict=False):  # a short row: its cells only
+            if cell.isascii():  # one cell a character: str pads it (runs per cell of every row)
+                cells.append(cell.rjust(width) if right else cell.ljust(width))
+            else:
+                pad = " " * (width - _width(cell))
+                cells.append(pad + cell if right else cell + pad)
         yield gap.join(cells).rstrip()
 
 

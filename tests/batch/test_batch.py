@@ -720,3 +720,35 @@ def test_a_batch_spilled_to_disk_writes_the_same_summaries(tmp_path, monkeypatch
         for lang in ("en", "zh"):
             write = get_renderer("portfolio", fmt)
             assert write(spilled, lang) == write(kept, lang), (fmt, lang)
+
+
+def test_rows_go_to_the_workers_packed_and_unpack_to_the_same_tasks(tmp_path, monkeypatch):
+    path = tmp_path / "survey.csv"
+    lines = ["agency.name,agency.monthly_gmv_cny,platform_mix.douyin_live"]
+    lines += [f"A{i},{1000 + i},1" if i != 4 else "Wide,1,1,1" for i in range(10)]
+    lines.insert(6, ",,")  # a blank row: skipped, not counted
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    def flat(size: int) -> list[batch.Task]:
+        pieces = list(batch.work(discover([path]), report_names.ReportNames(), size))
+        assert all(sum(len(p.numbers) if isinstance(p, batch.Rows) else 1 for p in w) <= size for w in pieces)
+        return [task for piece in pieces for task in batch.unpack(piece)]
+
+    expected = flat(1)
+    assert [t.source for t in expected] == [f"{path}:{n}" for n in (2, 3, 4, 5, 6, 8, 9, 10, 11, 12)]
+    assert expected[4].problems == (f"{path}:6: 4 cells, the header has 3",)
+    assert expected[5].cells == ["A5", "1005", "1"] and expected[5].report == "survey__row8"
+    for size in (2, 3, 64):
+        assert flat(size) == expected
+    # A NUL in a cell (the file changed after it was checked) cannot travel joined: sent as is.
+    real = csvfile.read_cells
+
+    def with_nul(*args):
+        sheet = real(*args)
+        return sheet._replace(
+            rows=(r._replace(cells=[f"{r.cells[0]}\x00", *r.cells[1:]]) if r.cells else r for r in sheet.rows)
+        )
+
+    monkeypatch.setattr(csvfile, "read_cells", with_nul)
+    tasks = flat(64)
+    assert [t.cells[0] for t in tasks if t.cells] == [f"{t.cells[0]}\x00" for t in expected if t.cells]

@@ -382,3 +382,19 @@ def test_a_piped_table_without_columns_is_80_wide(tmp_path, monkeypatch):
     monkeypatch.delenv("COLUMNS", raising=False)
     out = runner.invoke(app, ["batch", str(survey), "--as-of", DATE], env={"NO_COLOR": "1"}).stdout
     assert out and max(len(line) for line in out.splitlines()) <= 80
+
+
+def test_columns_after_chinese_and_other_wide_names_line_up(tmp_path):
+    # The table counts the width of ASCII and common Chinese characters itself (fast); any
+    # other character (full-width Latin, half-width kana, an accent) is counted by rich:
+    # every column after the name starts at the same place on the screen whatever the mix.
+    from rich.cells import cell_len
+
+    names = ["星火文化", "Deer 鹿 7", "Ｆｕｌｌ 星", "ｱｲｳ", "Café 老铁", "e\u0301 鹿", "Plain"]
+    survey = tmp_path / "s.csv"
+    survey.write_text(text_of(GAP, [[n, "10000000", "0.6", "0.4", "0.5"] for n in names]), encoding="utf-8")
+    out = run(str(survey), "--as-of", DATE).stdout
+    lines = {n: line for line in out.splitlines() for n in names if n in line}
+    assert len(lines) == len(names)
+    starts = {cell_len(line[: line.index("CNY")]) for line in lines.values()}
+    assert len(starts) == 1

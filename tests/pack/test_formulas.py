@@ -106,3 +106,53 @@ def test_an_error_quotes_a_long_formula_cut_short():
     with pytest.raises(FormulaError) as caught:
         compile_formula("a.x + " * 2_000 + "?", known)
     assert len(str(caught.value)) < 200
+
+
+TRICKY = [
+    "a.x / a.y / 0 + 1",
+    "-a.x - -2 * -(a.y - 3) / 7",
+    "2 * 3 * a.x - 0.1 - 0.2",
+    "min(a.x) + max(a.y, 1, min(a.x, 0.3)) * a.flag",
+    "a.list / (a.x - a.x) + 0.1 * 3",
+    "1 - 0.3 - a.y * 1e-3 / 3 * 7",
+    "min(1, 2) * 3",
+    " + ".join(f"a.x * {i}" for i in range(300)),  # long: the written code stays flat
+]
+
+
+def _values(rng, names):
+    pick = [None, 0.0, 0, True, False, ["p"], [], 1e7, -0.0]
+    return {n: rng.choice(pick) if rng.random() < 0.3 else rng.uniform(-5, 5) for n in names}
+
+
+def test_a_formula_written_as_python_computes_exactly_what_its_closures_compute():
+    # Every formula runs as closures first and, after COMPILE_AFTER evaluations in a process, as
+    # one Python function (formulas.written): the two must agree to the last bit, None included.
+    import random
+
+    from mcn_advisor.pack import formulas
+    from mcn_advisor.pack.compile import builtin_pack
+
+    pack = builtin_pack()
+    texts = [f.text for _, f in (*pack.metrics, *pack.factors)] + TRICKY
+    rng = random.Random(15)
+    for text in texts:
+        formula = compile_formula(text, lambda name: None)
+        fast = formulas.written(text)
+        for _ in range(40):  # below COMPILE_AFTER: evaluate is still the closures
+            values = _values(rng, formula.names)
+            assert repr(fast(values)) == repr(formula.evaluate(values)), (text, values)
+
+
+def test_a_formula_is_written_as_python_once_it_has_run_often(monkeypatch):
+    from mcn_advisor.pack import formulas
+
+    monkeypatch.setattr(formulas, "COMPILE_AFTER", 3)
+    written = []
+    real = formulas.written
+    monkeypatch.setattr(formulas, "written", lambda text: written.append(text) or real(text))
+    formula = compile_formula("a.x * a.y - 1", known)
+    results = [formula.evaluate({"a.x": x, "a.y": 2.0}) for x in (1.0, 2.0, 3.0, 4.0, None, 5.0)]
+    assert results == [1.0, 3.0, 5.0, 7.0, None, 9.0]
+    assert written == ["a.x * a.y - 1"]  # once, at the fourth evaluation
+    assert compile_formula("2 * 3", known).evaluate({}) == 6.0  # a constant is never written
