@@ -93,3 +93,15 @@ def test_text_not_said_stays_as_it_is_and_an_unknown_template_keeps_its_english(
     assert (
         translate("zh", say("no such template {x}", x=say("must be a number"))) == "no such template 应为数字"
     )
+
+
+def test_a_bad_csv_row_converted_in_a_worker_is_told_in_chinese(tmp_path):
+    """CSV rows are converted in the workers, a piece at a time: their problems come back said."""
+    survey = tmp_path / "survey.csv"
+    survey.write_text(
+        "agency.name,agency.monthly_gmv_cny,platform_mix.douyin_live\nA,1000000,1\nB,abc,1\n",
+        encoding="utf-8",
+    )
+    r = run("batch", str(survey), "--jobs", "2", "--lang", "zh", "--as-of", "2020-08-27")
+    assert r.exit_code == 2
+    assert f'{survey}:3：agency.monthly_gmv_cny：应为数字（填写的是 "abc"）' in r.stdout
