@@ -150,7 +150,7 @@ def _message(err: Any, model: type[BaseModel], loc: Loc, elsewhere: dict[str, st
 
 
 def _bound(value: Any) -> str:
-    """A bound as a person reads it: 1,000,000,000,000,000 rather than 1e+15."""
-    if isinstance(value, float) and value.is_integer() and abs(value) >= 1e6:
-        return f"{int(value):,}"
+    """A bound as a person reads it: 1,000,000,000,000,000 rather than 1e+15, 0 rather than 0.0."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e18:
+        value = int(value)
     return f"{value:,}" if isinstance(value, int) and abs(value) >= 10_000 else str(value)

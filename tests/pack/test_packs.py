@@ -438,7 +438,7 @@ def test_fixture_profile_errors_point_into_the_fixture():
     )
     assert errors(bad) == [
         f"pack.toml:{line_of(bad, 'monthly_gmv_cny = -1')}: fixtures.1.profile.agency.monthly_gmv_cny: "
-        "must be at least 0.0 (got -1)"
+        "must be at least 0 (got -1)"
     ]
 
 
