@@ -538,19 +538,33 @@ def stale_date(timeline: list[TimelineEvent]) -> Stale | None:
     today's date of a 2020 policy), and the date to assess at instead: the day after the
     last step was announced, when the whole policy was known and its last step still ahead;
     else a week before the first step (the pack records no announcement)."""
-    steps = [e for e in timeline if e.step]
+    found = last_step(timeline)
+    if found is None:
+        return None
+    last, suggested = found
+    as_of = last.date - dt.timedelta(days=last.days_from_as_of)
+    if not stale(as_of, last.date):
+        return None
+    years = (as_of.year - last.date.year) - ((as_of.month, as_of.day) < (last.date.month, last.date.day))
+    return Stale(last_step=last.date, years=years, suggested_as_of=suggested)
+
+
+def last_step(events: Iterable[Any]) -> tuple[Any, dt.date] | None:
+    """The last step of a policy among ``events`` (a pack's events or a timeline's: each with
+    ``date``, ``announced`` and ``step``), and the date to assess at to see the plan as it
+    stood: the day after it was announced, else a week before the first step."""
+    steps = [e for e in events if e.step]
     if not steps:
         return None
     last = max(steps, key=lambda e: e.date)
-    if -last.days_from_as_of <= STALE_AFTER_DAYS:
-        return None
-    as_of = last.date - dt.timedelta(days=last.days_from_as_of)
     if last.announced is not None and last.announced < last.date:
-        suggested = last.announced + dt.timedelta(days=1)
-    else:
-        suggested = min(e.date for e in steps) - dt.timedelta(days=SUGGEST_BEFORE_FIRST_STEP)
-    years = (as_of.year - last.date.year) - ((as_of.month, as_of.day) < (last.date.month, last.date.day))
-    return Stale(last_step=last.date, years=years, suggested_as_of=suggested)
+        return last, last.announced + dt.timedelta(days=1)
+    return last, min(e.date for e in steps) - dt.timedelta(days=SUGGEST_BEFORE_FIRST_STEP)
+
+
+def stale(as_of: dt.date, last: dt.date) -> bool:
+    """Whether a date lies so long after the policy's last step that its plan has nothing left to date."""
+    return (as_of - last).days > STALE_AFTER_DAYS
 
 
 def _priorities(plan: Plan, findings: list[Finding], risks: list[Risk], policy: str) -> list[Priority]:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol, TypeVar
 
 from mcn_advisor.core.combine import headline
-from mcn_advisor.core.engine import Evaluation, key_gaps, rated
+from mcn_advisor.core.engine import Evaluation, key_gaps, last_step, rated, stale
 from mcn_advisor.i18n.text import Text
 from mcn_advisor.pack.compile import Pack
 from mcn_advisor.profile import acceptance
@@ -119,6 +119,9 @@ class Portfolio:
     report_formats: tuple[str, ...]  # extensions of the per-profile reports written
     as_of: dt.date | None  # the date of every row, when they share one
     insufficient: int = 0  # rows whose band and money rest on key fields left out (Row.insufficient)
+    late: int = 0  # rows assessed more than a year after the policies' last step (engine.stale)
+    last_step: dt.date | None = None  # that step's date, and the date to assess at instead
+    suggested_as_of: dt.date | None = None
 
     @property
     def assessed(self) -> int:
@@ -156,6 +159,10 @@ class Tally:
         self._revenue = 0.0
         self._failing = 0
         self._insufficient = 0
+        self._late = 0
+        # The latest last step of the packs in use: a row dated long after it has a plan of past dates.
+        found = [f for f in (last_step(p.model.events) for p in packs) if f is not None]
+        self._last = max(found, key=lambda f: f[0].date) if found else None
 
     def add(self, item: Row | Failure) -> None:
         if isinstance(item, Failure):
@@ -174,6 +181,8 @@ class Tally:
             self._dates.add(item.as_of)
         if at_or_above(item.worst, self._fail_on):
             self._failing += 1
+        if self._last is not None and stale(item.as_of, self._last[0].date):
+            self._late += 1
 
     def portfolio(self) -> Portfolio:
         rules = {
@@ -208,6 +217,9 @@ class Tally:
             report_formats=self._formats,
             as_of=next(iter(self._dates)) if len(self._dates) == 1 else None,
             insufficient=self._insufficient,
+            late=self._late,
+            last_step=self._last[0].date if self._late else None,
+            suggested_as_of=self._last[1] if self._late else None,
         )
 
 

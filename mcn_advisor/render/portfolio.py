@@ -243,6 +243,23 @@ def _aligned(
         yield gap.join(cells).rstrip()
 
 
+def _wrapped(note: str, width: int | None) -> Iterator[str]:
+    """A note broken into lines of at most ``width`` columns (CJK-aware)."""
+    cuts = [0, *break_offsets(note, width or len(note)), len(note)]
+    return (note[a:b].rstrip() for a, b in zip(cuts, cuts[1:], strict=False))
+
+
+def late_note(s: Portfolio, lang: str, key: str) -> str:
+    """How many profiles were assessed long after the policy's last step, and the date to use."""
+    return t(
+        lang,
+        key,
+        count=f"{s.late:,}",
+        last=str(s.last_step),
+        suggested=str(s.suggested_as_of),
+    )
+
+
 def _fit(text: str, width: int | None, sep: str = " · ") -> Iterator[str]:
     """A line of parts joined by ``sep``, broken between parts where it is wider than ``width``."""
     line = ""
@@ -272,6 +289,8 @@ def table(s: Portfolio, lang: str = "en", *, width: int | None = None, color: bo
 def _table(s: Portfolio, lang: str, width: int | None) -> Iterator[str]:
     yield t(lang, "batch_title").upper() if lang == "en" else t(lang, "batch_title")
     yield from _fit(headline(s, lang), width)
+    if s.late:
+        yield from _wrapped(late_note(s, lang, "batch_late"), width)
     yield ""
     if s.rows:
         head = [*_profile_headers(s, lang), t(lang, "batch_source")]
@@ -294,9 +313,7 @@ def _table(s: Portfolio, lang: str, width: int | None) -> Iterator[str]:
         dropped = layout[2]
         if dropped:
             left_out = t(lang, "list_sep").join(head[i] for i in sorted(dropped))
-            note = t(lang, "batch_columns_left_out", columns=left_out)
-            cuts = [0, *break_offsets(note, width or len(note)), len(note)]
-            yield from (note[a:b].rstrip() for a, b in zip(cuts, cuts[1:], strict=False))
+            yield from _wrapped(t(lang, "batch_columns_left_out", columns=left_out), width)
         yield from _aligned(rows, PROFILE_ALIGN.ljust(len(head), "l"), layout, "  ", ends=(source,))
     else:
         yield t(lang, "batch_no_profiles")
@@ -368,6 +385,13 @@ def json(s: Portfolio, lang: str = "en") -> Iterator[str]:
             "fail_on": s.fail_on,
             "reaching_fail_on": s.failing if s.fail_on else None,
             "insufficient_data": s.insufficient,
+            "late": {
+                "profiles": s.late,
+                "last_step": str(s.last_step),
+                "suggested_as_of": str(s.suggested_as_of),
+            }
+            if s.late
+            else None,
         },
         "common_findings": [
             {
@@ -485,6 +509,8 @@ def markdown(s: Portfolio, lang: str = "en") -> Iterator[str]:
 
 def _markdown(s: Portfolio, lang: str) -> Iterator[str]:
     yield from (f"# {t(lang, 'batch_title')}", "", esc(headline(s, lang)), "")
+    if s.late:
+        yield from (late_note(s, lang, "md_batch_late"), "")
     if s.rows:
         headers = [*_profile_headers(s, lang), t(lang, "batch_source")]
         profile_cells = _profile_cells(s, lang)

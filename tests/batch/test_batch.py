@@ -359,6 +359,7 @@ def test_summary_formats(tmp_path):
         "fail_on": "high",
         "reaching_fail_on": 1,
         "insufficient_data": 1,  # the weird one leaves out douyin.third_party_link_share
+        "late": None,  # every profile dated within a year of the last step
     }
     assert doc["profiles"][0]["top_finding"]["rule_id"] == "DY-LIVE-001"
     assert doc["failures"] == [{"source": gone, "problems": [f"{gone}: no such file or folder"]}]

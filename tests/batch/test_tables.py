@@ -398,3 +398,27 @@ def test_columns_after_chinese_and_other_wide_names_line_up(tmp_path):
     assert len(lines) == len(names)
     starts = {cell_len(line[: line.index("CNY")]) for line in lines.values()}
     assert len(starts) == 1
+
+
+def test_rows_dated_long_after_the_policy_are_counted_and_told(tmp_path):
+    """A row dated (by its as_of, else --as-of, else today) more than a year after the
+    policy's last step is counted, and the summary says which date shows the plans."""
+    survey = tmp_path / "survey.csv"
+    survey.write_text(
+        "agency.name,agency.monthly_gmv_cny,platform_mix.douyin_live,as_of\n"
+        "A,1000000,1,2026-01-01\nB,2000000,1,2020-08-27\n",
+        encoding="utf-8",
+    )
+    r = run(str(survey), "-f", "json")
+    late = json.loads(r.stdout)["totals"]["late"]
+    assert late == {"profiles": 1, "last_step": "2020-10-09", "suggested_as_of": "2020-08-27"}
+    table = " ".join(run(str(survey), env={"COLUMNS": "80"}).stdout.split("\n"))  # lines of 80 columns
+    assert "Assessed more than a year after the policy's last step (2020-10-09): 1 of them." in table
+    assert "run with --as-of 2020-08-27" in table
+    zh = run(str(survey), "--lang", "zh", env={"COLUMNS": "80"}).stdout.replace("\n", "")
+    assert "其中 1 个档案的评估日期在本政策最后一步（2020-10-09）之后一年以上" in zh
+    md = run(str(survey), "-f", "markdown").stdout
+    assert "**Assessed more than a year after the policy's last step (2020-10-09): 1 of them.**" in md
+    assert "assess them as of 2020-08-27" in md  # a client document names no command
+    on_time = run(str(survey), "--as-of", "2020-08-27", "-f", "json")
+    assert json.loads(on_time.stdout)["totals"]["late"] is None
