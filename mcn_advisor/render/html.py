@@ -146,6 +146,7 @@ def portfolio(s: Portfolio, lang: str = "en") -> Iterator[str]:
         top_scores=TOP_SCORES,
         totals=summary.totals(s, lang),
         problems=lambda f: summary.problems(f, lang),
+        late=summary.late_values(s),
     )
 
 

@@ -249,15 +249,15 @@ def _wrapped(note: str, width: int | None) -> Iterator[str]:
     return (note[a:b].rstrip() for a, b in zip(cuts, cuts[1:], strict=False))
 
 
-def late_note(s: Portfolio, lang: str, key: str) -> str:
+def late_values(s: Portfolio) -> dict[str, str] | None:
     """How many profiles were assessed long after the policy's last step, and the date to use."""
-    return t(
-        lang,
-        key,
-        count=f"{s.late:,}",
-        last=str(s.last_step),
-        suggested=str(s.suggested_as_of),
-    )
+    if not s.late:
+        return None
+    return {"count": f"{s.late:,}", "last": str(s.last_step), "suggested": str(s.suggested_as_of)}
+
+
+def late_note(s: Portfolio, lang: str, key: str) -> str:
+    return t(lang, key, **(late_values(s) or {}))
 
 
 def _fit(text: str, width: int | None, sep: str = " · ") -> Iterator[str]:

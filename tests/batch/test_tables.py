@@ -417,6 +417,11 @@ def test_rows_dated_long_after_the_policy_are_counted_and_told(tmp_path):
     assert "run with --as-of 2020-08-27" in table
     zh = run(str(survey), "--lang", "zh", env={"COLUMNS": "80"}).stdout.replace("\n", "")
     assert "其中 1 个档案的评估日期在本政策最后一步（2020-10-09）之后一年以上" in zh
+    page = run(str(survey), "-f", "html").stdout
+    assert (
+        "<strong>Assessed more than a year after the policy&#39;s last step (2020-10-09): 1 of them.</strong>"
+        in page
+    )
     md = run(str(survey), "-f", "markdown").stdout
     assert "**Assessed more than a year after the policy's last step (2020-10-09): 1 of them.**" in md
     assert "assess them as of 2020-08-27" in md  # a client document names no command
