@@ -670,7 +670,7 @@ def _fill_in(money: Money, pack: Pack, as_of: dt.date) -> Priority | None:
         return None
     top = money.missing[0]
 
-    def say(lang: str) -> str:
+    def title(lang: str) -> str:
         bands = (t(lang, f"band_{r.band_low}"), t(lang, f"band_{r.band_high}"))
         return t(
             lang,
@@ -686,7 +686,7 @@ def _fill_in(money: Money, pack: Pack, as_of: dt.date) -> Priority | None:
     owner = pack.model.roles.get("founder") or Text(en=t("en", "fill_in_owner"), zh=t("zh", "fill_in_owner"))
     return Priority(
         action_id="",
-        title=Text(en=say("en"), zh=say("zh")),
+        title=Text(en=title("en"), zh=title("zh")),
         owner_title=owner,
         due=as_of,
         severity="info",
