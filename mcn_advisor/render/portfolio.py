@@ -146,14 +146,16 @@ _IDEOGRAPHS = re.compile("[\u4e00-\u9fff]")
 
 
 def _cut(text: str, width: int) -> str:
+    """``text`` in at most ``width`` cells, cut with an ellipsis (its cells counted once each)."""
     if _width(text) <= width:
         return text
-    out = ""
+    kept, used = [], 0
     for ch in text:
-        if cell_len(out + ch) > width - 1:
+        used += _width(ch)
+        if used > width - 1:
             break
-        out += ch
-    return out + "…"
+        kept.append(ch)
+    return "".join(kept) + "…"
 
 
 MIN_CUT = 16  # cells a column that is cut to fit the terminal keeps
