@@ -67,11 +67,9 @@ def user_errors(fn: F) -> F:
             with one_run():
                 return fn(*args, **kwargs)
         except InputError as exc:
-            from mcn_advisor.i18n import t, translate
-
             lang = _lang_of(kwargs)
             for line in exc.problems:
-                _say(t(lang, "error_line", line=translate(lang, line)), err=True)
+                _tell(lang, "error_line", line)
             raise typer.Exit(2) from None
         except BrokenPipeError:  # the reader went away (`| head`): as if SIGPIPE had ended us
             raise Stopped(signal.SIGPIPE) from None
@@ -93,6 +91,13 @@ def _lang_of(kwargs: dict[str, Any]) -> str:
         ctx = kwargs.get("ctx")  # a command of a group takes its context by this name
         lang = (getattr(ctx, "obj", None) or {}).get("lang")
     return lang if lang in LANGS else "en"
+
+
+def _tell(lang: str, key: str, said: str) -> None:
+    """An error, warning or note (``errors.say``) on stderr in ``lang``: ``错误：…``, ``error: …``."""
+    from mcn_advisor.i18n import t, translate
+
+    _say(t(lang, key, line=translate(lang, said)), err=True)
 
 
 def _say(text: str, *, err: bool = False) -> None:
@@ -556,7 +561,7 @@ def policy_validate(ctx: typer.Context, packs: PackArgs) -> None:
 
     Warnings for loose ends (exit 0).
     """
-    from mcn_advisor.i18n import t, translate
+    from mcn_advisor.i18n import t
     from mcn_advisor.pack.checks import loose_ends
     from mcn_advisor.pack.select import resolve
 
@@ -578,7 +583,7 @@ def policy_validate(ctx: typer.Context, packs: PackArgs) -> None:
             )
         )
         for warning in loose_ends(pack):
-            _say(t(lang, "warning_line", line=translate(lang, warning)), err=True)
+            _tell(lang, "warning_line", warning)
     if problems:
         raise InputError(problems)
 
@@ -915,7 +920,7 @@ def batch(
     """
     from mcn_advisor.batch import run as batches
     from mcn_advisor.batch.discover import discover
-    from mcn_advisor.i18n import t, translate
+    from mcn_advisor.i18n import t
 
     date = _parse_date(as_of)
     if reports and out_dir is None:
@@ -924,7 +929,7 @@ def batch(
         _no_binary_to_terminal(fmt, "redirect stdout (> summary.xlsx) or give --out-dir DIR")
     inputs = discover(paths, exclude=out_dir)
     for note in inputs.notes:
-        _say(t(lang, "note_line", line=translate(lang, note)), err=True)
+        _tell(lang, "note_line", note)
     for item in inputs.inputs:
         if item.encoding in ("GB18030", "UTF-16"):  # a guess a user should be able to check
             _say(t(lang, "batch_read_as", file=item.label, encoding=item.encoding), err=True)

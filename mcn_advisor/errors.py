@@ -51,6 +51,12 @@ def say(template: str, **values: Any) -> Said:
     return said
 
 
+def known(*messages: Said) -> dict[str, Said]:
+    """A library's fixed messages (a parser's), each found by its own English so that it can be
+    said in another language: ``known(say("Extra data"), ...).get(msg, msg)``."""
+    return {m: m for m in messages}
+
+
 def in_turn(items: Iterable[str]) -> str:
     """``items`` one after another, separated by "; " (each said in its language in turn)."""
     told = ""
@@ -92,7 +98,12 @@ def suggest(word: str, candidates: Iterable[str], cutoff: float = 0.6) -> str | 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     match = suggest(word, candidates)
-    return say("; did you mean '{match}'?", match=match) if match else ""
+    return you_mean(match) if match else ""
+
+
+def you_mean(match: str) -> Said:
+    """The hint naming what was meant: "; did you mean 'clients.taobao_linked_share'?"."""
+    return say("; did you mean '{match}'?", match=match)
 
 
 # The operating system's reasons a user meets most, in the C library's English (strerror), said

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from mcn_advisor.errors import InputError, say
+from mcn_advisor.errors import InputError, known, say
 from mcn_advisor.files.read import read_text
 from mcn_advisor.files.toml import check_shape
 
@@ -47,15 +47,13 @@ def read_json(path: Path) -> Any:
 
 
 # The messages Python's json parser gives, said so they can be translated.
-_JSON_SAYS = {
-    "Expecting value": say("Expecting value"),
-    "Expecting ',' delimiter": say("Expecting ',' delimiter"),
-    "Expecting ':' delimiter": say("Expecting ':' delimiter"),
-    "Expecting property name enclosed in double quotes": say(
-        "Expecting property name enclosed in double quotes"
-    ),
-    "Extra data": say("Extra data"),
-    "Unterminated string starting at": say("Unterminated string starting at"),
-    "Invalid control character at": say("Invalid control character at"),
-    "Invalid \\escape": say("Invalid \\escape"),
-}
+_JSON_SAYS = known(
+    say("Expecting value"),
+    say("Expecting ',' delimiter"),
+    say("Expecting ':' delimiter"),
+    say("Expecting property name enclosed in double quotes"),
+    say("Extra data"),
+    say("Unterminated string starting at"),
+    say("Invalid control character at"),
+    say("Invalid \\escape"),
+)

@@ -22,7 +22,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-from mcn_advisor.errors import InputError, say, shorten
+from mcn_advisor.errors import InputError, known, say, shorten
 from mcn_advisor.files.limits import MAX_DIGITS, MAX_KEY_PARTS, MAX_NESTING
 
 Loc = tuple[str | int, ...]
@@ -212,6 +212,8 @@ def _lower(msg: str) -> str:
     """The parser's message, lower-cased to follow a colon, and said in a way that can be
     translated when it is one the parser is known to give (tomllib's and tomli's)."""
     msg = msg[:1].lower() + msg[1:]
+    if msg in _PARSER_FIXED:
+        return _PARSER_FIXED[msg]
     for pattern, saying in _PARSER_SAYS:
         m = pattern.fullmatch(msg)
         if m:
@@ -219,42 +221,26 @@ def _lower(msg: str) -> str:
     return msg
 
 
+_PARSER_FIXED = known(
+    say("cannot overwrite a value"),
+    say("escaped character is not a Unicode scalar value"),
+    say("expected '=' after a key in a key/value pair"),
+    say("expected ']' at the end of a table declaration"),
+    say("expected ']]' at the end of an array declaration"),
+    say("expected newline or end of document after a statement"),
+    say("invalid date or datetime"),
+    say("invalid hex value"),
+    say("invalid initial character for a key part"),
+    say("invalid statement"),
+    say("invalid value"),
+    say("unclosed array"),
+    say("unclosed inline table"),
+    say("unescaped '\\' in a string"),
+    say("unterminated string"),
+)
 _PARSER_SAYS: list[tuple[re.Pattern[str], Callable[..., str]]] = [
     (re.compile(p), f)
     for p, f in (
-        (r"cannot overwrite a value", lambda: say("cannot overwrite a value")),
-        (
-            r"escaped character is not a Unicode scalar value",
-            lambda: say("escaped character is not a Unicode scalar value"),
-        ),
-        (
-            r"expected '=' after a key in a key/value pair",
-            lambda: say("expected '=' after a key in a key/value pair"),
-        ),
-        (
-            r"expected '\]' at the end of a table declaration",
-            lambda: say("expected ']' at the end of a table declaration"),
-        ),
-        (
-            r"expected '\]\]' at the end of an array declaration",
-            lambda: say("expected ']]' at the end of an array declaration"),
-        ),
-        (
-            r"expected newline or end of document after a statement",
-            lambda: say("expected newline or end of document after a statement"),
-        ),
-        (r"invalid date or datetime", lambda: say("invalid date or datetime")),
-        (r"invalid hex value", lambda: say("invalid hex value")),
-        (
-            r"invalid initial character for a key part",
-            lambda: say("invalid initial character for a key part"),
-        ),
-        (r"invalid statement", lambda: say("invalid statement")),
-        (r"invalid value", lambda: say("invalid value")),
-        (r"unclosed array", lambda: say("unclosed array")),
-        (r"unclosed inline table", lambda: say("unclosed inline table")),
-        (r"unescaped '\\' in a string", lambda: say("unescaped '\\' in a string")),
-        (r"unterminated string", lambda: say("unterminated string")),
         (r"cannot declare (?P<key>.+) twice", lambda key: say("cannot declare {key} twice", key=key)),
         (
             r"cannot mutate immutable namespace (?P<key>.+)",

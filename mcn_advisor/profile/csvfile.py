@@ -28,7 +28,7 @@ from importlib import resources
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
-from mcn_advisor.errors import ProfileError, did_you_mean, say
+from mcn_advisor.errors import ProfileError, did_you_mean, say, you_mean
 from mcn_advisor.files.read import ENCODING_NAMES, LongLine, bounded_lines, check_text, open_stream
 from mcn_advisor.files.toml import tomllib
 from mcn_advisor.profile.model import FIELDS, HOMES, SCHEMA_VERSION
@@ -291,7 +291,7 @@ def _hint(cell: str) -> str:
             return say(": a column in {hint}", hint=hint)
     hint = did_you_mean(cell, COLUMNS)
     if not hint and cell in HOMES:
-        hint = say("; did you mean '{match}'?", match=HOMES[cell])
+        hint = you_mean(HOMES[cell])
     return hint
 
 
