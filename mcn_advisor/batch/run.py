@@ -237,12 +237,6 @@ def rules_of(settings: Settings) -> RuleBook:
 def _init_worker(settings: Settings, inputs: frozenset[Identity] = frozenset(), parent: int = 0) -> None:
     global _settings
     _settings = settings
-    # Ctrl-C and a closed terminal reach every process of the group: the parent alone
-    # decides what they mean, and ends the workers with SIGTERM (see run).
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if hasattr(signal, "SIGHUP"):
-        signal.signal(signal.SIGHUP, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, _stop_worker)
     _die_with(parent)
     protect_all(inputs)  # (already inherited when forked)
     packs_of(settings)  # the packs once per process, before the first profile (forked: inherited)
@@ -252,32 +246,27 @@ def _init_worker(settings: Settings, inputs: frozenset[Identity] = frozenset(), 
     gc.freeze()
 
 
-_busy = False  # this worker is assessing a profile (rather than waiting for the next)
-
-
-def _stop_worker(signum: int, frame: Any) -> None:
-    """SIGTERM in a worker (from the parent, or sent to the whole group by a CI time-out).
-
-    Assessing, it dies at once, as by default: an exception raised inside rendering
-    could be taken for the profile's error; the parent removes the hidden file it
-    leaves. Waiting for a task it unwinds instead: dead while it waits, it would keep
-    the task queue's lock, and the parent's ``pool.terminate()`` would wait for it forever.
-    """
-    if _busy:
-        os._exit(128 + signum)
-    raise SystemExit(128 + signum)
-
-
 def _assess_in_worker(piece: Work) -> list[Row | Failure]:
-    global _busy
-    out = []
-    for task in unpack(piece):
-        _busy = True
+    return [assess_one(task) for task in unpack(piece)]
+
+
+def _one_by_one(piece: Work) -> list[Work]:
+    return [[task] for task in unpack(piece)]
+
+
+def _lost(piece: Work, code: int | None) -> list[Row | Failure]:
+    """The failure of a profile whose worker process died assessing it (killed for memory, say)."""
+    return [Failure(task.source, (_stopped_worker(task.source, code),)) for task in unpack(piece)]
+
+
+def _stopped_worker(source: str, code: int | None) -> str:
+    if code is not None and code < 0:
         try:
-            out.append(assess_one(task))
-        finally:
-            _busy = False
-    return out
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = str(-code)
+        return say("{source}: the process assessing it was killed ({signal})", source=source, signal=name)
+    return say("{source}: the process assessing it stopped (exit code {code})", source=source, code=code)
 
 
 def unpack(piece: Work) -> Iterator[Task]:
@@ -473,20 +462,33 @@ def _in_pool(
 ) -> None:
     import multiprocessing  # only a batch that uses processes pays for the import
 
+    from mcn_advisor.batch import pool
+
     # fork shares the loaded pack and modules with the workers; elsewhere they load their own.
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
-    pool = ctx.Pool(jobs, initializer=_init_worker, initargs=(settings, protected(), os.getpid()))
+    results = pool.imap(
+        ctx,
+        jobs,
+        stream,
+        _assess_in_worker,
+        init=_init_worker,
+        initargs=(settings, protected(), os.getpid()),
+        split=_one_by_one,
+        lost=_lost,
+    )
     try:
-        for items in pool.imap(_assess_in_worker, stream):
-            for item in items:
+        with contextlib.closing(results):  # the workers are ended (and reaped) when this ends
+            for item in results:
                 take(item)
-        pool.close()
-    except BaseException:
-        pool.terminate()  # SIGTERM: a worker may die mid-write; run() discards what it left
-        raise
-    finally:
-        pool.join()
+    except pool.WorkersFailed as exc:
+        raise InputError(
+            say(
+                "the batch's worker processes keep stopping before they assess anything "
+                "(exit code {code}); --jobs 1 runs it in this process",
+                code=exc.code,
+            )
+        ) from None
 
 
 def prepare_out_dir(out_dir: Path, inputs: Inputs) -> None:

@@ -1,0 +1,250 @@
+"""Worker processes for a batch: pieces of work out, results back in input order.
+
+Why not ``multiprocessing.Pool``: its workers share one task queue and one result queue,
+each guarded by a lock between processes, and it runs three threads of its own. A worker
+that dies while holding a lock or half-way through writing a result (stopped by a
+signal, killed by the system for memory) leaves the lock taken or the queue torn for
+ever, and ``terminate()`` or a result thread then waits for it: a stopped batch could
+hang (seen once in CI), and a worker killed while assessing lost its task and hung the
+run. Here every worker has a pipe of its own, and only the parent reads and writes the
+parent's ends, in its own thread. A worker may die anywhere without blocking anyone: its
+pipe ends, its piece is assessed again one profile at a time by fresh workers, and a
+profile that kills a worker by itself gets ``lost``'s failure instead of a result.
+Stopping is ending processes and reaping them.
+
+A worker holds up to ``DEPTH`` pieces: the one it assesses and the next, so it never
+waits for the parent, who may be busy folding results or off the processor. A thread
+of the worker's own reads its pipe as pieces come, so the parent's writes never wait
+for a worker busy writing its results (the two could otherwise wait for each other).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import pickle
+import queue
+import signal
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+W = TypeVar("W")  # a piece of work
+R = TypeVar("R")  # one of its results
+
+DEPTH = 2  # pieces a worker holds: the one in hand and the next
+EARLY_DEATHS = 3  # workers dying before they are set up, before the run gives up
+_ends: list[Any] = []  # the parent's ends of the workers' pipes (a forked worker closes its copies)
+
+
+class WorkersFailed(RuntimeError):
+    """The worker processes keep dying before they are given any work (``code``: the last one's
+    exit code, negative for the signal that killed it)."""
+
+    def __init__(self, code: int | None):
+        super().__init__(code)
+        self.code = code
+
+
+@dataclass
+class _Job(Generic[W]):
+    slot: int  # the piece's place in the stream
+    order: tuple[int, ...]  # its place within the piece: (0,), or (0, i) once split
+    work: W
+    retried: bool = False  # a profile of a piece whose worker died, given again on its own
+
+
+@dataclass
+class _Worker:
+    process: Any
+    conn: Any
+    jobs: deque[_Job[Any]] = field(default_factory=deque)  # given, in order: the first in hand
+    ready: bool = False  # set up (``init`` done): a death from now on is its piece's doing
+
+
+@dataclass
+class _Slot(Generic[R]):
+    waiting: int = 1  # jobs of this piece not yet done
+    parts: dict[tuple[int, ...], list[R]] = field(default_factory=dict)
+
+
+def _serve(conn: Any, init: Callable[..., None], initargs: tuple[Any, ...], fn: Callable[[Any], Any]) -> None:
+    """A worker's life: set up once, then assess what comes down its pipe until told to stop."""
+    for end in _ends:  # forked: the other workers' pipes are not this one's to hold open
+        end.close()
+    _ends.clear()
+    # Ctrl-C and a closed terminal reach the whole process group: the parent alone decides
+    # what they mean. SIGTERM (from the parent, or a CI time-out) ends the worker at once.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    given: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+    threading.Thread(target=_read, args=(conn, given), daemon=True).start()
+    init(*initargs)
+    conn.send_bytes(_READY)
+    while (data := given.get()) is not None and (work := pickle.loads(data)) is not None:
+        try:
+            result = fn(work)
+        except BaseException as exc:  # a bug, not a profile's problem: the parent raises it
+            result = _Raised(f"{type(exc).__name__}: {exc}")
+        conn.send(result)
+
+
+def _read(conn: Any, given: queue.SimpleQueue[bytes | None]) -> None:
+    """A worker's reader: every piece off the pipe as it comes (``None``: the parent is gone)."""
+    while True:
+        try:
+            given.put(conn.recv_bytes())
+        except (EOFError, OSError):
+            given.put(None)
+            return
+
+
+@dataclass(frozen=True)
+class _Raised:
+    text: str
+
+
+_READY = b"ready"  # sent as it is, never pickled (a pickle starts with b"\x80")
+
+
+def imap(
+    ctx: Any,
+    jobs: int,
+    stream: Iterator[W],
+    fn: Callable[[W], list[R]],
+    *,
+    init: Callable[..., None],
+    initargs: tuple[Any, ...],
+    split: Callable[[W], Sequence[W]],
+    lost: Callable[[W, int | None], list[R]],
+) -> Iterator[R]:
+    """Every result of ``fn`` over ``stream``, in the stream's order, from ``jobs`` processes
+    of ``ctx`` set up by ``init(*initargs)``.
+
+    A piece whose worker dies is given again one profile at a time (``split(work)``), to
+    fresh workers; ``lost(work, code)`` is the result of a profile whose worker dies again,
+    ``code`` the worker's exit code (negative: the signal that killed it). Whatever stops
+    the iteration (the consumer's exception, a signal's, closing the generator), every
+    worker is ended and reaped before it goes on.
+    """
+    from multiprocessing.connection import wait
+
+    workers: list[_Worker] = []
+    pending: deque[_Job[W]] = deque()  # pieces given again, before anything new from the stream
+    slots: dict[int, _Slot[R]] = {}
+    drawn = done = early_deaths = 0
+
+    def start() -> _Worker:
+        ours, theirs = ctx.Pipe()
+        process = ctx.Process(target=_serve, args=(theirs, init, initargs, fn), daemon=True)
+        _ends.append(ours)  # before the fork: the worker closes its copy of every parent's end
+        process.start()
+        theirs.close()  # ours alone now: the worker's death ends the pipe for us
+        return _Worker(process, ours)
+
+    def next_job() -> _Job[W] | None:
+        nonlocal drawn
+        if pending:
+            return pending.popleft()
+        work = next(stream, None)
+        if work is None:
+            return None
+        slots[drawn] = _Slot()
+        drawn += 1
+        return _Job(drawn - 1, (0,), work)
+
+    def feed(worker: _Worker) -> None:
+        while len(worker.jobs) < DEPTH and (job := next_job()) is not None:
+            worker.jobs.append(job)
+            try:
+                worker.conn.send(job.work)
+            except OSError:  # it died since its last result: found out by the wait below
+                return
+
+    def finish(job: _Job[W], results: list[R]) -> None:
+        slot = slots[job.slot]
+        slot.parts[job.order] = results
+        slot.waiting -= 1
+
+    def died(worker: _Worker) -> None:
+        nonlocal early_deaths
+        worker.process.join(5)
+        code = worker.process.exitcode
+        _close(worker)
+        workers[workers.index(worker)] = replacement = start()
+        jobs, worker.jobs = list(worker.jobs), deque()
+        if not worker.ready:  # not set up yet: its pieces are not to blame
+            early_deaths += 1
+            if early_deaths > EARLY_DEATHS:
+                raise WorkersFailed(code)
+        else:  # the first was in hand; the others, not begun, are given again as they were
+            job = jobs.pop(0)
+            if job.retried:
+                finish(job, lost(job.work, code))
+            else:  # which of its profiles killed it? each again on its own, first in line
+                parts = split(job.work)
+                slots[job.slot].waiting += len(parts) - 1
+                jobs[:0] = [_Job(job.slot, (*job.order, i), p, retried=True) for i, p in enumerate(parts)]
+        pending.extendleft(reversed(jobs))
+        feed(replacement)
+
+    try:
+        workers.extend(start() for _ in range(jobs))
+        for worker in workers:
+            feed(worker)
+        while True:
+            while done in slots and slots[done].waiting == 0:
+                for order in sorted(slots[done].parts):
+                    yield from slots[done].parts[order]
+                del slots[done]
+                done += 1
+            busy = [w for w in workers if w.jobs]
+            if not busy:
+                return
+            ready = set(wait([w.conn for w in busy] + [w.process.sentinel for w in busy]))
+            for worker in busy:
+                if worker.conn not in ready and worker.process.sentinel not in ready:
+                    continue
+                try:
+                    if not worker.conn.poll():
+                        raise EOFError
+                    data = worker.conn.recv_bytes()
+                except (EOFError, OSError):
+                    died(worker)
+                    continue
+                if data == _READY:
+                    worker.ready = True
+                    continue
+                job = worker.jobs.popleft()
+                feed(worker)  # topped up first: it works while we unpickle and fold these
+                result = pickle.loads(data)
+                if isinstance(result, _Raised):
+                    raise RuntimeError(result.text)
+                finish(job, result)
+    finally:
+        _end(workers)
+
+
+def _end(workers: list[_Worker]) -> None:
+    """End every worker: told to stop when idle, else terminated; reaped either way."""
+    for worker in workers:
+        if not worker.jobs and worker.process.is_alive():
+            with contextlib.suppress(OSError):  # died meanwhile: reaped below
+                worker.conn.send(None)
+        else:
+            worker.process.terminate()
+    for worker in workers:
+        worker.process.join(5)
+        if worker.process.exitcode is None:  # pragma: no cover - stuck in the kernel
+            worker.process.kill()
+            worker.process.join()
+        _close(worker)
+
+
+def _close(worker: _Worker) -> None:
+    worker.conn.close()
+    if worker.conn in _ends:
+        _ends.remove(worker.conn)
