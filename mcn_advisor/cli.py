@@ -67,7 +67,7 @@ def user_errors(fn: F) -> F:
             with one_run():
                 return fn(*args, **kwargs)
         except InputError as exc:
-            lang = _lang_of(kwargs)
+            lang = _lang_of(kwargs.get("lang"), kwargs.get("ctx"))
             for line in exc.problems:
                 _tell(lang, "error_line", line)
             raise typer.Exit(2) from None
@@ -83,12 +83,10 @@ def user_errors(fn: F) -> F:
     return run  # type: ignore[return-value]
 
 
-def _lang_of(kwargs: dict[str, Any]) -> str:
+def _lang_of(lang: str | None, ctx: typer.Context | None = None) -> str:
     """The language a command was asked to speak: its --lang, else its group's (`policy --lang zh
-    validate`), else English."""
-    lang = kwargs.get("lang")
+    validate`: ``ctx``, the context a command of a group takes), else English."""
     if lang is None:
-        ctx = kwargs.get("ctx")  # a command of a group takes its context by this name
         lang = (getattr(ctx, "obj", None) or {}).get("lang")
     return lang if lang in LANGS else "en"
 
@@ -565,7 +563,7 @@ def policy_validate(ctx: typer.Context, packs: PackArgs) -> None:
     from mcn_advisor.pack.checks import loose_ends
     from mcn_advisor.pack.select import resolve
 
-    lang = _lang_of({"ctx": ctx})
+    lang = _lang_of(None, ctx)
 
     problems: list[str] = []
     for _, pack in _each_loaded(packs, resolve, problems):
@@ -599,7 +597,7 @@ def policy_test(ctx: typer.Context, packs: PackArgs) -> None:
     from mcn_advisor.pack.select import resolve
     from mcn_advisor.render import fixtures as packcheck
 
-    lang = _lang_of({"ctx": ctx})
+    lang = _lang_of(None, ctx)
     problems: list[str] = []
     failed = False
     for _, pack in _each_loaded(packs, resolve, problems):
