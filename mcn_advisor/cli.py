@@ -840,8 +840,14 @@ def _progress(total: int) -> Iterator[Callable[[], None] | None]:
     task = bar.add_task("assessing", total=total)
     last = 0.0
 
+    done = 0
+
     def tick() -> None:
-        nonlocal last
+        nonlocal last, done, total
+        done += 1
+        if done > total:  # a CSV's rows are expected from its lines: one on several lines, say
+            total = done
+            bar.update(task, total=total)
         bar.advance(task)
         now = time.monotonic()
         if now - last >= 0.1:

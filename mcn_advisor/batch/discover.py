@@ -35,7 +35,7 @@ class Inputs(NamedTuple):
     """The inputs of a batch, in the order they are assessed."""
 
     inputs: list[InputPath]
-    total: int  # profiles (and failed inputs) to expect
+    total: int  # profiles (and failed inputs) to expect; a CSV's rows counted by its lines (``Sheet.about``)
     folders: frozenset[Path]  # every folder (resolved) that holds an input file
     notes: tuple[str, ...] = ()  # things a user should know, e.g. CSV files a folder scan passed over
 
@@ -73,16 +73,20 @@ def discover(paths: Iterable[Path | str], *, exclude: Path | None = None) -> Inp
             return
         try:
             sheet = csvfile.read_cells(Path(path), path)
-            rows = sum(1 for _ in sheet.rows)
+            first = next(sheet.rows, None)
+            rows = sheet.about
+            if rows is None:  # a workbook's rows: counted
+                rows = sum(1 for _ in sheet.rows) + (first is not None)
+            sheet.rows.close()  # (and with them the file)
         except InputError as exc:
             inputs.append(InputPath(path, "failed", problems=tuple(exc.problems)))
             return
-        if rows == 0:
+        if first is None:
             inputs.append(
                 InputPath(path, "failed", problems=(say("{path}: no data rows under the header", path=path),))
             )
             return
-        inputs.append(InputPath(path, "csv", profiles=rows, encoding=sheet.encoding))
+        inputs.append(InputPath(path, "csv", profiles=max(1, rows), encoding=sheet.encoding))
 
     def add_folder(root: str) -> None:
         found, csvs = _walk(root, skip)

@@ -127,10 +127,11 @@ def read_text(
     return text.removeprefix("\ufeff")  # a byte-order mark, as spreadsheets on Windows save
 
 
-def open_stream(path: Path | str, error: type[InputError] = InputError) -> IO[str]:
+def open_stream(path: Path | str, error: type[InputError] = InputError) -> tuple[IO[str], int]:
     """A regular text file of any size, opened as a stream of text (a BOM skipped, newlines
-    kept for the csv module): checked whole first, a block at a time, so a file too large to
-    hold (a survey of a million rows) is read with memory that does not grow.
+    kept for the csv module), and its count of lines: checked whole first, a block at a time,
+    so a file too large to hold (a survey of a million rows) is read with memory that does not
+    grow.
 
     Its encoding is found as spreadsheets on Windows save: a byte-order mark first (UTF-8,
     UTF-16 LE or BE), else UTF-8 when every byte fits, else GB18030 (a superset of GBK, what
@@ -139,7 +140,7 @@ def open_stream(path: Path | str, error: type[InputError] = InputError) -> IO[st
     """
     fd, st = _open(path, error)
     try:
-        encoding = _check_blocks(fd, path, error)
+        encoding, lines = _check_blocks(fd, path, error)
         os.lseek(fd, 0, os.SEEK_SET)
         handle = open(fd, encoding=encoding, newline="")  # noqa: SIM115 - the caller closes it
     except OSError as exc:
@@ -149,7 +150,7 @@ def open_stream(path: Path | str, error: type[InputError] = InputError) -> IO[st
         os.close(fd)
         raise
     protect(st)
-    return handle
+    return handle, lines
 
 
 def check_text(path: Path | str, error: type[InputError] = InputError) -> None:
@@ -204,10 +205,11 @@ class _Decoding:
             return ""
 
 
-def _check_blocks(fd: int, path: Path | str, error: type[InputError]) -> str:
-    """The codec to read the file with (see ``open_stream``), found a block at a time; a NUL
-    byte (or, in UTF-16, a NUL character) says "binary"; else the line and value of the first
-    byte that fits no encoding tried."""
+def _check_blocks(fd: int, path: Path | str, error: type[InputError]) -> tuple[str, int]:
+    """The codec to read the file with (see ``open_stream``) and its count of lines (a last
+    line without a break counts), found a block at a time; a NUL byte (or, in UTF-16, a NUL
+    character) says "binary"; else the line and value of the first byte that fits no encoding
+    tried."""
     first = os.read(fd, BLOCK)
     bom: tuple[str, str | None] | None = next(
         ((codec, lines_in) for mark, codec, lines_in in _BOMS if first.startswith(mark)), None
@@ -219,6 +221,7 @@ def _check_blocks(fd: int, path: Path | str, error: type[InputError]) -> str:
     candidates = [_Decoding("utf-8"), _Decoding("gb18030")] if bom is None else [_Decoding(*bom)]
     lines, offset = 0, 0
     block = first
+    ended = True  # the text so far ends with a line break (or is empty)
     while block:
         if not wide and b"\x00" in block:
             raise error(_binary(path))
@@ -228,8 +231,10 @@ def _check_blocks(fd: int, path: Path | str, error: type[InputError]) -> str:
                 if "\x00" in text:
                     raise error(_binary(path))
                 lines += text.count("\n")
+                ended = text.endswith("\n") if text else ended
         if not wide:
             lines += block.count(b"\n")
+            ended = block.endswith(b"\n")
         if all(c.bad is not None for c in candidates):
             break
         offset += len(block)
@@ -237,7 +242,7 @@ def _check_blocks(fd: int, path: Path | str, error: type[InputError]) -> str:
     for candidate in candidates:
         candidate.feed(b"", offset, lines, final=True)
         if candidate.bad is None:
-            return "utf-8-sig" if candidate.encoding == "utf-8" else candidate.encoding
+            return ("utf-8-sig" if candidate.encoding == "utf-8" else candidate.encoding), lines + (not ended)
     worst = max(candidates, key=lambda c: c.at)  # the encoding that read the furthest tells
     line, byte = worst.bad  # type: ignore[misc]
     if worst.encoding == "utf-8":

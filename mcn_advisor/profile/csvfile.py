@@ -70,6 +70,9 @@ class Sheet(NamedTuple):
     header: tuple[str, ...]  # the column of each cell: a field path (a Chinese name resolved), or ""
     rows: Iterator[Cells]
     encoding: str = "UTF-8"  # how the file was read, as a user names it (a workbook: "xlsx")
+    # Data rows to expect, known without reading them: a CSV's lines after the header (exact
+    # unless some are blank or a quoted cell spans lines); None: only counting them tells.
+    about: int | None = None
 
 
 def read_rows(path: Path, label: str | None = None) -> Iterator[Row]:
@@ -120,7 +123,7 @@ def read_cells(path: Path, label: str | None = None) -> Sheet:
             rows.close()
             raise
         return Sheet(tuple(header), checked_rows(rows, header, name), "xlsx")
-    handle = open_stream(path, ProfileError)
+    handle, line_count = open_stream(path, ProfileError)
     try:
         lines = bounded_lines(handle, name)
         # Spreadsheets in many locales export ";" and survey tools often tab: the header tells.
@@ -141,7 +144,8 @@ def read_cells(path: Path, label: str | None = None) -> Sheet:
         handle.close()
         raise
     encoding = ENCODING_NAMES.get(handle.encoding, handle.encoding)
-    return Sheet(tuple(header), checked_rows(_csv_rows(handle, reader, name, path), header, name), encoding)
+    rows = checked_rows(_csv_rows(handle, reader, name, path), header, name)
+    return Sheet(tuple(header), rows, encoding, max(0, line_count - 1))
 
 
 def _csv_rows(handle: IO[str], reader: Any, name: str, path: Path) -> Iterator[tuple[int, list[str] | str]]:

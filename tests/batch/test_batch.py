@@ -576,6 +576,56 @@ def test_progress_bar_only_on_a_terminal(monkeypatch):
     assert "assessing" in fake.getvalue() and "3/3" in fake.getvalue()
 
 
+def test_a_bar_expecting_fewer_profiles_than_come_grows_its_total(monkeypatch):
+    from mcn_advisor import cli
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    fake = Tty()
+    monkeypatch.setattr(sys, "stderr", fake)
+    with cli._progress(2) as tick:
+        for _ in range(5):
+            tick()
+    assert "5/5" in fake.getvalue() and "3/2" not in fake.getvalue()
+
+
+def test_a_csv_is_counted_by_its_lines_and_its_rows_are_read_once(tmp_path, monkeypatch):
+    # discover() expects a CSV's rows from its count of lines (found while checking its
+    # encoding) instead of reading every row twice; only the first row is read, to tell a
+    # table without data.
+    path = tmp_path / "survey.csv"
+    header = "agency.name,agency.monthly_gmv_cny,platform_mix.douyin_live"
+    path.write_text(header + "\n" + "".join(f"A{i},{1000 + i},1\n" for i in range(6)), encoding="utf-8")
+    read = []
+    real = csvfile.checked_rows
+
+    def counting(rows, *args):
+        for row in real(rows, *args):
+            read.append(row.number)
+            yield row
+
+    monkeypatch.setattr(csvfile, "checked_rows", counting)
+    plan = discover([path])
+    assert plan.total == 6 and read == [2]
+    assert batch.run(plan, settings(), jobs=1).assessed == 6 and read == [2, 2, 3, 4, 5, 6, 7]
+    # A last line without a break counts; blank lines are expected (and then skipped).
+    path.write_text(header + "\nA,1,1\n,,\n\nB,2,1", encoding="utf-8")
+    plan = discover([path])
+    assert plan.total == 4 and plan.inputs[0].kind == "csv"
+    assert batch.run(plan, settings(), jobs=1).assessed == 2
+
+
+@pytest.mark.parametrize("body", ["", "\n", ",,\n  ,\n"])
+def test_a_csv_without_data_rows_fails_whole_before_the_run(tmp_path, body):
+    path = tmp_path / "survey.csv"
+    path.write_text("agency.name,agency.monthly_gmv_cny,platform_mix.douyin_live\n" + body, encoding="utf-8")
+    plan = discover([path])
+    assert plan.inputs[0].kind == "failed"
+    assert plan.inputs[0].problems == (f"{path}: no data rows under the header",)
+
+
 def test_default_jobs():
     assert batch.default_jobs(10) == 1
     assert batch.default_jobs(10_000) == len(os.sched_getaffinity(0))
