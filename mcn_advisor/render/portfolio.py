@@ -135,27 +135,33 @@ def _width(text: str) -> int:
     """Display width: CJK characters take two cells."""
     if text.isascii():
         return len(text)
-    ascii_count = len(text.encode("ascii", "ignore"))
-    ideographs = len(_IDEOGRAPHS.findall(text))
-    # Only ASCII and common Chinese characters (two cells each): counted here at C speed, as
-    # rich would count them (a name of a survey's rows is often so); anything else, rich counts.
-    return ascii_count + 2 * ideographs if ascii_count + ideographs == len(text) else cell_len(text)
+    # ASCII, common Chinese characters and punctuation (two cells each) and the few other
+    # characters our cells hold (one cell each): counted here at C speed, as rich would
+    # count them (a name of a survey's rows, a row's severities); anything else, rich counts.
+    if _OTHER.search(text) is None:
+        return len(text) + len(_WIDE.findall(text))
+    return cell_len(text)
 
 
-_IDEOGRAPHS = re.compile("[\u4e00-\u9fff]")
+# Characters two cells wide (CJK punctuation, ideographs, full-width forms) and one cell wide
+# (·×–—‘’“”…−), each as rich's cell_len measures it (tests/batch/test_tables.py).
+_WIDE_CHARS = "\u3000-\u3029\u3030-\u303e\u4e00-\u9fff\uff01-\uff60"
+_WIDE = re.compile(f"[{_WIDE_CHARS}]")
+_OTHER = re.compile(f"[^\x00-\x7f{_WIDE_CHARS}\u00b7\u00d7\u2013\u2014\u2018\u2019\u201c\u201d\u2026\u2212]")
 
 
 def _cut(text: str, width: int) -> str:
     """``text`` in at most ``width`` cells, cut with an ellipsis (its cells counted once each)."""
+    if text.isascii():
+        return text if len(text) <= width else text[: max(0, width - 1)] + "…"
     if _width(text) <= width:
         return text
-    kept, used = [], 0
-    for ch in text:
-        used += _width(ch)
+    used = 0
+    for at, ch in enumerate(text):
+        used += 1 if ch.isascii() else _width(ch)
         if used > width - 1:
-            break
-        kept.append(ch)
-    return "".join(kept) + "…"
+            return text[:at] + "…"
+    return text + "…"  # (the characters, measured one by one, fit: joined, they did not)
 
 
 MIN_CUT = 16  # cells a column that is cut to fit the terminal keeps
