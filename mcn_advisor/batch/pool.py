@@ -39,8 +39,8 @@ _ends: list[Any] = []  # the parent's ends of the workers' pipes (a forked worke
 
 
 class WorkersFailed(RuntimeError):
-    """The worker processes keep dying before they are given any work (``code``: the last one's
-    exit code, negative for the signal that killed it)."""
+    """The worker processes keep dying before they are set up (``code``: the last one's exit
+    code, negative for the signal that killed it)."""
 
     def __init__(self, code: int | None):
         super().__init__(code)
@@ -89,7 +89,10 @@ def _serve(conn: Any, init: Callable[..., None], initargs: tuple[Any, ...], fn: 
             result = fn(work)
         except BaseException as exc:  # a bug, not a profile's problem: the parent raises it
             result = _Raised(f"{type(exc).__name__}: {exc}")
-        conn.send(result)
+        try:
+            conn.send(result)
+        except (pickle.PicklingError, TypeError, AttributeError) as exc:  # (nothing was written)
+            conn.send(_Raised(f"a result that cannot be sent back ({type(exc).__name__}: {exc})"))
 
 
 def _read(conn: Any, given: queue.SimpleQueue[bytes | None]) -> None:

@@ -186,6 +186,12 @@ def test_a_bug_in_a_worker_is_raised_in_the_parent(survey, monkeypatch):
         batch.run(discover([survey]), settings(), jobs=2)
 
 
+def test_a_result_that_cannot_travel_back_is_raised_in_the_parent(survey, monkeypatch):
+    monkeypatch.setattr(batch, "_assess_in_worker", lambda piece: [lambda: None])
+    with pytest.raises(RuntimeError, match="a result that cannot be sent back"):
+        batch.run(discover([survey]), settings(), jobs=2)
+
+
 def test_the_workers_outputs_equal_one_process(survey, expected):
     for jobs in (2, 3):
         assert rows_of(survey, jobs) == expected
