@@ -20,6 +20,7 @@ rich's console did it.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -30,7 +31,7 @@ from rich.style import Style
 from rich.text import Span, Text
 
 from mcn_advisor.errors import visible
-from mcn_advisor.render.linebreak import Para
+from mcn_advisor.render.linebreak import Para, break_offsets
 
 Piece = tuple[str, Style | None]  # some text and its style (None: none)
 Line = list[Piece]
@@ -133,9 +134,9 @@ def _pieces(line: Text) -> Line:
     """One line of text as pieces: a piece starts and ends where a style does (rich's
     ``Text.render`` of the line joined into its paragraph), control characters shown."""
     text = line.plain
+    if not line.spans:  # most lines: one style, or none, from end to end
+        return [(visible(text), style(line.style) if line.style else None)] if text else []
     spans = ([Span(0, len(text), line.style)] if line.style else []) + line.spans
-    if not spans:
-        return [(visible(text), None)] if text else []
     styles = [style(s.style) for s in spans]
     events = sorted(
         [(0, False, -1)]
@@ -160,7 +161,8 @@ def _pieces(line: Text) -> Line:
 
 
 def _width(line: Line) -> int:
-    return sum(len(t) if t.isascii() and t.isprintable() else cell_len(t) for t, _ in line)
+    text = "".join([t for t, _ in line])
+    return len(text) if text.isascii() and text.isprintable() else cell_len(text)
 
 
 def fit(line: Line, width: int, pad: bool = True, fill: Style | None = None) -> Line:
@@ -194,7 +196,59 @@ def _styled(lines: list[Line], over: Style | None) -> list[Line]:
 def paragraph(text: Text, width: int, **options: object) -> list[Line]:
     if width < 1:
         return []  # rich renders nothing in no room
+    plain = _plain_lines(text, width, **options)  # type: ignore[arg-type]
+    if plain is not None:
+        piece_style = style(text.style) if text.style else None
+        return [[(visible(line), piece_style)] if line else [] for line in plain]
     return [_pieces(line) for line in _wrap(text, width, **options)]  # type: ignore[arg-type]
+
+
+_TRAILING_SPACE = re.compile(r"\s+$")
+
+
+def _plain_lines(
+    text: Text,
+    width: int,
+    justify: str | None = None,
+    overflow: str | None = None,
+    no_wrap: bool | None = None,
+) -> list[str] | None:
+    """The lines of a ``Para`` in one style (most cells), as ``Para.wrap`` and rich's
+    ``Lines.justify`` make them, without making a rich ``Text`` of each: None when the
+    text is not that simple."""
+    how = text.justify or justify or "default"
+    plain = text.plain
+    if (
+        type(text) is not Para
+        or text.spans
+        or how not in ("default", "left", "right")
+        or text.no_wrap
+        or (text.no_wrap is None and no_wrap)
+        or "\t" in plain
+    ):
+        return None
+    cut = text.overflow or overflow or "fold"
+    out: list[str] = []
+    for part in plain.split("\n"):
+        offsets = [0, *break_offsets(part, width), len(part)]
+        for start, end in zip(offsets, offsets[1:], strict=False):
+            line = part[start:end]
+            if len(line) > width:  # rich's rstrip_end: spaces past the width go
+                space = _TRAILING_SPACE.search(line)
+                if space is not None:
+                    line = line[: len(line) - min(len(space.group()), len(line) - width)]
+            if how == "right":
+                line = line.rstrip()
+            used = cell_len(line)
+            if how != "default" and used > width:  # rich's truncate
+                ellipsis = cut == "ellipsis"
+                line = set_cell_size(line, width - ellipsis) + ("…" if ellipsis else "")
+            if how == "left" and used < width:
+                line += " " * (width - used)
+            elif how == "right":
+                line = " " * (width - cell_len(line)) + line
+            out.append(line)
+    return out
 
 
 # --- measuring (rich's Measurement of a padded cell) ------------------------------------------
@@ -219,13 +273,14 @@ def _normal(low: int, high: int, most: int) -> tuple[int, int]:
     return low, max(0, low, high)
 
 
-def _measure_cell(text: Text, pad: int, most: int) -> tuple[int, int]:
-    """A cell padded by ``pad`` cells in all, measured as rich measures its ``Padding``."""
+def _measure_cell(measured: tuple[int, int], pad: int, most: int) -> tuple[int, int]:
+    """A cell measured ``measured`` and padded by ``pad`` cells in all, in ``most`` cells,
+    as rich measures its ``Padding``."""
     if most < 1:
         return 0, 0
     if most - pad < 1:
         return _normal(most, most, most)
-    low, high = _normal(*_measure_text(text), most)
+    low, high = _normal(*measured, most)
     return _normal(min(low + pad, most), min(high + pad, most), most)
 
 
@@ -283,7 +338,7 @@ def _collapse(widths: list[int], wrapable: list[bool], most: int) -> list[int]:
 
 def _column_widths(table: Table, most: int) -> list[int]:
     pads = [left + right for left, right in _padding(table)]
-    cells = [_cells(table, i) for i in range(len(table.columns))]
+    cells = [[_measure_text(c) for c in _cells(table, i)] for i in range(len(table.columns))]
 
     def measured(i: int, limit: int) -> tuple[int, int]:
         if limit < 1:
@@ -315,6 +370,7 @@ def _cell_lines(
     after: Line = [(" " * right, None)] if right else []
     options = {"justify": column.justify, "overflow": column.overflow, "no_wrap": column.no_wrap}
     lines = [[*before, *fit(line, inner), *after] for line in paragraph(cell, inner, **options)]
+    # fitted again: a wide character cut in two leaves its line a cell short
     return [fit(line, width, fill=over) for line in _styled(lines, over)]
 
 
@@ -334,12 +390,13 @@ def _table(table: Table, width: int) -> list[Line]:
             _cell_lines(cell, column, w, pad, over)
             for cell, column, w, pad in zip(row, table.columns, widths, pads, strict=False)
         ]
-        height = max(1, *(len(c) for c in cells))
+        height = max(len(c) for c in cells)
         header = over is not None
         for i, (c, w) in enumerate(zip(cells, widths, strict=False)):
-            blank: Line = [(" " * w, over)]
-            missing = [blank] * (height - len(c))
-            cells[i] = missing + c if header else c + missing  # a header sits on the rule
+            # a header sits on the rule; a row of cells all without room is one blank line
+            missing = [[(" " * w, over if height else None)]] * (max(height, 1) - len(c))
+            cells[i] = missing + c if header else c + missing
+        height = max(height, 1)
         for line_no in range(height):
             line: Line = []
             for i, c in enumerate(cells):
