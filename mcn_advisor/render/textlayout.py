@@ -22,8 +22,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from rich.cells import cell_len, set_cell_size
 from rich.color import ColorSystem
@@ -60,48 +59,66 @@ def _combined(styles: tuple[Style, ...]) -> Style | None:
 # --- blocks ---------------------------------------------------------------------------------
 
 
-@dataclass
+# Plain classes, not dataclasses: a dataclass costs a run about 2 million instructions to make.
+
+
 class Column:
-    header: str = ""
-    justify: Justify = "left"
-    no_wrap: bool = False
-    overflow: str = "ellipsis"
+    __slots__ = ("header", "justify", "no_wrap", "overflow")
+
+    def __init__(
+        self, header: str = "", justify: Justify = "left", no_wrap: bool = False, overflow: str = "ellipsis"
+    ):
+        self.header, self.justify, self.no_wrap, self.overflow = header, justify, no_wrap, overflow
+
+    def __repr__(self) -> str:
+        return (
+            f"Column({self.header!r}, {self.justify!r}, no_wrap={self.no_wrap}, overflow={self.overflow!r})"
+        )
 
 
-@dataclass
 class Table:
     """Columns of cells: with a header and a rule under it (``gap`` 1, padded by one cell
     either side of every gap, rich's ``SIMPLE_HEAD`` without edges), or a grid
     (``grid=True``: no header, ``gap`` blank cells between columns)."""
 
-    columns: list[Column] = field(default_factory=list)
-    rows: list[list[Text]] = field(default_factory=list)
-    show_header: bool = True
-    caption: str | None = None
-    grid: bool = False
-    gap: int = 1
+    __slots__ = ("columns", "rows", "show_header", "caption", "grid", "gap")
 
-    def add_column(self, header: str = "", **kw: object) -> None:
-        self.columns.append(Column(header, **kw))  # type: ignore[arg-type]
+    def __init__(
+        self, *, show_header: bool = True, caption: str | None = None, grid: bool = False, gap: int = 1
+    ):
+        self.columns: list[Column] = []
+        self.rows: list[list[Text]] = []
+        self.show_header, self.caption, self.grid, self.gap = show_header, caption, grid, gap
+
+    def add_column(self, header: str = "", **kw: Any) -> None:
+        self.columns.append(Column(header, **kw))
 
     def add_row(self, *cells: str | Text) -> None:
         self.rows.append([Para(c) if isinstance(c, str) else c for c in cells])
 
+    def __repr__(self) -> str:
+        return (
+            f"Table({self.columns}, rows={[[c.plain for c in r] for r in self.rows]}, grid={self.grid}, "
+            f"gap={self.gap}, show_header={self.show_header}, caption={self.caption!r})"
+        )
 
-@dataclass
+
 class Panel:
     """A rounded box the width of the screen, ``title`` in its top border on the left."""
 
-    body: Text
-    title: Text
+    __slots__ = ("body", "title")
+
+    def __init__(self, body: Text, title: Text):
+        self.body, self.title = body, title
 
 
-@dataclass
 class Indent:
     """A block shifted right by ``left`` cells."""
 
-    block: Block
-    left: int = 3
+    __slots__ = ("block", "left")
+
+    def __init__(self, block: Block, left: int = 3):
+        self.block, self.left = block, left
 
 
 Block = Text | Table | Panel | Indent
