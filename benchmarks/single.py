@@ -1,6 +1,7 @@
 """Benchmark one run of the command line against the floor of its stack, and the in-process costs.
 
     python benchmarks/single.py [--rounds 15]
+    python benchmarks/single.py --instructions   # instructions per command instead (valgrind)
 
 The floor is what no run of mcn-advisor can go below: the interpreter importing typer,
 rich and tomllib and building one real pydantic model (pydantic imports lazily, so
@@ -14,6 +15,10 @@ dropped) and the user's cache folder warm (the warm-up run fills it, as a user's
 does), colour off. It prints wall-clock and CPU (user + system) ratios, peak RSS, whether
 ``validate`` imports the pack machinery, and the in-process cost of each step per profile:
 its first call (what one run pays) and the later ones (what a batch pays per profile).
+
+With ``--instructions`` it counts instead the instructions each command executes
+(cachegrind, after a warm-up run), which do not drift with the machine's load: the figures
+to compare changes by (``benchmarks/instructions.py`` does the same for a batch row).
 """
 
 from __future__ import annotations
@@ -86,8 +91,13 @@ def spread(values: list[float]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=15)
-    rounds = parser.parse_args().rounds
+    parser.add_argument("--instructions", action="store_true", help="count instructions (valgrind)")
+    args = parser.parse_args()
+    rounds = args.rounds
     runs = commands()
+    if args.instructions:
+        count_instructions(runs)
+        return
     for cmd in runs.values():
         timed(cmd)  # warm-up: bytecode, the user's cache folder, the file cache
     seen: dict[str, list[tuple[float, float, int]]] = {name: [] for name in runs}
@@ -127,18 +137,32 @@ def main() -> None:
         "assess (the full report model)": lambda: assess(profile, pack, profile.as_of),
         "render as JSON": lambda: get("assessment", "json")(result, "en"),
         "render as Markdown": lambda: get("assessment", "markdown")(result, "en"),
-        "render for a terminal (rich)": lambda: get("assessment", "terminal", width=80)(result, "en"),
+        "render for a terminal": lambda: get("assessment", "terminal", width=80)(result, "en"),
     }
     # A renderer's first call is what one run pays (its imports, cold caches: the line
-    # breaker's, rich's); the later calls are what each profile of a batch pays.
+    # breaker's); the later calls are what each profile of a batch pays.
     print(f"\n{'in process, per profile':48} {'first µs':>9} {'then µs':>8}")
     for name, fn in per.items():
         start = time.perf_counter()
         fn()
         first = time.perf_counter() - start
-        number = n // 10 if "terminal" in name else n  # rich is slow: fewer runs
+        number = n // 10 if "terminal" in name else n  # the slowest: fewer runs
         then = min(timeit.repeat(fn, number=number, repeat=3)) / number
         print(f"{name:48} {first * 1e6:9.0f} {then * 1e6:8.0f}")
+
+
+def count_instructions(runs: dict[str, list[str]]) -> None:
+    """Each command's instructions (millions) and their ratio to the floor's."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from instructions import instructions  # valgrind's count, as for a batch row
+
+    print(f"{'command':54} {'instructions':>13} {'vs floor':>9}")
+    floor = 0
+    for name, cmd in runs.items():
+        timed(cmd)  # warm-up: bytecode, the user's cache folder
+        n = instructions(cmd)
+        floor = floor or n
+        print(f"{name:54} {n / 1e6:12,.0f}M {n / floor:8.2f}x")
 
 
 if __name__ == "__main__":

@@ -1,15 +1,9 @@
-"""What-if, levers and diff results as terminal text (rich), readable at 80 columns without colour.
+"""What-if, levers and diff results as terminal text, readable at 80 columns without colour.
 
 Formatting only: every number and status here was computed by ``decisions`` or ``diff``.
 """
 
 from __future__ import annotations
-
-from rich import box
-from rich.console import RenderableType
-from rich.padding import Padding
-from rich.panel import Panel
-from rich.table import Table
 
 from mcn_advisor.core.compare import ActionChange, Comparison, Diff, FindingChange
 from mcn_advisor.core.levers import LeverRanking, LeverResult
@@ -38,7 +32,8 @@ from mcn_advisor.render.common import (
 )
 from mcn_advisor.render.common import money as money_text
 from mcn_advisor.render.linebreak import Para as Text
-from mcn_advisor.render.terminal import BAND_STYLE, SEVERITY_STYLE, heading, plain_table, to_text
+from mcn_advisor.render.terminal import BAND_STYLE, SEVERITY_STYLE, heading, plain_table
+from mcn_advisor.render.textlayout import Block, Indent, Panel, Table, page
 
 GOOD, BAD = "green", "red"
 
@@ -58,12 +53,12 @@ def what_if(w: WhatIf, lang: str = "en", *, width: int = 100, color: bool = Fals
         + " · "
         + t(lang, "policy", id=w.policy.id, version=w.policy.version),
     )
-    parts: list[RenderableType] = [head]
+    parts: list[Block] = [head]
     if w.levers:
         parts.append(heading(t(lang, "levers_applied")))
         for lever in w.levers:
             parts.append(Text.assemble((lever.id + "  ", "bold"), lever.title[lang]))
-            parts.append(Padding(_txt(lever.step[lang], style="dim"), (0, 0, 0, 3)))
+            parts.append(Indent(_txt(lever.step[lang], style="dim")))
     parts += _changes(w.changes, lang)
     parts += _comparison(c, lang, (t(lang, "as_is"), t(lang, "what_if")), mode="what-if")
     if w.money is not None:
@@ -73,7 +68,7 @@ def what_if(w: WhatIf, lang: str = "en", *, width: int = 100, color: bool = Fals
             _txt(with_levers_text(w.money, lang)),
         ]
     parts.append(_txt("\n" + t(lang, "whatif_note"), style="dim"))
-    return to_text(parts, width=width, color=color)
+    return page(parts, width=width, color=color)
 
 
 def diff(d: Diff, lang: str = "en", *, width: int = 100, color: bool = False) -> str:
@@ -89,7 +84,7 @@ def diff(d: Diff, lang: str = "en", *, width: int = 100, color: bool = False) ->
         policy,
     )
     columns = (c.before.as_of.isoformat(), c.after.as_of.isoformat())
-    return to_text([head, *_comparison(c, lang, columns, mode="diff")], width=width, color=color)
+    return page([head, *_comparison(c, lang, columns, mode="diff")], width=width, color=color)
 
 
 def levers(r: LeverRanking, lang: str = "en", *, width: int = 100, color: bool = False) -> str:
@@ -107,7 +102,7 @@ def levers(r: LeverRanking, lang: str = "en", *, width: int = 100, color: bool =
         + " · "
         + t(lang, "policy", id=r.policy.id, version=r.policy.version),
     )
-    parts: list[RenderableType] = [head, heading(t(lang, "levers_ranked"))]
+    parts: list[Block] = [head, heading(t(lang, "levers_ranked"))]
     if r.saturated:
         parts.append(_txt(saturation_text(r, lang), style="yellow"))
     if not r.levers:
@@ -128,9 +123,9 @@ def levers(r: LeverRanking, lang: str = "en", *, width: int = 100, color: bool =
         parts.append(heading(t(lang, "levers_skipped", n=len(r.skipped))))
         for s in r.skipped:
             parts.append(Text.assemble((s.id + "  ", "bold"), s.title[lang]))
-            parts.append(Padding(_txt(skip_text(s.skip, lang), style="dim"), (0, 0, 0, 3)))
+            parts.append(Indent(_txt(skip_text(s.skip, lang), style="dim")))
     parts.append(_txt("\n" + t(lang, "levers_estimate", months=months_text(r.months, lang)), style="dim"))
-    return to_text(parts, width=width, color=color)
+    return page(parts, width=width, color=color)
 
 
 def _lever_table(chosen: list[LeverResult], r: LeverRanking, lang: str) -> Table:
@@ -187,7 +182,7 @@ def _panel(title: str, *lines: str | Text) -> Panel:
     body = Text()
     for n, line in enumerate(lines):
         body += _txt("\n" if n else "") + (line if isinstance(line, Text) else _txt(line))
-    return Panel(body, title=_txt(title, style="bold"), title_align="left", box=box.ROUNDED)
+    return Panel(body, _txt(title, style="bold"))
 
 
 def _band(score: float, band: str, lang: str) -> Text:
@@ -219,7 +214,7 @@ def _change(c: FieldChange, lang: str) -> str:
     return f"{label} {before} → {after}"
 
 
-def _changes(changes: list[FieldChange], lang: str) -> list[RenderableType]:
+def _changes(changes: list[FieldChange], lang: str) -> list[Block]:
     assumed = any(c.assumed_before for c in changes)
     table = plain_table(
         t(lang, "field"),
@@ -227,7 +222,6 @@ def _changes(changes: list[FieldChange], lang: str) -> list[RenderableType]:
         ">" + t(lang, "what_if"),
         t(lang, "changed_by"),
         caption=t(lang, "changed_assumed_note", mark=ASSUMED_MARK) if assumed else None,
-        caption_justify="left",
     )
     for c in changes:
         by = {"set": "--set", "rebalanced": t(lang, "rebalanced")}.get(c.by, c.by)
@@ -238,7 +232,7 @@ def _changes(changes: list[FieldChange], lang: str) -> list[RenderableType]:
     return [heading(t(lang, "changes")), table]
 
 
-def _comparison(c: Comparison, lang: str, columns: tuple[str, str], mode: str) -> list[RenderableType]:
+def _comparison(c: Comparison, lang: str, columns: tuple[str, str], mode: str) -> list[Block]:
     table = plain_table("", ">" + columns[0], ">" + columns[1], ">" + t(lang, "change"))
     table.add_row(
         _txt(t(lang, "exposure_score")),
@@ -265,7 +259,7 @@ def _comparison(c: Comparison, lang: str, columns: tuple[str, str], mode: str) -
         t(lang, f"level_{c.after.confidence}"),
         "",
     )
-    parts: list[RenderableType] = [heading(t(lang, "side_by_side")), table]
+    parts: list[Block] = [heading(t(lang, "side_by_side")), table]
     if c.factors:
         factors = plain_table(t(lang, "factor"), ">" + columns[0], ">" + columns[1], ">" + t(lang, "change"))
         for f in c.factors:
@@ -299,8 +293,8 @@ def _comparison(c: Comparison, lang: str, columns: tuple[str, str], mode: str) -
     return parts
 
 
-def _finding_changes(changes: list[FindingChange], lang: str, title: str, mode: str) -> list[RenderableType]:
-    parts: list[RenderableType] = [heading(title)]
+def _finding_changes(changes: list[FindingChange], lang: str, title: str, mode: str) -> list[Block]:
+    parts: list[Block] = [heading(title)]
     for status, group in groups(changes, FINDING_GROUPS):
         if status == "open" and mode == "what-if":  # unchanged by the what-if: their ids suffice
             label = t(lang, "group_count", label=t(lang, "finding_open"), n=len(group))
@@ -326,7 +320,7 @@ def _finding_changes(changes: list[FindingChange], lang: str, title: str, mode: 
             table.add_row(
                 _txt(t(lang, f"sev_{f.severity}"), style=SEVERITY_STYLE[f.severity]), f.rule_id, body
             )
-        parts.append(Padding(table, (0, 0, 0, 3)))
+        parts.append(Indent(table))
     return parts
 
 
@@ -338,14 +332,14 @@ def _open_id(f: FindingChange, lang: str) -> str:
     return t(lang, "paren", text=f.rule_id, note=note)
 
 
-def _action_changes(changes: list[ActionChange], lang: str, mode: str) -> list[RenderableType]:
-    parts: list[RenderableType] = [heading(t(lang, "plan_changes"))]
+def _action_changes(changes: list[ActionChange], lang: str, mode: str) -> list[Block]:
+    parts: list[Block] = [heading(t(lang, "plan_changes"))]
     for status, group in groups(changes, ACTION_GROUPS[mode]):
         label = t(lang, ACTION_GROUPS[mode][status])
         parts.append(_txt("\n" + t(lang, "group_count", label=label, n=len(group)), style="bold"))
         if not group:
             continue
-        grid = Table.grid(padding=(0, 2))
+        grid = Table(grid=True, gap=2)
         grid.add_column(no_wrap=True)
         grid.add_column()
         for a in group:
@@ -358,5 +352,5 @@ def _action_changes(changes: list[ActionChange], lang: str, mode: str) -> list[R
             elif status in ("added", "kept") and a.due_after:
                 body += _txt("\n" + t(lang, "due") + ": " + a.due_after.isoformat(), style="dim")
             grid.add_row(_txt(a.id), body)
-        parts.append(Padding(grid, (0, 0, 0, 3)))
+        parts.append(Indent(grid))
     return parts

@@ -29,7 +29,6 @@ from typing import TYPE_CHECKING, Any
 from rich.cells import cell_len
 from rich.containers import Lines
 from rich.measure import Measurement
-from rich.table import Table
 from rich.text import Text
 
 if TYPE_CHECKING:
@@ -239,13 +238,31 @@ class Para(Text):
             lines.extend(pieces)
         return lines
 
-    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+    def measure(self) -> tuple[int, int]:
+        """The narrowest and the widest this text can be laid out: (min, max) cells."""
         widest = max((_cells(line) for line in self.plain.split("\n")), default=0)
-        return Measurement(min(min_width(self.plain), widest), widest)
+        return min(min_width(self.plain), widest), widest
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement(*self.measure())
 
 
-class ParaTable(Table):
-    """A rich ``Table`` whose plain-string cells are laid out as ``Para``."""
+def __getattr__(name: str) -> Any:
+    """``ParaTable``, made on first use: the pack views lay out with rich's ``Table``; the
+    reports (``textlayout``) do not, and do not pay for importing it."""
+    if name == "ParaTable":
+        return _para_table()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
-    def add_row(self, *cells: Any, **kwargs: Any) -> None:
-        super().add_row(*(Para(c) if isinstance(c, str) else c for c in cells), **kwargs)
+
+@functools.cache
+def _para_table() -> type:
+    from rich.table import Table
+
+    class ParaTable(Table):
+        """A rich ``Table`` whose plain-string cells are laid out as ``Para``."""
+
+        def add_row(self, *cells: Any, **kwargs: Any) -> None:
+            super().add_row(*(Para(c) if isinstance(c, str) else c for c in cells), **kwargs)
+
+    return ParaTable

@@ -1,16 +1,13 @@
-"""The assessment as a terminal report (rich), readable at 80 columns and without colour."""
+"""The assessment as a terminal report, readable at 80 columns and without colour.
+
+Laid out by ``textlayout`` (as rich would lay it out, without rich's per-cell machinery).
+"""
 
 from __future__ import annotations
 
 import io
 from collections.abc import Iterable
-
-from rich import box
-from rich.console import Console, ConsoleOptions, Group, RenderableType
-from rich.padding import Padding
-from rich.panel import Panel
-from rich.segment import Segment
-from rich.table import Table
+from typing import TYPE_CHECKING, Any
 
 from mcn_advisor.core.contract import Assessment, Finding
 from mcn_advisor.errors import visible
@@ -53,7 +50,10 @@ from mcn_advisor.render.common import (
     window_text,
 )
 from mcn_advisor.render.linebreak import Para as Text
-from mcn_advisor.render.linebreak import ParaTable
+from mcn_advisor.render.textlayout import Block, Indent, Panel, Table, page
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
 
 SEVERITY_STYLE = {
     "critical": "bold white on red",
@@ -69,13 +69,45 @@ VERDICT_STYLE = {"positive": "bold green", "neutral": "bold", "negative": "bold 
 
 def render(a: Assessment, lang: str = "en", *, width: int = 100, color: bool = False) -> str:
     """The report as text; ANSI colours only when ``color`` is true."""
-    return to_text(_parts(a, lang), width=width, color=color)
+    return page(_parts(a, lang), width=width, color=color)
 
 
-def to_text(parts: list[RenderableType], *, width: int = 100, color: bool = False) -> str:
-    """Rich renderables as text, with trailing spaces trimmed and every control character
-    from the data shown instead of obeyed (``_VisibleConsole``)."""
-    console = _VisibleConsole(
+def to_text(parts: list[Block], *, width: int = 100, color: bool = False) -> str:
+    """Rich renderables as text (the pack views), with trailing spaces trimmed and every
+    control character from the data shown instead of obeyed (``_visible_console``)."""
+    from rich.console import Group
+
+    console = _visible_console(width, color)
+    # One print of one group (each print looks up the terminal again). A Text printed alone
+    # is joined into a plain rich Text, which would wrap it without our line-breaking rules;
+    # inside a group it is laid out as itself.
+    console.print(Group(*parts))
+    out = console.file.getvalue()
+    return "\n".join(line.rstrip() for line in out.splitlines()) + "\n"
+
+
+def _visible_console(width: int, color: bool) -> Any:
+    """A rich console that shows control characters in the text it lays out (``errors.visible``).
+
+    An agency name, a pack's title or an accepted risk's reason holding ``ESC[31m`` or
+    ``ESC]0;...BEL`` reaches the terminal as ``␛[31m``, never as a command. Rich's own
+    styling is added after this, so colours still work (``textlayout`` does the same).
+    """
+    from rich.console import Console, ConsoleOptions
+    from rich.segment import Segment
+
+    class VisibleConsole(Console):
+        def render(
+            self, renderable: RenderableType, options: ConsoleOptions | None = None
+        ) -> Iterable[Segment]:
+            for segment in super().render(renderable, options):
+                text = segment.text
+                if segment.control or text.isprintable() or text == "\n":
+                    yield segment
+                else:
+                    yield Segment(visible(text), segment.style, segment.control)
+
+    return VisibleConsole(
         file=io.StringIO(),
         width=width,
         force_terminal=color,
@@ -86,37 +118,13 @@ def to_text(parts: list[RenderableType], *, width: int = 100, color: bool = Fals
         markup=False,
         soft_wrap=False,
     )
-    # One print of one group (each print looks up the terminal again). A Text printed alone
-    # is joined into a plain rich Text, which would wrap it without our line-breaking rules;
-    # inside a group it is laid out as itself.
-    console.print(Group(*parts))
-    out = console.file.getvalue()  # type: ignore[attr-defined]
-    return "\n".join(line.rstrip() for line in out.splitlines()) + "\n"
-
-
-class _VisibleConsole(Console):
-    """A console that shows control characters in the text it lays out (``errors.visible``).
-
-    The one place every terminal renderer's output passes through: an agency name, a
-    pack's title or an accepted risk's reason holding ``ESC[31m`` or ``ESC]0;...BEL``
-    reaches the terminal as ``␛[31m``, never as a command. Rich's own styling is
-    added after this, so colours still work.
-    """
-
-    def render(self, renderable: RenderableType, options: ConsoleOptions | None = None) -> Iterable[Segment]:
-        for segment in super().render(renderable, options):
-            text = segment.text
-            if segment.control or text.isprintable() or text == "\n":
-                yield segment
-            else:
-                yield Segment(visible(text), segment.style, segment.control)
 
 
 def heading(text: str) -> Text:
     return Text("\n" + text.upper() if text.isascii() else "\n" + text, style="bold underline")
 
 
-def _parts(a: Assessment, lang: str) -> list[RenderableType]:
+def _parts(a: Assessment, lang: str) -> list[Block]:
     return [
         _header(a, lang),
         *_stale(a, lang),
@@ -134,7 +142,7 @@ def _parts(a: Assessment, lang: str) -> list[RenderableType]:
     ]
 
 
-def _stale(a: Assessment, lang: str) -> list[RenderableType]:
+def _stale(a: Assessment, lang: str) -> list[Block]:
     values = stale_values(a, lang)
     return [Text(t(lang, "stale_note", **values), style="bold yellow")] if values else []
 
@@ -163,20 +171,21 @@ def _header(a: Assessment, lang: str) -> Panel:
         ),
     )
     title = Text(a.agency, style="bold")
-    return Panel(body, title=title, title_align="left", box=box.ROUNDED)
+    return Panel(body, title)
 
 
-def plain_table(*columns: str, **kw: object) -> Table:
-    table = ParaTable(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, **kw)  # type: ignore[arg-type]
+def plain_table(*columns: str, caption: str | None = None, show_header: bool = True) -> Table:
+    """A table with a rule under its header; a column named ">..." is right-aligned."""
+    table = Table(caption=caption, show_header=show_header)
     for col in columns:
         justify = "right" if col.startswith(">") else "left"
         # fold, not ellipsis: a run of CJK text has no spaces to wrap at, and nothing may be cut
-        table.add_column(col.lstrip(">"), justify=justify, overflow="fold")  # type: ignore[arg-type]
+        table.add_column(col.lstrip(">"), justify=justify, overflow="fold")
     return table
 
 
-def _exposure(a: Assessment, lang: str) -> list[RenderableType]:
-    out: list[RenderableType] = [heading(t(lang, "factors"))]
+def _exposure(a: Assessment, lang: str) -> list[Block]:
+    out: list[Block] = [heading(t(lang, "factors"))]
     for result in a.policies:  # one table per pack, each adding up to its own score
         table = plain_table(
             t(lang, "factor"),
@@ -200,12 +209,12 @@ def _exposure(a: Assessment, lang: str) -> list[RenderableType]:
     return out
 
 
-def _money(a: Assessment, lang: str) -> list[RenderableType]:
+def _money(a: Assessment, lang: str) -> list[Block]:
     assumed = any(i.assumed for fig in a.impact.figures for i in fig.inputs)
     ranged = any(range_text(f, lang) for f in a.impact.figures)
     notes = [t(lang, "assumed_note", mark=ASSUMED_MARK)] if assumed else []
     notes += [t(lang, "range_note")] if ranged else []
-    out: list[RenderableType] = [heading(t(lang, "ladder")), Text(t(lang, "ladder_intro"), style="dim")]
+    out: list[Block] = [heading(t(lang, "ladder")), Text(t(lang, "ladder_intro"), style="dim")]
     for result in a.policies:  # one ladder per pack
         rungs = ladder(a, result.id)
         if len(a.policies) > 1:
@@ -231,7 +240,6 @@ def _money(a: Assessment, lang: str) -> list[RenderableType]:
             ">" + t(lang, "amount"),
             t(lang, "computed_as"),
             caption="\n".join(notes) if notes and n == len(a.policies) else None,
-            caption_justify="left",
         )
         for fig in a.impact.figures:
             if fig.policy != result.id or fig.rung:
@@ -250,7 +258,7 @@ def _money(a: Assessment, lang: str) -> list[RenderableType]:
 PATH_BAR = 16
 
 
-def _path(a: Assessment, lang: str) -> list[RenderableType]:
+def _path(a: Assessment, lang: str) -> list[Block]:
     """The margin lost month by month, without and with the plan, as a compact table with bars."""
     months = a.impact.path
     if not months:
@@ -275,7 +283,7 @@ def _path(a: Assessment, lang: str) -> list[RenderableType]:
             bar,
             Text(month_dates(m, a), style="dim"),
         )
-    out: list[RenderableType] = [
+    out: list[Block] = [
         heading(t(lang, "path")),
         Text(t(lang, "path_intro"), style="dim"),
         table,
@@ -285,7 +293,7 @@ def _path(a: Assessment, lang: str) -> list[RenderableType]:
     return out + ([Text(season, style="dim")] if season else [])
 
 
-def _rates(a: Assessment, lang: str) -> list[RenderableType]:
+def _rates(a: Assessment, lang: str) -> list[Block]:
     if not a.impact.rates:
         return []
     table = plain_table(t(lang, "rate"), ">" + t(lang, "value"), t(lang, "rate_basis"))
@@ -328,10 +336,10 @@ def _acceptance(f: Finding, lang: str) -> Text:
     return Text("\n" + text, style="bold yellow" if a.expired else "italic")
 
 
-def _findings(a: Assessment, lang: str) -> list[RenderableType]:
+def _findings(a: Assessment, lang: str) -> list[Block]:
     accepted = sum(1 for f in a.findings if f.accepted)
     n = t(lang, "count_accepted", n=len(a.findings), accepted=accepted) if accepted else len(a.findings)
-    out: list[RenderableType] = [heading(t(lang, "counted", title=t(lang, "findings"), n=n))]
+    out: list[Block] = [heading(t(lang, "counted", title=t(lang, "findings"), n=n))]
     out.append(_finding_rows(a.findings, lang) if a.findings else Text(t(lang, "no_findings")))
     if a.undetermined:
         out.append(heading(t(lang, "undetermined")))
@@ -355,7 +363,7 @@ def _findings(a: Assessment, lang: str) -> list[RenderableType]:
     return out
 
 
-def _hindsight(a: Assessment, lang: str) -> list[RenderableType]:
+def _hindsight(a: Assessment, lang: str) -> list[Block]:
     """Rules about steps not yet announced on as_of: shown, counted nowhere."""
     if not a.hindsight:
         return []
@@ -364,7 +372,7 @@ def _hindsight(a: Assessment, lang: str) -> list[RenderableType]:
     return [heading(t(lang, "hindsight", date=date)), intro, _finding_rows(a.hindsight, lang)]
 
 
-def _risks(a: Assessment, lang: str) -> list[RenderableType]:
+def _risks(a: Assessment, lang: str) -> list[Block]:
     m = a.risk_matrix
     table = plain_table(
         t(lang, "rule"),
@@ -374,7 +382,6 @@ def _risks(a: Assessment, lang: str) -> list[RenderableType]:
         t(lang, "level"),
         t(lang, "treatment"),
         caption=t(lang, "risk_thresholds", low=m.low, medium=m.medium, high=m.high),
-        caption_justify="left",
     )
     for r in a.risks:
         table.add_row(
@@ -393,9 +400,9 @@ def _risks(a: Assessment, lang: str) -> list[RenderableType]:
     ]
 
 
-def _plan(a: Assessment, lang: str) -> list[RenderableType]:
+def _plan(a: Assessment, lang: str) -> list[Block]:
     title = t(lang, "plan" if a.plan.mode == "migration" else "plan_remediation")
-    out: list[RenderableType] = [heading(title)]
+    out: list[Block] = [heading(title)]
     if a.plan.tier is not None:
         out += [Text(line, style="dim" if i else "") for i, line in enumerate(tier_lines(a.plan.tier, lang))]
     if a.plan.favoured is not None:
@@ -417,17 +424,17 @@ def _plan(a: Assessment, lang: str) -> list[RenderableType]:
         pack = f"  [{phase.policy}]" if len(a.policies) > 1 else ""
         out.append(Text.assemble((f"\n{n}. {phase.title[lang]}", "bold"), f"  {when}", (pack, "dim")))
         if not phase.actions:
-            out.append(Padding(Text(t(lang, "no_actions"), style="dim"), (0, 0, 0, 3)))
+            out.append(Indent(Text(t(lang, "no_actions"), style="dim")))
             continue
-        out.append(Padding(_action_grid(phase.actions, a, lang), (0, 0, 0, 3)))
+        out.append(Indent(_action_grid(phase.actions, a, lang)))
     if a.plan.optional:
         out.append(Text("\n" + t(lang, "optional_actions"), style="bold"))
         out.append(Text(t(lang, "optional_intro", date=a.as_of.isoformat()), style="dim"))
-        out.append(Padding(_action_grid(a.plan.optional, a, lang), (0, 0, 0, 3)))
+        out.append(Indent(_action_grid(a.plan.optional, a, lang)))
     if a.plan.set_aside:
         out.append(Text("\n" + t(lang, "set_aside"), style="bold"))
         for x in a.plan.set_aside:
-            out.append(Padding(Text(set_aside_text(x, lang), style="dim"), (0, 0, 0, 3)))
+            out.append(Indent(Text(set_aside_text(x, lang), style="dim")))
     if a.plan.in_place:
         out.append(Text("\n" + t(lang, "in_place"), style="bold"))
         for d in a.plan.in_place:
@@ -435,12 +442,12 @@ def _plan(a: Assessment, lang: str) -> list[RenderableType]:
     if a.plan.dropped:
         out.append(Text("\n" + t(lang, "dropped"), style="bold"))
         for d in a.plan.dropped:
-            out.append(Padding(Text(dropped_text(d, lang), style="dim"), (0, 0, 0, 3)))
+            out.append(Indent(Text(dropped_text(d, lang), style="dim")))
     return out
 
 
 def _action_grid(actions: list, a: Assessment, lang: str) -> Table:
-    grid = Table.grid(padding=(0, 1))
+    grid = Table(grid=True, gap=1)
     grid.add_column(no_wrap=True)
     grid.add_column(overflow="fold")
     for act in actions:
@@ -459,18 +466,18 @@ def _action_grid(actions: list, a: Assessment, lang: str) -> Table:
     return grid
 
 
-def _opportunities(a: Assessment, lang: str) -> list[RenderableType]:
-    out: list[RenderableType] = [heading(t(lang, "opportunities"))]
+def _opportunities(a: Assessment, lang: str) -> list[Block]:
+    out: list[Block] = [heading(t(lang, "opportunities"))]
     if not a.opportunities:
         return [*out, Text(t(lang, "no_opportunities"))]
     for o in a.opportunities:
         out.append(Text.assemble((f"{o.rule_id} ", "bold green"), (o.title[lang], "bold")))
-        out.append(Padding(Text(o.rationale[lang], style="dim"), (0, 0, 0, 3)))
+        out.append(Indent(Text(o.rationale[lang], style="dim")))
     return out
 
 
-def _assumptions(a: Assessment, lang: str) -> list[RenderableType]:
-    out: list[RenderableType] = [heading(t(lang, "assumptions"))]
+def _assumptions(a: Assessment, lang: str) -> list[Block]:
+    out: list[Block] = [heading(t(lang, "assumptions"))]
     if not a.assumptions:
         return [*out, Text(t(lang, "no_assumptions"))]
     for s in a.assumptions:
@@ -490,7 +497,7 @@ def _assumptions(a: Assessment, lang: str) -> list[RenderableType]:
     return out
 
 
-def _timeline(a: Assessment, lang: str) -> list[RenderableType]:
+def _timeline(a: Assessment, lang: str) -> list[Block]:
     table = plain_table("", "", "")
     for e in a.timeline:
         date = e.date.isoformat()[:7] if e.precision == "month" else e.date.isoformat()
@@ -508,7 +515,7 @@ def _timeline(a: Assessment, lang: str) -> list[RenderableType]:
 # --- several policy packs in one report (combine.py) -----------------------------------
 
 
-def _policies(a: Assessment, lang: str) -> list[RenderableType]:
+def _policies(a: Assessment, lang: str) -> list[Block]:
     """Each pack's own score, band and money, the headline one marked (several packs only)."""
     if len(a.policies) < 2:
         return []
@@ -519,7 +526,6 @@ def _policies(a: Assessment, lang: str) -> list[RenderableType]:
         ">" + t(lang, "gmv_at_risk"),
         ">" + t(lang, "revenue_at_risk"),
         caption=t(lang, "headline_rule"),
-        caption_justify="left",
     )
     for column in table.columns[1:]:  # numbers never wrap; the pack name may
         column.no_wrap = True
@@ -535,7 +541,7 @@ def _policies(a: Assessment, lang: str) -> list[RenderableType]:
     return [heading(t(lang, "policies")), table]
 
 
-def _sources(a: Assessment, lang: str) -> list[RenderableType]:
+def _sources(a: Assessment, lang: str) -> list[Block]:
     """Every source the report cites, by the id the findings and the timeline use."""
     if not a.sources:
         return []
