@@ -476,7 +476,13 @@ class Ranges:
 
 
 class Corners:
-    """The ladders and scores at corners, each computed once (many outputs share a corner)."""
+    """The ladders and scores at corners, each computed once (many outputs share a corner).
+
+    A corner is known first by its choices (which end of which unit, in order: the same
+    choices make the same fields), so the ~100 look-ups of a profile's ranges build no
+    fields; new choices build theirs, and fields already met (other choices can give the
+    same) are not computed again.
+    """
 
     def __init__(
         self, pack: Pack, planned: Mapping[str, dt.date], point: tuple[dict[str, Any], float], at: Corner
@@ -484,23 +490,28 @@ class Corners:
         self.pack, self.planned, self.at = pack, planned, at
         self.point = (ladder(point[0], pack, planned), point[1])
         self.point_values = point[0]
+        self.chosen: dict[tuple[tuple[str, bool], ...], tuple[Ladder, float]] = {(): self.point}
         self.seen: dict[str, tuple[Ladder, float]] = {}
 
-    def get(self, fields: dict[str, Any]) -> tuple[Ladder, float]:
-        if not fields:
-            return self.point
-        key = repr(sorted(fields.items()))
-        if key not in self.seen:
-            values, score = self.at(fields)
-            self.seen[key] = (ladder(values, self.pack, self.planned), score)
-        return self.seen[key]
+    def get(self, found: Sequence[Unit], output: str, up: bool) -> tuple[Ladder, float]:
+        """The ladder and score at ``output``'s high (``up``) or low corner of ``found``."""
+        choices = tuple((u.key, (d == "+") == up) for u in found if (d := u.moves.get(output)) is not None)
+        got = self.chosen.get(choices)
+        if got is None:
+            fields = corner(found, output, up)
+            key = repr(sorted(fields.items()))
+            if key not in self.seen:
+                values, score = self.at(fields)
+                self.seen[key] = (ladder(values, self.pack, self.planned), score)
+            got = self.chosen[choices] = self.seen[key]
+        return got
 
 
 def ranges(found: Sequence[Unit], corners: Corners) -> Ranges:
     """Every output at its low and high corners (exactly: each is monotone in each field)."""
 
     def at(output: str, up: bool) -> tuple[Ladder, float]:
-        return corners.get(corner(found, output, up))
+        return corners.get(found, output, up)
 
     score = (at("score", False)[1], at("score", True)[1])
     gross = (at("gross", False)[0], at("gross", True)[0])
