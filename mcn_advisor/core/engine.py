@@ -86,10 +86,6 @@ NOT_YET_PARTNER = Text(
 _INFO = -SEVERITY_RANK["info"]
 
 
-def _first_three(item: tuple[int, int, str, Any]) -> tuple[int, int, str]:
-    return item[0], item[1], item[2]
-
-
 class Size(NamedTuple):  # a tuple: thousands are made per second in a batch
     """A risk rule's likelihood x impact, and the level of that rating: its severity."""
 
@@ -144,7 +140,7 @@ class Evaluation:
                         keyed.append((_INFO, 0, rule_id, c))
                     else:
                         keyed.append((-SEVERITY_RANK[size.level], -size.rating, rule_id, c))
-        keyed.sort(key=_first_three)  # rule ids are distinct: the rule itself is never compared
+        keyed.sort()  # a pack's rule ids are distinct: the rule itself is never compared
         return keyed
 
     def risks_held(self) -> list[tuple[int, int, str]]:
