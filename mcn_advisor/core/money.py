@@ -30,7 +30,7 @@ import re
 from collections import ChainMap
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from mcn_advisor.core.contract import Figure, Input, Missing, PathMonth, RateUsed, ScoreRange, UpsideItem
 from mcn_advisor.core.planner import effort_days, tier_of
@@ -84,8 +84,7 @@ def _clamp01(x: float | None) -> float:
 # --- the ladder ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Recovery:
+class Recovery(NamedTuple):  # a tuple: a profile's ~20 corner ladders make some 80 of them
     """A plan lever's money term, evaluated: what it wins back of a part's lost GMV."""
 
     lever: str
