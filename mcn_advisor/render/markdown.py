@@ -428,8 +428,9 @@ def _money(a: Assessment, lang: str) -> Blocks:
     out = [h(2, t(lang, "ladder")), t(lang, "md_ladder_intro")]
     for result in a.policies:  # one ladder per pack
         rows = []
-        for f in ladder(a, result.id):
-            strong = f.id == NET_FIGURE or f is ladder(a, result.id)[0]
+        rungs = ladder(a, result.id)
+        for f in rungs:
+            strong = f.id == NET_FIGURE or f is rungs[0]
             # Amounts are our own digits and words: only the assumed mark needs escaping.
             label, amount_ = (
                 esc(f.label[lang]),
