@@ -5,6 +5,7 @@ Formatting only: every value here was computed by the engine.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -191,19 +192,13 @@ def _wide(c: str) -> bool:
     return unicodedata.east_asian_width(c) in "WF"
 
 
-# Characters that are every one wide: CJK punctuation, the unified ideographs, full-width
-# forms (a test checks each against unicodedata). A text of these and ASCII, which is most
-# Chinese text, is measured at C speed; any other is measured a character at a time.
-WIDE_ONLY = re.compile("[\u3000-\u303e\u4e00-\u9fff\uff01-\uff60]")
-
-
 def cells(text: str) -> int:
     """Terminal cells ``text`` takes: two for a wide (CJK) character, one for the others."""
-    if text.isascii():
-        return len(text)
-    wide = len(WIDE_ONLY.findall(text))
-    if len(text.encode("ascii", "ignore")) + wide == len(text):
-        return len(text) + wide
+    return len(text) if text.isascii() else _wide_cells(text)
+
+
+@functools.lru_cache(maxsize=4096)  # a pack's texts recur in every report of a batch
+def _wide_cells(text: str) -> int:
     return sum(2 if _wide(c) else 1 for c in text)
 
 

@@ -22,7 +22,6 @@ from mcn_advisor.errors import visible
 from mcn_advisor.i18n import t as say
 from mcn_advisor.profile.model import AcceptedRisk, Profile
 from mcn_advisor.render import markdown
-from mcn_advisor.render.common import WIDE_ONLY
 from mcn_advisor.render.common import cells as terminal_cells
 from mcn_advisor.render.markdown import esc, mermaid_text
 from tests.conftest import PROFILES, ROOT, example
@@ -241,13 +240,6 @@ def test_a_tables_rule_hints_each_columns_longest_cell_in_cells(rows):
         min(50, max(3, *(terminal_cells(c) for c in column))) for column in zip(header, *rows, strict=True)
     ]
     assert dashes == expected
-
-
-def test_the_fast_measure_counts_only_characters_that_are_wide():
-    """Every character ``cells`` counts as wide at C speed is wide (W or F) by unicodedata."""
-    fast = [chr(c) for c in range(0x10000) if WIDE_ONLY.fullmatch(chr(c))]
-    assert len(fast) > 20_000
-    assert all(unicodedata.east_asian_width(c) in "WF" for c in fast)
 
 
 @given(st.text(alphabet=st.sampled_from("ab 1李华鹿，。（）「」ｆ－ｱ−…é\u0301😀\u3000"), max_size=40))
