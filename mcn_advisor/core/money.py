@@ -30,7 +30,7 @@ import re
 from collections import ChainMap
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from mcn_advisor.core.contract import Figure, Input, Missing, PathMonth, RateUsed, ScoreRange, UpsideItem
 from mcn_advisor.core.planner import effort_days, tier_of
@@ -84,8 +84,7 @@ def _clamp01(x: float | None) -> float:
 # --- the ladder ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Recovery:
+class Recovery(NamedTuple):  # a tuple: a profile's ~20 corner ladders make some 80 of them
     """A plan lever's money term, evaluated: what it wins back of a part's lost GMV."""
 
     lever: str
@@ -464,19 +463,29 @@ def corner(found: Sequence[Unit], output: str, up: bool) -> dict[str, Any]:
     return out
 
 
+Pair = tuple[float | None, float | None]  # a low and a high (None: unknown)
+
+
 @dataclass(slots=True)
 class Ranges:
     score: tuple[float, float]
     gross: tuple[Ladder, Ladder]  # the ladders at the gross outputs' low and high corners
-    expected: tuple[float | None, float | None]
-    residual: tuple[float | None, float | None]
+    expected: Pair
+    residual: Pair
     items: dict[str, tuple[float, float]]
     upside: tuple[float, float]
-    net: tuple[float | None, float | None]
+    net: Pair
 
 
 class Corners:
-    """The ladders and scores at corners, each computed once (many outputs share a corner)."""
+    """The scores and ladders at corners, each computed once (many outputs share a corner).
+
+    A corner is known first by its choices (which end of which unit, in order: the same
+    choices make the same fields), so the ~100 look-ups of a profile's ranges build no
+    fields; new choices build theirs, and fields already met (other choices can give the
+    same) are not computed again. A corner's ladder is built when a money output first asks
+    for it: the score's corners need none.
+    """
 
     def __init__(
         self, pack: Pack, planned: Mapping[str, dt.date], point: tuple[dict[str, Any], float], at: Corner
@@ -484,34 +493,62 @@ class Corners:
         self.pack, self.planned, self.at = pack, planned, at
         self.point = (ladder(point[0], pack, planned), point[1])
         self.point_values = point[0]
-        self.seen: dict[str, tuple[Ladder, float]] = {}
+        # choices or fields -> [values, score, ladder (None until asked)]
+        self.chosen: dict[tuple[tuple[str, bool], ...], list[Any]] = {(): [point[0], point[1], self.point[0]]}
+        self.seen: dict[str, list[Any]] = {}
 
-    def get(self, fields: dict[str, Any]) -> tuple[Ladder, float]:
-        if not fields:
-            return self.point
-        key = repr(sorted(fields.items()))
-        if key not in self.seen:
-            values, score = self.at(fields)
-            self.seen[key] = (ladder(values, self.pack, self.planned), score)
-        return self.seen[key]
+    def _corner(self, found: Sequence[Unit], output: str, up: bool) -> list[Any]:
+        choices = tuple((u.key, (d == "+") == up) for u in found if (d := u.moves.get(output)) is not None)
+        got = self.chosen.get(choices)
+        if got is None:
+            fields = corner(found, output, up)
+            key = repr(sorted(fields.items()))
+            got = self.seen.get(key)
+            if got is None:
+                got = self.seen[key] = [*self.at(fields), None]
+            self.chosen[choices] = got
+        return got
+
+    def score_at(self, found: Sequence[Unit], up: bool) -> float:
+        """The score at its high (``up``) or low corner of ``found``."""
+        return self._corner(found, "score", up)[1]
+
+    def ladder_at(self, found: Sequence[Unit], output: str, up: bool) -> Ladder:
+        """The ladder at ``output``'s high (``up``) or low corner of ``found``."""
+        got = self._corner(found, output, up)
+        if got[2] is None:
+            got[2] = ladder(got[0], self.pack, self.planned)
+        return got[2]
 
 
 def ranges(found: Sequence[Unit], corners: Corners) -> Ranges:
     """Every output at its low and high corners (exactly: each is monotone in each field)."""
 
-    def at(output: str, up: bool) -> tuple[Ladder, float]:
-        return corners.get(corner(found, output, up))
+    def at(output: str, up: bool) -> Ladder:
+        return corners.ladder_at(found, output, up)
 
-    score = (at("score", False)[1], at("score", True)[1])
-    gross = (at("gross", False)[0], at("gross", True)[0])
-    expected = (at("expected", False)[0].expected, at("expected", True)[0].expected)
-    residual = (at("residual", False)[0].residual, at("residual", True)[0].residual)
-    items = {i: (at(i, False)[0].items[i], at(i, True)[0].items[i]) for i in corners.point[0].items}
+    score = (corners.score_at(found, False), corners.score_at(found, True))
+    gross = (at("gross", False), at("gross", True))
+    expected = (at("expected", False).expected, at("expected", True).expected)
+    residual, items, upside, net = _net_range(found, corners)
+    return Ranges(score, gross, expected, residual, items, upside, net)
+
+
+def _net_range(
+    found: Sequence[Unit], corners: Corners
+) -> tuple[Pair, dict[str, tuple[float, float]], tuple[float, float], Pair]:
+    """The residual loss's, each upside item's, the upside's and the net effect's ranges."""
+
+    def at(output: str, up: bool) -> Ladder:
+        return corners.ladder_at(found, output, up)
+
+    residual = (at("residual", False).residual, at("residual", True).residual)
+    items = {i: (at(i, False).items[i], at(i, True).items[i]) for i in corners.point[0].items}
     upside = (sum(lo for lo, _ in items.values()), sum(hi for _, hi in items.values()))
-    net: tuple[float | None, float | None] = (None, None)
+    net: Pair = (None, None)
     if residual[0] is not None and residual[1] is not None:
         net = (upside[0] - residual[1], upside[1] - residual[0])  # an interval: sound, maybe wide
-    return Ranges(score, gross, expected, residual, items, upside, net)
+    return residual, items, upside, net
 
 
 def missing_ranked(found: Sequence[Unit], corners: Corners, whole: Ranges) -> list[Missing]:
@@ -519,15 +556,15 @@ def missing_ranked(found: Sequence[Unit], corners: Corners, whole: Ranges) -> li
     (then the net effect's): what to fill in first. Fields narrowing nothing are left out."""
     out = []
 
-    def width(pair: tuple[float | None, float | None]) -> float:
+    def width(pair: Pair) -> float:
         lo, hi = pair
         return 0.0 if lo is None or hi is None else hi - lo
 
     for u in found:
         rest = [x for x in found if x is not u]
-        fixed = ranges(rest, corners)
-        by = round(width(whole.score) - width(fixed.score), 1)
-        by_net = float(round(width(whole.net) - width(fixed.net)))
+        score = (corners.score_at(rest, False), corners.score_at(rest, True))
+        by = round(width(whole.score) - width(score), 1)
+        by_net = float(round(width(whole.net) - width(_net_range(rest, corners)[3])))
         if by <= 0 and by_net <= 0:
             continue
         leaf = next(iter(u.low))  # the field that varies (a table's others rescale)

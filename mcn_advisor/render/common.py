@@ -5,6 +5,7 @@ Formatting only: every value here was computed by the engine.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -193,7 +194,12 @@ def _wide(c: str) -> bool:
 
 def cells(text: str) -> int:
     """Terminal cells ``text`` takes: two for a wide (CJK) character, one for the others."""
-    return len(text) if text.isascii() else sum(2 if _wide(c) else 1 for c in text)
+    return len(text) if text.isascii() else _wide_cells(text)
+
+
+@functools.lru_cache(maxsize=4096)  # a pack's texts recur in every report of a batch
+def _wide_cells(text: str) -> int:
+    return sum(2 if _wide(c) else 1 for c in text)
 
 
 # Widths of Latin glyphs in em, upper estimates for the reports' sans fonts (Noto Sans,

@@ -160,8 +160,24 @@ def pipe_table(header: Iterable[str], rows: Iterable[Iterable[str]], align: str 
     """
     head = list(header)
     body = [list(row) for row in rows]
-    widths = [min(WIDEST, max(3, *(cells(c) for c in column))) for column in zip(head, *body, strict=True)]
+    widths = [_hint(column) for column in zip(head, *body, strict=True)]
     return "\n".join(pipe_lines(head, body, align, widths))
+
+
+def _hint(column: Iterable[str]) -> int:
+    """A column's dashes: its longest cell in terminal cells, between 3 and ``WIDEST``.
+
+    A text takes at least as many cells as it has characters and at most twice as many,
+    so only a cell that could widen the column is measured, and a long one ends the look.
+    """
+    width = 3
+    for c in column:
+        n = len(c)
+        if n >= WIDEST:
+            return WIDEST
+        if n > width or (2 * n > width and not c.isascii()):
+            width = max(width, cells(c))
+    return min(WIDEST, width)
 
 
 def pipe_lines(
@@ -412,8 +428,9 @@ def _money(a: Assessment, lang: str) -> Blocks:
     out = [h(2, t(lang, "ladder")), t(lang, "md_ladder_intro")]
     for result in a.policies:  # one ladder per pack
         rows = []
-        for f in ladder(a, result.id):
-            strong = f.id == NET_FIGURE or f is ladder(a, result.id)[0]
+        rungs = ladder(a, result.id)
+        for f in rungs:
+            strong = f.id == NET_FIGURE or f is rungs[0]
             # Amounts are our own digits and words: only the assumed mark needs escaping.
             label, amount_ = (
                 esc(f.label[lang]),

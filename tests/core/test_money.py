@@ -294,6 +294,27 @@ def test_each_declared_direction_holds_with_the_plan_held(data, key, as_of):
             assert at_high == pytest.approx(at_low, abs=0.051), (key, output)  # undeclared: no effect
 
 
+@given(sparse(), DATES, st.data())
+def test_a_corner_recomputes_only_what_its_fields_reach_and_gets_the_same_bits(data, as_of, pick):
+    """``revalue`` recomputes only the metrics and factors resting on a corner's fields; every
+    metric and factor recomputed from the pack's formulas gives the same bits."""
+    ev = evaluate(Profile.model_validate(data), PACK, as_of)
+    found = money.units(PACK, ev.values, ev.missing)
+    fields: dict = {}
+    for unit in pick.draw(st.lists(st.sampled_from(found), unique_by=lambda u: u.key)) if found else []:
+        fields.update(unit.high if pick.draw(st.booleans()) else unit.low)
+    values, score = revalue(ev, PACK, fields)
+    partners = {k: v for k, v in values.items() if k.startswith("partner.")}  # read from the partners
+    every = {**ev.values, **fields, **partners}
+    for metric, formula in PACK.metrics:
+        every[f"metric.{metric.id}"] = formula.evaluate(every)
+    points = 0.0
+    for factor, formula in PACK.factors:
+        points += min(1.0, max(0.0, (formula.evaluate(every) or 0.0) / factor.saturation)) * factor.weight
+    assert repr(sorted(values.items())) == repr(sorted(every.items()))
+    assert repr(score) == repr(round(points, 1))
+
+
 # --- inputs at the edges --------------------------------------------------------------------------
 
 

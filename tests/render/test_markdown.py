@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+import unicodedata
 
 import pytest
 from hypothesis import given
@@ -21,6 +22,7 @@ from mcn_advisor.errors import visible
 from mcn_advisor.i18n import t as say
 from mcn_advisor.profile.model import AcceptedRisk, Profile
 from mcn_advisor.render import markdown
+from mcn_advisor.render.common import cells as terminal_cells
 from mcn_advisor.render.markdown import esc, mermaid_text
 from tests.conftest import PROFILES, ROOT, example
 
@@ -221,6 +223,29 @@ def test_any_name_survives(pack, name):
 def normalised(text: str) -> str:
     # Line breaks and C0 controls become spaces; other controls (C1, bidi) are shown.
     return visible(re.sub(r"[\x00-\x1f\x7f\x85\u2028\u2029]+", " ", text).strip(" \t"))
+
+
+@given(
+    st.lists(
+        st.lists(st.text(alphabet=st.sampled_from("ab 李华鹿ｆ−…é"), max_size=60), min_size=2, max_size=2),
+        max_size=6,
+    )
+)
+def test_a_tables_rule_hints_each_columns_longest_cell_in_cells(rows):
+    """The rule's dashes: the widest cell of each column in terminal cells (CJK two), 3 to 50."""
+    header = ["x", "李华"]
+    rule = markdown.pipe_table(header, rows, "lr").split("\n")[1]
+    dashes = [len(mark.strip(" :")) for mark in rule.strip("|").split("|")]
+    expected = [
+        min(50, max(3, *(terminal_cells(c) for c in column))) for column in zip(header, *rows, strict=True)
+    ]
+    assert dashes == expected
+
+
+@given(st.text(alphabet=st.sampled_from("ab 1李华鹿，。（）「」ｆ－ｱ−…é\u0301😀\u3000"), max_size=40))
+def test_cells_counts_two_for_a_wide_character_and_one_for_any_other(text):
+    expected = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    assert terminal_cells(text) == expected
 
 
 @given(st.text(max_size=80))
