@@ -510,7 +510,8 @@ def test_a_stop_signal_keeps_written_reports_whole_and_leaves_no_temp_file(tmp_p
     def stop(signum, frame):
         raise Stopped(signum)
 
-    previous = signal.signal(signum, stop) if sig != "SIGINT" else signal.getsignal(signum)
+    # (Python's own Ctrl-C handler for SIGINT, even in a suite started where it is ignored)
+    previous = signal.signal(signum, stop if sig != "SIGINT" else signal.default_int_handler)
     for i in range(30):
         (tmp_path / f"p{i:02d}.toml").write_text(GOOD, encoding="utf-8")
     out = tmp_path / "out"

@@ -247,6 +247,11 @@ def _limits(case: dict):  # noqa: ANN202 - a preexec function
     fsize = case["rlimits"].get("FSIZE")
 
     def apply() -> None:
+        # The stop signals as a user's shell leaves them: a suite started under nohup or as a
+        # background job has some ignored, which the command rightly keeps ignored.
+        for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+            if hasattr(signal, name):
+                signal.signal(getattr(signal, name), signal.SIG_DFL)
         resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BOUND, MEMORY_BOUND))
         if fsize is not None:
             signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG
@@ -257,7 +262,8 @@ def _limits(case: dict):  # noqa: ANN202 - a preexec function
 
 def _start(case: dict, tmp: Path, stdout: int, stderr: int) -> subprocess.Popen[bytes]:
     """``python -m mcn_advisor`` with the case's arguments, in its own session (so that a
-    hang is ended with its whole group), within its resource limits."""
+    hang is ended with its whole group), within its resource limits, the stop signals at their
+    defaults."""
     return subprocess.Popen(
         [sys.executable, "-m", "mcn_advisor", *case["argv"]],
         cwd=tmp,
