@@ -559,37 +559,34 @@ def test_any_exception_while_assessing_one_input_is_its_failure(tmp_path, monkey
     ]
 
 
+def bar_shown(monkeypatch, expected: int, ticks: int) -> str:
+    """What the progress bar shows on a terminal, expecting ``expected`` and ticked ``ticks`` times."""
+    from mcn_advisor import cli
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    fake = Tty()
+    monkeypatch.setattr(sys, "stderr", fake)
+    with cli._progress(expected) as tick:
+        for _ in range(ticks):
+            tick()
+    return fake.getvalue()
+
+
 def test_progress_bar_only_on_a_terminal(monkeypatch):
     from mcn_advisor import cli
 
     with cli._progress(100) as tick:
         assert tick is None  # pytest's stderr is no terminal
-
-    class Tty(io.StringIO):
-        def isatty(self) -> bool:
-            return True
-
-    fake = Tty()
-    monkeypatch.setattr(sys, "stderr", fake)
-    with cli._progress(3) as tick:
-        for _ in range(3):
-            tick()
-    assert "assessing" in fake.getvalue() and "3/3" in fake.getvalue()
+    shown = bar_shown(monkeypatch, 3, 3)
+    assert "assessing" in shown and "3/3" in shown
 
 
 def test_a_bar_expecting_fewer_profiles_than_come_grows_its_total(monkeypatch):
-    from mcn_advisor import cli
-
-    class Tty(io.StringIO):
-        def isatty(self) -> bool:
-            return True
-
-    fake = Tty()
-    monkeypatch.setattr(sys, "stderr", fake)
-    with cli._progress(2) as tick:
-        for _ in range(5):
-            tick()
-    assert "5/5" in fake.getvalue() and "3/2" not in fake.getvalue()
+    shown = bar_shown(monkeypatch, 2, 5)
+    assert "5/5" in shown and "3/2" not in shown
 
 
 def test_a_csv_is_counted_by_its_lines_and_its_rows_are_read_once(tmp_path, monkeypatch):
