@@ -192,6 +192,26 @@ def test_a_result_that_cannot_travel_back_is_raised_in_the_parent(survey, monkey
         batch.run(discover([survey]), settings(), jobs=2)
 
 
+def test_workers_started_by_spawn_load_their_own_packs_and_give_the_same_rows(survey, expected):
+    # Where there is no fork (Windows) or it is not the default (macOS), a worker is a fresh
+    # interpreter: the settings travel pickled and it loads the packs itself.
+    from mcn_advisor.batch import pool
+
+    results = pool.imap(
+        multiprocessing.get_context("spawn"),
+        2,
+        batch.work(discover([survey]), None, 60),
+        batch._assess_in_worker,
+        init=batch._init_worker,
+        initargs=(settings(), frozenset(), os.getpid()),
+        split=batch._one_by_one,
+        lost=batch._lost,
+    )
+    rows = list(results)
+    assert [r.source for r in rows] == [f"{survey}:{n}" for n in range(2, ROWS + 2)]  # input order
+    assert sorted(rows, key=lambda r: r.source) == sorted(expected[0], key=lambda r: r.source)
+
+
 def test_the_workers_outputs_equal_one_process(survey, expected):
     for jobs in (2, 3):
         assert rows_of(survey, jobs) == expected
