@@ -174,7 +174,7 @@ def imap(
 
     def died(worker: _Worker) -> None:
         nonlocal early_deaths
-        worker.process.join(5)
+        _reap(worker.process)  # (its pipe ended: it is dead, or as good as)
         code = worker.process.exitcode
         _close(worker)
         workers[workers.index(worker)] = replacement = start()
@@ -240,11 +240,16 @@ def _end(workers: list[_Worker]) -> None:
         else:
             worker.process.terminate()
     for worker in workers:
-        worker.process.join(5)
-        if worker.process.exitcode is None:  # pragma: no cover - stuck in the kernel
-            worker.process.kill()
-            worker.process.join()
+        _reap(worker.process)
         _close(worker)
+
+
+def _reap(process: Any) -> None:
+    """Wait for a process that is ending; one that does not end within 5 s is killed."""
+    process.join(5)
+    if process.exitcode is None:  # pragma: no cover - stuck, or stopped (SIGSTOP)
+        process.kill()
+        process.join()
 
 
 def _close(worker: _Worker) -> None:
