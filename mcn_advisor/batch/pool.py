@@ -34,7 +34,8 @@ W = TypeVar("W")  # a piece of work
 R = TypeVar("R")  # one of its results
 
 DEPTH = 2  # pieces a worker holds: the one in hand and the next
-EARLY_DEATHS = 3  # workers dying before they are set up, before the run gives up
+AHEAD = 8  # pieces handed out per worker beyond the first not yet done: results held stay bounded
+EARLY_DEATHS = 5  # workers dying in a row before they are set up, before the run gives up
 _ends: list[Any] = []  # the parent's ends of the workers' pipes (a forked worker closes its copies)
 
 
@@ -52,7 +53,8 @@ class _Job(Generic[W]):
     slot: int  # the piece's place in the stream
     order: tuple[int, ...]  # its place within the piece: (0,), or (0, i) once split
     work: W
-    retried: bool = False  # a profile of a piece whose worker died, given again on its own
+    single: bool = False  # a profile of a piece whose worker died, given again on its own
+    deaths: int = 0  # workers that died with it in hand, on its own
 
 
 @dataclass
@@ -128,8 +130,11 @@ def imap(
     of ``ctx`` set up by ``init(*initargs)``.
 
     A piece whose worker dies is given again one profile at a time (``split(work)``), to
-    fresh workers; ``lost(work, code)`` is the result of a profile whose worker dies again,
-    ``code`` the worker's exit code (negative: the signal that killed it). Whatever stops
+    fresh workers; ``lost(work, code)`` is the result of a profile whose worker dies twice
+    while it is assessed on its own,
+    ``code`` the worker's exit code (negative: the signal that killed it). At most ``AHEAD``
+    pieces a worker are handed out beyond the first not yet done, so a slow or stopped worker
+    holds the others back instead of the parent holding their results. Whatever stops
     the iteration (the consumer's exception, a signal's, closing the generator), every
     worker is ended and reaped before it goes on.
     """
@@ -152,6 +157,8 @@ def imap(
         nonlocal drawn
         if pending:
             return pending.popleft()
+        if drawn - done >= AHEAD * len(workers):  # a slow piece: the others wait rather than pile up
+            return None
         work = next(stream, None)
         if work is None:
             return None
@@ -177,7 +184,7 @@ def imap(
         _reap(worker.process)  # (its pipe ended: it is dead, or as good as)
         code = worker.process.exitcode
         _close(worker)
-        workers[workers.index(worker)] = replacement = start()
+        workers[workers.index(worker)] = start()  # (fed at the top of the loop)
         jobs, worker.jobs = list(worker.jobs), deque()
         if not worker.ready:  # not set up yet: its pieces are not to blame
             early_deaths += 1
@@ -185,27 +192,30 @@ def imap(
                 raise WorkersFailed(code)
         else:  # the first was in hand; the others, not begun, are given again as they were
             job = jobs.pop(0)
-            if job.retried:
-                finish(job, lost(job.work, code))
-            else:  # which of its profiles killed it? each again on its own, first in line
+            if not job.single:  # which of its profiles killed it? each again on its own, first in line
                 parts = split(job.work)
                 slots[job.slot].waiting += len(parts) - 1
-                jobs[:0] = [_Job(job.slot, (*job.order, i), p, retried=True) for i, p in enumerate(parts)]
+                jobs[:0] = [_Job(job.slot, (*job.order, i), p, single=True) for i, p in enumerate(parts)]
+            elif job.deaths == 0:  # once on its own: maybe bad luck (a kill from outside): again
+                jobs.insert(0, _Job(job.slot, job.order, job.work, single=True, deaths=1))
+            else:  # twice on its own: it is the profile's doing
+                finish(job, lost(job.work, code))
         pending.extendleft(reversed(jobs))
-        feed(replacement)
 
+    finished = False
     try:
         workers.extend(start() for _ in range(jobs))
-        for worker in workers:
-            feed(worker)
         while True:
             while done in slots and slots[done].waiting == 0:
                 for order in sorted(slots[done].parts):
                     yield from slots[done].parts[order]
                 del slots[done]
                 done += 1
+            for worker in workers:  # (a worker left idle by a slow piece, or new, gets work)
+                feed(worker)
             busy = [w for w in workers if w.jobs]
             if not busy:
+                finished = True
                 return
             ready = set(wait([w.conn for w in busy] + [w.process.sentinel for w in busy]))
             for worker in busy:
@@ -220,6 +230,7 @@ def imap(
                     continue
                 if data == _READY:
                     worker.ready = True
+                    early_deaths = 0  # workers can start: the deaths before were not in a row
                     continue
                 job = worker.jobs.popleft()
                 feed(worker)  # topped up first: it works while we unpickle and fold these
@@ -228,17 +239,19 @@ def imap(
                     raise RuntimeError(result.text)
                 finish(job, result)
     finally:
-        _end(workers)
+        _end(workers, finished)
 
 
-def _end(workers: list[_Worker]) -> None:
-    """End every worker: told to stop when idle, else terminated; reaped either way."""
+def _end(workers: list[_Worker], finished: bool) -> None:
+    """End every worker and reap it: told to stop when the work is done, else killed at once
+    (SIGKILL: even a worker stopped by SIGSTOP, which SIGTERM would leave for Python's exit
+    to wait for; a second signal may interrupt this, but no worker is left alive by then)."""
     for worker in workers:
-        if not worker.jobs and worker.process.is_alive():
+        if not finished:
+            worker.process.kill()
+        elif worker.process.is_alive():
             with contextlib.suppress(OSError):  # died meanwhile: reaped below
                 worker.conn.send(None)
-        else:
-            worker.process.terminate()
     for worker in workers:
         _reap(worker.process)
         _close(worker)

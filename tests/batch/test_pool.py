@@ -134,6 +134,34 @@ def test_a_worker_killed_midway_loses_nothing(survey, tmp_path, monkeypatch, exp
     assert mark.exists()
 
 
+def test_two_profiles_killing_a_worker_once_each_lose_nothing(survey, tmp_path, monkeypatch, expected):
+    # Only a profile whose worker dies twice while it is assessed on its own fails: here
+    # line 50 kills the piece's worker, then line 51 (never begun before) kills its own once.
+    real = batch.assess_one
+
+    def assess_one(task, cfg=None):
+        line = task.source.rsplit(":", 1)[1]
+        mark = tmp_path / f"killed{line}"
+        if line in ("50", "51") and not mark.exists():
+            mark.touch()
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(task, cfg)
+
+    monkeypatch.setattr(batch, "assess_one", assess_one)
+    assert rows_of(survey, 2) == expected
+    assert (tmp_path / "killed50").exists() and (tmp_path / "killed51").exists()
+
+
+def test_a_stop_ends_a_worker_stopped_by_sigstop_at_once(survey, monkeypatch, stop_with_stopped):
+    def stop_both() -> None:
+        os.kill(os.getppid(), signal.SIGTERM)
+        os.kill(os.getpid(), signal.SIGSTOP)  # SIGTERM would wait for a SIGCONT; SIGKILL does not
+
+    on_row(monkeypatch, 40, stop_both)
+    with pytest.raises(Stopped):
+        batch.run(discover([survey]), settings(), jobs=2)
+
+
 def test_a_profile_that_kills_its_worker_fails_alone(survey, monkeypatch, expected):
     on_row(monkeypatch, 50, lambda: os.kill(os.getpid(), signal.SIGKILL))
     rows, failures = rows_of(survey, 2)
