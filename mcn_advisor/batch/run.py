@@ -381,7 +381,8 @@ def run(
         else:
             _in_pool(stream, settings, jobs, take)
     finally:
-        reports.close()  # also when stopped: what was assessed is published, the rest removed
+        with _stops_held():  # a second Ctrl-C must not leave hidden files behind
+            reports.close()  # also when stopped: what was assessed is published, the rest removed
     return tally.portfolio()
 
 
@@ -420,6 +421,19 @@ class _Reports:
 _STOP_SIGNALS = tuple(
     getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
 )
+
+
+@contextlib.contextmanager
+def _stops_held() -> Iterator[None]:
+    """The stop signals held back by the system while this runs, then let through (Unix)."""
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 @contextlib.contextmanager

@@ -120,6 +120,26 @@ def test_a_stop_with_reports_keeps_each_report_whole(survey, tmp_path, monkeypat
         assert json.loads(text)["agency"] if name.endswith(".json") else text.endswith("\n")
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_second_stop_while_reports_are_published_leaves_no_hidden_file(
+    survey, tmp_path, monkeypatch, stop_with_stopped, jobs
+):
+    out = tmp_path / "out"
+    real = batch.publish
+    sent = []
+
+    def publish(paths, token):  # the second signal lands in the middle of the clean-up
+        if not sent:
+            sent.append(os.kill(os.getpid(), signal.SIGTERM))
+        return real(paths, token)
+
+    monkeypatch.setattr(batch, "publish", publish)
+    on_row(monkeypatch, 30, lambda: os.kill(os.getppid() if jobs > 1 else os.getpid(), signal.SIGTERM))
+    with pytest.raises(Stopped):
+        batch.run(discover([survey]), settings(out_dir=out, formats=batch.report_renderers()), jobs=jobs)
+    assert sent and not [p.name for p in out.iterdir() if p.name.startswith(".")]
+
+
 def test_a_worker_killed_midway_loses_nothing(survey, tmp_path, monkeypatch, expected):
     # Killed once (the system's OOM killer, a user's kill -9): its piece is assessed again.
     mark = tmp_path / "killed"
