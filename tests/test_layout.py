@@ -26,7 +26,7 @@ from tests.conftest import PROFILES, ROOT
 PACKAGE = ROOT / "mcn_advisor"
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 LAYERS = [
-    {"vocab", "errors"},
+    {"vocab", "errors", "records"},
     {"files"},
     {"i18n"},
     {"profile"},

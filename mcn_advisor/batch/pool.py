@@ -27,8 +27,10 @@ import signal
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Generic, TypeVar
+
+from mcn_advisor.records import record
 
 W = TypeVar("W")  # a piece of work
 R = TypeVar("R")  # one of its results
@@ -48,7 +50,7 @@ class WorkersFailed(RuntimeError):
         self.code = code
 
 
-@dataclass
+@record
 class _Job(Generic[W]):
     slot: int  # the piece's place in the stream
     order: tuple[int, ...]  # its place within the piece: (0,), or (0, i) once split
@@ -57,7 +59,7 @@ class _Job(Generic[W]):
     deaths: int = 0  # workers that died with it in hand, on its own
 
 
-@dataclass
+@record
 class _Worker:
     process: Any
     conn: Any
@@ -65,7 +67,7 @@ class _Worker:
     ready: bool = False  # set up (``init`` done): a death from now on is its piece's doing
 
 
-@dataclass
+@record
 class _Slot(Generic[R]):
     waiting: int = 1  # jobs of this piece not yet done
     parts: dict[tuple[int, ...], list[R]] = field(default_factory=dict)
@@ -107,7 +109,7 @@ def _read(conn: Any, given: queue.SimpleQueue[bytes | None]) -> None:
             return
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class _Raised:
     text: str
 

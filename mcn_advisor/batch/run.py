@@ -28,7 +28,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -56,6 +56,7 @@ from mcn_advisor.pack.select import load_packs, rule_book
 from mcn_advisor.profile import acceptance, csvfile
 from mcn_advisor.profile.acceptance import RuleBook
 from mcn_advisor.profile.load import load_profile, profile_from_data
+from mcn_advisor.records import record
 
 if TYPE_CHECKING:
     from mcn_advisor.core.contract import Assessment
@@ -81,7 +82,7 @@ def report_renderers(formats: Iterable[str] = DEFAULT_REPORTS) -> dict[str, rend
     return {ext: render.get("assessment", fmt) for fmt, ext in EXTENSIONS.items() if fmt in chosen}
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Settings:
     """What every profile of a batch is assessed with."""
 

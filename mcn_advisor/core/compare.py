@@ -13,7 +13,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -26,9 +25,10 @@ from mcn_advisor.errors import InputError, say, shorten, show_value
 from mcn_advisor.files.problems import describe
 from mcn_advisor.i18n.text import Text
 from mcn_advisor.pack.compile import Pack
+from mcn_advisor.records import record
 from mcn_advisor.vocab import SEVERITY_RANK, Band, ConfidenceLevel, FindingKind, Severity, Unit
 
-out = dataclass(slots=True, kw_only=True)
+out = record(kw_only=True)
 # Of the what-if, levers and diff JSON outputs; 2: severities derived from size; 3: the money
 # ladder (levers ranked on net effect per week, what-if money with the levers, the path compared).
 RESULT_SCHEMA_VERSION = 3

@@ -1,25 +1,24 @@
 """The assessment: everything a report shows, computed by the engine, never by a renderer.
 
 These classes are the JSON output contract (``ASSESSMENT_SCHEMA_VERSION``). They are
-plain dataclasses, cheap to build in a batch of thousands, and read-only by
-convention; pydantic_core dumps them by their values' own types (``render/json.py``,
-``compare.snapshot``), with no TypeAdapter to build. Texts are ``Text`` objects holding
-every language; dumping with ``context={"lang": "zh"}`` writes each as a plain string in
-that language.
+records (``mcn_advisor.records``: dataclasses, made cheaply), quick to build in a batch of
+thousands, and read-only by convention; pydantic_core dumps them by their values' own
+types (``render/json.py``, ``compare.snapshot``), with no TypeAdapter to build. Texts
+are ``Text`` objects holding every language; dumping with ``context={"lang": "zh"}``
+writes each as a plain string in that language.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import reprlib
-from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import Field
 from pydantic_core import SchemaSerializer, core_schema
 
 from mcn_advisor.i18n.text import Text
+from mcn_advisor.records import record
 from mcn_advisor.vocab import Band, ConfidenceLevel, FindingKind, RiskLevel, Severity, Unit, worst
 
 # 2: a risk's severity is derived from its sizing (findings[].sizing) and equals its risk
@@ -31,38 +30,18 @@ from mcn_advisor.vocab import Band, ConfidenceLevel, FindingKind, RiskLevel, Sev
 ASSESSMENT_SCHEMA_VERSION = 3
 
 
-class Record:
-    """What every class of the contract shares: equality and a repr, field by field, as a
-    dataclass would generate them. Written once here instead of compiled for each of
-    the classes below at import, which a single run would pay for."""
-
-    __slots__ = ()
-    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value: unhashable, as a dataclass
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        names = [f.name for f in dataclasses.fields(self) if f.compare]  # type: ignore[arg-type]
-        return tuple(getattr(self, n) for n in names) == tuple(getattr(other, n) for n in names)
-
-    @reprlib.recursive_repr()
-    def __repr__(self) -> str:
-        shown = (f"{f.name}={getattr(self, f.name)!r}" for f in dataclasses.fields(self) if f.repr)  # type: ignore[arg-type]
-        return f"{self.__class__.__qualname__}({', '.join(shown)})"
-
-
-out = dataclass(slots=True, kw_only=True, eq=False, repr=False)
+out = record(kw_only=True)  # records: equal field by field, unhashable, as dataclasses
 
 
 @out
-class PolicyRef(Record):
+class PolicyRef:
     id: str
     version: str
     title: Text
 
 
 @out
-class FactorResult(Record):
+class FactorResult:
     id: str
     label: Text
     explain: Text
@@ -76,7 +55,7 @@ class FactorResult(Record):
 
 
 @out
-class ScoreRange(Record):
+class ScoreRange:
     """The score at the corners of the fields left out (a point when nothing is assumed)."""
 
     low: float
@@ -86,7 +65,7 @@ class ScoreRange(Record):
 
 
 @out
-class Exposure(Record):
+class Exposure:
     score: float
     band: Band
     bands: dict[str, float]  # upper bounds: a score below "low" is low, ...
@@ -95,7 +74,7 @@ class Exposure(Record):
 
 
 @out
-class Input(Record):
+class Input:
     field: str
     value: Any
     assumed: bool  # the profile left it out and the documented value was used
@@ -117,7 +96,7 @@ Input.__pydantic_serializer__ = SchemaSerializer(  # type: ignore[attr-defined]
 
 
 @out
-class Figure(Record):
+class Figure:
     id: str
     label: Text
     unit: Unit
@@ -131,7 +110,7 @@ class Figure(Record):
 
 
 @out
-class UpsideItem(Record):
+class UpsideItem:
     """New money the closed loop opens, one item (``[[money.upside]]``)."""
 
     id: str
@@ -147,7 +126,7 @@ class UpsideItem(Record):
 
 
 @out
-class PathMonth(Record):
+class PathMonth:
     """The agency's margin lost in a month (negative: gained), without and with the plan."""
 
     month: str  # YYYY-MM
@@ -158,7 +137,7 @@ class PathMonth(Record):
 
 
 @out
-class RateUsed(Record):
+class RateUsed:
     """A constant of the pack the money rests on: a fact with its sources, or an assumption."""
 
     id: str
@@ -169,7 +148,7 @@ class RateUsed(Record):
 
 
 @out
-class Impact(Record):
+class Impact:
     gmv_at_risk_cny_monthly: float  # the headline pack's (``policy``), never mixed across packs
     revenue_at_risk_cny_monthly: float  # the gross: every yuan of third-party live GMV lost
     figures: list[Figure]  # every pack's, each tagged with its policy
@@ -192,7 +171,7 @@ class Impact(Record):
 
 
 @out
-class Check(Record):
+class Check:
     test: str  # the condition as written, e.g. "clients.taobao_linked_share >= 0.2"
     field: str
     actual: Any
@@ -200,14 +179,14 @@ class Check(Record):
 
 
 @out
-class EventRef(Record):
+class EventRef:
     id: str
     date: dt.date
     days_from_as_of: int  # negative: already passed
 
 
 @out
-class SourceRef(Record):
+class SourceRef:
     id: str
     title: Text  # in the report's language (the outlet's own, for a Chinese original)
     publisher: Text
@@ -216,7 +195,7 @@ class SourceRef(Record):
 
 
 @out
-class Acceptance(Record):
+class Acceptance:
     """The profile's ``[[accepted_risks]]`` entry for a finding's rule."""
 
     reason: str
@@ -225,7 +204,7 @@ class Acceptance(Record):
 
 
 @out
-class Sizing(Record):
+class Sizing:
     """Why a risk has its severity: likelihood x impact = rating, whose level in the risk matrix
     *is* the severity. The impact comes from the size of what the rule measures, read on one of
     the pack's scales (or, with no measure, is fixed by the rule)."""
@@ -241,7 +220,7 @@ class Sizing(Record):
 
 
 @out
-class Finding(Record):
+class Finding:
     rule_id: str
     kind: FindingKind
     severity: Severity  # a risk's is its sizing's level in the risk matrix; "info" otherwise
@@ -260,7 +239,7 @@ class Finding(Record):
 
 
 @out
-class Undetermined(Record):
+class Undetermined:
     rule_id: str
     severity: str  # what it would be at the assumed values, should it hold
     title: Text
@@ -270,7 +249,7 @@ class Undetermined(Record):
 
 
 @out
-class Risk(Record):
+class Risk:
     rule_id: str
     title: Text
     likelihood: int
@@ -283,7 +262,7 @@ class Risk(Record):
 
 
 @out
-class StatedMatrix(Record):
+class StatedMatrix:
     """The risk matrix a report states (ISO 31000 leaves its thresholds to the organisation):
     rating bands (up to ``low`` is low, up to ``medium`` medium, up to ``high`` high) and the
     level of every cell."""
@@ -298,7 +277,7 @@ class StatedMatrix(Record):
 
 
 @out
-class StatedScale(Record):
+class StatedScale:
     id: str
     title: Text  # what it measures
     bounds: list[float]  # lower bounds of impact 2, 3, 4 and 5
@@ -306,7 +285,7 @@ class StatedScale(Record):
 
 
 @out
-class PlannedAction(Record):
+class PlannedAction:
     id: str
     strategy: str
     title: Text
@@ -326,7 +305,7 @@ class PlannedAction(Record):
 
 
 @out
-class PlanPhase(Record):
+class PlanPhase:
     id: str
     title: Text
     deadline: dt.date | None
@@ -338,7 +317,7 @@ class PlanPhase(Record):
 
 
 @out
-class DroppedAction(Record):
+class DroppedAction:
     id: str
     title: Text
     expired_with: str  # event id
@@ -349,13 +328,13 @@ class DroppedAction(Record):
 
 
 @out
-class InPlaceAction(Record):
+class InPlaceAction:
     id: str
     title: Text
 
 
 @out
-class SetAside(Record):
+class SetAside:
     """An action a finding calls for that this agency is not asked to take, and why."""
 
     id: str
@@ -365,7 +344,7 @@ class SetAside(Record):
 
 
 @out
-class PlanTier(Record):
+class PlanTier:
     """The agency size the plan is made for (the pack's ``[[tiers]]``)."""
 
     id: str
@@ -382,7 +361,7 @@ class PlanTier(Record):
 
 
 @out
-class Plan(Record):
+class Plan:
     mode: Literal["migration", "remediation"]
     phases: list[PlanPhase]  # required actions only
     dropped: list[DroppedAction]
@@ -394,7 +373,7 @@ class Plan(Record):
 
 
 @out
-class Assumption(Record):
+class Assumption:
     field: str
     assumed_value: Any  # None: no fair guess; figures that need it are left out
     rationale: Text
@@ -402,7 +381,7 @@ class Assumption(Record):
 
 
 @out
-class Confidence(Record):
+class Confidence:
     level: ConfidenceLevel
     score: float  # 1.0 when nothing was assumed
     assumed_fields: int
@@ -410,7 +389,7 @@ class Confidence(Record):
 
 
 @out
-class TimelineEvent(Record):
+class TimelineEvent:
     id: str
     date: dt.date
     precision: Literal["day", "month"]
@@ -424,7 +403,7 @@ class TimelineEvent(Record):
 
 
 @out
-class Priority(Record):
+class Priority:
     """One of the first things to do: the plan's earliest phase first, the most severe first;
     or, when the score's range spans bands, filling in the field that narrows it most."""
 
@@ -441,7 +420,7 @@ class Priority(Record):
 
 
 @out
-class Missing(Record):
+class Missing:
     """A field (or table) left out, and how much filling it in would narrow the ranges."""
 
     field: str  # as the assumptions name it: a field, or a whole table (revenue_mix)
@@ -453,7 +432,7 @@ class Missing(Record):
 
 
 @out
-class Stale(Record):
+class Stale:
     """``as_of`` lies long after the policy's last step: every date of the plan is past."""
 
     last_step: dt.date  # the last step of the policy (of every pack assessed)
@@ -462,7 +441,7 @@ class Stale(Record):
 
 
 @out
-class Summary(Record):
+class Summary:
     """The executive summary: the headline figures and the first things to do."""
 
     monthly_gmv_cny: float
@@ -475,14 +454,14 @@ class Summary(Record):
 
 
 @out
-class PlatformShare(Record):
+class PlatformShare:
     platform: str  # a platform_mix key of the profile
     share: float  # of monthly GMV
     gmv_cny_monthly: float
 
 
 @out
-class Assessment(Record):
+class Assessment:
     schema_version: int = ASSESSMENT_SCHEMA_VERSION
     agency: str
     as_of: dt.date
@@ -513,7 +492,7 @@ class Assessment(Record):
 
 
 @out
-class PolicyResult(Record):
+class PolicyResult:
     """One pack's own verdict; ``policy`` and ``exposure`` hold the headline one's."""
 
     id: str

@@ -14,7 +14,7 @@ import datetime as dt
 import functools
 import sys
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, NamedTuple
 
 from mcn_advisor.core.contract import (
@@ -56,6 +56,7 @@ from mcn_advisor.pack.names import PARTNER_VALUES, PARTNERS_FIELD, profile_field
 from mcn_advisor.pack.schema import Factor, RiskMatrix, Rule, Scoring, Steps
 from mcn_advisor.profile import acceptance
 from mcn_advisor.profile.model import FIELDS, AcceptedRisk, Profile, flatten, partner_key
+from mcn_advisor.records import record
 from mcn_advisor.vocab import SEVERITIES, SEVERITY_RANK
 
 CONFIDENCE_LEVELS = (("high", 0.85), ("medium", 0.6), ("low", 0.0))
@@ -96,7 +97,7 @@ class Size(NamedTuple):  # a tuple: thousands are made per second in a batch
     value: float | None  # the measure (None: the rule fixes its impact)
 
 
-@dataclass(slots=True)
+@record
 class Evaluation:
     """The numbers and rule outcomes of one profile: what every output is built from.
 
@@ -275,7 +276,7 @@ def _reach(pack: Pack, fields: frozenset[str]) -> tuple[tuple[tuple[str, Any], .
     )
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class _Program:
     """What ``evaluate`` runs for a pack, unpacked once so the hot loop reads no models."""
 

@@ -10,7 +10,7 @@ the condition tests that decided it and the values they saw.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from mcn_advisor.core.engine import evaluate, unknown_fields
@@ -20,11 +20,12 @@ from mcn_advisor.pack.checks import VERB
 from mcn_advisor.pack.compile import Pack
 from mcn_advisor.pack.conditions import Trace
 from mcn_advisor.pack.schema import Fixture
+from mcn_advisor.records import record
 
 MAX_TESTS_SHOWN = 4
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class FixtureResult:
     fixture: Fixture
     score: float

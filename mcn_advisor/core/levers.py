@@ -11,7 +11,6 @@ so, and shows how far each lever moves the capped factors' raw values.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Literal
 
 from mcn_advisor.core.compare import RESULT_SCHEMA_VERSION
@@ -22,8 +21,9 @@ from mcn_advisor.core.whatif import FieldChange, Skip, apply_lever
 from mcn_advisor.i18n.text import Text
 from mcn_advisor.pack.compile import Pack
 from mcn_advisor.profile.model import Profile
+from mcn_advisor.records import record
 
-out = dataclass(slots=True, kw_only=True)
+out = record(kw_only=True)
 HIDDEN_BELOW = 0.5  # a lever moving a capped factor but cutting fewer points is hidden by saturation
 
 

@@ -29,7 +29,7 @@ import datetime as dt
 import re
 from collections import ChainMap
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, NamedTuple
 
 from mcn_advisor.core.contract import Figure, Input, Missing, PathMonth, RateUsed, ScoreRange, UpsideItem
@@ -39,6 +39,7 @@ from mcn_advisor.pack.compile import Pack
 from mcn_advisor.pack.formulas import Formula
 from mcn_advisor.pack.money import CompiledRange
 from mcn_advisor.profile.model import FIELDS, SHARE_LIMITS
+from mcn_advisor.records import record
 
 GMV, REVENUE = "gmv_at_risk_cny_monthly", "revenue_at_risk_cny_monthly"
 MARGIN, EXPECTED, RESIDUAL = (
@@ -95,7 +96,7 @@ class Recovery(NamedTuple):  # a tuple: a profile's ~20 corner ladders make some
     to_stores: bool
 
 
-@dataclass(slots=True)
+@record
 class Ladder:
     """The ladder's numbers at steady state (CNY a month; None when the GMV at risk is unknown)."""
 
@@ -213,7 +214,7 @@ def _next_month(day: dt.date) -> dt.date:
     return dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
-@dataclass(slots=True)
+@record
 class Window:
     """A window-only upside item's savings over the path."""
 
@@ -371,7 +372,7 @@ def effort_of(pack: Pack, values: Mapping[str, Any], planned: Mapping[str, dt.da
     return sum(effort_days(pack, pack.actions[a], tier) for a in planned)
 
 
-@dataclass(slots=True)
+@record
 class Gain:
     """What some actions alone earn against doing nothing."""
 
@@ -394,7 +395,7 @@ def gain(values: Mapping[str, Any], pack: Pack, as_of: dt.date, planned: dict[st
 # --- ranges at the corners of the fields left out -----------------------------------------
 
 
-@dataclass(slots=True)
+@record
 class Unit:
     """A field (or table) left out that the pack gives a span: its leaves at the low and the
     high end, and which way each output moves as it rises."""
@@ -466,7 +467,7 @@ def corner(found: Sequence[Unit], output: str, up: bool) -> dict[str, Any]:
 Pair = tuple[float | None, float | None]  # a low and a high (None: unknown)
 
 
-@dataclass(slots=True)
+@record
 class Ranges:
     score: tuple[float, float]
     gross: tuple[Ladder, Ladder]  # the ladders at the gross outputs' low and high corners
@@ -589,7 +590,7 @@ def _shown(value: Any) -> Any:
 # --- the ladder as figures -------------------------------------------------------------------
 
 
-@dataclass(slots=True)
+@record
 class Money:
     """What the engine puts in the assessment."""
 

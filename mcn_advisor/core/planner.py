@@ -32,7 +32,6 @@ import datetime as dt
 import functools
 import heapq
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from mcn_advisor.core.contract import (
@@ -46,10 +45,11 @@ from mcn_advisor.core.contract import (
 )
 from mcn_advisor.pack.compile import Pack
 from mcn_advisor.pack.schema import Action, Tier
+from mcn_advisor.records import record
 from mcn_advisor.vocab import SEVERITY_RANK
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Call:
     """A finding calling for an action: its severity, rating, and the step its actions must be
     done by (the rule's ``act_by``), if that is earlier than the actions' own phase."""

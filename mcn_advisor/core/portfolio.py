@@ -14,7 +14,6 @@ import collections
 import datetime as dt
 import functools
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol, TypeVar
 
 from mcn_advisor.core.combine import headline
@@ -22,6 +21,7 @@ from mcn_advisor.core.engine import Evaluation, key_gaps, last_step, rated, stal
 from mcn_advisor.i18n.text import Text
 from mcn_advisor.pack.compile import Pack
 from mcn_advisor.profile import acceptance
+from mcn_advisor.records import record
 from mcn_advisor.vocab import BANDS, SEVERITIES, SEVERITY_RANK, at_or_above
 
 COMMON_FINDINGS = 10  # how many of the most common findings a portfolio lists
@@ -88,13 +88,13 @@ class Kept(list):  # type: ignore[type-arg]
         return sorted(self, key=self._order) if self._order else self
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class RuleRef:
     rule_id: str
     title: Text
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class CommonFinding:
     rule: RuleRef
     count: int  # profiles where it holds
@@ -102,7 +102,7 @@ class CommonFinding:
     severities: dict[str, int]  # profiles by the severity it has there, most severe first
 
 
-@dataclass(slots=True, kw_only=True)
+@record(kw_only=True)
 class Portfolio:
     """The portfolio view: rows sorted by score (then name, then source), totals, failures."""
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass
 from typing import Any, Literal
 
 from mcn_advisor.core.compare import RESULT_SCHEMA_VERSION, Comparison, compare, snapshot
@@ -28,8 +27,9 @@ from mcn_advisor.pack.conditions import All, Not, Test, compile_condition
 from mcn_advisor.pack.levers import CompiledLever
 from mcn_advisor.profile.load import profile_from_data
 from mcn_advisor.profile.model import FIELDS, MIX_TOLERANCE, MIXES, SHARES, Profile, flatten, value_problem
+from mcn_advisor.records import record
 
-out = dataclass(slots=True, kw_only=True)
+out = record(kw_only=True)
 ROUND = 6  # decimals a change is shown with: 0.49, not 0.48999999999999994
 
 
@@ -268,7 +268,7 @@ class Skip:
     closed_on: dt.date | None = None  # window_closed: its action is pointless after this date
 
 
-@dataclass(slots=True)
+@record
 class _Applied:
     profile: Profile | None
     changes: list[FieldChange]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from dataclasses import dataclass, field
+from dataclasses import field
 from importlib import resources
 from pathlib import Path
 
@@ -31,11 +31,12 @@ from mcn_advisor.pack.money import CompiledMoney, compile_money
 from mcn_advisor.pack.names import condition_fields, formula_scope, profile_fields
 from mcn_advisor.pack.schema import Action, Event, Factor, Metric, PackModel, Partner, Rule, Steps
 from mcn_advisor.profile.model import partner_key
+from mcn_advisor.records import record
 
 VALIDATED = "validated pack 1"  # what the cache holds for a pack's text: its PackModel
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CompiledRule:
     rule: Rule
     evaluate: Evaluator
@@ -43,7 +44,7 @@ class CompiledRule:
     texts: tuple[str, ...]  # each test as written, in the order the trace records them
 
 
-@dataclass(frozen=True, eq=False)  # hashed by identity: engines cache per pack
+@record(frozen=True, eq=False)  # hashed by identity: engines cache per pack
 class Pack:
     """A validated, compiled policy pack."""
 

@@ -28,11 +28,11 @@ import math
 import operator
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from mcn_advisor.errors import say, shorten
 from mcn_advisor.files.limits import MAX_FORMULA_DEPTH, MAX_NUMBER
+from mcn_advisor.records import record
 
 Value = float | None
 Compiled = Callable[[Mapping[str, Any]], Value]
@@ -49,7 +49,7 @@ class FormulaError(ValueError):
     """A formula that does not parse, or names something that does not exist."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Formula:
     text: str
     names: tuple[str, ...]  # every name read, in order of first use

@@ -7,7 +7,6 @@ A lever is a move an MCN can make, written as changes to profile fields (``set``
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Literal
 
 from mcn_advisor.errors import did_you_mean, message_of, say, show_value
@@ -19,12 +18,13 @@ from mcn_advisor.pack.money import default_money, money_actions
 from mcn_advisor.pack.names import formula_scope, profile_fields
 from mcn_advisor.pack.schema import Lever, LeverChange, PackModel
 from mcn_advisor.profile.model import FIELDS, SHARES, mix_of, value_problem
+from mcn_advisor.records import record
 
 LeverOp = Literal["set", "add", "formula", "move"]
 _LEVER_OPS = ("set", "add", "formula", "move_to")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class LeverStep:
     """One compiled change: ``op`` on ``field`` (a move also writes ``to``)."""
 
@@ -36,7 +36,7 @@ class LeverStep:
     fraction: float | None = None  # move, when a plain number
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CompiledLever:
     lever: Lever
     applies: Evaluator | None

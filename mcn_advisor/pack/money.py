@@ -7,7 +7,6 @@ effect, the path month by month, and ranges at the corners of the fields left ou
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from mcn_advisor.errors import did_you_mean, message_of, say
@@ -18,6 +17,7 @@ from mcn_advisor.pack.formulas import Formula, FormulaError, compile_formula
 from mcn_advisor.pack.names import formula_scope, profile_fields
 from mcn_advisor.pack.schema import Money, MoneyPart, PackModel, Reduction, Transitional, Upside
 from mcn_advisor.profile.model import FIELDS
+from mcn_advisor.records import record
 
 REST = "rest"  # the last part's share: what the parts above leave
 # Outputs a field range may declare a direction for, besides the steady upside items' ids.
@@ -25,27 +25,27 @@ OUTPUTS = ("score", "gross", "expected", "residual")
 _ALL = Text(en="All the GMV at risk", zh="全部受影响 GMV")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CompiledPart:
     part: MoneyPart
     share: Formula | None  # None: the rest
     moves: Formula
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CompiledUpside:
     item: Upside
     formula: Formula | None  # None: a window-only item (what reductions tagged with it save)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CompiledTransitional:
     item: Transitional
     monthly: Formula
     reduced_by: tuple[tuple[Reduction, Formula], ...]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CompiledRange:
     """A field (or a whole table) a profile may leave out: its span and its directions."""
 
@@ -57,7 +57,7 @@ class CompiledRange:
     moves: dict[str, str]  # output -> "+" or "-"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CompiledMoney:
     money: Money
     margin: Formula

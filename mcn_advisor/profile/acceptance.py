@@ -16,13 +16,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mcn_advisor.errors import ProfileError, did_you_mean, say, suggest
 from mcn_advisor.files.problems import format_problems
 from mcn_advisor.files.toml import Loc
 from mcn_advisor.profile.model import AcceptedRisk, Profile, partner_key
+from mcn_advisor.records import record
 
 PARTNER_CUTOFF = 0.8  # how close an unknown partner name must be to a known one to be taken for a typo
 
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from mcn_advisor.pack.compile import Pack
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RuleBook:
     """What an acceptance may name: the rules of the packs in use, and of packs not in use.
 

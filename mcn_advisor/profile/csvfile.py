@@ -23,7 +23,6 @@ import itertools
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import IO, Any, NamedTuple
@@ -32,6 +31,7 @@ from mcn_advisor.errors import ProfileError, did_you_mean, say, you_mean
 from mcn_advisor.files.read import ENCODING_NAMES, LongLine, bounded_lines, check_text, open_stream
 from mcn_advisor.files.toml import tomllib
 from mcn_advisor.profile.model import FIELDS, HOMES, SCHEMA_VERSION
+from mcn_advisor.records import record
 
 TOP_LEVEL = {"schema_version": "number", "as_of": "date"}
 COLUMNS: dict[str, str] = {**TOP_LEVEL, **{path: spec.kind for path, spec in FIELDS.items()}}
@@ -43,7 +43,7 @@ _NO_ITEMS = {"none", "-", "无"}
 _GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Row:
     """One data row: its spreadsheet row number and its profile data (or why it has none)."""
 

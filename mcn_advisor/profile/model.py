@@ -8,7 +8,6 @@ the documented value declared here with ``assumed(...)`` and says so in its
 
 import datetime as dt
 import unicodedata
-from dataclasses import dataclass
 from types import UnionType
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
@@ -26,6 +25,7 @@ from pydantic_core import core_schema
 
 from mcn_advisor.errors import say, show_value
 from mcn_advisor.files.limits import FIRST_DATE, LAST_DATE, MAX_COUNT, MAX_NUMBER, date_problem
+from mcn_advisor.records import record
 
 SCHEMA_VERSION = 1
 MIX_TOLERANCE = 0.01
@@ -363,7 +363,7 @@ def partner_key(name: str) -> str:
 # --- the flat view the engine reads --------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class FieldSpec:
     """One readable leaf of the profile, as rule conditions and formulas name it."""
 

@@ -28,10 +28,10 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
+from mcn_advisor.records import record
 from mcn_advisor.render import common
 
 WIDTH = 680  # (210 mm - 2 x 15 mm margins) at 96 px per inch
@@ -147,7 +147,7 @@ def _label_at(x: float, text: str, size: float, left: float = 0, right: float = 
 # --- bars ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Bar:
     value: float  # the core's number: the bar's length on its group's scale, and its data-value
     note: str = ""  # the value as the report writes it, shown after the bar
@@ -155,20 +155,20 @@ class Bar:
     tone: str = ""  # a class of the stylesheet: "down", "up", "total", "late", or "" (the accent)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Row:
     id: str
     label: str
     bars: tuple[Bar, ...]  # one per series, drawn one under the other
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Mark:
     at: float  # on the group's scale
     label: str
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Group:
     title: str  # "" for none
     rows: Sequence[Row]
@@ -240,7 +240,7 @@ def bars(
 # --- gantt -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Task:
     id: str
     label: str
@@ -250,7 +250,7 @@ class Task:
     late: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Marker:
     id: str
     day: dt.date
@@ -271,7 +271,7 @@ def _lanes(spans: list[tuple[float, float]], gap: float = 6) -> list[int]:
     return out
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class _Placed:
     marker: Marker
     text: str
@@ -362,7 +362,7 @@ def gantt(
 # --- columns: a path over months ----------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Column:
     id: str  # e.g. the month, "2020-10"
     label: str

@@ -1,0 +1,132 @@
+"""Records: the classes of named fields the program passes around (findings, figures,
+compiled rules, ...), made as ``dataclasses.dataclass`` makes them, for far less at import.
+
+``dataclass`` writes Python source for every method it adds to a class and compiles it: an
+``__init__``, an ``__eq__`` and ``__repr__``, and for a frozen class a ``__hash__``,
+``__setattr__`` and ``__delattr__``; it also builds the class's signature for its
+docstring. With ~60 classes imported by every run, that was ~140M instructions, more than
+a tenth of a run. ``record(cls)`` lets ``dataclass`` do only its cheap part (the fields:
+``dataclasses.fields``, ``replace``, ``asdict`` and pydantic's dumping work as before) and
+adds the methods itself:
+
+- ``__eq__`` and ``__repr__`` field by field (the fields with ``compare`` / ``repr``), one
+  pair written here for every record;
+- a frozen record refuses assignment and deletion (``FrozenInstanceError``) and hashes
+  field by field, as a frozen dataclass; a mutable one with ``eq`` is unhashable;
+- ``__init__`` is compiled on the class's first instantiation, with the same parameters a
+  dataclass's would have (positional or keyword-only, defaults, default factories), so a
+  missing or unknown field is Python's own ``TypeError`` and building one costs what a
+  dataclass's does. A run pays only for the classes it builds.
+
+Records have no ``__slots__``: a slotted dataclass is made twice, and attribute access
+costs the same either way.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import reprlib
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+_NO_DEFAULT = dataclasses.MISSING
+
+
+def record(
+    cls: type[T] | None = None, /, *, frozen: bool = False, eq: bool = True, kw_only: bool = False
+) -> Any:
+    """``@record`` / ``@record(frozen=True, eq=False, kw_only=True)``: ``dataclass`` with
+    the same meaning of these options (and no others)."""
+
+    def make(cls: type[T]) -> type[T]:
+        if not cls.__doc__:  # dataclass would build the signature's text for it: costly
+            cls.__doc__ = cls.__name__
+        cls = dataclasses.dataclass(cls, init=False, repr=False, eq=False, kw_only=kw_only)
+        fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+        cls.__init__ = _first_init(cls, fields, frozen)  # type: ignore[misc]
+        cls.__repr__ = _repr  # type: ignore[assignment]
+        if eq:
+            cls.__eq__ = _eq  # type: ignore[assignment,method-assign]
+            cls.__hash__ = _hash if frozen else None  # type: ignore[assignment,method-assign]
+        if frozen:
+            cls.__setattr__ = _refuse_set  # type: ignore[assignment,method-assign]
+            cls.__delattr__ = _refuse_delete  # type: ignore[assignment,method-assign]
+        cls.__dataclass_params__.frozen = frozen  # type: ignore[attr-defined]  # as dataclass records it
+        cls.__dataclass_params__.eq = eq  # type: ignore[attr-defined]
+        return cls
+
+    return make if cls is None else make(cls)
+
+
+def _first_init(cls: type, fields: tuple[dataclasses.Field, ...], frozen: bool) -> Callable[..., None]:
+    """An ``__init__`` that compiles the class's own on its first call, installs it, and calls it."""
+
+    def __init__(self: Any, *args: Any, **values: Any) -> None:
+        init = _compile_init(cls, fields, frozen)
+        cls.__init__ = init  # type: ignore[misc]
+        init(self, *args, **values)
+
+    return __init__
+
+
+def _compile_init(cls: type, fields: tuple[dataclasses.Field, ...], frozen: bool) -> Callable[..., None]:
+    """The ``__init__`` dataclass would write: parameters in field order (keyword-only ones
+    after a ``*``), defaults, factories called for each instance; a frozen record's values are
+    stored past its ``__setattr__``."""
+    scope: dict[str, Any] = {"_FACTORY": _Factory}
+    positional, keyword, body = [], [], []
+    made = {f.name for f in fields if f.default_factory is not _NO_DEFAULT}
+    for f in fields:
+        if f.default is not _NO_DEFAULT:
+            scope[f"_d_{f.name}"] = f.default
+            param = f"{f.name}=_d_{f.name}"
+        elif f.default_factory is not _NO_DEFAULT:
+            scope[f"_f_{f.name}"] = f.default_factory
+            param = f"{f.name}=_FACTORY"
+        else:
+            param = f.name
+        (keyword if f.kw_only else positional).append(param)
+        value = f"_f_{f.name}() if {f.name} is _FACTORY else {f.name}" if f.name in made else f.name
+        body.append(f"    d[{f.name!r}] = {value}" if frozen else f"    self.{f.name} = {value}")
+    params = ", ".join(["self", *positional, *(["*", *keyword] if keyword else [])])
+    head = "    d = self.__dict__\n" if frozen else ""
+    source = f"def __init__({params}):\n{head}" + ("\n".join(body) or "    pass") + "\n"
+    exec(compile(source, f"<record {cls.__qualname__}>", "exec"), scope)  # noqa: S102  # our own source
+    init = scope["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    return init
+
+
+class _Factory:
+    """Stands for "not given" where a field's default comes from a factory."""
+
+
+def _values(self: Any, which: str) -> tuple[Any, ...]:
+    return tuple(getattr(self, f.name) for f in dataclasses.fields(self) if getattr(f, which))
+
+
+def _eq(self: Any, other: object) -> bool:
+    if other.__class__ is not self.__class__:
+        return NotImplemented
+    return _values(self, "compare") == _values(other, "compare")
+
+
+def _hash(self: Any) -> int:
+    return hash(
+        tuple(getattr(self, f.name) for f in dataclasses.fields(self) if f.compare and f.hash is not False)
+    )
+
+
+@reprlib.recursive_repr()
+def _repr(self: Any) -> str:
+    shown = (f"{f.name}={getattr(self, f.name)!r}" for f in dataclasses.fields(self) if f.repr)
+    return f"{self.__class__.__qualname__}({', '.join(shown)})"
+
+
+def _refuse_set(self: Any, name: str, value: Any) -> None:
+    raise dataclasses.FrozenInstanceError(f"cannot assign to field '{name}'")
+
+
+def _refuse_delete(self: Any, name: str) -> None:
+    raise dataclasses.FrozenInstanceError(f"cannot delete field '{name}'")
