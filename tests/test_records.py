@@ -1,0 +1,125 @@
+"""``record`` behaves as ``dataclass`` with the same options: each test builds the same class
+both ways and checks they agree (construction and its errors, defaults, equality, hashing,
+frozen guards, repr, pickling, ``dataclasses`` helpers and pydantic's JSON dump)."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import pickle
+from dataclasses import dataclass, field
+
+import pytest
+from pydantic_core import to_json
+
+from mcn_advisor.records import record
+
+
+def twins(**options: bool) -> tuple[type, type]:
+    """The same class made by ``dataclass`` and by ``record``."""
+
+    def body() -> type:
+        class Item:
+            name: str
+            count: int = 1
+            tags: list[str] = field(default_factory=list, hash=False)
+            note: str = field(default="", compare=False, repr=False)
+
+        return Item
+
+    return dataclass(**options)(body()), record(**options)(body())
+
+
+OPTIONS = [{}, {"frozen": True}, {"eq": False}, {"kw_only": True}, {"frozen": True, "kw_only": True}]
+
+
+@pytest.mark.parametrize("options", OPTIONS, ids=str)
+def test_a_record_is_built_and_compared_as_its_dataclass(options: dict[str, bool]) -> None:
+    made, ours = twins(**options)
+    for cls in (made, ours):
+        a = cls(name="x", count=2, tags=["t"], note="n")
+        b = cls(name="x", count=2, tags=["t"], note="other")  # note: not compared
+        c = cls(name="y")
+        by_value = options.get("eq", True)
+        assert (a == b, a == c, a != c) == ((True, False, True) if by_value else (False, False, True))
+        assert c.count == 1 and c.tags == [] and c.note == ""
+        assert cls(name="z").tags is not cls(name="z").tags  # a factory's value is the instance's own
+        assert list(map(repr, dataclasses.fields(a))) == list(map(repr, dataclasses.fields(made)))
+        assert dataclasses.asdict(a) == {"name": "x", "count": 2, "tags": ["t"], "note": "n"}
+        assert dataclasses.replace(a, count=5).count == 5
+        assert to_json(a) == b'{"name":"x","count":2,"tags":["t"],"note":"n"}'
+        assert copy.deepcopy(a).tags == ["t"]
+    assert repr(ours(name="x", count=2)) == repr(made(name="x", count=2))
+
+
+@pytest.mark.parametrize("options", OPTIONS, ids=str)
+def test_a_record_refuses_what_its_dataclass_refuses(options: dict[str, bool]) -> None:
+    made, ours = twins(**options)
+    for cls in (made, ours):
+        with pytest.raises(TypeError, match="missing 1 required"):
+            cls()
+        with pytest.raises(TypeError, match="unexpected keyword argument 'nmae'"):
+            cls(nmae="x")
+        if options.get("kw_only"):
+            with pytest.raises(TypeError, match="positional"):
+                cls("x")
+        else:
+            assert cls("x", 3).count == 3
+        item = cls(name="x")
+        if options.get("frozen"):
+            with pytest.raises(dataclasses.FrozenInstanceError):
+                item.count = 2
+            with pytest.raises(dataclasses.FrozenInstanceError):
+                del item.name
+            assert hash(item) == hash(cls(name="x", note="other"))  # by the compared fields
+        else:
+            item.count = 2
+            assert item.count == 2
+            if options.get("eq", True):
+                with pytest.raises(TypeError, match="unhashable"):
+                    hash(item)
+            else:
+                assert hash(item) == object.__hash__(item)  # by identity
+
+
+def test_a_record_compiles_its_init_once_on_first_use() -> None:
+    _, ours = twins()
+    first = ours.__init__
+    ours(name="x")
+    compiled = ours.__init__
+    assert compiled is not first and compiled.__qualname__.endswith("Item.__init__")
+    ours(name="y")
+    assert ours.__init__ is compiled
+
+
+def test_a_record_needs_no_docstring_and_keeps_one() -> None:
+    @record
+    class Plain:
+        x: int
+
+    @record
+    class Told:
+        """What it is."""
+
+        x: int
+
+    assert Plain.__doc__ == "Plain" and Told.__doc__ == "What it is."
+
+
+@record(frozen=True)
+class Frozen:
+    name: str
+    tags: tuple[str, ...] = ()
+
+
+@record(kw_only=True)
+class Mutable:
+    name: str
+    seen: list[str] = field(default_factory=list)
+
+
+def test_records_travel_pickled_as_a_batch_sends_them_to_its_workers() -> None:
+    for item in (Frozen("x", ("a",)), Mutable(name="y", seen=["b"])):
+        back = pickle.loads(pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL))
+        assert back == item and back is not item and type(back) is type(item)
+    assert hash(pickle.loads(pickle.dumps(Frozen("x")))) == hash(Frozen("x"))
