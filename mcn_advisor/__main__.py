@@ -1,3 +1,20 @@
-from mcn_advisor.cli import main
+"""``mcn-advisor`` and ``python -m mcn_advisor``: start the command line.
 
-main()
+Importing the CLI takes a run's first tenth of a second or so; a Ctrl-C that lands then
+ends the run as one later would (``interrupted``, exit 130), not with a traceback.
+"""
+
+import sys
+
+
+def main() -> None:
+    try:
+        from mcn_advisor.cli import main as run
+    except KeyboardInterrupt:  # nothing read or written yet
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)
+    run()
+
+
+if __name__ == "__main__":
+    main()

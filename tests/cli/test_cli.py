@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 from typer.main import get_command
@@ -224,6 +226,32 @@ def test_chinese_text_fields_in_json():
     a = json.loads(run("assess", SMALL, "-f", "json", "--lang", "zh").stdout)
     assert a["findings"][0]["title"] == "直播断外链：第三方链接直播 GMV 将于 2020-10-09 被切断"
     assert "exposure" in a  # keys stay English
+
+
+# Ctrl-C landing while the CLI's modules import: the import raises KeyboardInterrupt, as
+# a real one would, at a point a test can choose (a finder asked for mcn_advisor.cli).
+CTRL_C_WHILE_STARTING = """
+import sys
+class CtrlC:
+    def find_spec(self, name, path=None, target=None):
+        if name == "mcn_advisor.cli":
+            raise KeyboardInterrupt
+sys.meta_path.insert(0, CtrlC())
+sys.argv = ["mcn-advisor", "--version"]
+from mcn_advisor.__main__ import main
+main()
+"""
+
+
+def test_ctrl_c_while_the_command_starts_ends_it_without_a_traceback():
+    r = subprocess.run(
+        [sys.executable, "-c", CTRL_C_WHILE_STARTING], capture_output=True, text=True, timeout=60
+    )
+    assert (r.returncode, r.stdout, r.stderr) == (130, "", "interrupted\n")
+    started = subprocess.run(
+        [sys.executable, "-m", "mcn_advisor", "--version"], capture_output=True, text=True, timeout=60
+    )
+    assert (started.returncode, started.stdout) == (0, f"mcn-advisor {__version__}\n")
 
 
 def test_a_stop_wrapped_by_a_library_is_still_a_stop(monkeypatch):
