@@ -13,10 +13,11 @@ adds the methods itself:
   pair written here for every record;
 - a frozen record refuses assignment and deletion (``FrozenInstanceError``) and hashes
   field by field, as a frozen dataclass; a mutable one with ``eq`` is unhashable;
-- ``__init__`` is compiled on the class's first instantiation, with the same parameters a
-  dataclass's would have (positional or keyword-only, defaults, default factories), so a
-  missing or unknown field is Python's own ``TypeError`` and building one costs what a
-  dataclass's does. A run pays only for the classes it builds.
+- ``__init__`` takes the same arguments as a dataclass's (positional or keyword-only,
+  defaults, default factories): a shared one builds the first instances, and a class
+  built often (``COMPILE_AFTER`` times: in a batch) gets the same compiled ``__init__`` a
+  dataclass would have. A call the shared one cannot take goes to the compiled one, so a
+  missing or unknown field is Python's own ``TypeError``. A single run compiles none.
 
 Records have no ``__slots__``: a slotted dataclass is made twice, and attribute access
 costs the same either way.
@@ -44,7 +45,7 @@ def record(
             cls.__doc__ = cls.__name__
         cls = dataclasses.dataclass(cls, init=False, repr=False, eq=False, kw_only=kw_only)
         fields = dataclasses.fields(cls)  # type: ignore[arg-type]
-        cls.__init__ = _first_init(cls, fields, frozen)  # type: ignore[misc]
+        cls.__init__ = _shared_init(cls, fields, frozen)  # type: ignore[misc]
         cls.__repr__ = _repr  # type: ignore[assignment]
         if eq:
             cls.__eq__ = _eq  # type: ignore[assignment,method-assign]
@@ -59,13 +60,40 @@ def record(
     return make if cls is None else make(cls)
 
 
-def _first_init(cls: type, fields: tuple[dataclasses.Field, ...], frozen: bool) -> Callable[..., None]:
-    """An ``__init__`` that compiles the class's own on its first call, installs it, and calls it."""
+COMPILE_AFTER = 100  # instances of a class built by the shared __init__ before it gets its own
+
+
+def _shared_init(cls: type, fields: tuple[dataclasses.Field, ...], frozen: bool) -> Callable[..., None]:
+    """The ``__init__`` a record starts with: it takes the same arguments as the one
+    dataclass would compile, and builds the instance from a dict. Compiling that one costs
+    about as much as building a hundred instances this way, so a class gets its own (see
+    ``_compile_init``) at its ``COMPILE_AFTER``-th instance, and at once for a call this one
+    cannot take (then the compiled one raises Python's own ``TypeError``)."""
+    positional = tuple(f.name for f in fields if not f.kw_only)
+    allowed = frozenset(f.name for f in fields)
+    required = frozenset(
+        f.name for f in fields if f.default is _NO_DEFAULT and f.default_factory is _NO_DEFAULT
+    )
+    defaults = {f.name: f.default for f in fields if f.default is not _NO_DEFAULT}
+    factories = tuple((f.name, f.default_factory) for f in fields if f.default_factory is not _NO_DEFAULT)
+    built = 0
 
     def __init__(self: Any, *args: Any, **values: Any) -> None:
-        init = _compile_init(cls, fields, frozen)
-        cls.__init__ = init  # type: ignore[misc]
-        init(self, *args, **values)
+        nonlocal built
+        built += 1
+        if args and len(args) <= len(positional) and values.keys().isdisjoint(positional[: len(args)]):
+            values.update(zip(positional, args, strict=False))  # the first len(args) fields
+            args = ()
+        if args or built >= COMPILE_AFTER or not required <= values.keys() <= allowed:
+            init = _compile_init(cls, fields, frozen)
+            cls.__init__ = init  # type: ignore[misc]
+            init(self, *args, **values)
+            return
+        state = {**defaults, **values}
+        for name, make in factories:
+            if name not in values:
+                state[name] = make()
+        object.__setattr__(self, "__dict__", state)
 
     return __init__
 

@@ -12,7 +12,15 @@ from dataclasses import dataclass, field
 import pytest
 from pydantic_core import to_json
 
+from mcn_advisor import records
 from mcn_advisor.records import record
+
+
+@pytest.fixture(autouse=True, params=["shared", "compiled"])
+def init(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test runs with records built by the shared __init__ and by their compiled one."""
+    monkeypatch.setattr(records, "COMPILE_AFTER", 10**9 if request.param == "shared" else 1)
+    return request.param
 
 
 def twins(**options: bool) -> tuple[type, type]:
@@ -82,14 +90,25 @@ def test_a_record_refuses_what_its_dataclass_refuses(options: dict[str, bool]) -
                 assert hash(item) == object.__hash__(item)  # by identity
 
 
-def test_a_record_compiles_its_init_once_on_first_use() -> None:
+def test_a_record_built_often_gets_a_compiled_init(init: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(records, "COMPILE_AFTER", 3)
     _, ours = twins()
-    first = ours.__init__
-    ours(name="x")
+    shared = ours.__init__
+    built = [ours(name="x"), ours("y", 2)]
+    assert ours.__init__ is shared and vars(built[1]) == {"name": "y", "count": 2, "tags": [], "note": ""}
+    built.append(ours(name="z"))
     compiled = ours.__init__
-    assert compiled is not first and compiled.__qualname__.endswith("Item.__init__")
-    ours(name="y")
-    assert ours.__init__ is compiled
+    assert compiled is not shared and compiled.__qualname__.endswith("Item.__init__")
+    built.append(ours(name="w", tags=["t"]))
+    assert ours.__init__ is compiled and [b.name for b in built] == ["x", "y", "z", "w"]
+    assert vars(built[2]) == {"name": "z", "count": 1, "tags": [], "note": ""}
+
+
+def test_a_call_the_shared_init_cannot_take_compiles_at_once(init: str) -> None:
+    _, ours = twins(kw_only=True)
+    with pytest.raises(TypeError, match="takes 1 positional argument but 2 were given"):
+        ours("x")
+    assert ours.__init__.__qualname__.endswith("Item.__init__")
 
 
 def test_a_record_needs_no_docstring_and_keeps_one() -> None:
