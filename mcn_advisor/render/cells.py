@@ -46,16 +46,24 @@ RANGES = (
 _STARTS = [first for first, _, _ in RANGES]
 
 
-@functools.lru_cache(maxsize=4096)
+_KNOWN: dict[str, int] = {}  # the characters of ours met so far, and their cells
+
+
 def char_cells(ch: str) -> int | None:
     """The cells one character takes, or None when it is not one of ours (rich decides)."""
-    code = ord(ch)
-    at = bisect_right(_STARTS, code) - 1
-    if at >= 0:
-        _, last, cells = RANGES[at]
-        if code <= last:
-            return cells
-    return None
+    found = _KNOWN.get(ch)
+    if found is None:
+        code = ord(ch)
+        at = bisect_right(_STARTS, code) - 1
+        if at < 0 or code > RANGES[at][1]:
+            return None
+        found = _KNOWN[ch] = RANGES[at][2]
+    return found
+
+
+def _ours(text: str) -> bool:
+    """Whether every character of ``text`` is one of ours (``_KNOWN`` then holds them all)."""
+    return all(char_cells(ch) is not None for ch in set(text).difference(_KNOWN))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -63,20 +71,19 @@ def cell_len(text: str) -> int:
     """The cells ``text`` takes on a terminal (rich's ``cell_len``)."""
     if text.isascii() and text.isprintable():
         return len(text)
-    total = 0
-    for ch in text:
-        cells = char_cells(ch)
-        if cells is None:
-            from rich.cells import cell_len as rich_cell_len
+    try:
+        return sum(map(_KNOWN.__getitem__, text))
+    except KeyError:  # a character not met yet, or not ours
+        if _ours(text):
+            return sum(map(_KNOWN.__getitem__, text))
+    from rich.cells import cell_len as rich_cell_len
 
-            return rich_cell_len(text)
-        total += cells
-    return total
+    return rich_cell_len(text)
 
 
 def _printing(text: str) -> bool:
     """Whether every character of ``text`` is ours and takes at least one cell."""
-    return all(char_cells(ch) for ch in text)
+    return _ours(text) and all(map(_KNOWN.__getitem__, text))
 
 
 def set_cell_size(text: str, total: int) -> str:
@@ -95,7 +102,7 @@ def set_cell_size(text: str, total: int) -> str:
         return text + " " * (total - size)
     used = 0
     for i, ch in enumerate(text):
-        cells = char_cells(ch) or 0
+        cells = _KNOWN[ch]
         if used + cells > total:
             return text[:i] + " " * (total - used)
         used += cells
@@ -113,7 +120,7 @@ def chop_cells(text: str, width: int) -> list[str]:
     lines: list[str] = []
     start = used = 0
     for i, ch in enumerate(text):
-        cells = char_cells(ch) or 0
+        cells = _KNOWN[ch]
         if used + cells > width:
             lines.append(text[start:i])
             start, used = i, 0

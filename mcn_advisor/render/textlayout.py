@@ -376,10 +376,11 @@ def _width(line: Line) -> int:
     return len(text) if text.isascii() and text.isprintable() else cell_len(text)
 
 
-def fit(line: Line, width: int, pad: bool = True, fill: Style | None = None) -> Line:
-    """``line`` cut to ``width`` cells, or padded to it with ``fill`` spaces (rich's
-    ``Segment.adjust_line_length``)."""
-    used = _width(line)
+def fit(line: Line, width: int, pad: bool = True, fill: Style | None = None, used: int | None = None) -> Line:
+    """``line`` (``used`` cells wide, when known) cut to ``width`` cells, or padded to it
+    with ``fill`` spaces (rich's ``Segment.adjust_line_length``)."""
+    if used is None:
+        used = _width(line)
     if used < width:
         return [*line, (" " * (width - used), fill)] if pad else line
     if used == width:
@@ -523,9 +524,14 @@ def _cell_lines(
     before: Line = [(" " * left, None)] if left else []
     after: Line = [(" " * right, None)] if right else []
     options = {"justify": column.justify, "overflow": column.overflow, "no_wrap": column.no_wrap}
-    lines = [[*before, *fit(line, inner), *after] for line in paragraph(cell, inner, **options)]
-    # fitted again: a wide character cut in two leaves its line a cell short
-    return [fit(line, width, fill=over) for line in _styled(lines, over)]
+    out: list[Line] = []
+    for line in paragraph(cell, inner, **options):
+        used = _width(line)  # most lines are justified to the column's width: nothing to fit
+        line = [*before, *(line if used == inner else fit(line, inner, used=used)), *after]
+        (styled,) = _styled([line], over)
+        # fitted again: a wide character cut in two leaves its line a cell short
+        out.append(styled if used == inner else fit(styled, width, fill=over))
+    return out
 
 
 def _table(table: Table, width: int) -> list[Line]:
@@ -609,6 +615,6 @@ def page(blocks: Iterable[Block], *, width: int, color: bool) -> str:
             if color:
                 out.append("".join([render(t, s) for t, s in line]))
             else:
-                out.append("".join(t for t, _ in line))
+                out.append("".join([t for t, _ in line]))
     text = "\n".join(out) + "\n"
     return "\n".join(line.rstrip() for line in text.splitlines()) + "\n"
