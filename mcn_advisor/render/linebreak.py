@@ -88,7 +88,8 @@ def _space_breaks(text: str, start: int, end: int) -> bool:
         return False  # inside an expression: 0.20 − 0.05, 93.2 → 65.0
     if (before.isdigit() or before in "%％") and is_wide(after):
         return False  # a number with its Chinese word: 10 天, 810 万元, 2020-08-20 起
-    return not (after.isdigit() and _CURRENCY.search(text, 0, start))  # CNY 8,100,000
+    # CNY 8,100,000: a currency ends at most five characters before the space (" CNY\n")
+    return not (after.isdigit() and _CURRENCY.search(text, max(0, start - 5), start))
 
 
 def _breaks_between(prev: str, ch: str) -> bool:

@@ -190,3 +190,15 @@ def test_every_style_the_reports_use_is_rendered_as_rich_renders_it(name, under)
     theirs = (Style.parse(under) + Style.parse(name)) if under else Style.parse(name)
     ours = style(name) if not under else textlayout._combined((style(under), style(name)))
     assert textlayout.render("text", ours) == theirs.render("text", color_system=ColorSystem.STANDARD)
+
+
+def test_a_paragraph_is_built_as_rich_builds_its_text():
+    # the renderers build paragraphs with +, assemble and append: the same text and spans as
+    # rich's Text (bell, backspace, vertical tab, form feed and carriage return dropped)
+    from rich.text import Text
+
+    parts = [("Agency\x07 ", "bold"), "plain\r\n", ("", "dim"), ("tail\x0b\x1b[31m", "red")]
+    ours = Para.assemble(*parts, style="italic") + Para("\nmore\x08", style="dim") + " end"
+    theirs = Text.assemble(*parts, style="italic") + Text("\nmore\x08", style="dim") + " end"
+    assert (ours.plain, ours.style, ours.spans) == (theirs.plain, theirs.style, [tuple(s) for s in theirs.spans])
+    assert ours.to_rich().spans == theirs.spans
