@@ -14,25 +14,25 @@ reader expects instead (a small part of Unicode's line breaking, UAX #14):
   arithmetic expression (``0.20 − 0.05``, ``30,000,000 × 0.6``) is kept whole: moved to
   the next line when it does not fit, and folded only when it is wider than a line.
 
-``Para`` is a rich ``Text`` that wraps (and measures) with these rules; the terminal
-renderers use it for every text they lay out.
+``Para`` is a paragraph (text and styled spans) that ``textlayout`` wraps and measures
+with these rules; the terminal renderers build every text they lay out as one.
 """
 
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import unicodedata
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from rich.cells import cell_len
-from rich.containers import Lines
-from rich.measure import Measurement
-from rich.text import Text
+from mcn_advisor.render.cells import cell_len
 
 if TYPE_CHECKING:
     from rich.console import Console, ConsoleOptions
+    from rich.containers import Lines
+    from rich.measure import Measurement
 
 # No line starts with these (closing and middle punctuation, both widths).
 CLOSING = frozenset("、。，．,.：:；;！!？?）)］]｝}」』》〉】〕”’…%％‰·・ー")
@@ -47,17 +47,30 @@ _SPACES = re.compile(" +")
 _WIDE = re.compile(r"[^\x00-\x7f]+")  # a wide character (``is_wide``) is in one of these runs
 
 
-@functools.cache
-def _han_run() -> re.Pattern[str]:
-    """A run of Chinese, Japanese or Korean characters; compiled on first use (its ranges
-    take about 4 ms to compile, which an English report never needs)."""
-    return re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
+def _is_han(ch: str) -> bool:
+    """A Chinese, Japanese or Korean character (ideographs, kana, Hangul). Compared, not
+    matched by a pattern: compiling a pattern of these ranges costs a run 19 million
+    instructions, more than all the comparisons of a Chinese report."""
+    return (
+        "\u4e00" <= ch <= "\u9fff"
+        or "\u3040" <= ch <= "\u30ff"
+        or "\u3400" <= ch <= "\u4dbf"
+        or "\uac00" <= ch <= "\ud7af"
+        or "\uf900" <= ch <= "\ufaff"
+    )
 
 
-def _cells(text: str) -> int:
-    """The cells ``text`` takes on a terminal: its length when it is printable ASCII (most
-    of an English report), else rich's count."""
-    return len(text) if text.isascii() and text.isprintable() else cell_len(text)
+def _inside_short_han_runs(text: str) -> set[int]:
+    """The offsets inside runs of at most ``SHORT_RUN`` Chinese characters (not their ends)."""
+    inside: set[int] = set()
+    for m in _WIDE.finditer(text):  # a run of Chinese characters is inside one of these
+        at = m.start()
+        for han, group in itertools.groupby(m.group(), _is_han):
+            n = sum(1 for _ in group)
+            if han and n <= SHORT_RUN:
+                inside.update(range(at + 1, at + n))
+            at += n
+    return inside
 
 
 @functools.lru_cache(maxsize=4096)  # per character: a report asks again and again
@@ -75,7 +88,8 @@ def _space_breaks(text: str, start: int, end: int) -> bool:
         return False  # inside an expression: 0.20 − 0.05, 93.2 → 65.0
     if (before.isdigit() or before in "%％") and is_wide(after):
         return False  # a number with its Chinese word: 10 天, 810 万元, 2020-08-20 起
-    return not (after.isdigit() and _CURRENCY.search(text, 0, start))  # CNY 8,100,000
+    # CNY 8,100,000: a currency ends at most five characters before the space (" CNY\n")
+    return not (after.isdigit() and _CURRENCY.search(text, max(0, start - 5), start))
 
 
 def _breaks_between(prev: str, ch: str) -> bool:
@@ -111,16 +125,7 @@ def segments(text: str) -> tuple[tuple[int, int], ...]:
                     cuts.append(i)
         # A short run of Chinese characters between other text is a word or a label (完成期限,
         # 抖音小店): kept whole like a Latin word. A longer run is a sentence: it breaks anywhere.
-        inside = (
-            {
-                i
-                for m in _han_run().finditer(text)
-                if len(m.group()) <= SHORT_RUN
-                for i in range(m.start() + 1, m.end())
-            }
-            if max(text) >= _HAN_FROM
-            else set()
-        )
+        inside = _inside_short_han_runs(text) if max(text) >= _HAN_FROM else set()
         cuts = sorted(c for c in cuts if c not in inside)
     cuts = [0, *cuts, n]
     return tuple((a, b) for a, b in zip(cuts, cuts[1:], strict=False) if b > a)
@@ -158,7 +163,7 @@ def _fill(text: str, pieces: Sequence[tuple[int, int]], width: int, used: int, o
     """Lay ``pieces`` onto lines from ``used`` cells on, appending breaks; the last line's width."""
     for start, end in pieces:
         piece = text[start:end]
-        visible, full = _cells(piece.rstrip(" ")), _cells(piece)
+        visible, full = cell_len(piece.rstrip(" ")), cell_len(piece)
         if used + visible <= width:
             used += full
         elif visible > width and " " in piece.rstrip(" "):
@@ -183,68 +188,182 @@ def break_offsets(text: str, width: int) -> tuple[int, ...]:
     return tuple(offsets)
 
 
-@functools.lru_cache(maxsize=4096)
-def min_width(text: str) -> int:
-    """The narrowest a column can be without folding a piece of ``text``."""
-    return max(
-        (_cells(text[a:b].rstrip(" ")) for line in text.split("\n") for a, b in segments(line)), default=0
-    )
+Span = tuple[int, int, str]  # a style over text[start:end]
+_DROPPED = re.compile("[\x07\x08\x0b\x0c\x0d]")  # what rich's Text drops from a text
 
 
-class Para(Text):
-    """A rich ``Text`` that breaks lines with ``break_offsets`` (and measures with its pieces).
+@functools.lru_cache(maxsize=4096)  # a table measures its cells again when it narrows them
+def measure(text: str, words: bool = False) -> tuple[int, int]:
+    """The narrowest and the widest ``text`` can be laid out: (min, max) cells; with
+    ``words``, as rich measures its own texts (by their longest word)."""
+    if words:
+        lines = text.splitlines()
+        widest = max((cell_len(line) for line in lines), default=0)
+        found = text.split()
+        return (max(cell_len(w) for w in found) if found else widest), widest
+    lines = text.split("\n")
+    widest = max(cell_len(line) for line in lines)
+    # the narrowest a column can be without folding a piece of the text
+    narrowest = max((cell_len(line[a:b].rstrip(" ")) for line in lines for a, b in segments(line)), default=0)
+    return min(narrowest, widest), widest
 
-    Copies stay ``Para`` (rich builds them with ``Text(...)``), so ``a + b`` and joins keep
-    the rules; a ``Para`` holds no state of its own, so changing the class is all it takes."""
 
-    __slots__ = ()
+class Para:
+    """A paragraph: its text, its style, styled spans of it, and how to lay it out.
+
+    The terminal renderers build every text they print as a ``Para`` (``textlayout`` lays
+    it out); it behaves as rich's ``Text`` does where they use it (``+``, ``assemble``;
+    the bell, backspace, vertical tab, form feed and carriage return dropped), without
+    importing rich. Lines break by ``break_offsets``; with ``words`` only at spaces, as
+    rich breaks its own texts (a table's headers and its caption). Styles are rich's
+    names (``"bold red"``, ``"dim"``), rendered by ``textlayout``."""
+
+    __slots__ = ("plain", "style", "spans", "justify", "overflow", "no_wrap", "words")
+
+    def __init__(
+        self,
+        text: str = "",
+        style: str = "",
+        *,
+        justify: str | None = None,
+        overflow: str | None = None,
+        no_wrap: bool | None = None,
+        words: bool = False,
+    ):
+        self.plain = _DROPPED.sub("", text)
+        self.style = style
+        self.spans: list[Span] = []
+        self.justify, self.overflow, self.no_wrap, self.words = justify, overflow, no_wrap, words
+
+    def __len__(self) -> int:
+        return len(self.plain)
+
+    def __repr__(self) -> str:
+        return f"Para({self.plain!r}, {self.style!r}, spans={self.spans})"
 
     def copy(self) -> Para:
-        out = super().copy()
-        out.__class__ = Para
-        return out  # type: ignore[return-value]
+        out = Para.__new__(Para)
+        out.plain, out.style, out.spans = self.plain, self.style, self.spans[:]
+        out.justify, out.overflow, out.no_wrap, out.words = (
+            self.justify,
+            self.overflow,
+            self.no_wrap,
+            self.words,
+        )
+        return out
 
-    def blank_copy(self, plain: str = "") -> Para:
-        out = super().blank_copy(plain)
-        out.__class__ = Para
-        return out  # type: ignore[return-value]
+    def append(self, text: str | Para, style: str | None = None) -> Para:
+        """Add ``text`` at the end: a string in ``style``, or a paragraph with its styles."""
+        if not text:
+            return self
+        offset = len(self.plain)
+        if isinstance(text, str):
+            text = _DROPPED.sub("", text)
+            if style:
+                self.spans.append((offset, offset + len(text), style))
+            self.plain += text
+            return self
+        if text.style:
+            self.spans.append((offset, offset + len(text.plain), text.style))
+        self.spans += [(start + offset, end + offset, s) for start, end, s in text.spans]
+        self.plain += text.plain
+        return self
 
-    def wrap(
-        self,
-        console: Console,
-        width: int,
-        *,
-        justify: Any = None,
-        overflow: Any = None,
-        tab_size: int = 8,
-        no_wrap: bool | None = None,
-    ) -> Lines:
-        if no_wrap or self.no_wrap or overflow == "ignore":
-            return super().wrap(
-                console, width, justify=justify, overflow=overflow, tab_size=tab_size, no_wrap=no_wrap
-            )
-        lines = Lines()
-        for line in self.split(allow_blank=True):
-            if "\t" in line.plain:
-                line.expand_tabs(tab_size)
-            pieces = line.divide(break_offsets(line.plain, width))
-            for piece in pieces:
-                piece.rstrip_end(width)
-            justify_as = justify or self.justify
-            if justify_as:
-                pieces.justify(
-                    console, width, justify=justify_as, overflow=overflow or self.overflow or "fold"
-                )
-            lines.extend(pieces)
-        return lines
+    def __add__(self, other: str | Para) -> Para:
+        return self.copy().append(other)
+
+    @classmethod
+    def assemble(cls, *parts: str | Para | tuple[str, str], style: str = "", **options: Any) -> Para:
+        """A paragraph of ``parts``: strings, paragraphs, or (string, style) pairs."""
+        out = cls(style=style, **options)
+        for part in parts:
+            if isinstance(part, tuple):
+                out.append(*part)
+            else:
+                out.append(part)
+        return out
 
     def measure(self) -> tuple[int, int]:
         """The narrowest and the widest this text can be laid out: (min, max) cells."""
-        widest = max((_cells(line) for line in self.plain.split("\n")), default=0)
-        return min(min_width(self.plain), widest), widest
+        return measure(self.plain, self.words)
 
-    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
-        return Measurement(*self.measure())
+    # --- rich: the pack views still lay out with rich's classes; the tests compare with them
+
+    def to_rich(self) -> Any:
+        """This paragraph as a rich ``Text`` that breaks lines as this one does."""
+        from rich.text import Span as RichSpan
+        from rich.text import Text
+
+        kind = Text if self.words else _rich_para()
+        return kind(
+            self.plain,
+            style=self.style,
+            justify=self.justify,  # type: ignore[arg-type]
+            overflow=self.overflow,  # type: ignore[arg-type]
+            no_wrap=self.no_wrap,
+            spans=[RichSpan(*s) for s in self.spans],
+        )
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Any:
+        yield self.to_rich()
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Any:
+        return self.to_rich().__rich_measure__(console, options)
+
+
+@functools.cache
+def _rich_para() -> type:
+    """A rich ``Text`` that breaks lines with ``break_offsets`` (and measures with its pieces)."""
+    from rich.containers import Lines
+    from rich.measure import Measurement
+    from rich.text import Text
+
+    class RichPara(Text):
+        __slots__ = ()
+
+        def copy(self) -> RichPara:
+            out = super().copy()
+            out.__class__ = RichPara
+            return out
+
+        def blank_copy(self, plain: str = "") -> RichPara:
+            out = super().blank_copy(plain)
+            out.__class__ = RichPara
+            return out
+
+        def wrap(
+            self,
+            console: Console,
+            width: int,
+            *,
+            justify: Any = None,
+            overflow: Any = None,
+            tab_size: int = 8,
+            no_wrap: bool | None = None,
+        ) -> Lines:
+            if no_wrap or self.no_wrap or overflow == "ignore":
+                return super().wrap(
+                    console, width, justify=justify, overflow=overflow, tab_size=tab_size, no_wrap=no_wrap
+                )
+            lines = Lines()
+            for line in self.split(allow_blank=True):
+                if "\t" in line.plain:
+                    line.expand_tabs(tab_size)
+                pieces = line.divide(break_offsets(line.plain, width))
+                for piece in pieces:
+                    piece.rstrip_end(width)
+                justify_as = justify or self.justify
+                if justify_as:
+                    pieces.justify(
+                        console, width, justify=justify_as, overflow=overflow or self.overflow or "fold"
+                    )
+                lines.extend(pieces)
+            return lines
+
+        def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+            return Measurement(*measure(self.plain))
+
+    return RichPara
 
 
 def __getattr__(name: str) -> Any:
@@ -263,6 +382,15 @@ def _para_table() -> type:
         """A rich ``Table`` whose plain-string cells are laid out as ``Para``."""
 
         def add_row(self, *cells: Any, **kwargs: Any) -> None:
-            super().add_row(*(Para(c) if isinstance(c, str) else c for c in cells), **kwargs)
+            super().add_row(*(_rich(c) for c in cells), **kwargs)
+
+    def _rich(cell: Any) -> Any:
+        return (
+            Para(cell).to_rich()
+            if isinstance(cell, str)
+            else cell.to_rich()
+            if isinstance(cell, Para)
+            else cell
+        )
 
     return ParaTable

@@ -2,19 +2,22 @@
 by hand as rich lays them out, byte for byte.
 
 Rich's ``Table`` renders every cell through ``Padding`` and ``Console.render_lines`` and
-measures every column again when the table is too wide: about a quarter of a terminal
-report's run went there. Here the same steps are done directly on lines of
-``(text, style)`` pieces, in the order rich does them, so that the text, the places a
-style starts and ends, and so the ANSI codes, are the ones rich would print (the tests
-compare both on tricky cells; a report is checked against rich in every language, width
-and colour). Only what the terminal renderers use is kept: left or right justified
-columns, wrapping or not; a table with a header rule (rich's ``SIMPLE_HEAD`` box, no
-edge) or a grid; a caption; a rounded panel with a title on the left; a left indent.
+measures every column again when the table is too wide, and its ``Text`` copies itself
+at every step: most of a terminal report's run went there. Here the same steps are done
+directly on strings and spans, then on lines of ``(text, style)`` pieces, in the order
+rich does them, so that the text, the places a style starts and ends, and so the ANSI
+codes, are the ones rich would print (the tests compare both on tricky cells; a report
+is checked against rich in every language, width and colour). Only what the terminal
+renderers use is kept: left or right justified columns, wrapping or not; a table with a
+header rule (rich's ``SIMPLE_HEAD`` box, no edge) or a grid; a caption; a rounded panel
+with a title on the left; a left indent.
 
-Texts are ``linebreak.Para`` (a rich ``Text``): they keep breaking lines by its rules.
-Every control character from the data is shown instead of obeyed (``errors.visible``),
-after the text is broken into lines and before the lines are cut to their width, as
-rich's console did it.
+Texts are ``linebreak.Para``: lines break by its rules (a header or a caption at spaces,
+as rich breaks its own texts); styles are rich's names, rendered by a small table of the
+attributes and 16 colours the reports use. A report run imports no rich module. Every
+control character from the data is shown instead of obeyed (``errors.visible``), after
+the text is broken into lines and before the lines are cut to their width, as rich's
+console did it.
 """
 
 from __future__ import annotations
@@ -24,36 +27,81 @@ import re
 from collections.abc import Iterable
 from typing import Any, Literal
 
-from rich.cells import cell_len, set_cell_size
-from rich.color import ColorSystem
-from rich.style import Style
-from rich.text import Span, Text
-
 from mcn_advisor.errors import visible
-from mcn_advisor.render.linebreak import Para, break_offsets
+from mcn_advisor.render.cells import cell_len, chop_cells, set_cell_size
+from mcn_advisor.render.linebreak import Para, Span, break_offsets
 
+# --- styles -----------------------------------------------------------------------------------
+
+# A style as rich renders it in the 16 standard colours: its SGR codes, e.g. "1;37;41" for
+# "bold white on red" (attributes in rich's order, then the colour, then the background).
+Style = tuple[tuple[int, ...], int | None, int | None]  # (attribute codes, colour, background)
 Piece = tuple[str, Style | None]  # some text and its style (None: none)
 Line = list[Piece]
 Justify = Literal["left", "right"]
 
-# Rich's theme names that tables use (rich.default_styles); any other name is parsed.
-_THEME = {"table.header": Style(bold=True), "table.caption": Style(italic=True, dim=True)}
-HEADER = _THEME["table.header"]
-STANDARD = ColorSystem.STANDARD  # the 16 colours every terminal has
+_ATTRIBUTES = {"bold": 1, "dim": 2, "italic": 3, "underline": 4}
+_COLOURS = ("black", "red", "green", "yellow", "blue", "magenta", "cyan", "white")
+# Rich's theme names that tables use (rich.default_styles).
+_THEME = {"table.header": "bold", "table.caption": "italic dim"}
+HEADER: Style = ((1,), None, None)
+
+
+def _colour(name: str) -> int:
+    """A colour's number in the standard palette (rich's ``ANSI_COLOR_NAMES``, first 16)."""
+    bright = name.startswith("bright_")
+    return _COLOURS.index(name.removeprefix("bright_")) + 8 * bright
 
 
 @functools.lru_cache(maxsize=256)
-def style(name: str | Style | None) -> Style | None:
-    """A style by name, or None when it has no effect."""
-    if name is None or isinstance(name, Style):
-        return name or None
-    found = _THEME.get(name) or Style.parse(name)
-    return found or None
+def style(name: str | None) -> Style | None:
+    """A style by rich's name for it, or None when it has no effect. Only the attributes
+    and colours the renderers use are known: any other name is a programming error."""
+    if not name:
+        return None
+    words = _THEME.get(name, name).split()
+    attributes: set[int] = set()
+    colour = background = None
+    while words:
+        word = words.pop(0)
+        if word == "on":
+            background = _colour(words.pop(0))
+        elif word in _ATTRIBUTES:
+            attributes.add(_ATTRIBUTES[word])
+        else:
+            colour = _colour(word)
+    return (tuple(sorted(attributes)), colour, background)
 
 
 @functools.lru_cache(maxsize=256)
 def _combined(styles: tuple[Style, ...]) -> Style | None:
-    return Style.combine(styles) or None
+    """Styles one over the other, later ones winning (rich's ``Style.combine``)."""
+    attributes: set[int] = set()
+    colour = background = None
+    for codes, fg, bg in styles:
+        attributes.update(codes)
+        colour = fg if fg is not None else colour
+        background = bg if bg is not None else background
+    return (tuple(sorted(attributes)), colour, background)
+
+
+@functools.lru_cache(maxsize=256)
+def _sgr(s: Style) -> str:
+    """The escape sequence that starts ``s`` (rich's ``Style.render`` in standard colours)."""
+    codes, fg, bg = s
+    sgr = [str(c) for c in codes]
+    if fg is not None:
+        sgr.append(str(30 + fg if fg < 8 else 82 + fg))
+    if bg is not None:
+        sgr.append(str(40 + bg if bg < 8 else 92 + bg))
+    return f"\x1b[{';'.join(sgr)}m" if sgr else ""
+
+
+def render(text: str, s: Style | None) -> str:
+    if s is None or not text:
+        return text
+    start = _sgr(s)
+    return f"{start}{text}\x1b[0m" if start else text
 
 
 # --- blocks ---------------------------------------------------------------------------------
@@ -87,13 +135,13 @@ class Table:
         self, *, show_header: bool = True, caption: str | None = None, grid: bool = False, gap: int = 1
     ):
         self.columns: list[Column] = []
-        self.rows: list[list[Text]] = []
+        self.rows: list[list[Para]] = []
         self.show_header, self.caption, self.grid, self.gap = show_header, caption, grid, gap
 
     def add_column(self, header: str = "", **kw: Any) -> None:
         self.columns.append(Column(header, **kw))
 
-    def add_row(self, *cells: str | Text) -> None:
+    def add_row(self, *cells: str | Para) -> None:
         self.rows.append([Para(c) if isinstance(c, str) else c for c in cells])
 
     def __repr__(self) -> str:
@@ -108,7 +156,7 @@ class Panel:
 
     __slots__ = ("body", "title")
 
-    def __init__(self, body: Text, title: Text):
+    def __init__(self, body: Para, title: Para):
         self.body, self.title = body, title
 
 
@@ -121,44 +169,190 @@ class Indent:
         self.block, self.left = block, left
 
 
-Block = Text | Table | Panel | Indent
+Block = Para | Table | Panel | Indent
 
 
-# --- text -----------------------------------------------------------------------------------
+# --- text: rich's ``Text`` operations on (string, spans) --------------------------------------
+
+TextLine = tuple[
+    str, list[Span]
+]  # one line of a paragraph: its text, its spans (the paragraph's style under all)
+
+
+def _clip(spans: list[Span], length: int) -> list[Span]:
+    """``spans`` of a text cut to its first ``length`` characters (rich's ``_trim_spans``)."""
+    return [(a, min(b, length), s) for a, b, s in spans if a < length]
+
+
+def _divide(text: str, spans: list[Span], offsets: Iterable[int]) -> list[TextLine]:
+    """``text`` cut at ``offsets``, each piece with its share of ``spans`` (rich's ``divide``)."""
+    cuts = [0, *offsets, len(text)]
+    ranges = list(zip(cuts, cuts[1:], strict=False))
+    if len(ranges) == 1:
+        return [(text, spans[:])]
+    out: list[TextLine] = [(text[a:b], []) for a, b in ranges]
+    for start, end, s in spans:
+        for (a, b), (_, line_spans) in zip(ranges, out, strict=False):
+            if b > start and a < end:
+                new_start, new_end = max(0, start - a), min(end, b) - a
+                if new_end > new_start:
+                    line_spans.append((new_start, new_end, s))
+    return out
+
+
+def _split(text: str, spans: list[Span]) -> list[TextLine]:
+    """The lines of a text, blank ones kept (rich's ``split(allow_blank=True)``)."""
+    if "\n" not in text:
+        return [(text, spans[:])]
+    cuts = [i for m in re.finditer("\n", text) for i in m.span()]
+    return [line for line in _divide(text, spans, cuts) if line[0] != "\n"]
+
+
+def _expand_tabs(text: str, spans: list[Span], base: str, tab_size: int = 8) -> TextLine:
+    """One line with its tabs turned into spaces to the next tab stop (rich's ``expand_tabs``:
+    each piece ending at a tab comes back as a span of the paragraph's style ``base``)."""
+    parts = _divide(text, spans, [m.end() for m in re.finditer("\t", text)])
+    if text.endswith("\t"):
+        parts.pop()  # the empty piece after the last tab
+    out, out_spans, position = "", [], 0
+    for part, part_spans in parts:
+        if part.endswith("\t"):
+            part = part[:-1] + " "
+            position += cell_len(part)
+            spaces = (tab_size - position % tab_size) % tab_size
+            if spaces:
+                if part_spans:
+                    part_spans = [(a, b + spaces if b >= len(part) else b, s) for a, b, s in part_spans]
+                part += " " * spaces
+                position += spaces
+        else:
+            position += cell_len(part)
+        if base:
+            out_spans.append((len(out), len(out) + len(part), base))
+        out_spans += [(a + len(out), b + len(out), s) for a, b, s in part_spans]
+        out += part
+    return out, out_spans
+
+
+_TRAILING_SPACE = re.compile(r"\s+$")
+
+
+def _rstrip_end(line: TextLine, width: int) -> TextLine:
+    """Spaces past ``width`` characters dropped (rich's ``rstrip_end``)."""
+    text, spans = line
+    excess = len(text) - width
+    if excess > 0:
+        space = _TRAILING_SPACE.search(text)
+        if space is not None:
+            keep = len(text) - min(len(space.group()), excess)
+            return text[:keep], _clip(spans, keep)
+    return line
+
+
+def _truncate(line: TextLine, width: int, overflow: str, pad: bool = False) -> TextLine:
+    """A line cut to ``width`` cells (with "…" when ``overflow`` is "ellipsis"), or padded
+    to it (rich's ``truncate``)."""
+    text, spans = line
+    length = cell_len(text)
+    if length > width:
+        cut = set_cell_size(text, width - 1) + "…" if overflow == "ellipsis" else set_cell_size(text, width)
+        if len(cut) < len(text):
+            spans = _clip(spans, len(cut))
+        text = cut
+    if pad and length < width:
+        text += " " * (width - length)
+    return text, spans
+
+
+def _justify(line: TextLine, width: int, how: str, overflow: str) -> TextLine:
+    """Rich's ``Lines.justify`` of one line ("default": as it is)."""
+    if how == "left":
+        return _truncate(line, width, overflow, pad=True)
+    if how == "right":
+        text, spans = line
+        stripped = text.rstrip()
+        text, spans = _truncate((stripped, _clip(spans, len(stripped))), width, overflow)
+        shift = width - cell_len(text)
+        if shift:
+            return " " * shift + text, [(a + shift, b + shift, s) for a, b, s in spans]
+        return text, spans
+    return line
+
+
+def _divide_words(text: str, width: int, fold: bool) -> list[int]:
+    """Where rich breaks a line of its own texts: at spaces, a word wider than the line
+    folded by cells (or left whole when not ``fold``) (rich's ``divide_line``)."""
+    breaks: list[int] = []
+    used = 0
+    for m in _WORD.finditer(text):
+        start, word = m.start(), m.group()
+        length = cell_len(word.rstrip())
+        if width - used >= length:
+            used += cell_len(word)
+        elif length > width:
+            if fold:
+                folded = chop_cells(word, width)
+                for n, piece in enumerate(folded):
+                    if start:
+                        breaks.append(start)
+                    if n == len(folded) - 1:
+                        used = cell_len(piece)
+                    else:
+                        start += len(piece)
+            else:
+                if start:
+                    breaks.append(start)
+                used = cell_len(word)
+        elif used and start:
+            breaks.append(start)
+            used = cell_len(word)
+    return breaks
+
+
+_WORD = re.compile(r"\s*\S+\s*")
 
 
 def _wrap(
-    text: Text,
+    text: Para,
     width: int,
     justify: str | None = None,
     overflow: str | None = None,
     no_wrap: bool | None = None,
-) -> list[Text]:
-    """``text`` broken into lines as ``Text.__rich_console__`` does with these options."""
-    return list(
-        text.wrap(
-            None,  # type: ignore[arg-type]  # used only to justify "full", never asked for
-            width,
-            justify=text.justify or justify or "default",  # type: ignore[arg-type]
-            overflow=text.overflow or overflow or "fold",  # type: ignore[arg-type]
-            tab_size=text.tab_size or 8,
-            no_wrap=text.no_wrap if text.no_wrap is not None else bool(no_wrap),
-        )
-    )
+) -> list[TextLine]:
+    """``text`` broken into lines as rich's ``Text.__rich_console__`` broke it with these
+    options: by ``break_offsets`` (by words for a ``words`` text), each line justified."""
+    how = text.justify or justify or "default"
+    cut = text.overflow or overflow or "fold"
+    whole = text.no_wrap if text.no_wrap is not None else bool(no_wrap)
+    crop = whole or text.words  # rich's own wrap crops every line at the end; ours did not
+    out: list[TextLine] = []
+    for line, spans in _split(text.plain, text.spans):
+        if "\t" in line:
+            line, spans = _expand_tabs(line, spans, text.style)
+        if whole:
+            offsets: Iterable[int] = ()
+        elif text.words:
+            offsets = _divide_words(line, width, fold=cut == "fold")
+        else:
+            offsets = break_offsets(line, width)
+        for piece in _divide(line, spans, offsets):
+            piece = _justify(_rstrip_end(piece, width), width, how, cut)
+            out.append(_truncate(piece, width, cut) if crop else piece)
+    return out
 
 
-def _pieces(line: Text) -> Line:
+def _pieces(line: TextLine, base: str) -> Line:
     """One line of text as pieces: a piece starts and ends where a style does (rich's
     ``Text.render`` of the line joined into its paragraph), control characters shown."""
-    text = line.plain
-    if not line.spans:  # most lines: one style, or none, from end to end
-        return [(visible(text), style(line.style) if line.style else None)] if text else []
-    spans = ([Span(0, len(text), line.style)] if line.style else []) + line.spans
-    styles = [style(s.style) for s in spans]
+    text, line_spans = line
+    if not line_spans:  # most lines: one style, or none, from end to end
+        return [(visible(text), style(base))] if text else []
+    spans = ([(0, len(text), base)] if base else []) + line_spans
+    styles = [style(s) for _, _, s in spans]
     events = sorted(
         [(0, False, -1)]
-        + [(s.start, False, i) for i, s in enumerate(spans)]
-        + [(s.end, True, i) for i, s in enumerate(spans)]
+        + [(a, False, i) for i, (a, _, _) in enumerate(spans)]
+        + [(b, True, i) for i, (_, b, _) in enumerate(spans)]
         + [(len(text), True, -1)],
         key=lambda e: (e[0], e[1]),
     )
@@ -182,10 +376,11 @@ def _width(line: Line) -> int:
     return len(text) if text.isascii() and text.isprintable() else cell_len(text)
 
 
-def fit(line: Line, width: int, pad: bool = True, fill: Style | None = None) -> Line:
-    """``line`` cut to ``width`` cells, or padded to it with ``fill`` spaces (rich's
-    ``Segment.adjust_line_length``)."""
-    used = _width(line)
+def fit(line: Line, width: int, pad: bool = True, fill: Style | None = None, used: int | None = None) -> Line:
+    """``line`` (``used`` cells wide, when known) cut to ``width`` cells, or padded to it
+    with ``fill`` spaces (rich's ``Segment.adjust_line_length``)."""
+    if used is None:
+        used = _width(line)
     if used < width:
         return [*line, (" " * (width - used), fill)] if pad else line
     if used == width:
@@ -210,74 +405,13 @@ def _styled(lines: list[Line], over: Style | None) -> list[Line]:
     return [[(t, _combined((over, s)) if s else over) for t, s in line] for line in lines]
 
 
-def paragraph(text: Text, width: int, **options: object) -> list[Line]:
+def paragraph(text: Para, width: int, **options: Any) -> list[Line]:
     if width < 1:
         return []  # rich renders nothing in no room
-    plain = _plain_lines(text, width, **options)  # type: ignore[arg-type]
-    if plain is not None:
-        piece_style = style(text.style) if text.style else None
-        return [[(visible(line), piece_style)] if line else [] for line in plain]
-    return [_pieces(line) for line in _wrap(text, width, **options)]  # type: ignore[arg-type]
-
-
-_TRAILING_SPACE = re.compile(r"\s+$")
-
-
-def _plain_lines(
-    text: Text,
-    width: int,
-    justify: str | None = None,
-    overflow: str | None = None,
-    no_wrap: bool | None = None,
-) -> list[str] | None:
-    """The lines of a ``Para`` in one style (most cells), as ``Para.wrap`` and rich's
-    ``Lines.justify`` make them, without making a rich ``Text`` of each: None when the
-    text is not that simple."""
-    how = text.justify or justify or "default"
-    plain = text.plain
-    if (
-        type(text) is not Para
-        or text.spans
-        or how not in ("default", "left", "right")
-        or text.no_wrap
-        or (text.no_wrap is None and no_wrap)
-        or "\t" in plain
-    ):
-        return None
-    cut = text.overflow or overflow or "fold"
-    out: list[str] = []
-    for part in plain.split("\n"):
-        offsets = [0, *break_offsets(part, width), len(part)]
-        for start, end in zip(offsets, offsets[1:], strict=False):
-            line = part[start:end]
-            if len(line) > width:  # rich's rstrip_end: spaces past the width go
-                space = _TRAILING_SPACE.search(line)
-                if space is not None:
-                    line = line[: len(line) - min(len(space.group()), len(line) - width)]
-            if how == "right":
-                line = line.rstrip()
-            used = cell_len(line)
-            if how != "default" and used > width:  # rich's truncate
-                ellipsis = cut == "ellipsis"
-                line = set_cell_size(line, width - ellipsis) + ("…" if ellipsis else "")
-            if how == "left" and used < width:
-                line += " " * (width - used)
-            elif how == "right":
-                line = " " * (width - cell_len(line)) + line
-            out.append(line)
-    return out
+    return [_pieces(line, text.style) for line in _wrap(text, width, **options)]
 
 
 # --- measuring (rich's Measurement of a padded cell) ------------------------------------------
-
-
-def _measure_text(text: Text) -> tuple[int, int]:
-    if isinstance(text, Para):
-        return text.measure()
-    lines = text.plain.splitlines()  # a header: rich's own Text, measured by words
-    widest = max(cell_len(line) for line in lines) if lines else 0
-    words = text.plain.split()
-    return (max(cell_len(w) for w in words) if words else widest), widest
 
 
 def _normal(low: int, high: int, most: int) -> tuple[int, int]:
@@ -312,9 +446,13 @@ def _padding(table: Table) -> list[tuple[int, int]]:
     return [(1 if i else 0, 1 if i < n - 1 else 0) for i in range(n)]
 
 
-def _cells(table: Table, index: int) -> list[Text]:
+def _cells(table: Table, index: int) -> list[Para]:
     cells = [row[index] for row in table.rows]
-    return [Text(table.columns[index].header), *cells] if table.show_header and not table.grid else cells
+    return (
+        [Para(table.columns[index].header, words=True), *cells]
+        if table.show_header and not table.grid
+        else cells
+    )
 
 
 def _reduce(total: int, ratios: list[int], maximums: list[int], values: list[int]) -> list[int]:
@@ -355,7 +493,7 @@ def _collapse(widths: list[int], wrapable: list[bool], most: int) -> list[int]:
 
 def _column_widths(table: Table, most: int) -> list[int]:
     pads = [left + right for left, right in _padding(table)]
-    cells = [[_measure_text(c) for c in _cells(table, i)] for i in range(len(table.columns))]
+    cells = [[c.measure() for c in _cells(table, i)] for i in range(len(table.columns))]
 
     def measured(i: int, limit: int) -> tuple[int, int]:
         if limit < 1:
@@ -376,7 +514,7 @@ def _column_widths(table: Table, most: int) -> list[int]:
 
 
 def _cell_lines(
-    cell: Text, column: Column, width: int, pad: tuple[int, int], over: Style | None
+    cell: Para, column: Column, width: int, pad: tuple[int, int], over: Style | None
 ) -> list[Line]:
     """A cell's lines, padded as rich pads them, under the row's style ``over`` (a header's bold)."""
     if width < 1:
@@ -386,9 +524,14 @@ def _cell_lines(
     before: Line = [(" " * left, None)] if left else []
     after: Line = [(" " * right, None)] if right else []
     options = {"justify": column.justify, "overflow": column.overflow, "no_wrap": column.no_wrap}
-    lines = [[*before, *fit(line, inner), *after] for line in paragraph(cell, inner, **options)]
-    # fitted again: a wide character cut in two leaves its line a cell short
-    return [fit(line, width, fill=over) for line in _styled(lines, over)]
+    out: list[Line] = []
+    for line in paragraph(cell, inner, **options):
+        used = _width(line)  # most lines are justified to the column's width: nothing to fit
+        line = [*before, *(line if used == inner else fit(line, inner, used=used)), *after]
+        (styled,) = _styled([line], over)
+        # fitted again: a wide character cut in two leaves its line a cell short
+        out.append(styled if used == inner else fit(styled, width, fill=over))
+    return out
 
 
 def _table(table: Table, width: int) -> list[Line]:
@@ -399,9 +542,9 @@ def _table(table: Table, width: int) -> list[Line]:
     widths = _column_widths(table, width - extra)
     pads = _padding(table)
     out: list[Line] = []
-    rows: list[tuple[Style | None, list[Text]]] = [(None, r) for r in table.rows]
+    rows: list[tuple[Style | None, list[Para]]] = [(None, r) for r in table.rows]
     if table.show_header and not table.grid:
-        rows.insert(0, (HEADER, [Text(c.header) for c in table.columns]))
+        rows.insert(0, (HEADER, [Para(c.header, words=True) for c in table.columns]))
     for n, (over, row) in enumerate(rows):
         cells = [
             _cell_lines(cell, column, w, pad, over)
@@ -424,7 +567,7 @@ def _table(table: Table, width: int) -> list[Line]:
         if header and n == 0:
             out.append([("─" * (sum(widths) + extra), None)])
     if table.caption:
-        caption = Text(table.caption, style="table.caption")
+        caption = Para(table.caption, style="table.caption", words=True)
         out += paragraph(caption, sum(widths) + extra, justify="left")
     return out
 
@@ -434,15 +577,16 @@ def _table(table: Table, width: int) -> list[Line]:
 
 def _panel(panel: Panel, width: int) -> list[Line]:
     """Rich's ``Panel`` (rounded box, expanded, padded by one cell, title on the left)."""
-    title = panel.title.copy()
-    title.plain = title.plain.replace("\n", " ")
-    title.expand_tabs()
-    title.pad(1)
+    title, spans = panel.title.plain.replace("\n", " "), panel.title.spans
+    if "\t" in title:
+        title, spans = _expand_tabs(title, spans, panel.title.style)
+    title, spans = f" {title} ", [(a + 1, b + 1, s) for a, b, s in spans]
     room = width - 4
-    if cell_len(title.plain) > room:
-        title.plain = set_cell_size(title.plain, room)
-    rest = room - cell_len(title.plain)
-    top = [("╭─", None), *_pieces(title), ("─" * rest, None), ("─╮", None)]
+    if cell_len(title) > room:
+        cut = set_cell_size(title, room)
+        title, spans = cut, _clip(spans, len(cut)) if len(cut) < len(title) else spans
+    rest = room - cell_len(title)
+    top = [("╭─", None), *_pieces((title, spans), panel.title.style), ("─" * rest, None), ("─╮", None)]
     body = [[("│ ", None), *fit(line, width - 4), (" │", None)] for line in paragraph(panel.body, width - 4)]
     return [top, *body, [("╰" + "─" * (width - 2) + "╯", None)]]
 
@@ -469,10 +613,8 @@ def page(blocks: Iterable[Block], *, width: int, color: bool) -> str:
         for line in lines(block, width):
             line = fit(line, width, pad=False)
             if color:
-                out.append(
-                    "".join(s.render(t, color_system=ColorSystem.STANDARD) if s else t for t, s in line)
-                )
+                out.append("".join([render(t, s) for t, s in line]))
             else:
-                out.append("".join(t for t, _ in line))
+                out.append("".join([t for t, _ in line]))
     text = "\n".join(out) + "\n"
     return "\n".join(line.rstrip() for line in text.splitlines()) + "\n"

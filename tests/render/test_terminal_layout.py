@@ -13,13 +13,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rich import box
+from rich.color import ColorSystem
 from rich.padding import Padding
 from rich.panel import Panel as RichPanel
+from rich.style import Style
 from rich.table import Table as RichTable
 
+from mcn_advisor.render import textlayout
 from mcn_advisor.render.linebreak import Para, ParaTable
-from mcn_advisor.render.terminal import to_text
-from mcn_advisor.render.textlayout import Block, Indent, Panel, Table, page
+from mcn_advisor.render.terminal import BAND_STYLE, SEVERITY_STYLE, VERDICT_STYLE, to_text
+from mcn_advisor.render.textlayout import Block, Indent, Panel, Table, page, style
 
 
 def as_rich(block: Block):
@@ -27,9 +30,11 @@ def as_rich(block: Block):
     if isinstance(block, Indent):
         return Padding(as_rich(block.block), (0, 0, 0, block.left))
     if isinstance(block, Panel):
-        return RichPanel(block.body, title=block.title, title_align="left", box=box.ROUNDED)
+        return RichPanel(
+            block.body.to_rich(), title=block.title.to_rich(), title_align="left", box=box.ROUNDED
+        )
     if not isinstance(block, Table):
-        return block
+        return block.to_rich()
     if block.grid:
         table = RichTable.grid(padding=(0, block.gap))
         table.caption, table.caption_justify = block.caption, "left"
@@ -170,3 +175,31 @@ def tables(draw) -> Table:
 @given(block=tables(), width=st.integers(8, 130), indent=st.booleans())
 def test_random_tables_are_laid_out_as_rich_lays_them_out(block, width, indent):
     same([Indent(block) if indent else block], width)
+
+
+USED_STYLES = sorted(
+    {*SEVERITY_STYLE.values(), *BAND_STYLE.values(), *VERDICT_STYLE.values()}
+    | {"bold", "dim", "italic", "bold underline", "bold yellow", "bold green", "magenta", "green", "red"}
+)
+
+
+@pytest.mark.parametrize("under", ["", "bold", "dim", "italic dim"])
+@pytest.mark.parametrize("name", USED_STYLES)
+def test_every_style_the_reports_use_is_rendered_as_rich_renders_it(name, under):
+    # alone, and over another (a header's bold, a dim paragraph under a coloured span)
+    theirs = (Style.parse(under) + Style.parse(name)) if under else Style.parse(name)
+    ours = style(name) if not under else textlayout._combined((style(under), style(name)))
+    assert textlayout.render("text", ours) == theirs.render("text", color_system=ColorSystem.STANDARD)
+
+
+def test_a_paragraph_is_built_as_rich_builds_its_text():
+    # the renderers build paragraphs with +, assemble and append: the same text and spans as
+    # rich's Text (bell, backspace, vertical tab, form feed and carriage return dropped)
+    from rich.text import Text
+
+    parts = [("Agency\x07 ", "bold"), "plain\r\n", ("", "dim"), ("tail\x0b\x1b[31m", "red")]
+    ours = Para.assemble(*parts, style="italic") + Para("\nmore\x08", style="dim") + " end"
+    theirs = Text.assemble(*parts, style="italic") + Text("\nmore\x08", style="dim") + " end"
+    assert (ours.plain, ours.style) == (theirs.plain, theirs.style)
+    assert ours.spans == [tuple(s) for s in theirs.spans]
+    assert ours.to_rich().spans == theirs.spans
