@@ -164,18 +164,22 @@ def pipe_table(header: Iterable[str], rows: Iterable[Iterable[str]], align: str 
     return "\n".join(pipe_lines(head, body, align, widths))
 
 
-def _hint(column: Iterable[str]) -> int:
+def _hint(column: Sequence[str]) -> int:
     """A column's dashes: its longest cell in terminal cells, between 3 and ``WIDEST``.
 
-    A text takes at least as many cells as it has characters and at most twice as many,
-    so only a cell that could widen the column is measured, and a long one ends the look.
+    A text takes at least as many cells as it has characters, and at most one more for each
+    character that could be wide (CJK, from U+1100: three bytes or more in UTF-8), so the
+    lengths alone settle an ASCII column, and only a cell that could widen it is measured.
     """
-    width = 3
+    longest = max(map(len, column))
+    if longest >= WIDEST:
+        return WIDEST
+    width = max(3, longest)
+    if "".join(column).isascii():
+        return width
     for c in column:
         n = len(c)
-        if n >= WIDEST:
-            return WIDEST
-        if n > width or (2 * n > width and not c.isascii()):
+        if n + (len(c.encode("utf-8", "surrogatepass")) - n) // 2 > width:
             width = max(width, cells(c))
     return min(WIDEST, width)
 
@@ -193,9 +197,9 @@ def pipe_lines(
     yield "| " + " | ".join(head) + " |"
     yield "| " + " | ".join(marks) + " |"
     for row in rows:
-        cells_ = list(row)
+        cells_ = [c or " " for c in row]
         assert len(cells_) == len(head), (head, cells_)
-        yield "| " + " | ".join(c or " " for c in cells_) + " |"
+        yield "| " + " | ".join(cells_) + " |"
 
 
 def h(level: int, text: str) -> str:
