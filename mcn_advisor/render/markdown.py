@@ -82,6 +82,7 @@ def esc(text: str) -> str:
 _PLAIN_CODE = re.compile(r"[A-Za-z0-9_.\-+*/(), <>=!]+")
 
 
+@functools.lru_cache(maxsize=4096)  # as ``esc``: a pack's ids and formulas recur in every report
 def code(text: str) -> str:
     """Text as a code span (an identifier, a formula, a path, an error line), safe in a table cell.
 
@@ -116,6 +117,7 @@ _MERMAID = str.maketrans(
 )
 
 
+@functools.lru_cache(maxsize=4096)  # as ``esc``: a pack's titles recur in every report
 def mermaid_text(text: str) -> str:
     """Text for a mermaid label, title or section name: one line, no syntax."""
     text = visible(_BREAKS.sub(" ", str(text))).replace("%%", "%％").translate(_MERMAID)
