@@ -37,6 +37,13 @@ def messages() -> dict[str, dict[str, str]]:
     return found
 
 
+# Memoized: a report asks for some 600 messages, most with the same values in every report
+# of a batch (headings, labels, the pack's titles, days and counts), and a hit costs no
+# Python call and no ``format``. Values are keys: hashable (strings, numbers, dates), and
+# ``typed`` keeps 1, 1.0 and True apart. Templates hold bare ``{name}`` placeholders, so a
+# value is written as ``str`` writes it and equal values of one type are written alike (the
+# one exception, -0.0 and 0.0, never reaches a message: scores are sums that start at 0.0).
+@functools.lru_cache(maxsize=8192, typed=True)
 def t(lang: str, key: str, **values: object) -> str:
     """The message ``key`` in ``lang``, with ``{placeholders}`` filled in."""
     text = messages()[lang][key]

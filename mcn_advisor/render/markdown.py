@@ -82,6 +82,7 @@ def esc(text: str) -> str:
 _PLAIN_CODE = re.compile(r"[A-Za-z0-9_.\-+*/(), <>=!]+")
 
 
+@functools.lru_cache(maxsize=4096)  # as ``esc``: a pack's ids and formulas recur in every report
 def code(text: str) -> str:
     """Text as a code span (an identifier, a formula, a path, an error line), safe in a table cell.
 
@@ -116,6 +117,7 @@ _MERMAID = str.maketrans(
 )
 
 
+@functools.lru_cache(maxsize=4096)  # as ``esc``: a pack's titles recur in every report
 def mermaid_text(text: str) -> str:
     """Text for a mermaid label, title or section name: one line, no syntax."""
     text = visible(_BREAKS.sub(" ", str(text))).replace("%%", "%％").translate(_MERMAID)
@@ -164,18 +166,22 @@ def pipe_table(header: Iterable[str], rows: Iterable[Iterable[str]], align: str 
     return "\n".join(pipe_lines(head, body, align, widths))
 
 
-def _hint(column: Iterable[str]) -> int:
+def _hint(column: Sequence[str]) -> int:
     """A column's dashes: its longest cell in terminal cells, between 3 and ``WIDEST``.
 
-    A text takes at least as many cells as it has characters and at most twice as many,
-    so only a cell that could widen the column is measured, and a long one ends the look.
+    A text takes at least as many cells as it has characters, and at most one more for each
+    character that could be wide (CJK, from U+1100: three bytes or more in UTF-8), so the
+    lengths alone settle an ASCII column, and only a cell that could widen it is measured.
     """
-    width = 3
+    longest = max(map(len, column))
+    if longest >= WIDEST:
+        return WIDEST
+    width = max(3, longest)
+    if "".join(column).isascii():
+        return width
     for c in column:
         n = len(c)
-        if n >= WIDEST:
-            return WIDEST
-        if n > width or (2 * n > width and not c.isascii()):
+        if n + (len(c.encode("utf-8", "surrogatepass")) - n) // 2 > width:
             width = max(width, cells(c))
     return min(WIDEST, width)
 
@@ -193,9 +199,9 @@ def pipe_lines(
     yield "| " + " | ".join(head) + " |"
     yield "| " + " | ".join(marks) + " |"
     for row in rows:
-        cells_ = list(row)
+        cells_ = [c or " " for c in row]
         assert len(cells_) == len(head), (head, cells_)
-        yield "| " + " | ".join(c or " " for c in cells_) + " |"
+        yield "| " + " | ".join(cells_) + " |"
 
 
 def h(level: int, text: str) -> str:

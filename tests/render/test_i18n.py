@@ -16,7 +16,7 @@ from pydantic import BaseModel
 
 from mcn_advisor.core import engine
 from mcn_advisor.files.toml import tomllib
-from mcn_advisor.i18n import LANGS, messages
+from mcn_advisor.i18n import LANGS, messages, t
 from mcn_advisor.i18n.text import Text
 from mcn_advisor.profile.model import FIELDS
 from mcn_advisor.vocab import SEVERITIES, Band, Category, RiskLevel, Treatment
@@ -35,6 +35,22 @@ def test_both_catalogues_hold_the_same_keys():
     en, zh = messages()["en"], messages()["zh"]
     assert set(en) == set(zh), set(en) ^ set(zh)
     assert LANGS == ("en", "zh")
+
+
+def test_remembered_messages_write_each_value_as_its_own_type():
+    """``t`` is memoized: 1, 1.0 and True are equal keys, and must still be written apart."""
+    values = (1, 1.0, True, 1, 1.0, True)
+    written = [t("en", "years_many", n=v) for v in values]
+    assert written == ["1 years", "1.0 years", "True years"] * 2
+
+
+def test_placeholders_are_bare_so_equal_values_are_written_alike():
+    """No format spec or conversion (``{n:.1f}``, ``{n!r}``): a remembered message holds a value
+    as ``str`` writes it, so any equal value of the same type would write the same text."""
+    for lang in LANGS:
+        for key, text in messages()[lang].items():
+            specs = [(s, c) for _, name, s, c in string.Formatter().parse(text) if name and (s or c)]
+            assert not specs, (lang, key, specs)
 
 
 @pytest.mark.parametrize("key", sorted(messages()["en"]))

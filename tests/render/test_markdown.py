@@ -227,7 +227,7 @@ def normalised(text: str) -> str:
 
 @given(
     st.lists(
-        st.lists(st.text(alphabet=st.sampled_from("ab 李华鹿ｆ−…é"), max_size=60), min_size=2, max_size=2),
+        st.lists(st.text(alphabet=st.sampled_from("ab 李华鹿ｆ−…éｱ😀"), max_size=60), min_size=2, max_size=2),
         max_size=6,
     )
 )
