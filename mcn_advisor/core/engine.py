@@ -51,7 +51,7 @@ from mcn_advisor.errors import PackError
 from mcn_advisor.i18n import t
 from mcn_advisor.i18n.text import Text
 from mcn_advisor.pack.compile import CompiledRule, Pack
-from mcn_advisor.pack.conditions import Trace
+from mcn_advisor.pack.conditions import Trace, compile_check
 from mcn_advisor.pack.names import PARTNER_VALUES, PARTNERS_FIELD, profile_fields
 from mcn_advisor.pack.schema import Factor, RiskMatrix, Rule, Scoring, Steps
 from mcn_advisor.profile import acceptance
@@ -112,10 +112,28 @@ class Evaluation:
     factors: list[tuple[Factor, float, float]]  # (factor, raw, value 0..1)
     score: float
     band: str
-    outcomes: list[tuple[CompiledRule, bool | None, Trace]]  # rules in force at as_of
+    checked: list[tuple[CompiledRule, bool | None]]  # rules in force at as_of, and their results
     accepted: dict[str, AcceptedRisk] = field(default_factory=dict)  # the profile's, by rule id
     sizes: dict[str, Size] = field(default_factory=dict)  # risk rules that hold or are undecided
     hindsight: frozenset[str] = frozenset()  # rules about a step not yet announced on as_of
+    _outcomes: list[tuple[CompiledRule, bool | None, Trace]] | None = field(
+        default=None, init=False, repr=False
+    )
+
+    @property
+    def outcomes(self) -> list[tuple[CompiledRule, bool | None, Trace]]:
+        """``checked`` with each rule's trace (every test, the value it saw and its result),
+        made when first asked for: a batch's summary reads the results only."""
+        if self._outcomes is None:
+            self._outcomes = [(c, held, self.trace(c)) for c, held in self.checked]
+        return self._outcomes
+
+    def trace(self, compiled: CompiledRule) -> Trace:
+        """A rule's trace: its condition run again, traced, on the same values (``values`` and
+        ``unknown`` are never changed once ``evaluate`` has made them)."""
+        trace: Trace = []
+        compiled.evaluate(self.values, self.unknown, trace)
+        return trace
 
     def severity(self, rule: Rule) -> str:
         """A risk's severity is its size's level; positive findings and opportunities are info."""
@@ -131,7 +149,7 @@ class Evaluation:
         """``held()`` with each rule's sort key: (-severity rank, -rating, rule id, rule)."""
         sizes, later = self.sizes, self.hindsight
         keyed = []
-        for c, held, _ in self.outcomes:
+        for c, held in self.checked:
             if held:
                 rule_id = c.rule.id
                 if rule_id not in later:
@@ -158,7 +176,7 @@ class Evaluation:
 
 
 def evaluate(profile: Profile, pack: Pack, as_of: dt.date) -> Evaluation:
-    """Compute the metrics, the exposure score and every rule's outcome, with traces.
+    """Compute the metrics, the exposure score and every rule's outcome (traced when asked).
 
     The profile's accepted risks are taken as they are (an acceptance of a rule the pack
     does not have accepts nothing): the loader checks them, with file and line, against
@@ -177,14 +195,13 @@ def evaluate(profile: Profile, pack: Pack, as_of: dt.date) -> Evaluation:
     factors, score = _scored(program, values, pack)
     factor_values = {factor.id: value for factor, _, value in factors}
     band = _band(score, pack.model.scoring)
-    outcomes: list[tuple[CompiledRule, bool | None, Trace]] = []
+    checked: list[tuple[CompiledRule, bool | None]] = []
     sizes: dict[str, Size] = {}
     hindsight: list[str] = []
-    for compiled, run, until, sizer, announced in program.rules:
+    for compiled, check, until, sizer, announced in program.rules:
         if until is not None and as_of >= until:
             continue  # the step it warns of has been overtaken by a later one
-        trace: Trace = []
-        held = run(values, unknown, trace)
+        held = check(values, unknown)
         if sizer is not None and held is not False:
             size = sizer(values, factor_values)
             if held and size.value is not None and size.value <= 0.0:
@@ -193,7 +210,7 @@ def evaluate(profile: Profile, pack: Pack, as_of: dt.date) -> Evaluation:
                 sizes[compiled.rule.id] = size
         if announced is not None and as_of < announced:
             hindsight.append(compiled.rule.id)
-        outcomes.append((compiled, held, trace))
+        checked.append((compiled, held))
     return Evaluation(
         agency=profile.agency.name,
         as_of=as_of,
@@ -203,7 +220,7 @@ def evaluate(profile: Profile, pack: Pack, as_of: dt.date) -> Evaluation:
         factors=factors,
         score=score,
         band=band,
-        outcomes=outcomes,
+        checked=checked,
         accepted=acceptance.by_rule(profile),
         sizes=sizes,
         hindsight=frozenset(hindsight),
@@ -282,7 +299,8 @@ class _Program:
     metrics: tuple[tuple[str, Any, frozenset[str]], ...]  # metric.<id>, formula, fields behind it
     # factor, formula, saturation, weight, fields behind it
     factors: tuple[tuple[Factor, Any, float, float, frozenset[str]], ...]
-    # rule, condition, until date, sizer (risks only), the date its event was announced
+    # rule, condition (untraced: Evaluation.trace), until date, sizer (risks only), the date
+    # its event was announced
     rules: tuple[tuple[CompiledRule, Any, dt.date | None, Any, dt.date | None], ...]
     constants: dict[str, float]  # partner.<id>.coverage and rate.<id>: constants of the pack
 
@@ -301,7 +319,7 @@ def _program(pack: Pack) -> _Program:
         rules=tuple(
             (
                 c,
-                c.evaluate,
+                compile_check(c.rule.when),
                 pack.events[c.rule.until].date if c.rule.until else None,
                 _sizer(c.rule, pack) if c.rule.kind == "risk" else None,
                 announced(c.rule),
@@ -1006,12 +1024,12 @@ def key_gaps(ev: Evaluation, pack: Pack, held: list[tuple[int, int, str]] | None
     gaps = set(_gross_fields(pack) & ev.missing)
     top = max([_HIGH - 1, *(rank for rank, _, _ in (ev.risks_held() if held is None else held))])
     sizes, later = ev.sizes, ev.hindsight
-    for compiled, result, trace in ev.outcomes:
+    for compiled, result in ev.checked:
         if result is None:
             rule_id = compiled.rule.id
             size = sizes.get(rule_id)
             if size is not None and SEVERITY_RANK[size.level] > top and rule_id not in later:
-                gaps.update(unknown_fields(pack, trace, ev.missing))
+                gaps.update(unknown_fields(pack, ev.trace(compiled), ev.missing))
     return gaps
 
 

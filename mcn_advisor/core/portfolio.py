@@ -246,7 +246,7 @@ def row(
         [
             ev.severity(c.rule)
             for ev in evaluations
-            for c, result, _ in ev.outcomes
+            for c, result in ev.checked
             if result is None and c.rule.id not in ev.hindsight
         ],
     )
