@@ -72,9 +72,9 @@ def test_score_is_the_sum_of_weighted_factors(pack):
     ],
 )
 def test_band_thresholds(pack, score, band):
-    from mcn_advisor.core.engine import _band
+    from mcn_advisor.core.engine import _band, _bounds
 
-    assert _band(score, pack.model.scoring) == band
+    assert _band(score, _bounds(pack.model.scoring)) == band
 
 
 def test_findings_carry_evidence_trace_and_sources(pack):
