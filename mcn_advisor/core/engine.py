@@ -51,7 +51,7 @@ from mcn_advisor.errors import PackError
 from mcn_advisor.i18n import t
 from mcn_advisor.i18n.text import Text
 from mcn_advisor.pack.compile import CompiledRule, Pack
-from mcn_advisor.pack.conditions import Trace
+from mcn_advisor.pack.conditions import Trace, compile_check
 from mcn_advisor.pack.names import PARTNER_VALUES, PARTNERS_FIELD, profile_fields
 from mcn_advisor.pack.schema import Factor, RiskMatrix, Rule, Scoring, Steps
 from mcn_advisor.profile import acceptance
@@ -97,6 +97,16 @@ class Size(NamedTuple):  # a tuple: thousands are made per second in a batch
     value: float | None  # the measure (None: the rule fixes its impact)
 
 
+Checked = tuple[CompiledRule, "bool | None", str, bool]  # a rule in force, its result, its id, a risk?
+
+
+class Standing(NamedTuple):
+    """An evaluation's risks that hold and rules left undecided (``Evaluation.standing``)."""
+
+    risks: list[tuple[int, int, str]]  # (severity rank, rating, rule id), most severe first
+    undecided: list[tuple[str, CompiledRule]]  # (severity, rule), in the pack's order
+
+
 @record
 class Evaluation:
     """The numbers and rule outcomes of one profile: what every output is built from.
@@ -113,10 +123,28 @@ class Evaluation:
     factors: list[tuple[Factor, float, float]]  # (factor, raw, value 0..1)
     score: float
     band: str
-    outcomes: list[tuple[CompiledRule, bool | None, Trace]]  # rules in force at as_of
+    checked: list[Checked]  # rules in force at as_of, and their results
     accepted: dict[str, AcceptedRisk] = field(default_factory=dict)  # the profile's, by rule id
     sizes: dict[str, Size] = field(default_factory=dict)  # risk rules that hold or are undecided
     hindsight: frozenset[str] = frozenset()  # rules about a step not yet announced on as_of
+    _outcomes: list[tuple[CompiledRule, bool | None, Trace]] | None = field(
+        default=None, init=False, repr=False
+    )
+
+    @property
+    def outcomes(self) -> list[tuple[CompiledRule, bool | None, Trace]]:
+        """``checked`` with each rule's trace (every test, the value it saw and its result),
+        made when first asked for: a batch's summary reads the results only."""
+        if self._outcomes is None:
+            self._outcomes = [(c, held, self.trace(c)) for c, held, _, _ in self.checked]
+        return self._outcomes
+
+    def trace(self, compiled: CompiledRule) -> Trace:
+        """A rule's trace: its condition run again, traced, on the same values (``values`` and
+        ``unknown`` are never changed once ``evaluate`` has made them)."""
+        trace: Trace = []
+        compiled.evaluate(self.values, self.unknown, trace)
+        return trace
 
     def severity(self, rule: Rule) -> str:
         """A risk's severity is its size's level; positive findings and opportunities are info."""
@@ -126,30 +154,37 @@ class Evaluation:
     def held(self) -> list[CompiledRule]:
         """Rules that hold and were known on as_of (findings and opportunities), most severe
         first, then the highest rating, then by id (as ``finding_order``)."""
-        return [c for _, _, _, c in self._held()]
+        return [c for _, _, _, c, _ in self._held()]
 
-    def _held(self) -> list[tuple[int, int, str, CompiledRule]]:
-        """``held()`` with each rule's sort key: (-severity rank, -rating, rule id, rule)."""
+    def _held(self) -> list[tuple[int, int, str, CompiledRule, bool]]:
+        """``held()`` with each rule's sort key: (-severity rank, -rating, rule id, rule, a risk?)."""
+        return self._read()[0]
+
+    def _read(self) -> tuple[list[tuple[int, int, str, CompiledRule, bool]], list[tuple[str, CompiledRule]]]:
+        """One pass over the rules known on as_of: those that hold, keyed as ``_held``, and
+        those left undecided, with their severity (in the pack's order)."""
         sizes, later = self.sizes, self.hindsight
         keyed = []
-        for c, held, _ in self.outcomes:
-            if held:
-                rule_id = c.rule.id
-                if rule_id not in later:
-                    size = sizes.get(rule_id)
-                    if size is None:
-                        keyed.append((_INFO, 0, rule_id, c))
-                    else:
-                        keyed.append((-SEVERITY_RANK[size.level], -size.rating, rule_id, c))
+        undecided = []
+        for c, held, rule_id, risk in self.checked:
+            if held is not False and rule_id not in later:
+                size = sizes.get(rule_id)
+                if held is None:
+                    undecided.append(("info" if size is None else size.level, c))
+                elif size is None:
+                    keyed.append((_INFO, 0, rule_id, c, risk))
+                else:
+                    keyed.append((-SEVERITY_RANK[size.level], -size.rating, rule_id, c, risk))
         keyed.sort()  # a pack's rule ids are distinct: the rule itself is never compared
-        return keyed
+        return keyed, undecided
 
-    def risks_held(self) -> list[tuple[int, int, str]]:
-        """The risks that hold and were known on as_of, in ``held()`` order, as (severity rank,
-        rating, rule id)."""
-        return [
-            (-rank, -rating, rule_id) for rank, rating, rule_id, c in self._held() if c.rule.kind == "risk"
-        ]
+    def standing(self) -> Standing:
+        """What a summary row reads, in one pass over the rules known on as_of: the risks that
+        hold, in ``held()`` order, as (severity rank, rating, rule id), and the rules left
+        undecided as (severity, rule)."""
+        keyed, undecided = self._read()
+        risks = [(-rank, -rating, rule_id) for rank, rating, rule_id, _, risk in keyed if risk]
+        return Standing(risks, undecided)
 
     def at_risk(self) -> tuple[float, float]:
         """Monthly GMV and agency revenue at risk, rounded as every report shows them."""
@@ -159,7 +194,7 @@ class Evaluation:
 
 
 def evaluate(profile: Profile, pack: Pack, as_of: dt.date) -> Evaluation:
-    """Compute the metrics, the exposure score and every rule's outcome, with traces.
+    """Compute the metrics, the exposure score and every rule's outcome (traced when asked).
 
     The profile's accepted risks are taken as they are (an acceptance of a rule the pack
     does not have accepts nothing): the loader checks them, with file and line, against
@@ -176,25 +211,24 @@ def evaluate(profile: Profile, pack: Pack, as_of: dt.date) -> Evaluation:
         elif not -_LARGEST <= value <= _LARGEST:  # inf or nan: the pack's formula broke down
             raise _not_finite(pack, "metrics", name[len("metric.") :], value)
     factors, score = _scored(program, values, pack)
-    factor_values = {factor.id: value for factor, _, value in factors}
-    band = _band(score, pack.model.scoring)
-    outcomes: list[tuple[CompiledRule, bool | None, Trace]] = []
+    factor_values = dict(zip(program.factor_ids, [value for _, _, value in factors], strict=True))
+    band = _band(score, program.bands)
+    checked: list[Checked] = []
     sizes: dict[str, Size] = {}
     hindsight: list[str] = []
-    for compiled, run, until, sizer, announced in program.rules:
+    for compiled, check, until, sizer, announced, rule_id, risk in program.rules:
         if until is not None and as_of >= until:
             continue  # the step it warns of has been overtaken by a later one
-        trace: Trace = []
-        held = run(values, unknown, trace)
+        held = check(values, unknown)
         if sizer is not None and held is not False:
             size = sizer(values, factor_values)
             if held and size.value is not None and size.value <= 0.0:
                 held = False  # nothing to measure: a risk of size 0 is not raised
             else:
-                sizes[compiled.rule.id] = size
+                sizes[rule_id] = size
         if announced is not None and as_of < announced:
-            hindsight.append(compiled.rule.id)
-        outcomes.append((compiled, held, trace))
+            hindsight.append(rule_id)
+        checked.append((compiled, held, rule_id, risk))
     return Evaluation(
         agency=profile.agency.name,
         as_of=as_of,
@@ -204,7 +238,7 @@ def evaluate(profile: Profile, pack: Pack, as_of: dt.date) -> Evaluation:
         factors=factors,
         score=score,
         band=band,
-        outcomes=outcomes,
+        checked=checked,
         accepted=acceptance.by_rule(profile),
         sizes=sizes,
         hindsight=frozenset(hindsight),
@@ -283,9 +317,13 @@ class _Program:
     metrics: tuple[tuple[str, Any, frozenset[str]], ...]  # metric.<id>, formula, fields behind it
     # factor, formula, saturation, weight, fields behind it
     factors: tuple[tuple[Factor, Any, float, float, frozenset[str]], ...]
-    # rule, condition, until date, sizer (risks only), the date its event was announced
-    rules: tuple[tuple[CompiledRule, Any, dt.date | None, Any, dt.date | None], ...]
+    factor_ids: tuple[str, ...]
+    # rule, condition (untraced: Evaluation.trace), until date, sizer (risks only), the date
+    # its event was announced, rule id, whether a risk
+    rules: tuple[tuple[CompiledRule, Any, dt.date | None, Any, dt.date | None, str, bool], ...]
     constants: dict[str, float]  # partner.<id>.coverage and rate.<id>: constants of the pack
+    bands: tuple[float, float, float]  # the score's bounds of moderate, high and critical
+    platform: str  # the pack's platform (partners of another supply another cart)
 
 
 @functools.lru_cache(maxsize=16)
@@ -302,13 +340,18 @@ def _program(pack: Pack) -> _Program:
         rules=tuple(
             (
                 c,
-                c.evaluate,
+                compile_check(c.rule.when),
                 pack.events[c.rule.until].date if c.rule.until else None,
                 _sizer(c.rule, pack) if c.rule.kind == "risk" else None,
                 announced(c.rule),
+                c.rule.id,
+                c.rule.kind == "risk",
             )
             for c in pack.rules
         ),
+        factor_ids=tuple(x.id for x, _ in pack.factors),
+        bands=_bounds(pack.model.scoring),
+        platform=pack.model.pack.platform,
         constants={
             **{f"partner.{p.id}.coverage": p.coverage for p in pack.model.partners},
             **{f"rate.{r}": rate.value for r, rate in pack.model.rates.items()},
@@ -371,7 +414,8 @@ def _read_partners(
     values: dict[str, Any], missing: frozenset[str], unknown: set[str], pack: Pack, as_of: dt.date
 ) -> None:
     """``partner.*`` from the profile's partners and the pack's partner table (see pack.names)."""
-    platform = pack.model.pack.platform
+    program = _program(pack)
+    platform = program.platform
     own = [
         p
         for p in (pack.partners.get(partner_key(name)) for name in values[PARTNERS_FIELD] or ())
@@ -381,20 +425,19 @@ def _read_partners(
     ]
     values["partner.in_platform"] = 1.0 if own else 0.0
     values["partner.coverage"] = max((p.coverage for p in own), default=0.0)
-    values.update(_program(pack).constants)
+    values.update(program.constants)
     if PARTNERS_FIELD in missing:
         unknown.update(PARTNER_VALUES)
 
 
-def _band(score: float, s: Scoring) -> str:
+def _bounds(s: Scoring) -> tuple[float, float, float]:
+    return s.low, s.moderate, s.high
+
+
+def _band(score: float, bounds: tuple[float, float, float]) -> str:
+    low, moderate, high = bounds
     return (
-        "low"
-        if score < s.low
-        else "moderate"
-        if score < s.moderate
-        else "high"
-        if score < s.high
-        else "critical"
+        "low" if score < low else "moderate" if score < moderate else "high" if score < high else "critical"
     )
 
 
@@ -451,7 +494,7 @@ def explain(ev: Evaluation, pack: Pack) -> Assessment:
         planned,
         as_of,
         ev.score,
-        lambda score: _band(score, m.scoring),
+        lambda score: _band(score, _bounds(m.scoring)),
         lambda fields: revalue(ev, pack, fields),
     )
     exposure.range = money.score_range
@@ -989,30 +1032,34 @@ def rated(
 ) -> tuple[str, float]:
     """The confidence level and score: 1, less each left-out field's importance and a penalty
     per undecided rule (of these ``severities``) of severity high or above."""
+    severe = sum(1 for s in severities if SEVERITY_RANK[s] >= _HIGH)
+    score = max(0.0, round(1.0 - _lost(fields_read, missing) - UNDETERMINED_PENALTY * severe, 2))
+    return next(name for name, floor in CONFIDENCE_LEVELS if score >= floor), score
+
+
+@functools.lru_cache(maxsize=4096)
+def _lost(fields_read: frozenset[str], missing: frozenset[str]) -> float:
+    """The importance of the left-out fields read, each table counted once: surveys repeat a
+    few sets of left-out fields, so a batch sums each set once."""
     lost: dict[str, float] = {}
     for path in missing & fields_read:
         spec = FIELDS[path]
         lost[spec.declared_at] = spec.importance
-    severe = sum(1 for s in severities if SEVERITY_RANK[s] >= SEVERITY_RANK["high"])
-    score = max(0.0, round(1.0 - sum(lost.values()) - UNDETERMINED_PENALTY * severe, 2))
-    return next(name for name, floor in CONFIDENCE_LEVELS if score >= floor), score
+    return sum(lost.values())
 
 
-def key_gaps(ev: Evaluation, pack: Pack, held: list[tuple[int, int, str]] | None = None) -> set[str]:
+def key_gaps(ev: Evaluation, pack: Pack, standing: Standing | None = None) -> set[str]:
     """The left-out fields a summary's headline rests on: those behind the gross GMV at risk,
     and those behind an undecided risk of severity high or above that is more severe than
     every risk that holds (the top finding could be another). Empty: the band, the money
     and the top finding stand on the profile's own data (assumed values elsewhere only
-    lower the confidence). ``held``: ``ev.risks_held()``, when the caller has it already."""
+    lower the confidence). ``standing``: ``ev.standing()``, when the caller has it already."""
+    risks, undecided = ev.standing() if standing is None else standing
     gaps = set(_gross_fields(pack) & ev.missing)
-    top = max([_HIGH - 1, *(rank for rank, _, _ in (ev.risks_held() if held is None else held))])
-    sizes, later = ev.sizes, ev.hindsight
-    for compiled, result, trace in ev.outcomes:
-        if result is None:
-            rule_id = compiled.rule.id
-            size = sizes.get(rule_id)
-            if size is not None and SEVERITY_RANK[size.level] > top and rule_id not in later:
-                gaps.update(unknown_fields(pack, trace, ev.missing))
+    top = max([_HIGH - 1, *(rank for rank, _, _ in risks)])
+    for severity, compiled in undecided:
+        if SEVERITY_RANK[severity] > top:  # (above "info": a risk, sized)
+            gaps.update(unknown_fields(pack, ev.trace(compiled), ev.missing))
     return gaps
 
 

@@ -229,10 +229,10 @@ def row(
     """The portfolio row of one profile's evaluations. Several packs: the score and the money
     are the headline pack's, as in ``combine``; findings are every pack's."""
     risks: list[tuple[int, int, str, bool]] = []  # (severity rank, rating, rule id, accepted and in force)
-    held = [ev.risks_held() for ev in evaluations]
-    for ev, risks_held in zip(evaluations, held, strict=True):
+    standings = [ev.standing() for ev in evaluations]
+    for ev, standing in zip(evaluations, standings, strict=True):
         accepted = ev.accepted
-        for rank, rating, rule_id in risks_held:
+        for rank, rating, rule_id in standing.risks:
             entry = accepted.get(rule_id) if accepted else None
             risks.append((rank, rating, rule_id, entry is not None and acceptance.holds(entry, ev.as_of)))
     if len(packs) > 1:
@@ -240,16 +240,8 @@ def row(
     at = headline([ev.score for ev in evaluations]) if len(evaluations) > 1 else 0
     head = evaluations[at]
     gmv, revenue = head.at_risk()
-    level, _ = rated(
-        _fields_read(tuple(packs)),
-        head.missing,
-        [
-            ev.severity(c.rule)
-            for ev in evaluations
-            for c, result, _ in ev.outcomes
-            if result is None and c.rule.id not in ev.hindsight
-        ],
-    )
+    undecided = [severity for standing in standings for severity, _ in standing.undecided]
+    level, _ = rated(_fields_read(tuple(packs)), head.missing, undecided)
     worst = max((rank for rank, _, _, accepted in risks if not accepted), default=None)
     return Row(
         source,
@@ -264,7 +256,7 @@ def row(
         report,
         tuple(SEVERITIES[rank] for rank, _, _, _ in risks),
         level,
-        tuple(sorted(key_gaps(head, packs[at], held[at]))),
+        tuple(sorted(key_gaps(head, packs[at], standings[at]))),
     )
 
 

@@ -192,6 +192,7 @@ def tests_in(node: Any) -> list[Test]:
 
 Trace = list[tuple[Test, Any, "bool | None"]]
 Evaluator = Callable[[Mapping[str, Any], "frozenset[str] | set[str]", Trace], "bool | None"]
+Check = Callable[[Mapping[str, Any], "frozenset[str] | set[str]"], "bool | None"]
 
 _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     "==": operator.eq,
@@ -214,13 +215,27 @@ def compile_condition(node: Any) -> Evaluator:
     Every test runs (no short-circuit) so the trace is complete; ``None`` is unknown.
     Recursive, and bounded: a pack's TOML nests at most ``MAX_NESTING`` deep.
     """
-    if isinstance(node, Test):
-        return _compile_test(node)
-    if isinstance(node, Not):
-        inner = compile_condition(node.not_)
+    return _compile(node, _compile_tests)  # type: ignore[no-any-return]
 
-        def negate(values: Mapping[str, Any], unknown: Any, trace: Trace) -> bool | None:
-            r = inner(values, unknown, trace)
+
+def compile_check(node: Any) -> Check:
+    """``compile_condition`` without the trace: ``(values, unknown) -> True/False/None``, the
+    same result from the same tests run in the same order (no short-circuit either: a test
+    that raises raises here too). A batch's summary reads only the results; a rule's trace
+    is made by its ``compile_condition`` when a report shows it."""
+    return _compile(node, _check_tests)  # type: ignore[no-any-return]
+
+
+def _compile(node: Any, tests: Callable[[list[Test], bool], Any]) -> Any:
+    """The tree as closures; its lists of plain tests made by ``tests`` (traced or not: the
+    nodes above pass on whatever arguments they are given)."""
+    if isinstance(node, Test):
+        return tests([node], False)  # a lone test is an ALL of one
+    if isinstance(node, Not):
+        inner = _compile(node.not_, tests)
+
+        def negate(*args: Any) -> bool | None:
+            r = inner(*args)
             return None if r is None else not r
 
         return negate
@@ -228,11 +243,11 @@ def compile_condition(node: Any) -> Evaluator:
     decisive = not is_all  # the result that settles the node: False for ALL, True for ANY
     nodes = node.all if is_all else node.any
     if all(isinstance(c, Test) for c in nodes):
-        return _compile_tests(nodes, decisive)
-    children = [compile_condition(c) for c in nodes]
+        return tests(nodes, decisive)
+    children = [_compile(c, tests) for c in nodes]
 
-    def combine(values: Mapping[str, Any], unknown: Any, trace: Trace) -> bool | None:
-        results = [child(values, unknown, trace) for child in children]
+    def combine(*args: Any) -> bool | None:
+        results = [child(*args) for child in children]
         if decisive in results:
             return decisive
         if None in results:
@@ -240,10 +255,6 @@ def compile_condition(node: Any) -> Evaluator:
         return not decisive
 
     return combine
-
-
-def _compile_test(test: Test) -> Evaluator:
-    return _compile_tests([test], decisive=False)  # a lone test is an ALL of one
 
 
 def _compile_tests(tests: list[Test], decisive: bool) -> Evaluator:
@@ -262,6 +273,22 @@ def _compile_tests(tests: list[Test], decisive: bool) -> Evaluator:
             held = bool(compare(actual, expected))
             trace.append((test, actual, held))
             if held is decisive:
+                settled = True
+        return decisive if settled else None if unsure else not decisive
+
+    return run
+
+
+def _check_tests(tests: list[Test], decisive: bool) -> Check:
+    """``_compile_tests`` without the trace."""
+    specs = tuple((t.field, _COMPARE[t.op], t.value) for t in tests)
+
+    def run(values: Mapping[str, Any], unknown: Any) -> bool | None:
+        settled = unsure = False
+        for field, compare, expected in specs:
+            if field in unknown:
+                unsure = True
+            elif bool(compare(values[field], expected)) is decisive:
                 settled = True
         return decisive if settled else None if unsure else not decisive
 

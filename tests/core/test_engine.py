@@ -9,7 +9,7 @@ import pytest
 from mcn_advisor.core.engine import assess
 from mcn_advisor.profile.load import load_profile
 from mcn_advisor.profile.model import Profile
-from tests.conftest import AS_OF, GOOD, example
+from tests.conftest import AS_OF, GOOD, PROFILES, example
 
 
 def test_money_at_risk_is_the_documented_arithmetic(pack):
@@ -72,9 +72,9 @@ def test_score_is_the_sum_of_weighted_factors(pack):
     ],
 )
 def test_band_thresholds(pack, score, band):
-    from mcn_advisor.core.engine import _band
+    from mcn_advisor.core.engine import _band, _bounds
 
-    assert _band(score, pack.model.scoring) == band
+    assert _band(score, _bounds(pack.model.scoring)) == band
 
 
 def test_findings_carry_evidence_trace_and_sources(pack):
@@ -205,3 +205,31 @@ def test_a_formula_that_overflows_for_a_profile_is_an_error_naming_it():
         f"my.toml:{line}: factors.6.formula: factor 'diversion_contracts' computes to inf for this profile, "
         "not a finite number (an overflow); check its formula"
     ]
+
+
+@pytest.mark.parametrize("as_of", [dt.date(2020, 8, 1), dt.date(2020, 11, 1)])
+def test_a_summary_rows_one_pass_reads_what_the_reports_read(pack, as_of):
+    # Evaluation.standing (what a batch's summary row reads) against the findings' order and
+    # the traced outcomes (what a report reads): the same risks, in the same order, and the
+    # same undecided rules with their severities, on every example profile.
+    from mcn_advisor.core.engine import evaluate
+    from mcn_advisor.vocab import SEVERITY_RANK
+
+    undecided_seen = several = 0
+    for path in sorted(PROFILES.glob("*.toml")):
+        ev = evaluate(load_profile(path), pack, as_of)
+        risks, undecided = ev.standing()
+        assert risks == [
+            (SEVERITY_RANK[ev.severity(c.rule)], ev.sizes[c.rule.id].rating, c.rule.id)
+            for c in ev.held()
+            if c.rule.kind == "risk"
+        ]
+        assert undecided == [
+            (ev.severity(c.rule), c)
+            for c, held, _ in ev.outcomes
+            if held is None and c.rule.id not in ev.hindsight
+        ]
+        assert risks == sorted(risks, key=lambda r: (-r[0], -r[1], r[2]))  # most severe first
+        undecided_seen += len(undecided)
+        several += len(risks) > 1
+    assert undecided_seen and several

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from mcn_advisor.pack.conditions import Condition, compile_condition
+from mcn_advisor.pack.conditions import Condition, compile_check, compile_condition
 from mcn_advisor.pack.names import condition_fields
 
 ADAPTER = TypeAdapter(Condition)
@@ -54,6 +56,34 @@ def test_unknown_field_is_unknown_not_false():
     values["platform_mix.douyin_live"] = 0.9
     assert check({"any": [LIVE, STORE]}, values, unknown={"douyin.operates_own_store"})[0] is True
     assert check({"not": STORE}, values, unknown={"douyin.operates_own_store"})[0] is None
+
+
+def test_the_untraced_check_gives_the_traced_result_on_every_tree_and_unknown():
+    # What a batch's summary runs (compile_check) against what a report shows (compile_condition):
+    # nested ALL/ANY/NOT over every mix of true, false and unknown tests.
+    trees = [
+        LIVE,
+        {"not": LIVE},
+        {"all": [LIVE, STORE, PARTNERS]},
+        {"any": [LIVE, STORE, PARTNERS]},
+        {"all": [LIVE, {"any": [STORE, {"not": PARTNERS}]}]},
+        {"any": [{"all": [LIVE, STORE]}, {"not": {"any": [PARTNERS, STORE]}}]},
+        {"not": {"all": [{"not": LIVE}, PARTNERS]}},
+    ]
+    fields = ("platform_mix.douyin_live", "douyin.operates_own_store", "supply_chain.partners")
+    options = ([0.2, 0.9], [False, True], [[], ["Lihua"]])
+    seen = set()
+    for tree in trees:
+        node = ADAPTER.validate_python(tree, context=CONTEXT)
+        traced, untraced = compile_condition(node), compile_check(node)
+        for chosen in itertools.product(*options):
+            values = dict(zip(fields, chosen, strict=True))
+            for n in range(len(fields) + 1):
+                for unknown in itertools.combinations(fields, n):
+                    held = untraced(values, set(unknown))
+                    assert held is traced(values, set(unknown), [])
+                    seen.add(held)
+    assert seen == {True, False, None}
 
 
 def test_list_operators():
