@@ -41,23 +41,40 @@ def record(
     the same meaning of these options (and no others)."""
 
     def make(cls: type[T]) -> type[T]:
+        if any(dataclasses.is_dataclass(base) for base in cls.__mro__[1:]):
+            raise TypeError(f"{cls.__qualname__}: a record extends no record or dataclass")
         if not cls.__doc__:  # dataclass would build the signature's text for it: costly
             cls.__doc__ = cls.__name__
+        own = set(vars(cls))  # methods the class writes itself are kept, as dataclass keeps them
         cls = dataclasses.dataclass(cls, init=False, repr=False, eq=False, kw_only=kw_only)
         fields = dataclasses.fields(cls)  # type: ignore[arg-type]
-        cls.__init__ = _shared_init(cls, fields, frozen)  # type: ignore[misc]
-        cls.__repr__ = _repr  # type: ignore[assignment]
+        _check_order(cls, fields)
+        methods: dict[str, Any] = {"__init__": _shared_init(cls, fields, frozen), "__repr__": _repr}
         if eq:
-            cls.__eq__ = _eq  # type: ignore[assignment,method-assign]
-            cls.__hash__ = _hash if frozen else None  # type: ignore[assignment,method-assign]
+            methods.update(__eq__=_eq, __hash__=_hash if frozen else None)
         if frozen:
-            cls.__setattr__ = _refuse_set  # type: ignore[assignment,method-assign]
-            cls.__delattr__ = _refuse_delete  # type: ignore[assignment,method-assign]
+            methods.update(__setattr__=_refuse_set, __delattr__=_refuse_delete)
+        for name, method in methods.items():
+            if name not in own:
+                setattr(cls, name, method)
         cls.__dataclass_params__.frozen = frozen  # type: ignore[attr-defined]  # as dataclass records it
         cls.__dataclass_params__.eq = eq  # type: ignore[attr-defined]
         return cls
 
     return make if cls is None else make(cls)
+
+
+def _check_order(cls: type, fields: tuple[dataclasses.Field, ...]) -> None:
+    """Refuse what dataclass refuses when it writes ``__init__``: a positional field without
+    a default after one with a default (the compiled ``__init__`` could not be written)."""
+    seen_default = False
+    for f in fields:
+        if not f.init or f.kw_only:
+            continue
+        if f.default is not _NO_DEFAULT or f.default_factory is not _NO_DEFAULT:
+            seen_default = True
+        elif seen_default:
+            raise TypeError(f"{cls.__qualname__}: non-default argument {f.name!r} follows default argument")
 
 
 COMPILE_AFTER = 100  # instances of a class built by the shared __init__ before it gets its own
@@ -69,13 +86,11 @@ def _shared_init(cls: type, fields: tuple[dataclasses.Field, ...], frozen: bool)
     about as much as building a hundred instances this way, so a class gets its own (see
     ``_compile_init``) at its ``COMPILE_AFTER``-th instance, and at once for a call this one
     cannot take (then the compiled one raises Python's own ``TypeError``)."""
-    positional = tuple(f.name for f in fields if not f.kw_only)
-    allowed = frozenset(f.name for f in fields)
-    required = frozenset(
-        f.name for f in fields if f.default is _NO_DEFAULT and f.default_factory is _NO_DEFAULT
-    )
+    positional = tuple(f.name for f in fields if f.init and not f.kw_only)
+    allowed = frozenset(f.name for f in fields if f.init)  # an init=False field takes its default
     defaults = {f.name: f.default for f in fields if f.default is not _NO_DEFAULT}
     factories = tuple((f.name, f.default_factory) for f in fields if f.default_factory is not _NO_DEFAULT)
+    required = allowed - defaults.keys() - {name for name, _ in factories}
     built = 0
 
     def __init__(self: Any, *args: Any, **values: Any) -> None:
@@ -114,8 +129,11 @@ def _compile_init(cls: type, fields: tuple[dataclasses.Field, ...], frozen: bool
             param = f"{f.name}=_FACTORY"
         else:
             param = f.name
-        (keyword if f.kw_only else positional).append(param)
-        value = f"_f_{f.name}() if {f.name} is _FACTORY else {f.name}" if f.name in made else f.name
+        if not f.init:  # not a parameter: its default, or a fresh value of its factory
+            value = f"_f_{f.name}()" if f.name in made else f"_d_{f.name}"
+        else:
+            (keyword if f.kw_only else positional).append(param)
+            value = f"_f_{f.name}() if {f.name} is _FACTORY else {f.name}" if f.name in made else f.name
         body.append(f"    d[{f.name!r}] = {value}" if frozen else f"    self.{f.name} = {value}")
     params = ", ".join(["self", *positional, *(["*", *keyword] if keyword else [])])
     head = "    d = self.__dict__\n" if frozen else ""

@@ -142,3 +142,59 @@ def test_records_travel_pickled_as_a_batch_sends_them_to_its_workers() -> None:
         back = pickle.loads(pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL))
         assert back == item and back is not item and type(back) is type(item)
     assert hash(pickle.loads(pickle.dumps(Frozen("x")))) == hash(Frozen("x"))
+
+
+def test_a_field_left_out_of_init_is_no_argument_and_takes_its_default() -> None:
+    made, ours = (
+        deco(
+            type(
+                "Cached",
+                (),
+                {
+                    "__annotations__": {"name": "str", "seen": "list[str]", "memo": "int | None"},
+                    "seen": field(default_factory=list, init=False),
+                    "memo": field(default=None, init=False, compare=False),
+                },
+            )
+        )
+        for deco in (dataclass, record)
+    )
+    for cls in (made, ours):
+        item = cls("x")
+        assert (item.name, item.seen, item.memo) == ("x", [], None) and cls("x").seen is not item.seen
+        with pytest.raises(TypeError, match="unexpected keyword argument 'memo'"):
+            cls("x", memo=1)
+        item.memo = 5
+        assert item == cls("x")  # memo is not compared
+
+
+def test_a_record_refuses_at_once_what_dataclass_refuses_when_it_is_made() -> None:
+    class Late:
+        x: int = 1
+        y: int
+
+    with pytest.raises(TypeError, match="non-default argument 'y' follows default argument"):
+        dataclass(Late)
+    with pytest.raises(TypeError, match="non-default argument 'y' follows default argument"):
+        record(Late)
+
+    @record
+    class Base:
+        x: int
+
+    class Extended(Base):
+        y: int
+
+    with pytest.raises(TypeError, match="extends no record"):
+        record(Extended)
+
+
+def test_a_record_keeps_the_methods_it_writes_itself() -> None:
+    @record(frozen=True)
+    class Shown:
+        x: int
+
+        def __repr__(self) -> str:
+            return f"<{self.x}>"
+
+    assert repr(Shown(1)) == "<1>" and Shown(1) == Shown(1) and hash(Shown(1)) == hash(Shown(1))

@@ -128,7 +128,10 @@ class Evaluation:
     sizes: dict[str, Size] = field(default_factory=dict)  # risk rules that hold or are undecided
     hindsight: frozenset[str] = frozenset()  # rules about a step not yet announced on as_of
     _outcomes: list[tuple[CompiledRule, bool | None, Trace]] | None = field(
-        default=None, init=False, repr=False
+        default=None,
+        init=False,
+        repr=False,
+        compare=False,  # a cache of checked, made on demand
     )
 
     @property
