@@ -18,7 +18,8 @@ Names are imported on first use, so ``import mcn_advisor`` costs nothing.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+
+TYPE_CHECKING = False  # typing's own, without importing typing: a run's first milliseconds are Ctrl-C's
 
 __version__ = "0.1.0"
 
@@ -102,7 +103,7 @@ if TYPE_CHECKING:  # for type checkers and editors; at run time __getattr__ impo
     from mcn_advisor.render import get as render_as
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'mcn_advisor' has no attribute {name!r}")
