@@ -19,8 +19,9 @@ adds the methods itself:
   dataclass would have. A call the shared one cannot take goes to the compiled one, so a
   missing or unknown field is Python's own ``TypeError``. A single run compiles none.
 
-Records have no ``__slots__``: a slotted dataclass is made twice, and attribute access
-costs the same either way.
+Records have no ``__slots__``: ``slots=True`` makes a class twice at import. The price,
+measured: a full assessment with its two reports costs about 4% more (dict-backed
+instances, and dicts for the collector to walk); slotted records would win that back.
 """
 
 from __future__ import annotations
