@@ -160,9 +160,8 @@ def _eq(self: Any, other: object) -> bool:
 
 
 def _hash(self: Any) -> int:
-    return hash(
-        tuple(getattr(self, f.name) for f in dataclasses.fields(self) if f.compare and f.hash is not False)
-    )
+    fields = dataclasses.fields(self)  # as dataclass hashes: hash=None follows compare
+    return hash(tuple(getattr(self, f.name) for f in fields if (f.compare if f.hash is None else f.hash)))
 
 
 @reprlib.recursive_repr()

@@ -198,3 +198,15 @@ def test_a_record_keeps_the_methods_it_writes_itself() -> None:
             return f"<{self.x}>"
 
     assert repr(Shown(1)) == "<1>" and Shown(1) == Shown(1) and hash(Shown(1)) == hash(Shown(1))
+
+
+def test_a_frozen_record_hashes_the_fields_its_dataclass_hashes() -> None:
+    for deco in (dataclass(frozen=True), record(frozen=True)):
+
+        @deco
+        class Keyed:
+            a: int
+            b: int = field(default=0, compare=False, hash=True)  # hashed though not compared
+            c: int = field(default=0, hash=False)  # compared though not hashed
+
+        assert hash(Keyed(1, 2, 3)) == hash((1, 2)), deco
