@@ -17,11 +17,10 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from rich.cells import cell_len
-
 from mcn_advisor.core.portfolio import Failure, Portfolio, Row
 from mcn_advisor.errors import visible
 from mcn_advisor.i18n import t, translate
+from mcn_advisor.render.cells import cell_len
 from mcn_advisor.render.common import money, share
 from mcn_advisor.render.linebreak import break_offsets
 from mcn_advisor.render.markdown import code, esc, pipe_lines
@@ -131,34 +130,15 @@ def _heading(text: str) -> str:
     return "\n" + (text.upper() if text.isascii() else text)
 
 
-def _width(text: str) -> int:
-    """Display width: CJK characters take two cells."""
-    if text.isascii():
-        return len(text)
-    # ASCII, common Chinese characters and punctuation (two cells each) and the few other
-    # characters our cells hold (one cell each): counted here at C speed, as rich would
-    # count them (a name of a survey's rows, a row's severities); anything else, rich counts.
-    if _OTHER.search(text) is None:
-        return len(text) + len(_WIDE.findall(text))
-    return cell_len(text)
-
-
-# Characters two cells wide (CJK punctuation, ideographs, full-width forms) and one cell wide
-# (·×–—‘’“”…−), each as rich's cell_len measures it (tests/batch/test_tables.py).
-_WIDE_CHARS = "\u3000-\u3029\u3030-\u303e\u4e00-\u9fff\uff01-\uff60"
-_WIDE = re.compile(f"[{_WIDE_CHARS}]")
-_OTHER = re.compile(f"[^\x00-\x7f{_WIDE_CHARS}\u00b7\u00d7\u2013\u2014\u2018\u2019\u201c\u201d\u2026\u2212]")
-
-
 def _cut(text: str, width: int) -> str:
     """``text`` in at most ``width`` cells, cut with an ellipsis (its cells counted once each)."""
     if text.isascii():
         return text if len(text) <= width else text[: max(0, width - 1)] + "…"
-    if _width(text) <= width:
+    if cell_len(text) <= width:
         return text
     used = 0
     for at, ch in enumerate(text):
-        used += 1 if ch.isascii() else _width(ch)
+        used += 1 if ch.isascii() else cell_len(ch)
         if used > width - 1:
             return text[:at] + "…"
     return text + "…"  # (the characters, measured one by one, fit: joined, they did not)
@@ -184,7 +164,7 @@ def _layout(
     widths = [0] * columns
     for r in rows():
         for i, cell in enumerate(r):
-            w = len(cell) if cell.isascii() else _width(cell)  # the common case inlined: runs per cell
+            w = len(cell) if cell.isascii() else cell_len(cell)  # the common case inlined: runs per cell
             if w > widths[i]:
                 widths[i] = w
     over = sum(widths) + len(gap) * (len(widths) - 1) - width if width else 0
@@ -246,7 +226,7 @@ def _aligned(
             if cell.isascii():  # one cell a character: str pads it (runs per cell of every row)
                 cells.append(cell.rjust(width) if right else cell.ljust(width))
             else:
-                pad = " " * (width - _width(cell))
+                pad = " " * (width - cell_len(cell))
                 cells.append(pad + cell if right else cell + pad)
         yield gap.join(cells).rstrip()
 
@@ -273,7 +253,7 @@ def _fit(text: str, width: int | None, sep: str = " · ") -> Iterator[str]:
     line = ""
     for part in text.split(sep):
         joined = f"{line}{sep}{part}" if line else part
-        if line and width and _width(joined) > width:
+        if line and width and cell_len(joined) > width:
             yield line
             line = part
         else:

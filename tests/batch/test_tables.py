@@ -401,8 +401,9 @@ def test_columns_after_chinese_and_other_wide_names_line_up(tmp_path):
 
 
 def test_the_table_measures_text_as_rich_does_and_cuts_it_to_fit():
-    # The batch table measures cells itself for speed; every character it measures
-    # without rich must measure as rich does, alone and in any mix, and a cut text fits.
+    # The batch table measures cells with render/cells.py (rich's widths without rich);
+    # every character it measures must measure as rich does, alone and in any mix, and a
+    # cut text fits.
     import random
 
     from rich.cells import cell_len
@@ -412,12 +413,12 @@ def test_the_table_measures_text_as_rich_does_and_cuts_it_to_fit():
     ranges = [(0x3000, 0x302A), (0x3030, 0x303F), (0x4E00, 0xA000), (0xFF01, 0xFF61)]
     known = [chr(c) for lo, hi in ranges for c in range(lo, hi)] + list("·×–—‘’“”…−")
     for ch in known:
-        assert portfolio._width(ch) == cell_len(ch), hex(ord(ch))
+        assert portfolio.cell_len(ch) == cell_len(ch), hex(ord(ch))
     rng = random.Random(7)
     alphabet = known[::97] + list("abc XYZ-0") + ["\u0301", "ｱ", "é", "\u302a", "\u303f", "😀"]
     for _ in range(3000):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 30)))
-        assert portfolio._width(text) == cell_len(text), text
+        assert portfolio.cell_len(text) == cell_len(text), text
         width = rng.randrange(0, 25)
         cut = portfolio._cut(text, width)
         if cell_len(text) <= width:
