@@ -370,10 +370,10 @@ def schema(
     """
     import json
 
-    from mcn_advisor.pack.schema import PackModel
+    from mcn_advisor.pack.models import pack_model
     from mcn_advisor.profile.model import Profile, json_schema
 
-    model, what = (PackModel, "policy pack") if pack else (Profile, "profile")
+    model, what = (pack_model(), "policy pack") if pack else (Profile, "profile")
     doc = json_schema(model, f"mcn-advisor {what}, schema_version 1")
     _emit(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", output)
 

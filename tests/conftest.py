@@ -12,15 +12,18 @@ and review the diff like code. A test that compares a golden uses ``check_golden
 from __future__ import annotations
 
 import atexit
+import dataclasses
 import datetime as dt
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
 
+from mcn_advisor.i18n.text import Text
 from mcn_advisor.pack.compile import Pack, builtin_pack
 from mcn_advisor.profile.load import load_profile
 from mcn_advisor.profile.model import Profile
@@ -80,6 +83,21 @@ def write(tmp_path: Path):
 
 UPDATE_GOLDEN = os.environ.get("UPDATE_GOLDEN") == "1"
 GOLDEN_COMMAND = "UPDATE_GOLDEN=1 pytest -m golden"
+
+
+def pack_texts(node: object, where: str = "") -> Iterator[tuple[str, Text]]:
+    """Every ``Text`` in a pack's parts (records, lists, tables), with where it is."""
+    if isinstance(node, Text):
+        yield where, node
+    elif dataclasses.is_dataclass(node):
+        for f in dataclasses.fields(node):
+            yield from pack_texts(getattr(node, f.name), f"{where}.{f.name}")
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield from pack_texts(value, f"{where}.{key}")
+    elif isinstance(node, (list, tuple)):
+        for i, value in enumerate(node):
+            yield from pack_texts(value, f"{where}[{i}]")
 
 
 def check_golden(path: Path, text: str) -> None:

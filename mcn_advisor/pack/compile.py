@@ -159,10 +159,12 @@ def _validate(text: str, source: str) -> PackModel:
         )
     rates = list(data.get("rates", {})) if isinstance(data.get("rates"), dict) else []
     context = {"fields": condition_fields(_ids(data, "metrics"), _ids(data, "partners"), rates)}
+    from mcn_advisor.pack import models  # pydantic's models of a pack: made only to validate one
+
     try:
-        return PackModel.model_validate(data, context=context)
+        return models.validate(data, context)
     except ValidationError as exc:
-        raise PackError(describe(exc, PackModel, source, key_lines(text))) from None
+        raise PackError(describe(exc, models.pack_model(), source, key_lines(text))) from None
 
 
 def _ids(data: dict, section: str) -> list[str]:

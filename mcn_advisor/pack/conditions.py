@@ -12,24 +12,19 @@ field the profile left out is *unknown*, never silently false, and every test is
 recorded with the value it saw, so a finding can show why it holds.
 """
 
+from __future__ import annotations
+
 import datetime as dt
 import operator
 from collections.abc import Callable, Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Discriminator,
-    Field,
-    Tag,
-    ValidationInfo,
-    model_validator,
-)
+from pydantic import Discriminator, Field, Tag, ValidationInfo, model_validator
 
 from mcn_advisor.errors import did_you_mean, say, show_value
 from mcn_advisor.files.limits import MAX_NUMBER
 from mcn_advisor.files.problems import TAG_PREFIX
+from mcn_advisor.records import record
 
 Op = Literal["==", "!=", "<", "<=", ">", ">=", "in", "not_in", "contains", "empty", "not_empty"]
 OPERATORS: dict[str, str] = {
@@ -57,11 +52,12 @@ _PYTHON_TYPE = {"number": (int, float), "date": (dt.date,), "bool": (bool,), "st
 Known = Mapping[str, str]  # field name -> kind ("number", "bool", "str", "list", "date")
 
 
-class _Node(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, defer_build=True)  # see schema._Data
+# The nodes are records, validated by pydantic models made from them (pack/models.py)
+# only when a pack is validated: a pack from the cache needs none.
 
 
-class Test(_Node):
+@record(frozen=True, kw_only=True)
+class Test:
     """A leaf: ``field op value``."""
 
     field: str
@@ -69,7 +65,7 @@ class Test(_Node):
     value: Any = None
 
     @model_validator(mode="after")
-    def _check_against_fields(self, info: ValidationInfo) -> "Test":
+    def _check_against_fields(self, info: ValidationInfo) -> Test:
         known: Known | None = (info.context or {}).get("fields")
         if known is None:
             return self
@@ -138,16 +134,19 @@ def _check_value(test: Test, kind: str) -> None:
             )
 
 
-class All(_Node):
-    all: Annotated[list["Condition"], Field(min_length=1)]
+@record(frozen=True, kw_only=True)
+class All:
+    all: Annotated[list[Condition], Field(min_length=1)]
 
 
-class AnyOf(_Node):
-    any: Annotated[list["Condition"], Field(min_length=1)]
+@record(frozen=True, kw_only=True)
+class AnyOf:
+    any: Annotated[list[Condition], Field(min_length=1)]
 
 
-class Not(_Node):
-    not_: "Condition" = Field(alias="not")
+@record(frozen=True, kw_only=True)
+class Not:
+    not_: Annotated[Condition, Field(alias="not")]
 
 
 def _node_kind(data: Any) -> str:
@@ -160,17 +159,15 @@ def _node_kind(data: Any) -> str:
     return TAG_PREFIX + kind
 
 
-# Pydantic puts the tag in an error's location; validation.describe drops such parts.
+# Pydantic puts the tag in an error's location; validation.describe drops such parts. The
+# nodes are named, not given: pack/models.py resolves the names to the models that validate them.
 Condition = Annotated[
-    Annotated[All, Tag(TAG_PREFIX + "all")]
-    | Annotated[AnyOf, Tag(TAG_PREFIX + "any")]
-    | Annotated[Not, Tag(TAG_PREFIX + "not")]
-    | Annotated[Test, Tag(TAG_PREFIX + "test")],
+    Annotated["All", Tag(TAG_PREFIX + "all")]
+    | Annotated["AnyOf", Tag(TAG_PREFIX + "any")]
+    | Annotated["Not", Tag(TAG_PREFIX + "not")]
+    | Annotated["Test", Tag(TAG_PREFIX + "test")],
     Discriminator(_node_kind),
 ]
-All.model_rebuild()
-AnyOf.model_rebuild()
-Not.model_rebuild()
 
 
 def tests_in(node: Any) -> list[Test]:

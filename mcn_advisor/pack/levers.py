@@ -47,7 +47,7 @@ class CompiledLever:
 
 def _lever_step(ch: LeverChange, loc: Loc, scope: Any, problems: list[tuple[Loc, str]]) -> LeverStep | None:
     """Check one change against the profile's fields and compile it; problems go to ``problems``."""
-    given = [op for op in _LEVER_OPS if op in ch.model_fields_set]
+    given = [op for op in _LEVER_OPS if getattr(ch, op) is not None]  # TOML has no null: None is left out
     if len(given) != 1:
         found = ", ".join(given) or "none"
         problems.append(

@@ -17,7 +17,8 @@ from typing import Any, get_args
 from mcn_advisor.errors import show_value
 from mcn_advisor.pack import formulas
 from mcn_advisor.pack.conditions import OPERATORS, OPS_BY_KIND
-from mcn_advisor.pack.schema import WEIGHT_TOTAL, Action, Metric, PackModel, Rule
+from mcn_advisor.pack.models import models
+from mcn_advisor.pack.schema import WEIGHT_TOTAL
 from mcn_advisor.profile.model import FIELDS, SCHEMA_VERSION, Profile
 from mcn_advisor.vocab import SEVERITIES, STRATEGIES
 
@@ -149,22 +150,23 @@ def _literal(model: Any, name: str) -> list[str]:
 
 
 def _words() -> str:
+    m = models()
     rows = [
         ("`actions.act_from`, `fixtures.expect.severity` values", ", ".join(_code(x) for x in SEVERITIES)),
-        ("`rules.kind`", ", ".join(_code(x) for x in _literal(Rule, "kind"))),
-        ("`rules.category`", ", ".join(_code(x) for x in _literal(Rule, "category"))),
-        ("`rules.treatment`", ", ".join(_code(x) for x in _literal(Rule, "treatment"))),
+        ("`rules.kind`", ", ".join(_code(x) for x in _literal(m["Rule"], "kind"))),
+        ("`rules.category`", ", ".join(_code(x) for x in _literal(m["Rule"], "category"))),
+        ("`rules.treatment`", ", ".join(_code(x) for x in _literal(m["Rule"], "treatment"))),
         ("`actions.strategy`", ", ".join(_code(x) for x in STRATEGIES)),
-        ("`metrics.unit`", ", ".join(_code(x) for x in _literal(Metric, "unit"))),
+        ("`metrics.unit`", ", ".join(_code(x) for x in _literal(m["Metric"], "unit"))),
         ("`fixtures.expect.band`", "`low`, `moderate`, `high`, `critical`"),
     ]
-    sections = ", ".join(_code(name) for name in PackModel.model_fields)
+    sections = ", ".join(_code(name) for name in m["PackModel"].model_fields)
     return "\n\n".join(
         [
             "## Words a pack may use",
             _table(("key", "one of"), rows),
             f"Top-level keys of a pack: {sections}. Factor weights must sum to {WEIGHT_TOTAL:g}. "
-            f"Action ids and rule ids look like `{Action.model_fields['id'].metadata[0].pattern}`; "
+            f"Action ids and rule ids look like `{m['Action'].model_fields['id'].metadata[0].pattern}`; "
             "`effort` sizes, `roles` and `sources` are the pack's own tables. "
             "The JSON Schema (`mcn-advisor schema --pack`) lists every key with its type.",
         ]

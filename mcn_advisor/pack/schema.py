@@ -8,15 +8,22 @@ engine runs; ``checks.py`` holds what a model alone cannot check (references bet
 parts, dates, cycles, weights).
 """
 
-import datetime as dt
-from typing import Annotated, Any, Literal
+from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+import dataclasses
+import datetime as dt
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from pydantic import Field, StringConstraints, field_validator
 
 from mcn_advisor.i18n.text import NonEmpty, Text
 from mcn_advisor.pack.conditions import Condition
-from mcn_advisor.profile.model import SCHEMA_VERSION, AssessmentDate, Profile
+from mcn_advisor.profile.model import SCHEMA_VERSION, AssessmentDate
+from mcn_advisor.records import record
 from mcn_advisor.vocab import Band, Category, FindingKind, Severity, Strategy, Treatment, Unit
+
+if TYPE_CHECKING:
+    from mcn_advisor.pack.models import FixtureProfile
 
 REQUIRED_METRICS = ("gmv_at_risk_cny_monthly", "revenue_at_risk_cny_monthly")
 WEIGHT_TOTAL = 100.0
@@ -25,13 +32,21 @@ Id = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
 RuleId = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$")]
 
 
-class _Data(BaseModel):
-    # defer_build: validators are built on a pack's first validation, so a run whose
-    # packs all come from the cache (files.cache) never builds them
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False, defer_build=True)
+# Every part of a pack is a record (records.py): a class of named fields, cheap to make at
+# import. Pydantic validates a pack's text with models made from these records
+# (pack/models.py), only when the pack is not in the cache (files/cache.py): a run whose
+# packs all come from the cache builds no pydantic class for them. The annotations are read
+# only then, by pydantic (hence ``from __future__ import annotations``).
+_data = record(frozen=True, kw_only=True)
 
 
-class PackInfo(_Data):
+def _empty(kind: type) -> Any:
+    """A default of an empty list or table (a fresh one for each instance)."""
+    return dataclasses.field(default_factory=kind)
+
+
+@_data
+class PackInfo:
     id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$")]
     version: NonEmpty
     platform: Id
@@ -40,7 +55,8 @@ class PackInfo(_Data):
     profile_schema: Literal[1] = SCHEMA_VERSION
 
 
-class Scoring(_Data):
+@_data
+class Scoring:
     """Exposure bands: a score below ``low`` is low, below ``moderate`` moderate, ..."""
 
     # validate_default: a default becomes a float like a value read from the file (JSON writes 25.0)
@@ -49,7 +65,8 @@ class Scoring(_Data):
     high: Annotated[float, Field(gt=0, lt=100, validate_default=True)] = 75
 
 
-class RiskMatrix(_Data):
+@_data
+class RiskMatrix:
     """Risk rating bands: likelihood x impact up to ``low`` is low, up to ``medium`` ...
 
     The default (5, 10, 16) reads a certain but negligible risk (5 x 1) as low.
@@ -60,7 +77,8 @@ class RiskMatrix(_Data):
     high: Annotated[int, Field(ge=1, le=25)] = 16
 
 
-class Scale(_Data):
+@_data
+class Scale:
     """How big is big, for a measure: ``at`` holds the lower bounds of impact 2, 3, 4 and 5.
 
     A measure below ``at[0]`` is impact 1; ``basis`` says why the bounds sit where they do.
@@ -71,7 +89,8 @@ class Scale(_Data):
     basis: Text
 
 
-class Source(_Data):
+@_data
+class Source:
     """A source the pack cites: its title and publisher in each language (a plain string serves
     both, for an outlet known by one name), its date and, where public, its address."""
 
@@ -92,19 +111,21 @@ def _both_languages(value: Any) -> Any:
     return {"en": value, "zh": value} if isinstance(value, str) else value
 
 
-class Event(_Data):
+@_data
+class Event:
     id: Id
     date: AssessmentDate  # plans count days from it: within the dates the tool computes with
     precision: Literal["day", "month"] = "day"  # "month": only the month is known
     title: Text
-    sources: list[str] = []
+    sources: list[str] = _empty(list)
     step: bool = False  # a step of the policy itself (shown in plans), not just context
     # When it was first publicly known (announcement or first report). Assessed before that
     # date, rules about it are hindsight. Left out: treated as known whenever assessed.
     announced: dt.date | None = None
 
 
-class Metric(_Data):
+@_data
+class Metric:
     id: Id
     unit: Unit
     label: Text
@@ -112,7 +133,8 @@ class Metric(_Data):
     impact: bool = False  # shown among the money/client figures of every report
 
 
-class Factor(_Data):
+@_data
+class Factor:
     id: Id
     weight: Annotated[float, Field(gt=0, le=100)]
     label: Text
@@ -121,7 +143,8 @@ class Factor(_Data):
     saturation: Annotated[float, Field(gt=0)] = 1.0  # the raw value that scores in full
 
 
-class Phase(_Data):
+@_data
+class Phase:
     id: Id
     title: Text
     deadline: Id | None = None  # an event id; None for the last, open-ended phase
@@ -130,14 +153,16 @@ class Phase(_Data):
 Level = Annotated[int, Field(ge=1, le=5)]
 
 
-class Measure(_Data):
+@_data
+class Measure:
     """What a risk rule sizes: a ``share`` metric, read on one of the pack's ``[scales]``."""
 
     metric: Id
     scale: Id
 
 
-class Steps(_Data):
+@_data
+class Steps:
     """A likelihood that depends on a number: ``levels[i]`` below ``at[i]``, the last from ``at[-1]``."""
 
     field: str  # a profile field or metric.<id>
@@ -145,7 +170,8 @@ class Steps(_Data):
     levels: Annotated[list[Level], Field(min_length=2)]
 
 
-class Later(_Data):
+@_data
+class Later:
     """Wording once ``event`` has passed on the assessment date (a rule's own event by default)."""
 
     event: Id | None = None
@@ -154,7 +180,8 @@ class Later(_Data):
     kpi: Text | None = None  # actions only
 
 
-class Rule(_Data):
+@_data
+class Rule:
     id: RuleId
     kind: FindingKind = "risk"
     # A risk's severity is derived: the level of likelihood x impact in the risk matrix.
@@ -165,8 +192,8 @@ class Rule(_Data):
     title: Text
     rationale: Text
     when: Condition
-    evidence: list[str] = []
-    actions: list[str] = []
+    evidence: list[str] = _empty(list)
+    actions: list[str] = _empty(list)
     sources: Annotated[list[str], Field(min_length=1)]
     event: Id | None = None  # the policy step this rule is about
     until: Id | None = None  # after this event the rule no longer applies
@@ -178,14 +205,16 @@ class Rule(_Data):
     after: Later | None = None
 
 
-class Need(_Data):
+@_data
+class Need:
     """A dependency that holds only in some cases: ``action`` comes first when ``when`` holds."""
 
     when: Condition
     action: RuleId
 
 
-class Action(_Data):
+@_data
+class Action:
     id: RuleId
     strategy: Strategy
     phase: Id
@@ -193,10 +222,10 @@ class Action(_Data):
     effort: str
     title: Text
     kpi: Text
-    depends_on: list[str] = []
-    needs: list[Need] = []  # conditional dependencies, e.g. building a presence before moving there
+    depends_on: list[str] = _empty(list)
+    needs: list[Need] = _empty(list)  # conditional dependencies, e.g. building a presence before moving there
     until: Id | None = None  # pointless once this event has passed
-    sources: list[str] = []
+    sources: list[str] = _empty(list)
     not_before: Id | None = None  # an event id: the action cannot start before that date
     done_when: Condition | None = None  # its outcome is already in place: the plan lists it as such
     only_if: Condition | None = None  # otherwise it does not apply to this MCN (listed, with why)
@@ -208,7 +237,8 @@ class Action(_Data):
 # --- who supplies what, and how big an agency is -----------------------------------------
 
 
-class Partner(_Data):
+@_data
+class Partner:
     """A supply partner a profile may list in ``supply_chain.partners``, and where its goods sell."""
 
     id: Id
@@ -221,7 +251,8 @@ class Partner(_Data):
     sources: Annotated[list[str], Field(min_length=1)]
 
 
-class Tier(_Data):
+@_data
+class Tier:
     """An agency size: who owns the plan's actions, what it cannot carry, how fast it moves.
 
     An agency's tier is the larger of its tier by creators and its tier by monthly GMV;
@@ -232,15 +263,16 @@ class Tier(_Data):
     title: Text
     max_creators: Annotated[int, Field(ge=0)] | None = None
     max_monthly_gmv_cny: Annotated[float, Field(ge=0)] | None = None
-    owners: dict[str, Id] = {}  # role -> the role that owns its actions at this size; "*": every role
+    owners: dict[str, Id] = _empty(dict)  # role -> the role owning its actions at this size; "*": every role
     effort_scale: Annotated[float, Field(gt=0, le=2)] = 1.0
     parallel: Annotated[int, Field(ge=1)] | None = None  # actions one owner runs at once (None: no limit)
-    drop: list[RuleId] = []  # actions an agency this size cannot carry: listed, not planned
-    optional: list[RuleId] = []  # actions it may take on, never required of it
+    drop: list[RuleId] = _empty(list)  # actions an agency this size cannot carry: listed, not planned
+    optional: list[RuleId] = _empty(list)  # actions it may take on, never required of it
     basis: Text
 
 
-class Favoured(_Data):
+@_data
+class Favoured:
     """When the closed loop helps an MCN more than it hurts: its hedges become optional."""
 
     when: Condition
@@ -251,7 +283,8 @@ class Favoured(_Data):
 # --- decision support: levers (checked and compiled in levers.py) -----------------------
 
 
-class LeverChange(_Data):
+@_data
+class LeverChange:
     """One field a lever changes: exactly one of ``set``, ``add``, ``formula`` or ``move_to``.
 
     ``formula`` and ``fraction`` formulas read the profile as it was before the lever.
@@ -267,7 +300,8 @@ class LeverChange(_Data):
     fraction: Any = None  # a number in 0..1, or a formula (checked with the change, one message)
 
 
-class LeverMoney(_Data):
+@_data
+class LeverMoney:
     """What a lever wins back of the GMV a part of the money ladder loses (``[money]``): a share
     of it, reached ``ramp_days`` after its action is due. Several levers of a plan multiply
     (each wins back its share of what the others leave), so together they never exceed it."""
@@ -278,7 +312,8 @@ class LeverMoney(_Data):
     to_stores: bool = False  # what it wins back moves into Douyin stores (store-service fees count it)
 
 
-class Lever(_Data):
+@_data
+class Lever:
     """A move an MCN can make, as a realistic step over profile fields, tied to an action.
 
     ``changes`` model the step on the profile (what-if, the score); ``money`` what it wins back
@@ -292,12 +327,13 @@ class Lever(_Data):
     title: Text
     step: Text  # what the changes model, and what they assume
     when: Condition | None = None  # where the lever applies; tried everywhere when left out
-    changes: list[LeverChange] = []
+    changes: list[LeverChange] = _empty(list)
     money: LeverMoney | None = None
-    sources: list[str] = []
+    sources: list[str] = _empty(list)
 
 
-class LeverRanking(_Data):
+@_data
+class LeverRanking:
     """Kept so that older packs load: levers now rank by money per week of effort, and
     ``revenue_points`` is ignored (a policy validate warning)."""
 
@@ -307,17 +343,19 @@ class LeverRanking(_Data):
 # --- money: from gross exposure to net effect (core/money.py) ---------------------------
 
 
-class Rate(_Data):
+@_data
+class Rate:
     """A constant formulas read as ``rate.<id>``: a fact with its sources, or a stated assumption."""
 
     value: float
     title: Text  # what it is, e.g. "Store-operation fee, of the store GMV operated"
-    sources: list[str] = []
+    sources: list[str] = _empty(list)
     assumption: Text | None = None  # why this value, when no source gives it
     span: Annotated[list[float], Field(min_length=2, max_length=2)] | None = None  # plausible, for the README
 
 
-class MoneyPart(_Data):
+@_data
+class MoneyPart:
     """A slice of the GMV at risk, lost from a step of the policy unless it moves by itself.
 
     The parts' shares sum to 1: the last part's ``share`` is ``"rest"``.
@@ -333,7 +371,8 @@ class MoneyPart(_Data):
     basis: Text | None = None  # why it moves (or not) by itself
 
 
-class Reduction(_Data):
+@_data
+class Reduction:
     """From an action's due date, a transitional cost is cut by the share ``by``."""
 
     action: RuleId
@@ -341,7 +380,8 @@ class Reduction(_Data):
     upside: Id | None = None  # what it saves is shown as this window-only upside item
 
 
-class Transitional(_Data):
+@_data
+class Transitional:
     """A cost that runs only between two steps (the Star Map fee, tasks outside Star Map): it
     is in the month-by-month path, never in the steady-state ladder."""
 
@@ -351,10 +391,11 @@ class Transitional(_Data):
     starts: Id  # an event
     until: Id  # an event
     with_action: RuleId | None = None  # it exists only with the plan, from this action's due date
-    reduced_by: list[Reduction] = []
+    reduced_by: list[Reduction] = _empty(list)
 
 
-class Upside(_Data):
+@_data
+class Upside:
     """New money the closed loop opens to an MCN whose plan takes ``action``.
 
     A steady item has a ``formula`` (CNY a month once ramped up, over ``ramp_days`` from the
@@ -375,7 +416,8 @@ class Upside(_Data):
 Month = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
 
 
-class Money(_Data):
+@_data
+class Money:
     """The money ladder and the month-by-month path (``core/money.py``)."""
 
     margin: NonEmpty = "agency.commission_rate * (1 - agency.creator_share)"  # per yuan of GMV
@@ -383,19 +425,20 @@ class Money(_Data):
     revenue: NonEmpty | None = None
     neutral_band: Annotated[float, Field(ge=0, le=1)] = 0.02  # |net| within this share of the margin at risk
     months: Annotated[int, Field(ge=1, le=36)] = 6  # the path's horizon, at least
-    marks: list[Id] = []  # events marked on the path; left out: the policy's steps
-    season: dict[Month, Annotated[float, Field(gt=0, le=10)]] = {}  # month -> factor (path only)
+    marks: list[Id] = _empty(list)  # events marked on the path; left out: the policy's steps
+    season: dict[Month, Annotated[float, Field(gt=0, le=10)]] = _empty(dict)  # month -> factor (path only)
     season_basis: Text | None = None
-    season_sources: list[str] = []
+    season_sources: list[str] = _empty(list)
     parts: Annotated[list[MoneyPart], Field(min_length=1)]
-    upside: list[Upside] = []
-    transitional: list[Transitional] = []
+    upside: list[Upside] = _empty(list)
+    transitional: list[Transitional] = _empty(list)
 
 
 Direction = Literal["+", "-"]
 
 
-class FieldRange(_Data):
+@_data
+class FieldRange:
     """The plausible values of a field a profile may leave out, and which way each output moves
     as it rises (outputs: ``score``, ``gross``, ``expected``, ``residual`` and the steady upside
     items' ids; outputs not named do not move). A profile that leaves the field out gets ranges
@@ -406,7 +449,7 @@ class FieldRange(_Data):
 
     span: Annotated[list[Any], Field(min_length=2, max_length=2)]  # [low, high]
     vary: str | None = None
-    moves: dict[str, Direction] = {}
+    moves: dict[str, Direction] = _empty(dict)
 
 
 # --- fixtures: the pack's own tests (mcn-advisor policy test) ---------------------------
@@ -414,22 +457,17 @@ class FieldRange(_Data):
 # pack (a fixture naming no rule is a pack error) and run by ``selftest.run_fixtures``.
 
 
-class FixtureProfile(Profile):
-    """A fixture's profile: a profile whose ``schema_version`` may be left out."""
-
-    model_config = ConfigDict(defer_build=True)  # as _Data
-    schema_version: Literal[1] = SCHEMA_VERSION
-
-
-class Expect(_Data):
+@_data
+class Expect:
     band: Band | None = None
-    severity: dict[str, Severity] = {}  # rule id -> the severity it must have when it fires
-    fire: list[str] = []  # rules that must hold (findings, positives, opportunities)
-    silent: list[str] = []  # rules that must not hold
-    undecided: list[str] = []  # rules that must stay undecided (a field they test is left out)
+    severity: dict[str, Severity] = _empty(dict)  # rule id -> the severity it must have when it fires
+    fire: list[str] = _empty(list)  # rules that must hold (findings, positives, opportunities)
+    silent: list[str] = _empty(list)  # rules that must not hold
+    undecided: list[str] = _empty(list)  # rules that must stay undecided (a field they test is left out)
 
 
-class Fixture(_Data):
+@_data
+class Fixture:
     id: Id
     about: Text | NonEmpty  # what the fixture stands for, one line: {en, zh}, or one string for both
 
@@ -439,16 +477,17 @@ class Fixture(_Data):
         return _both_languages(value)
 
     as_of: AssessmentDate  # the date it is assessed at
-    profile: FixtureProfile
+    profile: FixtureProfile  # validated as one (schema_version may be left out), held as a Profile
     expect: Expect
 
 
-class PackModel(_Data):
+@_data
+class PackModel:
     schema_version: Literal[1]
     pack: PackInfo
     scoring: Scoring = Scoring()
     risk_matrix: RiskMatrix = RiskMatrix()
-    scales: dict[Id, Scale] = {}
+    scales: dict[Id, Scale] = _empty(dict)
     effort: dict[str, Annotated[int, Field(ge=1, le=365)]]
     roles: dict[Id, Text]
     sources: dict[str, Source]
@@ -458,12 +497,12 @@ class PackModel(_Data):
     phases: Annotated[list[Phase], Field(min_length=1)]
     rules: Annotated[list[Rule], Field(min_length=1)]
     actions: list[Action]
-    partners: list[Partner] = []
-    tiers: list[Tier] = []  # none: one size, every role its own owner
+    partners: list[Partner] = _empty(list)
+    tiers: list[Tier] = _empty(list)  # none: one size, every role its own owner
     favoured: Favoured | None = None
-    fixtures: list[Fixture] = []  # the pack's own tests, run by `mcn-advisor policy test`
+    fixtures: list[Fixture] = _empty(list)  # the pack's own tests, run by `mcn-advisor policy test`
     lever_ranking: LeverRanking = LeverRanking()
-    levers: list[Lever] = []
-    rates: dict[Id, Rate] = {}
+    levers: list[Lever] = _empty(list)
+    rates: dict[Id, Rate] = _empty(dict)
     money: Money | None = None  # left out: one part, all of it lost at the last step, no upside
-    ranges: dict[str, FieldRange] = {}  # by the field (or table) a profile leaves out
+    ranges: dict[str, FieldRange] = _empty(dict)  # by the field (or table) a profile leaves out

@@ -5,17 +5,17 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 
-from mcn_advisor.pack.conditions import Condition, compile_check, compile_condition
+from mcn_advisor.pack.conditions import compile_check, compile_condition
+from mcn_advisor.pack.models import validate_condition
 from mcn_advisor.pack.names import condition_fields
 
-ADAPTER = TypeAdapter(Condition)
 CONTEXT = {"fields": condition_fields(["supply_capability"])}
 
 
 def build(tree):
-    return compile_condition(ADAPTER.validate_python(tree, context=CONTEXT))
+    return compile_condition(validate_condition(tree, context=CONTEXT))
 
 
 def check(tree, values, unknown=()):
@@ -74,7 +74,7 @@ def test_the_untraced_check_gives_the_traced_result_on_every_tree_and_unknown():
     options = ([0.2, 0.9], [False, True], [[], ["Lihua"]])
     seen = set()
     for tree in trees:
-        node = ADAPTER.validate_python(tree, context=CONTEXT)
+        node = validate_condition(tree, context=CONTEXT)
         traced, untraced = compile_condition(node), compile_check(node)
         for chosen in itertools.product(*options):
             values = dict(zip(fields, chosen, strict=True))
@@ -126,14 +126,14 @@ def test_list_operators():
 )
 def test_bad_trees_are_refused_when_loaded(tree, message):
     with pytest.raises(ValidationError) as info:
-        ADAPTER.validate_python(tree, context=CONTEXT)
+        validate_condition(tree, context=CONTEXT)
     assert message in str(info.value)
 
 
 def test_errors_deep_in_a_tree_are_located():
     bad = {"all": [LIVE, {"any": [STORE, {"field": "nope.x", "op": "==", "value": 1}]}]}
     with pytest.raises(ValidationError) as info:
-        ADAPTER.validate_python(bad, context=CONTEXT)
+        validate_condition(bad, context=CONTEXT)
     from mcn_advisor.files.problems import describe
 
     assert describe(info.value, type(None), "pack.toml", {}) == [  # type: ignore[arg-type]

@@ -22,7 +22,7 @@ from mcn_advisor.pack.select import builtin_names, load_packs, resolve
 from mcn_advisor.profile.model import FIELDS, Profile
 from mcn_advisor.render import json as json_report
 from mcn_advisor.render import terminal
-from tests.conftest import AS_OF, GOLDEN, GOOD, ROOT, example
+from tests.conftest import AS_OF, GOLDEN, GOOD, ROOT, example, pack_texts
 from tests.conftest import check_golden as check
 from tests.core.test_properties import profiles, share, with_
 
@@ -468,25 +468,6 @@ def test_the_douyin_pack_still_loads_with_its_fixtures(pack):
     assert pack_from_text(DOUYIN, "x").model == pack.model
 
 
-def _texts(node, where=""):
-    """Every Text in a pack's model, with where it is."""
-    from pydantic import BaseModel
-
-    from mcn_advisor.i18n.text import Text
-
-    if isinstance(node, Text):
-        yield where, node
-    elif isinstance(node, BaseModel):
-        for name in type(node).model_fields:
-            yield from _texts(getattr(node, name), f"{where}.{name}")
-    elif isinstance(node, dict):
-        for key, value in node.items():
-            yield from _texts(value, f"{where}.{key}")
-    elif isinstance(node, (list, tuple)):
-        for i, value in enumerate(node):
-            yield from _texts(value, f"{where}[{i}]")
-
-
 @pytest.mark.parametrize("name", builtin_names())
 def test_no_text_a_client_reads_names_a_rate_by_its_id(name):
     """A rate is named by what it means and its value ("half of the gap"), never by its id
@@ -495,7 +476,7 @@ def test_no_text_a_client_reads_names_a_rate_by_its_id(name):
     ids = set(getattr(model, "rates", {}) or {})
     found = [
         (where, rid)
-        for where, text in _texts(model)
+        for where, text in pack_texts(model)
         if not where.startswith((".rates", ".fixtures"))
         for lang in ("en", "zh")
         for rid in ids

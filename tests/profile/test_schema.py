@@ -18,13 +18,13 @@ import pytest
 from mcn_advisor.errors import InputError
 from mcn_advisor.files.toml import tomllib
 from mcn_advisor.pack.compile import pack_from_text
-from mcn_advisor.pack.schema import PackModel
+from mcn_advisor.pack.models import pack_model
 from mcn_advisor.profile.load import profile_from_data
 from mcn_advisor.profile.model import Profile, json_schema
 from tests.conftest import GOOD, PROFILES, ROOT
 
 PROFILE_SCHEMA = json_schema(Profile, "profile")
-PACK_SCHEMA = json_schema(PackModel, "pack")
+PACK_SCHEMA = json_schema(pack_model(), "pack")
 
 
 def as_json(value: Any) -> Any:

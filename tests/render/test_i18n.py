@@ -12,7 +12,6 @@ import string
 from typing import get_args
 
 import pytest
-from pydantic import BaseModel
 
 from mcn_advisor.core import engine
 from mcn_advisor.files.toml import tomllib
@@ -20,7 +19,7 @@ from mcn_advisor.i18n import LANGS, messages, t
 from mcn_advisor.i18n.text import Text
 from mcn_advisor.profile.model import FIELDS
 from mcn_advisor.vocab import SEVERITIES, Band, Category, RiskLevel, Treatment
-from tests.conftest import ROOT
+from tests.conftest import ROOT, pack_texts
 
 RENDER = ROOT / "mcn_advisor" / "render"
 # ASCII punctuation touching a Chinese character (or a closing bracket after one).
@@ -141,16 +140,8 @@ def test_keys_built_from_values_cover_every_value(prefix):
 
 
 def texts(node: object) -> list[Text]:
-    """Every Text anywhere in a pack model."""
-    if isinstance(node, Text):
-        return [node]
-    if isinstance(node, BaseModel):
-        return [t for name in type(node).model_fields for t in texts(getattr(node, name))]
-    if isinstance(node, dict):
-        return [t for v in node.values() for t in texts(v)]
-    if isinstance(node, (list, tuple)):
-        return [t for v in node for t in texts(v)]
-    return []
+    """Every Text anywhere in a pack's parts."""
+    return [text for _, text in pack_texts(node)]
 
 
 def test_every_pack_text_is_in_both_languages(pack):
