@@ -182,3 +182,49 @@ def test_an_entry_is_given_back_only_for_the_same_kind_text_and_type(own_cache):
     assert cache.recall("kind", "text ", dict) is None
     assert cache.recall("other kind", "text", dict) is None
     assert cache.recall("kind", "text", list) is None
+
+
+def _kinds(node: object) -> set[str]:
+    """The classes a pack's parts are made of, walked through records, lists and tables."""
+    import dataclasses
+
+    if dataclasses.is_dataclass(node):
+        parts = (getattr(node, f.name) for f in dataclasses.fields(node))
+        return {type(node).__module__}.union(*map(_kinds, parts))
+    if isinstance(node, dict):
+        return set().union(*map(_kinds, node.values()))
+    if isinstance(node, list):
+        return set().union(*map(_kinds, node))
+    return {type(node).__module__}
+
+
+def test_a_pack_is_the_same_records_validated_or_recalled(own_cache, built):
+    fresh = load_pack(ROOT / "mcn_advisor" / "pack" / "builtin" / "douyin_2020.toml")
+    recalled = load_pack(ROOT / "mcn_advisor" / "pack" / "builtin" / "douyin_2020.toml")
+    assert len(built) == 1 and recalled.model == fresh.model  # the second from the cache
+    # Records of the pack's own modules, texts and profiles: nothing of the models that
+    # validated it, so a recalled pack needs none of them.
+    assert _kinds(fresh.model) == {
+        "mcn_advisor.pack.schema",
+        "mcn_advisor.pack.conditions",
+        "mcn_advisor.i18n.text",
+        "mcn_advisor.profile.model",
+        "builtins",
+        "datetime",
+    }
+    assert type(fresh.model.fixtures[0].profile).__name__ == "Profile"
+
+
+def test_a_pack_from_the_cache_makes_no_pydantic_model_of_it(own_cache):
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys; from mcn_advisor.pack.compile import builtin_pack; builtin_pack(); "
+        "print('mcn_advisor.pack.models' in sys.modules)"
+    )
+    runs = [
+        subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+        for _ in range(2)
+    ]
+    assert runs == ["True\n", "False\n"]  # validated once, then recalled
