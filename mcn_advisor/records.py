@@ -5,8 +5,8 @@ compiled rules, ...), made as ``dataclasses.dataclass`` makes them, for far less
 ``__init__``, an ``__eq__`` and ``__repr__``, and for a frozen class a ``__hash__``,
 ``__setattr__`` and ``__delattr__``; it also builds the class's signature for its
 docstring. With ~60 classes imported by every run, that was ~140M instructions, more than
-a tenth of a run. ``record(cls)`` lets ``dataclass`` do only its cheap part (the fields:
-``dataclasses.fields``, ``replace``, ``asdict`` and pydantic's dumping work as before) and
+a tenth of a run. ``record(cls)`` gives a class the fields ``dataclass`` would
+(``dataclasses.fields``, ``replace``, ``asdict`` and pydantic's dumping work as before) and
 adds the methods itself:
 
 - ``__eq__`` and ``__repr__`` field by field (the fields with ``compare`` / ``repr``), one
@@ -19,6 +19,14 @@ adds the methods itself:
   dataclass would have. A call the shared one cannot take goes to the compiled one, so a
   missing or unknown field is Python's own ``TypeError``. A single run compiles none.
 
+The fields are read from the class's annotations here rather than by ``dataclass``, whose
+own reading (checks for ``ClassVar`` and ``InitVar`` by pattern and module look-ups, per
+field) cost some 300,000 instructions a class, a third of a run's ~100 records: a field
+is the ``dataclasses.Field`` that ``dataclasses.field`` makes, named, typed and marked as a
+field as ``dataclass`` marks it (``_FIELD``, the one private name used, the same from
+Python 3.10 on; tests/test_records.py compares every field with its dataclass twin's).
+Records have no ``ClassVar``, ``InitVar`` or ``KW_ONLY`` annotations (refused).
+
 Records have no ``__slots__``: ``slots=True`` makes a class twice at import. The price,
 measured: a full assessment with its two reports costs about 4% more (dict-backed
 instances, and dicts for the collector to walk). Slots everywhere, tried, win that back
@@ -27,13 +35,18 @@ but cost a single run 15.5M instructions (and ``Pack``'s cached properties need 
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+import functools
 import reprlib
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 T = TypeVar("T")
 _NO_DEFAULT = dataclasses.MISSING
+_FIELD = dataclasses._FIELD  # type: ignore[attr-defined]  # what marks a field (not a ClassVar) for dataclasses.fields
+_PARAMS = dataclasses.dataclass(type("Params", (), {"__doc__": "-"})).__dataclass_params__  # type: ignore[attr-defined]
+_REFUSED = ("ClassVar", "InitVar", "KW_ONLY")  # annotations dataclass gives a meaning records do not
 
 
 def record(
@@ -48,8 +61,11 @@ def record(
         if not cls.__doc__:  # dataclass would build the signature's text for it: costly
             cls.__doc__ = cls.__name__
         own = set(vars(cls))  # methods the class writes itself are kept, as dataclass keeps them
-        cls = dataclasses.dataclass(cls, init=False, repr=False, eq=False, kw_only=kw_only)
-        fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+        if "__annotations__" in cls.__dict__:
+            fields = _read_fields(cls, kw_only)
+        else:  # none, or not yet evaluated (Python 3.14's lazy annotations): dataclass reads them
+            cls = dataclasses.dataclass(cls, init=False, repr=False, eq=False, kw_only=kw_only)
+            fields = dataclasses.fields(cls)  # type: ignore[arg-type]
         _check_order(cls, fields)
         methods: dict[str, Any] = {"__init__": _shared_init(cls, fields, frozen), "__repr__": _repr}
         if eq:
@@ -59,11 +75,54 @@ def record(
         for name, method in methods.items():
             if name not in own:
                 setattr(cls, name, method)
-        cls.__dataclass_params__.frozen = frozen  # type: ignore[attr-defined]  # as dataclass records it
-        cls.__dataclass_params__.eq = eq  # type: ignore[attr-defined]
+        cls.__dataclass_params__ = _params(frozen, eq, kw_only)  # type: ignore[attr-defined]
         return cls
 
     return make if cls is None else make(cls)
+
+
+@functools.cache  # one for the records of the same options: nothing changes it
+def _params(frozen: bool, eq: bool, kw_only: bool) -> Any:
+    """The options as ``dataclass`` records them (``__dataclass_params__``)."""
+    params = copy.copy(_PARAMS)
+    params.frozen, params.eq, params.init, params.repr = frozen, eq, True, True
+    if hasattr(params, "kw_only"):  # Python 3.12 on
+        params.kw_only = kw_only
+    return params
+
+
+def _read_fields(cls: type, kw_only: bool) -> tuple[dataclasses.Field, ...]:
+    """The fields ``dataclass`` would find in the class's own annotations, set on the class as
+    it sets them (``__dataclass_fields__``; a default as the class attribute, a factory's
+    ``field(...)`` removed; ``__match_args__``), refusing what it refuses."""
+    annotations = cls.__dict__.get("__annotations__", {})
+    made: dict[str, dataclasses.Field] = {}
+    for name, annotation in annotations.items():
+        written = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", "")
+        if written.lstrip().removeprefix("typing.").removeprefix("dataclasses.").startswith(_REFUSED):
+            raise TypeError(f"{cls.__qualname__}.{name}: a record has no {written.split('[')[0]} fields")
+        given = cls.__dict__.get(name, _NO_DEFAULT)
+        f = given if isinstance(given, dataclasses.Field) else dataclasses.field(default=given)
+        if f.default is not _NO_DEFAULT and f.default.__class__.__hash__ is None:
+            raise ValueError(
+                f"mutable default {type(f.default)} for field {name} is not allowed: use default_factory"
+            )
+        f.name, f.type, f._field_type = name, annotation, _FIELD  # type: ignore[attr-defined]
+        if f.kw_only is _NO_DEFAULT:
+            f.kw_only = kw_only
+        if given is not f.default:  # a field(...): the class keeps its default, or nothing
+            if f.default is _NO_DEFAULT:
+                delattr(cls, name)
+            else:
+                setattr(cls, name, f.default)
+        made[name] = f
+    for name, value in cls.__dict__.items():
+        if isinstance(value, dataclasses.Field) and name not in made:
+            raise TypeError(f"{name!r} is a field but has no type annotation")
+    cls.__dataclass_fields__ = made  # type: ignore[attr-defined]
+    if "__match_args__" not in cls.__dict__:
+        cls.__match_args__ = tuple(f.name for f in made.values() if f.init and not f.kw_only)  # type: ignore[attr-defined]
+    return tuple(made.values())
 
 
 def _check_order(cls: type, fields: tuple[dataclasses.Field, ...]) -> None:

@@ -8,6 +8,7 @@ import copy
 import dataclasses
 import pickle
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import pytest
 from pydantic_core import to_json
@@ -210,3 +211,52 @@ def test_a_frozen_record_hashes_the_fields_its_dataclass_hashes() -> None:
             c: int = field(default=0, hash=False)  # compared though not hashed
 
         assert hash(Keyed(1, 2, 3)) == hash((1, 2)), deco
+
+
+def test_a_record_sets_its_class_as_its_dataclass_does() -> None:
+    def body() -> type:
+        class Item:
+            name: str
+            count: int = 1
+            tags: list[str] = field(default_factory=list)
+            note: str = field(default="", repr=False)
+            later: int = field(default=0, kw_only=True)
+
+        return Item
+
+    made, ours = dataclass(body()), record(body())
+    for attr in ("name", "count", "tags", "note", "later"):
+        assert getattr(made, attr, "absent") == getattr(ours, attr, "absent"), attr
+    assert ours.__match_args__ == made.__match_args__ == ("name", "count", "tags", "note")
+    assert list(map(repr, dataclasses.fields(ours))) == list(map(repr, dataclasses.fields(made)))
+    assert dataclasses.is_dataclass(ours) and not ours.__dataclass_params__.frozen
+    assert record(frozen=True)(body()).__dataclass_params__.frozen
+    assert ours(name="x", later=2) == ours("x", later=2) and ours("x").later == 0
+
+
+def test_a_record_refuses_the_fields_its_dataclass_refuses() -> None:
+    def listed() -> type:
+        class Listed:
+            seen: list[str] = []  # noqa: RUF012  # the mistake refused
+
+        return Listed
+
+    def loose() -> type:
+        class Loose:
+            x: int
+            y = field(default=0)
+
+        return Loose
+
+    for deco in (dataclass, record):
+        with pytest.raises(ValueError, match="mutable default <class 'list'> for field seen is not allowed"):
+            deco(listed())
+        with pytest.raises(TypeError, match="'y' is a field but has no type annotation"):
+            deco(loose())
+
+    class Counted:
+        x: int
+        made: ClassVar[int] = 0
+
+    with pytest.raises(TypeError, match="Counted.made: a record has no ClassVar fields"):
+        record(Counted)
