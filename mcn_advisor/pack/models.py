@@ -16,7 +16,6 @@ from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter
-from pydantic._internal._model_construction import ModelMetaclass
 
 from mcn_advisor.pack import conditions, schema
 from mcn_advisor.profile.model import SCHEMA_VERSION, Profile
@@ -101,7 +100,8 @@ def _model(record: type, base: type[BaseModel], names: dict[str, Any], made: Map
     for name, value in vars(record).items():  # validators and methods
         if not name.startswith("__") and name not in taken:
             body[name] = value
-    return ModelMetaclass(record.__name__, (base,), body, __pydantic_reset_parent_namespace__=False)
+    # As pydantic.create_model makes a model, with the namespace given rather than the caller's
+    return type(base)(record.__name__, (base,), body, __pydantic_reset_parent_namespace__=False)
 
 
 def _values(item: Any) -> dict[str, Any]:
