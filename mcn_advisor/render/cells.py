@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 from bisect import bisect_right
+from itertools import accumulate
 
 # (first, last, cells): code points with the same width in all of rich's Unicode tables.
 RANGES = (
@@ -79,6 +80,15 @@ def cell_len(text: str) -> int:
     from rich.cells import cell_len as rich_cell_len
 
     return rich_cell_len(text)
+
+
+def cell_sums(text: str) -> list[int] | None:
+    """The cells ``text[:i]`` takes, for every ``i`` from 0 to ``len(text)``: any piece of
+    ``text`` measured by a subtraction. None when a character is not ours (rich counts a
+    sequence of characters, so its pieces must be counted one by one)."""
+    if not _ours(text):
+        return None
+    return list(accumulate(map(_KNOWN.__getitem__, text), initial=0))
 
 
 def _printing(text: str) -> bool:
