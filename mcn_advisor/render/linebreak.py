@@ -27,7 +27,7 @@ import unicodedata
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from mcn_advisor.render.cells import cell_len, cell_sums
+from mcn_advisor.render.cells import cell_len, cell_sums, ours
 
 if TYPE_CHECKING:
     from rich.console import Console, ConsoleOptions
@@ -210,8 +210,11 @@ def _fill(text: str, pieces: Sequence[Segment], width: int, used: int, offsets: 
 @functools.lru_cache(maxsize=4096)
 def break_offsets(text: str, width: int) -> tuple[int, ...]:
     """Where to break one line of ``text`` so that no line is wider than ``width`` cells."""
+    width = max(1, width)
+    if cell_len(text) <= width and ours(text):
+        return ()  # it fits (its pieces add up to it): no need to cut it into pieces
     offsets: list[int] = []
-    _fill(text, segments(text), max(1, width), 0, offsets)
+    _fill(text, segments(text), width, 0, offsets)
     return tuple(offsets)
 
 
@@ -219,20 +222,24 @@ Span = tuple[int, int, str]  # a style over text[start:end]
 _DROPPED = re.compile("[\x07\x08\x0b\x0c\x0d]")  # what rich's Text drops from a text
 
 
-@functools.lru_cache(maxsize=4096)  # a table measures its cells again when it narrows them
+def widest(text: str, words: bool = False) -> int:
+    """The widest ``text`` can be laid out, in cells: its widest line (``words``: the lines
+    rich sees in its own texts). A table sizes its columns by this alone."""
+    return max(map(cell_len, text.splitlines() if words else text.split("\n")), default=0)
+
+
+@functools.lru_cache(maxsize=4096)  # rich measures a table's cells again when it narrows them
 def measure(text: str, words: bool = False) -> tuple[int, int]:
     """The narrowest and the widest ``text`` can be laid out: (min, max) cells; with
-    ``words``, as rich measures its own texts (by their longest word)."""
+    ``words``, as rich measures its own texts (by their longest word). For rich's layout
+    (the pack views): ``textlayout`` needs only the widest."""
+    most = widest(text, words)
     if words:
-        lines = text.splitlines()
-        widest = max((cell_len(line) for line in lines), default=0)
         found = text.split()
-        return (max(cell_len(w) for w in found) if found else widest), widest
-    lines = text.split("\n")
-    widest = max(cell_len(line) for line in lines)
+        return (max(cell_len(w) for w in found) if found else most), most
     # the narrowest a column can be without folding a piece of the text
-    narrowest = max((piece[2] for line in lines for piece in segments(line)), default=0)
-    return min(narrowest, widest), widest
+    narrowest = max((piece[2] for line in text.split("\n") for piece in segments(line)), default=0)
+    return min(narrowest, most), most
 
 
 class Para:
@@ -310,9 +317,9 @@ class Para:
                 out.append(part)
         return out
 
-    def measure(self) -> tuple[int, int]:
-        """The narrowest and the widest this text can be laid out: (min, max) cells."""
-        return measure(self.plain, self.words)
+    def widest(self) -> int:
+        """The widest this text can be laid out, in cells (its widest line)."""
+        return widest(self.plain, self.words)
 
     # --- rich: the pack views still lay out with rich's classes; the tests compare with them
 

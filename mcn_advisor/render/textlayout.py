@@ -435,30 +435,6 @@ def paragraph(text: Para, width: int, **options: Any) -> list[Sized]:
     return [_pieces(line, text.style) for line in _wrap(text, width, **options)]
 
 
-# --- measuring (rich's Measurement of a padded cell) ------------------------------------------
-
-
-def _normal(low: int, high: int, most: int) -> tuple[int, int]:
-    """Rich's ``Measurement.get`` of something measured (low, high) in ``most`` cells."""
-    low = max(0, min(low, high))
-    low, high = min(low, most), min(max(0, low, high), most)
-    if high < 1:
-        return 0, 0
-    low = max(0, min(low, high))
-    return low, max(0, low, high)
-
-
-def _measure_cell(measured: tuple[int, int], pad: int, most: int) -> tuple[int, int]:
-    """A cell measured ``measured`` and padded by ``pad`` cells in all, in ``most`` cells,
-    as rich measures its ``Padding``."""
-    if most < 1:
-        return 0, 0
-    if most - pad < 1:
-        return _normal(most, most, most)
-    low, high = _normal(*measured, most)
-    return _normal(min(low + pad, most), min(high + pad, most), most)
-
-
 # --- tables ---------------------------------------------------------------------------------
 
 
@@ -517,29 +493,27 @@ def _collapse(widths: list[int], wrapable: list[bool], most: int) -> list[int]:
 
 def _column_widths(table: Table, most: int) -> list[int]:
     pads = [left + right for left, right in _padding(table)]
-    # A column's cells measured once: rich's measure of a padded cell in ``limit`` cells is
-    # (min(low + pad, limit), min(high + pad, limit)) for 0 <= low <= high (``_measure_cell``),
-    # so the widest of a column's cells in any room is the widest of their measures padded.
-    extents: list[tuple[int, int] | None] = []
-    for i in range(len(table.columns)):
-        found = [c.measure() for c in _cells(table, i)]
-        extents.append((max(min(c) for c in found), max(c[1] for c in found)) if found else None)
+    # Rich sizes a column by the widest its padded cells can be (``Measurement.maximum``;
+    # their narrowest is never read without ``expand``), each cell measured once: a padded
+    # cell in ``limit`` cells is min(widest + pad, limit) wide, or ``limit`` when the
+    # padding leaves no room; a column without cells takes all the room.
+    widest = [max((c.widest() for c in _cells(table, i)), default=None) for i in range(len(table.columns))]
 
-    def measured(i: int, limit: int) -> tuple[int, int]:
+    def measured(i: int, limit: int) -> int:
+        most = widest[i]
         if limit < 1:
-            return 0, 0
-        column = extents[i]
-        if column is None:
-            return min(1, limit), limit
-        return _measure_cell(column, pads[i], limit)
+            return 0
+        if most is None or limit - pads[i] < 1:
+            return limit
+        return min(most + pads[i], limit)
 
-    widths = [measured(i, most)[1] or 1 for i in range(len(extents))]
+    widths = [measured(i, most) or 1 for i in range(len(widest))]
     if sum(widths) > most:
         wrapable = [not c.no_wrap for c in table.columns]
         widths = _collapse(widths, wrapable, most)
         if sum(widths) > most:  # last resort: every column gives up the same
             widths = _reduce(sum(widths) - most, [1] * len(widths), widths, widths)
-        widths = [measured(i, w)[1] or 0 for i, w in enumerate(widths)]
+        widths = [measured(i, w) or 0 for i, w in enumerate(widths)]
     return widths
 
 
