@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 from bisect import bisect_right
+from itertools import accumulate
 
 # (first, last, cells): code points with the same width in all of rich's Unicode tables.
 RANGES = (
@@ -61,7 +62,7 @@ def char_cells(ch: str) -> int | None:
     return found
 
 
-def _ours(text: str) -> bool:
+def ours(text: str) -> bool:
     """Whether every character of ``text`` is one of ours (``_KNOWN`` then holds them all)."""
     return all(char_cells(ch) is not None for ch in set(text).difference(_KNOWN))
 
@@ -74,16 +75,25 @@ def cell_len(text: str) -> int:
     try:
         return sum(map(_KNOWN.__getitem__, text))
     except KeyError:  # a character not met yet, or not ours
-        if _ours(text):
+        if ours(text):
             return sum(map(_KNOWN.__getitem__, text))
     from rich.cells import cell_len as rich_cell_len
 
     return rich_cell_len(text)
 
 
+def cell_sums(text: str) -> list[int] | None:
+    """The cells ``text[:i]`` takes, for every ``i`` from 0 to ``len(text)``: any piece of
+    ``text`` measured by a subtraction. None when a character is not ours (rich counts a
+    sequence of characters, so its pieces must be counted one by one)."""
+    if not ours(text):
+        return None
+    return list(accumulate(map(_KNOWN.__getitem__, text), initial=0))
+
+
 def _printing(text: str) -> bool:
     """Whether every character of ``text`` is ours and takes at least one cell."""
-    return _ours(text) and all(map(_KNOWN.__getitem__, text))
+    return ours(text) and all(map(_KNOWN.__getitem__, text))
 
 
 def set_cell_size(text: str, total: int) -> str:

@@ -27,7 +27,7 @@ import unicodedata
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from mcn_advisor.render.cells import cell_len
+from mcn_advisor.render.cells import cell_len, cell_sums, ours
 
 if TYPE_CHECKING:
     from rich.console import Console, ConsoleOptions
@@ -108,27 +108,52 @@ def _breaks_between(prev: str, ch: str) -> bool:
     return wide_prev and prev in CLOSING
 
 
-@functools.lru_cache(maxsize=4096)  # rich measures and wraps each cell several times
-def segments(text: str) -> tuple[tuple[int, int], ...]:
-    """``text`` cut into the pieces a line may break between, as (start, end) offsets.
+# A piece a line may break after: (start, end, cells without its trailing spaces, cells).
+Segment = tuple[int, int, int, int]
+
+
+@functools.lru_cache(maxsize=4096)  # a text is measured, then broken at one or more widths
+def segments(text: str) -> tuple[Segment, ...]:
+    """``text`` cut into the pieces a line may break between, each measured once.
 
     Spaces stay at the end of the piece before them (a line drops them when it ends there).
     """
     n = len(text)
-    cuts = [m.end() for m in _SPACES.finditer(text, 1) if m.end() < n and _space_breaks(text, *m.span())]
+    # (offset of a break, where the piece before it stops showing: before its spaces)
+    cuts = [
+        (m.end(), m.start())
+        for m in _SPACES.finditer(text, 1)
+        if m.end() < n and _space_breaks(text, *m.span())
+    ]
+    if cuts and cuts[0][1] == 1 and text[0] == " ":
+        cuts[0] = (cuts[0][0], 0)  # the spaces found from the second character start at the first
     if not text.isascii():
         # Between two characters with no space between them a line breaks only after a wide
         # one (``_breaks_between``): only those places are looked at, not every character.
         for m in _WIDE.finditer(text):
             for i in range(m.start() + 1, min(m.end() + 1, n)):
                 if text[i] != " " and _breaks_between(text[i - 1], text[i]):
-                    cuts.append(i)
+                    cuts.append((i, i))
         # A short run of Chinese characters between other text is a word or a label (完成期限,
         # 抖音小店): kept whole like a Latin word. A longer run is a sentence: it breaks anywhere.
         inside = _inside_short_han_runs(text) if max(text) >= _HAN_FROM else set()
-        cuts = sorted(c for c in cuts if c not in inside)
-    cuts = [0, *cuts, n]
-    return tuple((a, b) for a, b in zip(cuts, cuts[1:], strict=False) if b > a)
+        cuts = sorted(c for c in cuts if c[0] not in inside)
+    cuts.append((n, len(text.rstrip(" "))))
+    out: list[Segment] = []
+    start = 0
+    plain = text.isascii() and text.isprintable()  # a cell a character: no need to count
+    sums = None if plain else cell_sums(text)
+    for end, stop in cuts:
+        if end > start:
+            stop = max(stop, start)
+            if plain:
+                out.append((start, end, stop - start, end - start))
+            elif sums is not None:
+                out.append((start, end, sums[stop] - sums[start], sums[end] - sums[start]))
+            else:
+                out.append((start, end, cell_len(text[start:stop]), cell_len(text[start:end])))
+            start = end
+    return tuple(out)
 
 
 def _fold(text: str, start: int, end: int, width: int) -> tuple[list[int], int]:
@@ -148,7 +173,7 @@ def _fold(text: str, start: int, end: int, width: int) -> tuple[list[int], int]:
     return offsets, used
 
 
-def _spaces_inside(text: str, start: int, end: int) -> list[tuple[int, int]]:
+def _spaces_inside(text: str, start: int, end: int) -> list[Segment]:
     """A piece cut after each run of spaces inside it: how a kept-whole piece wider than a
     line breaks (an expression before an operator rather than inside a number)."""
     cuts = [start]
@@ -156,17 +181,19 @@ def _spaces_inside(text: str, start: int, end: int) -> list[tuple[int, int]]:
         if start + m.end() < end:
             cuts.append(start + m.end())
     cuts.append(end)
-    return list(zip(cuts, cuts[1:], strict=False))
+    out: list[Segment] = []
+    for a, b in zip(cuts, cuts[1:], strict=False):
+        piece = text[a:b]
+        out.append((a, b, cell_len(piece.rstrip(" ")), cell_len(piece)))
+    return out
 
 
-def _fill(text: str, pieces: Sequence[tuple[int, int]], width: int, used: int, offsets: list[int]) -> int:
+def _fill(text: str, pieces: Sequence[Segment], width: int, used: int, offsets: list[int]) -> int:
     """Lay ``pieces`` onto lines from ``used`` cells on, appending breaks; the last line's width."""
-    for start, end in pieces:
-        piece = text[start:end]
-        visible, full = cell_len(piece.rstrip(" ")), cell_len(piece)
+    for start, end, visible, full in pieces:
         if used + visible <= width:
             used += full
-        elif visible > width and " " in piece.rstrip(" "):
+        elif visible > width and " " in text[start:end].rstrip(" "):
             # Wider than any line: break it at its own spaces, from where the line stands.
             used = _fill(text, _spaces_inside(text, start, end), width, used, offsets)
         else:
@@ -183,8 +210,11 @@ def _fill(text: str, pieces: Sequence[tuple[int, int]], width: int, used: int, o
 @functools.lru_cache(maxsize=4096)
 def break_offsets(text: str, width: int) -> tuple[int, ...]:
     """Where to break one line of ``text`` so that no line is wider than ``width`` cells."""
+    width = max(1, width)
+    if cell_len(text) <= width and ours(text):
+        return ()  # it fits (its pieces add up to it): no need to cut it into pieces
     offsets: list[int] = []
-    _fill(text, segments(text), max(1, width), 0, offsets)
+    _fill(text, segments(text), width, 0, offsets)
     return tuple(offsets)
 
 
@@ -192,20 +222,24 @@ Span = tuple[int, int, str]  # a style over text[start:end]
 _DROPPED = re.compile("[\x07\x08\x0b\x0c\x0d]")  # what rich's Text drops from a text
 
 
-@functools.lru_cache(maxsize=4096)  # a table measures its cells again when it narrows them
+def widest(text: str, words: bool = False) -> int:
+    """The widest ``text`` can be laid out, in cells: its widest line (``words``: the lines
+    rich sees in its own texts). A table sizes its columns by this alone."""
+    return max(map(cell_len, text.splitlines() if words else text.split("\n")), default=0)
+
+
+@functools.lru_cache(maxsize=4096)  # rich measures a table's cells again when it narrows them
 def measure(text: str, words: bool = False) -> tuple[int, int]:
     """The narrowest and the widest ``text`` can be laid out: (min, max) cells; with
-    ``words``, as rich measures its own texts (by their longest word)."""
+    ``words``, as rich measures its own texts (by their longest word). For rich's layout
+    (the pack views): ``textlayout`` needs only the widest."""
+    most = widest(text, words)
     if words:
-        lines = text.splitlines()
-        widest = max((cell_len(line) for line in lines), default=0)
         found = text.split()
-        return (max(cell_len(w) for w in found) if found else widest), widest
-    lines = text.split("\n")
-    widest = max(cell_len(line) for line in lines)
+        return (max(cell_len(w) for w in found) if found else most), most
     # the narrowest a column can be without folding a piece of the text
-    narrowest = max((cell_len(line[a:b].rstrip(" ")) for line in lines for a, b in segments(line)), default=0)
-    return min(narrowest, widest), widest
+    narrowest = max((piece[2] for line in text.split("\n") for piece in segments(line)), default=0)
+    return min(narrowest, most), most
 
 
 class Para:
@@ -283,9 +317,9 @@ class Para:
                 out.append(part)
         return out
 
-    def measure(self) -> tuple[int, int]:
-        """The narrowest and the widest this text can be laid out: (min, max) cells."""
-        return measure(self.plain, self.words)
+    def widest(self) -> int:
+        """The widest this text can be laid out, in cells (its widest line)."""
+        return widest(self.plain, self.words)
 
     # --- rich: the pack views still lay out with rich's classes; the tests compare with them
 

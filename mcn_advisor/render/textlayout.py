@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 
 from mcn_advisor.errors import visible
@@ -38,6 +38,9 @@ from mcn_advisor.render.linebreak import Para, Span, break_offsets
 Style = tuple[tuple[int, ...], int | None, int | None]  # (attribute codes, colour, background)
 Piece = tuple[str, Style | None]  # some text and its style (None: none)
 Line = list[Piece]
+# A laid-out line and the cells it takes: measured once, where it is made, and carried
+# along (padding, cutting and joining lines add up their widths instead of measuring again).
+Sized = tuple[Line, int]
 Justify = Literal["left", "right"]
 
 _ATTRIBUTES = {"bold": 1, "dim": 2, "italic": 3, "underline": 4}
@@ -177,6 +180,7 @@ Block = Para | Table | Panel | Indent
 TextLine = tuple[
     str, list[Span]
 ]  # one line of a paragraph: its text, its spans (the paragraph's style under all)
+SizedText = tuple[str, list[Span], int]  # a line of a paragraph laid out: and its cells
 
 
 def _clip(spans: list[Span], length: int) -> list[Span]:
@@ -184,12 +188,12 @@ def _clip(spans: list[Span], length: int) -> list[Span]:
     return [(a, min(b, length), s) for a, b, s in spans if a < length]
 
 
-def _divide(text: str, spans: list[Span], offsets: Iterable[int]) -> list[TextLine]:
+def _divide(text: str, spans: list[Span], offsets: Sequence[int]) -> list[TextLine]:
     """``text`` cut at ``offsets``, each piece with its share of ``spans`` (rich's ``divide``)."""
+    if not offsets:
+        return [(text, spans)]  # spans are never changed in place: no copy
     cuts = [0, *offsets, len(text)]
     ranges = list(zip(cuts, cuts[1:], strict=False))
-    if len(ranges) == 1:
-        return [(text, spans[:])]
     out: list[TextLine] = [(text[a:b], []) for a, b in ranges]
     for start, end, s in spans:
         for (a, b), (_, line_spans) in zip(ranges, out, strict=False):
@@ -203,7 +207,7 @@ def _divide(text: str, spans: list[Span], offsets: Iterable[int]) -> list[TextLi
 def _split(text: str, spans: list[Span]) -> list[TextLine]:
     """The lines of a text, blank ones kept (rich's ``split(allow_blank=True)``)."""
     if "\n" not in text:
-        return [(text, spans[:])]
+        return [(text, spans)]
     cuts = [i for m in re.finditer("\n", text) for i in m.span()]
     return [line for line in _divide(text, spans, cuts) if line[0] != "\n"]
 
@@ -249,34 +253,36 @@ def _rstrip_end(line: TextLine, width: int) -> TextLine:
     return line
 
 
-def _truncate(line: TextLine, width: int, overflow: str, pad: bool = False) -> TextLine:
+def _truncate(line: TextLine, width: int, overflow: str, pad: bool = False) -> SizedText:
     """A line cut to ``width`` cells (with "…" when ``overflow`` is "ellipsis"), or padded
-    to it (rich's ``truncate``)."""
+    to it (rich's ``truncate``), and its cells."""
     text, spans = line
-    length = cell_len(text)
+    length = cells = cell_len(text)
     if length > width:
         cut = set_cell_size(text, width - 1) + "…" if overflow == "ellipsis" else set_cell_size(text, width)
         if len(cut) < len(text):
             spans = _clip(spans, len(cut))
-        text = cut
+        text, cells = cut, cell_len(cut)
     if pad and length < width:
         text += " " * (width - length)
-    return text, spans
+        cells = width
+    return text, spans, cells
 
 
-def _justify(line: TextLine, width: int, how: str, overflow: str) -> TextLine:
-    """Rich's ``Lines.justify`` of one line ("default": as it is)."""
+def _justify(line: TextLine, width: int, how: str, overflow: str) -> SizedText:
+    """Rich's ``Lines.justify`` of one line ("default": as it is), and its cells."""
     if how == "left":
         return _truncate(line, width, overflow, pad=True)
     if how == "right":
         text, spans = line
         stripped = text.rstrip()
-        text, spans = _truncate((stripped, _clip(spans, len(stripped))), width, overflow)
-        shift = width - cell_len(text)
+        text, spans, cells = _truncate((stripped, _clip(spans, len(stripped))), width, overflow)
+        shift = width - cells
         if shift:
-            return " " * shift + text, [(a + shift, b + shift, s) for a, b, s in spans]
-        return text, spans
-    return line
+            text, spans = " " * shift + text, [(a + shift, b + shift, s) for a, b, s in spans]
+            cells += max(0, shift)
+        return text, spans, cells
+    return line[0], line[1], cell_len(line[0])
 
 
 def _divide_words(text: str, width: int, fold: bool) -> list[int]:
@@ -318,35 +324,61 @@ def _wrap(
     justify: str | None = None,
     overflow: str | None = None,
     no_wrap: bool | None = None,
-) -> list[TextLine]:
+) -> list[SizedText]:
     """``text`` broken into lines as rich's ``Text.__rich_console__`` broke it with these
     options: by ``break_offsets`` (by words for a ``words`` text), each line justified."""
     how = text.justify or justify or "default"
     cut = text.overflow or overflow or "fold"
     whole = text.no_wrap if text.no_wrap is not None else bool(no_wrap)
     crop = whole or text.words  # rich's own wrap crops every line at the end; ours did not
-    out: list[TextLine] = []
+    out: list[SizedText] = []
     for line, spans in _split(text.plain, text.spans):
         if "\t" in line:
             line, spans = _expand_tabs(line, spans, text.style)
         if whole:
-            offsets: Iterable[int] = ()
+            offsets: Sequence[int] = ()
         elif text.words:
             offsets = _divide_words(line, width, fold=cut == "fold")
         else:
             offsets = break_offsets(line, width)
         for piece in _divide(line, spans, offsets):
-            piece = _justify(_rstrip_end(piece, width), width, how, cut)
-            out.append(_truncate(piece, width, cut) if crop else piece)
+            sized = _justify(_rstrip_end(piece, width), width, how, cut)
+            out.append(_truncate(sized[:2], width, cut) if crop and sized[2] > width else sized)
     return out
 
 
-def _pieces(line: TextLine, base: str) -> Line:
+def _over(under: Style | None, s: Style | None) -> Style | None:
+    """``s`` over ``under``, either of them perhaps none."""
+    if under is None or s is None:
+        return s if under is None else under
+    return _combined((under, s))
+
+
+def _pieces(line: SizedText, base: str) -> Sized:
     """One line of text as pieces: a piece starts and ends where a style does (rich's
-    ``Text.render`` of the line joined into its paragraph), control characters shown."""
-    text, line_spans = line
+    ``Text.render`` of the line joined into its paragraph), control characters shown;
+    and its cells (a control character shown takes a cell it did not)."""
+    text, line_spans, cells = line
+    if not text.isprintable():
+        cells = cell_len(visible(text))
     if not line_spans:  # most lines: one style, or none, from end to end
-        return [(visible(text), style(base))] if text else []
+        return ([(visible(text), style(base))] if text else []), cells
+    # Spans one after another (most lines): the pieces in order, no events to sort.
+    under = style(base)
+    out: Line = []
+    at, end = 0, len(text)
+    for a, b, s in line_spans:
+        if a < at or b < a or b > end:
+            break  # spans over spans: the general way below
+        if a > at:
+            out.append((visible(text[at:a]), under))
+        if b > a:
+            out.append((visible(text[a:b]), _over(under, style(s))))
+        at = b
+    else:
+        if end > at:
+            out.append((visible(text[at:]), under))
+        return out, cells
     spans = ([(0, len(text), base)] if base else []) + line_spans
     styles = [style(s) for _, _, s in spans]
     events = sorted(
@@ -356,7 +388,7 @@ def _pieces(line: TextLine, base: str) -> Line:
         + [(len(text), True, -1)],
         key=lambda e: (e[0], e[1]),
     )
-    out: Line = []
+    out = []
     active: list[int] = []
     for (offset, leaving, index), (following, _, _) in zip(events, events[1:], strict=False):
         if index >= 0:
@@ -368,7 +400,7 @@ def _pieces(line: TextLine, base: str) -> Line:
             chosen = tuple(styles[i] for i in sorted(active) if styles[i] is not None)
             piece_style = _combined(chosen) if len(chosen) > 1 else (chosen[0] if chosen else None)
             out.append((visible(text[offset:following]), piece_style))
-    return out
+    return out, cells
 
 
 def _width(line: Line) -> int:
@@ -376,15 +408,14 @@ def _width(line: Line) -> int:
     return len(text) if text.isascii() and text.isprintable() else cell_len(text)
 
 
-def fit(line: Line, width: int, pad: bool = True, fill: Style | None = None, used: int | None = None) -> Line:
-    """``line`` (``used`` cells wide, when known) cut to ``width`` cells, or padded to it
-    with ``fill`` spaces (rich's ``Segment.adjust_line_length``)."""
-    if used is None:
-        used = _width(line)
+def fit(sized: Sized, width: int, pad: bool = True, fill: Style | None = None) -> Sized:
+    """A line cut to ``width`` cells, or padded to it with ``fill`` spaces (rich's
+    ``Segment.adjust_line_length``), and its cells."""
+    line, used = sized
     if used < width:
-        return [*line, (" " * (width - used), fill)] if pad else line
+        return ([*line, (" " * (width - used), fill)], width) if pad else sized
     if used == width:
-        return line
+        return sized
     out: Line = []
     used = 0
     for text, piece_style in line:
@@ -395,44 +426,13 @@ def fit(line: Line, width: int, pad: bool = True, fill: Style | None = None, use
         else:
             out.append((set_cell_size(text, width - used), piece_style))
             break
-    return out
+    return out, _width(out)  # measured: a wide character cut in two may leave it a cell short
 
 
-def _styled(lines: list[Line], over: Style | None) -> list[Line]:
-    """Every piece of ``lines`` with ``over`` under its own style (rich's ``apply_style``)."""
-    if over is None:
-        return lines
-    return [[(t, _combined((over, s)) if s else over) for t, s in line] for line in lines]
-
-
-def paragraph(text: Para, width: int, **options: Any) -> list[Line]:
+def paragraph(text: Para, width: int, **options: Any) -> list[Sized]:
     if width < 1:
         return []  # rich renders nothing in no room
     return [_pieces(line, text.style) for line in _wrap(text, width, **options)]
-
-
-# --- measuring (rich's Measurement of a padded cell) ------------------------------------------
-
-
-def _normal(low: int, high: int, most: int) -> tuple[int, int]:
-    """Rich's ``Measurement.get`` of something measured (low, high) in ``most`` cells."""
-    low = max(0, min(low, high))
-    low, high = min(low, most), min(max(0, low, high), most)
-    if high < 1:
-        return 0, 0
-    low = max(0, min(low, high))
-    return low, max(0, low, high)
-
-
-def _measure_cell(measured: tuple[int, int], pad: int, most: int) -> tuple[int, int]:
-    """A cell measured ``measured`` and padded by ``pad`` cells in all, in ``most`` cells,
-    as rich measures its ``Padding``."""
-    if most < 1:
-        return 0, 0
-    if most - pad < 1:
-        return _normal(most, most, most)
-    low, high = _normal(*measured, most)
-    return _normal(min(low + pad, most), min(high + pad, most), most)
 
 
 # --- tables ---------------------------------------------------------------------------------
@@ -493,30 +493,35 @@ def _collapse(widths: list[int], wrapable: list[bool], most: int) -> list[int]:
 
 def _column_widths(table: Table, most: int) -> list[int]:
     pads = [left + right for left, right in _padding(table)]
-    cells = [[c.measure() for c in _cells(table, i)] for i in range(len(table.columns))]
+    # Rich sizes a column by the widest its padded cells can be (``Measurement.maximum``;
+    # their narrowest is never read without ``expand``), each cell measured once: a padded
+    # cell in ``limit`` cells is min(widest + pad, limit) wide, or ``limit`` when the
+    # padding leaves no room; a column without cells takes all the room.
+    widest = [max((c.widest() for c in _cells(table, i)), default=None) for i in range(len(table.columns))]
 
-    def measured(i: int, limit: int) -> tuple[int, int]:
+    def measured(i: int, limit: int) -> int:
+        most = widest[i]
         if limit < 1:
-            return 0, 0
-        found = [_measure_cell(c, pads[i], limit) for c in cells[i]]
-        if not found:
-            return min(1, limit), limit
-        return min(max(f[0] for f in found), limit), min(max(f[1] for f in found), limit)
+            return 0
+        if most is None or limit - pads[i] < 1:
+            return limit
+        return min(most + pads[i], limit)
 
-    widths = [measured(i, most)[1] or 1 for i in range(len(cells))]
+    widths = [measured(i, most) or 1 for i in range(len(widest))]
     if sum(widths) > most:
         wrapable = [not c.no_wrap for c in table.columns]
         widths = _collapse(widths, wrapable, most)
         if sum(widths) > most:  # last resort: every column gives up the same
             widths = _reduce(sum(widths) - most, [1] * len(widths), widths, widths)
-        widths = [measured(i, w)[1] or 0 for i, w in enumerate(widths)]
+        widths = [measured(i, w) or 0 for i, w in enumerate(widths)]
     return widths
 
 
 def _cell_lines(
     cell: Para, column: Column, width: int, pad: tuple[int, int], over: Style | None
-) -> list[Line]:
-    """A cell's lines, padded as rich pads them, under the row's style ``over`` (a header's bold)."""
+) -> list[Sized]:
+    """A cell's lines, padded as rich pads them, under the row's style ``over`` (a header's
+    bold, under each piece's own style: rich's ``apply_style``)."""
     if width < 1:
         return []  # rich renders nothing in no room: the row's height comes from the others
     left, right = pad
@@ -524,24 +529,28 @@ def _cell_lines(
     before: Line = [(" " * left, None)] if left else []
     after: Line = [(" " * right, None)] if right else []
     options = {"justify": column.justify, "overflow": column.overflow, "no_wrap": column.no_wrap}
-    out: list[Line] = []
-    for line in paragraph(cell, inner, **options):
-        used = _width(line)  # most lines are justified to the column's width: nothing to fit
-        line = [*before, *(line if used == inner else fit(line, inner, used=used)), *after]
-        (styled,) = _styled([line], over)
+    out: list[Sized] = []
+    for sized in paragraph(cell, inner, **options):
+        if sized[1] != inner:  # most lines are justified to the column's width: nothing to fit
+            sized = fit(sized, inner)
+        line, used = sized
+        line = [*before, *line, *after]
+        if over is not None:
+            line = [(t, _combined((over, s)) if s else over) for t, s in line]
+        used += left + right
         # fitted again: a wide character cut in two leaves its line a cell short
-        out.append(styled if used == inner else fit(styled, width, fill=over))
+        out.append((line, used) if used == width else fit((line, used), width, fill=over))
     return out
 
 
-def _table(table: Table, width: int) -> list[Line]:
+def _table(table: Table, width: int) -> list[Sized]:
     if not table.columns:
-        return [[]]
+        return [([], 0)]
     gap = 0 if table.grid else 1
     extra = gap * (len(table.columns) - 1)
     widths = _column_widths(table, width - extra)
     pads = _padding(table)
-    out: list[Line] = []
+    out: list[Sized] = []
     rows: list[tuple[Style | None, list[Para]]] = [(None, r) for r in table.rows]
     if table.show_header and not table.grid:
         rows.insert(0, (HEADER, [Para(c.header, words=True) for c in table.columns]))
@@ -554,18 +563,22 @@ def _table(table: Table, width: int) -> list[Line]:
         header = over is not None
         for i, (c, w) in enumerate(zip(cells, widths, strict=False)):
             # a header sits on the rule; a row of cells all without room is one blank line
-            missing = [[(" " * w, over if height else None)]] * (max(height, 1) - len(c))
+            missing: list[Sized] = [([(" " * w, over if height else None)], w)] * (max(height, 1) - len(c))
             cells[i] = missing + c if header else c + missing
         height = max(height, 1)
         for line_no in range(height):
             line: Line = []
+            used = 0
             for i, c in enumerate(cells):
                 if i and gap:
                     line.append((" ", None))
-                line += c[line_no]
-            out.append(line)
+                    used += 1
+                piece, cells_used = c[line_no]
+                line += piece
+                used += cells_used
+            out.append((line, used))
         if header and n == 0:
-            out.append([("─" * (sum(widths) + extra), None)])
+            out.append(([("─" * (sum(widths) + extra), None)], sum(widths) + extra))
     if table.caption:
         caption = Para(table.caption, style="table.caption", words=True)
         out += paragraph(caption, sum(widths) + extra, justify="left")
@@ -575,7 +588,7 @@ def _table(table: Table, width: int) -> list[Line]:
 # --- panels, indents, the page ---------------------------------------------------------------
 
 
-def _panel(panel: Panel, width: int) -> list[Line]:
+def _panel(panel: Panel, width: int) -> list[Sized]:
     """Rich's ``Panel`` (rounded box, expanded, padded by one cell, title on the left)."""
     title, spans = panel.title.plain.replace("\n", " "), panel.title.spans
     if "\t" in title:
@@ -585,13 +598,19 @@ def _panel(panel: Panel, width: int) -> list[Line]:
     if cell_len(title) > room:
         cut = set_cell_size(title, room)
         title, spans = cut, _clip(spans, len(cut)) if len(cut) < len(title) else spans
-    rest = room - cell_len(title)
-    top = [("╭─", None), *_pieces((title, spans), panel.title.style), ("─" * rest, None), ("─╮", None)]
-    body = [[("│ ", None), *fit(line, width - 4), (" │", None)] for line in paragraph(panel.body, width - 4)]
-    return [top, *body, [("╰" + "─" * (width - 2) + "╯", None)]]
+    length = cell_len(title)
+    rest = room - length
+    named, used = _pieces((title, spans, length), panel.title.style)
+    top = [("╭─", None), *named, ("─" * rest, None), ("─╮", None)]
+    body = []
+    for sized in paragraph(panel.body, width - 4):
+        line, used_inside = fit(sized, width - 4)
+        body.append(([("│ ", None), *line, (" │", None)], used_inside + 4))
+    bottom = [("╰" + "─" * (width - 2) + "╯", None)]
+    return [(top, 4 + used + max(0, rest)), *body, (bottom, max(2, width))]
 
 
-def lines(block: Block, width: int) -> list[Line]:
+def lines(block: Block, width: int) -> list[Sized]:
     """``block`` as lines of pieces, ``width`` cells wide at most (wider lines are cut by the page)."""
     if width < 1:
         return []  # rich renders nothing in no room
@@ -602,7 +621,11 @@ def lines(block: Block, width: int) -> list[Line]:
     if isinstance(block, Indent):
         inner = width - block.left
         shift: Piece = (" " * block.left, None)
-        return [[shift, *fit(line, inner)] for line in lines(block.block, inner)]
+        out = []
+        for sized in lines(block.block, inner):
+            line, used = fit(sized, inner)
+            out.append(([shift, *line], block.left + used))
+        return out
     return paragraph(block, width)
 
 
@@ -610,11 +633,11 @@ def page(blocks: Iterable[Block], *, width: int, color: bool) -> str:
     """The blocks one under the other as text, ANSI-coloured when ``color``; trailing spaces trimmed."""
     out: list[str] = []
     for block in blocks:
-        for line in lines(block, width):
-            line = fit(line, width, pad=False)
+        for sized in lines(block, width):
+            line = fit(sized, width, pad=False)[0]
             if color:
-                out.append("".join([render(t, s) for t, s in line]))
+                out.append("".join([render(t, s) for t, s in line]).rstrip())
             else:
-                out.append("".join([t for t, _ in line]))
-    text = "\n".join(out) + "\n"
-    return "\n".join(line.rstrip() for line in text.splitlines()) + "\n"
+                out.append("".join([t for t, _ in line]).rstrip())
+    # no line holds a line break: the data's are shown (``visible``), the paragraphs' split
+    return "\n".join(out) + "\n"

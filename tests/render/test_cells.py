@@ -10,7 +10,7 @@ from rich import cells as rich_cells
 from rich._unicode_data import load
 from rich._unicode_data._versions import VERSIONS
 
-from mcn_advisor.render.cells import RANGES, cell_len, chop_cells, set_cell_size
+from mcn_advisor.render.cells import RANGES, cell_len, cell_sums, chop_cells, set_cell_size
 
 
 def widths(table, first: int, last: int) -> set[int]:
@@ -55,3 +55,14 @@ def test_widths_cuts_and_folds_are_rich_ones(text, size):
     assert set_cell_size(text, size) == rich_cells.set_cell_size(text, size)
     if size:
         assert chop_cells(text, size) == rich_cells.chop_cells(text, size)
+
+
+@given(text=TEXT)
+def test_a_piece_measured_by_subtraction_is_as_wide_as_rich_counts_it(text):
+    sums = cell_sums(text)
+    if sums is None:  # a character rich alone decides: the pieces are counted one by one
+        assert any(ch in text for ch in ("😀", "\u200d", "\u0301"))
+        return
+    for start in range(len(text) + 1):
+        for end in range(start, len(text) + 1):
+            assert sums[end] - sums[start] == rich_cells.cell_len(text[start:end])

@@ -17,7 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from rich.cells import cell_len
 
-from mcn_advisor.render.linebreak import CLOSING, break_offsets
+from mcn_advisor.render.linebreak import CLOSING, break_offsets, segments
 from tests.conftest import PROFILES
 
 
@@ -98,6 +98,15 @@ def test_any_text_fits_and_loses_nothing(words, width):
     # A closing mark starts a line only when marks come two in a row (nothing can take them all).
     if not any(a in CLOSING and b in CLOSING for a, b in zip(text, text[1:], strict=False)):
         assert not any(line[:1] in CLOSING for line in out[1:]), out
+
+
+@given(st.lists(WORDS | st.sampled_from(["  ", " ", "😀", "\x1b", "e\u0301"]), min_size=1, max_size=20))
+def test_the_pieces_a_line_breaks_between_are_measured_as_rich_counts_them(words):
+    text = "".join(words)
+    pieces = segments(text)
+    assert "".join(text[a:b] for a, b, _, _ in pieces) == text
+    for a, b, seen, full in pieces:
+        assert (seen, full) == (cell_len(text[a:b].rstrip(" ")), cell_len(text[a:b]))
 
 
 @pytest.mark.parametrize("width", [60, 80, 120])
