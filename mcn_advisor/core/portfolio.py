@@ -43,6 +43,11 @@ class Row(NamedTuple):
     severities: tuple[str, ...] = ()  # each finding's severity, in the order of ``findings``
     confidence: str = "high"  # the assessment's confidence level (engine.rated)
     gaps: tuple[str, ...] = ()  # left-out fields the band, money and top finding rest on (engine.key_gaps)
+    # The row's cells in the summary table (each row's date apart: whether the table shows
+    # it depends on every row) and each cell's width on a terminal, in one language: made
+    # where the row is made (a batch's worker), so that writing the table only pads them.
+    cells: tuple[str, ...] = ()
+    widths: tuple[int, ...] = ()
 
     @property
     def insufficient(self) -> bool:
@@ -122,6 +127,8 @@ class Portfolio:
     late: int = 0  # rows assessed more than a year after the policies' last step (engine.stale)
     last_step: dt.date | None = None  # that step's date, and the date to assess at instead
     suggested_as_of: dt.date | None = None
+    cells_lang: str | None = None  # the language of every row's ``cells``; None: rows carry none
+    cell_widths: tuple[int, ...] = ()  # the widest of the rows' ``widths``, cell by cell
 
     @property
     def assessed(self) -> int:
@@ -145,6 +152,7 @@ class Tally:
         fail_on: str | None = None,
         report_formats: tuple[str, ...] = (),
         store: Callable[[Callable[[Any], Any] | None], Store[Any]] = Kept,
+        cells_lang: str | None = None,
     ):
         self._packs = packs
         self._fail_on = fail_on
@@ -160,6 +168,8 @@ class Tally:
         self._failing = 0
         self._insufficient = 0
         self._late = 0
+        self._cells_lang = cells_lang  # every row comes with its table cells in this language
+        self._widths: list[int] = []
         # The latest last step of the packs in use: a row dated long after it has a plan of past dates.
         found = [f for f in (last_step(p.model.events) for p in packs) if f is not None]
         self._last = max(found, key=lambda f: f[0].date) if found else None
@@ -169,6 +179,13 @@ class Tally:
             self.failures.add(item)
             return
         self.rows.add(item)
+        if self._cells_lang is not None:  # the table's widths, measured as rows come in
+            if not item.widths:
+                self._cells_lang = None  # a row without cells: the table measures every row itself
+            elif self._widths:
+                self._widths = list(map(max, self._widths, item.widths))
+            else:
+                self._widths = list(item.widths)
         if item.insufficient:  # no band and no money is shown for it: it is counted apart
             self._insufficient += 1
         else:
@@ -220,6 +237,8 @@ class Tally:
             late=self._late,
             last_step=self._last[0].date if self._late else None,
             suggested_as_of=self._last[1] if self._late else None,
+            cells_lang=self._cells_lang if n else None,
+            cell_widths=tuple(self._widths),
         )
 
 
