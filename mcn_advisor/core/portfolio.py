@@ -25,6 +25,7 @@ from mcn_advisor.records import record
 from mcn_advisor.vocab import BANDS, SEVERITIES, SEVERITY_RANK, at_or_above
 
 COMMON_FINDINGS = 10  # how many of the most common findings a portfolio lists
+SHAPES = 1024  # distinct rows' widths a tally keeps before it folds them into the widest
 
 
 class Row(NamedTuple):
@@ -169,7 +170,7 @@ class Tally:
         self._insufficient = 0
         self._late = 0
         self._cells_lang = cells_lang  # every row comes with its table cells in this language
-        self._widths: list[int] = []
+        self._shapes: set[tuple[int, ...]] = set()  # the rows' distinct ``widths``, folded past ``SHAPES``
         # The latest last step of the packs in use: a row dated long after it has a plan of past dates.
         found = [f for f in (last_step(p.model.events) for p in packs) if f is not None]
         self._last = max(found, key=lambda f: f[0].date) if found else None
@@ -182,10 +183,9 @@ class Tally:
         if self._cells_lang is not None:  # the table's widths, measured as rows come in
             if not item.widths:
                 self._cells_lang = None  # a row without cells: the table measures every row itself
-            elif self._widths:
-                self._widths = list(map(max, self._widths, item.widths))
-            else:
-                self._widths = list(item.widths)
+            self._shapes.add(item.widths)  # a set: rows repeat few shapes (cheaper than a max a row)
+            if len(self._shapes) >= SHAPES:
+                self._fold()
         if item.insufficient:  # no band and no money is shown for it: it is counted apart
             self._insufficient += 1
         else:
@@ -201,7 +201,12 @@ class Tally:
         if self._last is not None and stale(item.as_of, self._last[0].date):
             self._late += 1
 
+    def _fold(self) -> None:
+        """The rows' widths seen so far as one: the widest of each cell."""
+        self._shapes = {tuple(map(max, *self._shapes))} if len(self._shapes) > 1 else self._shapes
+
     def portfolio(self) -> Portfolio:
+        self._fold()
         rules = {
             c.rule.id: RuleRef(c.rule.id, c.rule.title)
             for pack in self._packs
@@ -238,7 +243,7 @@ class Tally:
             last_step=self._last[0].date if self._late else None,
             suggested_as_of=self._last[1] if self._late else None,
             cells_lang=self._cells_lang if n else None,
-            cell_widths=tuple(self._widths),
+            cell_widths=next(iter(self._shapes), ()),
         )
 
 

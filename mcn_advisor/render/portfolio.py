@@ -213,24 +213,22 @@ def _aligned(rows: Lines, align: str, layout: Layout, gap: str, ends: tuple[int,
     """The lines of rows for a layout already made (one pass over the rows); a cell cut ends
     in "…" (in the columns ``ends``, a path, it keeps its end instead: "…/survey.csv:7")."""
     widths, limits, dropped = layout
-    kept = [i for i in range(len(widths)) if i not in dropped]
-    columns = [(widths[i], align[i] == "r") for i in kept]
+    columns = [(i, width, align[i] == "r") for i, width in enumerate(widths) if i not in dropped]
+    cuts = {i: limit for i, limit in limits.items() if i not in dropped}  # a column left out is not cut
     for r, sizes in rows():
         if sizes is None:
             sizes = [_wide(cell) for cell in r]
-        if limits:
+        if cuts:
             r, sizes = list(r), list(sizes)
-            for i, limit in limits.items():
+            for i, limit in cuts.items():
                 if i < len(r) and sizes[i] > limit:
                     r[i] = _cut(r[i][::-1], limit)[::-1] if i in ends else _cut(r[i], limit)
                     sizes[i] = _wide(r[i])
-        if dropped:
-            r = [r[i] for i in kept if i < len(r)]
-            sizes = [sizes[i] for i in kept if i < len(sizes)]
-        yield gap.join(  # a short row: its cells only
+        shown = columns if len(r) >= len(widths) else [c for c in columns if c[0] < len(r)]  # a short row
+        yield gap.join(
             [
-                " " * (width - n) + cell if right else cell + " " * (width - n)
-                for cell, n, (width, right) in zip(r, sizes, columns, strict=False)
+                " " * (width - sizes[i]) + r[i] if right else r[i] + " " * (width - sizes[i])
+                for i, width, right in shown
             ]
         ).rstrip()
 
@@ -372,7 +370,8 @@ def with_cells(lang: str) -> Callable[[Row], Row]:
 
     def add(row: Row) -> Row:
         cells = make(row)
-        return row._replace(cells=tuple(cells), widths=tuple(map(_wide, cells)))
+        widths = tuple([len(c) if c.isascii() else cell_len(c) for c in cells])  # _wide, inlined
+        return Row._make((*row[:-2], tuple(cells), widths))
 
     return add
 

@@ -457,17 +457,23 @@ def test_rows_dated_long_after_the_policy_are_counted_and_told(tmp_path):
     assert json.loads(on_time.stdout)["totals"]["late"] is None
 
 
-@pytest.mark.parametrize("shared_date", [True, False])
-def test_the_table_of_rows_measured_as_they_came_is_the_table_measured_after(tmp_path, shared_date):
+@pytest.mark.parametrize(("shared_date", "shapes"), [(True, 1024), (False, 1024), (False, 2)])
+def test_the_table_of_rows_measured_as_they_came_is_the_table_measured_after(
+    tmp_path, monkeypatch, shared_date, shapes
+):
     # A batch's rows come with their table cells and widths in the run's language, and the
-    # tally keeps the widest, so the table is written in one pass over the rows. It must be
-    # the table a portfolio without them gets (measured from its rows after the run), byte
-    # for byte, in either language, at any width, with each row's date or not.
+    # tally keeps the widest (folding the distinct widths it has seen past SHAPES), so the
+    # table is written in one pass over the rows. It must be the table a portfolio without
+    # them gets (measured from its rows after the run), byte for byte, in either language,
+    # at any width, with each row's date or not.
     import dataclasses
 
     from mcn_advisor.batch import run as batch
     from mcn_advisor.batch.discover import discover
+    from mcn_advisor.core import portfolio as core
     from mcn_advisor.render import portfolio
+
+    monkeypatch.setattr(core, "SHAPES", shapes)
 
     names = [
         "星火文化传媒有限公司 Spark Culture Media Group",
