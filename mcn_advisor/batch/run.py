@@ -57,6 +57,7 @@ from mcn_advisor.profile import acceptance, csvfile
 from mcn_advisor.profile.acceptance import RuleBook
 from mcn_advisor.profile.load import load_profile, profile_from_data
 from mcn_advisor.records import record
+from mcn_advisor.render.portfolio import with_cells
 
 if TYPE_CHECKING:
     from mcn_advisor.core.contract import Assessment
@@ -310,9 +311,8 @@ def assess_one(task: Task, settings: Settings | None = None) -> Row | Failure:
         evaluations = [evaluate(profile, pack, date) for pack in packs]
         if cfg.out_dir is not None and task.report is not None:
             _write_reports(explain_all(evaluations, packs), cfg, task.report)
-        return portfolio.row(
-            evaluations, packs, task.source, task.report if cfg.out_dir is not None else None
-        )
+        row = portfolio.row(evaluations, packs, task.source, task.report if cfg.out_dir is not None else None)
+        return with_cells(cfg.lang)(row)  # its table cells made here, in parallel, not by the parent after
     except InputError as exc:
         return Failure(task.source, tuple(exc.problems))
     except Exception as exc:  # one input never stops the others, whatever it holds
@@ -361,7 +361,8 @@ def run(
         prepare_out_dir(settings.out_dir, inputs)
         _protect_inputs(inputs)
     names = ReportNames() if settings.out_dir is not None else None
-    tally = Tally(packs, settings.fail_on, tuple(settings.formats) if settings.out_dir else (), Spilled)
+    formats = tuple(settings.formats) if settings.out_dir else ()
+    tally = Tally(packs, settings.fail_on, formats, Spilled, cells_lang=settings.lang)
     reports = _Reports(settings)
     jobs = min(jobs or default_jobs(inputs.total), max(1, inputs.total))
     stream = work(inputs, names, max(1, min(PIECE, inputs.total // (jobs * 8))))

@@ -25,6 +25,7 @@ from mcn_advisor.records import record
 from mcn_advisor.vocab import BANDS, SEVERITIES, SEVERITY_RANK, at_or_above
 
 COMMON_FINDINGS = 10  # how many of the most common findings a portfolio lists
+SHAPES = 1024  # distinct rows' widths a tally keeps before it folds them into the widest
 
 
 class Row(NamedTuple):
@@ -43,6 +44,11 @@ class Row(NamedTuple):
     severities: tuple[str, ...] = ()  # each finding's severity, in the order of ``findings``
     confidence: str = "high"  # the assessment's confidence level (engine.rated)
     gaps: tuple[str, ...] = ()  # left-out fields the band, money and top finding rest on (engine.key_gaps)
+    # The row's cells in the summary table (each row's date apart: whether the table shows
+    # it depends on every row) and each cell's width on a terminal, in one language: made
+    # where the row is made (a batch's worker), so that writing the table only pads them.
+    cells: tuple[str, ...] = ()
+    widths: tuple[int, ...] = ()
 
     @property
     def insufficient(self) -> bool:
@@ -122,6 +128,8 @@ class Portfolio:
     late: int = 0  # rows assessed more than a year after the policies' last step (engine.stale)
     last_step: dt.date | None = None  # that step's date, and the date to assess at instead
     suggested_as_of: dt.date | None = None
+    cells_lang: str | None = None  # the language of every row's ``cells``; None: rows carry none
+    cell_widths: tuple[int, ...] = ()  # the widest of the rows' ``widths``, cell by cell
 
     @property
     def assessed(self) -> int:
@@ -145,6 +153,7 @@ class Tally:
         fail_on: str | None = None,
         report_formats: tuple[str, ...] = (),
         store: Callable[[Callable[[Any], Any] | None], Store[Any]] = Kept,
+        cells_lang: str | None = None,
     ):
         self._packs = packs
         self._fail_on = fail_on
@@ -160,6 +169,8 @@ class Tally:
         self._failing = 0
         self._insufficient = 0
         self._late = 0
+        self._cells_lang = cells_lang  # every row comes with its table cells in this language
+        self._shapes: set[tuple[int, ...]] = set()  # the rows' distinct ``widths``, folded past ``SHAPES``
         # The latest last step of the packs in use: a row dated long after it has a plan of past dates.
         found = [f for f in (last_step(p.model.events) for p in packs) if f is not None]
         self._last = max(found, key=lambda f: f[0].date) if found else None
@@ -169,6 +180,12 @@ class Tally:
             self.failures.add(item)
             return
         self.rows.add(item)
+        if self._cells_lang is not None:  # the table's widths, measured as rows come in
+            if not item.widths:
+                self._cells_lang = None  # a row without cells: the table measures every row itself
+            self._shapes.add(item.widths)  # a set: rows repeat few shapes (cheaper than a max a row)
+            if len(self._shapes) >= SHAPES:
+                self._fold()
         if item.insufficient:  # no band and no money is shown for it: it is counted apart
             self._insufficient += 1
         else:
@@ -184,7 +201,12 @@ class Tally:
         if self._last is not None and stale(item.as_of, self._last[0].date):
             self._late += 1
 
+    def _fold(self) -> None:
+        """The rows' widths seen so far as one: the widest of each cell."""
+        self._shapes = {tuple(map(max, *self._shapes))} if len(self._shapes) > 1 else self._shapes
+
     def portfolio(self) -> Portfolio:
+        self._fold()
         rules = {
             c.rule.id: RuleRef(c.rule.id, c.rule.title)
             for pack in self._packs
@@ -220,6 +242,8 @@ class Tally:
             late=self._late,
             last_step=self._last[0].date if self._late else None,
             suggested_as_of=self._last[1] if self._late else None,
+            cells_lang=self._cells_lang if n else None,
+            cell_widths=next(iter(self._shapes), ()),
         )
 
 

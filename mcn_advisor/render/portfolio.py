@@ -10,11 +10,12 @@ rows is written as it is made, never held whole.
 from __future__ import annotations
 
 import csv as csv_lib
+import functools
 import io
 import itertools
 import json as jsonlib
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from mcn_advisor.core.portfolio import Failure, Portfolio, Row
@@ -24,6 +25,7 @@ from mcn_advisor.render.cells import cell_len
 from mcn_advisor.render.common import money, share
 from mcn_advisor.render.linebreak import break_offsets
 from mcn_advisor.render.markdown import code, esc, pipe_lines
+from mcn_advisor.vocab import BANDS
 
 # 2: a finding's severity is per profile (top_finding, common_findings[].severities);
 # 3: each profile's confidence and key_fields_missing, totals.insufficient_data (rows counted
@@ -55,13 +57,13 @@ def headline(s: Portfolio, lang: str) -> str:
     return f"{counts} · {date} · {packs}"
 
 
-def _profile_cells(s: Portfolio, lang: str) -> Callable[[Row], list[str]]:
-    """A row's cells as text (a function, so words are looked up once for all rows). A row
-    whose band and money rest on key fields left out says "insufficient data" instead."""
-    bands = {b: t(lang, f"band_{b}") for b in s.bands}
+def _profile_cells(lang: str, dated: bool) -> Callable[[Row], list[str]]:
+    """A row's cells as text (a function, so words are looked up once for all rows), with its
+    date when ``dated``. A row whose band and money rest on key fields left out says
+    "insufficient data" instead."""
+    bands = {b: t(lang, f"band_{b}") for b in BANDS}
     levels = {level: t(lang, f"level_{level}") for level in CONFIDENCE}
     unsure = t(lang, "batch_insufficient")
-    dated = s.as_of is None
 
     def cells(row: Row) -> list[str]:
         sure = not row.insufficient
@@ -148,25 +150,33 @@ MIN_CUT = 16  # cells a column that is cut to fit the terminal keeps
 
 
 Layout = tuple[list[int], dict[int, int], set[int]]  # widths, cut columns' limits, columns left out
+Lines = Callable[[], Iterable[tuple[list[str] | tuple[str, ...], Sequence[int] | None]]]
+# ``Lines``: rows of cells, each with its cells' widths when they are known (``Row.widths``)
+
+
+def _wide(text: str) -> int:
+    """The cells ``text`` takes (the common case, ASCII, inlined: this runs for every cell)."""
+    return len(text) if text.isascii() else cell_len(text)
+
+
+def _measure(rows: Lines, columns: int) -> list[int]:
+    """The widest cell of each column."""
+    widths = [0] * columns
+    for r, sizes in rows():
+        for i, w in enumerate(sizes or map(_wide, r)):
+            if w > widths[i]:
+                widths[i] = w
+    return widths
 
 
 def _layout(
-    rows: Callable[[], Iterable[list[str]]],
-    columns: int,
-    gap: str,
-    width: int | None,
-    cut: tuple[int, ...],
-    drop: tuple[int, ...],
+    widths: list[int], gap: str, width: int | None, cut: tuple[int, ...], drop: tuple[int, ...]
 ) -> Layout:
     """Each column's width, the columns cut (to how many cells) and the columns left out, for
-    rows to fit in ``width`` cells: the columns ``cut`` give up cells first, in that order,
-    down to ``MIN_CUT`` each; then the columns ``drop`` are left out, in that order."""
-    widths = [0] * columns
-    for r in rows():
-        for i, cell in enumerate(r):
-            w = len(cell) if cell.isascii() else cell_len(cell)  # the common case inlined: runs per cell
-            if w > widths[i]:
-                widths[i] = w
+    rows of columns ``widths`` wide (``_measure``) to fit in ``width`` cells: the columns ``cut``
+    give up cells first, in that order, down to ``MIN_CUT`` each; then the columns ``drop`` are
+    left out, in that order."""
+    widths = list(widths)
     over = sum(widths) + len(gap) * (len(widths) - 1) - width if width else 0
     limits: dict[int, int] = {}
     for i in cut:
@@ -192,43 +202,35 @@ def _align(
     gap: str = "  ",
     width: int | None = None,
     cut: tuple[int, ...] = (),
-    ends: tuple[int, ...] = (),
 ) -> Iterator[str]:
     """Rows of cells as lines of aligned columns (by display width), at most ``width`` cells
-    wide when it is given (``_layout``); a cell cut ends in "…" (in the columns ``ends``, a
-    path, it keeps its end instead: "…/survey.csv:7").
-
-    ``rows`` is called twice (widths, then lines) instead of keeping every cell of a
-    large portfolio in memory at once.
-    """
-    yield from _aligned(rows, align, _layout(rows, len(align), gap, width, cut, ()), gap, ends)
+    wide when it is given (``_layout``); a cell cut ends in "…"."""
+    lines: Lines = lambda: ((r, None) for r in rows())  # noqa: E731
+    yield from _aligned(lines, align, _layout(_measure(lines, len(align)), gap, width, cut, ()), gap, ())
 
 
-def _aligned(
-    rows: Callable[[], Iterable[list[str]]], align: str, layout: Layout, gap: str, ends: tuple[int, ...]
-) -> Iterator[str]:
-    """The lines of ``_align`` for a layout already made (one pass over the rows)."""
+def _aligned(rows: Lines, align: str, layout: Layout, gap: str, ends: tuple[int, ...]) -> Iterator[str]:
+    """The lines of rows for a layout already made (one pass over the rows); a cell cut ends
+    in "…" (in the columns ``ends``, a path, it keeps its end instead: "…/survey.csv:7")."""
     widths, limits, dropped = layout
-    kept = [i for i in range(len(widths)) if i not in dropped]
-    columns = [(widths[i], align[i] == "r") for i in kept]
-    for r in rows():
-        if limits:
-            r = [
-                (_cut(cell[::-1], limits[i])[::-1] if i in ends else _cut(cell, limits[i]))
-                if i in limits
-                else cell
-                for i, cell in enumerate(r)
+    columns = [(i, width, align[i] == "r") for i, width in enumerate(widths) if i not in dropped]
+    cuts = {i: limit for i, limit in limits.items() if i not in dropped}  # a column left out is not cut
+    for r, sizes in rows():
+        if sizes is None:
+            sizes = [_wide(cell) for cell in r]
+        if cuts:
+            r, sizes = list(r), list(sizes)
+            for i, limit in cuts.items():
+                if i < len(r) and sizes[i] > limit:
+                    r[i] = _cut(r[i][::-1], limit)[::-1] if i in ends else _cut(r[i], limit)
+                    sizes[i] = _wide(r[i])
+        shown = columns if len(r) >= len(widths) else [c for c in columns if c[0] < len(r)]  # a short row
+        yield gap.join(
+            [
+                " " * (width - sizes[i]) + r[i] if right else r[i] + " " * (width - sizes[i])
+                for i, width, right in shown
             ]
-        if dropped:
-            r = [r[i] for i in kept if i < len(r)]
-        cells = []
-        for cell, (width, right) in zip(r, columns, strict=False):  # a short row: its cells only
-            if cell.isascii():  # one cell a character: str pads it (runs per cell of every row)
-                cells.append(cell.rjust(width) if right else cell.ljust(width))
-            else:
-                pad = " " * (width - cell_len(cell))
-                cells.append(pad + cell if right else cell + pad)
-        yield gap.join(cells).rstrip()
+        ).rstrip()
 
 
 def _wrapped(note: str, width: int | None) -> Iterator[str]:
@@ -282,22 +284,17 @@ def _table(s: Portfolio, lang: str, width: int | None) -> Iterator[str]:
     yield ""
     if s.rows:
         head = [*_profile_headers(s, lang), t(lang, "batch_source")]
-
-        profile_cells = _profile_cells(s, lang)
-
-        def rows() -> Iterator[list[str]]:
-            yield head
-            for r in s.rows:
-                cells = profile_cells(r)
-                cells[2] = _cut(cells[2], NAME_WIDTH)
-                cells.append(clean(r.source))
-                yield cells
-
+        rows = _table_rows(s, lang, head)
         # Narrow: names and sources are cut first; then the source, each row's date, the GMV
         # (the revenue at risk stays) and the top finding are left out, and a line says which.
         source = len(head) - 1
         dated = (7,) if s.as_of is None else ()  # each row's date, when they differ
-        layout = _layout(rows, len(head), "  ", width, cut=(2, source), drop=(source, *dated, 3, 5))
+        if s.cells_lang == lang:  # measured as the rows came in: one pass over the rows, not two
+            known = _with_date(list(s.cell_widths), DATE_WIDTH) if s.as_of is None else s.cell_widths
+            widths = list(map(max, map(_wide, head), known))
+        else:
+            widths = _measure(rows, len(head))
+        layout = _layout(widths, "  ", width, cut=(2, source), drop=(source, *dated, 3, 5))
         dropped = layout[2]
         if dropped:
             left_out = t(lang, "list_sep").join(head[i] for i in sorted(dropped))
@@ -315,6 +312,68 @@ def _table(s: Portfolio, lang: str, width: int | None) -> Iterator[str]:
     if s.failures:
         yield _heading(t(lang, "batch_failures", count=f"{len(s.failures):,}"))
         yield from (clean(p) for f in s.failures for p in problems(f, lang))
+
+
+DATE_WIDTH = 10  # a row's date in the table: YYYY-MM-DD (``date.isoformat``, years 1 to 9999)
+
+
+def _with_date(cells: list[Any], date: Any) -> list[Any]:
+    """A row's table cells (or their widths) with its date before its source."""
+    cells.insert(len(cells) - 1, date)
+    return cells
+
+
+def _table_rows(s: Portfolio, lang: str, head: list[str]) -> Lines:
+    """The table's rows as cells, the header first: each row's own (``Row.cells``) when they
+    are in ``lang``, else made here."""
+    dated = s.as_of is None
+
+    def rows() -> Iterator[tuple[list[str] | tuple[str, ...], Sequence[int] | None]]:
+        yield head, None
+        if s.cells_lang == lang:
+            for r in s.rows:
+                if dated:
+                    yield (
+                        _with_date(list(r.cells), r.as_of.isoformat()),
+                        _with_date(list(r.widths), DATE_WIDTH),
+                    )
+                else:
+                    yield r.cells, r.widths
+        else:
+            cells = _table_cells(lang)
+            for r in s.rows:
+                yield (_with_date(cells(r), r.as_of.isoformat()) if dated else cells(r)), None
+
+    return rows
+
+
+def _table_cells(lang: str) -> Callable[[Row], list[str]]:
+    """A row's cells in the table, but for its date: the profile's (its name cut to
+    ``NAME_WIDTH``), then its source."""
+    profile = _profile_cells(lang, dated=False)
+
+    def cells(row: Row) -> list[str]:
+        out = profile(row)
+        out[2] = _cut(out[2], NAME_WIDTH)
+        out.append(clean(row.source))
+        return out
+
+    return cells
+
+
+@functools.cache
+def with_cells(lang: str) -> Callable[[Row], Row]:
+    """A function giving a row with its table cells in ``lang`` and their widths (``Row.cells``,
+    ``Row.widths``): a batch's worker adds them, so that the table is only padded and joined
+    after the run, and measured (``Tally``) as the rows come in."""
+    make = _table_cells(lang)
+
+    def add(row: Row) -> Row:
+        cells = make(row)
+        widths = tuple([len(c) if c.isascii() else cell_len(c) for c in cells])  # _wide, inlined
+        return Row._make((*row[:-2], tuple(cells), widths))
+
+    return add
 
 
 # --- JSON --------------------------------------------------------------------------
@@ -501,7 +560,7 @@ def _markdown(s: Portfolio, lang: str) -> Iterator[str]:
         yield from (late_note(s, lang, "md_batch_late"), "")
     if s.rows:
         headers = [*_profile_headers(s, lang), t(lang, "batch_source")]
-        profile_cells = _profile_cells(s, lang)
+        profile_cells = _profile_cells(lang, s.as_of is None)
 
         def rows() -> Iterator[list[str]]:
             for r in s.rows:

@@ -455,3 +455,48 @@ def test_rows_dated_long_after_the_policy_are_counted_and_told(tmp_path):
     assert "assess them as of 2020-08-27" in md  # a client document names no command
     on_time = run(str(survey), "--as-of", "2020-08-27", "-f", "json")
     assert json.loads(on_time.stdout)["totals"]["late"] is None
+
+
+@pytest.mark.parametrize(("shared_date", "shapes"), [(True, 1024), (False, 1024), (False, 2)])
+def test_the_table_of_rows_measured_as_they_came_is_the_table_measured_after(
+    tmp_path, monkeypatch, shared_date, shapes
+):
+    # A batch's rows come with their table cells and widths in the run's language, and the
+    # tally keeps the widest (folding the distinct widths it has seen past SHAPES), so the
+    # table is written in one pass over the rows. It must be the table a portfolio without
+    # them gets (measured from its rows after the run), byte for byte, in either language,
+    # at any width, with each row's date or not.
+    import dataclasses
+
+    from mcn_advisor.batch import run as batch
+    from mcn_advisor.batch.discover import discover
+    from mcn_advisor.core import portfolio as core
+    from mcn_advisor.render import portfolio
+
+    monkeypatch.setattr(core, "SHAPES", shapes)
+
+    names = [
+        "星火文化传媒有限公司 Spark Culture Media Group",
+        "Ｆｕｌｌ 星",
+        "e\u0301 鹿",
+        "Plain",
+        "鹿" * 30,
+        "A",
+    ]
+    rows = [
+        [n, f"{(i + 1) * 7_000_000}", "0.6", "0.4", "0.5", f"2020-0{8 + i % 2}-27"]
+        for i, n in enumerate(names)
+    ]
+    rows.append(["No Link", "5000000", "0.6", "0.4", "", "2020-08-27"])  # insufficient data
+    survey = tmp_path / "a survey with a long name, to cut.csv"
+    survey.write_text(text_of([*GAP, "as_of"], rows), encoding="utf-8")
+    for run_lang in ("en", "zh"):
+        settings = batch.Settings(today=AS_OF, as_of=AS_OF if shared_date else None, lang=run_lang)
+        measured = batch.run(discover([survey]), settings, jobs=1)
+        assert measured.cells_lang == run_lang and (measured.as_of is None) != shared_date
+        unmeasured = dataclasses.replace(measured, cells_lang=None)
+        for lang in ("en", "zh"):
+            for width in (30, 60, 80, 100, 120, 200, None):
+                table = "".join(portfolio.table(measured, lang, width=width))
+                assert table == "".join(portfolio.table(unmeasured, lang, width=width)), (lang, width)
+                assert "数据不足" in table if lang == "zh" else "insufficient data" in table
