@@ -40,7 +40,7 @@ import dataclasses
 import functools
 import reprlib
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar, get_origin
 
 T = TypeVar("T")
 _NO_DEFAULT = dataclasses.MISSING
@@ -98,10 +98,10 @@ def _read_fields(cls: type, kw_only: bool) -> tuple[dataclasses.Field, ...]:
     annotations = cls.__dict__.get("__annotations__", {})
     made: dict[str, dataclasses.Field] = {}
     for name, annotation in annotations.items():
-        written = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", "")
-        if written.lstrip().removeprefix("typing.").removeprefix("dataclasses.").startswith(_REFUSED):
-            raise TypeError(f"{cls.__qualname__}.{name}: a record has no {written.split('[')[0]} fields")
-        given = cls.__dict__.get(name, _NO_DEFAULT)
+        refused = _refused(annotation)
+        if refused:
+            raise TypeError(f"{cls.__qualname__}.{name}: a record has no {refused} fields")
+        given = getattr(cls, name, _NO_DEFAULT)  # as dataclass: a plain base class's attribute too
         f = given if isinstance(given, dataclasses.Field) else dataclasses.field(default=given)
         if f.default is not _NO_DEFAULT and f.default.__class__.__hash__ is None:
             raise ValueError(
@@ -123,6 +123,21 @@ def _read_fields(cls: type, kw_only: bool) -> tuple[dataclasses.Field, ...]:
     if "__match_args__" not in cls.__dict__:
         cls.__match_args__ = tuple(f.name for f in made.values() if f.init and not f.kw_only)  # type: ignore[attr-defined]
     return tuple(made.values())
+
+
+def _refused(annotation: Any) -> str | None:
+    """``ClassVar``, ``InitVar`` or ``KW_ONLY``, if the annotation is one (written or as an
+    object): dataclass gives them a meaning records do not."""
+    if isinstance(annotation, str):  # "ClassVar[int]", "typing.ClassVar", "t.ClassVar[int]", ...
+        name = annotation.split("[", 1)[0].strip().rsplit(".", 1)[-1]
+        return name if name in _REFUSED else None
+    if annotation is dataclasses.KW_ONLY:
+        return "KW_ONLY"
+    if annotation is dataclasses.InitVar or isinstance(annotation, dataclasses.InitVar):
+        return "InitVar"
+    if annotation is ClassVar or get_origin(annotation) is ClassVar:
+        return "ClassVar"
+    return None
 
 
 def _check_order(cls: type, fields: tuple[dataclasses.Field, ...]) -> None:

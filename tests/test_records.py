@@ -260,3 +260,27 @@ def test_a_record_refuses_the_fields_its_dataclass_refuses() -> None:
 
     with pytest.raises(TypeError, match="Counted.made: a record has no ClassVar fields"):
         record(Counted)
+    # As objects (a module without postponed annotations), and written with a module's name
+    refused = {
+        "InitVar": dataclasses.InitVar[int],
+        "KW_ONLY": dataclasses.KW_ONLY,
+        "ClassVar": "t.ClassVar[int]",
+    }
+    for kind, annotation in refused.items():
+        with pytest.raises(TypeError, match=f"a record has no {kind} fields"):
+            record(type("Odd", (), {"__annotations__": {"x": annotation}}))
+    spec = record(type("Spec", (), {"__annotations__": {"x": "ClassVarSpec"}}))  # a type named so: a field
+    assert [f.name for f in dataclasses.fields(spec)] == ["x"]
+
+
+def test_a_record_takes_a_default_from_a_plain_base_class_as_its_dataclass_does() -> None:
+    class Defaults:
+        x = 5
+
+    for deco in (dataclass, record):
+
+        class Item(Defaults):
+            x: int
+
+        made = deco(Item)
+        assert made().x == 5 and dataclasses.fields(made)[0].default == 5, deco
