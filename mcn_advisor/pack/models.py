@@ -61,13 +61,15 @@ def models() -> Mapping[str, type[BaseModel]]:
     # What annotations may name: the records' modules' own names, where a record's name is its
     # model's (added as each is made: a name not made yet is resolved when a model is built).
     made = {record.__name__ for record, _ in records}
-    names = {
-        name: value
-        for module, _ in _BASES
-        for name, value in vars(module).items()
-        if name not in made and not name.startswith("__")
-    }
-    names["FixtureProfile"] = FixtureProfile
+    names: dict[str, Any] = {"FixtureProfile": FixtureProfile}
+    for module, _ in _BASES:
+        for name, value in vars(module).items():
+            if name in made or name.startswith("__"):
+                continue
+            if names.setdefault(name, value) is not value:  # one namespace: a name means one thing
+                raise TypeError(f"pack models: {name!r} names two things in {module.__name__} and before")
+    # The models keep this very dict (their parent namespace): filled in as each is made, it
+    # holds every model by the time a model is built (on its first validation).
     found: dict[str, type[BaseModel]] = {}
     for record, base in records:
         found[record.__name__] = names[record.__name__] = _model(record, base, names, found)
@@ -90,22 +92,19 @@ def _model(record: type, base: type[BaseModel], names: dict[str, Any], made: Map
     if record.__doc__ != record.__name__:  # records.record names a class without a docstring
         body["__doc__"] = record.__doc__
     for f in fields:
-        if f.default_factory is not dataclasses.MISSING:
-            body[f.name] = f.default_factory()  # an empty list or table, copied for each instance
-        elif dataclasses.is_dataclass(f.default):  # a part's default: its model, as validated
-            body[f.name] = made[type(f.default).__name__](**_values(f.default))
-        elif f.default is not dataclasses.MISSING:
-            body[f.name] = f.default
+        # A factory's value (an empty list or table) is the default pydantic copies for each
+        # instance; a default that is a part is that part's model, validated (25 -> 25.0)
+        default = f.default if f.default_factory is dataclasses.MISSING else f.default_factory()
+        if dataclasses.is_dataclass(default):
+            default = made[type(default).__name__](**dataclasses.asdict(default))
+        if default is not dataclasses.MISSING:
+            body[f.name] = default
     taken = {f.name for f in fields}
     for name, value in vars(record).items():  # validators and methods
         if not name.startswith("__") and name not in taken:
             body[name] = value
     # As pydantic.create_model makes a model, with the namespace given rather than the caller's
     return type(base)(record.__name__, (base,), body, __pydantic_reset_parent_namespace__=False)
-
-
-def _values(item: Any) -> dict[str, Any]:
-    return {f.name: getattr(item, f.name) for f in dataclasses.fields(item)}
 
 
 def pack_model() -> type[BaseModel]:
