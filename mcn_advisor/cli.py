@@ -945,6 +945,7 @@ def batch(
         formats=batches.report_renderers(reports or batches.DEFAULT_REPORTS) if out_dir is not None else {},
         fail_on=fail_on,
         packs=tuple(packs or ()),
+        table=fmt == "table",
     )
     with _progress(inputs.total) as tick:
         result = batches.run(inputs, settings, jobs=jobs, on_result=tick)

@@ -95,6 +95,7 @@ class Settings:
     fail_on: str | None = None
     packs: tuple[str, ...] = ()  # --policy values: built-in names or pack files; () the default
     token: str = field(default_factory=lambda: os.urandom(6).hex())  # names this run's unpublished reports
+    table: bool = True  # the summary is shown as the table: each row's cells are made by its worker
 
 
 class Task(NamedTuple):
@@ -312,7 +313,7 @@ def assess_one(task: Task, settings: Settings | None = None) -> Row | Failure:
         if cfg.out_dir is not None and task.report is not None:
             _write_reports(explain_all(evaluations, packs), cfg, task.report)
         row = portfolio.row(evaluations, packs, task.source, task.report if cfg.out_dir is not None else None)
-        return with_cells(cfg.lang)(row)  # its table cells made here, in parallel, not by the parent after
+        return with_cells(cfg.lang)(row) if cfg.table else row  # cells made here, in parallel, not after
     except InputError as exc:
         return Failure(task.source, tuple(exc.problems))
     except Exception as exc:  # one input never stops the others, whatever it holds
@@ -362,7 +363,8 @@ def run(
         _protect_inputs(inputs)
     names = ReportNames() if settings.out_dir is not None else None
     formats = tuple(settings.formats) if settings.out_dir else ()
-    tally = Tally(packs, settings.fail_on, formats, Spilled, cells_lang=settings.lang)
+    cells_lang = settings.lang if settings.table else None
+    tally = Tally(packs, settings.fail_on, formats, Spilled, cells_lang=cells_lang)
     reports = _Reports(settings)
     jobs = min(jobs or default_jobs(inputs.total), max(1, inputs.total))
     stream = work(inputs, names, max(1, min(PIECE, inputs.total // (jobs * 8))))

@@ -801,3 +801,14 @@ def test_rows_go_to_the_workers_packed_and_unpack_to_the_same_tasks(tmp_path, mo
     monkeypatch.setattr(csvfile, "read_cells", with_nul)
     tasks = flat(64)
     assert [t.cells[0] for t in tasks if t.cells] == [f"{t.cells[0]}\x00" for t in expected if t.cells]
+
+
+def test_a_summary_shown_otherwise_than_as_the_table_makes_no_table_cells():
+    # The workers make each row's table cells only for the table; the other summaries are the same.
+    tabled, plain = summarise(ROOT / "profiles"), summarise(ROOT / "profiles", table=False)
+    assert all(r.cells for r in tabled.rows) and tabled.cells_lang == "en"
+    assert not any(r.cells or r.widths for r in plain.rows) and plain.cells_lang is None
+    for fmt in ("json", "csv", "table"):
+        assert "".join(batch.summary_text(plain, fmt, "en", bom=False)) == "".join(
+            batch.summary_text(tabled, fmt, "en", bom=False)
+        )
