@@ -164,9 +164,8 @@ def test_the_folder_keeps_only_the_latest_entries(own_cache, monkeypatch):
 
 
 def test_the_message_catalogue_is_recalled_as_parsed(own_cache, monkeypatch):
-    import tomllib
-
     from mcn_advisor import i18n
+    from mcn_advisor.files.toml import tomllib  # tomli before Python 3.11
 
     fresh = tomllib.loads((ROOT / "mcn_advisor" / "i18n" / "messages.toml").read_text(encoding="utf-8"))
     for _ in range(2):  # built and stored, then recalled
