@@ -60,11 +60,11 @@ def models() -> Mapping[str, type[BaseModel]]:
     records = _pack_records()
     # What annotations may name: the records' modules' own names, where a record's name is its
     # model's (added as each is made: a name not made yet is resolved when a model is built).
-    made = {record.__name__ for record, _ in records}
+    record_names = {record.__name__ for record, _ in records}
     names: dict[str, Any] = {"FixtureProfile": FixtureProfile}
     for module, _ in _BASES:
         for name, value in vars(module).items():
-            if name in made or name.startswith("__"):
+            if name in record_names or name.startswith("__"):
                 continue
             if names.setdefault(name, value) is not value:  # one namespace: a name means one thing
                 raise TypeError(f"pack models: {name!r} names two things in {module.__name__} and before")
