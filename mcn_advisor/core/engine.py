@@ -157,15 +157,12 @@ class Evaluation:
     def held(self) -> list[CompiledRule]:
         """Rules that hold and were known on as_of (findings and opportunities), most severe
         first, then the highest rating, then by id (as ``finding_order``)."""
-        return [c for _, _, _, c, _ in self._held()]
-
-    def _held(self) -> list[tuple[int, int, str, CompiledRule, bool]]:
-        """``held()`` with each rule's sort key: (-severity rank, -rating, rule id, rule, a risk?)."""
-        return self._read()[0]
+        return [c for _, _, _, c, _ in self._read()[0]]
 
     def _read(self) -> tuple[list[tuple[int, int, str, CompiledRule, bool]], list[tuple[str, CompiledRule]]]:
-        """One pass over the rules known on as_of: those that hold, keyed as ``_held``, and
-        those left undecided, with their severity (in the pack's order)."""
+        """One pass over the rules known on as_of: those that hold, each with its sort key
+        (-severity rank, -rating, rule id, rule, a risk?), sorted, and those left undecided,
+        with their severity (in the pack's order)."""
         sizes, later = self.sizes, self.hindsight
         keyed = []
         undecided = []
