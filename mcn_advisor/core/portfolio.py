@@ -161,9 +161,12 @@ class Tally:
         self.rows: Store[Row] = store(row_order)
         self.failures: Store[Failure] = store(None)
         self._bands: collections.Counter[str] = collections.Counter()
-        self._findings: collections.Counter[str] = collections.Counter()  # one key per rule: bounded
-        self._severities: collections.Counter[tuple[str, str]] = collections.Counter()  # rule x severity
+        # Profiles per (rule, severity) the rule has there: bounded by the packs' rules. A plain
+        # dict counted by hand: ``Counter.update`` first asks whether it was given a mapping,
+        # which costs more than counting a row's few findings.
+        self._severities: dict[tuple[str, str], int] = {}
         self._dates: set[dt.date] = set()
+        self._date: tuple[dt.date | None, bool] = (None, False)  # the last row's date, and whether it is late
         self._gmv = 0.0
         self._revenue = 0.0
         self._failing = 0
@@ -192,14 +195,17 @@ class Tally:
             self._bands[item.band] += 1
             self._gmv += item.gmv_at_risk
             self._revenue += item.revenue_at_risk
-        self._findings.update(item.findings)
-        self._severities.update(zip(item.findings, item.severities, strict=True))
-        if len(self._dates) < 2:
-            self._dates.add(item.as_of)
-        if at_or_above(item.worst, self._fail_on):
-            self._failing += 1
-        if self._last is not None and stale(item.as_of, self._last[0].date):
+        counts = self._severities
+        for pair in zip(item.findings, item.severities, strict=True):
+            counts[pair] = counts.get(pair, 0) + 1
+        if item.as_of != self._date[0]:  # rows share a date, or a few: each is looked at once in a row
+            if len(self._dates) < 2:
+                self._dates.add(item.as_of)
+            self._date = (item.as_of, self._last is not None and stale(item.as_of, self._last[0].date))
+        if self._date[1]:
             self._late += 1
+        if self._fail_on is not None and at_or_above(item.worst, self._fail_on):
+            self._failing += 1
 
     def _fold(self) -> None:
         """The rows' widths seen so far as one: the widest of each cell."""
@@ -207,19 +213,21 @@ class Tally:
 
     def portfolio(self) -> Portfolio:
         self._fold()
+        by_severity: dict[str, dict[str, int]] = {}
+        findings: dict[str, int] = {}  # profiles where each rule holds
+        for (rule_id, severity), count in self._severities.items():
+            by_severity.setdefault(rule_id, {})[severity] = count
+            findings[rule_id] = findings.get(rule_id, 0) + count
+        for rule_id, counts in by_severity.items():
+            by_severity[rule_id] = {s: counts[s] for s in reversed(SEVERITIES) if s in counts}
         rules = {
             c.rule.id: RuleRef(c.rule.id, c.rule.title)
             for pack in self._packs
             for c in pack.rules
-            if c.rule.id in self._findings
+            if c.rule.id in findings
         }
-        by_severity: dict[str, dict[str, int]] = {}
-        for (rule_id, severity), count in self._severities.items():
-            by_severity.setdefault(rule_id, {})[severity] = count
-        for rule_id, counts in by_severity.items():
-            by_severity[rule_id] = {s: counts[s] for s in reversed(SEVERITIES) if s in counts}
         top = sorted(
-            self._findings.items(),
+            findings.items(),
             key=lambda kv: (-kv[1], -SEVERITY_RANK[next(iter(by_severity[kv[0]]))], kv[0]),
         )[:COMMON_FINDINGS]
         n = len(self.rows)
