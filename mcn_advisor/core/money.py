@@ -252,7 +252,14 @@ def path(
             (r.share, due[r.action], r.ramp_days) for r in lad.recoveries if r.part in (part_id, "all")
         )
         moved_by = due.get(p.moved_by) if p.moved_by else None
-        parts.append((day(p.lost_from), k * gmv * share, moves, p.moves_days, moved_by, levers))
+        lost_from, base = day(p.lost_from), k * gmv * share
+        # From ``steady`` on, the part has moved all it moves by itself and every lever has
+        # ramped up: its two terms are the same each day, computed once, as the loop would.
+        steady = max([lost_from + p.moves_days, *(when + ramp for _, when, ramp in levers)])
+        lost, keep = base * (1.0 - moves), 1.0
+        for lever_share, _, _ in levers:
+            keep *= 1.0 - lever_share
+        parts.append((lost_from, base, moves, p.moves_days, moved_by, levers, steady, lost, lost * keep))
     costs = []
     for c in money.transitional:
         x = c.item
@@ -270,7 +277,8 @@ def path(
         if u.item.window or not amount:
             continue
         start = due[u.item.action]  # type: ignore[index]
-        gains.append((amount, max(start, day(u.item.starts)) if u.item.starts else start, u.item.ramp_days))
+        when = max(start, day(u.item.starts)) if u.item.starts else start
+        gains.append((amount, when, u.item.ramp_days, when + u.item.ramp_days))
     marks = m.marks or [e.id for e in pack.model.events if e.step]
     first, last = _month_start(as_of), _month_start(as_of)
     for event in marks:
@@ -300,7 +308,11 @@ def path(
                             w.fullest = max(w.fullest, left * by)
                         left *= 1.0 - by
                 with_plan += left
-            for lost_from, base, moves, moves_days, moved_by, levers in parts:
+            for lost_from, base, moves, moves_days, moved_by, levers, steady, lost, kept in parts:
+                if d >= steady:
+                    without += lost
+                    with_plan += kept
+                    continue
                 if d < lost_from:
                     continue
                 since = d - lost_from
@@ -312,15 +324,18 @@ def path(
                     if d >= when:
                         keep *= 1.0 - (share if d - when >= ramp else share * (d - when) / ramp)
                 with_plan += base * (1.0 - moved) * keep
-            for amount, when, ramp in gains:
-                if d >= when:
+            for amount, when, ramp, ramped in gains:
+                if d >= ramped:
+                    with_plan -= amount
+                elif d >= when:
                     with_plan -= amount if d - when >= ramp else amount * (d - when) / ramp
-        season = m.season.get(month.strftime("%Y-%m"), 1.0)
+        label = month.strftime("%Y-%m")
+        season = m.season.get(label, 1.0)
         for tag, amount in saved.items():
             windows[tag].total += amount / days * season
         out.append(
             PathMonth(
-                month=month.strftime("%Y-%m"),
+                month=label,
                 without_plan_cny=float(round(without / days * season)),
                 with_plan_cny=float(round(with_plan / days * season)),
                 events=[e for e in marks if month <= events[e].date < end],
