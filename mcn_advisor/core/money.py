@@ -26,6 +26,7 @@ the values and the score at a corner.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections import ChainMap
 from collections.abc import Callable, Mapping, Sequence
@@ -119,11 +120,16 @@ def ladder(values: Mapping[str, Any], pack: Pack, planned: Mapping[str, dt.date]
     together, their upside items counted."""
     money = pack.money
     assert money is not None
+    levers, steady = _terms(pack)
     gmv, revenue = values.get("metric." + GMV), values.get("metric." + REVENUE)
     parts = _parts(money.parts, values)
-    recoveries = _recoveries(pack, values, planned)
+    recoveries = [
+        Recovery(lever, action, part, _clamp01(recovers.evaluate(values)), ramp_days, to_stores)
+        for lever, action, part, recovers, ramp_days, to_stores in levers
+        if action in planned
+    ]
     if gmv is None or revenue is None:
-        items = {u.item.id: 0.0 for u in money.upside if not u.item.window}
+        items = {item: 0.0 for item, _, _ in steady}
         return Ladder(None, None, None, 0.0, None, None, None, None, items, parts, recoveries, {})
     gmv, revenue = max(0.0, float(gmv)), max(0.0, float(revenue))
     per_gmv = money.margin.evaluate(values)
@@ -149,12 +155,10 @@ def ladder(values: Mapping[str, Any], pack: Pack, planned: Mapping[str, dt.date]
         "money.lost_after_plan_gmv": after,
     }
     scope = ChainMap(computed, values)  # type: ignore[arg-type]
-    items = {}
-    for u in money.upside:
-        if u.item.window:
-            continue
-        earned = u.item.action in planned and u.formula is not None
-        items[u.item.id] = max(0.0, u.formula.evaluate(scope) or 0.0) if earned else 0.0  # type: ignore[union-attr]
+    items = {
+        item: max(0.0, formula.evaluate(scope) or 0.0) if formula is not None and action in planned else 0.0
+        for item, action, formula in steady
+    }
     upside = sum(items.values())
     expected, residual = k * lost, k * after
     return Ladder(
@@ -184,15 +188,29 @@ def _parts(parts: Sequence[Any], values: Mapping[str, Any]) -> list[tuple[str, f
     return out
 
 
-def _recoveries(pack: Pack, values: Mapping[str, Any], planned: Mapping[str, dt.date]) -> list[Recovery]:
-    out = []
-    for lever in pack.levers:
-        lv = lever.lever
-        if lever.recovers is None or lv.money is None or lv.action not in planned:
-            continue
-        share = _clamp01(lever.recovers.evaluate(values))
-        out.append(Recovery(lv.id, lv.action, lv.money.part, share, lv.money.ramp_days, lv.money.to_stores))
-    return out
+@functools.lru_cache(maxsize=16)
+def _terms(
+    pack: Pack,
+) -> tuple[tuple[tuple[Any, ...], ...], tuple[tuple[str, str | None, Formula | None], ...]]:
+    """What a ladder reads of the pack, unpacked once (a profile's ranges build ~15 ladders):
+    the levers with a money term (id, action, part, share formula, ramp days, to stores) and
+    the steady upside items (id, action, formula)."""
+    money = pack.money
+    assert money is not None
+    levers = tuple(
+        (
+            x.lever.id,
+            x.lever.action,
+            x.lever.money.part,
+            x.recovers,
+            x.lever.money.ramp_days,
+            x.lever.money.to_stores,
+        )
+        for x in pack.levers
+        if x.recovers is not None and x.lever.money is not None
+    )
+    steady = tuple((u.item.id, u.item.action, u.formula) for u in money.upside if not u.item.window)
+    return levers, steady
 
 
 def verdict(net: float | None, margin: float | None, band: float) -> str | None:
