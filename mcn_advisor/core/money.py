@@ -530,6 +530,8 @@ class Corners:
         # choices or fields -> [values, score, ladder (None until asked)]
         self.chosen: dict[tuple[tuple[str, bool], ...], list[Any]] = {(): [point[0], point[1], self.point[0]]}
         self.seen: dict[str, list[Any]] = {}
+        # Items the plan does not earn are 0 at every corner: their corners need no ladder.
+        self.unearned = frozenset(i for i, action, f in _terms(pack)[1] if f is None or action not in planned)
 
     def _corner(self, found: Sequence[Unit], output: str, up: bool) -> list[Any]:
         choices = tuple((u.key, (d == "+") == up) for u in found if (d := u.moves.get(output)) is not None)
@@ -577,7 +579,10 @@ def _net_range(
         return corners.ladder_at(found, output, up)
 
     residual = (at("residual", False).residual, at("residual", True).residual)
-    items = {i: (at(i, False).items[i], at(i, True).items[i]) for i in corners.point[0].items}
+    items = {
+        i: (0.0, 0.0) if i in corners.unearned else (at(i, False).items[i], at(i, True).items[i])
+        for i in corners.point[0].items
+    }
     upside = (sum(lo for lo, _ in items.values()), sum(hi for _, hi in items.values()))
     net: Pair = (None, None)
     if residual[0] is not None and residual[1] is not None:
