@@ -767,62 +767,23 @@ def _figures(
     """The rungs below the gross, each with its formula and the values it used (assumed: marked)."""
     money = pack.money
     assert money is not None
-    m = money.money
-    margin_names = set(money.margin.names)
+    margin_names, reads, lever_names = _reads(pack)
     extra: dict[str, tuple[Any, bool]] = {
-        "money.margin": (lad.per_gmv, bool(margin_names & unknown)),
+        "money.margin": (lad.per_gmv, not margin_names.isdisjoint(unknown)),
     }
     for r in lad.recoveries:
-        lever = next(x for x in pack.levers if x.lever.id == r.lever)
-        names = set(lever.recovers.names) if lever.recovers else set()
-        extra[f"recovers.{r.lever}"] = (r.share, bool(names & unknown))
-    gross = "metric." + GMV
-    lost_terms, after_terms = [], []
-    for compiled, (part_id, _, _) in zip(money.parts, lad.parts, strict=True):
-        share = _rest(money.parts) if compiled.share is None else _wrap(compiled.share.text)
-        term = (
-            share if compiled.part.moves.strip() == "0" else f"{share} * (1 - {_wrap(compiled.part.moves)})"
-        )
-        lost_terms.append(term)
-        own = [r for r in lad.recoveries if r.part == part_id]
-        after_terms.append(term + "".join(f" * (1 - recovers.{r.lever})" for r in own))
-    common = "".join(f" * (1 - recovers.{r.lever})" for r in lad.recoveries if r.part == "all")
-    whole = lost_terms == ["1"] and after_terms == ["1"]  # one part, all of it lost: no factor to show
-    lost_share = "" if whole else f" * ({' + '.join(lost_terms)})"
-    after_share = "" if whole else f" * ({' + '.join(after_terms)})"
+        extra[f"recovers.{r.lever}"] = (r.share, not lever_names[r.lever].isdisjoint(unknown))
+    margin, expected, residual = _formulas(pack, tuple((r.lever, r.part) for r in lad.recoveries))
+    assumed = not reads.isdisjoint(unknown)  # the ladder's own values rest on something assumed
     computed = {
-        **{
-            k: (_cny(v), _computed_assumed(pack, unknown))
-            for k, v in lad.computed.items()
-            if k != "money.margin"
-        },
+        **{k: (_cny(v), assumed) for k, v in lad.computed.items() if k != "money.margin"},
         **extra,
     }
     item_names = {}
     figures = [
-        _figure(
-            MARGIN, LABELS[MARGIN], lad.margin, f"{gross} * ({m.margin})", values, unknown, computed, pack
-        ),
-        _figure(
-            EXPECTED,
-            LABELS[EXPECTED],
-            lad.expected,
-            f"{gross}{lost_share} * money.margin",
-            values,
-            unknown,
-            computed,
-            pack,
-        ),
-        _figure(
-            RESIDUAL,
-            LABELS[RESIDUAL],
-            lad.residual,
-            f"{gross}{after_share}{common} * money.margin",
-            values,
-            unknown,
-            computed,
-            pack,
-        ),
+        _figure(MARGIN, LABELS[MARGIN], lad.margin, margin, values, unknown, computed, pack),
+        _figure(EXPECTED, LABELS[EXPECTED], lad.expected, expected, values, unknown, computed, pack),
+        _figure(RESIDUAL, LABELS[RESIDUAL], lad.residual, residual, values, unknown, computed, pack),
     ]
     for u in money.upside:
         if u.item.window or u.formula is None or u.item.action not in planned:
@@ -849,8 +810,10 @@ def _figures(
     return figures
 
 
-def _computed_assumed(pack: Pack, unknown: set[str]) -> bool:
-    """Whether the ladder's own values rest on something assumed: the GMV at risk or its parts."""
+@functools.lru_cache(maxsize=16)
+def _reads(pack: Pack) -> tuple[frozenset[str], frozenset[str], dict[str, frozenset[str]]]:
+    """What the rungs' values read, once per pack: the margin's names; the GMV at risk and the
+    parts' names (what the ladder's own values rest on); each lever's share names."""
     money = pack.money
     assert money is not None
     names = {"metric." + GMV}
@@ -858,7 +821,35 @@ def _computed_assumed(pack: Pack, unknown: set[str]) -> bool:
         names.update(p.moves.names)
         if p.share is not None:
             names.update(p.share.names)
-    return bool(names & unknown)
+    levers = {x.lever.id: frozenset(x.recovers.names if x.recovers else ()) for x in reversed(pack.levers)}
+    return frozenset(money.margin.names), frozenset(names), levers
+
+
+@functools.lru_cache(maxsize=256)
+def _formulas(pack: Pack, recoveries: tuple[tuple[str, str], ...]) -> tuple[str, str, str]:
+    """The margin's, the expected loss's and the residual loss's formulas as reports show them,
+    for the plan's levers (id, part): a few sets of levers, profile after profile."""
+    money = pack.money
+    assert money is not None
+    gross = "metric." + GMV
+    lost_terms, after_terms = [], []
+    for compiled in money.parts:
+        share = _rest(money.parts) if compiled.share is None else _wrap(compiled.share.text)
+        term = (
+            share if compiled.part.moves.strip() == "0" else f"{share} * (1 - {_wrap(compiled.part.moves)})"
+        )
+        lost_terms.append(term)
+        own = [lever for lever, part in recoveries if part == compiled.part.id]
+        after_terms.append(term + "".join(f" * (1 - recovers.{lever})" for lever in own))
+    common = "".join(f" * (1 - recovers.{lever})" for lever, part in recoveries if part == "all")
+    whole = lost_terms == ["1"] and after_terms == ["1"]  # one part, all of it lost: no factor to show
+    lost_share = "" if whole else f" * ({' + '.join(lost_terms)})"
+    after_share = "" if whole else f" * ({' + '.join(after_terms)})"
+    return (
+        f"{gross} * ({money.money.margin})",
+        f"{gross}{lost_share} * money.margin",
+        f"{gross}{after_share}{common} * money.margin",
+    )
 
 
 def _rest(parts: Sequence[Any]) -> str:
@@ -903,8 +894,9 @@ def _figure(
     )
 
 
-def _names(formula: str) -> list[str]:
-    return list(dict.fromkeys(_NAME.findall(formula)))
+@functools.lru_cache(maxsize=1024)  # a pack's few formulas, report after report
+def _names(formula: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(_NAME.findall(formula)))
 
 
 def _cny(value: float | None) -> float | None:
