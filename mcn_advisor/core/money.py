@@ -599,11 +599,18 @@ def missing_ranked(found: Sequence[Unit], corners: Corners, whole: Ranges) -> li
         lo, hi = pair
         return 0.0 if lo is None or hi is None else hi - lo
 
+    net_outputs = {"residual", *(i for i in corners.point[0].items if i not in corners.unearned)}
     for u in found:
         rest = [x for x in found if x is not u]
-        score = (corners.score_at(rest, False), corners.score_at(rest, True))
+        # An output that ``u`` does not move has the same corners without it: the same range.
+        score = (
+            (corners.score_at(rest, False), corners.score_at(rest, True))
+            if "score" in u.moves
+            else whole.score
+        )
+        net = _net_range(rest, corners)[3] if not net_outputs.isdisjoint(u.moves) else whole.net
         by = round(width(whole.score) - width(score), 1)
-        by_net = float(round(width(whole.net) - width(_net_range(rest, corners)[3])))
+        by_net = float(round(width(whole.net) - width(net)))
         if by <= 0 and by_net <= 0:
             continue
         leaf = next(iter(u.low))  # the field that varies (a table's others rescale)
