@@ -453,7 +453,7 @@ def explain(ev: Evaluation, pack: Pack) -> Assessment:
     exposure = _exposure(ev, pack)
     risks = _risks(findings, pack)
     calls: dict[str, list[Call]] = {}
-    act_by = {c.rule.id: c.rule.act_by for c in pack.rules if c.rule.act_by}
+    act_by = _act_by(pack)
     for finding in (*findings, *opportunities):
         if finding.accepted:
             continue  # an accepted risk is carried, not treated: it calls for no action
@@ -545,7 +545,7 @@ def explain(ev: Evaluation, pack: Pack) -> Assessment:
             low=m.risk_matrix.low,
             medium=m.risk_matrix.medium,
             high=m.risk_matrix.high,
-            levels=[[_risk_level(lk * im, m.risk_matrix) for im in range(1, 6)] for lk in range(1, 6)],
+            levels=[list(row) for row in _levels(pack)],
             scales=[
                 StatedScale(id=k, title=v.title, bounds=list(v.at), basis=v.basis)
                 for k, v in m.scales.items()
@@ -573,6 +573,19 @@ def explain(ev: Evaluation, pack: Pack) -> Assessment:
         ],
         hindsight=hindsight,
     )
+
+
+@functools.lru_cache(maxsize=16)
+def _act_by(pack: Pack) -> dict[str, str]:
+    """The step each rule's actions must be done by, where the rule sets one."""
+    return {c.rule.id: c.rule.act_by for c in pack.rules if c.rule.act_by}
+
+
+@functools.lru_cache(maxsize=16)
+def _levels(pack: Pack) -> tuple[tuple[str, ...], ...]:
+    """The risk matrix's level of each likelihood (rows) x impact (columns), 1..5."""
+    bands = pack.model.risk_matrix
+    return tuple(tuple(_risk_level(lk * im, bands) for im in range(1, 6)) for lk in range(1, 6))
 
 
 def summary_of(
@@ -895,7 +908,7 @@ def _worded(rule: Rule, pack: Pack, as_of: dt.date) -> tuple[Text, Text]:
 
 def _sizing(rule: Rule, size: Size, pack: Pack) -> Sizing:
     measure = rule.measure
-    metric = next((m for m, _ in pack.metrics if measure and m.id == measure.metric), None)
+    metric = _metrics(pack).get(f"metric.{measure.metric}") if measure else None
     return Sizing(
         metric=measure.metric if measure else None,
         label=metric.label if metric else None,
@@ -957,8 +970,14 @@ def unknown_fields(pack: Pack, trace: Trace, missing: frozenset[str]) -> list[st
     for test, _, held in trace:
         if held is not None:
             continue
-        out.extend(sorted(profile_fields([test.field], pack.metric_inputs) & missing))
+        out.extend(sorted(_fields_behind(pack, test.field) & missing))
     return list(dict.fromkeys(out))
+
+
+@functools.lru_cache(maxsize=4096)
+def _fields_behind(pack: Pack, name: str) -> frozenset[str]:
+    """The profile fields behind a name a test reads (``profile_fields``), once per pack and name."""
+    return profile_fields([name], pack.metric_inputs)
 
 
 def _risks(findings: list[Finding], pack: Pack) -> list[Risk]:
@@ -1008,9 +1027,16 @@ def assumptions_for(
             value, why = None, NO_GUESS
         else:
             value = _declared_value(key, path, values[path])
-            why = Text(en=spec.why_en, zh=spec.why_zh)
+            why = _why(path)
         out[key] = Assumption(field=key, assumed_value=value, rationale=why)
     return list(out.values())
+
+
+@functools.cache  # one per profile field: a fixed, small set
+def _why(path: str) -> Text:
+    """Why a left-out field's assumed value is fair, validated once (a frozen Text is shared)."""
+    spec = FIELDS[path]
+    return Text(en=spec.why_en, zh=spec.why_zh)
 
 
 def _declared_value(key: str, path: str, leaf_value: Any) -> Any:

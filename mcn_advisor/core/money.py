@@ -26,6 +26,7 @@ the values and the score at a corner.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections import ChainMap
 from collections.abc import Callable, Mapping, Sequence
@@ -119,11 +120,16 @@ def ladder(values: Mapping[str, Any], pack: Pack, planned: Mapping[str, dt.date]
     together, their upside items counted."""
     money = pack.money
     assert money is not None
+    levers, steady = _terms(pack)
     gmv, revenue = values.get("metric." + GMV), values.get("metric." + REVENUE)
     parts = _parts(money.parts, values)
-    recoveries = _recoveries(pack, values, planned)
+    recoveries = [
+        Recovery(lever, action, part, _clamp01(recovers.evaluate(values)), ramp_days, to_stores)
+        for lever, action, part, recovers, ramp_days, to_stores in levers
+        if action in planned
+    ]
     if gmv is None or revenue is None:
-        items = {u.item.id: 0.0 for u in money.upside if not u.item.window}
+        items = {item: 0.0 for item, _, _ in steady}
         return Ladder(None, None, None, 0.0, None, None, None, None, items, parts, recoveries, {})
     gmv, revenue = max(0.0, float(gmv)), max(0.0, float(revenue))
     per_gmv = money.margin.evaluate(values)
@@ -149,12 +155,10 @@ def ladder(values: Mapping[str, Any], pack: Pack, planned: Mapping[str, dt.date]
         "money.lost_after_plan_gmv": after,
     }
     scope = ChainMap(computed, values)  # type: ignore[arg-type]
-    items = {}
-    for u in money.upside:
-        if u.item.window:
-            continue
-        earned = u.item.action in planned and u.formula is not None
-        items[u.item.id] = max(0.0, u.formula.evaluate(scope) or 0.0) if earned else 0.0  # type: ignore[union-attr]
+    items = {
+        item: max(0.0, formula.evaluate(scope) or 0.0) if formula is not None and action in planned else 0.0
+        for item, action, formula in steady
+    }
     upside = sum(items.values())
     expected, residual = k * lost, k * after
     return Ladder(
@@ -184,15 +188,29 @@ def _parts(parts: Sequence[Any], values: Mapping[str, Any]) -> list[tuple[str, f
     return out
 
 
-def _recoveries(pack: Pack, values: Mapping[str, Any], planned: Mapping[str, dt.date]) -> list[Recovery]:
-    out = []
-    for lever in pack.levers:
-        lv = lever.lever
-        if lever.recovers is None or lv.money is None or lv.action not in planned:
-            continue
-        share = _clamp01(lever.recovers.evaluate(values))
-        out.append(Recovery(lv.id, lv.action, lv.money.part, share, lv.money.ramp_days, lv.money.to_stores))
-    return out
+@functools.lru_cache(maxsize=16)
+def _terms(
+    pack: Pack,
+) -> tuple[tuple[tuple[Any, ...], ...], tuple[tuple[str, str | None, Formula | None], ...]]:
+    """What a ladder reads of the pack, unpacked once (a profile's ranges build ~15 ladders):
+    the levers with a money term (id, action, part, share formula, ramp days, to stores) and
+    the steady upside items (id, action, formula)."""
+    money = pack.money
+    assert money is not None
+    levers = tuple(
+        (
+            x.lever.id,
+            x.lever.action,
+            x.lever.money.part,
+            x.recovers,
+            x.lever.money.ramp_days,
+            x.lever.money.to_stores,
+        )
+        for x in pack.levers
+        if x.recovers is not None and x.lever.money is not None
+    )
+    steady = tuple((u.item.id, u.item.action, u.formula) for u in money.upside if not u.item.window)
+    return levers, steady
 
 
 def verdict(net: float | None, margin: float | None, band: float) -> str | None:
@@ -252,7 +270,14 @@ def path(
             (r.share, due[r.action], r.ramp_days) for r in lad.recoveries if r.part in (part_id, "all")
         )
         moved_by = due.get(p.moved_by) if p.moved_by else None
-        parts.append((day(p.lost_from), k * gmv * share, moves, p.moves_days, moved_by, levers))
+        lost_from, base = day(p.lost_from), k * gmv * share
+        # From ``steady`` on, the part has moved all it moves by itself and every lever has
+        # ramped up: its two terms are the same each day, computed once, as the loop would.
+        steady = max([lost_from + p.moves_days, *(when + ramp for _, when, ramp in levers)])
+        lost, keep = base * (1.0 - moves), 1.0
+        for lever_share, _, _ in levers:
+            keep *= 1.0 - lever_share
+        parts.append((lost_from, base, moves, p.moves_days, moved_by, levers, steady, lost, lost * keep))
     costs = []
     for c in money.transitional:
         x = c.item
@@ -270,7 +295,8 @@ def path(
         if u.item.window or not amount:
             continue
         start = due[u.item.action]  # type: ignore[index]
-        gains.append((amount, max(start, day(u.item.starts)) if u.item.starts else start, u.item.ramp_days))
+        when = max(start, day(u.item.starts)) if u.item.starts else start
+        gains.append((amount, when, u.item.ramp_days, when + u.item.ramp_days))
     marks = m.marks or [e.id for e in pack.model.events if e.step]
     first, last = _month_start(as_of), _month_start(as_of)
     for event in marks:
@@ -300,7 +326,11 @@ def path(
                             w.fullest = max(w.fullest, left * by)
                         left *= 1.0 - by
                 with_plan += left
-            for lost_from, base, moves, moves_days, moved_by, levers in parts:
+            for lost_from, base, moves, moves_days, moved_by, levers, steady, lost, kept in parts:
+                if d >= steady:
+                    without += lost
+                    with_plan += kept
+                    continue
                 if d < lost_from:
                     continue
                 since = d - lost_from
@@ -312,15 +342,18 @@ def path(
                     if d >= when:
                         keep *= 1.0 - (share if d - when >= ramp else share * (d - when) / ramp)
                 with_plan += base * (1.0 - moved) * keep
-            for amount, when, ramp in gains:
-                if d >= when:
+            for amount, when, ramp, ramped in gains:
+                if d >= ramped:
+                    with_plan -= amount
+                elif d >= when:
                     with_plan -= amount if d - when >= ramp else amount * (d - when) / ramp
-        season = m.season.get(month.strftime("%Y-%m"), 1.0)
+        label = month.strftime("%Y-%m")
+        season = m.season.get(label, 1.0)
         for tag, amount in saved.items():
             windows[tag].total += amount / days * season
         out.append(
             PathMonth(
-                month=month.strftime("%Y-%m"),
+                month=label,
                 without_plan_cny=float(round(without / days * season)),
                 with_plan_cny=float(round(with_plan / days * season)),
                 events=[e for e in marks if month <= events[e].date < end],
@@ -497,6 +530,8 @@ class Corners:
         # choices or fields -> [values, score, ladder (None until asked)]
         self.chosen: dict[tuple[tuple[str, bool], ...], list[Any]] = {(): [point[0], point[1], self.point[0]]}
         self.seen: dict[str, list[Any]] = {}
+        # Items the plan does not earn are 0 at every corner: their corners need no ladder.
+        self.unearned = frozenset(i for i, action, f in _terms(pack)[1] if f is None or action not in planned)
 
     def _corner(self, found: Sequence[Unit], output: str, up: bool) -> list[Any]:
         choices = tuple((u.key, (d == "+") == up) for u in found if (d := u.moves.get(output)) is not None)
@@ -544,7 +579,10 @@ def _net_range(
         return corners.ladder_at(found, output, up)
 
     residual = (at("residual", False).residual, at("residual", True).residual)
-    items = {i: (at(i, False).items[i], at(i, True).items[i]) for i in corners.point[0].items}
+    items = {
+        i: (0.0, 0.0) if i in corners.unearned else (at(i, False).items[i], at(i, True).items[i])
+        for i in corners.point[0].items
+    }
     upside = (sum(lo for lo, _ in items.values()), sum(hi for _, hi in items.values()))
     net: Pair = (None, None)
     if residual[0] is not None and residual[1] is not None:
@@ -561,11 +599,18 @@ def missing_ranked(found: Sequence[Unit], corners: Corners, whole: Ranges) -> li
         lo, hi = pair
         return 0.0 if lo is None or hi is None else hi - lo
 
+    net_outputs = {"residual", *(i for i in corners.point[0].items if i not in corners.unearned)}
     for u in found:
         rest = [x for x in found if x is not u]
-        score = (corners.score_at(rest, False), corners.score_at(rest, True))
+        # An output that ``u`` does not move has the same corners without it: the same range.
+        score = (
+            (corners.score_at(rest, False), corners.score_at(rest, True))
+            if "score" in u.moves
+            else whole.score
+        )
+        net = _net_range(rest, corners)[3] if not net_outputs.isdisjoint(u.moves) else whole.net
         by = round(width(whole.score) - width(score), 1)
-        by_net = float(round(width(whole.net) - width(_net_range(rest, corners)[3])))
+        by_net = float(round(width(whole.net) - width(net)))
         if by <= 0 and by_net <= 0:
             continue
         leaf = next(iter(u.low))  # the field that varies (a table's others rescale)
@@ -729,62 +774,23 @@ def _figures(
     """The rungs below the gross, each with its formula and the values it used (assumed: marked)."""
     money = pack.money
     assert money is not None
-    m = money.money
-    margin_names = set(money.margin.names)
+    margin_names, reads, lever_names = _reads(pack)
     extra: dict[str, tuple[Any, bool]] = {
-        "money.margin": (lad.per_gmv, bool(margin_names & unknown)),
+        "money.margin": (lad.per_gmv, not margin_names.isdisjoint(unknown)),
     }
     for r in lad.recoveries:
-        lever = next(x for x in pack.levers if x.lever.id == r.lever)
-        names = set(lever.recovers.names) if lever.recovers else set()
-        extra[f"recovers.{r.lever}"] = (r.share, bool(names & unknown))
-    gross = "metric." + GMV
-    lost_terms, after_terms = [], []
-    for compiled, (part_id, _, _) in zip(money.parts, lad.parts, strict=True):
-        share = _rest(money.parts) if compiled.share is None else _wrap(compiled.share.text)
-        term = (
-            share if compiled.part.moves.strip() == "0" else f"{share} * (1 - {_wrap(compiled.part.moves)})"
-        )
-        lost_terms.append(term)
-        own = [r for r in lad.recoveries if r.part == part_id]
-        after_terms.append(term + "".join(f" * (1 - recovers.{r.lever})" for r in own))
-    common = "".join(f" * (1 - recovers.{r.lever})" for r in lad.recoveries if r.part == "all")
-    whole = lost_terms == ["1"] and after_terms == ["1"]  # one part, all of it lost: no factor to show
-    lost_share = "" if whole else f" * ({' + '.join(lost_terms)})"
-    after_share = "" if whole else f" * ({' + '.join(after_terms)})"
+        extra[f"recovers.{r.lever}"] = (r.share, not lever_names[r.lever].isdisjoint(unknown))
+    margin, expected, residual = _formulas(pack, tuple((r.lever, r.part) for r in lad.recoveries))
+    assumed = not reads.isdisjoint(unknown)  # the ladder's own values rest on something assumed
     computed = {
-        **{
-            k: (_cny(v), _computed_assumed(pack, unknown))
-            for k, v in lad.computed.items()
-            if k != "money.margin"
-        },
+        **{k: (_cny(v), assumed) for k, v in lad.computed.items() if k != "money.margin"},
         **extra,
     }
     item_names = {}
     figures = [
-        _figure(
-            MARGIN, LABELS[MARGIN], lad.margin, f"{gross} * ({m.margin})", values, unknown, computed, pack
-        ),
-        _figure(
-            EXPECTED,
-            LABELS[EXPECTED],
-            lad.expected,
-            f"{gross}{lost_share} * money.margin",
-            values,
-            unknown,
-            computed,
-            pack,
-        ),
-        _figure(
-            RESIDUAL,
-            LABELS[RESIDUAL],
-            lad.residual,
-            f"{gross}{after_share}{common} * money.margin",
-            values,
-            unknown,
-            computed,
-            pack,
-        ),
+        _figure(MARGIN, LABELS[MARGIN], lad.margin, margin, values, unknown, computed, pack),
+        _figure(EXPECTED, LABELS[EXPECTED], lad.expected, expected, values, unknown, computed, pack),
+        _figure(RESIDUAL, LABELS[RESIDUAL], lad.residual, residual, values, unknown, computed, pack),
     ]
     for u in money.upside:
         if u.item.window or u.formula is None or u.item.action not in planned:
@@ -811,8 +817,10 @@ def _figures(
     return figures
 
 
-def _computed_assumed(pack: Pack, unknown: set[str]) -> bool:
-    """Whether the ladder's own values rest on something assumed: the GMV at risk or its parts."""
+@functools.lru_cache(maxsize=16)
+def _reads(pack: Pack) -> tuple[frozenset[str], frozenset[str], dict[str, frozenset[str]]]:
+    """What the rungs' values read, once per pack: the margin's names; the GMV at risk and the
+    parts' names (what the ladder's own values rest on); each lever's share names."""
     money = pack.money
     assert money is not None
     names = {"metric." + GMV}
@@ -820,7 +828,35 @@ def _computed_assumed(pack: Pack, unknown: set[str]) -> bool:
         names.update(p.moves.names)
         if p.share is not None:
             names.update(p.share.names)
-    return bool(names & unknown)
+    levers = {x.lever.id: frozenset(x.recovers.names if x.recovers else ()) for x in reversed(pack.levers)}
+    return frozenset(money.margin.names), frozenset(names), levers
+
+
+@functools.lru_cache(maxsize=256)
+def _formulas(pack: Pack, recoveries: tuple[tuple[str, str], ...]) -> tuple[str, str, str]:
+    """The margin's, the expected loss's and the residual loss's formulas as reports show them,
+    for the plan's levers (id, part): a few sets of levers, profile after profile."""
+    money = pack.money
+    assert money is not None
+    gross = "metric." + GMV
+    lost_terms, after_terms = [], []
+    for compiled in money.parts:
+        share = _rest(money.parts) if compiled.share is None else _wrap(compiled.share.text)
+        term = (
+            share if compiled.part.moves.strip() == "0" else f"{share} * (1 - {_wrap(compiled.part.moves)})"
+        )
+        lost_terms.append(term)
+        own = [lever for lever, part in recoveries if part == compiled.part.id]
+        after_terms.append(term + "".join(f" * (1 - recovers.{lever})" for lever in own))
+    common = "".join(f" * (1 - recovers.{lever})" for lever, part in recoveries if part == "all")
+    whole = lost_terms == ["1"] and after_terms == ["1"]  # one part, all of it lost: no factor to show
+    lost_share = "" if whole else f" * ({' + '.join(lost_terms)})"
+    after_share = "" if whole else f" * ({' + '.join(after_terms)})"
+    return (
+        f"{gross} * ({money.money.margin})",
+        f"{gross}{lost_share} * money.margin",
+        f"{gross}{after_share}{common} * money.margin",
+    )
 
 
 def _rest(parts: Sequence[Any]) -> str:
@@ -865,8 +901,9 @@ def _figure(
     )
 
 
-def _names(formula: str) -> list[str]:
-    return list(dict.fromkeys(_NAME.findall(formula)))
+@functools.lru_cache(maxsize=1024)  # a pack's few formulas, report after report
+def _names(formula: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(_NAME.findall(formula)))
 
 
 def _cny(value: float | None) -> float | None:

@@ -91,6 +91,12 @@ def tier_owners(pack: Pack, tier: Tier | None) -> list[str]:
     return [role for role in pack.model.roles if role in owners]
 
 
+@functools.lru_cache(maxsize=64)
+def _owners_of(pack: Pack, tier_id: str) -> tuple[str, ...]:
+    """``tier_owners`` of one of the pack's own tiers, found once per pack and size."""
+    return tuple(tier_owners(pack, next(t for t in pack.model.tiers if t.id == tier_id)))
+
+
 def effort_days(pack: Pack, action: Action, tier: Tier | None) -> int:
     """An action's effort in calendar days at this size (half-days round up; never below min_days)."""
     days = pack.model.effort[action.effort] * (tier.effort_scale if tier else 1.0)
@@ -112,15 +118,21 @@ def build_plan(
     tier = tier_of(pack, values)
     favoured = pack.favoured is not None and pack.favoured(values, unknown, []) is True
 
-    @functools.cache
+    waits: dict[str, list[str]] = {}  # deps, each found once (a dict: no cache to build per plan)
+
     def deps(action_id: str) -> list[str]:
         """What it waits for: its dependencies, and the conditional ones whose condition holds."""
-        needs = [a for check, a in pack.needs.get(action_id, ()) if check(values, unknown, []) is not False]
-        return [*pack.actions[action_id].depends_on, *needs]
+        got = waits.get(action_id)
+        if got is None:
+            needs = [
+                a for check, a in pack.needs.get(action_id, ()) if check(values, unknown, []) is not False
+            ]
+            got = waits[action_id] = [*pack.actions[action_id].depends_on, *needs]
+        return got
 
     wanted = _closure(calls, done, deps)
     state = _states(pack, wanted, calls, done, deps, tier, values, unknown, favoured)
-    deadlines = {p.id: pack.events[p.deadline].date if p.deadline else None for p in m.phases}
+    deadlines = _deadlines(pack)
     order = [a for a in pack.actions if a in wanted]  # plan order: phase, then dependencies first
     target = {a: _target(pack, a, calls.get(a, [])) for a in order}
     dropped: list[DroppedAction] = []
@@ -195,6 +207,18 @@ def build_plan(
         tier=_tier(pack, tier, values),
         favoured=m.favoured.why if favoured and m.favoured else None,
     )
+
+
+@functools.lru_cache(maxsize=16)
+def _deadlines(pack: Pack) -> dict[str, dt.date | None]:
+    """Each phase's deadline (None: open-ended), read once per pack."""
+    return {p.id: pack.events[p.deadline].date if p.deadline else None for p in pack.model.phases}
+
+
+@functools.lru_cache(maxsize=16)
+def _ends_at(pack: Pack) -> dict[str, int]:
+    """The index of the phase each step (an event id) ends."""
+    return {p.deadline: i for i, p in enumerate(pack.model.phases) if p.deadline}
 
 
 def _closure(calls: dict[str, list[Call]], done: frozenset[str], deps: Any) -> set[str]:
@@ -291,7 +315,7 @@ def _target(pack: Pack, action_id: str, calls: list[Call]) -> str:
     index = pack.phase_index[pack.actions[action_id].phase]
     if phases[index].deadline is None:
         return phases[index].id  # work for after the last step is never pulled before it
-    ends_at = {p.deadline: i for i, p in enumerate(phases) if p.deadline}
+    ends_at = _ends_at(pack)
     floor = SEVERITY_RANK[pack.actions[action_id].act_from]
     for c in calls:
         if c.act_by in ends_at and c.severity != "info" and SEVERITY_RANK[c.severity] >= floor:
@@ -407,7 +431,7 @@ def _dropped(action: Action, event: Any, reason: str, policy: str) -> DroppedAct
 def _tier(pack: Pack, tier: Tier | None, values: Mapping[str, Any]) -> PlanTier | None:
     if tier is None:
         return None
-    owners = tier_owners(pack, tier)
+    owners = list(_owners_of(pack, tier.id))
     creators = values.get("agency.creators")
     return PlanTier(
         id=tier.id,

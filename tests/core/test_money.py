@@ -315,6 +315,52 @@ def test_a_corner_recomputes_only_what_its_fields_reach_and_gets_the_same_bits(d
     assert repr(score) == repr(round(points, 1))
 
 
+@given(sparse(), DATES)
+def test_every_range_and_what_to_fill_in_is_the_ladder_at_its_corners_computed_afresh(data, as_of):
+    """The ranges share corners, skip the corners of items the plan does not earn and of
+    fields that move nothing; each low, high and narrowing is still the value at its corners,
+    each corner recomputed from scratch, to the bit."""
+    profile = Profile.model_validate(data)
+    ev = evaluate(profile, PACK, as_of)
+    a = assess(profile, PACK, as_of)
+    planned = {act.id: act.due for phase in a.plan.phases for act in phase.actions}
+    found = money.units(PACK, ev.values, ev.missing)
+    items = list(money.ladder(ev.values, PACK, planned).items)
+
+    def at(units, output, up):
+        values, score = revalue(ev, PACK, money.corner(units, output, up))
+        return money.ladder(values, PACK, planned), score
+
+    def score_range(units):
+        return at(units, "score", False)[1], at(units, "score", True)[1]
+
+    def net_range(units):
+        residual = [at(units, "residual", up)[0].residual for up in (False, True)]
+        if None in residual:
+            return None, None
+        spans = [(at(units, i, False)[0].items[i], at(units, i, True)[0].items[i]) for i in items]
+        return sum(lo for lo, _ in spans) - residual[1], sum(hi for _, hi in spans) - residual[0]
+
+    def width(pair):
+        return 0.0 if None in pair else pair[1] - pair[0]
+
+    assert (a.exposure.range.low, a.exposure.range.high) == score_range(found)
+    for item in a.impact.upside_items:
+        if item.until is None and item.low is not None:
+            lows, highs = at(found, item.id, False)[0], at(found, item.id, True)[0]
+            assert (item.low, item.high) == (round(lows.items[item.id]), round(highs.items[item.id]))
+    whole_score, whole_net = score_range(found), net_range(found)
+    expected = []
+    for u in found:
+        rest = [x for x in found if x is not u]
+        by = round(width(whole_score) - width(score_range(rest)), 1)
+        by_net = float(round(width(whole_net) - width(net_range(rest))))
+        if by > 0 or by_net > 0:
+            expected.append((u.key, max(0.0, by), max(0.0, by_net)))
+    expected.sort(key=lambda x: (-x[1], -x[2], x[0]))
+    assert [(m.field, m.narrows_by, m.narrows_net_by_cny) for m in a.summary.missing] == expected
+
+
 # --- inputs at the edges --------------------------------------------------------------------------
 
 
