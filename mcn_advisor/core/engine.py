@@ -280,38 +280,29 @@ def _written(program: _Program, pack: Pack) -> Run:
     code.scope.update(
         _pack=pack,
         _not_finite=_not_finite,
-        _LARGEST=_LARGEST,
         _Size=Size,
         _new=tuple.__new__,
         _bisect=bisect.bisect_right,
     )
     lines = code.lines
-    for (name, _, inputs), (metric, formula) in zip(program.metrics, pack.metrics, strict=True):
-        var = code.local("m")
-        write_formula(formula.text, code, var)
-        code.reads[name] = code.exact[name] = var  # later formulas and tests read the metric here
-        left_out = f" or not {code.constant(inputs)}.isdisjoint(missing)" if inputs else ""
-        lines += [
-            f"values[{name!r}] = {var}",
-            f"if {var} is None{left_out}:",
-            f"    unknown.add({name!r})",
-            f"elif not -_LARGEST <= {var} <= _LARGEST:",
-            f"    raise _not_finite(_pack, 'metrics', {metric.id!r}, {var})",
+    metrics = [code.local("m") for _ in program.metrics]
+    factors = [(code.constant(x), code.local("f"), code.local("v")) for x, *_ in program.factors]
+    _write_scored(program, pack, code, metrics, factors, unknown=True)
+    guarded = lines[:]
+    # the same again for when no value read is None (most profiles): then no formula gives None
+    # and none needs to check its names
+    lines.clear()
+    _write_scored(program, pack, code, metrics, factors, unknown=False)
+    read = [f"{var} is None" for var in code.reads.values() if var not in metrics]
+    if read:
+        lines[:] = [
+            f"if {' or '.join(read)}:",
+            *(f"    {x}" for x in guarded),
+            "else:",
+            *(f"    {x}" for x in lines),
         ]
-    lines.append("score = 0.0")
-    factors: list[tuple[str, str, str]] = []
-    for factor, _, saturation, weight, _ in program.factors:
-        raw, value = code.local("f"), code.local("v")
-        write_formula(next(f for x, f in pack.factors if x is factor).text, code, raw)
-        lines += [
-            f"{raw} = {raw} or 0.0",
-            f"if not -_LARGEST <= {raw} <= _LARGEST:",
-            f"    raise _not_finite(_pack, 'factors', {factor.id!r}, {raw})",
-            f"{value} = {raw} / {code.constant(saturation)}",
-            f"{value} = ({value} if {value} < 1.0 else 1.0) if {value} > 0.0 else 0.0",
-            f"score += {value} * {code.constant(weight)}",
-        ]
-        factors.append((code.constant(factor), raw, value))
+    else:
+        lines[:] = guarded
     factor_values = {x.id: value for (x, *_), (_, _, value) in zip(program.factors, factors, strict=True)}
     lines += [f"factors = [{', '.join(f'({x}, {raw}, {value})' for x, raw, value in factors)}]"]
     lines += ["checked = []", "sizes = {}", "hindsight = []"]
@@ -330,6 +321,45 @@ def _written(program: _Program, pack: Pack) -> Run:
             ]
     lines.append("return factors, round(score, 1), checked, sizes, hindsight")
     return code.function()  # type: ignore[no-any-return]
+
+
+def _write_scored(
+    program: _Program,
+    pack: Pack,
+    code: Code,
+    metrics: list[str],
+    factors: list[tuple[str, str, str]],
+    unknown: bool,
+) -> None:
+    """Lines setting each metric into its local in ``metrics`` and ``values`` (and ``unknown``),
+    each factor's (factor, raw, value) into the locals of ``factors``, and ``score``. Without
+    ``unknown`` for code that runs only when no name read is None (then no metric is None)."""
+    for var, (name, _, inputs), (metric, formula) in zip(metrics, program.metrics, pack.metrics, strict=True):
+        write_formula(formula.text, code, var, unknown=unknown)
+        code.reads[name] = code.exact[name] = var  # later formulas and tests read the metric here
+        held = [f"{var} is None"] if unknown else []
+        if inputs:
+            held.append(f"not {code.constant(inputs)}.isdisjoint(missing)")
+        code.lines.append(f"values[{name!r}] = {var}")
+        if held:
+            code.lines += [f"if {' or '.join(held)}:", f"    unknown.add({name!r})"]
+        code.lines += [
+            f"{'elif' if held else 'if'} not {-_LARGEST!r} <= {var} <= {_LARGEST!r}:",
+            f"    raise _not_finite(_pack, 'metrics', {metric.id!r}, {var})",
+        ]
+    code.lines.append("score = 0.0")
+    for (_, raw, value), (factor, _, saturation, weight, _), (_, formula) in zip(
+        factors, program.factors, pack.factors, strict=True
+    ):
+        write_formula(formula.text, code, raw, unknown=unknown)
+        code.lines += [
+            f"{raw} = {raw} or 0.0",
+            f"if not {-_LARGEST!r} <= {raw} <= {_LARGEST!r}:",
+            f"    raise _not_finite(_pack, 'factors', {factor.id!r}, {raw})",
+            f"{value} = {raw} / {code.constant(saturation)}",
+            f"{value} = ({value} if {value} < 1.0 else 1.0) if {value} > 0.0 else 0.0",
+            f"score += {value} * {code.constant(weight)}",
+        ]
 
 
 def _write_size(rule: Rule, pack: Pack, code: Code, held: str, factor_values: dict[str, str]) -> None:

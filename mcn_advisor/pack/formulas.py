@@ -111,6 +111,14 @@ def written(text: str) -> Compiled:
     return code.function()  # type: ignore[no-any-return]
 
 
+# ``_number`` written inline for ints and bools (``type() is``: bool has no subclass, and an int
+# subclass goes to the call, as does anything else)
+_NUMBER = (
+    "float({var}) if type({var}) is int "
+    "else (1.0 if {var} else 0.0) if type({var}) is bool else _number({var})"
+)
+
+
 class Code:
     """One Python function being written from a pack's checked tokens and records (never from
     its text): its lines, the names it reads (each once, into a local, at its start: the values
@@ -135,11 +143,10 @@ class Code:
         var = self.reads.get(name)
         if var is None:
             var = self.reads[name] = self.local("n")
-            # most values are floats already; _number(None) is None
             self.prologue += [
                 f"{var} = values[{name!r}]",
-                f"if type({var}) is not float:",
-                f"    {var} = _number({var})",
+                f"if type({var}) is not float:",  # most values are floats already
+                f"    {var} = {_NUMBER.format(var=var)}",
             ]
         return var
 
@@ -160,13 +167,14 @@ class Code:
         return self.scope[self.name]  # type: ignore[no-any-return]
 
 
-def write_formula(text: str, code: Code, target: str) -> None:
+def write_formula(text: str, code: Code, target: str, *, unknown: bool = True) -> None:
     """Lines of ``code`` computing a formula (checked by ``compile_formula``) into the local
-    ``target``: ``None`` when a name it reads is ``None``, as its closures say."""
+    ``target``: ``None`` when a name it reads is ``None``, as its closures say (with ``unknown``
+    False, for code that runs only when no name it reads is ``None``, without that check)."""
     writer = _Writer(_tokenize(text), code)
     result = writer.formula()
     body = [*writer.lines, f"{target} = {_operand(result)}"]
-    if writer.used:
+    if writer.used and unknown:
         code.lines += [
             f"if {' or '.join(f'{var} is None' for var in writer.used.values())}:",
             f"    {target} = None",
@@ -336,6 +344,7 @@ class _Closures(_Grammar):
         return read
 
 
+CHAIN_RUN = 8  # operations written as one expression: a long chain nests no deeper in the code
 Operand = float | str  # a constant (folded when the pack loads), or the local holding a value
 
 
@@ -363,13 +372,20 @@ class _Writer(_Grammar):
             first = _constant(_OPERATORS[op](first, const)).value  # type: ignore[attr-defined]
         if not rest:
             return first
-        acc = self._local(_operand(first))
+        # runs of + - (or * /) as one expression, evaluated left to right as the closures do;
+        # a division (by zero gives 0) and every CHAIN_RUN operations into the local
+        acc, fresh, run = _operand(first), False, 0
         for op, x in rest:
-            if op == "/":  # dividing by zero gives 0
+            if op == "/":
+                if not fresh or run:
+                    acc, run = self._local(acc), 0
                 self.lines.append(f"{acc} = {acc} / {_operand(x)} if {_operand(x)} else 0.0")
             else:
-                self.lines.append(f"{acc} = {acc} {op} {_operand(x)}")
-        return acc
+                acc, run = f"{acc} {op} {_operand(x)}", run + 1
+                if run == CHAIN_RUN:
+                    acc, run = self._local(acc), 0
+            fresh = True
+        return self._local(acc) if run else acc
 
     def negate(self, inner: Operand) -> Operand:
         return -inner if isinstance(inner, float) else self._local(f"-{inner}")
