@@ -228,7 +228,11 @@ Run = Callable[
     [dict[str, Any], frozenset[str], set[str], dt.date],
     tuple[list[tuple[Factor, float, float]], float, list[Checked], dict[str, Size], list[str]],
 ]
-EVALUATE_AFTER = 20  # evaluations of a pack, in one process, before its evaluation is written as Python
+# Evaluations of a pack in one process before its evaluation is written as Python. Writing it
+# (compiling ~750 lines) costs about 60M instructions, what ~300 evaluations save: a batch of a
+# few hundred rows gains from it, and a single report (levers: one evaluation a lever and pack,
+# 14 for the built-in Douyin pack) never writes it.
+EVALUATE_AFTER = 50
 
 
 def _interpreted(program: _Program, pack: Pack) -> Run:
@@ -287,22 +291,7 @@ def _written(program: _Program, pack: Pack) -> Run:
     lines = code.lines
     metrics = [code.local("m") for _ in program.metrics]
     factors = [(code.constant(x), code.local("f"), code.local("v")) for x, *_ in program.factors]
-    _write_scored(program, pack, code, metrics, factors, unknown=True)
-    guarded = lines[:]
-    # the same again for when no value read is None (most profiles): then no formula gives None
-    # and none needs to check its names
-    lines.clear()
-    _write_scored(program, pack, code, metrics, factors, unknown=False)
-    read = [f"{var} is None" for var in code.reads.values() if var not in metrics]
-    if read:
-        lines[:] = [
-            f"if {' or '.join(read)}:",
-            *(f"    {x}" for x in guarded),
-            "else:",
-            *(f"    {x}" for x in lines),
-        ]
-    else:
-        lines[:] = guarded
+    _write_scored(program, pack, code, metrics, factors)
     factor_values = {x.id: value for (x, *_), (_, _, value) in zip(program.factors, factors, strict=True)}
     lines += [f"factors = [{', '.join(f'({x}, {raw}, {value})' for x, raw, value in factors)}]"]
     lines += ["checked = []", "sizes = {}", "hindsight = []"]
@@ -324,37 +313,30 @@ def _written(program: _Program, pack: Pack) -> Run:
 
 
 def _write_scored(
-    program: _Program,
-    pack: Pack,
-    code: Code,
-    metrics: list[str],
-    factors: list[tuple[str, str, str]],
-    unknown: bool,
+    program: _Program, pack: Pack, code: Code, metrics: list[str], factors: list[tuple[str, str, str]]
 ) -> None:
     """Lines setting each metric into its local in ``metrics`` and ``values`` (and ``unknown``),
-    each factor's (factor, raw, value) into the locals of ``factors``, and ``score``. Without
-    ``unknown`` for code that runs only when no name read is None (then no metric is None)."""
+    each factor's (factor, raw, value) into the locals of ``factors``, and ``score``. A value is
+    finite when ``value - value`` is 0.0 (false); inf or nan give nan (true)."""
     for var, (name, _, inputs), (metric, formula) in zip(metrics, program.metrics, pack.metrics, strict=True):
-        write_formula(formula.text, code, var, unknown=unknown)
+        write_formula(formula.text, code, var)
         code.reads[name] = code.exact[name] = var  # later formulas and tests read the metric here
-        held = [f"{var} is None"] if unknown else []
-        if inputs:
-            held.append(f"not {code.constant(inputs)}.isdisjoint(missing)")
-        code.lines.append(f"values[{name!r}] = {var}")
-        if held:
-            code.lines += [f"if {' or '.join(held)}:", f"    unknown.add({name!r})"]
+        left_out = f" or not {code.constant(inputs)}.isdisjoint(missing)" if inputs else ""
         code.lines += [
-            f"{'elif' if held else 'if'} not {-_LARGEST!r} <= {var} <= {_LARGEST!r}:",
+            f"values[{name!r}] = {var}",
+            f"if {var} is None{left_out}:",
+            f"    unknown.add({name!r})",
+            f"elif {var} - {var}:",
             f"    raise _not_finite(_pack, 'metrics', {metric.id!r}, {var})",
         ]
     code.lines.append("score = 0.0")
     for (_, raw, value), (factor, _, saturation, weight, _), (_, formula) in zip(
         factors, program.factors, pack.factors, strict=True
     ):
-        write_formula(formula.text, code, raw, unknown=unknown)
+        write_formula(formula.text, code, raw)
         code.lines += [
             f"{raw} = {raw} or 0.0",
-            f"if not {-_LARGEST!r} <= {raw} <= {_LARGEST!r}:",
+            f"if {raw} - {raw}:",
             f"    raise _not_finite(_pack, 'factors', {factor.id!r}, {raw})",
             f"{value} = {raw} / {code.constant(saturation)}",
             f"{value} = ({value} if {value} < 1.0 else 1.0) if {value} > 0.0 else 0.0",

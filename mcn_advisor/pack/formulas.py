@@ -167,14 +167,13 @@ class Code:
         return self.scope[self.name]  # type: ignore[no-any-return]
 
 
-def write_formula(text: str, code: Code, target: str, *, unknown: bool = True) -> None:
+def write_formula(text: str, code: Code, target: str) -> None:
     """Lines of ``code`` computing a formula (checked by ``compile_formula``) into the local
-    ``target``: ``None`` when a name it reads is ``None``, as its closures say (with ``unknown``
-    False, for code that runs only when no name it reads is ``None``, without that check)."""
+    ``target``: ``None`` when a name it reads is ``None``, as its closures say."""
     writer = _Writer(_tokenize(text), code)
     result = writer.formula()
     body = [*writer.lines, f"{target} = {_operand(result)}"]
-    if writer.used and unknown:
+    if writer.used:
         code.lines += [
             f"if {' or '.join(f'{var} is None' for var in writer.used.values())}:",
             f"    {target} = None",
