@@ -568,16 +568,18 @@ def _read_partners(
 ) -> None:
     """``partner.*`` from the profile's partners and the pack's partner table (see pack.names)."""
     program = _program(pack)
-    platform = program.platform
-    own = [
-        p
-        for p in (pack.partners.get(partner_key(name)) for name in values[PARTNERS_FIELD] or ())
-        if p is not None
-        and p.platform == platform
-        and (p.since is None or pack.events[p.since].date <= as_of)
-    ]
-    values["partner.in_platform"] = 1.0 if own else 0.0
-    values["partner.coverage"] = max((p.coverage for p in own), default=0.0)
+    coverage = None  # the largest of the partners in this platform's cart on as_of (max's order)
+    for name in values[PARTNERS_FIELD] or ():
+        p = pack.partners.get(partner_key(name))
+        if (
+            p is not None
+            and p.platform == program.platform
+            and (p.since is None or pack.events[p.since].date <= as_of)
+            and (coverage is None or p.coverage > coverage)
+        ):
+            coverage = p.coverage
+    values["partner.in_platform"] = 0.0 if coverage is None else 1.0
+    values["partner.coverage"] = 0.0 if coverage is None else coverage
     values.update(program.constants)
     if PARTNERS_FIELD in missing:
         unknown.update(PARTNER_VALUES)
