@@ -15,7 +15,8 @@ A formula compiles to closures when its pack loads. One that a process evaluates
 ``COMPILE_AFTER`` times (a batch: every profile, and a report's ranges many times over) is
 then written as one Python function (``written``): code made from its checked tokens, never
 from its text, computing exactly what the closures compute; a single report never pays for
-writing it.
+writing it. The engine writes a pack's whole evaluation (its metrics, factors and rule
+checks in one function) with the same writer (``Code``, ``write_formula``).
 
 Bounded, so that no formula can exhaust the parser or the evaluator: parentheses and
 function calls nest at most ``MAX_FORMULA_DEPTH`` deep, a run of minus signs is read
@@ -348,11 +349,12 @@ Operand = float | str  # a constant (folded when the pack loads), or the local h
 
 
 class _Writer(_Grammar):
-    """Each construct as Python code, one operation a line, into ``code``: each name read once
-    into a local (``Code.read``), then the operations left to right, exactly as the closures do
-    them (same order, same rounding, constants folded alike). Written from the checked tokens
-    only: names as quoted keys, numbers as floats; every chain into a local of its own, so the
-    code nests no deeper however long the formula."""
+    """Each construct as Python code into ``code``: each name read once into a local
+    (``Code.read``), then the operations left to right, exactly as the closures do them (same
+    order, same rounding, constants folded alike). Written from the checked tokens only: names
+    as quoted keys, numbers as floats; every chain into a local of its own, at most
+    ``CHAIN_RUN`` operations an expression, so the code nests no deeper however long the
+    formula."""
 
     def __init__(self, tokens: list[tuple[str, str]], code: Code):
         super().__init__(tokens, lambda name: None)
