@@ -10,10 +10,11 @@ confidence, and (through ``planner``) the dated plan.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import datetime as dt
 import functools
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import field
 from typing import Any, NamedTuple
 
@@ -51,7 +52,8 @@ from mcn_advisor.errors import PackError
 from mcn_advisor.i18n import t
 from mcn_advisor.i18n.text import Text
 from mcn_advisor.pack.compile import CompiledRule, Pack
-from mcn_advisor.pack.conditions import Trace, compile_check
+from mcn_advisor.pack.conditions import Trace, compile_check, write_check
+from mcn_advisor.pack.formulas import Code, warming, write_formula
 from mcn_advisor.pack.names import PARTNER_VALUES, PARTNERS_FIELD, profile_fields
 from mcn_advisor.pack.schema import Factor, RiskMatrix, Rule, Scoring, Steps
 from mcn_advisor.profile import acceptance
@@ -204,31 +206,8 @@ def evaluate(profile: Profile, pack: Pack, as_of: dt.date) -> Evaluation:
     unknown: set[str] = set(missing)
     program = _program(pack)
     _read_partners(values, missing, unknown, pack, as_of)
-    for name, run, inputs in program.metrics:
-        value = values[name] = run(values)
-        if value is None or not inputs.isdisjoint(missing):
-            unknown.add(name)
-        elif not -_LARGEST <= value <= _LARGEST:  # inf or nan: the pack's formula broke down
-            raise _not_finite(pack, "metrics", name[len("metric.") :], value)
-    factors, score = _scored(program, values, pack)
-    factor_values = dict(zip(program.factor_ids, [value for _, _, value in factors], strict=True))
+    factors, score, checked, sizes, hindsight = program.run(values, missing, unknown, as_of)
     band = _band(score, program.bands)
-    checked: list[Checked] = []
-    sizes: dict[str, Size] = {}
-    hindsight: list[str] = []
-    for compiled, check, until, sizer, announced, rule_id, risk in program.rules:
-        if until is not None and as_of >= until:
-            continue  # the step it warns of has been overtaken by a later one
-        held = check(values, unknown)
-        if sizer is not None and held is not False:
-            size = sizer(values, factor_values)
-            if held and size.value is not None and size.value <= 0.0:
-                held = False  # nothing to measure: a risk of size 0 is not raised
-            else:
-                sizes[rule_id] = size
-        if announced is not None and as_of < announced:
-            hindsight.append(rule_id)
-        checked.append((compiled, held, rule_id, risk))
     return Evaluation(
         agency=profile.agency.name,
         as_of=as_of,
@@ -243,6 +222,177 @@ def evaluate(profile: Profile, pack: Pack, as_of: dt.date) -> Evaluation:
         sizes=sizes,
         hindsight=frozenset(hindsight),
     )
+
+
+Run = Callable[
+    [dict[str, Any], frozenset[str], set[str], dt.date],
+    tuple[list[tuple[Factor, float, float]], float, list[Checked], dict[str, Size], list[str]],
+]
+# Evaluations of a pack in one process before its evaluation is written as Python. Writing it
+# (compiling ~750 lines) costs about 60M instructions, what ~300 evaluations save: a batch of a
+# few hundred rows gains from it, and a single report (levers: one evaluation a lever and pack,
+# 14 for the built-in Douyin pack) never writes it.
+EVALUATE_AFTER = 50
+
+
+def _interpreted(program: _Program, pack: Pack) -> Run:
+    """A pack's evaluation run through its closures: formulas, conditions and sizers one call each.
+
+    ``run(values, missing, unknown, as_of)`` sets each metric in ``values`` (and in ``unknown``
+    when it rests on a field left out), and returns the factors, the score, the rules in force
+    with their results, the risks' sizes and the rules about a step not yet announced."""
+
+    def run(
+        values: dict[str, Any], missing: frozenset[str], unknown: set[str], as_of: dt.date
+    ) -> tuple[list[tuple[Factor, float, float]], float, list[Checked], dict[str, Size], list[str]]:
+        for name, formula, inputs in program.metrics:
+            value = values[name] = formula(values)
+            if value is None or not inputs.isdisjoint(missing):
+                unknown.add(name)
+            elif not -_LARGEST <= value <= _LARGEST:  # inf or nan: the pack's formula broke down
+                raise _not_finite(pack, "metrics", name[len("metric.") :], value)
+        factors, score = _scored(program, values, pack)
+        factor_values = dict(zip(program.factor_ids, [value for _, _, value in factors], strict=True))
+        checked: list[Checked] = []
+        sizes: dict[str, Size] = {}
+        hindsight: list[str] = []
+        for compiled, check, until, sizer, announced, rule_id, risk in program.rules:
+            if until is not None and as_of >= until:
+                continue  # the step it warns of has been overtaken by a later one
+            held = check(values, unknown)
+            if sizer is not None and held is not False:
+                size = sizer(values, factor_values)
+                if held and size.value is not None and size.value <= 0.0:
+                    held = False  # nothing to measure: a risk of size 0 is not raised
+                else:
+                    sizes[rule_id] = size
+            if announced is not None and as_of < announced:
+                hindsight.append(rule_id)
+            checked.append((compiled, held, rule_id, risk))
+        return factors, score, checked, sizes, hindsight
+
+    return run
+
+
+def _written(program: _Program, pack: Pack) -> Run:
+    """``_interpreted`` as one Python function for the pack, written from its checked formula
+    tokens and condition records (never from text): the same float operations in the same
+    order, the same unknowns, the same inf/nan errors, the same results and sizes. A batch
+    runs it for every profile after its first few (``EVALUATE_AFTER``): no call per formula,
+    test or sizer, and each value read once."""
+    code = Code("evaluation", "values, missing, unknown, as_of")
+    code.scope.update(
+        _pack=pack,
+        _not_finite=_not_finite,
+        _Size=Size,
+        _new=tuple.__new__,
+        _bisect=bisect.bisect_right,
+    )
+    lines = code.lines
+    metrics = [code.local("m") for _ in program.metrics]
+    factors = [(code.constant(x), code.local("f"), code.local("v")) for x, *_ in program.factors]
+    _write_scored(program, pack, code, metrics, factors)
+    factor_values = {x.id: value for (x, *_), (_, _, value) in zip(program.factors, factors, strict=True)}
+    lines += [f"factors = [{', '.join(f'({x}, {raw}, {value})' for x, raw, value in factors)}]"]
+    lines += ["checked = []", "sizes = {}", "hindsight = []"]
+    for compiled, _, until, sizer, announced, rule_id, risk in program.rules:
+        start = len(lines)
+        held = write_check(compiled.rule.when, code)
+        if sizer is not None:
+            _write_size(compiled.rule, pack, code, held, factor_values)
+        if announced is not None:
+            lines += [f"if as_of < {code.constant(announced)}:", f"    hindsight.append({rule_id!r})"]
+        lines.append(f"checked.append(({code.constant(compiled)}, {held}, {rule_id!r}, {risk}))")
+        if until is not None:  # the step it warns of may have been overtaken by a later one
+            lines[start:] = [
+                f"if as_of < {code.constant(until)}:",
+                *(f"    {line}" for line in lines[start:]),
+            ]
+    lines.append("return factors, round(score, 1), checked, sizes, hindsight")
+    return code.function()  # type: ignore[no-any-return]
+
+
+def _write_scored(
+    program: _Program, pack: Pack, code: Code, metrics: list[str], factors: list[tuple[str, str, str]]
+) -> None:
+    """Lines setting each metric into its local in ``metrics`` and ``values`` (and ``unknown``),
+    each factor's (factor, raw, value) into the locals of ``factors``, and ``score``. A value is
+    finite when ``value - value`` is 0.0 (false); inf or nan give nan (true)."""
+    for var, (name, _, inputs), (metric, formula) in zip(metrics, program.metrics, pack.metrics, strict=True):
+        write_formula(formula.text, code, var)
+        code.reads[name] = code.exact[name] = var  # later formulas and tests read the metric here
+        left_out = f" or not {code.constant(inputs)}.isdisjoint(missing)" if inputs else ""
+        code.lines += [
+            f"values[{name!r}] = {var}",
+            f"if {var} is None{left_out}:",
+            f"    unknown.add({name!r})",
+            f"elif {var} - {var}:",
+            f"    raise _not_finite(_pack, 'metrics', {metric.id!r}, {var})",
+        ]
+    code.lines.append("score = 0.0")
+    for (_, raw, value), (factor, _, saturation, weight, _), (_, formula) in zip(
+        factors, program.factors, pack.factors, strict=True
+    ):
+        write_formula(formula.text, code, raw)
+        code.lines += [
+            f"{raw} = {raw} or 0.0",
+            f"if {raw} - {raw}:",
+            f"    raise _not_finite(_pack, 'factors', {factor.id!r}, {raw})",
+            f"{value} = {raw} / {code.constant(saturation)}",
+            f"{value} = ({value} if {value} < 1.0 else 1.0) if {value} > 0.0 else 0.0",
+            f"score += {value} * {code.constant(weight)}",
+        ]
+
+
+def _write_size(rule: Rule, pack: Pack, code: Code, held: str, factor_values: dict[str, str]) -> None:
+    """``_sizer``'s size of a risk rule, written: lines that, unless ``held`` is False, set
+    ``sizes[rule.id]``, or ``held`` to False when the rule holds with a measure of 0 or less."""
+    likelihood, impact, levels = rule.likelihood, rule.impact, _levels(pack)
+    sized = f"sizes[{rule.id!r}] = size"
+    if not isinstance(likelihood, Steps) and rule.measure is None and isinstance(impact, int):
+        rating = likelihood * impact  # a fixed size: made once
+        body = [f"size = {code.constant(Size(likelihood, impact, rating, levels[rating], None))}", sized]
+    else:
+        if isinstance(likelihood, Steps):
+            at, steps = code.constant(likelihood.at), code.constant(likelihood.levels)
+            body = [
+                f"x = values.get({likelihood.field!r})",
+                f"lk = {steps}[{len(likelihood.at)} if x is None else _bisect({at}, x + 1e-9)]",
+            ]
+        else:
+            body = [f"lk = {code.constant(likelihood)}"]
+        value = "None"
+        if rule.measure is not None:
+            value = "value"
+            bounds = code.constant(tuple(pack.model.scales[rule.measure.scale].at))
+            body += [
+                f"value = {code.exact['metric.' + rule.measure.metric]}",
+                f"im = 5 if value is None else 1 + _bisect({bounds}, value + 1e-9)",
+            ]
+        elif isinstance(impact, int):
+            body.append(f"im = {code.constant(impact)}")
+        else:
+            body.append(f"im = 1 + min(4, int({factor_values[impact]} * 5))")
+        body += [
+            "rating = lk * im",
+            f"size = _new(_Size, (lk, im, rating, {code.constant(levels)}[rating], {value}))",
+        ]
+        if rule.measure is None:
+            body.append(sized)
+        else:  # nothing to measure: a risk of size 0 is not raised
+            body += [
+                f"if {held} and value is not None and value <= 0.0:",
+                f"    {held} = False",
+                "else:",
+                f"    {sized}",
+            ]
+    code.lines += [f"if {held} is not False:", *(f"    {line}" for line in body)]
+
+
+@functools.lru_cache(maxsize=16)
+def _levels(pack: Pack) -> list[str]:
+    """A risk's level by rating (likelihood x impact, 0..25), computed once per pack."""
+    return [_risk_level(rating, pack.model.risk_matrix) for rating in range(26)]
 
 
 _LARGEST = sys.float_info.max
@@ -324,6 +474,7 @@ class _Program:
     constants: dict[str, float]  # partner.<id>.coverage and rate.<id>: constants of the pack
     bands: tuple[float, float, float]  # the score's bounds of moderate, high and critical
     platform: str  # the pack's platform (partners of another supply another cart)
+    run: Run | None = None  # the evaluation: _interpreted, then _written (set by _program)
 
 
 @functools.lru_cache(maxsize=16)
@@ -331,7 +482,7 @@ def _program(pack: Pack) -> _Program:
     def announced(rule: Rule) -> dt.date | None:
         return pack.events[rule.event].announced if rule.event else None
 
-    return _Program(
+    program = _Program(
         metrics=tuple((f"metric.{m.id}", f.evaluate, pack.metric_inputs[m.id]) for m, f in pack.metrics),
         factors=tuple(
             (x, f.evaluate, x.saturation, x.weight, profile_fields(f.names, pack.metric_inputs))
@@ -357,6 +508,9 @@ def _program(pack: Pack) -> _Program:
             **{f"rate.{r}": rate.value for r, rate in pack.model.rates.items()},
         },
     )
+    # written once a process has evaluated the pack a few times: a single report never pays for it
+    run = warming(_interpreted(program, pack), lambda: _written(program, pack), EVALUATE_AFTER)
+    return dataclasses.replace(program, run=run)
 
 
 def _sizer(rule: Rule, pack: Pack) -> Any:
@@ -366,8 +520,7 @@ def _sizer(rule: Rule, pack: Pack) -> Any:
     measure (it rests on a field with no fair guess) is taken at its worst, 5. Without a
     measure the rule's impact is fixed, or (older packs) 1 plus 4 steps of a factor.
     """
-    bands = pack.model.risk_matrix
-    levels = [_risk_level(rating, bands) for rating in range(26)]  # rating -> level, computed once
+    levels = _levels(pack)
     likelihood = rule.likelihood
     steps = likelihood if isinstance(likelihood, Steps) else None
     measure = f"metric.{rule.measure.metric}" if rule.measure else None
@@ -415,16 +568,18 @@ def _read_partners(
 ) -> None:
     """``partner.*`` from the profile's partners and the pack's partner table (see pack.names)."""
     program = _program(pack)
-    platform = program.platform
-    own = [
-        p
-        for p in (pack.partners.get(partner_key(name)) for name in values[PARTNERS_FIELD] or ())
-        if p is not None
-        and p.platform == platform
-        and (p.since is None or pack.events[p.since].date <= as_of)
-    ]
-    values["partner.in_platform"] = 1.0 if own else 0.0
-    values["partner.coverage"] = max((p.coverage for p in own), default=0.0)
+    coverage = None  # the largest of the partners in this platform's cart on as_of (max's order)
+    for name in values[PARTNERS_FIELD] or ():
+        p = pack.partners.get(partner_key(name))
+        if (
+            p is not None
+            and p.platform == program.platform
+            and (p.since is None or pack.events[p.since].date <= as_of)
+            and (coverage is None or p.coverage > coverage)
+        ):
+            coverage = p.coverage
+    values["partner.in_platform"] = 0.0 if coverage is None else 1.0
+    values["partner.coverage"] = 0.0 if coverage is None else coverage
     values.update(program.constants)
     if PARTNERS_FIELD in missing:
         unknown.update(PARTNER_VALUES)

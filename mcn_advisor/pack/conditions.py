@@ -24,6 +24,7 @@ from pydantic import Discriminator, Field, Tag, ValidationInfo, model_validator
 from mcn_advisor.errors import did_you_mean, say, show_value
 from mcn_advisor.files.limits import MAX_NUMBER
 from mcn_advisor.files.problems import TAG_PREFIX
+from mcn_advisor.pack.formulas import Code
 from mcn_advisor.records import record
 
 Op = Literal["==", "!=", "<", "<=", ">", ">=", "in", "not_in", "contains", "empty", "not_empty"]
@@ -221,6 +222,53 @@ def compile_check(node: Any) -> Check:
     that raises raises here too). A batch's summary reads only the results; a rule's trace
     is made by its ``compile_condition`` when a report shows it."""
     return _compile(node, _check_tests)  # type: ignore[no-any-return]
+
+
+def write_check(node: Any, code: Code) -> str:
+    """Lines of ``code`` computing what ``compile_check(node)`` returns, into the local it names:
+    the same tests in the same order (none skipped: a test that raises raises here too), each
+    reading ``values`` unless its field is in ``unknown``; values tested against are bound by
+    name, never written as text. A pack's whole evaluation is written so (engine)."""
+    if isinstance(node, Not):
+        inner = write_check(node.not_, code)
+        var = code.local("r")
+        code.lines.append(f"{var} = None if {inner} is None else not {inner}")
+        return var
+    is_all = not isinstance(node, AnyOf)  # a lone test is an ALL of one
+    decisive = not is_all
+    nodes = [node] if isinstance(node, Test) else node.all if is_all else node.any
+    var = code.local("r")
+    if all(isinstance(c, Test) for c in nodes):
+        settled, unsure = code.local("s"), code.local("u")
+        code.lines.append(f"{settled} = {unsure} = False")
+        for test in nodes:
+            code.lines += [
+                f"if {test.field!r} in unknown:",
+                f"    {unsure} = True",
+                f"elif {'' if decisive else 'not '}({_written_test(test, code)}):",
+                f"    {settled} = True",
+            ]
+        code.lines.append(f"{var} = {decisive} if {settled} else None if {unsure} else {not decisive}")
+        return var
+    results = [write_check(c, code) for c in nodes]  # children results are True, False or None
+    code.lines.append(
+        f"{var} = {decisive} if {' or '.join(f'{r} is {decisive}' for r in results)} "
+        f"else None if {' or '.join(f'{r} is None' for r in results)} else {not decisive}"
+    )
+    return var
+
+
+def _written_test(test: Test, code: Code) -> str:
+    """A test as an expression (``_COMPARE``'s operation on ``values[field]``)."""
+    actual = code.exact.get(test.field) or f"values[{test.field!r}]"
+    if test.op in ("empty", "not_empty"):
+        return f"len({actual}) {'==' if test.op == 'empty' else '>'} 0"
+    expected = code.constant(test.value)
+    if test.op == "contains":
+        code.scope["_contains"] = _COMPARE["contains"]
+        return f"_contains({actual}, {expected})"
+    op = {"in": "in", "not_in": "not in"}.get(test.op, test.op)
+    return f"{actual} {op} {expected}"
 
 
 def _compile(node: Any, tests: Callable[[list[Test], bool], Any]) -> Any:

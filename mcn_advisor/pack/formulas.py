@@ -15,7 +15,8 @@ A formula compiles to closures when its pack loads. One that a process evaluates
 ``COMPILE_AFTER`` times (a batch: every profile, and a report's ranges many times over) is
 then written as one Python function (``written``): code made from its checked tokens, never
 from its text, computing exactly what the closures compute; a single report never pays for
-writing it.
+writing it. The engine writes a pack's whole evaluation (its metrics, factors and rule
+checks in one function) with the same writer (``Code``, ``write_formula``).
 
 Bounded, so that no formula can exhaust the parser or the evaluator: parentheses and
 function calls nest at most ``MAX_FORMULA_DEPTH`` deep, a run of minus signs is read
@@ -77,29 +78,110 @@ def compile_formula(text: str, known: Callable[[str], str | None]) -> Formula:
 
 def _warming(interpreted: Compiled, text: str) -> Compiled:
     """The formula as closures for its first ``COMPILE_AFTER`` evaluations, then as one Python
-    function (``_Writer``): writing it costs about as much as a few hundred evaluations, which
+    function (``written``): writing it costs about as much as a few hundred evaluations, which
     a single report never reaches and a batch passes at its first few profiles."""
     if hasattr(interpreted, "value"):
         return interpreted  # a constant
+    return warming(interpreted, lambda: written(text), COMPILE_AFTER)
+
+
+def warming(interpreted: Callable[..., Any], write: Callable[[], Callable[..., Any]], after: int) -> Any:
+    """``interpreted`` for its first ``after`` calls, then the function ``write()`` returns (the
+    same computation as Python code: formulas here, a pack's whole evaluation in the engine),
+    written once, at the call after those."""
     fn = interpreted
     calls = 0
 
-    def evaluate(v: Mapping[str, Any]) -> Value:
+    def run(*args: Any) -> Any:
         nonlocal fn, calls
-        if calls <= COMPILE_AFTER:
+        if calls <= after:
             calls += 1
-            if calls > COMPILE_AFTER:
-                fn = written(text)
-        return fn(v)
+            if calls > after:
+                fn = write()
+        return fn(*args)
 
-    return evaluate
+    return run
 
 
 def written(text: str) -> Compiled:
     """A formula (checked by ``compile_formula``) as one Python function that computes exactly
     what its closures compute."""
-    writer = _Writer(_tokenize(text), lambda name: None)
-    return writer.function(writer.formula())
+    code = Code("formula", "values")
+    write_formula(text, code, "result")
+    code.lines.append("return result")
+    return code.function()  # type: ignore[no-any-return]
+
+
+# ``_number`` written inline for ints and bools (``type() is``: bool has no subclass, and an int
+# subclass goes to the call, as does anything else)
+_NUMBER = (
+    "float({var}) if type({var}) is int "
+    "else (1.0 if {var} else 0.0) if type({var}) is bool else _number({var})"
+)
+
+
+class Code:
+    """One Python function being written from a pack's checked tokens and records (never from
+    its text): its lines, the names it reads (each once, into a local, at its start: the values
+    of a profile do not change while it runs), and the objects it uses, bound by name."""
+
+    def __init__(self, name: str, params: str):
+        self.name = name
+        self.head = f"def {name}({params}):"
+        self.reads: dict[str, str] = {}  # name read -> its local, as a formula reads it
+        self.exact: dict[str, str] = {}  # names whose local holds values[name] itself (metrics)
+        self.prologue: list[str] = []
+        self.lines: list[str] = []
+        self.scope: dict[str, Any] = {"_number": _number, **FUNCTIONS}
+        self.count = 0
+
+    def local(self, prefix: str = "t") -> str:
+        self.count += 1
+        return f"{prefix}{self.count}"
+
+    def read(self, name: str) -> str:
+        """The local holding ``values[name]`` as a formula reads it (a number, or None)."""
+        var = self.reads.get(name)
+        if var is None:
+            var = self.reads[name] = self.local("n")
+            self.prologue += [
+                f"{var} = values[{name!r}]",
+                f"if type({var}) is not float:",  # most values are floats already
+                f"    {var} = {_NUMBER.format(var=var)}",
+            ]
+        return var
+
+    def constant(self, value: Any) -> str:
+        """``value`` in the code: an int or a finite float as its exact repr, anything else bound
+        by name."""
+        if type(value) is int or (type(value) is float and math.isfinite(value)):
+            return repr(value)
+        var = self.local("k")
+        self.scope[var] = value
+        return var
+
+    def source(self) -> str:
+        return "\n".join([self.head, *(f"    {line}" for line in (*self.prologue, *self.lines))]) + "\n"
+
+    def function(self) -> Callable[..., Any]:
+        exec(self.source(), self.scope)  # tokens and records only: see the class
+        return self.scope[self.name]  # type: ignore[no-any-return]
+
+
+def write_formula(text: str, code: Code, target: str) -> None:
+    """Lines of ``code`` computing a formula (checked by ``compile_formula``) into the local
+    ``target``: ``None`` when a name it reads is ``None``, as its closures say."""
+    writer = _Writer(_tokenize(text), code)
+    result = writer.formula()
+    body = [*writer.lines, f"{target} = {_operand(result)}"]
+    if writer.used:
+        code.lines += [
+            f"if {' or '.join(f'{var} is None' for var in writer.used.values())}:",
+            f"    {target} = None",
+        ]
+        code.lines += ["else:", *(f"    {line}" for line in body)]
+    else:
+        code.lines += body
 
 
 def _tokenize(text: str) -> list[tuple[str, str]]:
@@ -262,35 +344,26 @@ class _Closures(_Grammar):
         return read
 
 
+CHAIN_RUN = 8  # operations written as one expression: a long chain nests no deeper in the code
 Operand = float | str  # a constant (folded when the pack loads), or the local holding a value
 
 
 class _Writer(_Grammar):
-    """Each construct as Python code, one operation a line, into one function: each name read
-    once into a local (``None`` anywhere: the formula is unknown, as its closures say), then
-    the operations left to right, exactly as the closures do them (same order, same rounding,
-    constants folded alike). Written from the checked tokens only: names as quoted keys,
-    numbers as floats; every chain into a local of its own, so the code nests no deeper
-    however long the formula."""
+    """Each construct as Python code into ``code``: each name read once into a local
+    (``Code.read``), then the operations left to right, exactly as the closures do them (same
+    order, same rounding, constants folded alike). Written from the checked tokens only: names
+    as quoted keys, numbers as floats; every chain into a local of its own, at most
+    ``CHAIN_RUN`` operations an expression, so the code nests no deeper however long the
+    formula."""
 
-    def __init__(self, tokens: list[tuple[str, str]], known: Callable[[str], str | None]):
-        super().__init__(tokens, known)
-        self.reads: dict[str, str] = {}  # name -> its local
+    def __init__(self, tokens: list[tuple[str, str]], code: Code):
+        super().__init__(tokens, lambda name: None)
+        self.code = code
+        self.used: dict[str, str] = {}  # names this formula reads -> their locals
         self.lines: list[str] = []
 
-    def function(self, result: Operand) -> Compiled:
-        body = [f"{var} = v[{name!r}]" for name, var in self.reads.items()]
-        if self.reads:
-            body += [f"if {' or '.join(f'{var} is None' for var in self.reads.values())}:", "    return None"]
-        for var in self.reads.values():  # most values are floats already
-            body += [f"if type({var}) is not float:", f"    {var} = _number({var})"]
-        body += [*self.lines, f"return {_operand(result)}"]
-        scope: dict[str, Any] = {"_number": _number, **FUNCTIONS}
-        exec("def formula(v):\n" + "".join(f"    {line}\n" for line in body), scope)  # tokens only: see above
-        return scope["formula"]  # type: ignore[no-any-return]
-
     def _local(self, expression: str) -> str:
-        var = f"t{len(self.lines)}"
+        var = self.code.local()
         self.lines.append(f"{var} = {expression}")
         return var
 
@@ -300,13 +373,20 @@ class _Writer(_Grammar):
             first = _constant(_OPERATORS[op](first, const)).value  # type: ignore[attr-defined]
         if not rest:
             return first
-        acc = self._local(_operand(first))
+        # runs of + - (or * /) as one expression, evaluated left to right as the closures do;
+        # a division (by zero gives 0) and every CHAIN_RUN operations into the local
+        acc, fresh, run = _operand(first), False, 0
         for op, x in rest:
-            if op == "/":  # dividing by zero gives 0
+            if op == "/":
+                if not fresh or run:
+                    acc, run = self._local(acc), 0
                 self.lines.append(f"{acc} = {acc} / {_operand(x)} if {_operand(x)} else 0.0")
             else:
-                self.lines.append(f"{acc} = {acc} {op} {_operand(x)}")
-        return acc
+                acc, run = f"{acc} {op} {_operand(x)}", run + 1
+                if run == CHAIN_RUN:
+                    acc, run = self._local(acc), 0
+            fresh = True
+        return self._local(acc) if run else acc
 
     def negate(self, inner: Operand) -> Operand:
         return -inner if isinstance(inner, float) else self._local(f"-{inner}")
@@ -318,7 +398,8 @@ class _Writer(_Grammar):
         return self._local(f"{name}(({', '.join(map(_operand, args))},))")  # of a sequence, as closures
 
     def read(self, name: str) -> Operand:
-        return self.reads.setdefault(name, f"n{len(self.reads)}")
+        var = self.used[name] = self.code.read(name)
+        return var
 
 
 def _operand(x: Operand) -> str:

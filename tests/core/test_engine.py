@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from mcn_advisor.core.engine import assess
 from mcn_advisor.profile.load import load_profile
@@ -233,3 +235,128 @@ def test_a_summary_rows_one_pass_reads_what_the_reports_read(pack, as_of):
         undecided_seen += len(undecided)
         several += len(risks) > 1
     assert undecided_seen and several
+
+
+# --- a pack's evaluation written as Python (engine._written) against its closures ----------
+
+
+def _overflowing_pack():
+    """The built-in pack with a factor whose formula overflows to inf for a GMV above 1e103."""
+    from mcn_advisor.pack.compile import pack_from_text
+    from tests.conftest import ROOT
+
+    text = (ROOT / "mcn_advisor" / "pack" / "builtin" / "douyin_2020.toml").read_text("utf-8")
+    huge = " * ".join(["agency.monthly_gmv_cny"] * 3)
+    text = text.replace('formula = "metric.divert_exposed_share"', f'formula = "{huge}"', 1)
+    return pack_from_text(text, "my.toml")
+
+
+def _packs():
+    from mcn_advisor.pack.compile import builtin_pack, load_pack
+    from tests.conftest import ROOT
+
+    return [
+        builtin_pack("douyin_2020"),
+        builtin_pack("kuaishou_2019"),
+        load_pack(ROOT / "docs" / "examples" / "kuaishou_2022.toml"),
+        _overflowing_pack(),
+    ]
+
+
+EVALUATED = _packs()
+EXAMPLES = sorted(p.stem for p in PROFILES.glob("*.toml"))
+NUMBERS = [0.0, 0, -0.0, 1.0, 1e-300, 1e15, 1e300, 2**62, 0.3, 0.6 + 0.3 - 1e-9]
+
+
+def _run_both(pack, values, missing, as_of):
+    """Both runs of a pack's evaluation on copies of the same inputs: each one's values, unknown
+    names and results (rules by identity), or the error it raised."""
+    from mcn_advisor.core import engine
+
+    program = engine._program(pack)
+    outcomes = []
+    for run in (engine._interpreted(program, pack), engine._written(program, pack)):
+        mine, unknown = dict(values), set(missing)
+        try:
+            factors, score, checked, sizes, hindsight = run(mine, missing, unknown, as_of)
+        except Exception as exc:  # noqa: BLE001  (the same error must come from both)
+            outcomes.append(repr(exc))
+            continue
+        rules = [(id(c), held, rule_id, risk) for c, held, rule_id, risk in checked]
+        outcomes.append(
+            repr((sorted(mine.items()), sorted(unknown), factors, score, rules, sizes, hindsight))
+        )
+    return outcomes
+
+
+@pytest.mark.parametrize("pack", EVALUATED, ids=lambda p: p.source)
+def test_a_packs_written_evaluation_computes_exactly_what_its_closures_compute(pack):
+    # Every example profile at dates before, between and after the packs' steps, as given.
+    from mcn_advisor.core import engine
+    from mcn_advisor.profile.model import flatten
+
+    for name in EXAMPLES:
+        for as_of in (dt.date(2020, 8, 1), dt.date(2020, 9, 10), dt.date(2020, 11, 1), dt.date(2023, 1, 1)):
+            values, missing = flatten(example(name))
+            engine._read_partners(values, missing, set(missing), pack, as_of)
+            interpreted, written = _run_both(pack, values, missing, as_of)
+            assert written == interpreted, (name, as_of)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_a_packs_written_evaluation_agrees_with_its_closures_on_any_values(data):
+    # Random values in every field a pack reads (zeros, -0.0, huge, tiny, ints, floats that
+    # overflow to inf in a formula), fields left out at random (with or without a value), any date.
+    from mcn_advisor.core import engine
+    from mcn_advisor.pack.names import NUMERIC, PARTNERS_FIELD
+    from mcn_advisor.profile.model import flatten
+
+    pack = data.draw(st.sampled_from(EVALUATED))
+    values, missing = flatten(example(data.draw(st.sampled_from(EXAMPLES))))
+    numbers = st.sampled_from(NUMBERS) | st.floats(-1e6, 1e6) | st.floats(0, 1) | st.integers(0, 10**9)
+    for name in sorted(pack.fields_read & NUMERIC):
+        given = values[name]
+        if isinstance(given, float | int) and not isinstance(given, bool) and data.draw(st.booleans()):
+            values[name] = data.draw(numbers)
+    left_out = data.draw(st.sets(st.sampled_from(sorted(values)), max_size=8))
+    for name in left_out:
+        if name != PARTNERS_FIELD and data.draw(st.booleans()):
+            values[name] = None  # no fair guess
+    missing = frozenset(missing | left_out)
+    as_of = data.draw(st.dates(dt.date(2020, 1, 1), dt.date(2023, 1, 1)))
+    engine._read_partners(values, missing, set(missing), pack, as_of)
+    interpreted, written = _run_both(pack, values, missing, as_of)
+    assert written == interpreted
+
+
+def test_a_packs_evaluation_is_written_once_it_has_run_often(monkeypatch, pack):
+    # The closures for a pack's first EVALUATE_AFTER evaluations in a process, then the written
+    # function: a single report never pays for writing it; the same evaluation either way.
+    from mcn_advisor.core import engine
+    from mcn_advisor.core.engine import evaluate
+
+    monkeypatch.setattr(engine, "EVALUATE_AFTER", 2)
+    written = []
+    real = engine._written
+    monkeypatch.setattr(engine, "_written", lambda program, p: written.append(p) or real(program, p))
+    engine._program.cache_clear()
+    try:
+        profile = example("midsize_mcn_supply_services")
+        runs = [evaluate(profile, pack, AS_OF) for _ in range(5)]
+    finally:
+        engine._program.cache_clear()
+    assert written == [pack]  # once, at the third evaluation
+    first = runs[0]
+    for ev in runs[1:]:
+        assert (ev.values, ev.unknown, ev.factors, ev.score, ev.band, ev.sizes) == (
+            first.values,
+            first.unknown,
+            first.factors,
+            first.score,
+            first.band,
+            first.sizes,
+        )
+        assert [(c.rule.id, held) for c, held, _, _ in ev.checked] == [
+            (c.rule.id, held) for c, held, _, _ in first.checked
+        ]

@@ -117,6 +117,10 @@ TRICKY = [
     "1 - 0.3 - a.y * 1e-3 / 3 * 7",
     "min(1, 2) * 3",
     " + ".join(f"a.x * {i}" for i in range(300)),  # long: the written code stays flat
+    # runs of operations written as one expression, cut by divisions and every CHAIN_RUN operations
+    "a.x / a.y * a.x - a.x / a.y",  # a leading division never overwrites the name it reads
+    " * ".join(["a.x", "a.y"] * 12) + " / a.x * 3 / 0 * a.y",
+    " - ".join(["a.y", "0.5", "a.x"] * 7) + " + -0.25",
 ]
 
 
