@@ -700,7 +700,7 @@ def explain(ev: Evaluation, pack: Pack) -> Assessment:
             low=m.risk_matrix.low,
             medium=m.risk_matrix.medium,
             high=m.risk_matrix.high,
-            levels=[list(row) for row in _levels(pack)],
+            levels=[list(row) for row in _matrix(pack)],
             scales=[
                 StatedScale(id=k, title=v.title, bounds=list(v.at), basis=v.basis)
                 for k, v in m.scales.items()
@@ -737,10 +737,10 @@ def _act_by(pack: Pack) -> dict[str, str]:
 
 
 @functools.lru_cache(maxsize=16)
-def _levels(pack: Pack) -> tuple[tuple[str, ...], ...]:
+def _matrix(pack: Pack) -> tuple[tuple[str, ...], ...]:
     """The risk matrix's level of each likelihood (rows) x impact (columns), 1..5."""
-    bands = pack.model.risk_matrix
-    return tuple(tuple(_risk_level(lk * im, bands) for im in range(1, 6)) for lk in range(1, 6))
+    levels = _levels(pack)
+    return tuple(tuple(levels[lk * im] for im in range(1, 6)) for lk in range(1, 6))
 
 
 def summary_of(
