@@ -32,6 +32,10 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+|\bmin\b
 
 def number(value: Any) -> str:
     """A number as a person reads it: 30,000,000 or 0.45 or 1.5."""
+    if type(value) is float:  # most numbers: their case first
+        if value.is_integer() and abs(value) >= 1:
+            return f"{int(value):,}"
+        return f"{value:.4f}".rstrip("0").rstrip(".")
     if value is None:
         return "?"
     if isinstance(value, bool):

@@ -70,10 +70,22 @@ _BLOCK_START = re.compile(r"^(?:([-+=:])|(\d{1,9})([.)])(?=\s|$))")
 _BREAKS = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")  # line breaks and C0 controls
 
 
+# A text ``esc`` leaves as it is: nothing it escapes, shows or strips (most texts, among them
+# every amount and date), told by one scan.
+_PLAIN = re.compile(
+    r"(?![-+=:]|\d{1,9}[.)](?:\s|$)|\s)"  # no block opened at the start, no space to strip there
+    r"[^\\`*_\[\]{}#|~^$@&<>\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]*"
+    r"(?<!\s)"  # nor at the end
+)
+
+
 @functools.lru_cache(maxsize=4096)  # the pack's texts recur in every report of a batch
 def esc(text: str) -> str:
     """Text as literal Markdown, on one line: safe in a paragraph, a heading or a table cell."""
-    text = visible(_BREAKS.sub(" ", str(text)).strip())  # C1 and bidirectional controls shown
+    text = str(text)
+    if _PLAIN.fullmatch(text):
+        return text
+    text = visible(_BREAKS.sub(" ", text).strip())  # C1 and bidirectional controls shown
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _INLINE.sub(r"\\\1", text)
     return _BLOCK_START.sub(lambda m: "\\" + m[1] if m[1] else m[2] + "\\" + m[3], text)
@@ -161,9 +173,9 @@ def pipe_table(header: Iterable[str], rows: Iterable[Iterable[str]], align: str 
     ``WIDEST``: a column of long sentences takes the room, numbers keep theirs.
     """
     head = list(header)
-    body = [list(row) for row in rows]
+    body = [[c or " " for c in row] for row in rows]
     widths = [_hint(column) for column in zip(head, *body, strict=True)]
-    return "\n".join(pipe_lines(head, body, align, widths))
+    return "\n".join([*_head(head, align, widths), *["| " + " | ".join(row) + " |" for row in body]])
 
 
 def _hint(column: Sequence[str]) -> int:
@@ -192,16 +204,17 @@ def pipe_lines(
     """The lines of a pipe table, one at a time (a table of any length, never held whole: the
     rule's width hints, which need every row first, are ``pipe_table``'s)."""
     head = list(header)
-    marks = [
-        ("-" * w + ":" if align[i : i + 1] == "r" else "-" * w)
-        for i, w in enumerate(widths or [3] * len(head))
-    ]
-    yield "| " + " | ".join(head) + " |"
-    yield "| " + " | ".join(marks) + " |"
+    yield from _head(head, align, widths or [3] * len(head))
     for row in rows:
         cells_ = [c or " " for c in row]
         assert len(cells_) == len(head), (head, cells_)
         yield "| " + " | ".join(cells_) + " |"
+
+
+def _head(head: list[str], align: str, widths: Sequence[int]) -> tuple[str, str]:
+    """A pipe table's header and the rule under it (dashes: ``widths``; ``align``: as ``pipe_table``)."""
+    marks = [("-" * w + ":" if align[i : i + 1] == "r" else "-" * w) for i, w in enumerate(widths)]
+    return "| " + " | ".join(head) + " |", "| " + " | ".join(marks) + " |"
 
 
 def h(level: int, text: str) -> str:
