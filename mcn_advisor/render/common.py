@@ -27,7 +27,8 @@ from mcn_advisor.core.contract import (
 from mcn_advisor.i18n import messages, t
 from mcn_advisor.profile.model import UNITS
 
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+|\bmin\b|\bmax\b")
+# A name in a formula, captured: ``split`` keeps the names between the text around them.
+_NAME = re.compile(r"([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+|\bmin\b|\bmax\b)")
 
 
 def number(value: Any) -> str:
@@ -330,16 +331,20 @@ def event_known_note(e: Any, as_of: Any, lang: str) -> str:
 def substituted(formula: str, inputs: list[Input]) -> str:
     """The formula with each name replaced by the value the engine used (assumed: marked)."""
     values = {i.field: i for i in inputs}
+    parts = _formula_parts(formula)
+    out = list(parts)
+    for n in range(1, len(parts), 2):  # the names
+        item = values.get(parts[n])
+        if item is not None:
+            out[n] = number(item.value) + (ASSUMED_MARK if item.assumed else "")
+    return "".join(out)
 
-    def repl(m: re.Match[str]) -> str:
-        name = m.group()
-        if name not in values:
-            return name
-        item = values[name]
-        return number(item.value) + (ASSUMED_MARK if item.assumed else "")
 
+@functools.lru_cache(maxsize=1024)  # a pack's formulas recur in every report
+def _formula_parts(formula: str) -> list[str]:
+    """The formula as a report writes it, split into text, name, text, ..., name, text."""
     # Operators first, so the assumed mark is not taken for a multiplication sign.
-    return _NAME.sub(repl, formula.replace("*", "×").replace(" - ", " − "))
+    return _NAME.split(formula.replace("*", "×").replace(" - ", " − "))
 
 
 # --- decision support: changes and skipped levers ------------------------------------------

@@ -13,9 +13,19 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
 
-from mcn_advisor.core.contract import Assessment, Figure, Finding, PlannedAction, PlanPhase, PolicyResult
+from mcn_advisor.core.contract import (
+    Assessment,
+    Figure,
+    Finding,
+    PlannedAction,
+    PlanPhase,
+    PolicyResult,
+    RateUsed,
+    StatedScale,
+)
 from mcn_advisor.errors import visible
 from mcn_advisor.i18n import t
 from mcn_advisor.render.common import (
@@ -248,6 +258,27 @@ def labelled(lang: str, label: str, value: str) -> str:
     return t(lang, "labelled", label=f"**{label}**", value=value)
 
 
+# A block written from a pack's texts and constants alone (its rates, its risk scales, its
+# formulas) reads the same in every report of a batch: it is written once a language and
+# kept. Every assessment holds the pack's own ``Text`` objects, so they are keyed by identity,
+# and kept with the block so that no other object can take their id while it is.
+_PACK_BLOCKS: dict[tuple[Any, ...], tuple[str, tuple[Any, ...]]] = {}
+PACK_BLOCKS = 256  # blocks kept at most: past that (packs loaded again and again), start over
+
+
+def _pack_block(
+    write: Callable[[Any, str], str], part: Any, lang: str, texts: tuple[Any, ...], values: tuple[Any, ...]
+) -> str:
+    """``write(part, lang)``, where ``texts`` and ``values`` are everything ``write`` reads of ``part``."""
+    key = (write, lang, values, *map(id, texts))
+    kept = _PACK_BLOCKS.get(key)
+    if kept is None:
+        if len(_PACK_BLOCKS) >= PACK_BLOCKS:
+            _PACK_BLOCKS.clear()
+        kept = _PACK_BLOCKS[key] = (write(part, lang), texts)
+    return kept[0]
+
+
 # --- sections ----------------------------------------------------------------------------
 
 
@@ -437,7 +468,8 @@ def _pack_heading(result: PolicyResult, lang: str) -> str:
 
 def _money(a: Assessment, lang: str) -> Blocks:
     figures = a.impact.figures
-    ranged = any(range_text(f, lang) for f in figures)
+    # Whether any ``range_text`` is not empty, without writing them.
+    ranged = any(f.low is not None and f.high is not None and f.low != f.high for f in figures)
     header = (
         t(lang, "rung"),
         t(lang, "amount"),
@@ -486,10 +518,15 @@ def _money(a: Assessment, lang: str) -> Blocks:
         if len(a.policies) > 1:
             out.append(h(4, _pack_heading(result, lang)))
         out.append(pipe_table(header, rows, "lrl"))
-    formulas = "\n".join(
-        "- " + t(lang, "labelled", label=esc(f.label[lang]), value=code(f.formula)) for f in figures
+    formulas = _pack_block(
+        _formulas, figures, lang, tuple(f.label for f in figures), tuple(f.formula for f in figures)
     )
     return [*out, *_path(a, lang), *_rates(a, lang), h(3, t(lang, "md_formulas")), formulas]
+
+
+def _formulas(figures: list[Figure], lang: str) -> str:
+    items = ("- " + t(lang, "labelled", label=esc(f.label[lang]), value=code(f.formula)) for f in figures)
+    return "\n".join(items)
 
 
 def _path(a: Assessment, lang: str) -> Blocks:
@@ -522,13 +559,18 @@ def _path(a: Assessment, lang: str) -> Blocks:
 
 
 def _rates(a: Assessment, lang: str) -> Blocks:
-    if not a.impact.rates:
+    rates = a.impact.rates
+    if not rates:
         return []
-    rows = [
-        (code(r.id), number(r.value), esc(r.title[lang]), esc(rate_text(r, lang))) for r in a.impact.rates
-    ]
+    texts = (*(r.title for r in rates), *(r.assumption for r in rates))
+    values = tuple((r.id, r.value, tuple(r.sources)) for r in rates)
+    return [h(3, t(lang, "rates")), _pack_block(_rates_table, rates, lang, texts, values)]
+
+
+def _rates_table(rates: list[RateUsed], lang: str) -> str:
+    rows = [(code(r.id), number(r.value), esc(r.title[lang]), esc(rate_text(r, lang))) for r in rates]
     header = (t(lang, "rate"), t(lang, "value"), t(lang, "md_what"), t(lang, "rate_basis"))
-    return [h(3, t(lang, "rates")), pipe_table(header, rows, "lrll")]
+    return pipe_table(header, rows, "lrll")
 
 
 def _policies(a: Assessment, lang: str) -> Blocks:
@@ -683,7 +725,13 @@ def _risks(a: Assessment, lang: str) -> Blocks:
     thresholds = t(lang, "risk_thresholds", low=m.low, medium=m.medium, high=m.high)
     scales = [
         t(lang, "scales") + t(lang, "colon_list"),
-        "\n".join(f"- {esc(scale_text(x, lang))}" for x in m.scales),
+        _pack_block(
+            _scales,
+            m.scales,
+            lang,
+            (*(x.title for x in m.scales), *(x.basis for x in m.scales)),
+            tuple(tuple(x.bounds) for x in m.scales),
+        ),
     ]
     return [
         h(2, t(lang, "risks")),
@@ -695,6 +743,10 @@ def _risks(a: Assessment, lang: str) -> Blocks:
         t(lang, "md_matrix_intro"),
         pipe_table((t(lang, "md_matrix_corner"), *map(str, range(1, 6))), grid),
     ]
+
+
+def _scales(scales: list[StatedScale], lang: str) -> str:
+    return "\n".join(f"- {esc(scale_text(x, lang))}" for x in scales)
 
 
 def _phase_when(phase: PlanPhase, lang: str) -> str:
