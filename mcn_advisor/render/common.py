@@ -34,9 +34,8 @@ _NAME = re.compile(r"([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+|\bmin\
 def number(value: Any) -> str:
     """A number as a person reads it: 30,000,000 or 0.45 or 1.5."""
     if type(value) is float:  # most numbers: their case first
-        if value.is_integer() and abs(value) >= 1:
-            return f"{int(value):,}"
-        return f"{value:.4f}".rstrip("0").rstrip(".")
+        # Zero is written afresh: -0.0 and 0.0 are one key of the cache and two texts.
+        return _float_kept(value) if value else _float_text(value)
     if value is None:
         return "?"
     if isinstance(value, bool):
@@ -44,6 +43,15 @@ def number(value: Any) -> str:
     if isinstance(value, int) or (isinstance(value, float) and value.is_integer() and abs(value) >= 1):
         return f"{int(value):,}"
     return f"{value:.4f}".rstrip("0").rstrip(".") if isinstance(value, float) else str(value)
+
+
+def _float_text(value: float) -> str:
+    if value.is_integer() and abs(value) >= 1:
+        return f"{int(value):,}"
+    return f"{value:.4f}".rstrip("0").rstrip(".")
+
+
+_float_kept = functools.lru_cache(maxsize=4096)(_float_text)  # a pack's constants, a report's amounts recur
 
 
 def money(value: float | None, lang: str) -> str:

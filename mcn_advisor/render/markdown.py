@@ -24,6 +24,7 @@ from mcn_advisor.core.contract import (
     PlanPhase,
     PolicyResult,
     RateUsed,
+    SourceRef,
     StatedScale,
 )
 from mcn_advisor.errors import visible
@@ -241,8 +242,20 @@ def _date(d: object, precision: str = "day") -> str:
 
 
 def _sources_inline(f: Finding, lang: str) -> str:
+    return _pack_block(_cited, f.sources, lang, _source_texts(f.sources), _source_values(f.sources))
+
+
+def _source_texts(sources: list[SourceRef]) -> tuple[Any, ...]:
+    return (*(s.publisher for s in sources), *(s.title for s in sources))
+
+
+def _source_values(sources: list[SourceRef]) -> tuple[Any, ...]:
+    return tuple((s.id, s.date) for s in sources)
+
+
+def _cited(sources: list[SourceRef], lang: str) -> str:
     refs = []
-    for s in f.sources:
+    for s in sources:
         if s.date:
             refs.append(t(lang, "md_source_ref", id=esc(s.id), publisher=esc(s.publisher[lang]), date=s.date))
         else:
@@ -399,6 +412,18 @@ def _accepted_counts(a: Assessment, lang: str, counts: str) -> str:
 
 
 def _timeline(a: Assessment, lang: str) -> Blocks:
+    """The pack's dates: the same block for every profile assessed on the same date."""
+    events = a.timeline
+    values = (
+        a.as_of,
+        *((e.date, e.precision, e.step, e.days_from_as_of, e.known, e.announced) for e in events),
+    )
+    texts = tuple(e.title for e in events)
+    sources = tuple(tuple(e.sources) for e in events)
+    return [_pack_block(_timeline_blocks, a, lang, texts, (*values, sources))]
+
+
+def _timeline_blocks(a: Assessment, lang: str) -> str:
     rows = []
     for e in a.timeline:
         title = esc(e.title[lang])
@@ -419,11 +444,13 @@ def _timeline(a: Assessment, lang: str) -> Blocks:
         t(lang, "md_relative", date=a.as_of.isoformat()),
         t(lang, "sources"),
     )
-    return [
-        h(2, t(lang, "timeline")),
-        t(lang, "md_timeline_intro", date=a.as_of.isoformat()),
-        pipe_table(header, rows),
-    ]
+    return "\n\n".join(
+        (
+            h(2, t(lang, "timeline")),
+            t(lang, "md_timeline_intro", date=a.as_of.isoformat()),
+            pipe_table(header, rows),
+        )
+    )
 
 
 def _exposure(a: Assessment, lang: str) -> Blocks:
@@ -828,8 +855,8 @@ def _gantt(a: Assessment, lang: str) -> str:
     name, the name column as wide as the longest (mermaid's default, 75 px, overlaps them)."""
     title = "md_gantt_title" if a.plan.mode == "migration" else "md_gantt_title_remediation"
     phases = [p for p in a.plan.phases if p.actions or p.deadline is not None]
-    sections = [mermaid_text(short_title(p.title[lang], GANTT_SECTION)) for p in phases]
-    padding = max(75, min(240, round(max((text_width(n, 11) for n in sections), default=0) + 16)))
+    sections = [_gantt_section(p.title[lang]) for p in phases]
+    padding = max(75, min(240, round(max((width for _, width in sections), default=0) + 16)))
     lines = [
         "```mermaid",
         f'%%{{init: {{"gantt": {{"leftPadding": {padding}}}}}}}%%',
@@ -839,17 +866,29 @@ def _gantt(a: Assessment, lang: str) -> str:
         "    axisFormat %m-%d",
         "    todayMarker off",
     ]
-    for phase, section in zip(phases, sections, strict=True):
+    for phase, (section, _) in zip(phases, sections, strict=True):
         lines.append(f"    section {section}")
         for act in phase.actions:
             tag = "crit, " if act.late_by_days or act.carried_over else ""
-            label = mermaid_text(short_title(act.title[lang], GANTT_LABEL))
+            label = _gantt_label(act.title[lang])
             lines.append(f"    {label} :{tag}{act.start.isoformat()}, {act.due.isoformat()}")
         if phase.deadline:
             day = phase.deadline.isoformat()
             lines.append(f"    {mermaid_text(t(lang, 'md_gantt_deadline', date=day))} :milestone, {day}, 0d")
     lines.append("```")
     return "\n".join(lines)
+
+
+@functools.lru_cache(maxsize=1024)  # a pack's phases recur in every plan
+def _gantt_section(title: str) -> tuple[str, float]:
+    """A phase's name in the gantt, and its width in px (mermaid's 11 px font)."""
+    name = mermaid_text(short_title(title, GANTT_SECTION))
+    return name, text_width(name, 11)
+
+
+@functools.lru_cache(maxsize=1024)  # as ``_gantt_section``: a pack's actions recur
+def _gantt_label(title: str) -> str:
+    return mermaid_text(short_title(title, GANTT_LABEL))
 
 
 def _platforms(a: Assessment, lang: str) -> Blocks:
@@ -922,10 +961,15 @@ def _assumptions(a: Assessment, lang: str) -> Blocks:
 
 
 def _sources(a: Assessment, lang: str) -> Blocks:
+    listed = _pack_block(_listed, a.sources, lang, _source_texts(a.sources), _source_values(a.sources))
+    return [h(2, t(lang, "md_sources")), t(lang, "md_sources_intro"), listed]
+
+
+def _listed(sources: list[SourceRef], lang: str) -> str:
     items = []
-    for s in a.sources:
+    for s in sources:
         text = t(lang, "md_source_item", publisher=esc(s.publisher[lang]), title=esc(s.title[lang]))
         if s.date:
             text = t(lang, "paren", text=text, note=s.date.isoformat())
         items.append(f"- **{esc(s.id)}** {text}")
-    return [h(2, t(lang, "md_sources")), t(lang, "md_sources_intro"), "\n".join(items)]
+    return "\n".join(items)

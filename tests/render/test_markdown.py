@@ -20,6 +20,7 @@ from mcn_advisor.core.contract import DroppedAction
 from mcn_advisor.core.engine import assess
 from mcn_advisor.errors import visible
 from mcn_advisor.i18n import t as say
+from mcn_advisor.i18n.text import Text
 from mcn_advisor.profile.model import AcceptedRisk, Profile
 from mcn_advisor.render import markdown
 from mcn_advisor.render.common import cells as terminal_cells
@@ -486,3 +487,44 @@ def test_a_report_without_acceptances_has_no_acceptance_column(pack):
     p = example("midsize_mcn_supply_services")
     md = markdown.render(assess(p, pack, p.as_of), "en")
     assert "| Severity | Rule | Finding | When |\n" in md and "accepted" not in md.lower()
+
+
+def test_a_packs_kept_blocks_follow_its_texts_values_and_date(pack):
+    """The rates, scales, formulas and timeline are written once and kept: a pack whose texts
+    or values differ, or another date, gets its own, never the block kept for another."""
+    a = assess(example("midsize_mcn_supply_services"), pack, dt.date(2020, 8, 27))
+    first = markdown.render(a, "en")
+    rate = a.impact.rates[0]
+    renamed = dataclasses.replace(rate, title=Text(en="A rate renamed", zh="改名的比率"))
+    revalued = dataclasses.replace(rate, value=rate.value + 0.125)
+    for changed, shown in ((renamed, "A rate renamed"), (revalued, markdown.number(rate.value + 0.125))):
+        impact = dataclasses.replace(a.impact, rates=[changed, *a.impact.rates[1:]])
+        text = markdown.render(dataclasses.replace(a, impact=impact), "en")
+        row = (markdown.code(rate.id), markdown.number(changed.value), markdown.esc(changed.title["en"]))
+        assert "| " + " | ".join(row) + " |" in text
+        assert shown in text and text != first
+    event = a.timeline[0]
+    moved = dataclasses.replace(a, timeline=[dataclasses.replace(event, title=Text(en="Moved", zh="移"))])
+    assert "| Moved |" in markdown.render(moved, "en").replace("**", "")
+    later = assess(example("midsize_mcn_supply_services"), pack, dt.date(2020, 10, 15))
+    assert markdown.render(later, "en") != first and markdown.render(a, "en") == first
+
+
+def test_kept_blocks_are_bounded(pack, monkeypatch):
+    monkeypatch.setattr(markdown, "PACK_BLOCKS", 3)
+    monkeypatch.setattr(markdown, "_PACK_BLOCKS", {})
+    a = assess(example("midsize_mcn_supply_services"), pack, dt.date(2020, 8, 27))
+    for day in range(1, 6):
+        markdown.render(dataclasses.replace(a, as_of=dt.date(2020, 8, day)), "en")
+        assert len(markdown._PACK_BLOCKS) <= 3
+
+
+def test_numbers_kept_once_written_keep_the_sign_of_zero():
+    assert [markdown.number(x) for x in (0.0, -0.0, 0.0, 1250000.0, 0.45, 0.45)] == [
+        "0",
+        "-0",
+        "0",
+        "1,250,000",
+        "0.45",
+        "0.45",
+    ]
