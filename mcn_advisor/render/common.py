@@ -121,7 +121,19 @@ def field_value(name: str, value: Any, lang: str, unit: str | None = None) -> st
 
 def field_text(name: str, value: Any, lang: str, label: Any = None, unit: str | None = None) -> str:
     """ "Monthly GMV = CNY 30,000,000", "月 GMV = 3,000 万元": a field and its value, as clients read it."""
+    if type(value) in _KEPT and value:  # zero is written afresh: -0.0 and 0.0 are one key, two texts
+        return _field_text_kept(name, value, lang, label, unit)
+    return _field_text(name, value, lang, label, unit)
+
+
+def _field_text(name: str, value: Any, lang: str, label: Any, unit: str | None) -> str:
     return f"{field_label(name, lang, label)} = {field_value(name, value, lang, unit)}"
+
+
+# A finding's evidence recurs from report to report (the fields a rule reads, the values a
+# survey's answers take); kept by value for the plain values (``typed``: 1, 1.0 and True apart).
+_KEPT = frozenset({float, int, str, bool})
+_field_text_kept = functools.lru_cache(maxsize=4096, typed=True)(_field_text)
 
 
 def field_labels(names: Iterable[str], lang: str) -> str:

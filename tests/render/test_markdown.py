@@ -24,6 +24,7 @@ from mcn_advisor.i18n.text import Text
 from mcn_advisor.profile.model import AcceptedRisk, Profile
 from mcn_advisor.render import markdown
 from mcn_advisor.render.common import cells as terminal_cells
+from mcn_advisor.render.common import field_text
 from mcn_advisor.render.markdown import esc, mermaid_text
 from tests.conftest import PROFILES, ROOT, example
 
@@ -528,3 +529,9 @@ def test_numbers_kept_once_written_keep_the_sign_of_zero():
         "0.45",
         "0.45",
     ]
+
+
+def test_evidence_kept_once_written_keeps_types_and_the_sign_of_zero():
+    shares = [field_text("x", v, "en", unit="share") for v in (0.0, -0.0, 0.5, 0.5)]
+    assert shares == ["x = 0%", "x = -0%", "x = 50%", "x = 50%"]
+    assert [field_text("x", v, "en") for v in (1, 1.0, True)] == ["x = 1", "x = 1", "x = yes"]
