@@ -271,10 +271,12 @@ def labelled(lang: str, label: str, value: str) -> str:
     return t(lang, "labelled", label=f"**{label}**", value=value)
 
 
-# A block written from a pack's texts and constants alone (its rates, its risk scales, its
-# formulas) reads the same in every report of a batch: it is written once a language and
-# kept. Every assessment holds the pack's own ``Text`` objects, so they are keyed by identity,
-# and kept with the block so that no other object can take their id while it is.
+# A block written from a pack's texts and constants alone (its rates, risk scales, formulas,
+# sources, and its timeline for one date) reads the same in every report of a batch: it is
+# written once a language and kept. Every assessment holds the pack's own ``Text`` objects,
+# so they are keyed by identity, and kept with the block so that no other object can take
+# their id while it is. The values beside them are a pack's constants, which the same texts
+# always come with (a key cannot tell 0.0 from -0.0: no pack's constant is both).
 _PACK_BLOCKS: dict[tuple[Any, ...], tuple[str, tuple[Any, ...]]] = {}
 PACK_BLOCKS = 256  # blocks kept at most: past that (packs loaded again and again), start over
 
