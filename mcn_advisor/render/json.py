@@ -22,7 +22,7 @@ def render(result: Any, lang: str = "en") -> str:
     than the whole dump. NaN and infinities are written ``null``, as a TypeAdapter would.
     A process that dumps many results of a kind (a batch) builds a serializer for it
     (``_serializer``) past the first ``SCHEMA_AFTER``, which writes the same bytes for
-    about half the work.
+    about a third less work (its ~30 million instructions to build pay back in ~20 reports).
     """
     context = {"lang": lang}
     serializer = _serializers.get((type(result), lang))
@@ -50,7 +50,7 @@ def _serializer(kind: type, lang: str) -> SchemaSerializer:
     ``Input``'s own serializer leaves it out), lists, dicts and optional values hold what
     their annotation says; every other value (numbers, strings, dates, anything a record
     holds under ``Any``) is still written by its own type, so the bytes cannot differ.
-    Built from the annotations alone (some 10 ms), not by a TypeAdapter (some 140 ms).
+    Built from the annotations alone, about a fifth of what a TypeAdapter of an assessment costs.
     """
     import dataclasses
     import operator
