@@ -27,11 +27,15 @@ from mcn_advisor.core.contract import (
 from mcn_advisor.i18n import messages, t
 from mcn_advisor.profile.model import UNITS
 
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+|\bmin\b|\bmax\b")
+# A name in a formula, captured: ``split`` keeps the names between the text around them.
+_NAME = re.compile(r"([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+|\bmin\b|\bmax\b)")
 
 
 def number(value: Any) -> str:
     """A number as a person reads it: 30,000,000 or 0.45 or 1.5."""
+    if type(value) is float:  # most numbers: their case first
+        # Zero is written afresh: -0.0 and 0.0 are one key of the cache and two texts.
+        return _float_kept(value) if value else _float_text(value)
     if value is None:
         return "?"
     if isinstance(value, bool):
@@ -39,6 +43,15 @@ def number(value: Any) -> str:
     if isinstance(value, int) or (isinstance(value, float) and value.is_integer() and abs(value) >= 1):
         return f"{int(value):,}"
     return f"{value:.4f}".rstrip("0").rstrip(".") if isinstance(value, float) else str(value)
+
+
+def _float_text(value: float) -> str:
+    if value.is_integer() and abs(value) >= 1:
+        return f"{int(value):,}"
+    return f"{value:.4f}".rstrip("0").rstrip(".")
+
+
+_float_kept = functools.lru_cache(maxsize=4096)(_float_text)  # a pack's constants, a report's amounts recur
 
 
 def money(value: float | None, lang: str) -> str:
@@ -108,7 +121,19 @@ def field_value(name: str, value: Any, lang: str, unit: str | None = None) -> st
 
 def field_text(name: str, value: Any, lang: str, label: Any = None, unit: str | None = None) -> str:
     """ "Monthly GMV = CNY 30,000,000", "月 GMV = 3,000 万元": a field and its value, as clients read it."""
+    if type(value) in _KEPT and value:  # zero is written afresh: -0.0 and 0.0 are one key, two texts
+        return _field_text_kept(name, value, lang, label, unit)
+    return _field_text(name, value, lang, label, unit)
+
+
+def _field_text(name: str, value: Any, lang: str, label: Any, unit: str | None) -> str:
     return f"{field_label(name, lang, label)} = {field_value(name, value, lang, unit)}"
+
+
+# A finding's evidence recurs from report to report (the fields a rule reads, the values a
+# survey's answers take); kept by value for the plain values (``typed``: 1, 1.0 and True apart).
+_KEPT = frozenset({float, int, str, bool})
+_field_text_kept = functools.lru_cache(maxsize=4096, typed=True)(_field_text)
 
 
 def field_labels(names: Iterable[str], lang: str) -> str:
@@ -326,16 +351,20 @@ def event_known_note(e: Any, as_of: Any, lang: str) -> str:
 def substituted(formula: str, inputs: list[Input]) -> str:
     """The formula with each name replaced by the value the engine used (assumed: marked)."""
     values = {i.field: i for i in inputs}
+    parts = _formula_parts(formula)
+    out = list(parts)
+    for n in range(1, len(parts), 2):  # the names
+        item = values.get(parts[n])
+        if item is not None:
+            out[n] = number(item.value) + (ASSUMED_MARK if item.assumed else "")
+    return "".join(out)
 
-    def repl(m: re.Match[str]) -> str:
-        name = m.group()
-        if name not in values:
-            return name
-        item = values[name]
-        return number(item.value) + (ASSUMED_MARK if item.assumed else "")
 
+@functools.lru_cache(maxsize=1024)  # a pack's formulas recur in every report
+def _formula_parts(formula: str) -> list[str]:
+    """The formula as a report writes it, split into text, name, text, ..., name, text."""
     # Operators first, so the assumed mark is not taken for a multiplication sign.
-    return _NAME.sub(repl, formula.replace("*", "×").replace(" - ", " − "))
+    return _NAME.split(formula.replace("*", "×").replace(" - ", " − "))
 
 
 # --- decision support: changes and skipped levers ------------------------------------------

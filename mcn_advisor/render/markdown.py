@@ -13,9 +13,20 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
 
-from mcn_advisor.core.contract import Assessment, Figure, Finding, PlannedAction, PlanPhase, PolicyResult
+from mcn_advisor.core.contract import (
+    Assessment,
+    Figure,
+    Finding,
+    PlannedAction,
+    PlanPhase,
+    PolicyResult,
+    RateUsed,
+    SourceRef,
+    StatedScale,
+)
 from mcn_advisor.errors import visible
 from mcn_advisor.i18n import t
 from mcn_advisor.render.common import (
@@ -70,10 +81,22 @@ _BLOCK_START = re.compile(r"^(?:([-+=:])|(\d{1,9})([.)])(?=\s|$))")
 _BREAKS = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")  # line breaks and C0 controls
 
 
+# A text ``esc`` leaves as it is: nothing it escapes, shows or strips (most texts, among them
+# every amount and date), told by one scan.
+_PLAIN = re.compile(
+    r"(?![-+=:]|\d{1,9}[.)](?:\s|$)|\s)"  # no block opened at the start, no space to strip there
+    r"[^\\`*_\[\]{}#|~^$@&<>\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]*"
+    r"(?<!\s)"  # nor at the end
+)
+
+
 @functools.lru_cache(maxsize=4096)  # the pack's texts recur in every report of a batch
 def esc(text: str) -> str:
     """Text as literal Markdown, on one line: safe in a paragraph, a heading or a table cell."""
-    text = visible(_BREAKS.sub(" ", str(text)).strip())  # C1 and bidirectional controls shown
+    text = str(text)
+    if _PLAIN.fullmatch(text):
+        return text
+    text = visible(_BREAKS.sub(" ", text).strip())  # C1 and bidirectional controls shown
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _INLINE.sub(r"\\\1", text)
     return _BLOCK_START.sub(lambda m: "\\" + m[1] if m[1] else m[2] + "\\" + m[3], text)
@@ -161,9 +184,9 @@ def pipe_table(header: Iterable[str], rows: Iterable[Iterable[str]], align: str 
     ``WIDEST``: a column of long sentences takes the room, numbers keep theirs.
     """
     head = list(header)
-    body = [list(row) for row in rows]
+    body = [[c or " " for c in row] for row in rows]
     widths = [_hint(column) for column in zip(head, *body, strict=True)]
-    return "\n".join(pipe_lines(head, body, align, widths))
+    return "\n".join([*_head(head, align, widths), *["| " + " | ".join(row) + " |" for row in body]])
 
 
 def _hint(column: Sequence[str]) -> int:
@@ -192,16 +215,17 @@ def pipe_lines(
     """The lines of a pipe table, one at a time (a table of any length, never held whole: the
     rule's width hints, which need every row first, are ``pipe_table``'s)."""
     head = list(header)
-    marks = [
-        ("-" * w + ":" if align[i : i + 1] == "r" else "-" * w)
-        for i, w in enumerate(widths or [3] * len(head))
-    ]
-    yield "| " + " | ".join(head) + " |"
-    yield "| " + " | ".join(marks) + " |"
+    yield from _head(head, align, widths or [3] * len(head))
     for row in rows:
         cells_ = [c or " " for c in row]
         assert len(cells_) == len(head), (head, cells_)
         yield "| " + " | ".join(cells_) + " |"
+
+
+def _head(head: list[str], align: str, widths: Sequence[int]) -> tuple[str, str]:
+    """A pipe table's header and the rule under it (dashes: ``widths``; ``align``: as ``pipe_table``)."""
+    marks = [("-" * w + ":" if align[i : i + 1] == "r" else "-" * w) for i, w in enumerate(widths)]
+    return "| " + " | ".join(head) + " |", "| " + " | ".join(marks) + " |"
 
 
 def h(level: int, text: str) -> str:
@@ -218,8 +242,20 @@ def _date(d: object, precision: str = "day") -> str:
 
 
 def _sources_inline(f: Finding, lang: str) -> str:
+    return _pack_block(_cited, f.sources, lang, _source_texts(f.sources), _source_values(f.sources))
+
+
+def _source_texts(sources: list[SourceRef]) -> tuple[Any, ...]:
+    return (*(s.publisher for s in sources), *(s.title for s in sources))
+
+
+def _source_values(sources: list[SourceRef]) -> tuple[Any, ...]:
+    return tuple((s.id, s.date) for s in sources)
+
+
+def _cited(sources: list[SourceRef], lang: str) -> str:
     refs = []
-    for s in f.sources:
+    for s in sources:
         if s.date:
             refs.append(t(lang, "md_source_ref", id=esc(s.id), publisher=esc(s.publisher[lang]), date=s.date))
         else:
@@ -233,6 +269,29 @@ def _amount(f: Figure, lang: str) -> str:
 
 def labelled(lang: str, label: str, value: str) -> str:
     return t(lang, "labelled", label=f"**{label}**", value=value)
+
+
+# A block written from a pack's texts and constants alone (its rates, risk scales, formulas,
+# sources, and its timeline for one date) reads the same in every report of a batch: it is
+# written once a language and kept. Every assessment holds the pack's own ``Text`` objects,
+# so they are keyed by identity, and kept with the block so that no other object can take
+# their id while it is. The values beside them are a pack's constants, which the same texts
+# always come with (a key cannot tell 0.0 from -0.0: no pack's constant is both).
+_PACK_BLOCKS: dict[tuple[Any, ...], tuple[str, tuple[Any, ...]]] = {}
+PACK_BLOCKS = 256  # blocks kept at most: past that (packs loaded again and again), start over
+
+
+def _pack_block(
+    write: Callable[[Any, str], str], part: Any, lang: str, texts: tuple[Any, ...], values: tuple[Any, ...]
+) -> str:
+    """``write(part, lang)``, where ``texts`` and ``values`` are everything ``write`` reads of ``part``."""
+    key = (write, lang, values, *map(id, texts))
+    kept = _PACK_BLOCKS.get(key)
+    if kept is None:
+        if len(_PACK_BLOCKS) >= PACK_BLOCKS:
+            _PACK_BLOCKS.clear()
+        kept = _PACK_BLOCKS[key] = (write(part, lang), texts)
+    return kept[0]
 
 
 # --- sections ----------------------------------------------------------------------------
@@ -355,6 +414,18 @@ def _accepted_counts(a: Assessment, lang: str, counts: str) -> str:
 
 
 def _timeline(a: Assessment, lang: str) -> Blocks:
+    """The pack's dates: the same block for every profile assessed on the same date."""
+    events = a.timeline
+    values = (
+        a.as_of,
+        *((e.date, e.precision, e.step, e.days_from_as_of, e.known, e.announced) for e in events),
+    )
+    texts = tuple(e.title for e in events)
+    sources = tuple(tuple(e.sources) for e in events)
+    return [_pack_block(_timeline_blocks, a, lang, texts, (*values, sources))]
+
+
+def _timeline_blocks(a: Assessment, lang: str) -> str:
     rows = []
     for e in a.timeline:
         title = esc(e.title[lang])
@@ -375,11 +446,13 @@ def _timeline(a: Assessment, lang: str) -> Blocks:
         t(lang, "md_relative", date=a.as_of.isoformat()),
         t(lang, "sources"),
     )
-    return [
-        h(2, t(lang, "timeline")),
-        t(lang, "md_timeline_intro", date=a.as_of.isoformat()),
-        pipe_table(header, rows),
-    ]
+    return "\n\n".join(
+        (
+            h(2, t(lang, "timeline")),
+            t(lang, "md_timeline_intro", date=a.as_of.isoformat()),
+            pipe_table(header, rows),
+        )
+    )
 
 
 def _exposure(a: Assessment, lang: str) -> Blocks:
@@ -424,7 +497,8 @@ def _pack_heading(result: PolicyResult, lang: str) -> str:
 
 def _money(a: Assessment, lang: str) -> Blocks:
     figures = a.impact.figures
-    ranged = any(range_text(f, lang) for f in figures)
+    # Whether any ``range_text`` is not empty, without writing them.
+    ranged = any(f.low is not None and f.high is not None and f.low != f.high for f in figures)
     header = (
         t(lang, "rung"),
         t(lang, "amount"),
@@ -473,10 +547,15 @@ def _money(a: Assessment, lang: str) -> Blocks:
         if len(a.policies) > 1:
             out.append(h(4, _pack_heading(result, lang)))
         out.append(pipe_table(header, rows, "lrl"))
-    formulas = "\n".join(
-        "- " + t(lang, "labelled", label=esc(f.label[lang]), value=code(f.formula)) for f in figures
+    formulas = _pack_block(
+        _formulas, figures, lang, tuple(f.label for f in figures), tuple(f.formula for f in figures)
     )
     return [*out, *_path(a, lang), *_rates(a, lang), h(3, t(lang, "md_formulas")), formulas]
+
+
+def _formulas(figures: list[Figure], lang: str) -> str:
+    items = ("- " + t(lang, "labelled", label=esc(f.label[lang]), value=code(f.formula)) for f in figures)
+    return "\n".join(items)
 
 
 def _path(a: Assessment, lang: str) -> Blocks:
@@ -509,13 +588,18 @@ def _path(a: Assessment, lang: str) -> Blocks:
 
 
 def _rates(a: Assessment, lang: str) -> Blocks:
-    if not a.impact.rates:
+    rates = a.impact.rates
+    if not rates:
         return []
-    rows = [
-        (code(r.id), number(r.value), esc(r.title[lang]), esc(rate_text(r, lang))) for r in a.impact.rates
-    ]
+    texts = (*(r.title for r in rates), *(r.assumption for r in rates))
+    values = tuple((r.id, r.value, tuple(r.sources)) for r in rates)
+    return [h(3, t(lang, "rates")), _pack_block(_rates_table, rates, lang, texts, values)]
+
+
+def _rates_table(rates: list[RateUsed], lang: str) -> str:
+    rows = [(code(r.id), number(r.value), esc(r.title[lang]), esc(rate_text(r, lang))) for r in rates]
     header = (t(lang, "rate"), t(lang, "value"), t(lang, "md_what"), t(lang, "rate_basis"))
-    return [h(3, t(lang, "rates")), pipe_table(header, rows, "lrll")]
+    return pipe_table(header, rows, "lrll")
 
 
 def _policies(a: Assessment, lang: str) -> Blocks:
@@ -670,7 +754,13 @@ def _risks(a: Assessment, lang: str) -> Blocks:
     thresholds = t(lang, "risk_thresholds", low=m.low, medium=m.medium, high=m.high)
     scales = [
         t(lang, "scales") + t(lang, "colon_list"),
-        "\n".join(f"- {esc(scale_text(x, lang))}" for x in m.scales),
+        _pack_block(
+            _scales,
+            m.scales,
+            lang,
+            (*(x.title for x in m.scales), *(x.basis for x in m.scales)),
+            tuple(tuple(x.bounds) for x in m.scales),
+        ),
     ]
     return [
         h(2, t(lang, "risks")),
@@ -682,6 +772,10 @@ def _risks(a: Assessment, lang: str) -> Blocks:
         t(lang, "md_matrix_intro"),
         pipe_table((t(lang, "md_matrix_corner"), *map(str, range(1, 6))), grid),
     ]
+
+
+def _scales(scales: list[StatedScale], lang: str) -> str:
+    return "\n".join(f"- {esc(scale_text(x, lang))}" for x in scales)
 
 
 def _phase_when(phase: PlanPhase, lang: str) -> str:
@@ -763,8 +857,8 @@ def _gantt(a: Assessment, lang: str) -> str:
     name, the name column as wide as the longest (mermaid's default, 75 px, overlaps them)."""
     title = "md_gantt_title" if a.plan.mode == "migration" else "md_gantt_title_remediation"
     phases = [p for p in a.plan.phases if p.actions or p.deadline is not None]
-    sections = [mermaid_text(short_title(p.title[lang], GANTT_SECTION)) for p in phases]
-    padding = max(75, min(240, round(max((text_width(n, 11) for n in sections), default=0) + 16)))
+    sections = [_gantt_section(p.title[lang]) for p in phases]
+    padding = max(75, min(240, round(max((width for _, width in sections), default=0) + 16)))
     lines = [
         "```mermaid",
         f'%%{{init: {{"gantt": {{"leftPadding": {padding}}}}}}}%%',
@@ -774,17 +868,29 @@ def _gantt(a: Assessment, lang: str) -> str:
         "    axisFormat %m-%d",
         "    todayMarker off",
     ]
-    for phase, section in zip(phases, sections, strict=True):
+    for phase, (section, _) in zip(phases, sections, strict=True):
         lines.append(f"    section {section}")
         for act in phase.actions:
             tag = "crit, " if act.late_by_days or act.carried_over else ""
-            label = mermaid_text(short_title(act.title[lang], GANTT_LABEL))
+            label = _gantt_label(act.title[lang])
             lines.append(f"    {label} :{tag}{act.start.isoformat()}, {act.due.isoformat()}")
         if phase.deadline:
             day = phase.deadline.isoformat()
             lines.append(f"    {mermaid_text(t(lang, 'md_gantt_deadline', date=day))} :milestone, {day}, 0d")
     lines.append("```")
     return "\n".join(lines)
+
+
+@functools.lru_cache(maxsize=1024)  # a pack's phases recur in every plan
+def _gantt_section(title: str) -> tuple[str, float]:
+    """A phase's name in the gantt, and its width in px (mermaid's 11 px font)."""
+    name = mermaid_text(short_title(title, GANTT_SECTION))
+    return name, text_width(name, 11)
+
+
+@functools.lru_cache(maxsize=1024)  # as ``_gantt_section``: a pack's actions recur
+def _gantt_label(title: str) -> str:
+    return mermaid_text(short_title(title, GANTT_LABEL))
 
 
 def _platforms(a: Assessment, lang: str) -> Blocks:
@@ -857,10 +963,15 @@ def _assumptions(a: Assessment, lang: str) -> Blocks:
 
 
 def _sources(a: Assessment, lang: str) -> Blocks:
+    listed = _pack_block(_listed, a.sources, lang, _source_texts(a.sources), _source_values(a.sources))
+    return [h(2, t(lang, "md_sources")), t(lang, "md_sources_intro"), listed]
+
+
+def _listed(sources: list[SourceRef], lang: str) -> str:
     items = []
-    for s in a.sources:
+    for s in sources:
         text = t(lang, "md_source_item", publisher=esc(s.publisher[lang]), title=esc(s.title[lang]))
         if s.date:
             text = t(lang, "paren", text=text, note=s.date.isoformat())
         items.append(f"- **{esc(s.id)}** {text}")
-    return [h(2, t(lang, "md_sources")), t(lang, "md_sources_intro"), "\n".join(items)]
+    return "\n".join(items)

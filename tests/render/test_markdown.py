@@ -20,9 +20,11 @@ from mcn_advisor.core.contract import DroppedAction
 from mcn_advisor.core.engine import assess
 from mcn_advisor.errors import visible
 from mcn_advisor.i18n import t as say
+from mcn_advisor.i18n.text import Text
 from mcn_advisor.profile.model import AcceptedRisk, Profile
 from mcn_advisor.render import markdown
 from mcn_advisor.render.common import cells as terminal_cells
+from mcn_advisor.render.common import field_text
 from mcn_advisor.render.markdown import esc, mermaid_text
 from tests.conftest import PROFILES, ROOT, example
 
@@ -265,6 +267,25 @@ def test_escaped_text_renders_as_itself(text):
     assert head[0].tag == "h1" and inline_text(head[1]).strip() == expected.strip()
 
 
+def escaped_in_full(text: str) -> str:
+    """``esc`` without its shortcut for text it leaves as it is: every pass, every time."""
+    text = visible(re.sub(r"[\x00-\x1f\x7f\x85\u2028\u2029]+", " ", text).strip())
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = re.sub(r"([\\`*_\[\]{}#|~^$@])", r"\\\1", text)
+    block = r"^(?:([-+=:])|(\d{1,9})([.)])(?=\s|$))"
+    return re.sub(block, lambda m: "\\" + m[1] if m[1] else m[2] + "\\" + m[3], text)
+
+
+SHORTCUT = "aZ 0123456789.)-+=:,李（）−×*_|&<>#\\`\t\n\x85\x9b\u00a0\u061c\u200e\u2028\u202a\u2066\u3000٣"
+
+
+@given(st.text(alphabet=st.sampled_from(SHORTCUT), max_size=12) | st.text(max_size=40))
+def test_text_that_needs_no_escaping_is_told_apart_by_one_scan(text):
+    assert esc(text) == escaped_in_full(text)
+    for plain in ("CNY 1,250,000", "1.5 万元", "2020-09-10", "in 43 days", "12.5%"):
+        assert esc(plain) == plain == escaped_in_full(plain)
+
+
 @given(st.text(max_size=80))
 def test_mermaid_text_is_one_line_without_syntax(text):
     out = mermaid_text(text)
@@ -467,3 +488,50 @@ def test_a_report_without_acceptances_has_no_acceptance_column(pack):
     p = example("midsize_mcn_supply_services")
     md = markdown.render(assess(p, pack, p.as_of), "en")
     assert "| Severity | Rule | Finding | When |\n" in md and "accepted" not in md.lower()
+
+
+def test_a_packs_kept_blocks_follow_its_texts_values_and_date(pack):
+    """The rates, scales, formulas and timeline are written once and kept: a pack whose texts
+    or values differ, or another date, gets its own, never the block kept for another."""
+    a = assess(example("midsize_mcn_supply_services"), pack, dt.date(2020, 8, 27))
+    first = markdown.render(a, "en")
+    rate = a.impact.rates[0]
+    renamed = dataclasses.replace(rate, title=Text(en="A rate renamed", zh="改名的比率"))
+    revalued = dataclasses.replace(rate, value=rate.value + 0.125)
+    for changed, shown in ((renamed, "A rate renamed"), (revalued, markdown.number(rate.value + 0.125))):
+        impact = dataclasses.replace(a.impact, rates=[changed, *a.impact.rates[1:]])
+        text = markdown.render(dataclasses.replace(a, impact=impact), "en")
+        row = (markdown.code(rate.id), markdown.number(changed.value), markdown.esc(changed.title["en"]))
+        assert "| " + " | ".join(row) + " |" in text
+        assert shown in text and text != first
+    event = a.timeline[0]
+    moved = dataclasses.replace(a, timeline=[dataclasses.replace(event, title=Text(en="Moved", zh="移"))])
+    assert "| Moved |" in markdown.render(moved, "en").replace("**", "")
+    later = assess(example("midsize_mcn_supply_services"), pack, dt.date(2020, 10, 15))
+    assert markdown.render(later, "en") != first and markdown.render(a, "en") == first
+
+
+def test_kept_blocks_are_bounded(pack, monkeypatch):
+    monkeypatch.setattr(markdown, "PACK_BLOCKS", 3)
+    monkeypatch.setattr(markdown, "_PACK_BLOCKS", {})
+    a = assess(example("midsize_mcn_supply_services"), pack, dt.date(2020, 8, 27))
+    for day in range(1, 6):
+        markdown.render(dataclasses.replace(a, as_of=dt.date(2020, 8, day)), "en")
+        assert len(markdown._PACK_BLOCKS) <= 3
+
+
+def test_numbers_kept_once_written_keep_the_sign_of_zero():
+    assert [markdown.number(x) for x in (0.0, -0.0, 0.0, 1250000.0, 0.45, 0.45)] == [
+        "0",
+        "-0",
+        "0",
+        "1,250,000",
+        "0.45",
+        "0.45",
+    ]
+
+
+def test_evidence_kept_once_written_keeps_types_and_the_sign_of_zero():
+    shares = [field_text("x", v, "en", unit="share") for v in (0.0, -0.0, 0.5, 0.5)]
+    assert shares == ["x = 0%", "x = -0%", "x = 50%", "x = 50%"]
+    assert [field_text("x", v, "en") for v in (1, 1.0, True)] == ["x = 1", "x = 1", "x = yes"]
