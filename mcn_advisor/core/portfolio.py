@@ -198,7 +198,7 @@ class Tally:
         counts = self._severities
         for pair in zip(item.findings, item.severities, strict=True):
             counts[pair] = counts.get(pair, 0) + 1
-        if item.as_of != self._date[0]:  # rows share a date, or a few: each is looked at once in a row
+        if item.as_of != self._date[0]:  # rows mostly share one date: look at it only when it changes
             if len(self._dates) < 2:
                 self._dates.add(item.as_of)
             self._date = (item.as_of, self._last is not None and stale(item.as_of, self._last[0].date))
