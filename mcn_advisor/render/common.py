@@ -516,13 +516,17 @@ def rung_amount(f: Figure, lang: str) -> str:
     return (signed(f.value, lang) if f.id == NET_FIGURE else figure(f.value, f.unit, lang)) + marked
 
 
+def has_range(f: Figure | UpsideItem) -> bool:
+    """Whether a figure spans a range: a point (nothing assumed moves it) has none."""
+    return f.low is not None and f.high is not None and f.low != f.high
+
+
 def range_text(f: Figure | UpsideItem, lang: str) -> str:
-    """ "CNY 486,000 to CNY 1,134,000", or "" for a point (nothing assumed moves it)."""
-    low, high = f.low, f.high
-    if low is None or high is None or low == high:
+    """ "CNY 486,000 to CNY 1,134,000", or "" for a point (``has_range``)."""
+    if not has_range(f):
         return ""
     show = signed if getattr(f, "id", "") == NET_FIGURE else (lambda v, lang: money(v, lang))
-    return t(lang, "range_value", low=show(low, lang), high=show(high, lang))
+    return t(lang, "range_value", low=show(f.low, lang), high=show(f.high, lang))
 
 
 NET_FIGURE = "net_effect_cny_monthly"
@@ -552,7 +556,7 @@ def net_text(
         scale = t(lang, "net_of_revenue", share=shown)
         text = t(lang, "item_sep").join([text, scale])
     net = next((f for f in impact.figures if f.id == NET_FIGURE and f.policy == impact.policy), None)
-    if ranged and net is not None and net.low is not None and net.high is not None and net.low != net.high:
+    if ranged and net is not None and has_range(net):
         span = t(lang, "net_range_note", low=signed(net.low, lang), high=signed(net.high, lang))
         if impact.verdict_low != impact.verdict_high:
             words = [verdict_text(v, lang, short=True) for v in (impact.verdict_low, impact.verdict_high)]

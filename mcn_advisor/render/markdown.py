@@ -46,6 +46,7 @@ from mcn_advisor.render.common import (
     field_labels,
     field_value,
     figure,
+    has_range,
     headline_figure,
     ladder,
     loss_text,
@@ -497,8 +498,7 @@ def _pack_heading(result: PolicyResult, lang: str) -> str:
 
 def _money(a: Assessment, lang: str) -> Blocks:
     figures = a.impact.figures
-    # Whether any ``range_text`` is not empty, without writing them.
-    ranged = any(f.low is not None and f.high is not None and f.low != f.high for f in figures)
+    ranged = any(has_range(f) for f in figures)
     header = (
         t(lang, "rung"),
         t(lang, "amount"),

@@ -26,6 +26,7 @@ from mcn_advisor.render.common import (
     field_labels,
     field_value,
     figure,
+    has_range,
     ladder,
     loss_text,
     missing_text,
@@ -211,7 +212,7 @@ def _exposure(a: Assessment, lang: str) -> list[Block]:
 
 def _money(a: Assessment, lang: str) -> list[Block]:
     assumed = any(i.assumed for fig in a.impact.figures for i in fig.inputs)
-    ranged = any(range_text(f, lang) for f in a.impact.figures)
+    ranged = any(has_range(f) for f in a.impact.figures)
     notes = [t(lang, "assumed_note", mark=ASSUMED_MARK)] if assumed else []
     notes += [t(lang, "range_note")] if ranged else []
     out: list[Block] = [heading(t(lang, "ladder")), Text(t(lang, "ladder_intro"), style="dim")]
