@@ -1236,7 +1236,7 @@ def key_gaps(ev: Evaluation, pack: Pack, standing: Standing | None = None) -> se
     and the top finding stand on the profile's own data (assumed values elsewhere only
     lower the confidence). ``standing``: ``ev.standing()``, when the caller has it already."""
     risks, undecided = ev.standing() if standing is None else standing
-    gaps = set(_gross_fields(pack) & ev.missing)
+    gaps = set(_fields_behind(pack, f"metric.{GMV}") & ev.missing)  # behind the gross GMV at risk
     top = max([_HIGH - 1, *(rank for rank, _, _ in risks)])
     for severity, compiled in undecided:
         if SEVERITY_RANK[severity] > top:  # (above "info": a risk, sized)
@@ -1245,9 +1245,3 @@ def key_gaps(ev: Evaluation, pack: Pack, standing: Standing | None = None) -> se
 
 
 _HIGH = SEVERITY_RANK["high"]
-
-
-@functools.lru_cache(maxsize=16)
-def _gross_fields(pack: Pack) -> frozenset[str]:
-    """The profile fields behind the gross GMV at risk."""
-    return profile_fields([f"metric.{GMV}"], pack.metric_inputs)
