@@ -432,32 +432,96 @@ def revalue(ev: Evaluation, pack: Pack, fields: dict[str, Any]) -> tuple[dict[st
     recomputed; the rest are the evaluation's own, the same numbers a recomputation gives
     (a formula reads only what its inputs name), at a fraction of the work (~20 corners a
     profile, each setting a few fields that reach about half the metrics)."""
-    metrics, factors = _reach(pack, frozenset(fields))
     values = dict(ev.values)
     values.update(fields)
     if PARTNERS_FIELD in fields:
         _read_partners(values, frozenset(), set(), pack, ev.as_of)
-    for name, run in metrics:
-        values[name] = run(values)
-    score = 0.0
-    for (factor, run, saturation, weight, _), (_, _, value), reached in zip(
-        _program(pack).factors, ev.factors, factors, strict=True
-    ):
-        if reached:
-            value = _factor_value(pack, factor, run(values), saturation)
-        score += value * weight
-    return values, round(score, 1)
+    return values, _rescorer(pack, *_reach(pack, frozenset(fields)))(values, ev.factors)
 
 
 @functools.lru_cache(maxsize=4096)
-def _reach(pack: Pack, fields: frozenset[str]) -> tuple[tuple[tuple[str, Any], ...], tuple[bool, ...]]:
-    """The metrics (name, formula) resting on ``fields``, in order, and whether each factor
-    does: corners set the same few sets of fields profile after profile."""
+def _reach(pack: Pack, fields: frozenset[str]) -> tuple[tuple[int, ...], tuple[bool, ...]]:
+    """The metrics resting on ``fields`` (their places in the pack, in order), and whether each
+    factor does: corners set the same few sets of fields profile after profile, and the ~1,500
+    sets of a large survey reach fewer than 100 sets of metrics and factors."""
     program = _program(pack)
     return (
-        tuple((name, run) for name, run, inputs in program.metrics if not inputs.isdisjoint(fields)),
+        tuple(i for i, (_, _, inputs) in enumerate(program.metrics) if not inputs.isdisjoint(fields)),
         tuple(not inputs.isdisjoint(fields) for *_, inputs in program.factors),
     )
+
+
+# Corners rescored through the same metrics and factors before they are written as Python
+# (``_written_rescore``): writing one costs about what a few hundred rescores save, so a single
+# report (~20 corners over a few dozen sets) never writes one, and a batch writes the few
+# sets its corners meet most.
+RESCORE_AFTER = 200
+
+
+@functools.lru_cache(maxsize=1024)
+def _rescorer(pack: Pack, metrics: tuple[int, ...], reached: tuple[bool, ...]) -> Any:
+    """``rescore(values, factors) -> score`` for the metrics and factors a corner reaches:
+    ``_interpreted_rescore``, then ``_written_rescore``."""
+    return warming(
+        _interpreted_rescore(pack, metrics, reached),
+        lambda: _written_rescore(pack, metrics, reached),
+        RESCORE_AFTER,
+    )
+
+
+def _interpreted_rescore(pack: Pack, metrics: tuple[int, ...], reached: tuple[bool, ...]) -> Any:
+    """``rescore(values, factors) -> score``: the metrics at ``metrics`` recomputed into
+    ``values``, the factors ``reached`` recomputed (the others are the evaluation's
+    ``factors``), and the score, rounded as reports show it."""
+    program = _program(pack)
+    runs = tuple((program.metrics[i][0], program.metrics[i][1]) for i in metrics)
+
+    def rescore(values: dict[str, Any], factors: list[tuple[Factor, float, float]]) -> float:
+        for name, run in runs:
+            values[name] = run(values)
+        score = 0.0
+        for (factor, run, saturation, weight, _), (_, _, value), recompute in zip(
+            program.factors, factors, reached, strict=True
+        ):
+            if recompute:
+                value = _factor_value(pack, factor, run(values), saturation)
+            score += value * weight
+        return round(score, 1)
+
+    return rescore
+
+
+def _written_rescore(pack: Pack, metrics: tuple[int, ...], reached: tuple[bool, ...]) -> Any:
+    """``_interpreted_rescore`` as one Python function, written from the pack's checked formula
+    tokens (never from text) as ``_written`` writes the evaluation: the same float operations in
+    the same order, the same inf/nan error for a factor, each value read once."""
+    program = _program(pack)
+    code = Code("rescore", "values, factors")
+    code.scope.update(_pack=pack, _not_finite=_not_finite)
+    for i in metrics:
+        name, var = program.metrics[i][0], code.local("m")
+        write_formula(pack.metrics[i][1].text, code, var)
+        code.reads[name] = var  # later formulas read the metric here
+        code.lines.append(f"values[{name!r}] = {var}")
+    code.lines.append("score = 0.0")
+    for j, ((factor, _, saturation, weight, _), (_, formula), recompute) in enumerate(
+        zip(program.factors, pack.factors, reached, strict=True)
+    ):
+        if not recompute:
+            code.lines.append(f"score += factors[{j}][2] * {code.constant(weight)}")
+            continue
+        raw, value = code.local("f"), code.local("v")
+        write_formula(formula.text, code, raw)
+        code.lines += [  # _factor_value: finite when raw - raw is 0.0 (false); inf or nan give nan
+            f"{raw} = {raw} or 0.0",
+            f"if {raw} - {raw}:",
+            f"    raise _not_finite(_pack, 'factors', {factor.id!r}, {raw})",
+            f"{value} = {raw} / {code.constant(saturation)}",
+            f"{value} = ({value} if {value} < 1.0 else 1.0) if {value} > 0.0 else 0.0",
+            f"score += {value} * {code.constant(weight)}",
+        ]
+    code.lines.append("return round(score, 1)")
+    return code.function()
 
 
 @record(frozen=True)

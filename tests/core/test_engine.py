@@ -330,6 +330,39 @@ def test_a_packs_written_evaluation_agrees_with_its_closures_on_any_values(data)
     assert written == interpreted
 
 
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_a_corners_written_rescore_computes_exactly_what_its_closures_compute(data):
+    # A corner (revalue) recomputes the metrics and factors its fields reach: through closures,
+    # then, once a set of them has been met often, through one written function. Random values
+    # and fields set (zeros, -0.0, huge, ints, a factor that overflows to inf): the same values,
+    # the same score to the bit, or the same error.
+    from mcn_advisor.core import engine
+    from mcn_advisor.pack.names import NUMERIC, PARTNERS_FIELD
+    from mcn_advisor.profile.model import flatten
+
+    pack = data.draw(st.sampled_from(EVALUATED))
+    as_of = data.draw(st.dates(dt.date(2020, 1, 1), dt.date(2023, 1, 1)))
+    values, missing = flatten(example(data.draw(st.sampled_from(EXAMPLES))))
+    engine._read_partners(values, missing, set(missing), pack, as_of)
+    factors, *_ = engine._program(pack).run(values, missing, set(missing), as_of)  # type: ignore[misc]
+    numbers = st.sampled_from(NUMBERS) | st.floats(-1e6, 1e6) | st.floats(0, 1) | st.integers(0, 10**9)
+    fields = {
+        name: data.draw(numbers)
+        for name in data.draw(st.sets(st.sampled_from(sorted(pack.fields_read & NUMERIC)), max_size=6))
+        if name != PARTNERS_FIELD
+    }
+    reach = engine._reach(pack, frozenset(fields))
+    outcomes = []
+    for rescore in (engine._interpreted_rescore(pack, *reach), engine._written_rescore(pack, *reach)):
+        mine = {**values, **fields}
+        try:
+            outcomes.append(repr((rescore(mine, factors), sorted(mine.items()))))
+        except Exception as exc:  # noqa: BLE001  (the same error must come from both)
+            outcomes.append(repr(exc))
+    assert outcomes[1] == outcomes[0]
+
+
 def test_a_packs_evaluation_is_written_once_it_has_run_often(monkeypatch, pack):
     # The closures for a pack's first EVALUATE_AFTER evaluations in a process, then the written
     # function: a single report never pays for writing it; the same evaluation either way.
