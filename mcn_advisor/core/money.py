@@ -541,9 +541,20 @@ class Corners:
             key = repr(sorted(fields.items()))
             got = self.seen.get(key)
             if got is None:
-                got = self.seen[key] = [*self.at(fields), None]
+                got = self.seen[key] = (
+                    self.chosen[()] if self._at_point(fields, key) else [*self.at(fields), None]
+                )
             self.chosen[choices] = got
         return got
+
+    def _at_point(self, fields: dict[str, Any], key: str) -> bool:
+        """Whether every field is set to the point's own value (a span ending at the value
+        assumed): that corner is the point, its values, score and ladder. Compared as written
+        (``key``), not by ``==``: 1 == 1.0 and -0.0 == 0.0, yet a formula may tell them apart."""
+        point = self.point_values
+        return all(point[k] == v for k, v in fields.items()) and key == repr(
+            sorted((k, point[k]) for k in fields)
+        )
 
     def score_at(self, found: Sequence[Unit], up: bool) -> float:
         """The score at its high (``up``) or low corner of ``found``."""

@@ -315,6 +315,27 @@ def test_a_corner_recomputes_only_what_its_fields_reach_and_gets_the_same_bits(d
     assert repr(score) == repr(round(points, 1))
 
 
+@pytest.mark.parametrize(("point", "low", "computed"), [(0.3, 0.3, False), (0.0, -0.0, True), (1.0, 1, True)])
+def test_a_corner_whose_fields_are_the_points_own_values_is_the_point(point, low, computed):
+    """A span ending at the value assumed gives a corner that is the point itself: its values,
+    score and ladder are reused, not recomputed; a value equal but written otherwise (-0.0 for
+    0.0, 1 for 1.0) is a corner of its own, computed."""
+    ev = evaluate(example("midsize_mcn_supply_services"), PACK, AS_OF)
+    name = "clients.taobao_linked_share"
+    values = {**ev.values, name: point}
+    asked = []
+
+    def at(fields):
+        asked.append(fields)
+        return revalue(ev, PACK, fields)
+
+    corners = money.Corners(PACK, {}, (values, 42.0), at)
+    unit = money.Unit(name, {name: low}, {name: 0.9}, {"score": "+", "gross": "+"})
+    score, lad = corners.score_at([unit], False), corners.ladder_at([unit], "gross", False)
+    assert asked == ([{name: low}] if computed else [])
+    assert (score == 42.0 and lad is corners.point[0]) is not computed
+
+
 @given(sparse(), DATES)
 def test_every_range_and_what_to_fill_in_is_the_ladder_at_its_corners_computed_afresh(data, as_of):
     """The ranges share corners, skip the corners of items the plan does not earn and of
