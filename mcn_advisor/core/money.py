@@ -39,6 +39,7 @@ from mcn_advisor.i18n.text import Text
 from mcn_advisor.pack.compile import Pack
 from mcn_advisor.pack.formulas import Formula
 from mcn_advisor.pack.money import CompiledRange
+from mcn_advisor.pack.names import profile_fields
 from mcn_advisor.profile.model import FIELDS, SHARE_LIMITS
 from mcn_advisor.records import record
 
@@ -115,19 +116,29 @@ class Ladder:
     computed: dict[str, float]  # money.<name>: what upside and transitional formulas read
 
 
-def ladder(values: Mapping[str, Any], pack: Pack, planned: Mapping[str, dt.date]) -> Ladder:
+def ladder(
+    values: Mapping[str, Any],
+    pack: Pack,
+    planned: Mapping[str, dt.date],
+    parts: list[tuple[str, float, float]] | None = None,
+    recoveries: list[Recovery] | None = None,
+) -> Ladder:
     """The ladder for the actions in ``planned`` (action id -> due date): their levers applied
-    together, their upside items counted."""
+    together, their upside items counted. ``parts`` and ``recoveries``, when given, are those
+    these values give, computed already (a corner's: the point's, when the fields it sets are
+    none of those they rest on)."""
     money = pack.money
     assert money is not None
     levers, steady = _terms(pack)
     gmv, revenue = values.get("metric." + GMV), values.get("metric." + REVENUE)
-    parts = _parts(money.parts, values)
-    recoveries = [
-        Recovery(lever, action, part, _clamp01(recovers.evaluate(values)), ramp_days, to_stores)
-        for lever, action, part, recovers, ramp_days, to_stores in levers
-        if action in planned
-    ]
+    if parts is None:
+        parts = _parts(money.parts, values)
+    if recoveries is None:
+        recoveries = [
+            Recovery(lever, action, part, _clamp01(recovers.evaluate(values)), ramp_days, to_stores)
+            for lever, action, part, recovers, ramp_days, to_stores in levers
+            if action in planned
+        ]
     if gmv is None or revenue is None:
         items = {item: 0.0 for item, _, _ in steady}
         return Ladder(None, None, None, 0.0, None, None, None, None, items, parts, recoveries, {})
@@ -211,6 +222,21 @@ def _terms(
     )
     steady = tuple((u.item.id, u.item.action, u.formula) for u in money.upside if not u.item.window)
     return levers, steady
+
+
+@functools.lru_cache(maxsize=16)
+def _behind(pack: Pack) -> tuple[frozenset[str], dict[str, frozenset[str]]]:
+    """The profile fields the parts' shares rest on, and those each action's money levers rest
+    on (looking through metrics and the partners: ``profile_fields``), once per pack: a corner
+    setting none of them has the point's parts, or recoveries."""
+    money = pack.money
+    assert money is not None
+    parts = [n for p in money.parts for f in (p.share, p.moves) if f is not None for n in f.names]
+    levers: dict[str, set[str]] = {}
+    for _, action, _, recovers, _, _ in _terms(pack)[0]:
+        levers.setdefault(action, set()).update(recovers.names)
+    inputs = pack.metric_inputs
+    return profile_fields(parts, inputs), {a: profile_fields(n, inputs) for a, n in levers.items()}
 
 
 def verdict(net: float | None, margin: float | None, band: float) -> str | None:
@@ -527,8 +553,13 @@ class Corners:
         self.pack, self.planned, self.at = pack, planned, at
         self.point = (ladder(point[0], pack, planned), point[1])
         self.point_values = point[0]
-        # choices or fields -> [values, score, ladder (None until asked)]
-        self.chosen: dict[tuple[tuple[str, bool], ...], list[Any]] = {(): [point[0], point[1], self.point[0]]}
+        # choices or fields -> [values, score, ladder (None until asked), the fields set]
+        self.chosen: dict[tuple[tuple[str, bool], ...], list[Any]] = {
+            (): [point[0], point[1], self.point[0], {}]
+        }
+        parts, levers = _behind(pack)
+        self.parts_behind = parts  # a corner setting none of these has the point's parts
+        self.levers_behind = frozenset().union(*(levers.get(a, ()) for a in planned))
         self.seen: dict[str, list[Any]] = {}
         # Items the plan does not earn are 0 at every corner: their corners need no ladder.
         self.unearned = frozenset(i for i, action, f in _terms(pack)[1] if f is None or action not in planned)
@@ -542,7 +573,7 @@ class Corners:
             got = self.seen.get(key)
             if got is None:
                 got = self.seen[key] = (
-                    self.chosen[()] if self._at_point(fields, key) else [*self.at(fields), None]
+                    self.chosen[()] if self._at_point(fields, key) else [*self.at(fields), None, fields]
                 )
             self.chosen[choices] = got
         return got
@@ -564,7 +595,14 @@ class Corners:
         """The ladder at ``output``'s high (``up``) or low corner of ``found``."""
         got = self._corner(found, output, up)
         if got[2] is None:
-            got[2] = ladder(got[0], self.pack, self.planned)
+            point, fields = self.point[0], got[3]
+            got[2] = ladder(
+                got[0],
+                self.pack,
+                self.planned,
+                point.parts if self.parts_behind.isdisjoint(fields) else None,
+                point.recoveries if self.levers_behind.isdisjoint(fields) else None,
+            )
         return got[2]
 
 

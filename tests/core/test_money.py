@@ -12,7 +12,7 @@ import datetime as dt
 import re
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mcn_advisor.core import money
@@ -334,6 +334,22 @@ def test_a_corner_whose_fields_are_the_points_own_values_is_the_point(point, low
     score, lad = corners.score_at([unit], False), corners.ladder_at([unit], "gross", False)
     assert asked == ([{name: low}] if computed else [])
     assert (score == 42.0 and lad is corners.point[0]) is not computed
+
+
+@settings(max_examples=150)
+@given(sparse(), DATES)
+def test_every_corners_ladder_is_the_ladder_of_its_values_computed_afresh(data, as_of):
+    """A corner's ladder takes the point's parts and recoveries when the fields it sets are
+    none of those they rest on: each ladder the ranges and what to fill in met is still,
+    to the bit, the ladder its values give computed from scratch."""
+    ev = evaluate(Profile.model_validate(data), PACK, as_of)
+    planned = {x.lever.action: as_of for x in PACK.levers}  # every lever planned: all can be met
+    corners = money.Corners(PACK, planned, (ev.values, ev.score), lambda f: revalue(ev, PACK, f))
+    found = money.units(PACK, ev.values, ev.missing)
+    money.missing_ranked(found, corners, money.ranges(found, corners))
+    met = [(values, lad) for values, _, lad, _ in corners.seen.values() if lad is not None]
+    for values, lad in met:
+        assert repr(lad) == repr(money.ladder(values, PACK, planned))
 
 
 @given(sparse(), DATES)
