@@ -258,6 +258,11 @@ def _next_month(day: dt.date) -> dt.date:
     return dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
+@functools.lru_cache(maxsize=256)  # the few months paths span, profile after profile
+def _label(month: dt.date) -> str:
+    return month.strftime("%Y-%m")
+
+
 @record
 class Window:
     """A window-only upside item's savings over the path."""
@@ -373,7 +378,7 @@ def path(
                     with_plan -= amount
                 elif d >= when:
                     with_plan -= amount if d - when >= ramp else amount * (d - when) / ramp
-        label = month.strftime("%Y-%m")
+        label = _label(month)
         season = m.season.get(label, 1.0)
         for tag, amount in saved.items():
             windows[tag].total += amount / days * season
