@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import gc
 import itertools
 import os
@@ -249,8 +250,20 @@ def _init_worker(settings: Settings, inputs: frozenset[Identity] = frozenset(), 
     gc.freeze()
 
 
-def _assess_in_worker(piece: Work) -> list[Row | Failure]:
-    return [assess_one(task) for task in unpack(piece)]
+def _assess_in_worker(piece: Work) -> list[tuple[Any, ...]]:
+    """A piece's results as plain tuples for the trip back (``received`` gives them their class):
+    pickle makes a named tuple through two Python calls (its ``__getnewargs__`` in the worker,
+    its ``__new__`` in the parent), a plain tuple through none."""
+    return list(map(tuple, [assess_one(task) for task in unpack(piece)]))
+
+
+_ROW = functools.partial(tuple.__new__, Row)  # a row from its plain tuple (its fields in order)
+_ROW_FIELDS = len(Row._fields)
+
+
+def received(item: tuple[Any, ...]) -> Row | Failure:
+    """A worker's result with its class back: a row and a failure differ in length."""
+    return _ROW(item) if len(item) == _ROW_FIELDS else Failure._make(item)
 
 
 def _one_by_one(piece: Work) -> list[Work]:
@@ -498,7 +511,7 @@ def _in_pool(
     try:
         with contextlib.closing(results):  # the workers are ended (and reaped) when this ends
             for item in results:
-                take(item)
+                take(received(item))
     except pool.WorkersFailed as exc:
         raise InputError(
             say(
