@@ -92,7 +92,8 @@ class Spilled(Collection[Any]):
         with os.fdopen(fd, "wb") as handle:
             it = iter(items)
             while frame := list(itertools.islice(it, FRAME)):
-                pickle.dump(frame if kind is None else list(map(tuple, frame)), handle, pickle.HIGHEST_PROTOCOL)
+                plain = frame if kind is None else list(map(tuple, frame))
+                pickle.dump(plain, handle, protocol=pickle.HIGHEST_PROTOCOL)
         return path, kind
 
 
