@@ -160,8 +160,10 @@ def work(inputs: Inputs, names: ReportNames | None, size: int) -> Iterator[Work]
                 for row in sheet.rows:
                     if row.problem is not None:
                         yield from piece.add(Task(f"{label}:{row.number}", problems=(row.problem,)))
-                    else:
-                        yield from piece.row(row.number, row.cells, name((stem, f"row{row.number}")))  # type: ignore[arg-type]
+                        continue
+                    report = None if names is None else names.assign((stem, f"row{row.number}"))
+                    if piece.row(row.number, row.cells, report):  # type: ignore[arg-type]
+                        yield from piece.flush()
             except (
                 Exception
             ) as exc:  # the file changed since discover() read it, or worse: the others still run
@@ -189,13 +191,16 @@ class _Piece:
         self._items.append(task)
         return self._full()
 
-    def row(self, number: int, cells: list[str], report: str | None) -> Iterator[Work]:
+    def row(self, number: int, cells: list[str], report: str | None) -> bool:
+        """Add a table's row; whether the piece is full (then ``flush`` it). A batch's parent
+        does this for every row of a survey: no generator, unlike ``add``."""
         numbers, widths, texts, reports = self._rows
         numbers.append(number)
         widths.append(len(cells))
         texts.extend(cells)
         reports.append(report)
-        return self._full()
+        self._count += 1
+        return self._count >= self._size
 
     def flush(self) -> Iterator[Work]:
         self._pack()
