@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import gc
 import itertools
 import os
@@ -159,8 +160,10 @@ def work(inputs: Inputs, names: ReportNames | None, size: int) -> Iterator[Work]
                 for row in sheet.rows:
                     if row.problem is not None:
                         yield from piece.add(Task(f"{label}:{row.number}", problems=(row.problem,)))
-                    else:
-                        yield from piece.row(row.number, row.cells, name((stem, f"row{row.number}")))  # type: ignore[arg-type]
+                        continue
+                    report = None if names is None else names.assign((stem, f"row{row.number}"))
+                    if piece.row(row.number, row.cells, report):  # type: ignore[arg-type]
+                        yield from piece.flush()
             except (
                 Exception
             ) as exc:  # the file changed since discover() read it, or worse: the others still run
@@ -188,13 +191,16 @@ class _Piece:
         self._items.append(task)
         return self._full()
 
-    def row(self, number: int, cells: list[str], report: str | None) -> Iterator[Work]:
+    def row(self, number: int, cells: list[str], report: str | None) -> bool:
+        """Add a table's row; whether the piece is full (then ``flush`` it). A batch's parent
+        does this for every row of a survey: no generator, unlike ``add``."""
         numbers, widths, texts, reports = self._rows
         numbers.append(number)
         widths.append(len(cells))
         texts.extend(cells)
         reports.append(report)
-        return self._full()
+        self._count += 1
+        return self._count >= self._size
 
     def flush(self) -> Iterator[Work]:
         self._pack()
@@ -249,8 +255,20 @@ def _init_worker(settings: Settings, inputs: frozenset[Identity] = frozenset(), 
     gc.freeze()
 
 
-def _assess_in_worker(piece: Work) -> list[Row | Failure]:
-    return [assess_one(task) for task in unpack(piece)]
+def _assess_in_worker(piece: Work) -> list[tuple[Any, ...]]:
+    """A piece's results as plain tuples for the trip back (``received`` gives them their class):
+    pickle makes a named tuple through two Python calls (its ``__getnewargs__`` in the worker,
+    its ``__new__`` in the parent), a plain tuple through none."""
+    return list(map(tuple, [assess_one(task) for task in unpack(piece)]))
+
+
+_ROW = functools.partial(tuple.__new__, Row)  # a row from its plain tuple (its fields in order)
+_ROW_FIELDS = len(Row._fields)
+
+
+def received(item: tuple[Any, ...]) -> Row | Failure:
+    """A worker's result with its class back: a row and a failure differ in length."""
+    return _ROW(item) if len(item) == _ROW_FIELDS else Failure._make(item)
 
 
 def _one_by_one(piece: Work) -> list[Work]:
@@ -498,7 +516,7 @@ def _in_pool(
     try:
         with contextlib.closing(results):  # the workers are ended (and reaped) when this ends
             for item in results:
-                take(item)
+                take(received(item))
     except pool.WorkersFailed as exc:
         raise InputError(
             say(

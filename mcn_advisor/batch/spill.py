@@ -9,10 +9,15 @@ they were added in: each run is sorted stably, the runs hold consecutive items, 
 byte for byte those of a batch held in memory. Runs are only merged when read back, once
 every item is in: adding never pauses for long, so results arriving from the workers do
 not pile up meanwhile. The folder is removed with the store, or when the program ends.
+
+Named tuples (a batch's rows and failures) are written as plain tuples and given their class
+back when read: pickle makes a named tuple through two Python calls (its ``__getnewargs__``
+when written, its ``__new__`` when read), a plain tuple through none.
 """
 
 from __future__ import annotations
 
+import functools
 import heapq
 import itertools
 import os
@@ -38,11 +43,16 @@ class Spilled(Collection[Any]):
         self._order = order
         self._limit = limit or LIMIT
         self._items: list[Any] = []  # the latest, not yet written
-        self._runs: list[str] = []  # files, oldest first
+        self._runs: list[tuple[str, type | None]] = []  # files, oldest first, with their items' class
         self._count = 0
         self._folder: str | None = None
+        self._kind: type | None = None  # the named tuple class of every item so far (None: not so)
 
     def add(self, item: Any) -> None:
+        if self._count == 0:
+            self._kind = type(item) if isinstance(item, tuple) and hasattr(item, "_fields") else None
+        elif type(item) is not self._kind:
+            self._kind = None  # mixed items: pickled as they are from now on
         self._items.append(item)
         self._count += 1
         if len(self._items) >= self._limit:  # a short pause: results keep arriving meanwhile
@@ -58,10 +68,10 @@ class Spilled(Collection[Any]):
     def __iter__(self) -> Iterator[Any]:
         while len(self._runs) > MAX_RUNS:  # once all are added: runs merged by groups, in order
             groups = [self._runs[i : i + MAX_RUNS] for i in range(0, len(self._runs), MAX_RUNS)]
-            self._runs = [self._write(self._merge([_read(path) for path in group])) for group in groups]
-            for path in (path for group in groups for path in group):
+            self._runs = [self._write(self._merge([_read(*run) for run in group])) for group in groups]
+            for path, _ in (run for group in groups for run in group):
                 os.unlink(path)
-        return self._merge([*(_read(path) for path in self._runs), iter(self._sorted(self._items))])
+        return self._merge([*(_read(*run) for run in self._runs), iter(self._sorted(self._items))])
 
     def __contains__(self, item: object) -> bool:
         return any(item == x for x in self)
@@ -72,24 +82,29 @@ class Spilled(Collection[Any]):
     def _merge(self, runs: list[Iterator[Any]]) -> Iterator[Any]:
         return heapq.merge(*runs, key=self._order) if self._order else itertools.chain(*runs)
 
-    def _write(self, items: Iterable[Any]) -> str:
+    def _write(self, items: Iterable[Any]) -> tuple[str, type | None]:
+        """A run of ``items`` (all added before any is read: ``_kind`` holds for each of them)."""
         if self._folder is None:  # private (0700); removed when this store goes, or at exit
             self._folder = tempfile.mkdtemp(prefix="mcn-advisor-batch-")
             weakref.finalize(self, shutil.rmtree, self._folder, ignore_errors=True)
         fd, path = tempfile.mkstemp(dir=self._folder, suffix=".run")
+        kind = self._kind
         with os.fdopen(fd, "wb") as handle:
             it = iter(items)
             while frame := list(itertools.islice(it, FRAME)):
-                pickle.dump(frame, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        return path
+                plain = frame if kind is None else list(map(tuple, frame))
+                pickle.dump(plain, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        return path, kind
 
 
-def _read(path: str) -> Iterator[Any]:
-    """A run's items, a frame at a time (written by this process, in its own private folder)."""
+def _read(path: str, kind: type | None) -> Iterator[Any]:
+    """A run's items, a frame at a time (written by this process, in its own private folder),
+    given back their class when they were written as plain tuples."""
+    make = None if kind is None else functools.partial(tuple.__new__, kind)
     with open(path, "rb") as handle:
         while True:
             try:
                 frame = pickle.load(handle)
             except EOFError:
                 return
-            yield from frame
+            yield from (frame if make is None else map(make, frame))

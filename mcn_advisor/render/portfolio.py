@@ -405,6 +405,10 @@ def _row_json(s: Portfolio, r: Row, lang: str) -> dict[str, Any]:
     return doc
 
 
+# A profile's line: ``json.dumps(value, ensure_ascii=False)`` without building an encoder for each.
+_ONE_LINE = jsonlib.JSONEncoder(ensure_ascii=False)
+
+
 def _dump(value: Any, indent: int) -> str:
     text = jsonlib.dumps(value, indent=2, ensure_ascii=False)
     return text.replace("\n", "\n" + " " * indent)
@@ -454,7 +458,7 @@ def json(s: Portfolio, lang: str = "en") -> Iterator[str]:
     }
     yield _dump(head, 0)[:-2] + ',\n  "profiles": ['
     for i, r in enumerate(s.rows):
-        yield ("\n    " if i == 0 else ",\n    ") + jsonlib.dumps(_row_json(s, r, lang), ensure_ascii=False)
+        yield ("\n    " if i == 0 else ",\n    ") + _ONE_LINE.encode(_row_json(s, r, lang))
     yield "\n  ],\n" if s.rows else "],\n"
     yield _dump(tail, 0)[2:] + "\n"
 

@@ -11,6 +11,7 @@ import re
 import signal
 import sys
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import pytest
 from typer.testing import CliRunner
@@ -753,6 +754,29 @@ def test_the_spilled_store_gives_back_what_sorted_would(monkeypatch, limit):
     expected = sorted(items, key=lambda x: x[:2])  # ties (same key) keep the order they came in
     assert list(rows) == expected and list(rows) == expected and len(rows) == 200
     assert list(failures) == items and len(failures) == 200
+
+
+class Item(NamedTuple):  # (at the top level: a store of mixed items pickles it by its name)
+    key: int
+    text: str
+
+
+@pytest.mark.parametrize("mixed", [False, True])
+def test_the_spilled_store_gives_named_tuples_back_of_their_class(monkeypatch, mixed):
+    # Named tuples go to disk as plain tuples (cheaper to pickle) and must come back as they
+    # were: equal, of their class, in order; a store whose items turn mixed half-way too.
+    monkeypatch.setattr(spill, "MAX_RUNS", 2)  # compaction rewrites runs read back
+    items: list[Any] = [Item(n % 4, f"t{n}") for n in range(25)]
+    if mixed:
+        items[17] = (2, "a plain tuple")
+    store = spill.Spilled(lambda x: x[0], 4)
+    for item in items:
+        store.add(item)
+    expected = sorted(items, key=lambda x: x[0])
+    for _ in range(2):
+        back = list(store)
+        assert back == expected and [type(x) for x in back] == [type(x) for x in expected]
+    assert sum(type(x) is Item for x in back) == (24 if mixed else 25)
 
 
 def test_a_batch_spilled_to_disk_writes_the_same_summaries(tmp_path, monkeypatch):

@@ -279,7 +279,7 @@ def test_workers_started_by_spawn_load_their_own_packs_and_give_the_same_rows(su
         split=batch._one_by_one,
         lost=batch._lost,
     )
-    rows = list(results)
+    rows = list(map(batch.received, results))
     assert [r.source for r in rows] == [f"{survey}:{n}" for n in range(2, ROWS + 2)]  # input order
     assert sorted(rows, key=lambda r: r.source) == sorted(expected[0], key=lambda r: r.source)
 
