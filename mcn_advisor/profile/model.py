@@ -477,7 +477,7 @@ def _written_leaves() -> Callable[[Profile], tuple[dict[str, Any], list[str]]]:
     model's ``__dict__`` holds every field; one made without some falls back to the loop), the
     values made in one dict display. Written from the model's own section and field names
     (identifiers) and bound assumed values, never from input; a batch flattens every profile,
-    and the loop costs twice as many steps."""
+    and the loop costs about a third more (45k instructions a profile against 34k)."""
     scope: dict[str, Any] = {"_loop": _leaves_read}
     lines = ["def leaves_read(profile):", "    missing = []", "    try:"]
     read: list[tuple[str, str]] = []
@@ -507,7 +507,7 @@ def _written_leaves() -> Callable[[Profile], tuple[dict[str, Any], list[str]]]:
 
 
 # Profiles flattened in a process before the leaves are read by written code: writing it costs
-# what ~100 profiles' reads save, so a single report (a few flattens) never writes it.
+# ~8M instructions, what ~750 profiles' reads save; a single report (a few flattens) never writes it.
 FLATTEN_AFTER = 50
 
 
