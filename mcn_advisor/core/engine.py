@@ -100,6 +100,8 @@ class Size(NamedTuple):  # a tuple: thousands are made per second in a batch
 
 
 Checked = tuple[CompiledRule, "bool | None", str, bool]  # a rule in force, its result, its id, a risk?
+# a rule that holds, as its sort key: -severity rank, -rating, its id, the rule, a risk?
+Ranked = tuple[int, int, str, CompiledRule, bool]
 
 
 class Standing(NamedTuple):
@@ -129,6 +131,11 @@ class Evaluation:
     accepted: dict[str, AcceptedRisk] = field(default_factory=dict)  # the profile's, by rule id
     sizes: dict[str, Size] = field(default_factory=dict)  # risk rules that hold or are undecided
     hindsight: frozenset[str] = frozenset()  # rules about a step not yet announced on as_of
+    # The rules known on as_of (not in ``hindsight``) that hold, each as its sort key (-severity
+    # rank, -rating, rule id, rule, a risk?), sorted; and those left undecided, as (severity,
+    # rule), in the pack's order: made as each rule is decided, so a summary row sorts nothing.
+    ranked: list[Ranked] = field(default_factory=list)
+    undecided: list[tuple[str, CompiledRule]] = field(default_factory=list)
     _outcomes: list[tuple[CompiledRule, bool | None, Trace]] | None = field(
         default=None,
         init=False,
@@ -159,34 +166,15 @@ class Evaluation:
     def held(self) -> list[CompiledRule]:
         """Rules that hold and were known on as_of (findings and opportunities), most severe
         first, then the highest rating, then by id (as ``finding_order``)."""
-        return [c for _, _, _, c, _ in self._read()[0]]
-
-    def _read(self) -> tuple[list[tuple[int, int, str, CompiledRule, bool]], list[tuple[str, CompiledRule]]]:
-        """One pass over the rules known on as_of: those that hold, each with its sort key
-        (-severity rank, -rating, rule id, rule, a risk?), sorted, and those left undecided,
-        with their severity (in the pack's order)."""
-        sizes, later = self.sizes, self.hindsight
-        keyed = []
-        undecided = []
-        for c, held, rule_id, risk in self.checked:
-            if held is not False and rule_id not in later:
-                size = sizes.get(rule_id)
-                if held is None:
-                    undecided.append(("info" if size is None else size.level, c))
-                elif size is None:
-                    keyed.append((_INFO, 0, rule_id, c, risk))
-                else:
-                    keyed.append((-SEVERITY_RANK[size.level], -size.rating, rule_id, c, risk))
-        keyed.sort()  # a pack's rule ids are distinct: the rule itself is never compared
-        return keyed, undecided
+        return [c for _, _, _, c, _ in self.ranked]
 
     def standing(self) -> Standing:
-        """What a summary row reads, in one pass over the rules known on as_of: the risks that
-        hold, in ``held()`` order, as (severity rank, rating, rule id), and the rules left
-        undecided as (severity, rule)."""
-        keyed, undecided = self._read()
-        risks = [(-rank, -rating, rule_id) for rank, rating, rule_id, _, risk in keyed if risk]
-        return Standing(risks, undecided)
+        """What a summary row reads: the risks that hold, in ``held()`` order, as (severity
+        rank, rating, rule id), and the rules left undecided as (severity, rule)."""
+        return Standing(
+            [(-rank, -rating, rule_id) for rank, rating, rule_id, _, risk in self.ranked if risk],
+            self.undecided,
+        )
 
     def at_risk(self) -> tuple[float, float]:
         """Monthly GMV and agency revenue at risk, rounded as every report shows them."""
@@ -206,7 +194,9 @@ def evaluate(profile: Profile, pack: Pack, as_of: dt.date) -> Evaluation:
     unknown: set[str] = set(missing)
     program = _program(pack)
     _read_partners(values, missing, unknown, pack, as_of)
-    factors, score, checked, sizes, hindsight = program.run(values, missing, unknown, as_of)
+    factors, score, checked, sizes, hindsight, ranked, undecided = program.run(
+        values, missing, unknown, as_of
+    )
     band = _band(score, program.bands)
     return Evaluation(
         agency=profile.agency.name,
@@ -221,13 +211,21 @@ def evaluate(profile: Profile, pack: Pack, as_of: dt.date) -> Evaluation:
         accepted=acceptance.by_rule(profile),
         sizes=sizes,
         hindsight=frozenset(hindsight),
+        ranked=ranked,
+        undecided=undecided,
     )
 
 
-Run = Callable[
-    [dict[str, Any], frozenset[str], set[str], dt.date],
-    tuple[list[tuple[Factor, float, float]], float, list[Checked], dict[str, Size], list[str]],
+Outcome = tuple[
+    list[tuple[Factor, float, float]],
+    float,
+    list[Checked],
+    dict[str, Size],
+    list[str],
+    list[Ranked],
+    list[tuple[str, CompiledRule]],
 ]
+Run = Callable[[dict[str, Any], frozenset[str], set[str], dt.date], Outcome]
 # Evaluations of a pack in one process before its evaluation is written as Python. Writing it
 # (compiling ~750 lines) costs about 60M instructions, what ~300 evaluations save: a batch of a
 # few hundred rows gains from it, and a single report (levers: one evaluation a lever and pack,
@@ -240,11 +238,10 @@ def _interpreted(program: _Program, pack: Pack) -> Run:
 
     ``run(values, missing, unknown, as_of)`` sets each metric in ``values`` (and in ``unknown``
     when it rests on a field left out), and returns the factors, the score, the rules in force
-    with their results, the risks' sizes and the rules about a step not yet announced."""
+    with their results, the risks' sizes, the rules about a step not yet announced, and those
+    known on as_of that hold (ranked) or are left undecided (``Evaluation.ranked``)."""
 
-    def run(
-        values: dict[str, Any], missing: frozenset[str], unknown: set[str], as_of: dt.date
-    ) -> tuple[list[tuple[Factor, float, float]], float, list[Checked], dict[str, Size], list[str]]:
+    def run(values: dict[str, Any], missing: frozenset[str], unknown: set[str], as_of: dt.date) -> Outcome:
         for name, formula, inputs in program.metrics:
             value = values[name] = formula(values)
             if value is None or not inputs.isdisjoint(missing):
@@ -256,10 +253,13 @@ def _interpreted(program: _Program, pack: Pack) -> Run:
         checked: list[Checked] = []
         sizes: dict[str, Size] = {}
         hindsight: list[str] = []
+        ranked: list[Ranked] = []
+        undecided: list[tuple[str, CompiledRule]] = []
         for compiled, check, until, sizer, announced, rule_id, risk in program.rules:
             if until is not None and as_of >= until:
                 continue  # the step it warns of has been overtaken by a later one
             held = check(values, unknown)
+            size = None
             if sizer is not None and held is not False:
                 size = sizer(values, factor_values)
                 if held and size.value is not None and size.value <= 0.0:
@@ -268,8 +268,17 @@ def _interpreted(program: _Program, pack: Pack) -> Run:
                     sizes[rule_id] = size
             if announced is not None and as_of < announced:
                 hindsight.append(rule_id)
+            elif held:
+                ranked.append(
+                    (_INFO, 0, rule_id, compiled, risk)
+                    if size is None
+                    else (-SEVERITY_RANK[size.level], -size.rating, rule_id, compiled, risk)
+                )
+            elif held is None:
+                undecided.append(("info" if size is None else size.level, compiled))
             checked.append((compiled, held, rule_id, risk))
-        return factors, score, checked, sizes, hindsight
+        ranked.sort()  # a pack's rule ids are distinct: the rule itself is never compared
+        return factors, score, checked, sizes, hindsight, ranked, undecided
 
     return run
 
@@ -294,21 +303,34 @@ def _written(program: _Program, pack: Pack) -> Run:
     _write_scored(program, pack, code, metrics, factors)
     factor_values = {x.id: value for (x, *_), (_, _, value) in zip(program.factors, factors, strict=True)}
     lines += [f"factors = [{', '.join(f'({x}, {raw}, {value})' for x, raw, value in factors)}]"]
-    lines += ["checked = []", "sizes = {}", "hindsight = []"]
+    lines += ["checked = []", "sizes = {}", "hindsight = []", "ranked = []", "undecided = []"]
     for compiled, _, until, sizer, announced, rule_id, risk in program.rules:
         start = len(lines)
         held = write_check(compiled.rule.when, code)
+        rule = code.constant(compiled)
         if sizer is not None:
-            _write_size(compiled.rule, pack, code, held, factor_values)
+            key, level = _write_size(compiled, pack, code, held, factor_values, rule)
+        else:
+            key, level = code.constant((_INFO, 0, rule_id, compiled, risk)), "'info'"
+        decided = [
+            f"if {held}:",
+            f"    ranked.append({key})",
+            f"elif {held} is None:",
+            f"    undecided.append(({level}, {rule}))",
+        ]
         if announced is not None:
             lines += [f"if as_of < {code.constant(announced)}:", f"    hindsight.append({rule_id!r})"]
-        lines.append(f"checked.append(({code.constant(compiled)}, {held}, {rule_id!r}, {risk}))")
+            decided[0] = "el" + decided[0]
+        lines += [*decided, f"checked.append(({rule}, {held}, {rule_id!r}, {risk}))"]
         if until is not None:  # the step it warns of may have been overtaken by a later one
             lines[start:] = [
                 f"if as_of < {code.constant(until)}:",
                 *(f"    {line}" for line in lines[start:]),
             ]
-    lines.append("return factors, round(score, 1), checked, sizes, hindsight")
+    lines += [
+        "ranked.sort()",
+        "return factors, round(score, 1), checked, sizes, hindsight, ranked, undecided",
+    ]
     return code.function()  # type: ignore[no-any-return]
 
 
@@ -344,14 +366,27 @@ def _write_scored(
         ]
 
 
-def _write_size(rule: Rule, pack: Pack, code: Code, held: str, factor_values: dict[str, str]) -> None:
+def _write_size(
+    compiled: CompiledRule,
+    pack: Pack,
+    code: Code,
+    held: str,
+    factor_values: dict[str, str],
+    expr: str,
+) -> tuple[str, str]:
     """``_sizer``'s size of a risk rule, written: lines that, unless ``held`` is False, set
-    ``sizes[rule.id]``, or ``held`` to False when the rule holds with a measure of 0 or less."""
+    ``sizes[rule.id]``, or ``held`` to False when the rule holds with a measure of 0 or less.
+    Returns the expressions of its ``Evaluation.ranked`` key (``expr``: the rule's own
+    expression) and of its severity, valid where it holds or is undecided."""
+    rule = compiled.rule
     likelihood, impact, levels = rule.likelihood, rule.impact, _levels(pack)
     sized = f"sizes[{rule.id!r}] = size"
     if not isinstance(likelihood, Steps) and rule.measure is None and isinstance(impact, int):
-        rating = likelihood * impact  # a fixed size: made once
-        body = [f"size = {code.constant(Size(likelihood, impact, rating, levels[rating], None))}", sized]
+        rating = likelihood * impact  # a fixed size: made once, and so its key and severity
+        level = levels[rating]
+        body = [f"size = {code.constant(Size(likelihood, impact, rating, level, None))}", sized]
+        key = code.constant((-SEVERITY_RANK[level], -rating, rule.id, compiled, True))
+        severity = code.constant(level)
     else:
         if isinstance(likelihood, Steps):
             at, steps = code.constant(likelihood.at), code.constant(likelihood.levels)
@@ -373,10 +408,10 @@ def _write_size(rule: Rule, pack: Pack, code: Code, held: str, factor_values: di
             body.append(f"im = {code.constant(impact)}")
         else:
             body.append(f"im = 1 + min(4, int({factor_values[impact]} * 5))")
-        body += [
-            "rating = lk * im",
-            f"size = _new(_Size, (lk, im, rating, {code.constant(levels)}[rating], {value}))",
-        ]
+        named = code.constant(levels)
+        body += ["rating = lk * im", f"size = _new(_Size, (lk, im, rating, {named}[rating], {value}))"]
+        key = f"({code.constant(_ranks(pack))}[rating], -rating, {rule.id!r}, {expr}, True)"
+        severity = f"{named}[rating]"
         if rule.measure is None:
             body.append(sized)
         else:  # nothing to measure: a risk of size 0 is not raised
@@ -387,12 +422,19 @@ def _write_size(rule: Rule, pack: Pack, code: Code, held: str, factor_values: di
                 f"    {sized}",
             ]
     code.lines += [f"if {held} is not False:", *(f"    {line}" for line in body)]
+    return key, severity
 
 
 @functools.lru_cache(maxsize=16)
 def _levels(pack: Pack) -> list[str]:
     """A risk's level by rating (likelihood x impact, 0..25), computed once per pack."""
     return [_risk_level(rating, pack.model.risk_matrix) for rating in range(26)]
+
+
+@functools.lru_cache(maxsize=16)
+def _ranks(pack: Pack) -> list[int]:
+    """Minus the severity rank of a risk's level by rating: the first of its sort key."""
+    return [-SEVERITY_RANK[level] for level in _levels(pack)]
 
 
 _LARGEST = sys.float_info.max
@@ -1277,9 +1319,16 @@ def rated(
 ) -> tuple[str, float]:
     """The confidence level and score: 1, less each left-out field's importance and a penalty
     per undecided rule (of these ``severities``) of severity high or above."""
-    severe = sum(1 for s in severities if SEVERITY_RANK[s] >= _HIGH)
-    score = max(0.0, round(1.0 - _lost(fields_read, missing) - UNDETERMINED_PENALTY * severe, 2))
-    return next(name for name, floor in CONFIDENCE_LEVELS if score >= floor), score
+    severe = 0
+    for severity in severities:
+        if SEVERITY_RANK[severity] >= _HIGH:
+            severe += 1
+    score = round(1.0 - _lost(fields_read, missing) - UNDETERMINED_PENALTY * severe, 2)
+    score = score if score > 0.0 else 0.0  # max(0.0, score), inlined: the same for -0.0 and nan
+    for name, floor in CONFIDENCE_LEVELS:  # the first level whose floor the score reaches
+        if score >= floor:
+            return name, score
+    return CONFIDENCE_LEVELS[-1][0], score  # (not reached: the lowest floor is 0.0)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -1293,18 +1342,28 @@ def _lost(fields_read: frozenset[str], missing: frozenset[str]) -> float:
     return sum(lost.values())
 
 
-def key_gaps(ev: Evaluation, pack: Pack, standing: Standing | None = None) -> set[str]:
+def key_gaps(ev: Evaluation, pack: Pack) -> set[str]:
     """The left-out fields a summary's headline rests on: those behind the gross GMV at risk,
     and those behind an undecided risk of severity high or above that is more severe than
     every risk that holds (the top finding could be another). Empty: the band, the money
     and the top finding stand on the profile's own data (assumed values elsewhere only
-    lower the confidence). ``standing``: ``ev.standing()``, when the caller has it already."""
-    risks, undecided = ev.standing() if standing is None else standing
-    gaps = set(_fields_behind(pack, f"metric.{GMV}") & ev.missing)  # behind the gross GMV at risk
-    top = max([_HIGH - 1, *(rank for rank, _, _ in risks)])
-    for severity, compiled in undecided:
+    lower the confidence)."""
+    missing = ev.missing
+    if not missing:
+        return set()
+    gaps = set(_fields_behind(pack, f"metric.{GMV}") & missing)  # behind the gross GMV at risk
+    top = _HIGH - 1
+    for rank, _, _, _, risk in ev.ranked:
+        if risk:  # the most severe risk that holds (ranked puts it first)
+            top = max(top, -rank)
+            break
+    unknown = ev.unknown
+    for severity, compiled in ev.undecided:
         if SEVERITY_RANK[severity] > top:  # (above "info": a risk, sized)
-            gaps.update(unknown_fields(pack, ev.trace(compiled), ev.missing))
+            # unknown_fields of its trace: a test is unknown exactly when its field is
+            for test in compiled.tests:
+                if test.field in unknown:
+                    gaps.update(_fields_behind(pack, test.field) & missing)
     return gaps
 
 

@@ -260,21 +260,23 @@ def row(
 ) -> Row:
     """The portfolio row of one profile's evaluations. Several packs: the score and the money
     are the headline pack's, as in ``combine``; findings are every pack's."""
-    risks: list[tuple[int, int, str, bool]] = []  # (severity rank, rating, rule id, accepted and in force)
-    standings = [ev.standing() for ev in evaluations]
-    for ev, standing in zip(evaluations, standings, strict=True):
-        accepted = ev.accepted
-        for rank, rating, rule_id in standing.risks:
-            entry = accepted.get(rule_id) if accepted else None
-            risks.append((rank, rating, rule_id, entry is not None and acceptance.holds(entry, ev.as_of)))
-    if len(packs) > 1:
-        risks.sort(key=lambda r: (-r[0], -r[1], r[2]))  # as engine.finding_order
+    # The risks that hold, each as its sort key (-severity rank, -rating, rule id) with its
+    # evaluation: each pack's ``ranked`` is in order already, so only several packs sort.
+    risks = [
+        (rank, rating, rule_id, ev)
+        for ev in evaluations
+        for rank, rating, rule_id, _, risk in ev.ranked
+        if risk
+    ]
+    if len(evaluations) > 1:
+        risks.sort(key=_key)  # as engine.finding_order
     at = headline([ev.score for ev in evaluations]) if len(evaluations) > 1 else 0
     head = evaluations[at]
     gmv, revenue = head.at_risk()
-    undecided = [severity for standing in standings for severity, _ in standing.undecided]
+    undecided = [severity for ev in evaluations for severity, _ in ev.undecided]
     level, _ = rated(_fields_read(tuple(packs)), head.missing, undecided)
-    worst = max((rank for rank, _, _, accepted in risks if not accepted), default=None)
+    # the worst severity not accepted: the first risk's, unless the profile accepts some
+    open_risks = [r for r in risks if not _accepted(r)] if any(ev.accepted for ev in evaluations) else risks
     return Row(
         source,
         head.agency,
@@ -283,13 +285,24 @@ def row(
         head.band,
         gmv,
         revenue,
-        tuple(rule_id for _, _, rule_id, _ in risks),
-        None if worst is None else SEVERITIES[worst],
+        tuple([rule_id for _, _, rule_id, _ in risks]),
+        SEVERITIES[-open_risks[0][0]] if open_risks else None,
         report,
-        tuple(SEVERITIES[rank] for rank, _, _, _ in risks),
+        tuple([SEVERITIES[-rank] for rank, _, _, _ in risks]),
         level,
-        tuple(sorted(key_gaps(head, packs[at], standings[at]))),
+        tuple(sorted(key_gaps(head, packs[at]))),
     )
+
+
+def _key(risk: tuple[int, int, str, Evaluation]) -> tuple[int, int, str]:
+    return risk[:3]
+
+
+def _accepted(risk: tuple[int, int, str, Evaluation]) -> bool:
+    """Whether the profile accepts a risk that holds, and its acceptance is in force."""
+    _, _, rule_id, ev = risk
+    entry = ev.accepted.get(rule_id)
+    return entry is not None and acceptance.holds(entry, ev.as_of)
 
 
 @functools.lru_cache(maxsize=16)

@@ -8,6 +8,7 @@ the documented value declared here with ``assumed(...)`` and says so in its
 
 import datetime as dt
 import unicodedata
+from collections.abc import Callable
 from types import UnionType
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
@@ -445,6 +446,18 @@ _LEAVES: tuple[tuple[str, tuple[tuple[str, str, Any], ...]], ...] = tuple(
 
 def flatten(profile: Profile) -> tuple[dict[str, Any], frozenset[str]]:
     """Every leaf's value (assumed where left out) and the set of leaves left out."""
+    values, missing = _read_leaves(profile)
+    left_out = frozenset(missing)
+    if left_out:
+        for one, other in SHARE_LIMITS:  # an assumed share never breaks the limit with a given one
+            for assumed, given_share in ((one, other), (other, one)):
+                if assumed in left_out and given_share not in left_out:
+                    values[assumed] = min(values[assumed], 1.0 - values[given_share])
+    return values, left_out
+
+
+def _leaves_read(profile: Profile) -> tuple[dict[str, Any], list[str]]:
+    """Every leaf's value (assumed where left out), in ``_LEAVES`` order, and those left out."""
     values: dict[str, Any] = {}
     missing: list[str] = []
     for section, leaves in _LEAVES:
@@ -456,12 +469,63 @@ def flatten(profile: Profile) -> tuple[dict[str, Any], frozenset[str]]:
                 missing.append(path)
                 value = assumed
             values[path] = value
-    left_out = frozenset(missing)
-    for one, other in SHARE_LIMITS:  # an assumed share never breaks the limit with a given one
-        for assumed, given_share in ((one, other), (other, one)):
-            if assumed in left_out and given_share not in left_out:
-                values[assumed] = min(values[assumed], 1.0 - values[given_share])
-    return values, left_out
+    return values, missing
+
+
+def _written_leaves() -> Callable[[Profile], tuple[dict[str, Any], list[str]]]:
+    """``_leaves_read`` as straight-line Python: each leaf read into a local by subscript (a
+    model's ``__dict__`` holds every field; one made without some falls back to the loop), the
+    values made in one dict display. Written from the model's own section and field names
+    (identifiers) and bound assumed values, never from input; a batch flattens every profile,
+    and the loop costs about a third more (45k instructions a profile against 34k)."""
+    scope: dict[str, Any] = {"_loop": _leaves_read}
+    lines = ["def leaves_read(profile):", "    missing = []", "    try:"]
+    read: list[tuple[str, str]] = []
+    for section, leaves in _LEAVES:
+        scope[f"_none_{section}"] = dict.fromkeys(name for name, _, _ in leaves)  # a section left out
+        lines += [
+            f"        given = profile.{section}",
+            f"        given = _none_{section} if given is None else given.__dict__",
+        ]
+        for name, path, assumed in leaves:
+            var = f"v{len(read)}"
+            scope[f"a{len(read)}"] = assumed
+            lines += [
+                f"        {var} = given[{name!r}]",
+                f"        if {var} is None:",
+                f"            missing.append({path!r})",
+                f"            {var} = a{len(read)}",
+            ]
+            read.append((path, var))
+    lines += [
+        "    except KeyError:",
+        "        return _loop(profile)",
+        f"    return {{{', '.join(f'{path!r}: {var}' for path, var in read)}}}, missing",
+    ]
+    exec("\n".join(lines) + "\n", scope)  # the model's names only: see above
+    return scope["leaves_read"]  # type: ignore[no-any-return]
+
+
+# Profiles flattened in a process before the leaves are read by written code: writing it costs
+# ~8M instructions, what ~750 profiles' reads save; a single report (a few flattens) never writes it.
+FLATTEN_AFTER = 50
+
+
+def _warming_leaves() -> Callable[[Profile], tuple[dict[str, Any], list[str]]]:
+    read, calls = _leaves_read, 0
+
+    def run(profile: Profile) -> tuple[dict[str, Any], list[str]]:
+        nonlocal read, calls
+        if calls <= FLATTEN_AFTER:
+            calls += 1
+            if calls > FLATTEN_AFTER:
+                read = _written_leaves()
+        return read(profile)
+
+    return run
+
+
+_read_leaves = _warming_leaves()
 
 
 # Shares a profile keeps at or below 1 together (checked by the validators above).

@@ -268,9 +268,30 @@ EXAMPLES = sorted(p.stem for p in PROFILES.glob("*.toml"))
 NUMBERS = [0.0, 0, -0.0, 1.0, 1e-300, 1e15, 1e300, 2**62, 0.3, 0.6 + 0.3 - 1e-9]
 
 
+def _ranked_from_results(checked, sizes, hindsight):
+    """``Evaluation.ranked`` and ``undecided`` read back from the rules' results, sizes and
+    hindsight, in a pass of their own over the rules (as the summary row once did)."""
+    from mcn_advisor.vocab import SEVERITY_RANK
+
+    ranked, undecided = [], []
+    for c, held, rule_id, risk in checked:
+        if held is False or rule_id in hindsight:
+            continue
+        size = sizes.get(rule_id)
+        if held is None:
+            undecided.append(("info" if size is None else size.level, c))
+        else:
+            rank, rating = (
+                (SEVERITY_RANK["info"], 0) if size is None else (SEVERITY_RANK[size.level], size.rating)
+            )
+            ranked.append((-rank, -rating, rule_id, c, risk))
+    return sorted(ranked, key=lambda r: r[:3]), undecided
+
+
 def _run_both(pack, values, missing, as_of):
     """Both runs of a pack's evaluation on copies of the same inputs: each one's values, unknown
-    names and results (rules by identity), or the error it raised."""
+    names and results (rules by identity), or the error it raised. Each run's ranked and
+    undecided rules, made as it decides them, are also what its results say."""
     from mcn_advisor.core import engine
 
     program = engine._program(pack)
@@ -278,13 +299,29 @@ def _run_both(pack, values, missing, as_of):
     for run in (engine._interpreted(program, pack), engine._written(program, pack)):
         mine, unknown = dict(values), set(missing)
         try:
-            factors, score, checked, sizes, hindsight = run(mine, missing, unknown, as_of)
+            result = run(mine, missing, unknown, as_of)
         except Exception as exc:  # noqa: BLE001  (the same error must come from both)
             outcomes.append(repr(exc))
             continue
+        factors, score, checked, sizes, hindsight, ranked, undecided = result
+        assert (ranked, undecided) == _ranked_from_results(checked, sizes, hindsight)
         rules = [(id(c), held, rule_id, risk) for c, held, rule_id, risk in checked]
+        ranked = [(*key, id(c), risk) for *key, c, risk in ranked]
+        undecided = [(severity, id(c)) for severity, c in undecided]
         outcomes.append(
-            repr((sorted(mine.items()), sorted(unknown), factors, score, rules, sizes, hindsight))
+            repr(
+                (
+                    sorted(mine.items()),
+                    sorted(unknown),
+                    factors,
+                    score,
+                    rules,
+                    sizes,
+                    hindsight,
+                    ranked,
+                    undecided,
+                )
+            )
         )
     return outcomes
 
