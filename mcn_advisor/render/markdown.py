@@ -78,9 +78,7 @@ Blocks = list[str]
 # Characters that can open or close inline markup in CommonMark, GFM or pandoc, each after a
 # backslash, and those that could open raw HTML or an entity, as entities: one pass of
 # ``str.translate`` (a substitution with a group in its template runs Python for each match).
-_LITERAL = str.maketrans(
-    {"&": "&amp;", "<": "&lt;", ">": "&gt;", **{c: "\\" + c for c in "\\`*_[]{}#|~^$@"}}
-)
+_LITERAL = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", **{c: "\\" + c for c in "\\`*_[]{}#|~^$@"}})
 # At the start of a line these open a block: a list item, a setext underline, a definition.
 _BLOCK_START = re.compile(r"^(?:([-+=:])|(\d{1,9})([.)])(?=\s|$))")
 _BREAKS = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")  # line breaks and C0 controls
