@@ -224,12 +224,9 @@ def cells(text: str) -> int:
 
 @functools.lru_cache(maxsize=4096)  # a pack's texts recur in every report of a batch
 def _wide_cells(text: str) -> int:
-    # One more cell for each wide character among those past ASCII, each looked up once: a
-    # table cell of amounts or a formula holds a few ("−", "×") among many digits.
-    return len(text) + sum(map(_EXTRA_CELLS.__getitem__, _ASCII.sub("", text)))
-
-
-_ASCII = re.compile(r"[\x00-\x7f]+")
+    # One more cell for each wide character, each character's width looked up once (a table
+    # cell of amounts or a formula holds a few, "−", "×", among many digits).
+    return len(text) + sum(map(_EXTRA_CELLS.__getitem__, text))
 
 
 class _ExtraCells(dict[str, int]):
