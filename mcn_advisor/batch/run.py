@@ -77,11 +77,26 @@ EXTENSIONS = {"json": "json", "markdown": "md", "html": "html"}  # per-profile r
 DEFAULT_REPORTS = ("json", "markdown")
 
 
-def report_renderers(formats: Iterable[str] = DEFAULT_REPORTS) -> dict[str, render.Renderer]:
+ReportWriter = Callable[[Any, str], str | bytes]  # (assessment, language) -> a report file's text or bytes
+
+
+def report_renderers(formats: Iterable[str] = DEFAULT_REPORTS) -> dict[str, ReportWriter]:
     """The per-profile report renderers of ``formats``, by file extension, in the order of
     ``EXTENSIONS`` (a format named twice is written once)."""
     chosen = set(formats)
-    return {ext: render.get("assessment", fmt) for fmt, ext in EXTENSIONS.items() if fmt in chosen}
+    return {ext: _report_writer(fmt) for fmt, ext in EXTENSIONS.items() if fmt in chosen}
+
+
+def _report_writer(fmt: str) -> ReportWriter:
+    """JSON and Markdown as the file's bytes (their modules' ``encoded``): never a ``str`` the
+    writer encodes again, character by character once a Chinese name makes it wide. HTML as text."""
+    if fmt == "json":
+        from mcn_advisor.render import json as report
+    elif fmt == "markdown":
+        from mcn_advisor.render import markdown as report  # type: ignore[no-redef]
+    else:
+        return render.get("assessment", fmt)
+    return report.encoded
 
 
 @record(frozen=True)
@@ -92,7 +107,7 @@ class Settings:
     as_of: dt.date | None = None  # --as-of: overrides each profile's own date
     lang: str = "en"
     out_dir: Path | None = None  # where per-profile reports go; None: summary only
-    formats: dict[str, render.Renderer] = field(default_factory=dict)
+    formats: dict[str, ReportWriter] = field(default_factory=dict)
     fail_on: str | None = None
     packs: tuple[str, ...] = ()  # --policy values: built-in names or pack files; () the default
     token: str = field(default_factory=lambda: os.urandom(6).hex())  # names this run's unpublished reports

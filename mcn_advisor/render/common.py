@@ -224,7 +224,22 @@ def cells(text: str) -> int:
 
 @functools.lru_cache(maxsize=4096)  # a pack's texts recur in every report of a batch
 def _wide_cells(text: str) -> int:
-    return sum(2 if _wide(c) else 1 for c in text)
+    # One more cell for each wide character, each character's width looked up once (a table
+    # cell of amounts or a formula holds a few, "−", "×", among many digits).
+    return len(text) + sum(map(_EXTRA_CELLS.__getitem__, text))
+
+
+class _ExtraCells(dict[str, int]):
+    """A character's cells beyond the first (1 if wide, else 0), found once for each character."""
+
+    def __missing__(self, c: str) -> int:
+        if len(self) >= 4096:  # bounded: past that many distinct characters, start over
+            self.clear()
+        extra = self[c] = 1 if _wide(c) else 0
+        return extra
+
+
+_EXTRA_CELLS = _ExtraCells()
 
 
 # Widths of Latin glyphs in em, upper estimates for the reports' sans fonts (Noto Sans,

@@ -75,8 +75,10 @@ from mcn_advisor.render.common import (
 
 Blocks = list[str]
 
-# Characters that can open or close inline markup in CommonMark, GFM or pandoc.
-_INLINE = re.compile(r"([\\`*_\[\]{}#|~^$@])")
+# Characters that can open or close inline markup in CommonMark, GFM or pandoc, each after a
+# backslash, and those that could open raw HTML or an entity, as entities: one pass of
+# ``str.translate`` (a substitution with a group in its template runs Python for each match).
+_LITERAL = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", **{c: "\\" + c for c in "\\`*_[]{}#|~^$@"}})
 # At the start of a line these open a block: a list item, a setext underline, a definition.
 _BLOCK_START = re.compile(r"^(?:([-+=:])|(\d{1,9})([.)])(?=\s|$))")
 _BREAKS = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")  # line breaks and C0 controls
@@ -97,9 +99,7 @@ def esc(text: str) -> str:
     text = str(text)
     if _PLAIN.fullmatch(text):
         return text
-    text = visible(_BREAKS.sub(" ", text).strip())  # C1 and bidirectional controls shown
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    text = _INLINE.sub(r"\\\1", text)
+    text = visible(_BREAKS.sub(" ", text).strip()).translate(_LITERAL)  # C1 and bidi controls shown
     return _BLOCK_START.sub(lambda m: "\\" + m[1] if m[1] else m[2] + "\\" + m[3], text)
 
 
@@ -150,6 +150,18 @@ def mermaid_text(text: str) -> str:
 
 def render(a: Assessment, lang: str = "en") -> str:
     """The full report as Markdown, byte-identical for identical input."""
+    return "\n\n".join(_blocks(a, lang)) + "\n"
+
+
+def encoded(a: Assessment, lang: str = "en") -> bytes:
+    """The file ``render`` writes, as its UTF-8 bytes, each block encoded alone: a block of
+    ASCII is copied as it is, where the whole text, made wide by one Chinese name, would be
+    encoded character by character (a batch writes its reports from these)."""
+    return b"\n\n".join([block.encode() for block in _blocks(a, lang)]) + b"\n"
+
+
+def _blocks(a: Assessment, lang: str) -> list[str]:
+    """The report's blocks (paragraphs, lists, tables, headings), in order."""
     sections = (
         _title,
         _stale,
@@ -167,7 +179,7 @@ def render(a: Assessment, lang: str = "en") -> str:
         _assumptions,
         _sources,
     )
-    return "\n\n".join(block for section in sections for block in section(a, lang)) + "\n"
+    return [block for section in sections for block in section(a, lang)]
 
 
 # --- building blocks -------------------------------------------------------------------

@@ -660,6 +660,14 @@ def test_reports_are_named_only_once_they_are_on_disk(tmp_path, monkeypatch):
     assert (tmp_path / "a.md").read_text(encoding="utf-8") == "# a\n"
 
 
+def test_a_report_given_as_bytes_is_written_as_they_are(tmp_path):
+    data = '{\n  "agency": "鹿 Studio"\n}\n'.encode()
+    write.write_hidden(tmp_path / "a.json", data, "t1")
+    write.publish([tmp_path / "a.json"], "t1")
+    assert (tmp_path / "a.json").read_bytes() == data
+    assert [p.name for p in tmp_path.iterdir()] == ["a.json"]
+
+
 def test_long_report_names_that_share_their_start_get_hidden_files_of_their_own(tmp_path):
     # A name cut to fit 255 bytes loses its end: the .json and the .md of one long stem would
     # otherwise be written to the same hidden file.

@@ -103,3 +103,20 @@ def test_a_batchs_serializer_writes_nan_and_infinity_as_null(from_the_first):
         "low": None,
         "high": None,
     }
+
+
+@pytest.mark.parametrize("built", [False, True], ids=["inferred", "serializer"])
+def test_the_bytes_a_batch_writes_are_the_report_encoded(built, monkeypatch):
+    if built:
+        monkeypatch.setattr(json_report, "SCHEMA_AFTER", 0)
+        monkeypatch.setattr(json_report, "_serializers", {})
+    for name in ("midsize_mcn_supply_services", "minimal", "kuaishou_taobao_2019"):
+        for pack in PACKS.values():
+            result = assess(example(name), pack, AS_OF)
+            for lang in ("en", "zh"):
+                data = json_report.encoded(result, lang)
+                assert (
+                    data
+                    == json_report.render(result, lang).encode("utf-8")
+                    == inferred(result, lang).encode()
+                )

@@ -244,7 +244,10 @@ def test_a_tables_rule_hints_each_columns_longest_cell_in_cells(rows):
     assert dashes == expected
 
 
-@given(st.text(alphabet=st.sampled_from("ab 1李华鹿，。（）「」ｆ－ｱ−…é\u0301😀\u3000"), max_size=40))
+@given(
+    st.text(alphabet=st.sampled_from("ab 1李华鹿，。（）「」ｆ－ｱ−…é\u0301😀\u3000"), max_size=40)
+    | st.text(max_size=40)
+)
 def test_cells_counts_two_for_a_wide_character_and_one_for_any_other(text):
     expected = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
     assert terminal_cells(text) == expected
@@ -535,3 +538,22 @@ def test_evidence_kept_once_written_keeps_types_and_the_sign_of_zero():
     shares = [field_text("x", v, "en", unit="share") for v in (0.0, -0.0, 0.5, 0.5)]
     assert shares == ["x = 0%", "x = -0%", "x = 50%", "x = 50%"]
     assert [field_text("x", v, "en") for v in (1, 1.0, True)] == ["x = 1", "x = 1", "x = yes"]
+
+
+def test_the_widths_of_characters_seen_are_bounded(monkeypatch):
+    from mcn_advisor.render import common
+
+    seen = common._ExtraCells()
+    monkeypatch.setattr(common, "_EXTRA_CELLS", seen)
+    text = "".join(map(chr, range(0x4E00, 0x4E00 + 5000)))  # 5,000 distinct wide characters
+    assert common._wide_cells.__wrapped__(text) == 10_000
+    assert len(seen) <= 4096
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_bytes_a_batch_writes_are_the_report_encoded(name, pack):
+    p = example(name)
+    for when in (p.as_of, dt.date(2021, 1, 1)):
+        a = assess(p, pack, when)
+        for lang in ("en", "zh"):
+            assert markdown.encoded(a, lang) == markdown.render(a, lang).encode("utf-8")
