@@ -355,15 +355,24 @@ def _write_scored(
     for (_, raw, value), (factor, _, saturation, weight, _), (_, formula) in zip(
         factors, program.factors, pack.factors, strict=True
     ):
-        write_formula(formula.text, code, raw)
-        code.lines += [
-            f"{raw} = {raw} or 0.0",
-            f"if {raw} - {raw}:",
-            f"    raise _not_finite(_pack, 'factors', {factor.id!r}, {raw})",
-            f"{value} = {raw} / {code.constant(saturation)}",
-            f"{value} = ({value} if {value} < 1.0 else 1.0) if {value} > 0.0 else 0.0",
-            f"score += {value} * {code.constant(weight)}",
-        ]
+        _write_factor(code, factor, formula, saturation, weight, raw, value)
+
+
+def _write_factor(
+    code: Code, factor: Factor, formula: Any, saturation: float, weight: float, raw: str, value: str
+) -> None:
+    """Lines computing a factor's raw value into ``raw``, its 0..1 value into ``value`` and
+    adding it to ``score``, as ``_factor_value`` does: finite when ``raw - raw`` is 0.0 (false);
+    inf or nan give nan and raise the pack's error naming the factor."""
+    write_formula(formula.text, code, raw)
+    code.lines += [
+        f"{raw} = {raw} or 0.0",
+        f"if {raw} - {raw}:",
+        f"    raise _not_finite(_pack, 'factors', {factor.id!r}, {raw})",
+        f"{value} = {raw} / {code.constant(saturation)}",
+        f"{value} = ({value} if {value} < 1.0 else 1.0) if {value} > 0.0 else 0.0",
+        f"score += {value} * {code.constant(weight)}",
+    ]
 
 
 def _write_size(
@@ -552,16 +561,7 @@ def _written_rescore(pack: Pack, metrics: tuple[int, ...], reached: tuple[bool, 
         if not recompute:
             code.lines.append(f"score += factors[{j}][2] * {code.constant(weight)}")
             continue
-        raw, value = code.local("f"), code.local("v")
-        write_formula(formula.text, code, raw)
-        code.lines += [  # _factor_value: finite when raw - raw is 0.0 (false); inf or nan give nan
-            f"{raw} = {raw} or 0.0",
-            f"if {raw} - {raw}:",
-            f"    raise _not_finite(_pack, 'factors', {factor.id!r}, {raw})",
-            f"{value} = {raw} / {code.constant(saturation)}",
-            f"{value} = ({value} if {value} < 1.0 else 1.0) if {value} > 0.0 else 0.0",
-            f"score += {value} * {code.constant(weight)}",
-        ]
+        _write_factor(code, factor, formula, saturation, weight, code.local("f"), code.local("v"))
     code.lines.append("return round(score, 1)")
     return code.function()
 
