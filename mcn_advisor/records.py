@@ -156,6 +156,27 @@ def _check_order(cls: type, fields: tuple[dataclasses.Field, ...]) -> None:
 COMPILE_AFTER = 100  # instances of a class built by the shared __init__ before it gets its own
 
 
+def warming(interpreted: Callable[..., Any], write: Callable[[], Callable[..., Any]], after: int) -> Any:
+    """``interpreted`` for its first ``after`` calls, then the function ``write()`` returns (the
+    same computation written as Python code), written once, at the call after those: the
+    program's one switch from interpreted to written code (a formula, a pack's evaluation and
+    its corners' rescores, a profile's flattening), so that a single run never pays for
+    writing what only a batch repeats often enough to earn. (A record's ``__init__`` switches
+    the same way, but by replacing the class's method: ``_shared_init``.)"""
+    fn = interpreted
+    calls = 0
+
+    def run(*args: Any) -> Any:
+        nonlocal fn, calls
+        if calls <= after:
+            calls += 1
+            if calls > after:
+                fn = write()
+        return fn(*args)
+
+    return run
+
+
 def _shared_init(cls: type, fields: tuple[dataclasses.Field, ...], frozen: bool) -> Callable[..., None]:
     """The ``__init__`` a record starts with: it takes the same arguments as the one
     dataclass would compile, and builds the instance from a dict. Compiling that one costs

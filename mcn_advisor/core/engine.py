@@ -53,12 +53,12 @@ from mcn_advisor.i18n import t
 from mcn_advisor.i18n.text import Text
 from mcn_advisor.pack.compile import CompiledRule, Pack
 from mcn_advisor.pack.conditions import Trace, compile_check, write_check
-from mcn_advisor.pack.formulas import Code, warming, write_formula
+from mcn_advisor.pack.formulas import Code, write_formula
 from mcn_advisor.pack.names import PARTNER_VALUES, PARTNERS_FIELD, profile_fields
 from mcn_advisor.pack.schema import Factor, RiskMatrix, Rule, Scoring, Steps
 from mcn_advisor.profile import acceptance
 from mcn_advisor.profile.model import FIELDS, AcceptedRisk, Profile, flatten, partner_key
-from mcn_advisor.records import record
+from mcn_advisor.records import record, warming
 from mcn_advisor.vocab import SEVERITIES, SEVERITY_RANK
 
 CONFIDENCE_LEVELS = (("high", 0.85), ("medium", 0.6), ("low", 0.0))

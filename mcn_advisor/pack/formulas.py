@@ -33,7 +33,7 @@ from typing import Any
 
 from mcn_advisor.errors import say, shorten
 from mcn_advisor.files.limits import MAX_FORMULA_DEPTH, MAX_NUMBER
-from mcn_advisor.records import record
+from mcn_advisor.records import record, warming
 
 Value = float | None
 Compiled = Callable[[Mapping[str, Any]], Value]
@@ -83,24 +83,6 @@ def _warming(interpreted: Compiled, text: str) -> Compiled:
     if hasattr(interpreted, "value"):
         return interpreted  # a constant
     return warming(interpreted, lambda: written(text), COMPILE_AFTER)
-
-
-def warming(interpreted: Callable[..., Any], write: Callable[[], Callable[..., Any]], after: int) -> Any:
-    """``interpreted`` for its first ``after`` calls, then the function ``write()`` returns (the
-    same computation as Python code: formulas here, a pack's whole evaluation in the engine),
-    written once, at the call after those."""
-    fn = interpreted
-    calls = 0
-
-    def run(*args: Any) -> Any:
-        nonlocal fn, calls
-        if calls <= after:
-            calls += 1
-            if calls > after:
-                fn = write()
-        return fn(*args)
-
-    return run
 
 
 def written(text: str) -> Compiled:

@@ -26,7 +26,7 @@ from pydantic_core import core_schema
 
 from mcn_advisor.errors import say, show_value
 from mcn_advisor.files.limits import FIRST_DATE, LAST_DATE, MAX_COUNT, MAX_NUMBER, date_problem
-from mcn_advisor.records import record
+from mcn_advisor.records import record, warming
 
 SCHEMA_VERSION = 1
 MIX_TOLERANCE = 0.01
@@ -509,23 +509,7 @@ def _written_leaves() -> Callable[[Profile], tuple[dict[str, Any], list[str]]]:
 # Profiles flattened in a process before the leaves are read by written code: writing it costs
 # ~8M instructions, what ~750 profiles' reads save; a single report (a few flattens) never writes it.
 FLATTEN_AFTER = 50
-
-
-def _warming_leaves() -> Callable[[Profile], tuple[dict[str, Any], list[str]]]:
-    read, calls = _leaves_read, 0
-
-    def run(profile: Profile) -> tuple[dict[str, Any], list[str]]:
-        nonlocal read, calls
-        if calls <= FLATTEN_AFTER:
-            calls += 1
-            if calls > FLATTEN_AFTER:
-                read = _written_leaves()
-        return read(profile)
-
-    return run
-
-
-_read_leaves = _warming_leaves()
+_read_leaves = warming(_leaves_read, _written_leaves, FLATTEN_AFTER)
 
 
 # Shares a profile keeps at or below 1 together (checked by the validators above).
