@@ -104,13 +104,6 @@ Checked = tuple[CompiledRule, "bool | None", str, bool]  # a rule in force, its 
 Ranked = tuple[int, int, str, CompiledRule, bool]
 
 
-class Standing(NamedTuple):
-    """An evaluation's risks that hold and rules left undecided (``Evaluation.standing``)."""
-
-    risks: list[tuple[int, int, str]]  # (severity rank, rating, rule id), most severe first
-    undecided: list[tuple[str, CompiledRule]]  # (severity, rule), in the pack's order
-
-
 @record
 class Evaluation:
     """The numbers and rule outcomes of one profile: what every output is built from.
@@ -167,14 +160,6 @@ class Evaluation:
         """Rules that hold and were known on as_of (findings and opportunities), most severe
         first, then the highest rating, then by id (as ``finding_order``)."""
         return [c for _, _, _, c, _ in self.ranked]
-
-    def standing(self) -> Standing:
-        """What a summary row reads: the risks that hold, in ``held()`` order, as (severity
-        rank, rating, rule id), and the rules left undecided as (severity, rule)."""
-        return Standing(
-            [(-rank, -rating, rule_id) for rank, rating, rule_id, _, risk in self.ranked if risk],
-            self.undecided,
-        )
 
     def at_risk(self) -> tuple[float, float]:
         """Monthly GMV and agency revenue at risk, rounded as every report shows them."""

@@ -211,16 +211,17 @@ def test_a_formula_that_overflows_for_a_profile_is_an_error_naming_it():
 
 @pytest.mark.parametrize("as_of", [dt.date(2020, 8, 1), dt.date(2020, 11, 1)])
 def test_a_summary_rows_one_pass_reads_what_the_reports_read(pack, as_of):
-    # Evaluation.standing (what a batch's summary row reads) against the findings' order and
-    # the traced outcomes (what a report reads): the same risks, in the same order, and the
-    # same undecided rules with their severities, on every example profile.
+    # Evaluation.ranked and undecided (what a batch's summary row reads) against the findings'
+    # order and the traced outcomes (what a report reads): the same risks, in the same order,
+    # and the same undecided rules with their severities, on every example profile.
     from mcn_advisor.core.engine import evaluate
     from mcn_advisor.vocab import SEVERITY_RANK
 
     undecided_seen = several = 0
     for path in sorted(PROFILES.glob("*.toml")):
         ev = evaluate(load_profile(path), pack, as_of)
-        risks, undecided = ev.standing()
+        risks = [(-rank, -rating, rule_id) for rank, rating, rule_id, _, risk in ev.ranked if risk]
+        undecided = ev.undecided
         assert risks == [
             (SEVERITY_RANK[ev.severity(c.rule)], ev.sizes[c.rule.id].rating, c.rule.id)
             for c in ev.held()
