@@ -64,7 +64,7 @@ if TYPE_CHECKING:
     from mcn_advisor.core.contract import Assessment
 
 SMALL_BATCH = 200  # below this, starting worker processes costs more than it saves
-PIECE = 64  # profiles a worker is given at a time, at most (fewer for a small batch: 8 pieces a worker)
+PIECE = 64  # profiles a worker is given at a time, at most (fewer as the end nears: see _Piece)
 PUBLISH_EVERY = 500  # profiles whose reports are synced to disk and named together
 WORKER_GC_THRESHOLD = 20_000  # a worker's first collector threshold (see _init_worker)
 SUMMARY_FILES = {
@@ -149,15 +149,16 @@ SEP = "\x00"
 Work = list[Task | Rows]  # what one worker assesses at a time: up to ``size`` profiles, in input order
 
 
-def work(inputs: Inputs, names: ReportNames | None, size: int) -> Iterator[Work]:
-    """The profiles of ``inputs`` in pieces of ``size``, lazily: a CSV file's rows are read as
-    they are needed and handed on as cells (``Rows``); the parent of a run with several
-    processes only splits rows."""
+def work(inputs: Inputs, names: ReportNames | None, size: int, jobs: int = 0) -> Iterator[Work]:
+    """The profiles of ``inputs`` in pieces of at most ``size``, lazily: a CSV file's rows are
+    read as they are needed and handed on as cells (``Rows``); the parent of a run with several
+    processes only splits rows. For ``jobs`` workers the pieces shrink as the end nears
+    (``_Piece``)."""
 
     def name(parts: tuple[str, ...]) -> str | None:
         return names.assign(parts) if names is not None else None
 
-    piece = _Piece(size)
+    piece = _Piece(size, inputs.total if jobs else 0, jobs)
     for item in inputs.inputs:
         if item.kind == "failed":
             yield from piece.add(Task(item.label, problems=item.problems))
@@ -189,10 +190,16 @@ def work(inputs: Inputs, names: ReportNames | None, size: int) -> Iterator[Work]
 
 
 class _Piece:
-    """The piece of work being filled: tasks, and the rows of the table being read packed as ``Rows``."""
+    """The piece of work being filled: tasks, and the rows of the table being read packed as
+    ``Rows``. Handed to ``jobs`` workers, a piece holds at most an eighth of each worker's share
+    of the profiles still to come (``left``, counted from the input's lines: never fewer than
+    there are): ``size`` while many are left, then fewer, down to one. The workers then finish
+    together, instead of one idling through the other's last full piece (with reports, 64
+    profiles take about a second)."""
 
-    def __init__(self, size: int):
-        self._size = size
+    def __init__(self, size: int, left: int = 0, jobs: int = 0):
+        self._most, self._left, self._jobs = size, left, jobs
+        self._size = self._next_size()
         self._items: Work = []
         self._count = 0
         self._table: tuple[str, tuple[str, ...]] = ("", ())
@@ -222,7 +229,12 @@ class _Piece:
         self._pack()
         if self._items:
             yield self._items
+        self._left -= self._count
+        self._size = self._next_size()
         self._items, self._count = [], 0
+
+    def _next_size(self) -> int:
+        return max(1, min(self._most, self._left // (self._jobs * 8))) if self._jobs else self._most
 
     def _full(self) -> Iterator[Work]:
         self._count += 1
@@ -408,7 +420,7 @@ def run(
     tally = Tally(packs, settings.fail_on, formats, Spilled, cells_lang=cells_lang)
     reports = _Reports(settings)
     jobs = min(jobs or default_jobs(inputs.total), max(1, inputs.total))
-    stream = work(inputs, names, max(1, min(PIECE, inputs.total // (jobs * 8))))
+    stream = work(inputs, names, PIECE, jobs)
 
     def take(item: Row | Failure) -> None:
         tally.add(item)

@@ -803,6 +803,30 @@ def test_a_batch_spilled_to_disk_writes_the_same_summaries(tmp_path, monkeypatch
             assert write(spilled, lang) == write(kept, lang), (fmt, lang)
 
 
+def test_pieces_shrink_as_the_end_nears_so_the_workers_finish_together(tmp_path):
+    # A piece holds at most an eighth of each worker's share of the profiles still to come:
+    # full pieces while many are left, then smaller ones, the last of a single profile, so
+    # no worker idles through another's last full piece. The tasks are the same, in order.
+    path = tmp_path / "survey.csv"
+    rows = [f"A{i},{1000 + i},1" for i in range(1000)]
+    path.write_text("agency.name,agency.monthly_gmv_cny,platform_mix.douyin_live\n" + "\n".join(rows) + "\n")
+
+    def sizes(jobs: int) -> list[int]:
+        pieces = list(batch.work(discover([path]), None, 64, jobs))
+        tasks = [task for piece in pieces for task in batch.unpack(piece)]
+        assert [t.source for t in tasks] == [f"{path}:{n}" for n in range(2, 1002)]
+        return [sum(len(p.numbers) if isinstance(p, batch.Rows) else 1 for p in w) for w in pieces]
+
+    assert sizes(0) == [64] * 15 + [40]  # no workers named: pieces of the size given
+    for jobs in (2, 3):
+        got = sizes(jobs)
+        left = 1000
+        for size in got:  # each piece: an eighth of a worker's share of what is left, 64 at most
+            assert size == max(1, min(64, left // (jobs * 8)))
+            left -= size
+        assert got[-jobs * 8 :] == [1] * (jobs * 8)  # the last profiles one at a time
+
+
 def test_rows_go_to_the_workers_packed_and_unpack_to_the_same_tasks(tmp_path, monkeypatch):
     path = tmp_path / "survey.csv"
     lines = ["agency.name,agency.monthly_gmv_cny,platform_mix.douyin_live"]
