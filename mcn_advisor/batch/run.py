@@ -66,7 +66,7 @@ if TYPE_CHECKING:
 SMALL_BATCH = 200  # below this, starting worker processes costs more than it saves
 PIECE = 64  # profiles a worker is given at a time, at most (fewer as the end nears: see _Piece)
 PUBLISH_EVERY = 500  # profiles whose reports are synced to disk and named together
-WORKER_GC_THRESHOLD = 20_000  # a worker's first collector threshold (see _init_worker)
+COLLECT_AFTER = 20_000  # the collector's first threshold while profiles are assessed (_collect_rarely)
 SUMMARY_FILES = {
     "summary.json": "json",
     "summary.csv": "csv",
@@ -281,13 +281,20 @@ def _init_worker(settings: Settings, inputs: frozenset[Identity] = frozenset(), 
     # leaves it alone instead of walking it again and again, and a forked worker's pages
     # stay shared with its parent's (a collection writes to every object it walks).
     gc.freeze()
-    # A profile's work makes thousands of objects (an assessment, two reports) that reference
-    # counting frees with it; the collector counts objects made less objects freed, and at the
-    # default threshold (700) it still walks a profile's live objects several times each
-    # (~3% of a worker's time writing reports, measured with gc.callbacks). At 20,000 it runs
-    # as what the worker keeps adds up (caches; in 1,000 profiles, a few times), and garbage
-    # in cycles is collected all the same.
-    gc.set_threshold(WORKER_GC_THRESHOLD, *gc.get_threshold()[1:])
+    _collect_rarely()
+
+
+def _collect_rarely() -> tuple[int, ...]:
+    """Raise the collector's first threshold for a process that assesses profile after profile;
+    the thresholds before. A profile's work makes thousands of objects (an assessment, two
+    reports) that reference counting frees with it; the collector counts objects made less
+    objects freed, and at the default threshold (700) it still walks a profile's live objects
+    several times each (~3% of a worker's time writing reports, measured with gc.callbacks;
+    more while its caches fill). At 20,000 it runs as what the process keeps adds up (in
+    1,000 profiles, a few times), and garbage in cycles is collected all the same."""
+    before = gc.get_threshold()
+    gc.set_threshold(COLLECT_AFTER, *before[1:])
+    return before
 
 
 def _assess_in_worker(piece: Work) -> list[tuple[Any, ...]]:
@@ -430,11 +437,15 @@ def run(
 
     try:
         if jobs == 1:
-            with _stop_between_profiles() as stop_if_asked:
-                for piece in stream:
-                    for task in unpack(piece):
-                        take(assess_one(task, settings))
-                        stop_if_asked()
+            before = _collect_rarely()
+            try:
+                with _stop_between_profiles() as stop_if_asked:
+                    for piece in stream:
+                        for task in unpack(piece):
+                            take(assess_one(task, settings))
+                            stop_if_asked()
+            finally:
+                gc.set_threshold(*before)
         else:
             _in_pool(stream, settings, jobs, take)
     finally:

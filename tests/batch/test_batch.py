@@ -868,3 +868,23 @@ def test_a_summary_shown_otherwise_than_as_the_table_makes_no_table_cells():
         assert "".join(batch.summary_text(plain, fmt, "en", bom=False)) == "".join(
             batch.summary_text(tabled, fmt, "en", bom=False)
         )
+
+
+def test_a_run_in_this_process_collects_rarely_and_gives_the_collector_back(monkeypatch):
+    # Profile after profile, the collector's first threshold is raised (a profile's objects die
+    # by reference counting; walking them each 700 allocations is waste); the caller's own
+    # thresholds come back after the run, also when it fails.
+    import gc
+
+    seen = []
+    before = gc.get_threshold()
+    batch.run(discover([str(GOOD)]), settings(), jobs=1, on_result=lambda: seen.append(gc.get_threshold()))
+    assert seen == [(batch.COLLECT_AFTER, *before[1:])] and gc.get_threshold() == before
+
+    def broken(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(batch, "assess_one", broken)
+    with pytest.raises(KeyboardInterrupt):
+        batch.run(discover([str(GOOD)]), settings(), jobs=1)
+    assert gc.get_threshold() == before
