@@ -909,16 +909,15 @@ def _priorities(plan: Plan, findings: list[Finding], risks: list[Risk], policy: 
     for _, act in acts:
         for dep in act.depends_on:
             dependents.setdefault(dep, []).append(act.id)
-    ranked = sorted(
-        acts, key=lambda x: (x[0], *urgency(served[x[1].id], severity, rating), x[1].due, x[1].id)
-    )
+    urgent = {act.id: urgency(served[act.id], severity, rating) for _, act in acts}
+    ranked = sorted(acts, key=lambda x: (x[0], *urgent[x[1].id], x[1].due, x[1].id))
     return [
         Priority(
             action_id=act.id,
             title=act.title,
             owner_title=act.owner_title,
             due=act.due,
-            severity=SEVERITIES[-urgency(served[act.id], severity, rating)[0]],  # type: ignore[arg-type]
+            severity=SEVERITIES[-urgent[act.id][0]],  # type: ignore[arg-type]
             rule_ids=sorted(act.triggered_by, key=lambda r: (-SEVERITY_RANK[severity[r]], r)),
             unlocks=dependents.get(act.id, []),
             policy=policy,

@@ -359,6 +359,7 @@ def path(
             *(x for _, when, _, ramped in gains for x in (when, ramped)),
         }
     )
+    marked = [(e, events[e].date) for e in marks]
     out: list[PathMonth] = []
     month = first
     while len(out) < m.months or month <= last:
@@ -381,7 +382,7 @@ def path(
                 month=label,
                 without_plan_cny=float(round(without / days * season)),
                 with_plan_cny=float(round(with_plan / days * season)),
-                events=[e for e in marks if month <= events[e].date < end],
+                events=[e for e, when in marked if month <= when < end],
                 season=season,
             )
         )
@@ -853,10 +854,7 @@ def money_of(
         ladder=lad,
         items=items,
         path=months,
-        rates=[
-            RateUsed(id=rid, title=r.title, value=r.value, sources=list(r.sources), assumption=r.assumption)
-            for rid, r in pack.model.rates.items()
-        ],
+        rates=list(_rates(pack)),
         score_range=ScoreRange(
             low=whole.score[0],
             high=whole.score[1],
@@ -867,6 +865,16 @@ def money_of(
         bounds=bounds,
         verdicts=verdicts,
         net_share=_share_of_revenue(lad.net, money.revenue, values),
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def _rates(pack: Pack) -> tuple[RateUsed, ...]:
+    """The pack's rates as an assessment lists them, built once per pack: each assessment gets
+    its own list of the same records (read-only, as ``engine._sources``'s references)."""
+    return tuple(
+        RateUsed(id=rid, title=r.title, value=r.value, sources=list(r.sources), assumption=r.assumption)
+        for rid, r in pack.model.rates.items()
     )
 
 
