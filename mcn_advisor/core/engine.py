@@ -968,24 +968,31 @@ def _rounded(value: float | None, unit: str) -> float | None:
 def _figures(ev: Evaluation, pack: Pack, money: Money) -> list[Figure]:
     """The pack's figures (the GMV and revenue at risk are the ladder's first rungs), then the
     ladder's own; each rung with its low and high."""
+    values, unknown, policy = ev.values, ev.unknown, pack.id
     out = [
         Figure(
             id=metric.id,
             label=metric.label,
             unit=metric.unit,
-            value=_rounded(ev.values[f"metric.{metric.id}"], metric.unit),
+            value=_rounded(values[name], metric.unit),
             formula=metric.formula,
-            inputs=[_input(n, ev.values, ev.unknown) for n in formula.names],
-            policy=pack.id,
+            inputs=[Input(field=n, value=_plain(values[n]), assumed=n in unknown) for n in names],
+            policy=policy,
             rung=metric.id in GROSS,
         )
-        for metric, formula in pack.metrics
-        if metric.impact
+        for name, metric, names in _impact(pack)
     ]
     for figure in (*out, *money.figures):
         if figure.rung and figure.value is not None and figure.id in money.bounds:
             figure.low, figure.high = money.bounds[figure.id]
     return [*out, *money.figures]
+
+
+@functools.lru_cache(maxsize=16)
+def _impact(pack: Pack) -> tuple[tuple[str, Any, tuple[str, ...]], ...]:
+    """The metrics a report shows as figures (``metric.<id>``, the metric, its formula's names),
+    found once per pack."""
+    return tuple((f"metric.{m.id}", m, f.names) for m, f in pack.metrics if m.impact)
 
 
 def _money_or_none(value: float | None) -> float | None:
@@ -1027,11 +1034,11 @@ def _fill_in(money: Money, pack: Pack, as_of: dt.date) -> Priority | None:
     )
 
 
-def _evidence(name: str, values: dict[str, Any], unknown: set[str], pack: Pack) -> Input:
-    """A value a finding shows; a metric with its label and unit, a count (clients, creators)
-    as the whole number reports show."""
-    item = _input(name, values, unknown)
-    metric = _metrics(pack).get(name)
+def _evidence(name: str, values: dict[str, Any], unknown: set[str], metrics: dict[str, Any]) -> Input:
+    """A value a finding shows; a metric (of ``_metrics``) with its label and unit, a count
+    (clients, creators) as the whole number reports show."""
+    item = Input(field=name, value=_plain(values[name]), assumed=name in unknown)
+    metric = metrics.get(name)
     if metric is not None:
         item.label, item.unit = metric.label, metric.unit
         if metric.unit == "count" and isinstance(item.value, float):
@@ -1042,10 +1049,6 @@ def _evidence(name: str, values: dict[str, Any], unknown: set[str], pack: Pack) 
 @functools.lru_cache(maxsize=16)
 def _metrics(pack: Pack) -> dict[str, Any]:
     return {f"metric.{m.id}": m for m, _ in pack.metrics}
-
-
-def _input(name: str, values: dict[str, Any], unknown: set[str]) -> Input:
-    return Input(field=name, value=_plain(values[name]), assumed=name in unknown)
 
 
 def _exposure(ev: Evaluation, pack: Pack) -> Exposure:
@@ -1081,6 +1084,7 @@ def _findings(
     undetermined: list[Undetermined] = []
     hindsight: list[Finding] = []
     values, unknown, as_of = ev.values, ev.unknown, ev.as_of
+    policy, sources, metrics = pack.id, _sources(pack), _metrics(pack)
     for compiled, held, trace in ev.outcomes:
         if held is False:
             continue
@@ -1100,7 +1104,7 @@ def _findings(
                         title=title,
                         unknown_fields=unknown_fields(pack, trace, ev.missing),
                         conditions=checks,
-                        policy=pack.id,
+                        policy=policy,
                     )
                 )
             continue
@@ -1116,11 +1120,11 @@ def _findings(
             event=EventRef(id=event.id, date=event.date, days_from_as_of=(event.date - as_of).days)
             if event
             else None,
-            evidence=[_evidence(name, values, unknown, pack) for name in rule.evidence],
+            evidence=[_evidence(name, values, unknown, metrics) for name in rule.evidence],
             conditions=checks,
             actions=list(rule.actions),
-            sources=_sources(pack)[rule.id],
-            policy=pack.id,
+            sources=sources[rule.id],
+            policy=policy,
             sizing=_sizing(rule, size, pack) if size is not None else None,
         )
         if later:
