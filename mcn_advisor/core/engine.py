@@ -714,21 +714,7 @@ def explain(ev: Evaluation, pack: Pack) -> Assessment:
             )
     assumptions = assumptions_for(pack.fields_read, ev.missing, ev.values) + _partner_notes(ev, pack)
     plan = build_plan(pack, as_of, calls, in_place(ev, pack), values, ev.unknown)
-    timeline = [
-        TimelineEvent(
-            id=e.id,
-            date=e.date,
-            precision=e.precision,
-            title=e.title,
-            step=e.step,
-            days_from_as_of=(e.date - as_of).days,
-            sources=e.sources,
-            policy=pack.id,
-            announced=e.announced,
-            known=e.announced is None or e.announced <= as_of,
-        )
-        for e in pack.model.events
-    ]
+    timeline = list(_timeline(pack, as_of))
     gmv_at_risk, revenue_at_risk = ev.at_risk()
     m = pack.model
     planned = {act.id: act.due for phase in plan.phases for act in phase.actions}
@@ -818,6 +804,27 @@ def explain(ev: Evaluation, pack: Pack) -> Assessment:
             )
         ],
         hindsight=hindsight,
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _timeline(pack: Pack, as_of: dt.date) -> tuple[TimelineEvent, ...]:
+    """The pack's events as seen on ``as_of``, built once per pack and date (a batch's every
+    profile): each assessment gets its own list of the same read-only records."""
+    return tuple(
+        TimelineEvent(
+            id=e.id,
+            date=e.date,
+            precision=e.precision,
+            title=e.title,
+            step=e.step,
+            days_from_as_of=(e.date - as_of).days,
+            sources=e.sources,
+            policy=pack.id,
+            announced=e.announced,
+            known=e.announced is None or e.announced <= as_of,
+        )
+        for e in pack.model.events
     )
 
 
