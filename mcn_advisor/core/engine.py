@@ -695,7 +695,8 @@ def assess(profile: Profile, pack: Pack, as_of: dt.date) -> Assessment:
 def explain(ev: Evaluation, pack: Pack) -> Assessment:
     """The full assessment of an evaluation: figures, findings, risks, plan, assumptions."""
     values, as_of = ev.values, ev.as_of
-    findings, opportunities, undetermined, hindsight = _findings(ev, pack)
+    shown = _Shown(values)  # the values as reports show them, each rounded once
+    findings, opportunities, undetermined, hindsight = _findings(ev, pack, shown)
     exposure = _exposure(ev, pack)
     risks = _risks(findings, pack)
     calls: dict[str, list[Call]] = {}
@@ -714,21 +715,7 @@ def explain(ev: Evaluation, pack: Pack) -> Assessment:
             )
     assumptions = assumptions_for(pack.fields_read, ev.missing, ev.values) + _partner_notes(ev, pack)
     plan = build_plan(pack, as_of, calls, in_place(ev, pack), values, ev.unknown)
-    timeline = [
-        TimelineEvent(
-            id=e.id,
-            date=e.date,
-            precision=e.precision,
-            title=e.title,
-            step=e.step,
-            days_from_as_of=(e.date - as_of).days,
-            sources=e.sources,
-            policy=pack.id,
-            announced=e.announced,
-            known=e.announced is None or e.announced <= as_of,
-        )
-        for e in pack.model.events
-    ]
+    timeline = list(_timeline(pack, as_of))
     gmv_at_risk, revenue_at_risk = ev.at_risk()
     m = pack.model
     planned = {act.id: act.due for phase in plan.phases for act in phase.actions}
@@ -767,7 +754,7 @@ def explain(ev: Evaluation, pack: Pack) -> Assessment:
         impact=Impact(
             gmv_at_risk_cny_monthly=gmv_at_risk,
             revenue_at_risk_cny_monthly=revenue_at_risk,
-            figures=_figures(ev, pack, money),
+            figures=_figures(ev, pack, money, shown),
             policy=pack.id,
             margin_at_risk_cny_monthly=_money_or_none(lad.margin),
             expected_loss_cny_monthly=_money_or_none(lad.expected),
@@ -818,6 +805,27 @@ def explain(ev: Evaluation, pack: Pack) -> Assessment:
             )
         ],
         hindsight=hindsight,
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _timeline(pack: Pack, as_of: dt.date) -> tuple[TimelineEvent, ...]:
+    """The pack's events as seen on ``as_of``, built once per pack and date (a batch's every
+    profile): each assessment gets its own list of the same read-only records."""
+    return tuple(
+        TimelineEvent(
+            id=e.id,
+            date=e.date,
+            precision=e.precision,
+            title=e.title,
+            step=e.step,
+            days_from_as_of=(e.date - as_of).days,
+            sources=e.sources,
+            policy=pack.id,
+            announced=e.announced,
+            known=e.announced is None or e.announced <= as_of,
+        )
+        for e in pack.model.events
     )
 
 
@@ -909,16 +917,15 @@ def _priorities(plan: Plan, findings: list[Finding], risks: list[Risk], policy: 
     for _, act in acts:
         for dep in act.depends_on:
             dependents.setdefault(dep, []).append(act.id)
-    ranked = sorted(
-        acts, key=lambda x: (x[0], *urgency(served[x[1].id], severity, rating), x[1].due, x[1].id)
-    )
+    urgent = {act.id: urgency(served[act.id], severity, rating) for _, act in acts}
+    ranked = sorted(acts, key=lambda x: (x[0], *urgent[x[1].id], x[1].due, x[1].id))
     return [
         Priority(
             action_id=act.id,
             title=act.title,
             owner_title=act.owner_title,
             due=act.due,
-            severity=SEVERITIES[-urgency(served[act.id], severity, rating)[0]],  # type: ignore[arg-type]
+            severity=SEVERITIES[-urgent[act.id][0]],  # type: ignore[arg-type]
             rule_ids=sorted(act.triggered_by, key=lambda r: (-SEVERITY_RANK[severity[r]], r)),
             unlocks=dependents.get(act.id, []),
             policy=policy,
@@ -966,27 +973,34 @@ def _rounded(value: float | None, unit: str) -> float | None:
     return float(round(value)) if unit in ("cny", "count") else round(value, 4)
 
 
-def _figures(ev: Evaluation, pack: Pack, money: Money) -> list[Figure]:
+def _figures(ev: Evaluation, pack: Pack, money: Money, shown: dict[str, Any]) -> list[Figure]:
     """The pack's figures (the GMV and revenue at risk are the ladder's first rungs), then the
     ladder's own; each rung with its low and high."""
+    values, unknown, policy = ev.values, ev.unknown, pack.id
     out = [
         Figure(
             id=metric.id,
             label=metric.label,
             unit=metric.unit,
-            value=_rounded(ev.values[f"metric.{metric.id}"], metric.unit),
+            value=_rounded(values[name], metric.unit),
             formula=metric.formula,
-            inputs=[_input(n, ev.values, ev.unknown) for n in formula.names],
-            policy=pack.id,
+            inputs=[Input(field=n, value=shown[n], assumed=n in unknown) for n in names],
+            policy=policy,
             rung=metric.id in GROSS,
         )
-        for metric, formula in pack.metrics
-        if metric.impact
+        for name, metric, names in _impact(pack)
     ]
     for figure in (*out, *money.figures):
         if figure.rung and figure.value is not None and figure.id in money.bounds:
             figure.low, figure.high = money.bounds[figure.id]
     return [*out, *money.figures]
+
+
+@functools.lru_cache(maxsize=16)
+def _impact(pack: Pack) -> tuple[tuple[str, Any, tuple[str, ...]], ...]:
+    """The metrics a report shows as figures (``metric.<id>``, the metric, its formula's names),
+    found once per pack."""
+    return tuple((f"metric.{m.id}", m, f.names) for m, f in pack.metrics if m.impact)
 
 
 def _money_or_none(value: float | None) -> float | None:
@@ -1028,11 +1042,11 @@ def _fill_in(money: Money, pack: Pack, as_of: dt.date) -> Priority | None:
     )
 
 
-def _evidence(name: str, values: dict[str, Any], unknown: set[str], pack: Pack) -> Input:
-    """A value a finding shows; a metric with its label and unit, a count (clients, creators)
-    as the whole number reports show."""
-    item = _input(name, values, unknown)
-    metric = _metrics(pack).get(name)
+def _evidence(name: str, shown: dict[str, Any], unknown: set[str], metrics: dict[str, Any]) -> Input:
+    """A value a finding shows; a metric (of ``_metrics``) with its label and unit, a count
+    (clients, creators) as the whole number reports show."""
+    item = Input(field=name, value=shown[name], assumed=name in unknown)
+    metric = metrics.get(name)
     if metric is not None:
         item.label, item.unit = metric.label, metric.unit
         if metric.unit == "count" and isinstance(item.value, float):
@@ -1043,10 +1057,6 @@ def _evidence(name: str, values: dict[str, Any], unknown: set[str], pack: Pack) 
 @functools.lru_cache(maxsize=16)
 def _metrics(pack: Pack) -> dict[str, Any]:
     return {f"metric.{m.id}": m for m, _ in pack.metrics}
-
-
-def _input(name: str, values: dict[str, Any], unknown: set[str]) -> Input:
-    return Input(field=name, value=_plain(values[name]), assumed=name in unknown)
 
 
 def _exposure(ev: Evaluation, pack: Pack) -> Exposure:
@@ -1074,14 +1084,15 @@ def _exposure(ev: Evaluation, pack: Pack) -> Exposure:
 
 
 def _findings(
-    ev: Evaluation, pack: Pack
+    ev: Evaluation, pack: Pack, shown: dict[str, Any]
 ) -> tuple[list[Finding], list[Finding], list[Undetermined], list[Finding]]:
     """(findings, opportunities, undecided rules, findings known only in hindsight)."""
     findings: list[Finding] = []
     opportunities: list[Finding] = []
     undetermined: list[Undetermined] = []
     hindsight: list[Finding] = []
-    values, unknown, as_of = ev.values, ev.unknown, ev.as_of
+    unknown, as_of = ev.unknown, ev.as_of
+    policy, sources, metrics = pack.id, _sources(pack), _metrics(pack)
     for compiled, held, trace in ev.outcomes:
         if held is False:
             continue
@@ -1101,7 +1112,7 @@ def _findings(
                         title=title,
                         unknown_fields=unknown_fields(pack, trace, ev.missing),
                         conditions=checks,
-                        policy=pack.id,
+                        policy=policy,
                     )
                 )
             continue
@@ -1117,11 +1128,11 @@ def _findings(
             event=EventRef(id=event.id, date=event.date, days_from_as_of=(event.date - as_of).days)
             if event
             else None,
-            evidence=[_evidence(name, values, unknown, pack) for name in rule.evidence],
+            evidence=[_evidence(name, shown, unknown, metrics) for name in rule.evidence],
             conditions=checks,
             actions=list(rule.actions),
-            sources=_sources(pack)[rule.id],
-            policy=pack.id,
+            sources=sources[rule.id],
+            policy=policy,
             sizing=_sizing(rule, size, pack) if size is not None else None,
         )
         if later:
@@ -1203,6 +1214,22 @@ def _sources(pack: Pack) -> dict[str, list[SourceRef]]:
         ]
         for r in pack.rules
     }
+
+
+class _Shown(dict):  # type: ignore[type-arg]
+    """A profile's values as reports show them (``_plain``), each rounded when first asked for:
+    the figures' inputs and the findings' evidence show the same few dozen values again and
+    again, and rounding to some digits is one of the costliest builtins."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, values: dict[str, Any]):
+        super().__init__()
+        self.values = values
+
+    def __missing__(self, name: str) -> Any:
+        self[name] = shown = _plain(self.values[name])
+        return shown
 
 
 def _plain(value: Any) -> Any:

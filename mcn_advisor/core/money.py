@@ -28,7 +28,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from collections import ChainMap
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import field
 from typing import Any, NamedTuple
@@ -165,7 +164,7 @@ def ladder(
         "money.moved_to_stores_gmv": moved,
         "money.lost_after_plan_gmv": after,
     }
-    scope = ChainMap(computed, values)  # type: ignore[arg-type]
+    scope = _Scope(computed, values)
     items = {
         item: max(0.0, formula.evaluate(scope) or 0.0) if formula is not None and action in planned else 0.0
         for item, action, formula in steady
@@ -186,6 +185,22 @@ def ladder(
         recoveries,
         computed,
     )
+
+
+class _Scope(dict):  # type: ignore[type-arg]
+    """What the upside and transitional formulas read: the ladder's computed ``money.*``
+    amounts over the profile's values. A dict of the few computed names, so a formula reads
+    those at C speed, and any other name from the values (``__missing__``): a ``ChainMap``
+    raised and caught a ``KeyError`` in Python for each of them."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, computed: Mapping[str, float], values: Mapping[str, Any]):
+        super().__init__(computed)
+        self.values = values
+
+    def __missing__(self, name: str) -> Any:
+        return self.values[name]
 
 
 def _parts(parts: Sequence[Any], values: Mapping[str, Any]) -> list[tuple[str, float, float]]:
@@ -293,7 +308,7 @@ def path(
 
     due = {a: d.toordinal() for a, d in planned.items()}
     k, gmv = lad.per_gmv, lad.gmv
-    scope = ChainMap(lad.computed, values)  # type: ignore[arg-type]
+    scope = _Scope(lad.computed, values)
     parts = []
     for (part_id, share, moves), compiled in zip(lad.parts, money.parts, strict=True):
         p = compiled.part
@@ -333,6 +348,18 @@ def path(
     for event in marks:
         if events[event].date >= as_of:
             last = max(last, _next_month(events[event].date))
+    # The dates at which a term starts, stops, or stops ramping: between two of them every
+    # term is absent, the same each day, or ramping (``_stretch``).
+    bounds = sorted(
+        {
+            *(x for starts, until, *_ in costs for x in (starts, until)),
+            *(with_from for *_, with_from, _ in costs if with_from is not None),
+            *(when for *_, cuts in costs for _, when, _ in cuts),
+            *(x for lost_from, *_, steady, _, _ in parts for x in (lost_from, steady)),
+            *(x for _, when, _, ramped in gains for x in (when, ramped)),
+        }
+    )
+    marked = [(e, events[e].date) for e in marks]
     out: list[PathMonth] = []
     month = first
     while len(out) < m.months or month <= last:
@@ -340,44 +367,12 @@ def path(
         days = (end - month).days
         without = with_plan = 0.0
         saved = dict.fromkeys(windows, 0.0)
-        for d in range(month.toordinal(), end.toordinal()):
-            for starts, until, monthly, with_from, cuts in costs:
-                if not starts <= d < until:
-                    continue
-                if with_from is None:
-                    without += monthly
-                elif d < with_from:
-                    continue
-                left = monthly
-                for by, when, tag in cuts:
-                    if d >= when:
-                        if tag is not None:
-                            saved[tag] += left * by
-                            w = windows[tag]
-                            w.fullest = max(w.fullest, left * by)
-                        left *= 1.0 - by
-                with_plan += left
-            for lost_from, base, moves, moves_days, moved_by, levers, steady, lost, kept in parts:
-                if d >= steady:
-                    without += lost
-                    with_plan += kept
-                    continue
-                if d < lost_from:
-                    continue
-                since = d - lost_from
-                self_moved = moves if since >= moves_days else moves * since / moves_days
-                without += base * (1.0 - self_moved)
-                moved = moves if moved_by is not None and d >= moved_by else self_moved  # onboarded
-                keep = 1.0
-                for share, when, ramp in levers:
-                    if d >= when:
-                        keep *= 1.0 - (share if d - when >= ramp else share * (d - when) / ramp)
-                with_plan += base * (1.0 - moved) * keep
-            for amount, when, ramp, ramped in gains:
-                if d >= ramped:
-                    with_plan -= amount
-                elif d >= when:
-                    with_plan -= amount if d - when >= ramp else amount * (d - when) / ramp
+        start, stop = month.toordinal(), end.toordinal()
+        for upto in [*(x for x in bounds if start < x < stop), stop]:
+            without, with_plan = _stretch(
+                start, upto, costs, parts, gains, windows, saved, without, with_plan
+            )
+            start = upto
         label = _label(month)
         season = m.season.get(label, 1.0)
         for tag, amount in saved.items():
@@ -387,12 +382,110 @@ def path(
                 month=label,
                 without_plan_cny=float(round(without / days * season)),
                 with_plan_cny=float(round(with_plan / days * season)),
-                events=[e for e in marks if month <= events[e].date < end],
+                events=[e for e, when in marked if month <= when < end],
                 season=season,
             )
         )
         month = end
     return out, windows
+
+
+def _stretch(
+    start: int,
+    stop: int,
+    costs: list[tuple[Any, ...]],
+    parts: list[tuple[Any, ...]],
+    gains: list[tuple[Any, ...]],
+    windows: dict[str, Window],
+    saved: dict[str, float],
+    without: float,
+    with_plan: float,
+) -> tuple[float, float]:
+    """The days ``start`` to ``stop`` (no date of ``path``'s ``bounds`` between them) added to
+    the month's sums: day by day, each term in ``path``'s order, the same float operations. A
+    term is absent, the same each day, or ramping over the whole stretch, so only the ramping
+    ones are computed per day; with none, the same-each-day terms are added by ``_repeat``."""
+    lost_each: list[float] = []  # what each day adds to ``without``, term by term
+    kept_each: list[float] = []  # ... to ``with_plan``
+    tagged: dict[str, list[float]] = {}  # ... to each window item's savings
+    for starts, until, monthly, with_from, cuts in costs:
+        if not starts <= start < until or (with_from is not None and start < with_from):
+            continue
+        if with_from is None:
+            lost_each.append(monthly)
+        left = monthly
+        for by, when, tag in cuts:
+            if start >= when:
+                if tag is not None:
+                    tagged.setdefault(tag, []).append(left * by)
+                    w = windows[tag]
+                    w.fullest = max(w.fullest, left * by)  # the same each day: once is enough
+                left *= 1.0 - by
+        kept_each.append(left)
+    moving = [x for x in parts if x[0] <= start < x[6]]  # lost from, not yet steady
+    rising = [x for x in gains if x[1] <= start < x[3]]  # started, not yet ramped up
+    days = stop - start
+    for tag, each in tagged.items():
+        saved[tag] = _repeat(saved[tag], each, days)
+    if not moving and not rising:
+        lost_each += [x[7] for x in parts if start >= x[6]]
+        kept_each += [x[8] for x in parts if start >= x[6]]
+        kept_each += [-x[0] for x in gains if start >= x[3]]  # minus, exactly as subtracting
+        return _repeat(without, lost_each, days), _repeat(with_plan, kept_each, days)
+    on = [x for x in parts if start >= x[0]]
+    up = [x for x in gains if start >= x[1]]
+    for d in range(start, stop):
+        for x in lost_each:
+            without += x
+        for x in kept_each:
+            with_plan += x
+        for lost_from, base, moves, moves_days, moved_by, levers, steady, lost, kept in on:
+            if d >= steady:
+                without += lost
+                with_plan += kept
+                continue
+            since = d - lost_from
+            self_moved = moves if since >= moves_days else moves * since / moves_days
+            without += base * (1.0 - self_moved)
+            moved = moves if moved_by is not None and d >= moved_by else self_moved  # onboarded
+            keep = 1.0
+            for share, when, ramp in levers:
+                if d >= when:
+                    keep *= 1.0 - (share if d - when >= ramp else share * (d - when) / ramp)
+            with_plan += base * (1.0 - moved) * keep
+        for amount, when, ramp, ramped in up:
+            if d >= ramped:
+                with_plan -= amount
+            else:
+                with_plan -= amount if d - when >= ramp else amount * (d - when) / ramp
+    return without, with_plan
+
+
+def _repeat(total: float, each: list[float], days: int) -> float:
+    """``total`` plus each of ``each`` in turn, day after day: the additions a day-by-day loop
+    makes, in its order (not a product: ``x + x`` need not round as ``2 * x``). A day's few
+    terms are added in one expression, left to right (the same additions): a float addition
+    costs the interpreter less than the loop around it."""
+    if len(each) == 1:
+        (a,) = each
+        for _ in range(days):
+            total += a
+    elif len(each) == 2:
+        a, b = each
+        for _ in range(days):
+            total = total + a + b
+    elif len(each) == 3:
+        a, b, c = each
+        for _ in range(days):
+            total = total + a + b + c
+    elif len(each) == 4:
+        a, b, c, e = each
+        for _ in range(days):
+            total = total + a + b + c + e
+    else:
+        for x in each * days:
+            total += x
+    return total
 
 
 # --- a few actions alone: what one lever, or the levers of a what-if, earn ------------------
@@ -761,10 +854,7 @@ def money_of(
         ladder=lad,
         items=items,
         path=months,
-        rates=[
-            RateUsed(id=rid, title=r.title, value=r.value, sources=list(r.sources), assumption=r.assumption)
-            for rid, r in pack.model.rates.items()
-        ],
+        rates=list(_rates(pack)),
         score_range=ScoreRange(
             low=whole.score[0],
             high=whole.score[1],
@@ -775,6 +865,16 @@ def money_of(
         bounds=bounds,
         verdicts=verdicts,
         net_share=_share_of_revenue(lad.net, money.revenue, values),
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def _rates(pack: Pack) -> tuple[RateUsed, ...]:
+    """The pack's rates as an assessment lists them, built once per pack: each assessment gets
+    its own list of the same records (read-only, as ``engine._sources``'s references)."""
+    return tuple(
+        RateUsed(id=rid, title=r.title, value=r.value, sources=list(r.sources), assumption=r.assumption)
+        for rid, r in pack.model.rates.items()
     )
 
 

@@ -8,6 +8,7 @@ with fields left out at random.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import re
 
@@ -399,6 +400,78 @@ def test_every_range_and_what_to_fill_in_is_the_ladder_at_its_corners_computed_a
 
 
 # --- inputs at the edges --------------------------------------------------------------------------
+
+
+def _day_by_day(start, stop, costs, parts, gains, windows, saved, without, with_plan):
+    """``money._stretch`` as the loop it replaces: every term tested and computed each day."""
+    for d in range(start, stop):
+        for starts, until, monthly, with_from, cuts in costs:
+            if not starts <= d < until:
+                continue
+            if with_from is None:
+                without += monthly
+            elif d < with_from:
+                continue
+            left = monthly
+            for by, when, tag in cuts:
+                if d >= when:
+                    if tag is not None:
+                        saved[tag] += left * by
+                        windows[tag].fullest = max(windows[tag].fullest, left * by)
+                    left *= 1.0 - by
+            with_plan += left
+        for lost_from, base, moves, moves_days, moved_by, levers, steady, lost, kept in parts:
+            if d >= steady:
+                without += lost
+                with_plan += kept
+                continue
+            if d < lost_from:
+                continue
+            since = d - lost_from
+            self_moved = moves if since >= moves_days else moves * since / moves_days
+            without += base * (1.0 - self_moved)
+            moved = moves if moved_by is not None and d >= moved_by else self_moved
+            keep = 1.0
+            for lever_share, when, ramp in levers:
+                if d >= when:
+                    keep *= 1.0 - (lever_share if d - when >= ramp else lever_share * (d - when) / ramp)
+            with_plan += base * (1.0 - moved) * keep
+        for amount, when, ramp, ramped in gains:
+            if d >= ramped:
+                with_plan -= amount
+            elif d >= when:
+                with_plan -= amount if d - when >= ramp else amount * (d - when) / ramp
+    return without, with_plan
+
+
+@settings(max_examples=150, deadline=None)
+@given(sparse(), st.dates(dt.date(2020, 6, 1), dt.date(2020, 12, 31)), st.data())
+def test_the_path_by_stretches_is_the_day_by_day_loop_to_the_bit(data, as_of, pick):
+    """``path`` splits its days where a term starts, stops or stops ramping, and adds the
+    same-each-day terms without testing them: each stretch's sums and window savings are,
+    to the bit (before any rounding), what testing and computing every term every day gives
+    (the loop it replaced), whatever the plan's due dates (ramps starting before, inside and
+    after the path) and whichever actions are planned."""
+    ev = evaluate(Profile.model_validate(data), PACK, as_of)
+    planned = {
+        a: as_of + dt.timedelta(days=pick.draw(st.integers(-30, 150)))
+        for a in pick.draw(st.lists(st.sampled_from(sorted(PACK.actions)), unique=True))
+    }
+    stretch, met = money._stretch, []
+
+    def both(start, stop, costs, parts, gains, windows, saved, without, with_plan):
+        w, s = copy.deepcopy(windows), dict(saved)
+        expected = _day_by_day(start, stop, costs, parts, gains, w, s, without, with_plan)
+        got = stretch(start, stop, costs, parts, gains, windows, saved, without, with_plan)
+        met.append((repr((got, saved, windows)), repr((expected, s, w))))
+        return got
+
+    try:
+        money._stretch = both
+        money.path(ev.values, PACK, planned, as_of, money.ladder(ev.values, PACK, planned))
+    finally:
+        money._stretch = stretch
+    assert met and all(got == expected for got, expected in met)
 
 
 @pytest.mark.parametrize(
