@@ -366,7 +366,7 @@ def event_known_note(e: Any, as_of: Any, lang: str) -> str:
 def substituted(formula: str, inputs: list[Input]) -> str:
     """The formula with each name replaced by the value the engine used (assumed: marked)."""
     values = {i.field: i for i in inputs}
-    parts = _formula_parts(formula)
+    parts = formula_parts(formula)
     out = list(parts)
     for n in range(1, len(parts), 2):  # the names
         item = values.get(parts[n])
@@ -376,7 +376,7 @@ def substituted(formula: str, inputs: list[Input]) -> str:
 
 
 @functools.lru_cache(maxsize=1024)  # a pack's formulas recur in every report
-def _formula_parts(formula: str) -> list[str]:
+def formula_parts(formula: str) -> list[str]:
     """The formula as a report writes it, split into text, name, text, ..., name, text."""
     # Operators first, so the assumed mark is not taken for a multiplication sign.
     return _NAME.split(formula.replace("*", "×").replace(" - ", " − "))
