@@ -611,10 +611,16 @@ def path_bar(without: float, with_plan: float, scale: float, width: int) -> tupl
     return total - won, won
 
 
-def month_dates(month: Any, a: Assessment) -> str:
-    """The policy dates a path month holds, as MM-DD."""
-    on = {e.id: e.date for e in a.timeline}
-    return ", ".join(on[e].strftime("%m-%d") for e in month.events if e in on)
+def month_dates(month: Any, a: Assessment, on: dict[str, Any] | None = None) -> str:
+    """The policy dates a path month holds, as MM-DD; ``on``: ``event_dates(a)``, for a report
+    that writes several months."""
+    on = event_dates(a) if on is None else on
+    return ", ".join([on[e].isoformat()[5:] for e in month.events if e in on])
+
+
+def event_dates(a: Assessment) -> dict[str, Any]:
+    """Each timeline event's date, by id."""
+    return {e.id: e.date for e in a.timeline}
 
 
 def season_text(a: Assessment, lang: str) -> str:

@@ -40,6 +40,7 @@ from mcn_advisor.render.common import (
     cells,
     days,
     dropped_text,
+    event_dates,
     event_known_note,
     evidence_texts,
     field_label,
@@ -612,12 +613,13 @@ def _path(a: Assessment, lang: str) -> Blocks:
     if not months:
         return []
     header = (t(lang, "path_month"), t(lang, "path_without"), t(lang, "path_with"), t(lang, "path_dates"))
+    on = event_dates(a)
     rows = [
         (
             m.month,
             esc(loss_text(m.without_plan_cny, lang)),
             f"**{esc(loss_text(m.with_plan_cny, lang))}**",
-            month_dates(m, a),
+            month_dates(m, a, on),
         )
         for m in months
     ]
@@ -922,23 +924,40 @@ GANTT_SECTION = 24  # cells of a phase's name there
 def _tasks(actions: list[PlannedAction], a: Assessment, lang: str) -> str:
     items = []
     for act in actions:
-        task = t(
-            lang,
-            "md_task",
-            title=esc(act.title[lang]),
-            owner=esc(act.owner_title[lang]),
-            due=act.due.isoformat(),
-            kpi=esc(act.kpi[lang]),
+        notes = tuple(action_notes(act, a, lang))
+        values = (
+            act.id,
+            act.due,
+            act.start,
+            act.effort,
+            act.effort_days,
+            tuple(act.depends_on),
+            tuple(act.triggered_by),
+            notes,
         )
-        effort = t(lang, "effort_value", size=act.effort, days=act.effort_days)
-        meta = [code(act.id), t(lang, "md_task_meta", effort=effort, start=act.start.isoformat())]
-        if act.depends_on:
-            meta.append(t(lang, "md_after", ids=join(lang, act.depends_on)))
-        if act.triggered_by:
-            meta.append(t(lang, "md_for", rules=join(lang, act.triggered_by)))
-        meta += [f"**{note}**" for note in action_notes(act, a, lang)]
-        items.append(f"{task}\n  - {' · '.join(meta)}")
+        items.append(_pack_block(_task, (act, notes), lang, (act.title, act.owner_title, act.kpi), values))
     return "\n".join(items)
+
+
+def _task(part: tuple[PlannedAction, tuple[str, ...]], lang: str) -> str:
+    """An action as a task list item: kept per action, dates and notes (a plan's items recur)."""
+    act, notes = part
+    task = t(
+        lang,
+        "md_task",
+        title=esc(act.title[lang]),
+        owner=esc(act.owner_title[lang]),
+        due=act.due.isoformat(),
+        kpi=esc(act.kpi[lang]),
+    )
+    effort = t(lang, "effort_value", size=act.effort, days=act.effort_days)
+    meta = [code(act.id), t(lang, "md_task_meta", effort=effort, start=act.start.isoformat())]
+    if act.depends_on:
+        meta.append(t(lang, "md_after", ids=join(lang, act.depends_on)))
+    if act.triggered_by:
+        meta.append(t(lang, "md_for", rules=join(lang, act.triggered_by)))
+    meta += [f"**{note}**" for note in notes]
+    return f"{task}\n  - {' · '.join(meta)}"
 
 
 def _gantt(a: Assessment, lang: str) -> str:
