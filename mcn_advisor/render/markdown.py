@@ -834,14 +834,10 @@ def _risks(a: Assessment, lang: str) -> Blocks:
     placed: dict[tuple[int, int], list[str]] = {}
     for r in a.risks:
         placed.setdefault((r.likelihood, r.impact), []).append(r.rule_id)
-    grid = []
-    for impact in range(5, 0, -1):
-        cells = [f"**{impact}**"]
-        for likelihood in range(1, 6):
-            level = t(lang, f"level_{m.levels[likelihood - 1][impact - 1]}")
-            here = placed.get((likelihood, impact))
-            cells.append(t(lang, "md_cell", level=level, rules=join(lang, here)) if here else level)
-        grid.append(cells)
+    # The matrix of a pack's levels with these rules placed: kept (surveys place the same few).
+    levels = tuple(map(tuple, m.levels))
+    placing = tuple((k, tuple(v)) for k, v in placed.items())
+    matrix = _pack_block(_matrix, (levels, placed), lang, (), (levels, placing))
     thresholds = t(lang, "risk_thresholds", low=m.low, medium=m.medium, high=m.high)
     scales = [
         t(lang, "scales") + t(lang, "colon_list"),
@@ -861,8 +857,22 @@ def _risks(a: Assessment, lang: str) -> Blocks:
         pipe_table(header, rows, "llrrrll") if rows else t(lang, "no_findings"),
         h(3, t(lang, "md_matrix")),
         t(lang, "md_matrix_intro"),
-        pipe_table((t(lang, "md_matrix_corner"), *map(str, range(1, 6))), grid),
+        matrix,
     ]
+
+
+def _matrix(part: tuple[tuple[tuple[str, ...], ...], dict[tuple[int, int], list[str]]], lang: str) -> str:
+    """The likelihood x impact matrix: each cell's level, and the rules placed in it."""
+    levels, placed = part
+    grid = []
+    for impact in range(5, 0, -1):
+        cells = [f"**{impact}**"]
+        for likelihood in range(1, 6):
+            level = t(lang, f"level_{levels[likelihood - 1][impact - 1]}")
+            here = placed.get((likelihood, impact))
+            cells.append(t(lang, "md_cell", level=level, rules=join(lang, here)) if here else level)
+        grid.append(cells)
+    return pipe_table((t(lang, "md_matrix_corner"), *map(str, range(1, 6))), grid)
 
 
 def _scales(scales: list[StatedScale], lang: str) -> str:
