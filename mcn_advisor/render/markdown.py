@@ -284,7 +284,8 @@ def labelled(lang: str, label: str, value: str) -> str:
 
 # A block written from a pack's texts and a few values (its rates, risk scales, formulas,
 # sources and timeline for one date; a finding's heading, facts, rationale, actions and
-# sources for its rule, severity and date) reads the same in every report of a batch that
+# sources for its rule, severity and date; a task for its action's dates and notes; the risk
+# matrix for the rules placed in it) reads the same in every report of a batch that
 # has those values: it is written once a language and kept. Every assessment holds the
 # pack's own ``Text`` objects, so they are keyed by identity, and kept with the block so
 # that no other object can take their id while it is. The values beside them are keyed by
