@@ -366,7 +366,7 @@ def event_known_note(e: Any, as_of: Any, lang: str) -> str:
 def substituted(formula: str, inputs: list[Input]) -> str:
     """The formula with each name replaced by the value the engine used (assumed: marked)."""
     values = {i.field: i for i in inputs}
-    parts = _formula_parts(formula)
+    parts = formula_parts(formula)
     out = list(parts)
     for n in range(1, len(parts), 2):  # the names
         item = values.get(parts[n])
@@ -376,7 +376,7 @@ def substituted(formula: str, inputs: list[Input]) -> str:
 
 
 @functools.lru_cache(maxsize=1024)  # a pack's formulas recur in every report
-def _formula_parts(formula: str) -> list[str]:
+def formula_parts(formula: str) -> list[str]:
     """The formula as a report writes it, split into text, name, text, ..., name, text."""
     # Operators first, so the assumed mark is not taken for a multiplication sign.
     return _NAME.split(formula.replace("*", "×").replace(" - ", " − "))
@@ -611,10 +611,16 @@ def path_bar(without: float, with_plan: float, scale: float, width: int) -> tupl
     return total - won, won
 
 
-def month_dates(month: Any, a: Assessment) -> str:
-    """The policy dates a path month holds, as MM-DD."""
-    on = {e.id: e.date for e in a.timeline}
-    return ", ".join(on[e].strftime("%m-%d") for e in month.events if e in on)
+def month_dates(month: Any, a: Assessment, on: dict[str, Any] | None = None) -> str:
+    """The policy dates a path month holds, as MM-DD; ``on``: ``event_dates(a)``, for a report
+    that writes several months."""
+    on = event_dates(a) if on is None else on
+    return ", ".join([on[e].isoformat()[5:] for e in month.events if e in on])
+
+
+def event_dates(a: Assessment) -> dict[str, Any]:
+    """Each timeline event's date, by id."""
+    return {e.id: e.date for e in a.timeline}
 
 
 def season_text(a: Assessment, lang: str) -> str:

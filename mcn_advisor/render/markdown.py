@@ -14,7 +14,7 @@ import datetime as dt
 import functools
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any
+from typing import Any, NamedTuple, TypeVar
 
 from mcn_advisor.core.contract import (
     Assessment,
@@ -40,12 +40,14 @@ from mcn_advisor.render.common import (
     cells,
     days,
     dropped_text,
+    event_dates,
     event_known_note,
     evidence_texts,
     field_label,
     field_labels,
     field_value,
     figure,
+    formula_parts,
     has_range,
     headline_figure,
     ladder,
@@ -254,10 +256,6 @@ def _date(d: object, precision: str = "day") -> str:
     return text[:7] if precision == "month" else text
 
 
-def _sources_inline(f: Finding, lang: str) -> str:
-    return _pack_block(_cited, f.sources, lang, _source_texts(f.sources), _source_values(f.sources))
-
-
 def _source_texts(sources: list[SourceRef]) -> tuple[Any, ...]:
     return (*(s.publisher for s in sources), *(s.title for s in sources))
 
@@ -284,19 +282,24 @@ def labelled(lang: str, label: str, value: str) -> str:
     return t(lang, "labelled", label=f"**{label}**", value=value)
 
 
-# A block written from a pack's texts and constants alone (its rates, risk scales, formulas,
-# sources, and its timeline for one date) reads the same in every report of a batch: it is
-# written once a language and kept. Every assessment holds the pack's own ``Text`` objects,
-# so they are keyed by identity, and kept with the block so that no other object can take
-# their id while it is. The values beside them are a pack's constants, which the same texts
-# always come with (a key cannot tell 0.0 from -0.0: no pack's constant is both).
-_PACK_BLOCKS: dict[tuple[Any, ...], tuple[str, tuple[Any, ...]]] = {}
-PACK_BLOCKS = 256  # blocks kept at most: past that (packs loaded again and again), start over
+# A block written from a pack's texts and a few values (its rates, risk scales, formulas,
+# sources and timeline for one date; a finding's heading, facts, rationale, actions and
+# sources for its rule, severity and date; a task for its action's dates and notes; the risk
+# matrix for the rules placed in it) reads the same in every report of a batch that
+# has those values: it is written once a language and kept. Every assessment holds the
+# pack's own ``Text`` objects, so they are keyed by identity, and kept with the block so
+# that no other object can take their id while it is. The values beside them are keyed by
+# value: ids, dates, days, severities, a pack's constants (a key cannot tell 0.0 from -0.0:
+# no pack's constant is both, and no other value is a float).
+_PACK_BLOCKS: dict[tuple[Any, ...], tuple[Any, tuple[Any, ...]]] = {}
+PACK_BLOCKS = 2048  # blocks kept at most: past that (packs loaded again and again), start over
+
+_Block = TypeVar("_Block")
 
 
 def _pack_block(
-    write: Callable[[Any, str], str], part: Any, lang: str, texts: tuple[Any, ...], values: tuple[Any, ...]
-) -> str:
+    write: Callable[[Any, str], _Block], part: Any, lang: str, texts: tuple[Any, ...], values: tuple[Any, ...]
+) -> _Block:
     """``write(part, lang)``, where ``texts`` and ``values`` are everything ``write`` reads of ``part``."""
     key = (write, lang, values, *map(id, texts))
     kept = _PACK_BLOCKS.get(key)
@@ -533,7 +536,7 @@ def _money(a: Assessment, lang: str) -> Blocks:
                     f"**{label}**" if strong else label,
                     f"**{amount_}**" if strong else amount_,
                     *([range_text(f, lang)] if ranged else []),
-                    esc(substituted(f.formula, f.inputs)),
+                    _formula_cell(f),
                 )
             )
         if len(a.policies) > 1:
@@ -552,7 +555,7 @@ def _money(a: Assessment, lang: str) -> Blocks:
     out += [h(3, t(lang, "money_other")), t(lang, "md_money_intro")]
     for result in a.policies:  # one table per pack
         rows = [
-            (esc(f.label[lang]), figure(f.value, f.unit, lang), esc(substituted(f.formula, f.inputs)))
+            (esc(f.label[lang]), figure(f.value, f.unit, lang), _formula_cell(f))
             for f in figures
             if f.policy == result.id and not f.rung
         ]
@@ -563,6 +566,41 @@ def _money(a: Assessment, lang: str) -> Blocks:
         _formulas, figures, lang, tuple(f.label for f in figures), tuple(f.formula for f in figures)
     )
     return [*out, *_path(a, lang), *_rates(a, lang), h(3, t(lang, "md_formulas")), formulas]
+
+
+def _formula_cell(f: Figure) -> str:
+    """``esc(substituted(f.formula, f.inputs))``, written from the formula's escaped skeleton:
+    only the values are new in each report, and a number needs no escaping (its assumed mark
+    does, once). Escaping piece by piece is escaping the whole when no piece holds a line
+    break or a control and nothing is stripped at either end (the skeleton's checks), and the
+    whole opens no block (checked on the result: a value can start it, "-5 × ...")."""
+    skeleton = _skeleton(f.formula)
+    if skeleton is not None:
+        out, names = skeleton
+        out = list(out)
+        values = {i.field: i for i in f.inputs}
+        for n, name in names:
+            item = values.get(name)
+            if item is not None:
+                out[n] = number(item.value) + _MARK_ESCAPED if item.assumed else number(item.value)
+        text = "".join(out)
+        if not _BLOCK_START.match(text):
+            return text
+    return esc(substituted(f.formula, f.inputs))
+
+
+_MARK_ESCAPED = ASSUMED_MARK.translate(_LITERAL)
+
+
+@functools.lru_cache(maxsize=1024)  # a pack's formulas recur in every report
+def _skeleton(formula: str) -> tuple[tuple[str, ...], tuple[tuple[int, str], ...]] | None:
+    """The formula's parts as ``substituted`` splits them, each escaped, with each name's
+    position; None when escaping in pieces would not be escaping the whole (see above)."""
+    parts = formula_parts(formula)
+    if any(_BREAKS.search(p) for p in parts) or parts[0][:1].isspace() or parts[-1][-1:].isspace():
+        return None
+    escaped = tuple(visible(p).translate(_LITERAL) for p in parts)
+    return escaped, tuple((n, parts[n]) for n in range(1, len(parts), 2))
 
 
 def _formulas(figures: list[Figure], lang: str) -> str:
@@ -576,12 +614,13 @@ def _path(a: Assessment, lang: str) -> Blocks:
     if not months:
         return []
     header = (t(lang, "path_month"), t(lang, "path_without"), t(lang, "path_with"), t(lang, "path_dates"))
+    on = event_dates(a)
     rows = [
         (
             m.month,
             esc(loss_text(m.without_plan_cny, lang)),
             f"**{esc(loss_text(m.with_plan_cny, lang))}**",
-            month_dates(m, a),
+            month_dates(m, a, on),
         )
         for m in months
     ]
@@ -639,29 +678,75 @@ def _policies(a: Assessment, lang: str) -> Blocks:
 
 
 def _finding_detail(f: Finding, lang: str) -> Blocks:
-    facts = [
-        labelled(lang, t(lang, "severity" if f.kind == "risk" else "kind"), severity_label(f, lang)),
-        labelled(lang, t(lang, "category"), t(lang, f"cat_{f.category}")),
-    ]
-    if f.event:
-        when = t(lang, "paren", text=f.event.date.isoformat(), note=days(f.event.days_from_as_of, lang))
-        facts.append(labelled(lang, t(lang, "when"), when))
+    fixed = _finding_fixed(f, lang)
     evidence = t(lang, "item_sep").join(map(esc, evidence_texts(f, lang)))
-    lines = [labelled(lang, t(lang, "evidence"), evidence)]
+    lines = [labelled(lang, fixed.evidence, evidence)]
     if f.sizing is not None:
         lines.insert(0, _sizing(f, lang))
     if f.acceptance:
         lines.insert(0, _acceptance(f, lang))
-    if f.actions:
-        calls = "md_not_planned" if f.accepted else "md_calls_for"
-        lines.append(labelled(lang, t(lang, calls), join(lang, f.actions)))
-    lines.append(labelled(lang, t(lang, "sources"), _sources_inline(f, lang)))
-    return [
-        h(3, f"{f.rule_id} · {esc(f.title[lang])}"),
-        " · ".join(facts),
-        esc(f.rationale[lang]),
-        "\n".join(f"- {line}" for line in lines),
+    if fixed.calls:
+        lines.append(fixed.calls)
+    lines.append(fixed.sources)
+    return [fixed.heading, fixed.facts, fixed.rationale, "\n".join(f"- {line}" for line in lines)]
+
+
+class _Fixed(NamedTuple):
+    """What a finding's report says that its rule, severity, date and actions fix, whatever the
+    profile's values: the same in every report of a batch that has the finding so."""
+
+    severity: str  # its severity (or kind) as the findings table writes it
+    title: str
+    when: str  # its event's date and distance, or ""
+    heading: str
+    facts: str
+    rationale: str
+    evidence: str  # the label of the evidence line
+    calls: str  # the actions it calls for (or would, accepted), or ""
+    sources: str
+
+
+def _finding_fixed(f: Finding, lang: str) -> _Fixed:
+    event = f.event
+    values = (
+        f.rule_id,
+        f.kind,
+        f.severity,
+        f.category,
+        (event.date, event.days_from_as_of) if event else None,
+        tuple(f.actions),
+        f.accepted,
+        _source_values(f.sources),
+    )
+    return _pack_block(_fixed, f, lang, (f.title, f.rationale, *_source_texts(f.sources)), values)
+
+
+def _fixed(f: Finding, lang: str) -> _Fixed:
+    severity = severity_label(f, lang)
+    facts = [
+        labelled(lang, t(lang, "severity" if f.kind == "risk" else "kind"), severity),
+        labelled(lang, t(lang, "category"), t(lang, f"cat_{f.category}")),
     ]
+    when = ""
+    if f.event:
+        when = t(lang, "paren", text=f.event.date.isoformat(), note=days(f.event.days_from_as_of, lang))
+        facts.append(labelled(lang, t(lang, "when"), when))
+    calls = ""
+    if f.actions:
+        label = t(lang, "md_not_planned" if f.accepted else "md_calls_for")
+        calls = labelled(lang, label, join(lang, f.actions))
+    title = esc(f.title[lang])
+    return _Fixed(
+        severity=severity,
+        title=title,
+        when=when,
+        heading=h(3, f"{f.rule_id} · {title}"),
+        facts=" · ".join(facts),
+        rationale=esc(f.rationale[lang]),
+        evidence=t(lang, "evidence"),
+        calls=calls,
+        sources=labelled(lang, t(lang, "sources"), _cited(f.sources, lang)),
+    )
 
 
 def _sizing(f: Finding, lang: str) -> str:
@@ -690,18 +775,13 @@ def _findings(a: Assessment, lang: str) -> Blocks:
     if not a.findings:
         return [*out, t(lang, "no_findings")]
     acceptances = any(f.acceptance for f in a.findings)  # the column only where there is one
-    rows = [
-        (
-            severity_label(f, lang),
-            f.rule_id,
-            esc(f.title[lang]),
-            t(lang, "paren", text=f.event.date.isoformat(), note=days(f.event.days_from_as_of, lang))
-            if f.event
-            else "",
-            *([_acceptance(f, lang) if f.acceptance else ""] if acceptances else []),
-        )
-        for f in a.findings
-    ]
+    rows = []
+    for f in a.findings:
+        fixed = _finding_fixed(f, lang)
+        row = [fixed.severity, f.rule_id, fixed.title, fixed.when]
+        if acceptances:
+            row.append(_acceptance(f, lang) if f.acceptance else "")
+        rows.append(row)
     header = (t(lang, "severity"), t(lang, "rule"), t(lang, "finding"), t(lang, "when"))
     if acceptances:
         header += (t(lang, "md_acceptance"),)
@@ -755,14 +835,10 @@ def _risks(a: Assessment, lang: str) -> Blocks:
     placed: dict[tuple[int, int], list[str]] = {}
     for r in a.risks:
         placed.setdefault((r.likelihood, r.impact), []).append(r.rule_id)
-    grid = []
-    for impact in range(5, 0, -1):
-        cells = [f"**{impact}**"]
-        for likelihood in range(1, 6):
-            level = t(lang, f"level_{m.levels[likelihood - 1][impact - 1]}")
-            here = placed.get((likelihood, impact))
-            cells.append(t(lang, "md_cell", level=level, rules=join(lang, here)) if here else level)
-        grid.append(cells)
+    # The matrix of a pack's levels with these rules placed: kept (surveys place the same few).
+    levels = tuple(map(tuple, m.levels))
+    placing = tuple((k, tuple(v)) for k, v in placed.items())
+    matrix = _pack_block(_matrix, (levels, placed), lang, (), (levels, placing))
     thresholds = t(lang, "risk_thresholds", low=m.low, medium=m.medium, high=m.high)
     scales = [
         t(lang, "scales") + t(lang, "colon_list"),
@@ -782,8 +858,22 @@ def _risks(a: Assessment, lang: str) -> Blocks:
         pipe_table(header, rows, "llrrrll") if rows else t(lang, "no_findings"),
         h(3, t(lang, "md_matrix")),
         t(lang, "md_matrix_intro"),
-        pipe_table((t(lang, "md_matrix_corner"), *map(str, range(1, 6))), grid),
+        matrix,
     ]
+
+
+def _matrix(part: tuple[tuple[tuple[str, ...], ...], dict[tuple[int, int], list[str]]], lang: str) -> str:
+    """The likelihood x impact matrix: each cell's level, and the rules placed in it."""
+    levels, placed = part
+    grid = []
+    for impact in range(5, 0, -1):
+        cells = [f"**{impact}**"]
+        for likelihood in range(1, 6):
+            level = t(lang, f"level_{levels[likelihood - 1][impact - 1]}")
+            here = placed.get((likelihood, impact))
+            cells.append(t(lang, "md_cell", level=level, rules=join(lang, here)) if here else level)
+        grid.append(cells)
+    return pipe_table((t(lang, "md_matrix_corner"), *map(str, range(1, 6))), grid)
 
 
 def _scales(scales: list[StatedScale], lang: str) -> str:
@@ -845,23 +935,40 @@ GANTT_SECTION = 24  # cells of a phase's name there
 def _tasks(actions: list[PlannedAction], a: Assessment, lang: str) -> str:
     items = []
     for act in actions:
-        task = t(
-            lang,
-            "md_task",
-            title=esc(act.title[lang]),
-            owner=esc(act.owner_title[lang]),
-            due=act.due.isoformat(),
-            kpi=esc(act.kpi[lang]),
+        notes = tuple(action_notes(act, a, lang))
+        values = (
+            act.id,
+            act.due,
+            act.start,
+            act.effort,
+            act.effort_days,
+            tuple(act.depends_on),
+            tuple(act.triggered_by),
+            notes,
         )
-        effort = t(lang, "effort_value", size=act.effort, days=act.effort_days)
-        meta = [code(act.id), t(lang, "md_task_meta", effort=effort, start=act.start.isoformat())]
-        if act.depends_on:
-            meta.append(t(lang, "md_after", ids=join(lang, act.depends_on)))
-        if act.triggered_by:
-            meta.append(t(lang, "md_for", rules=join(lang, act.triggered_by)))
-        meta += [f"**{note}**" for note in action_notes(act, a, lang)]
-        items.append(f"{task}\n  - {' · '.join(meta)}")
+        items.append(_pack_block(_task, (act, notes), lang, (act.title, act.owner_title, act.kpi), values))
     return "\n".join(items)
+
+
+def _task(part: tuple[PlannedAction, tuple[str, ...]], lang: str) -> str:
+    """An action as a task list item: kept per action, dates and notes (a plan's items recur)."""
+    act, notes = part
+    task = t(
+        lang,
+        "md_task",
+        title=esc(act.title[lang]),
+        owner=esc(act.owner_title[lang]),
+        due=act.due.isoformat(),
+        kpi=esc(act.kpi[lang]),
+    )
+    effort = t(lang, "effort_value", size=act.effort, days=act.effort_days)
+    meta = [code(act.id), t(lang, "md_task_meta", effort=effort, start=act.start.isoformat())]
+    if act.depends_on:
+        meta.append(t(lang, "md_after", ids=join(lang, act.depends_on)))
+    if act.triggered_by:
+        meta.append(t(lang, "md_for", rules=join(lang, act.triggered_by)))
+    meta += [f"**{note}**" for note in notes]
+    return f"{task}\n  - {' · '.join(meta)}"
 
 
 def _gantt(a: Assessment, lang: str) -> str:

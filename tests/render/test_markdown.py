@@ -3,13 +3,16 @@ well-formed mermaid, and nothing a profile supplies can break it or inject marku
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
+import itertools
 import re
 import unicodedata
+from types import SimpleNamespace
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -24,9 +27,11 @@ from mcn_advisor.i18n.text import Text
 from mcn_advisor.profile.model import AcceptedRisk, Profile
 from mcn_advisor.render import markdown
 from mcn_advisor.render.common import cells as terminal_cells
-from mcn_advisor.render.common import field_text
+from mcn_advisor.render.common import field_text, substituted
 from mcn_advisor.render.markdown import esc, mermaid_text
 from tests.conftest import PROFILES, ROOT, example
+from tests.core.test_properties import DATES, profiles
+from tests.core.test_properties import PACK as PROPERTY_PACK
 
 NAMES = sorted(p.stem for p in PROFILES.glob("*.toml"))
 HOSTILE = [
@@ -557,3 +562,58 @@ def test_the_bytes_a_batch_writes_are_the_report_encoded(name, pack):
         a = assess(p, pack, when)
         for lang in ("en", "zh"):
             assert markdown.encoded(a, lang) == markdown.render(a, lang).encode("utf-8")
+
+
+LANGS = st.sampled_from(["en", "zh"])
+
+
+@contextlib.contextmanager
+def written_afresh():
+    """Every kept block written again, message by message, and every formula escaped whole,
+    while the blocks kept so far stay aside for the next report."""
+    kept, bound, cell = markdown._PACK_BLOCKS, markdown.PACK_BLOCKS, markdown._formula_cell
+    markdown._PACK_BLOCKS, markdown.PACK_BLOCKS = {}, 0
+    markdown._formula_cell = lambda f: esc(substituted(f.formula, f.inputs))
+    try:
+        yield
+    finally:
+        markdown._PACK_BLOCKS, markdown.PACK_BLOCKS, markdown._formula_cell = kept, bound, cell
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    profiles(), st.sampled_from([dt.date(2020, 9, 10), dt.date(2020, 10, 15)]) | DATES, LANGS, st.booleans()
+)
+def test_a_report_from_kept_blocks_is_the_report_written_afresh(data, as_of, lang, accept):
+    """Findings, tasks and a pack's blocks are kept from the reports before (of other profiles,
+    dates and languages): each report is still the one written afresh, so every key holds all
+    that shapes its text (severity, date, days, actions, acceptance...)."""
+    if accept:
+        risk = {"rule": "DY-LIVE-001", "reason": "Known | <b>", "until": dt.date(2020, 12, 31)}
+        data = {**data, "accepted_risks": [risk]}
+    a = assess(Profile.model_validate(data), PROPERTY_PACK, as_of)
+    kept = markdown.render(a, lang)
+    with written_afresh():
+        assert markdown.render(a, lang) == kept
+
+
+NAMES = st.sampled_from(["a.b", "metric.x_y", "rate.z", "min", "max"])
+
+
+@settings(max_examples=300)
+@given(
+    st.lists(
+        st.text(max_size=6) | st.sampled_from([" * ", " - ", "(", ") ", "-", "1.", "# ", "`"]), max_size=5
+    ),
+    st.lists(NAMES, max_size=4),
+    st.lists(st.floats(allow_nan=False) | st.integers() | st.none(), max_size=4),
+    st.lists(st.booleans(), max_size=4),
+)
+def test_a_formula_filled_into_its_escaped_skeleton_is_the_formula_escaped_whole(texts, names, values, marks):
+    """Numbers, signs, assumed marks, hostile texts around the names: the same cell either way."""
+    formula = "".join(x for pair in itertools.zip_longest(texts, names, fillvalue="") for x in pair)
+    inputs = [
+        SimpleNamespace(field=n, value=v, assumed=m) for n, v, m in zip(names, values, marks, strict=False)
+    ]
+    f = SimpleNamespace(formula=formula, inputs=inputs)
+    assert markdown._formula_cell(f) == esc(substituted(formula, inputs))  # type: ignore[arg-type]
