@@ -695,8 +695,7 @@ def assess(profile: Profile, pack: Pack, as_of: dt.date) -> Assessment:
 def explain(ev: Evaluation, pack: Pack) -> Assessment:
     """The full assessment of an evaluation: figures, findings, risks, plan, assumptions."""
     values, as_of = ev.values, ev.as_of
-    shown = _Shown(values)  # the values as reports show them, each rounded once
-    findings, opportunities, undetermined, hindsight = _findings(ev, pack, shown)
+    findings, opportunities, undetermined, hindsight = _findings(ev, pack)
     exposure = _exposure(ev, pack)
     risks = _risks(findings, pack)
     calls: dict[str, list[Call]] = {}
@@ -754,7 +753,7 @@ def explain(ev: Evaluation, pack: Pack) -> Assessment:
         impact=Impact(
             gmv_at_risk_cny_monthly=gmv_at_risk,
             revenue_at_risk_cny_monthly=revenue_at_risk,
-            figures=_figures(ev, pack, money, shown),
+            figures=_figures(ev, pack, money),
             policy=pack.id,
             margin_at_risk_cny_monthly=_money_or_none(lad.margin),
             expected_loss_cny_monthly=_money_or_none(lad.expected),
@@ -973,7 +972,7 @@ def _rounded(value: float | None, unit: str) -> float | None:
     return float(round(value)) if unit in ("cny", "count") else round(value, 4)
 
 
-def _figures(ev: Evaluation, pack: Pack, money: Money, shown: dict[str, Any]) -> list[Figure]:
+def _figures(ev: Evaluation, pack: Pack, money: Money) -> list[Figure]:
     """The pack's figures (the GMV and revenue at risk are the ladder's first rungs), then the
     ladder's own; each rung with its low and high."""
     values, unknown, policy = ev.values, ev.unknown, pack.id
@@ -984,7 +983,7 @@ def _figures(ev: Evaluation, pack: Pack, money: Money, shown: dict[str, Any]) ->
             unit=metric.unit,
             value=_rounded(values[name], metric.unit),
             formula=metric.formula,
-            inputs=[Input(field=n, value=shown[n], assumed=n in unknown) for n in names],
+            inputs=[Input(field=n, value=_plain(values[n]), assumed=n in unknown) for n in names],
             policy=policy,
             rung=metric.id in GROSS,
         )
@@ -1042,10 +1041,10 @@ def _fill_in(money: Money, pack: Pack, as_of: dt.date) -> Priority | None:
     )
 
 
-def _evidence(name: str, shown: dict[str, Any], unknown: set[str], metrics: dict[str, Any]) -> Input:
+def _evidence(name: str, values: dict[str, Any], unknown: set[str], metrics: dict[str, Any]) -> Input:
     """A value a finding shows; a metric (of ``_metrics``) with its label and unit, a count
     (clients, creators) as the whole number reports show."""
-    item = Input(field=name, value=shown[name], assumed=name in unknown)
+    item = Input(field=name, value=_plain(values[name]), assumed=name in unknown)
     metric = metrics.get(name)
     if metric is not None:
         item.label, item.unit = metric.label, metric.unit
@@ -1084,14 +1083,14 @@ def _exposure(ev: Evaluation, pack: Pack) -> Exposure:
 
 
 def _findings(
-    ev: Evaluation, pack: Pack, shown: dict[str, Any]
+    ev: Evaluation, pack: Pack
 ) -> tuple[list[Finding], list[Finding], list[Undetermined], list[Finding]]:
     """(findings, opportunities, undecided rules, findings known only in hindsight)."""
     findings: list[Finding] = []
     opportunities: list[Finding] = []
     undetermined: list[Undetermined] = []
     hindsight: list[Finding] = []
-    unknown, as_of = ev.unknown, ev.as_of
+    values, unknown, as_of = ev.values, ev.unknown, ev.as_of
     policy, sources, metrics = pack.id, _sources(pack), _metrics(pack)
     for compiled, held, trace in ev.outcomes:
         if held is False:
@@ -1128,7 +1127,7 @@ def _findings(
             event=EventRef(id=event.id, date=event.date, days_from_as_of=(event.date - as_of).days)
             if event
             else None,
-            evidence=[_evidence(name, shown, unknown, metrics) for name in rule.evidence],
+            evidence=[_evidence(name, values, unknown, metrics) for name in rule.evidence],
             conditions=checks,
             actions=list(rule.actions),
             sources=sources[rule.id],
@@ -1214,22 +1213,6 @@ def _sources(pack: Pack) -> dict[str, list[SourceRef]]:
         ]
         for r in pack.rules
     }
-
-
-class _Shown(dict):  # type: ignore[type-arg]
-    """A profile's values as reports show them (``_plain``), each rounded when first asked for:
-    the figures' inputs and the findings' evidence show the same few dozen values again and
-    again, and rounding to some digits is one of the costliest builtins."""
-
-    __slots__ = ("values",)
-
-    def __init__(self, values: dict[str, Any]):
-        super().__init__()
-        self.values = values
-
-    def __missing__(self, name: str) -> Any:
-        self[name] = shown = _plain(self.values[name])
-        return shown
 
 
 def _plain(value: Any) -> Any:
