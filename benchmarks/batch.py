@@ -8,7 +8,12 @@ times, each as a fresh process, in --repeat rounds that take turns:
 - batch -j N: the summary only (no --out-dir), the table to /dev/null;
 - with --reports, also the floor (read+validate+write): the first floor, then two plain
   files per profile of the sizes of its JSON and Markdown reports; and batch --out-dir -j 2
-  (both reports per profile, and the three summaries).
+  (both reports per profile, and the three summaries). Each of these runs writes into a new,
+  empty folder, as a user's run does, and the disk is synced before each (untimed), so no run
+  pays for writing out the files of the one before. Rewriting the files of its own round
+  before, the floor created no file at all, while the batch made every one anew; and
+  replacing thousands of files just before makes creating files dearer on some file systems
+  (ext4 without a journal skips inodes freed in the last minute).
 
 It prints the best wall seconds, profiles per second, the ratio to its floor (the median
 over rounds of each run's time over the floor's time in the same round: commands run back
@@ -243,15 +248,23 @@ def timed(cmd: list[str]) -> tuple[float, float, int]:
 Seen = dict[str, list[tuple[float, float, int]]]
 
 
+ROUND = "{round}"  # in a command: the round's name, so that each run writes a folder of its own
+
+
 def rounds(runs: dict[str, list[str]], repeat: int, warm: bool) -> Seen:
     """Each command ``repeat`` times, taking turns: floor, batch, floor, batch, ..."""
+
+    def run(cmd: list[str], name: str) -> tuple[float, float, int]:
+        os.sync()  # untimed: what the run before wrote is on disk before this one starts
+        return timed([part.replace(ROUND, name) for part in cmd])
+
     if warm:
         for cmd in runs.values():
-            timed(cmd)  # warm-up: file cache, bytecode, pack cache
+            run(cmd, "warm")  # warm-up: file cache, bytecode, pack cache
     seen: Seen = {label: [] for label in runs}
-    for _ in range(repeat):
+    for r in range(repeat):
         for label, cmd in runs.items():
-            seen[label].append(timed(cmd))
+            seen[label].append(run(cmd, str(r)))
     return seen
 
 
@@ -291,9 +304,10 @@ def main() -> None:
                 floors[f"batch -j {jobs}"] = "floor (read+validate)"
             if args.reports:
                 sizes = report_sizes(source)
-                written = [str(Path(tmp, "floor-out")), *map(str, sizes)]
+                written = [str(Path(tmp, f"floor-{ROUND}")), *map(str, sizes)]
                 runs["floor (read+validate+write)"] = [py, "-c", FLOOR, str(source), *written]
-                runs["batch --out-dir -j 2"] = [*batch, "--jobs", "2", "--out-dir", str(Path(tmp, "out"))]
+                out = str(Path(tmp, f"out-{ROUND}"))
+                runs["batch --out-dir -j 2"] = [*batch, "--jobs", "2", "--out-dir", out]
                 floors["batch --out-dir -j 2"] = "floor (read+validate+write)"
             seen = rounds(runs, args.repeat, warm=not args.no_floor)
             for label, results in seen.items():
