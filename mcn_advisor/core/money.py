@@ -636,62 +636,72 @@ class Ranges:
 
 
 class Corners:
-    """The scores and ladders at corners, each computed once (many outputs share a corner).
+    """The scores and ladders at the corners of ``found`` (all the units, or all but one left
+    out), each computed once: many outputs share a corner.
 
-    A corner is known first by its choices (which end of which unit, in order: the same
-    choices make the same fields), so the ~100 look-ups of a profile's ranges build no
-    fields; new choices build theirs, and fields already met (other choices can give the
-    same) are not computed again. A corner's ladder is built when a money output first asks
-    for it: the score's corners need none.
+    A corner is asked for by its output, end and the unit left out (an output the unit does
+    not move has the corner of all the units); it is known by its choices (which end of which
+    unit, in order: the same choices make the same fields), so the ~25 look-ups of a profile's
+    ranges build ~17 corners' fields, each computed once. A corner's ladder is built when a
+    money output first asks for it: the score's corners need none.
     """
 
     def __init__(
-        self, pack: Pack, planned: Mapping[str, dt.date], point: tuple[dict[str, Any], float], at: Corner
+        self,
+        pack: Pack,
+        planned: Mapping[str, dt.date],
+        point: tuple[dict[str, Any], float],
+        at: Corner,
+        found: Sequence[Unit],
     ):
-        self.pack, self.planned, self.at = pack, planned, at
+        self.pack, self.planned, self.at, self.found = pack, planned, at, found
         self.point = (ladder(point[0], pack, planned), point[1])
         self.point_values = point[0]
-        # choices or fields -> [values, score, ladder (None until asked), the fields set]
+        # choices -> [values, score, ladder (None until asked), the fields set]
         self.chosen: dict[tuple[tuple[str, bool], ...], list[Any]] = {
             (): [point[0], point[1], self.point[0], {}]
         }
+        self.asked: dict[tuple[str, bool, str | None], list[Any]] = {}  # (output, up, left out)
         parts, levers = _behind(pack)
         self.parts_behind = parts  # a corner setting none of these has the point's parts
         self.levers_behind = frozenset().union(*(levers.get(a, ()) for a in planned))
-        self.seen: dict[str, list[Any]] = {}
         # Items the plan does not earn are 0 at every corner: their corners need no ladder.
         self.unearned = frozenset(i for i, action, f in _terms(pack)[1] if f is None or action not in planned)
 
-    def _corner(self, found: Sequence[Unit], output: str, up: bool) -> list[Any]:
-        choices = tuple((u.key, (d == "+") == up) for u in found if (d := u.moves.get(output)) is not None)
-        got = self.chosen.get(choices)
+    def _corner(self, output: str, up: bool, without: Unit | None) -> list[Any]:
+        left_out = without.key if without is not None and output in without.moves else None
+        got = self.asked.get((output, up, left_out))
         if got is None:
-            fields = corner(found, output, up)
-            key = repr(sorted(fields.items()))
-            got = self.seen.get(key)
+            found = [u for u in self.found if u.key != left_out]
+            choices = tuple(
+                (u.key, (d == "+") == up) for u in found if (d := u.moves.get(output)) is not None
+            )
+            got = self.chosen.get(choices)
             if got is None:
-                got = self.seen[key] = (
-                    self.chosen[()] if self._at_point(fields, key) else [*self.at(fields), None, fields]
+                fields = corner(found, output, up)
+                got = self.chosen[choices] = (
+                    self.chosen[()] if self._at_point(fields) else [*self.at(fields), None, fields]
                 )
-            self.chosen[choices] = got
+            self.asked[output, up, left_out] = got
         return got
 
-    def _at_point(self, fields: dict[str, Any], key: str) -> bool:
+    def _at_point(self, fields: dict[str, Any]) -> bool:
         """Whether every field is set to the point's own value (a span ending at the value
-        assumed): that corner is the point, its values, score and ladder. Compared as written
-        (``key``), not by ``==``: 1 == 1.0 and -0.0 == 0.0, yet a formula may tell them apart."""
+        assumed): that corner is the point, its values, score and ladder. Compared as written,
+        not by ``==`` alone: 1 == 1.0 and -0.0 == 0.0, yet a formula may tell them apart."""
         point = self.point_values
-        return all(point[k] == v for k, v in fields.items()) and key == repr(
+        return all(point[k] == v for k, v in fields.items()) and repr(sorted(fields.items())) == repr(
             sorted((k, point[k]) for k in fields)
         )
 
-    def score_at(self, found: Sequence[Unit], up: bool) -> float:
-        """The score at its high (``up``) or low corner of ``found``."""
-        return self._corner(found, "score", up)[1]
+    def score_at(self, up: bool, without: Unit | None = None) -> float:
+        """The score at its high (``up``) or low corner (``without`` one unit: fixed at its
+        assumed value)."""
+        return self._corner("score", up, without)[1]
 
-    def ladder_at(self, found: Sequence[Unit], output: str, up: bool) -> Ladder:
-        """The ladder at ``output``'s high (``up``) or low corner of ``found``."""
-        got = self._corner(found, output, up)
+    def ladder_at(self, output: str, up: bool, without: Unit | None = None) -> Ladder:
+        """The ladder at ``output``'s high (``up``) or low corner (``without`` one unit)."""
+        got = self._corner(output, up, without)
         if got[2] is None:
             point, fields = self.point[0], got[3]
             got[2] = ladder(
@@ -704,26 +714,23 @@ class Corners:
         return got[2]
 
 
-def ranges(found: Sequence[Unit], corners: Corners) -> Ranges:
+def ranges(corners: Corners) -> Ranges:
     """Every output at its low and high corners (exactly: each is monotone in each field)."""
-
-    def at(output: str, up: bool) -> Ladder:
-        return corners.ladder_at(found, output, up)
-
-    score = (corners.score_at(found, False), corners.score_at(found, True))
+    at = corners.ladder_at
+    score = (corners.score_at(False), corners.score_at(True))
     gross = (at("gross", False), at("gross", True))
     expected = (at("expected", False).expected, at("expected", True).expected)
-    residual, items, upside, net = _net_range(found, corners)
+    residual, items, upside, net = _net_range(corners, None)
     return Ranges(score, gross, expected, residual, items, upside, net)
 
 
 def _net_range(
-    found: Sequence[Unit], corners: Corners
+    corners: Corners, without: Unit | None
 ) -> tuple[Pair, dict[str, tuple[float, float]], tuple[float, float], Pair]:
     """The residual loss's, each upside item's, the upside's and the net effect's ranges."""
 
     def at(output: str, up: bool) -> Ladder:
-        return corners.ladder_at(found, output, up)
+        return corners.ladder_at(output, up, without)
 
     residual = (at("residual", False).residual, at("residual", True).residual)
     items = {
@@ -737,7 +744,7 @@ def _net_range(
     return residual, items, upside, net
 
 
-def missing_ranked(found: Sequence[Unit], corners: Corners, whole: Ranges) -> list[Missing]:
+def missing_ranked(corners: Corners, whole: Ranges) -> list[Missing]:
     """Each field left out, by how much fixing it at its assumed value narrows the score range
     (then the net effect's): what to fill in first. Fields narrowing nothing are left out."""
     out = []
@@ -747,15 +754,10 @@ def missing_ranked(found: Sequence[Unit], corners: Corners, whole: Ranges) -> li
         return 0.0 if lo is None or hi is None else hi - lo
 
     net_outputs = {"residual", *(i for i in corners.point[0].items if i not in corners.unearned)}
-    for u in found:
-        rest = [x for x in found if x is not u]
+    for u in corners.found:
         # An output that ``u`` does not move has the same corners without it: the same range.
-        score = (
-            (corners.score_at(rest, False), corners.score_at(rest, True))
-            if "score" in u.moves
-            else whole.score
-        )
-        net = _net_range(rest, corners)[3] if not net_outputs.isdisjoint(u.moves) else whole.net
+        score = (corners.score_at(False, u), corners.score_at(True, u)) if "score" in u.moves else whole.score
+        net = _net_range(corners, u)[3] if not net_outputs.isdisjoint(u.moves) else whole.net
         by = round(width(whole.score) - width(score), 1)
         by_net = float(round(width(whole.net) - width(net)))
         if by <= 0 and by_net <= 0:
@@ -812,11 +814,10 @@ def money_of(
     """The ladder, its figures and ranges, the path and what to fill in first."""
     money = pack.money
     assert money is not None
-    corners = Corners(pack, planned, (values, score), at)
+    corners = Corners(pack, planned, (values, score), at, units(pack, values, missing))
     lad = corners.point[0]
     months, windows = path(values, pack, planned, as_of, lad)
-    found = units(pack, values, missing)
-    whole = ranges(found, corners)
+    whole = ranges(corners)
     bounds = _bounds(lad, whole)
     band = money.money.neutral_band
     verdicts = (
@@ -861,7 +862,7 @@ def money_of(
             band_low=band_of(whole.score[0]),
             band_high=band_of(whole.score[1]),  # type: ignore[arg-type]
         ),
-        missing=missing_ranked(found, corners, whole) if found else [],
+        missing=missing_ranked(corners, whole) if corners.found else [],
         bounds=bounds,
         verdicts=verdicts,
         net_share=_share_of_revenue(lad.net, money.revenue, values),

@@ -330,9 +330,9 @@ def test_a_corner_whose_fields_are_the_points_own_values_is_the_point(point, low
         asked.append(fields)
         return revalue(ev, PACK, fields)
 
-    corners = money.Corners(PACK, {}, (values, 42.0), at)
     unit = money.Unit(name, {name: low}, {name: 0.9}, {"score": "+", "gross": "+"})
-    score, lad = corners.score_at([unit], False), corners.ladder_at([unit], "gross", False)
+    corners = money.Corners(PACK, {}, (values, 42.0), at, [unit])
+    score, lad = corners.score_at(False), corners.ladder_at("gross", False)
     assert asked == ([{name: low}] if computed else [])
     assert (score == 42.0 and lad is corners.point[0]) is not computed
 
@@ -345,10 +345,10 @@ def test_every_corners_ladder_is_the_ladder_of_its_values_computed_afresh(data, 
     to the bit, the ladder its values give computed from scratch."""
     ev = evaluate(Profile.model_validate(data), PACK, as_of)
     planned = {x.lever.action: as_of for x in PACK.levers}  # every lever planned: all can be met
-    corners = money.Corners(PACK, planned, (ev.values, ev.score), lambda f: revalue(ev, PACK, f))
     found = money.units(PACK, ev.values, ev.missing)
-    money.missing_ranked(found, corners, money.ranges(found, corners))
-    met = [(values, lad) for values, _, lad, _ in corners.seen.values() if lad is not None]
+    corners = money.Corners(PACK, planned, (ev.values, ev.score), lambda f: revalue(ev, PACK, f), found)
+    money.missing_ranked(corners, money.ranges(corners))
+    met = [(values, lad) for values, _, lad, _ in corners.chosen.values() if lad is not None]
     for values, lad in met:
         assert repr(lad) == repr(money.ladder(values, PACK, planned))
 
