@@ -164,7 +164,7 @@ def ladder(
         "money.moved_to_stores_gmv": moved,
         "money.lost_after_plan_gmv": after,
     }
-    scope = _Scope(computed, values)
+    scope = {**values, **computed}  # what the upside formulas read (the computed first)
     items = {
         item: max(0.0, formula.evaluate(scope) or 0.0) if formula is not None and action in planned else 0.0
         for item, action, formula in steady
@@ -185,22 +185,6 @@ def ladder(
         recoveries,
         computed,
     )
-
-
-class _Scope(dict):  # type: ignore[type-arg]
-    """What the upside and transitional formulas read: the ladder's computed ``money.*``
-    amounts over the profile's values. A dict of the few computed names, so a formula reads
-    those at C speed, and any other name from the values (``__missing__``): a ``ChainMap``
-    raised and caught a ``KeyError`` in Python for each of them."""
-
-    __slots__ = ("values",)
-
-    def __init__(self, computed: Mapping[str, float], values: Mapping[str, Any]):
-        super().__init__(computed)
-        self.values = values
-
-    def __missing__(self, name: str) -> Any:
-        return self.values[name]
 
 
 def _parts(parts: Sequence[Any], values: Mapping[str, Any]) -> list[tuple[str, float, float]]:
@@ -308,7 +292,7 @@ def path(
 
     due = {a: d.toordinal() for a, d in planned.items()}
     k, gmv = lad.per_gmv, lad.gmv
-    scope = _Scope(lad.computed, values)
+    scope = {**values, **lad.computed}  # what the transitional formulas read
     parts = []
     for (part_id, share, moves), compiled in zip(lad.parts, money.parts, strict=True):
         p = compiled.part
