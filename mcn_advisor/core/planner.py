@@ -325,26 +325,23 @@ def _target(pack: Pack, action_id: str, calls: list[Call]) -> str:
 
 def served_rules(ids: list[str], deps: Any, direct: Any) -> dict[str, set[str]]:
     """Each action's findings: those that call for it, and those of every action waiting for it
-    (sorting clients serves what onboarding them to Douyin stores answers)."""
-    dependents: dict[str, list[str]] = {}
+    (sorting clients serves what onboarding them to Douyin stores answers). Each action once
+    all that wait for it are done (no recursion: a chain of thousands of actions is fine)."""
+    waiting: dict[str, list[str]] = {}
     for a in ids:
         for d in deps(a):
-            dependents.setdefault(d, []).append(a)
+            waiting.setdefault(d, []).append(a)
+    left = {a: len(waiting.get(a, ())) for a in ids}  # of those waiting for it, not yet done
+    ready = [a for a in ids if not left[a]]
     out: dict[str, set[str]] = {}
-    for start in ids:  # depth first with a stack: a chain of thousands of actions is no recursion
-        stack, visiting = [(start, False)], set()
-        while stack:
-            a, expanded = stack.pop()
-            if a in out:
-                continue
-            later = [b for b in dependents.get(a, []) if b not in visiting]
-            if expanded:
-                out[a] = set(direct(a)).union(*(out.get(b, set()) for b in later))
-                visiting.discard(a)
-            else:
-                visiting.add(a)
-                stack.append((a, True))
-                stack.extend((b, False) for b in later if b not in out)
+    while ready:
+        a = ready.pop()
+        out[a] = set(direct(a)).union(*(out[b] for b in waiting.get(a, ())))
+        for d in deps(a):
+            if d in left:
+                left[d] -= 1
+                if not left[d]:
+                    ready.append(d)
     return out
 
 
