@@ -592,17 +592,22 @@ def _leaves(r: CompiledRange, leaf: str, value: Any, values: Mapping[str, Any]) 
     return out
 
 
-def corner(found: Sequence[Unit], output: str, up: bool) -> dict[str, Any]:
-    """The fields set so that ``output`` is at its high (``up``) or low end."""
-    out: dict[str, Any] = {}
+def corner(
+    found: Sequence[Unit], output: str, up: bool
+) -> tuple[tuple[tuple[str, bool], ...], dict[str, Any]]:
+    """The fields set so that ``output`` is at its high (``up``) or low end, and the choices
+    that set them: which end of which unit, in order (the same choices, the same fields)."""
+    choices, out = [], {}
     for u in found:
         direction = u.moves.get(output)
         if direction is not None:
-            out.update(u.high if (direction == "+") == up else u.low)
+            high = (direction == "+") == up
+            choices.append((u.key, high))
+            out.update(u.high if high else u.low)
     for one, other in SHARE_LIMITS:  # two spans may still exceed 1 together: the second gives way
         if one in out and other in out and out[one] + out[other] > 1.0:
             out[other] = 1.0 - out[one]
-    return out
+    return tuple(choices), out
 
 
 Pair = tuple[float | None, float | None]  # a low and a high (None: unknown)
@@ -656,13 +661,10 @@ class Corners:
         left_out = without.key if without is not None and output in without.moves else None
         got = self.asked.get((output, up, left_out))
         if got is None:
-            found = [u for u in self.found if u.key != left_out]
-            choices = tuple(
-                (u.key, (d == "+") == up) for u in found if (d := u.moves.get(output)) is not None
-            )
+            found = self.found if left_out is None else [u for u in self.found if u.key != left_out]
+            choices, fields = corner(found, output, up)
             got = self.chosen.get(choices)
             if got is None:
-                fields = corner(found, output, up)
                 got = self.chosen[choices] = (
                     self.chosen[()] if self._at_point(fields) else [*self.at(fields), None, fields]
                 )

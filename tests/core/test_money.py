@@ -366,7 +366,7 @@ def test_every_range_and_what_to_fill_in_is_the_ladder_at_its_corners_computed_a
     items = list(money.ladder(ev.values, PACK, planned).items)
 
     def at(units, output, up):
-        values, score = revalue(ev, PACK, money.corner(units, output, up))
+        values, score = revalue(ev, PACK, money.corner(units, output, up)[1])
         return money.ladder(values, PACK, planned), score
 
     def score_range(units):
