@@ -406,18 +406,25 @@ def _stretch(
                     w.fullest = max(w.fullest, left * by)  # the same each day: once is enough
                 left *= 1.0 - by
         kept_each.append(left)
-    moving = [x for x in parts if x[0] <= start < x[6]]  # lost from, not yet steady
-    rising = [x for x in gains if x[1] <= start < x[3]]  # started, not yet ramped up
     days = stop - start
     for tag, each in tagged.items():
         saved[tag] = _repeat(saved[tag], each, days)
-    if not moving and not rising:
-        lost_each += [x[7] for x in parts if start >= x[6]]
-        kept_each += [x[8] for x in parts if start >= x[6]]
-        kept_each += [-x[0] for x in gains if start >= x[3]]  # minus, exactly as subtracting
+    on, up, ramping = [], [], False  # the parts lost from, the gains started; any not yet steady?
+    for x in parts:
+        if start >= x[0]:
+            on.append(x)
+            ramping = ramping or start < x[6]
+    for x in gains:
+        if start >= x[1]:
+            up.append(x)
+            ramping = ramping or start < x[3]
+    if not ramping:  # every part and gain present is steady: the same each day
+        for x in on:
+            lost_each.append(x[7])
+            kept_each.append(x[8])
+        for x in up:
+            kept_each.append(-x[0])  # minus, exactly as subtracting
         return _repeat(without, lost_each, days), _repeat(with_plan, kept_each, days)
-    on = [x for x in parts if start >= x[0]]
-    up = [x for x in gains if start >= x[1]]
     for d in range(start, stop):
         for x in lost_each:
             without += x
@@ -676,9 +683,10 @@ class Corners:
         assumed): that corner is the point, its values, score and ladder. Compared as written,
         not by ``==`` alone: 1 == 1.0 and -0.0 == 0.0, yet a formula may tell them apart."""
         point = self.point_values
-        return all(point[k] == v for k, v in fields.items()) and repr(sorted(fields.items())) == repr(
-            sorted((k, point[k]) for k in fields)
-        )
+        for k, v in fields.items():
+            if point[k] != v:
+                return False
+        return repr(sorted(fields.items())) == repr(sorted((k, point[k]) for k in fields))
 
     def score_at(self, up: bool, without: Unit | None = None) -> float:
         """The score at its high (``up``) or low corner (``without`` one unit: fixed at its
