@@ -165,10 +165,11 @@ def ladder(
         "money.lost_after_plan_gmv": after,
     }
     scope = {**values, **computed}  # what the upside formulas read (the computed first)
-    items = {
-        item: max(0.0, formula.evaluate(scope) or 0.0) if formula is not None and action in planned else 0.0
-        for item, action, formula in steady
-    }
+    items = {}
+    for item, action, formula in steady:
+        items[item] = (
+            max(0.0, formula.evaluate(scope) or 0.0) if formula is not None and action in planned else 0.0
+        )
     upside = sum(items.values())
     expected, residual = k * lost, k * after
     return Ladder(
@@ -561,7 +562,7 @@ def units(pack: Pack, values: Mapping[str, Any], missing: frozenset[str]) -> lis
     assert money is not None
     out = []
     for key, r in money.ranges.items():
-        if not set(r.fields) <= missing or not r.moves:
+        if not r.moves or not missing.issuperset(r.fields):
             continue
         low, high = (_bound(b, values) for b in (r.low, r.high))
         leaf = key if r.vary is None else f"{key}.{r.vary}"
@@ -600,14 +601,15 @@ def _leaves(r: CompiledRange, leaf: str, value: Any, values: Mapping[str, Any]) 
 
 
 def corner(
-    found: Sequence[Unit], output: str, up: bool
+    found: Sequence[Unit], output: str, up: bool, left_out: str | None = None
 ) -> tuple[tuple[tuple[str, bool], ...], dict[str, Any]]:
-    """The fields set so that ``output`` is at its high (``up``) or low end, and the choices
-    that set them: which end of which unit, in order (the same choices, the same fields)."""
+    """The fields set so that ``output`` is at its high (``up``) or low end (the unit keyed
+    ``left_out`` at its assumed value), and the choices that set them: which end of which
+    unit, in order (the same choices, the same fields)."""
     choices, out = [], {}
     for u in found:
         direction = u.moves.get(output)
-        if direction is not None:
+        if direction is not None and u.key != left_out:
             high = (direction == "+") == up
             choices.append((u.key, high))
             out.update(u.high if high else u.low)
@@ -668,8 +670,7 @@ class Corners:
         left_out = without.key if without is not None and output in without.moves else None
         got = self.asked.get((output, up, left_out))
         if got is None:
-            found = self.found if left_out is None else [u for u in self.found if u.key != left_out]
-            choices, fields = corner(found, output, up)
+            choices, fields = corner(self.found, output, up, left_out)
             got = self.chosen.get(choices)
             if got is None:
                 got = self.chosen[choices] = (
