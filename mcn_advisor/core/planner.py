@@ -148,7 +148,8 @@ def build_plan(
             dropped.append(_dropped(action, until, "window_closed", pack.id))
             return
         days = effort_days(pack, action, tier)
-        start = max([as_of, *(due[d] for d in deps(action_id) if d in due)])
+        after = [d for d in deps(action_id) if d in due]  # what it waits for, scheduled
+        start = max([as_of, *(due[d] for d in after)])
         if action.not_before:  # e.g. a supply deal that only exists from a given date
             start = max(start, pack.events[action.not_before].date)
         slots = busy.setdefault(owner, [])
@@ -173,7 +174,7 @@ def build_plan(
             owner_title=m.roles[owner],
             effort=action.effort,
             effort_days=days,
-            depends_on=[d for d in deps(action_id) if d in due],
+            depends_on=after,
             start=start,
             due=finish,
             late_by_days=(finish - aim).days if aim and as_of < aim < finish else 0,
@@ -247,7 +248,7 @@ def _states(
 ) -> dict[str, str]:
     """Each wanted action: in_place, not_applicable, not_at_this_size, required or optional."""
     hedges = set(pack.model.favoured.hedges) if favoured and pack.model.favoured else set()
-    by_size = set(tier.optional) if tier else set()
+    may_skip = hedges.union(tier.optional) if tier else hedges  # optional at this size, or hedges
     state: dict[str, str] = {}
     for a in wanted:
         action = pack.actions[a]
@@ -258,7 +259,7 @@ def _states(
             state[a] = "not_applicable"
         elif tier is not None and a in tier.drop:
             state[a] = "not_at_this_size"
-        elif a not in by_size | hedges and any(
+        elif a not in may_skip and any(
             c.severity != "info" and SEVERITY_RANK[c.severity] >= SEVERITY_RANK[action.act_from]
             for c in calls.get(a, [])
         ):
@@ -293,7 +294,7 @@ def _states(
                 revisit(*waiting.get(a, ()))
                 break
             if state[a] == "required" and state[d] == "optional":
-                if d in by_size | hedges:
+                if d in may_skip:
                     state[a] = "optional"  # it cannot be required of an agency that may skip d
                     revisit(a, *waiting.get(a, ()))
                 else:
@@ -348,8 +349,11 @@ def served_rules(ids: list[str], deps: Any, direct: Any) -> dict[str, set[str]]:
 def urgency(rules: set[str], severity: Mapping[str, str], rating: Mapping[str, int]) -> tuple[int, int, int]:
     """How urgent an action serving ``rules`` is, most urgent lowest: the most severe finding, the
     highest rating, then the most findings served."""
-    worst = max((SEVERITY_RANK[severity[r]] for r in rules), default=0)
-    return -worst, -max((rating.get(r, 0) for r in rules), default=0), -len(rules)
+    worst = top = 0  # severity ranks and ratings are never below 0
+    for r in rules:
+        worst = max(worst, SEVERITY_RANK[severity[r]])
+        top = max(top, rating.get(r, 0))
+    return -worst, -top, -len(rules)
 
 
 def _urgent_first(
@@ -362,11 +366,12 @@ def _urgent_first(
     served = served_rules(required, deps, lambda a: [c.rule_id for c in calls.get(a, [])])
     key = {a: (pack.phase_index[target[a]], *urgency(served[a], severity, rating), a) for a in required}
     # The most urgent action whose dependencies are placed goes next (a heap: linear-logarithmic).
-    blocked = {a: sum(1 for d in deps(a) if d in key) for a in required}
+    blocked = dict.fromkeys(required, 0)
     unlocks: dict[str, list[str]] = {}
     for a in required:
         for d in deps(a):
             if d in key:
+                blocked[a] += 1
                 unlocks.setdefault(d, []).append(a)
     ready = [(key[a], a) for a in required if not blocked[a]]
     heapq.heapify(ready)
