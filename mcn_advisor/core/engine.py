@@ -933,14 +933,14 @@ def _priorities(plan: Plan, findings: list[Finding], risks: list[Risk], policy: 
     ]
 
 
+_PLATFORMS = tuple((path, path.split(".", 1)[1]) for path in FIELDS if path.startswith("platform_mix."))
+
+
 def _platform_mix(values: dict[str, Any]) -> list[PlatformShare]:
     gmv = float(values["agency.monthly_gmv_cny"])
     return [
-        PlatformShare(
-            platform=path.split(".", 1)[1], share=values[path], gmv_cny_monthly=_money(gmv * values[path])
-        )
-        for path in FIELDS
-        if path.startswith("platform_mix.")
+        PlatformShare(platform=platform, share=values[path], gmv_cny_monthly=_money(gmv * values[path]))
+        for path, platform in _PLATFORMS
     ]
 
 
