@@ -1092,9 +1092,10 @@ def _findings(
     hindsight: list[Finding] = []
     values, unknown, as_of = ev.values, ev.unknown, ev.as_of
     policy, sources, metrics = pack.id, _sources(pack), _metrics(pack)
-    for compiled, held, trace in ev.outcomes:
+    for compiled, held, _, _ in ev.checked:
         if held is False:
-            continue
+            continue  # a rule that does not hold shows nothing: its trace is never made
+        trace = ev.trace(compiled)
         rule = compiled.rule
         later = rule.id in ev.hindsight
         checks = [
