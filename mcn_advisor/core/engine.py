@@ -948,13 +948,8 @@ def _cited(pack: Pack, findings: tuple[Finding, ...], timeline: list[TimelineEve
     """Every source the assessment cites, in id order."""
     ids = {s.id for f in findings for s in f.sources}
     ids.update(s for e in timeline for s in e.sources)
-    known = pack.model.sources
-    return [
-        SourceRef(
-            id=s, title=known[s].title, publisher=known[s].publisher, date=known[s].date, url=known[s].url
-        )
-        for s in sorted(ids)
-    ]
+    refs = _references(pack)
+    return [refs[s] for s in sorted(ids)]
 
 
 def in_place(ev: Evaluation, pack: Pack) -> frozenset[str]:
@@ -1202,18 +1197,19 @@ def _partner_notes(ev: Evaluation, pack: Pack) -> list[Assumption]:
 
 
 @functools.lru_cache(maxsize=16)
+def _references(pack: Pack) -> dict[str, SourceRef]:
+    """The pack's sources as an assessment cites them, built once per pack (read-only records)."""
+    return {
+        s: SourceRef(id=s, title=x.title, publisher=x.publisher, date=x.date, url=x.url)
+        for s, x in pack.model.sources.items()
+    }
+
+
+@functools.lru_cache(maxsize=16)
 def _sources(pack: Pack) -> dict[str, list[SourceRef]]:
     """Each rule's source references, built once per pack."""
-    known = pack.model.sources
-    return {
-        r.rule.id: [
-            SourceRef(
-                id=s, title=known[s].title, publisher=known[s].publisher, date=known[s].date, url=known[s].url
-            )
-            for s in r.rule.sources
-        ]
-        for r in pack.rules
-    }
+    refs = _references(pack)
+    return {r.rule.id: [refs[s] for s in r.rule.sources] for r in pack.rules}
 
 
 def _plain(value: Any) -> Any:
